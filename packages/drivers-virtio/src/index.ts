@@ -1,0 +1,2 @@
+// @osv-ts/drivers-virtio: public contract.
+export {};

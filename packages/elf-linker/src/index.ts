@@ -1,0 +1,2 @@
+// @osv-ts/elf-linker: public contract.
+export {};

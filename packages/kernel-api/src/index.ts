@@ -1,0 +1,11 @@
+// @osv-ts/kernel-api: interfaces only. Every subsystem package codes against these.
+export { Errno, ENOTSUP, errnoName } from './errno.js';
+export type { ErrnoName, ErrnoValue } from './errno.js';
+export { KernelError, FormatError } from './kernel-error.js';
+export { NS_PER_MS, NS_PER_S, NS_PER_US } from './clock.js';
+export type { Clock } from './clock.js';
+export type { Entropy } from './entropy.js';
+export type { Console } from './console.js';
+export type { BlockDevice } from './block-device.js';
+export type { NetDevice, NetOffloads } from './net-device.js';
+export type { KernelModule, ModuleContext, ModuleDeclaration, PackageModules, Target } from './module.js';

@@ -1,0 +1,48 @@
+// Kernel modules: how packages declare the pieces a kernel is composed from (DESIGN.md §4).
+
+/** Where a composed kernel runs (DESIGN.md §1). */
+export type Target = 'vm-node' | 'vm-browser' | 'inprocess';
+
+/**
+ * One kernel module, as a package declares it under `"osv": { "modules": [...] }` in its
+ * package.json. The module linker reads these declarations, resolves the closure of
+ * `requires` from what the app needs, and bundles only the selected entries.
+ */
+export interface ModuleDeclaration {
+  /** Unique module name, e.g. `virtio-console`. */
+  name: string;
+  /** Package export (subpath) whose default export is the `KernelModule`, e.g. `./console-driver`. */
+  entry: string;
+  /** Capabilities this module provides, e.g. `console`, `blockdev`, `fs:rofs`. */
+  provides: string[];
+  /** Capabilities this module needs another module to provide. */
+  requires?: string[];
+  /** Targets the module works on; all when absent. */
+  targets?: Target[];
+  /** Short description printed by `osv build`. */
+  description?: string;
+}
+
+/** The `"osv"` field of a package.json. */
+export interface PackageModules {
+  modules: ModuleDeclaration[];
+}
+
+/**
+ * The services a kernel exposes to its modules while they initialise: a registry keyed by
+ * capability name. A module `provide`s what its declaration promises and `get`s what it requires.
+ */
+export interface ModuleContext {
+  provide<T>(capability: string, service: T): void;
+  get<T>(capability: string): T;
+  tryGet<T>(capability: string): T | undefined;
+  /** All services registered for a capability (several block devices, several NICs). */
+  getAll<T>(capability: string): T[];
+}
+
+/** The runtime object a module entry exports by default. */
+export interface KernelModule {
+  readonly name: string;
+  /** Called once, in dependency order, during boot. */
+  init(ctx: ModuleContext): void;
+}

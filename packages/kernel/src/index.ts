@@ -1,0 +1,2 @@
+// @osv-ts/kernel: public contract.
+export {};

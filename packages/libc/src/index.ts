@@ -1,0 +1,2 @@
+// @osv-ts/libc: public contract.
+export {};

@@ -1,0 +1,2 @@
+// @osv-ts/netstack: public contract.
+export {};

@@ -1,0 +1,2 @@
+// @osv-ts/vfs: public contract.
+export {};

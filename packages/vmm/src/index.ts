@@ -1,0 +1,2 @@
+// @osv-ts/vmm: public contract.
+export {};

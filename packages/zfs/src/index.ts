@@ -1,0 +1,2 @@
+// @osv-ts/zfs: public contract.
+export {};

@@ -1,0 +1,2 @@
+// @osv-ts/osv: public contract.
+export {};
