@@ -25,12 +25,16 @@ describe('TimerQueue', () => {
     );
   });
 
-  it('re-arms periodic timers', () => {
+  it('re-arms periodic timers in phase, counting missed periods as overruns', () => {
     const q = new TimerQueue();
     let n = 0;
-    q.add(10, () => n++, 10);
-    q.expire(35);
+    const t = q.add(10, () => n++, 10);
+    q.expire(10);
+    q.expire(20);
+    expect(n).toBe(2);
+    q.expire(45);
     expect(n).toBe(3);
-    expect(q.nextDeadlineNs()).toBe(40);
+    expect(t.overruns).toBe(2);
+    expect(q.nextDeadlineNs()).toBe(50);
   });
 });

@@ -8,6 +8,8 @@ export class Timer {
   heapIndex = -1;
   /** Tie-breaker so timers with equal deadlines fire in arming order. */
   sequence = 0;
+  /** Periods of a periodic timer that passed without their own expiry (POSIX timer overrun). */
+  overruns = 0;
   constructor(
     public deadlineNs: number,
     readonly callback: TimerCallback,
@@ -67,8 +69,11 @@ export class TimerQueue {
       const timer = this.heap[0]!;
       this.cancel(timer);
       if (timer.periodNs > 0) {
-        timer.deadlineNs += timer.periodNs;
-        if (timer.deadlineNs <= nowNs) timer.deadlineNs = nowNs + timer.periodNs;
+        // Like a POSIX interval timer: a late expiry fires once (missed periods are
+        // overruns, not a burst) and the next deadline keeps the timer's phase.
+        const missed = Math.floor((nowNs - timer.deadlineNs) / timer.periodNs) + 1;
+        timer.overruns += missed - 1;
+        timer.deadlineNs += missed * timer.periodNs;
         this.arm(timer);
       }
       fired++;
