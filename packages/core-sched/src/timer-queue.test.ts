@@ -34,7 +34,7 @@ describe('TimerQueue', () => {
     expect(n).toBe(2);
     q.expire(45);
     expect(n).toBe(3);
-    expect(t.overruns).toBe(2);
+    expect(t.overruns).toBe(1); // the expiry at 40 was missed; 30 fired late
     expect(q.nextDeadlineNs()).toBe(50);
   });
 });
