@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the system tools the tests use (DESIGN.md §5: real parts, not mocks), idempotently.
+# Fails loudly when a tool cannot be installed: tests never skip for a missing tool.
+set -euo pipefail
+
+PACKAGES=(
+  clang lld wasi-libc libclang-rt-14-dev-wasm32   # C → wasm32-wasi test programs and examples
+  qemu-utils fdisk                                 # qemu-img, sfdisk: disk image checks
+  zfs-fuse                                         # ZFS interop
+  passt socat dnsmasq iproute2 iputils-ping curl wrk python3-scapy  # network interop
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-system: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup-system: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+for tool in clang wasm-ld qemu-img sfdisk zfs-fuse zpool passt socat dnsmasq ip curl wrk; do
+  command -v "$tool" >/dev/null || { echo "setup-system: $tool is still missing after install" >&2; exit 1; }
+done
+test -f /usr/lib/wasm32-wasi/libc.a || test -d /usr/lib/wasm32-wasi || { echo "setup-system: wasi-libc sysroot missing" >&2; exit 1; }
