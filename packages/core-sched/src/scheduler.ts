@@ -324,7 +324,6 @@ export class Scheduler {
     const previous = this.current;
     this.current = thread;
     thread.state = 'running';
-    thread.wokenBy = undefined;
     const start = this.clock.monotonicNs();
     let result: IteratorResult<Wait, void>;
     let failed = false;
@@ -360,6 +359,7 @@ export class Scheduler {
     }
     const request: WaitRequest = wait instanceof WaitQueue ? { queues: [wait] } : wait;
     thread.state = 'waiting';
+    thread.wokenBy = undefined;
     thread.parkedOn = request.queues;
     for (const q of request.queues) q.add(thread);
     if (request.deadlineNs !== undefined) {

@@ -113,14 +113,15 @@ export class Simulation {
 
   /**
    * Runs threads, timers and interrupt sources, jumping the clock to the next deadline when
-   * idle, until nothing is left to do, `untilNs` is reached, or `maxSteps` units were run.
+   * idle, until nothing is left to do, everything due at `untilNs` has run, or `maxSteps` units
+   * were run.
    */
   runUntilQuiescent(options: { untilNs?: number; maxSteps?: number } = {}): SimulationResult {
     const maxSteps = options.maxSteps ?? 10_000_000;
     let steps = 0;
     let quiescent = false;
     while (steps < maxSteps) {
-      if (options.untilNs !== undefined && this.nowNs >= options.untilNs) break;
+      if (options.untilNs !== undefined && this.nowNs > options.untilNs) break;
       if (this.sched.runOnce()) {
         steps++;
         continue;
