@@ -16,6 +16,8 @@ import { TimerQueue, type Timer } from './timer-queue.js';
 import { Tracer, type Tracepoint } from './tracer.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
+const NO_QUEUES: readonly WaitQueue[] = [];
+
 export class DeadlockError extends Error {
   override readonly name = 'DeadlockError';
 }
@@ -357,20 +359,27 @@ export class Scheduler {
       this.runQueues[thread.cpu]!.push(thread);
       return;
     }
-    const request: WaitRequest = wait instanceof WaitQueue ? { queues: [wait] } : wait;
     thread.state = 'waiting';
     thread.wokenBy = undefined;
-    thread.parkedOn = request.queues;
-    for (const q of request.queues) q.add(thread);
-    if (request.deadlineNs !== undefined) {
-      thread.deadlineTimer = this.timers.add(request.deadlineNs, () => this.makeRunnable(thread, undefined));
+    // The common case, one queue and no deadline, allocates nothing.
+    if (wait instanceof WaitQueue) {
+      thread.parkedOn = wait;
+      wait.add(thread);
+      return;
+    }
+    thread.parkedOn = wait.queues;
+    for (const q of wait.queues) q.add(thread);
+    if (wait.deadlineNs !== undefined) {
+      thread.deadlineTimer = this.timers.add(wait.deadlineNs, () => this.makeRunnable(thread, undefined));
     }
   }
 
   private makeRunnable(thread: KernelThread, source: WaitQueue | undefined): void {
     if (thread.state !== 'waiting') return;
-    for (const q of thread.parkedOn) q.remove(thread as Waiter);
-    thread.parkedOn = [];
+    const parked = thread.parkedOn;
+    if (parked instanceof WaitQueue) parked.remove(thread);
+    else for (const q of parked) q.remove(thread as Waiter);
+    thread.parkedOn = NO_QUEUES;
     thread.wokenBy = source;
     if (thread.deadlineTimer !== undefined) {
       this.timers.cancel(thread.deadlineTimer as Timer);
