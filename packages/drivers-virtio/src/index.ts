@@ -18,3 +18,4 @@ export type { ConsoleSink } from './console/console-device.js';
 export { VirtioConsoleDriver } from './console/console-driver.js';
 export { VIRTIO_MMIO_CAPABILITY } from './virtio-platform.js';
 export type { VirtioPlatform } from './virtio-platform.js';
+export { LoopbackMachine } from './testing/loopback-machine.js';
