@@ -34,7 +34,7 @@ export function resolveImports(info: WasmModuleInfo, symbols: SymbolTable): WebA
 
 function matchesKind(value: unknown, imp: WasmImport): boolean {
   switch (imp.kind) {
-    case 'func':
+    case 'function':
       return typeof value === 'function';
     case 'memory':
       return value instanceof WebAssembly.Memory;

@@ -4,7 +4,7 @@
 // FormatError naming the field and offset.
 import { FormatError } from '@osv-ts/kernel-api';
 
-export type ExternKind = 'func' | 'table' | 'memory' | 'global' | 'tag';
+export type ExternKind = 'function' | 'table' | 'memory' | 'global' | 'tag';
 
 export interface WasmImport {
   readonly module: string;
@@ -43,7 +43,7 @@ export interface WasmModuleInfo {
   readonly customSections: string[];
 }
 
-const KINDS: ExternKind[] = ['func', 'table', 'memory', 'global', 'tag'];
+const KINDS: ExternKind[] = ['function', 'table', 'memory', 'global', 'tag'];
 
 class Reader {
   constructor(
@@ -192,7 +192,7 @@ function readImports(r: Reader, info: WasmModuleInfo): void {
     const kind = KINDS[kindByte];
     if (!kind) r.fail('import kind', `unknown import kind ${kindByte}`);
     switch (kind) {
-      case 'func': {
+      case 'function': {
         const typeIndex = r.u32('import type index');
         if (typeIndex >= info.types.length) r.fail('import type index', `type ${typeIndex} does not exist (${info.types.length} types)`);
         info.imports.push({ module, name, kind, typeIndex });

@@ -38,7 +38,7 @@ export function runWasmApp(path: string, bytes: Uint8Array, process: Process, op
   try {
     const info = parseWasmModule(bytes);
     imports = resolveImports(info, { ...options.symbols, wasi_snapshot_preview1: wasi.imports() });
-    if (!info.exports.some((e) => e.name === '_start' && e.kind === 'func')) {
+    if (!info.exports.some((e) => e.name === '_start' && e.kind === 'function')) {
       return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: the module exports no _start function (not a WASI command)` };
     }
     module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
