@@ -21,3 +21,5 @@ export * from './open-flags.js';
 export { PIPE_BUF } from './fs/pipefs/pipefs.js';
 export { RamFs } from './fs/ramfs/ramfs.js';
 export type { RamFsOptions } from './fs/ramfs/ramfs.js';
+export { Rofs } from './fs/rofs/rofs.js';
+export { MemoryBlockDevice } from './memory-block-device.js';
