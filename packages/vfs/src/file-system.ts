@@ -88,6 +88,8 @@ export interface VnodeOps {
   poll?(vnode: Vnode, events: number): number;
   /** False for streams where lseek fails with ESPIPE (pipes, terminals). Default true. */
   seekable?(vnode: Vnode): boolean;
+  /** True for terminals (isatty). Default false. */
+  isTerminal?(vnode: Vnode): boolean;
 }
 
 /** A mounted file-system instance (OSv's `struct vfsops` plus its private mount data). */

@@ -194,6 +194,11 @@ export class File implements IoContext {
     return v.ops.seekable?.(v) ?? true;
   }
 
+  /** isatty(3). */
+  isTerminal(): boolean {
+    return this.vnode.ops.isTerminal?.(this.vnode) ?? false;
+  }
+
   private positioned(): boolean {
     return this.seekable();
   }
