@@ -141,6 +141,22 @@ export class File implements IoContext {
     this.vfs.truncateVnode(this.vnode, sizeBytes);
   }
 
+  /**
+   * posix_fallocate(3) / WASI fd_allocate: makes sure [offset, offset + length) is inside the
+   * file, extending it (with zeros) when it is not. ramfs allocates lazily, so this only sets the size.
+   */
+  allocate(offsetBytes: number, lengthBytes: number): void {
+    this.check();
+    if (!Number.isSafeInteger(offsetBytes) || !Number.isSafeInteger(lengthBytes) || offsetBytes < 0 || lengthBytes <= 0) {
+      throw new KernelError(Errno.EINVAL);
+    }
+    if (!this.writable) throw new KernelError(Errno.EBADF);
+    if (this.vnode.type !== VType.VREG) throw new KernelError(this.vnode.type === VType.VFIFO ? Errno.ESPIPE : Errno.ENODEV);
+    const end = offsetBytes + lengthBytes;
+    if (end > MAX_OFFSET) throw new KernelError(Errno.EFBIG);
+    if (end > this.vnode.size) this.vfs.truncateVnode(this.vnode, end);
+  }
+
   fsync(): void {
     this.check();
     const v = this.vnode;

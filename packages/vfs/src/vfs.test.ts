@@ -241,3 +241,31 @@ describe('pipes', () => {
     expect(errnoOf(() => r3.read(b))).toBe(Errno.EDEADLK);
   });
 });
+
+describe('allocate and pathOf', () => {
+  it('allocate extends with zeros and never shrinks', () => {
+    const vfs = ramVfs();
+    const f = vfs.open('/f', O_RDWR | O_CREAT);
+    f.write(enc('abc'));
+    f.allocate(0, 2);
+    expect(f.stat().size).toBe(3);
+    f.allocate(10, 10);
+    expect(f.stat().size).toBe(20);
+    expect(errnoOf(() => f.allocate(0, 0))).toBe(Errno.EINVAL);
+  });
+
+  it('pathOf names a directory across mounts and fails once it is removed', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/a');
+    vfs.mkdir('/a/mnt');
+    vfs.mount('/a/mnt', new RamFs());
+    const deep = vfs.mkdir('/a/mnt/x');
+    expect(vfs.pathOf(deep)).toBe('/a/mnt/x');
+    expect(vfs.pathOf(vfs.lookup('/a/mnt'))).toBe('/a/mnt');
+    expect(vfs.pathOf(vfs.root)).toBe('/');
+    vfs.rename('/a/mnt/x', '/a/mnt/y');
+    expect(vfs.pathOf(deep)).toBe('/a/mnt/y');
+    vfs.rmdir('/a/mnt/y');
+    expect(errnoOf(() => vfs.pathOf(deep))).toBe(Errno.ENOENT);
+  });
+});

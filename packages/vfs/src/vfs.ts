@@ -433,6 +433,34 @@ export class Vfs {
     return crossMountsDown(d.ops.parent(d));
   }
 
+  /**
+   * The absolute path of directory `dir` in the namespace (getcwd(3)), found by walking ".."
+   * and looking each directory up by identity in its parent. ENOENT when `dir` was removed.
+   */
+  pathOf(dir: Vnode): string {
+    if (dir.type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR);
+    const names: string[] = [];
+    let d = crossMountsDown(dir);
+    for (let depth = 0; d !== this.root; depth++) {
+      if (depth > 4096 || d.nlink === 0) throw new KernelError(Errno.ENOENT, 'directory was removed');
+      const parent = this.parentOf(d);
+      if (parent === d) throw new KernelError(Errno.ENOENT, 'directory is not reachable from the root');
+      let found: string | undefined;
+      for (let e = parent.ops.readdir(parent, 2); e !== null; e = parent.ops.readdir(parent, e.next)) {
+        if (e.type !== VType.VDIR) continue;
+        const child = parent.ops.lookup(parent, e.name);
+        if (child !== undefined && crossMountsDown(child) === d) {
+          found = e.name;
+          break;
+        }
+      }
+      if (found === undefined) throw new KernelError(Errno.ENOENT, 'directory was removed');
+      names.push(found);
+      d = parent;
+    }
+    return '/' + names.reverse().join('/');
+  }
+
   private isAncestorOrSelf(ancestor: Vnode, v: Vnode): boolean {
     // Walk ".." from v to the mount's root; rename is within one mount, so the walk can stop there.
     let d = v;
