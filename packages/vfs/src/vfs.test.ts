@@ -1,11 +1,11 @@
 import { Errno } from '@osv-ts/kernel-api';
 import { describe, expect, it } from 'vitest';
-import { dec, enc, errnoOf, ramVfs } from '../test/helpers.js';
+import { StepClock, dec, enc, errnoOf, ramVfs } from '../test/helpers.js';
 import {
   O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_END, SEEK_SET,
   RamFs, S_IFDIR, S_IFLNK, S_IFREG, UTIME_OMIT, VType,
 } from './index.js';
-import type { Vfs } from './vfs.js';
+import { Vfs } from './vfs.js';
 
 function writeFile(vfs: Vfs, path: string, text: string): void {
   const f = vfs.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
@@ -267,5 +267,21 @@ describe('allocate and pathOf', () => {
     expect(vfs.pathOf(deep)).toBe('/a/mnt/y');
     vfs.rmdir('/a/mnt/y');
     expect(errnoOf(() => vfs.pathOf(deep))).toBe(Errno.ENOENT);
+  });
+});
+
+describe('ramfs limits', () => {
+  it('ENOSPC past maxBytes leaves the file unchanged', () => {
+    const vfs = new Vfs({ clock: new StepClock() });
+    vfs.mountRoot(new RamFs({ maxBytes: 128 * 1024 }));
+    const f = vfs.open('/f', O_RDWR | O_CREAT);
+    f.write(new Uint8Array(100_000).fill(1));
+    expect(errnoOf(() => f.pwrite(new Uint8Array(100_000).fill(2), 50_000))).toBe(Errno.ENOSPC);
+    const b = new Uint8Array(100_000);
+    expect(f.pread(b, 0)).toBe(100_000);
+    expect(b.every((x) => x === 1)).toBe(true);
+    vfs.unlink('/f');
+    f.close();
+    expect(vfs.statfs('/').blocksFree).toBe(32);
   });
 });

@@ -100,9 +100,6 @@ const pipeOps: VnodeOps = {
     v.mtimeNs = v.ctimeNs = v.mount.nowNs();
     return done;
   },
-  getattr(v) {
-    v.size = pipeOf(v).length;
-  },
   poll(v, events) {
     const p = pipeOf(v);
     let r = 0;

@@ -10,6 +10,16 @@ export class RamFileData {
     return this.chunks.size * RAM_CHUNK_BYTES;
   }
 
+  /** Bytes of new chunks a write of `length` bytes at `offset` would allocate. */
+  growthBytes(offset: number, length: number): number {
+    if (length === 0) return 0;
+    const first = Math.floor(offset / RAM_CHUNK_BYTES);
+    const last = Math.floor((offset + length - 1) / RAM_CHUNK_BYTES);
+    let missing = 0;
+    for (let i = first; i <= last; i++) if (!this.chunks.has(i)) missing++;
+    return missing * RAM_CHUNK_BYTES;
+  }
+
   /** Copies bytes [offset, offset + into.length) into `into` (caller clamps to the file size). */
   read(offset: number, into: Uint8Array): void {
     let done = 0;

@@ -162,19 +162,11 @@ export class RamFs implements FileSystem, VnodeOps {
     if (vnode.type !== VType.VREG) throw new KernelError(Errno.EINVAL);
     const end = offset + data.length;
     const fileData = vnode.data as RamFileData;
-    if (this.options.maxBytes !== undefined) {
-      const before = fileData.allocatedBytes;
-      fileData.write(offset, data);
-      const grown = fileData.allocatedBytes - before;
-      if (this.usedBytes + grown > this.options.maxBytes) {
-        // Undo the allocation beyond the old size so a failed write changes nothing visible.
-        fileData.truncate(Math.max(vnode.size, 0));
-        throw new KernelError(Errno.ENOSPC);
-      }
-      this.usedBytes += grown;
-    } else {
-      fileData.write(offset, data);
-    }
+    const grown = fileData.growthBytes(offset, data.length);
+    // Refuse before touching anything, so a failed write changes nothing.
+    if (this.options.maxBytes !== undefined && this.usedBytes + grown > this.options.maxBytes) throw new KernelError(Errno.ENOSPC);
+    fileData.write(offset, data);
+    this.usedBytes += grown;
     if (end > vnode.size) vnode.size = end;
     const now = vnode.mount.nowNs();
     vnode.mtimeNs = now;
