@@ -3,6 +3,7 @@
 // and locking; a file system implements the primitive operations on its own objects. Every
 // operation is synchronous and may block through the VFS's Blocker (a disk read).
 // Errors are thrown as KernelError.
+import type { WaitQueue } from '@osv-ts/core-sched';
 import type { Blocker } from './blocker.js';
 import type { Mount } from './mount.js';
 import type { StatFs } from './stat.js';
@@ -86,6 +87,8 @@ export interface VnodeOps {
   inactive?(vnode: Vnode): void;
   /** poll(2) readiness: the subset of `events` (POLLIN/POLLOUT) that holds, plus POLLHUP/POLLERR. */
   poll?(vnode: Vnode, events: number): number;
+  /** A queue woken whenever the poll() answer may have changed (pipes); absent = always ready or polled. */
+  readiness?(vnode: Vnode): WaitQueue | undefined;
   /** False for streams where lseek fails with ESPIPE (pipes, terminals). Default true. */
   seekable?(vnode: Vnode): boolean;
   /** True for terminals (isatty). Default false. */

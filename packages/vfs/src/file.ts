@@ -1,6 +1,7 @@
 // An open file (OSv `struct file`, BSD's file description): a vnode, the open flags and a file
 // offset, shared by every descriptor dup'ed from the same open (libc keeps descriptors; this
 // object is what they point at, with a reference count so the last close releases the vnode).
+import type { WaitQueue } from '@osv-ts/core-sched';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { DirEntry, IoContext } from './file-system.js';
 import {
@@ -89,7 +90,7 @@ export class File implements IoContext {
   write(data: Uint8Array): number {
     this.checkWritable();
     const v = this.vnode;
-    v.lock.acquire(this.vfs.blocker, this.vfs.owner());
+    const locked = this.lockFor(v);
     try {
       // POSIX write(2): with O_APPEND the offset moves to the end before each write, atomically
       // with the write (here: under the vnode lock).
@@ -98,7 +99,7 @@ export class File implements IoContext {
       if (this.positioned()) this.offset += n;
       return n;
     } finally {
-      v.lock.release();
+      if (locked) v.lock.release();
     }
   }
 
@@ -107,13 +108,13 @@ export class File implements IoContext {
     this.checkWritable();
     if (!this.positioned()) throw new KernelError(Errno.ESPIPE);
     const v = this.vnode;
-    v.lock.acquire(this.vfs.blocker, this.vfs.owner());
+    const locked = this.lockFor(v);
     try {
       // Linux pwrite(2) BUGS: with O_APPEND the data is appended regardless of the position.
       const at = (this.openFlags & O_APPEND) !== 0 ? v.size : positionBytes;
       return this.doWrite(data, at);
     } finally {
-      v.lock.release();
+      if (locked) v.lock.release();
     }
   }
 
@@ -203,6 +204,11 @@ export class File implements IoContext {
     return events & (POLLIN | POLLOUT);
   }
 
+  /** Woken when `poll()`'s answer may have changed (for threads parked in poll_oneoff); undefined when the file is always ready. */
+  get readiness(): WaitQueue | undefined {
+    return this.vnode.ops.readiness?.(this.vnode);
+  }
+
   /** False for pipes and terminals (lseek gives ESPIPE). */
   seekable(): boolean {
     const v = this.vnode;
@@ -213,6 +219,17 @@ export class File implements IoContext {
   /** isatty(3). */
   isTerminal(): boolean {
     return this.vnode.ops.isTerminal?.(this.vnode) ?? false;
+  }
+
+  /**
+   * Takes the vnode lock for I/O on a regular file. Streams (pipes, devices) are not locked:
+   * their reads wait for writers on the same vnode (Linux drops the pipe mutex while waiting
+   * for the same reason), and their own state changes are atomic between scheduling points.
+   */
+  private lockFor(v: Vnode): boolean {
+    if (v.type !== VType.VREG) return false;
+    v.lock.acquire(this.vfs.blocker, this.vfs.owner());
+    return true;
   }
 
   private positioned(): boolean {
@@ -227,11 +244,11 @@ export class File implements IoContext {
     if (into.length === 0) return 0;
     const read = v.ops.read;
     if (!read) throw new KernelError(Errno.EINVAL);
-    v.lock.acquire(this.vfs.blocker, this.vfs.owner());
+    const locked = this.lockFor(v);
     try {
       return read.call(v.ops, v, position, into, this);
     } finally {
-      v.lock.release();
+      if (locked) v.lock.release();
     }
   }
 

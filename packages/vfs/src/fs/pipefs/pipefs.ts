@@ -4,6 +4,7 @@
 // empty and a writer is open, and return 0 (EOF) when no writer remains; writes block while
 // the buffer is full and fail with EPIPE when no reader remains; O_NONBLOCK turns waiting into
 // EAGAIN. Writes of at most PIPE_BUF (4096) bytes are atomic.
+import { WaitQueue } from '@osv-ts/core-sched';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { DirEntry, FileSystem, IoContext, VnodeOps } from '../../file-system.js';
 import type { Mount } from '../../mount.js';
@@ -19,6 +20,8 @@ class PipeBuffer {
   length = 0;
   readers = 0;
   writers = 0;
+  /** Woken whenever readiness may have changed (data in, space freed, an end closed). */
+  readonly readiness = new WaitQueue('pipe');
   constructor(capacity: number) {
     this.buf = new Uint8Array(capacity);
   }
@@ -67,6 +70,7 @@ const pipeOps: VnodeOps = {
     const acc = flags & O_ACCMODE;
     if (acc === O_RDONLY || acc === O_RDWR) p.readers--;
     if (acc === O_WRONLY || acc === O_RDWR) p.writers--;
+    p.readiness.wakeAll();
   },
   read(v, _offset, into, io: IoContext) {
     const p = pipeOf(v);
@@ -77,7 +81,9 @@ const pipeOps: VnodeOps = {
       if (p.length === 0) return 0;
     }
     v.atimeNs = v.mount.nowNs();
-    return p.take(into);
+    const n = p.take(into);
+    p.readiness.wakeAll();
+    return n;
   },
   write(v, _offset, data, io: IoContext) {
     const p = pipeOf(v);
@@ -96,6 +102,7 @@ const pipeOps: VnodeOps = {
         continue;
       }
       done += p.put(data.subarray(done));
+      p.readiness.wakeAll();
     }
     v.mtimeNs = v.ctimeNs = v.mount.nowNs();
     return done;
@@ -110,6 +117,7 @@ const pipeOps: VnodeOps = {
     return r;
   },
   seekable: () => false,
+  readiness: (v) => pipeOf(v).readiness,
 };
 
 const rootOps: VnodeOps = {
