@@ -35,3 +35,13 @@ export { Simulation, StallError } from './sim/simulation.js';
 export * as wire from './wire/index.js';
 export { IpAddress } from './wire/ip-address.js';
 export type { IpVersion } from './wire/ip-address.js';
+
+export { DhcpClient } from './dhcp/dhcp-client.js';
+export type { DhcpLease, DhcpState } from './dhcp/dhcp-client.js';
+export { DnsResolver, DnsLookup } from './dns/dns-resolver.js';
+export type { DnsFailure } from './dns/dns-resolver.js';
+export { HostsFile } from './dns/hosts-file.js';
+export { parseResolvConf, DEFAULT_RESOLVER_CONFIG } from './dns/resolv-conf.js';
+export type { ResolverConfig } from './dns/resolv-conf.js';
+export { parseNetworkOptions, applyStaticConfig } from './network-config.js';
+export type { StaticNetworkConfig } from './network-config.js';

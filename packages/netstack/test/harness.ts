@@ -119,3 +119,53 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+import { wire, type NetStack as Stack } from '../src/index.js';
+
+export interface CraftedSegment {
+  from: IpAddress;
+  to: IpAddress;
+  sport: number;
+  dport: number;
+  seq: number;
+  ack?: number;
+  flags: number;
+  window?: number;
+  payload?: Uint8Array;
+  options?: wire.TcpOptions;
+}
+
+/** Builds an Ethernet+IPv4+TCP frame addressed to `stack`'s first non-loopback interface and hands it to the stack directly. */
+export function injectTcp(stack: Stack, s: CraftedSegment): void {
+  const iface = stack.interfaces.find((i) => !i.loopback)!;
+  const seg: wire.TcpSegment = {
+    sourcePort: s.sport,
+    destinationPort: s.dport,
+    seq: s.seq >>> 0,
+    ack: (s.ack ?? 0) >>> 0,
+    flags: s.flags,
+    window: s.window ?? 65535,
+    urgent: 0,
+    options: s.options ?? {},
+    payload: s.payload ?? new Uint8Array(0),
+  };
+  const l4 = wire.TCP_HEADER_BYTES + wire.tcpOptionsLength(seg.options) + seg.payload.length;
+  const frame = new Uint8Array(14 + 20 + l4);
+  wire.emitEthernetHeader(frame, iface.mac, Uint8Array.of(2, 0, 0, 0, 0, 0x99), wire.EtherType.IPv4);
+  wire.emitIpv4Header(frame, 14, { source: s.from.v4, destination: s.to.v4, protocol: 6, payloadLength: l4 });
+  wire.emitTcp(frame, 34, seg, wire.pseudoSumV4(s.from.v4, s.to.v4, 6, l4));
+  stack.receiveFrame(iface, frame);
+}
+
+/** Parses TCP segments out of captured Ethernet frames (IPv4 only). */
+export function tcpOf(frame: Uint8Array): wire.TcpSegment | undefined {
+  try {
+    const eth = wire.parseEthernet(frame);
+    if (eth.etherType !== wire.EtherType.IPv4) return undefined;
+    const ip = wire.parseIpv4(eth.payload);
+    if (ip.protocol !== 6) return undefined;
+    return wire.parseTcp(ip.payload, undefined);
+  } catch {
+    return undefined;
+  }
+}

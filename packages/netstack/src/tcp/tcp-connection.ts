@@ -66,7 +66,21 @@ const NO_DEADLINE = Infinity;
 const CHALLENGE_ACKS_PER_SECOND = 10;
 
 export class TcpConnection {
-  state: TcpState = 'CLOSED';
+  private stateValue: TcpState = 'CLOSED';
+  /** Every state entered, in order (for tests and tracing). */
+  readonly stateHistory: TcpState[] = ['CLOSED'];
+
+  get state(): TcpState {
+    return this.stateValue;
+  }
+
+  private set state(s: TcpState) {
+    if (s !== this.stateValue) {
+      this.stateValue = s;
+      this.stateHistory.push(s);
+    }
+  }
+
   /** Pending socket error (SO_ERROR), 0 when none. */
   error = 0;
   /** Called whenever readiness may have changed. */
@@ -973,7 +987,9 @@ export class TcpConnection {
 
   private updatePersist(nowNs: number): void {
     const pending = diff(add(this.bufSeq, this.sndBuf.length), this.sndNxt) > 0;
-    if (this.canSendData() && this.sndWnd === 0 && pending && this.sndUna === this.sndMax) {
+    // Nothing in flight yet data waiting: either the window is zero (RFC 9293 §3.8.6.1 probes) or
+    // sender SWS avoidance holds a small segment back (§3.8.6.2.1 override timeout).
+    if (this.canSendData() && pending && this.sndUna === this.sndMax) {
       if (this.persistAt === NO_DEADLINE) this.persistAt = nowNs + Math.min(this.rtt.rtoNs * 2 ** this.persistBackoff, this.config.maxRtoNs);
     } else {
       this.persistAt = NO_DEADLINE;
@@ -1031,9 +1047,16 @@ export class TcpConnection {
       this.persistAt = NO_DEADLINE;
       this.probesUnanswered++;
       if (this.probesUnanswered > this.config.maxRetransmits) return this.fail(Errno.ETIMEDOUT);
-      this.counters.persistProbes++;
       this.persistBackoff++;
-      this.sendProbe(now);
+      const avail = diff(add(this.bufSeq, this.sndBuf.length), this.sndNxt);
+      const usable = this.sndWnd - diff(this.sndNxt, this.sndUna);
+      if (usable > 0 && avail > 0) {
+        const len = Math.min(this.mss, avail, usable);
+        this.sendData(this.sndNxt, len, now, this.finQueued && add(this.sndNxt, len) === this.finSeq);
+      } else {
+        this.counters.persistProbes++;
+        this.sendProbe(now);
+      }
     }
     if (now >= this.keepaliveAt) {
       this.keepaliveAt = NO_DEADLINE;

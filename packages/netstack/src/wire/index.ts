@@ -10,3 +10,5 @@ export * from './ipv6.js';
 export * from './icmpv6.js';
 export * from './udp.js';
 export * from './tcp-segment.js';
+export * from './dhcpv4.js';
+export * from './dns.js';
