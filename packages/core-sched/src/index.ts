@@ -33,6 +33,7 @@ export { TraceRing, readTraceRing, traceRingMinimumBytes, TRACE_RING_HEADER_BYTE
 export type { TraceArgType, TraceArgValue, TraceArgValues, TracepointInfo, TraceReadResult, TraceRecord } from './trace-ring.js';
 export { tracePatternToRegExp, matchesTracePattern } from './trace-pattern.js';
 export { toChromeTrace } from './chrome-trace.js';
+export { formatTrace, formatTraceRecord } from './trace-format.js';
 export type { ChromeTrace, ChromeTraceEvent, ChromeTraceOptions } from './chrome-trace.js';
 export { Bootchart } from './bootchart.js';
 export type { BootStage } from './bootchart.js';

@@ -83,6 +83,41 @@ describe('Scheduler fairness (OSv decayed run time)', () => {
     expect(order).toEqual(['low0', 'low1', 'rt', 'low2', 'low3', 'low4']);
   });
 
+  it('lets a woken thread of higher fair-share priority run at the next scheduling point and take its weighted share', () => {
+    const sim = new Simulation({ seed: 13 });
+    const hog = cpuBound(sim, 'hog', NS_PER_MS);
+    const q = new WaitQueue('work');
+    let go = false;
+    let firstRunNs = -1;
+    let hogAtWake = 0;
+    const important = sim.spawn(
+      'important',
+      function* () {
+        yield* sim.sched.waitUntil(q, () => go);
+        firstRunNs = sim.nowNs;
+        for (;;) yield* sim.compute(NS_PER_MS);
+      },
+      { priority: 0.2 },
+    );
+    sim.at(100_500_000, () => {
+      go = true;
+      hogAtWake = hog.runtimeNs;
+      q.wakeAll();
+    });
+    sim.runFor(110 * NS_PER_MS);
+    // Woken in the middle of the hog's slice, it runs when that slice ends.
+    expect(firstRunNs).toBe(101 * NS_PER_MS);
+    // Its decayed run time starts far below the hog's, so at first it runs alone ...
+    expect(hog.runtimeNs).toBe(hogAtWake);
+    // ... and once the decayed run times meet (a few τ) it gets 5x the hog's CPU (weights 0.2 vs 1).
+    sim.runFor(NS_PER_S);
+    const [i0, h0] = [important.runtimeNs, hog.runtimeNs];
+    sim.runFor(NS_PER_S);
+    const ratio = (important.runtimeNs - i0) / (hog.runtimeNs - h0);
+    expect(ratio).toBeGreaterThan(4.5);
+    expect(ratio).toBeLessThan(5.5);
+  });
+
   it('runs real-time threads before time-shared ones, FIFO among equals', () => {
     const sim = new Simulation({ seed: 5 });
     const order: string[] = [];

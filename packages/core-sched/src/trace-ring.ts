@@ -27,7 +27,7 @@
 // Concurrency: one writer (the vCPU), any number of readers. Every word of the header and the
 // record area is accessed with Atomics (sequentially consistent under the JS memory model), and
 // the writer publishes `tail` before it overwrites the bytes of an old record and `head` after
-// it wrote a new one. A reader loads tail, head, copies [tail, head), loads tail again: every
+// it wrote a new one. A reader loads head, tail, copies [tail, head), loads tail again: every
 // record at or after the second tail was intact while it was copied, so the reader never stops
 // the writer and never decodes a torn record; older ones are reported as lost.
 import { FormatError, KernelError, Errno } from '@osv-ts/kernel-api';
@@ -263,8 +263,15 @@ export function readTraceRing(region: Uint8Array, options: { fromCursor?: number
   for (const t of catalog) byId.set(t.id, t);
 
   const dataWord = (headerBytes + catalogBytes) >>> 2;
-  const tail1 = Atomics.load(w, H_TAIL) >>> 0;
-  const head = Atomics.load(w, H_HEAD) >>> 0;
+  // Head first, then tail: both only grow, so a tail loaded after the head is at most
+  // dataBytes behind it, unless the writer lapped the reader in between (tail past head): retry.
+  let head = Atomics.load(w, H_HEAD) >>> 0;
+  let tail1 = Atomics.load(w, H_TAIL) >>> 0;
+  for (let attempt = 0; ((tail1 - head) | 0) > 0; attempt++) {
+    if (attempt === 1000) throw new FormatError('trace ring', 'tail', 24, 'stays ahead of head');
+    head = Atomics.load(w, H_HEAD) >>> 0;
+    tail1 = Atomics.load(w, H_TAIL) >>> 0;
+  }
   let from = options.fromCursor !== undefined && ((options.fromCursor - tail1) | 0) > 0 ? options.fromCursor >>> 0 : tail1;
   if (((head - from) | 0) < 0) from = head;
   const span = (head - from) >>> 0;

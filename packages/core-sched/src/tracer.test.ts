@@ -8,6 +8,7 @@ import { Tracer } from './tracer.js';
 import { TraceRing, readTraceRing } from './trace-ring.js';
 import { matchesTracePattern, tracePatternToRegExp } from './trace-pattern.js';
 import { toChromeTrace } from './chrome-trace.js';
+import { formatTrace } from './trace-format.js';
 import { Bootchart } from './bootchart.js';
 
 describe('--trace=<pattern>', () => {
@@ -146,6 +147,24 @@ describe('TraceRing', () => {
     region[16] = 0xff; // dataBytes far larger than the region
     expect(() => readTraceRing(region)).toThrow(/dataBytes at offset 16/);
     expect(() => readTraceRing(region.subarray(4))).toThrow(/8-byte aligned/);
+  });
+});
+
+describe('text listing', () => {
+  it('prints records through their printf formats, as trace.py list does', () => {
+    const clock = new VirtualClock();
+    const tracer = new Tracer(clock);
+    tracer.enable('*');
+    const a = tracer.tracepoint('virtio_req', 'queue=%u addr=%p len=%d ok=%d %s 100%%', ['u32', 'u64', 'i32', 'bool', 'str']);
+    const b = tracer.tracepoint('no_format', '', ['f64']);
+    clock.advanceTo(1_500_000_000);
+    a.emit(2, 0xdead0000n, -5, true, 'hi');
+    b.emit(0.25);
+    const { records, catalog } = tracer.read();
+    expect(formatTrace(records, catalog)).toBe(
+      '     0 1.500000000 virtio_req           queue=2 addr=0xdead0000 len=-5 ok=1 hi 100%\n' +
+        '     0 1.500000000 no_format            0.25\n',
+    );
   });
 });
 
