@@ -1,7 +1,7 @@
 // @osv-ts/core-sched: threads, scheduler, timers, wait queues and locks, clocks, page and
 // small-object allocators, tracepoints, boot chart. Simulation support: ./testing.
 export { Scheduler, DeadlockError } from './scheduler.js';
-export type { SchedulerOptions } from './scheduler.js';
+export type { SchedulerOptions, ThreadInfo } from './scheduler.js';
 export { RunQueue, DEFAULT_TAU_NS } from './run-queue.js';
 export { HostCpu, InterruptWordCpu, VirtualCpu } from './cpu.js';
 export type { Cpu } from './cpu.js';

@@ -164,6 +164,11 @@ describe('Scheduler threads', () => {
     expect(worker.id).not.toBe(waiter.id);
     expect(worker.name).toBe('worker');
     expect(sim.sched.threadCount).toBe(2);
+    sim.runUntilQuiescent({ untilNs: NS_PER_MS });
+    expect(sim.sched.threadInfo().map((t) => [t.id, t.name, t.state, t.switches])).toEqual([
+      [worker.id, 'worker', 'waiting', 1],
+      [waiter.id, 'waiter', 'waiting', 1],
+    ]);
     const r = sim.runUntilQuiescent();
     expect(r.quiescent).toBe(true);
     expect(log).toEqual([`worker done at ${5 * NS_PER_MS}`, `joined at ${5 * NS_PER_MS}`]);

@@ -35,6 +35,20 @@ export interface SchedulerOptions {
   onThreadError?: (thread: KernelThread, error: unknown) => void;
 }
 
+/** A thread as `osv info threads` / a /proc task listing shows it. */
+export interface ThreadInfo {
+  id: number;
+  name: string;
+  state: KernelThread['state'];
+  cpu: number;
+  priority: number;
+  realtimePriority: number;
+  runtimeNs: number;
+  /** Decayed run time R(t) the scheduler orders time-shared threads by. */
+  decayedRuntimeNs: number;
+  switches: number;
+}
+
 /** A waiter for code that is not a kernel thread: it only records that it was woken, and by what. */
 class WakeFlag implements Waiter {
   woken = false;
@@ -109,6 +123,22 @@ export class Scheduler {
 
   thread(id: number): KernelThread | undefined {
     return this.threadsById.get(id);
+  }
+
+  /** Every live kernel thread, for thread listings. */
+  threadInfo(): ThreadInfo[] {
+    const now = this.clock.monotonicNs();
+    return [...this.threadsById.values()].map((t) => ({
+      id: t.id,
+      name: t.name,
+      state: t.state,
+      cpu: t.cpu,
+      priority: t.priority,
+      realtimePriority: t.realtimePriority,
+      runtimeNs: t.runtimeNs,
+      decayedRuntimeNs: this.runQueues[t.cpu]!.decayedRuntimeNs(t, now),
+      switches: t.switches,
+    }));
   }
 
   /** Run queue of vCPU `cpu` (for tests and /proc-style figures). */
