@@ -95,6 +95,20 @@ function words(region: Uint8Array): Int32Array {
   return new Int32Array(region.buffer, region.byteOffset, region.byteLength >>> 2);
 }
 
+/** Where a ring lives inside a larger memory (e.g. all of guest RAM). */
+export interface TraceRingPlacement {
+  offset?: number;
+  length?: number;
+}
+
+function place(memory: Uint8Array, { offset = 0, length }: TraceRingPlacement): Uint8Array {
+  const len = length ?? memory.byteLength - offset;
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(len) || len < 0 || offset + len > memory.byteLength) {
+    throw new FormatError('trace ring', 'placement', offset, `${len} bytes at offset ${offset} exceed a ${memory.byteLength}-byte memory`);
+  }
+  return offset === 0 && len === memory.byteLength ? memory : memory.subarray(offset, offset + len);
+}
+
 /** Records a ring needs at least: header + catalog + two maximal records. */
 export function traceRingMinimumBytes(catalogBytes: number): number {
   return TRACE_RING_HEADER_BYTES + catalogBytes + 2 * 2048;
@@ -116,10 +130,12 @@ export class TraceRing {
   private readonly scratchView = new DataView(this.scratch);
   private readonly encoder = new TextEncoder();
 
-  constructor(
-    readonly region: Uint8Array,
-    options: { catalogBytes?: number } = {},
-  ) {
+  /** The ring's bytes: `memory`, or `length` bytes of it from `offset` (guest RAM + an address). */
+  readonly region: Uint8Array;
+
+  constructor(memory: Uint8Array, options: TraceRingPlacement & { catalogBytes?: number } = {}) {
+    const region = place(memory, options);
+    this.region = region;
     const catalogBytes = align8(options.catalogBytes ?? Math.min(16384, align8(region.byteLength >>> 3)));
     const dataBytes = Math.min(MAX_DATA_BYTES, Math.floor((region.byteLength - TRACE_RING_HEADER_BYTES - catalogBytes) / 8) * 8);
     if (dataBytes < 4096) {
@@ -238,10 +254,12 @@ export class TraceRing {
 
 /**
  * Reads a trace ring laid out as above, from any thread, without stopping the writer. Works in
- * the guest, in the VMM and in host tools (no Node API). `fromCursor` (a previous result's
+ * the guest, in the VMM and in host tools (no Node API). `memory` is the ring's region, or all
+ * of guest RAM with the ring's `offset` and `length`. `fromCursor` (a previous result's
  * `nextCursor`) returns only newer records.
  */
-export function readTraceRing(region: Uint8Array, options: { fromCursor?: number } = {}): TraceReadResult {
+export function readTraceRing(memory: Uint8Array, options: TraceRingPlacement & { fromCursor?: number } = {}): TraceReadResult {
+  const region = place(memory, options);
   if (region.byteLength < TRACE_RING_HEADER_BYTES) {
     throw new FormatError('trace ring', 'header', 0, `region of ${region.byteLength} bytes is shorter than the header`);
   }

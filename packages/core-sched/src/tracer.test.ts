@@ -140,6 +140,18 @@ describe('TraceRing', () => {
     expect(result.records).toBeGreaterThan(0);
   }, 60_000);
 
+  it('lives at an offset inside guest RAM, and the host reads it there', () => {
+    const ram = new Uint8Array(new SharedArrayBuffer(1 << 16));
+    const ring = new TraceRing(ram, { offset: 8192, length: 16384 });
+    ring.writeCatalog([{ id: 3, name: 'irq', format: 'line %u', args: ['u32'] }]);
+    ring.write(3, 9, 1234, ['u32'], [5]);
+    expect(ram.subarray(0, 8192).every((b) => b === 0)).toBe(true);
+    expect(new DataView(ram.buffer).getUint32(8192, true)).toBe(0x5456534f);
+    const r = readTraceRing(ram, { offset: 8192, length: 16384 });
+    expect(r.records).toEqual([{ id: 3, name: 'irq', threadId: 9, timeNs: 1234, args: [5] }]);
+    expect(() => readTraceRing(ram, { offset: 60000, length: 16384 })).toThrow(FormatError);
+  });
+
   it('validates the header and reports the field and offset of a problem', () => {
     const region = new Uint8Array(new SharedArrayBuffer(8192));
     expect(() => readTraceRing(region)).toThrow(FormatError);
