@@ -53,6 +53,7 @@ const H_CATALOG_SEQ = 8;
 const H_DROPPED = 9;
 
 export type TraceArgType = 'u32' | 'i32' | 'f64' | 'u64' | 'bool' | 'str';
+const ARG_TYPES: ReadonlySet<unknown> = new Set<TraceArgType>(['u32', 'i32', 'f64', 'u64', 'bool', 'str']);
 export type TraceArgValue<T extends TraceArgType> = T extends 'str'
   ? string
   : T extends 'u64'
@@ -369,6 +370,17 @@ function readCatalog(w: Int32Array, catalogBytes: number): TracepointInfo[] {
       throw new FormatError('trace ring', 'catalog', TRACE_RING_HEADER_BYTES, 'is not valid JSON');
     }
     if (!Array.isArray(parsed)) throw new FormatError('trace ring', 'catalog', TRACE_RING_HEADER_BYTES, 'is not an array');
+    parsed.forEach((t: Partial<TracepointInfo> | null, i) => {
+      const ok =
+        t !== null &&
+        typeof t === 'object' &&
+        Number.isInteger(t.id) &&
+        typeof t.name === 'string' &&
+        typeof t.format === 'string' &&
+        Array.isArray(t.args) &&
+        t.args.every((a) => ARG_TYPES.has(a));
+      if (!ok) throw new FormatError('trace ring', `catalog entry ${i}`, TRACE_RING_HEADER_BYTES, 'is not {id, name, format, args}');
+    });
     return parsed as TracepointInfo[];
   }
   throw new FormatError('trace ring', 'catalogSeq', 32, 'catalog kept changing while being read');

@@ -152,6 +152,25 @@ describe('TraceRing', () => {
     expect(() => readTraceRing(ram, { offset: 60000, length: 16384 })).toThrow(FormatError);
   });
 
+  it('rejects corrupted rings with a FormatError and never a bare RangeError', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 200 }), (pokes, records) => {
+        const region = new Uint8Array(new SharedArrayBuffer(64 + 512 + 4096));
+        const ring = new TraceRing(region, { catalogBytes: 512 });
+        ring.writeCatalog([{ id: 1, name: 'x', format: '%u %s', args: ['u32', 'str'] }]);
+        for (let i = 0; i < records; i++) ring.write(1, 0, i, ['u32', 'str'], [i, 'y'.repeat(i % 30)]);
+        for (const [at, value] of pokes) region[at % region.length] = value;
+        try {
+          const r = readTraceRing(region);
+          expect(Array.isArray(r.records)).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(FormatError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('validates the header and reports the field and offset of a problem', () => {
     const region = new Uint8Array(new SharedArrayBuffer(8192));
     expect(() => readTraceRing(region)).toThrow(FormatError);
