@@ -291,6 +291,7 @@ export function readTraceRing(memory: Uint8Array, options: TraceRingPlacement & 
     head = Atomics.load(w, H_HEAD) >>> 0;
     tail1 = Atomics.load(w, H_TAIL) >>> 0;
   }
+  if ((head | tail1) & 7) throw new FormatError('trace ring', (head & 7) !== 0 ? 'head' : 'tail', (head & 7) !== 0 ? 20 : 24, 'cursor is not 8-byte aligned');
   let from = options.fromCursor !== undefined && ((options.fromCursor - tail1) | 0) > 0 ? options.fromCursor >>> 0 : tail1;
   if (((head - from) | 0) < 0) from = head;
   const span = (head - from) >>> 0;

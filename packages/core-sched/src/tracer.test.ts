@@ -154,7 +154,7 @@ describe('TraceRing', () => {
 
   it('rejects corrupted rings with a FormatError and never a bare RangeError', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 200 }), (pokes, records) => {
+      fc.property(fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 63 }), fc.nat()), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 200 }), (pokes, records) => {
         const region = new Uint8Array(new SharedArrayBuffer(64 + 512 + 4096));
         const ring = new TraceRing(region, { catalogBytes: 512 });
         ring.writeCatalog([{ id: 1, name: 'x', format: '%u %s', args: ['u32', 'str'] }]);
@@ -167,8 +167,15 @@ describe('TraceRing', () => {
           expect(e).toBeInstanceOf(FormatError);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
+  });
+
+  it('rejects a cursor that is not on a record boundary', () => {
+    const region = new Uint8Array(new SharedArrayBuffer(8192));
+    new TraceRing(region);
+    region[20] = 1; // head = 1
+    expect(() => readTraceRing(region)).toThrow(/head at offset 20/);
   });
 
   it('validates the header and reports the field and offset of a problem', () => {
