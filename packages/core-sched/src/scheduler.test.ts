@@ -239,13 +239,12 @@ describe('Scheduler threads', () => {
       yield* sim.sched.sleep(NS_PER_MS);
       done = true;
     });
-    // The virtual clock only moves when told: let the simulation idle-jump from a timer.
-    sim.cpu.addInterruptSource(() => {
-      const next = sim.sched.timers.nextDeadlineNs();
-      if (next !== undefined && next > sim.nowNs && sim.sched.runQueue().size === 0) sim.clock.advanceTo(next);
-      return false;
-    });
     await sim.sched.whenTrue(() => done);
     expect(done).toBe(true);
+    expect(sim.nowNs).toBe(NS_PER_MS);
+    const m = sim.sched.runAsync(sim.sched.sleep(5 * NS_PER_MS));
+    await m;
+    expect(sim.nowNs).toBe(6 * NS_PER_MS);
+    await expect(sim.sched.whenTrue(() => false)).rejects.toThrow(DeadlockError);
   });
 });

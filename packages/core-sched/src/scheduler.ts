@@ -9,7 +9,7 @@
 // where the run queue (run-queue.ts) picks the thread that should run next, so a thread of
 // higher priority that became runnable runs at the next scheduling point.
 import type { Clock } from '@osv-ts/kernel-api';
-import type { Cpu } from './cpu.js';
+import { VirtualCpu, type Cpu } from './cpu.js';
 import { KernelThread, type Blocking, type ThreadBody, type ThreadOptions, type Wait, type WaitRequest } from './kernel-thread.js';
 import { DEFAULT_TAU_NS, RunQueue } from './run-queue.js';
 import { TimerQueue, type Timer } from './timer-queue.js';
@@ -271,6 +271,11 @@ export class Scheduler {
           }
           if (cond()) return resolve();
           const next = this.timers.nextDeadlineNs();
+          if (this.cpu instanceof VirtualCpu) {
+            // Simulated time: idling jumps the clock, so there is nothing to wait for in real time.
+            if (this.cpu.idle(next)) return void queueMicrotask(step);
+            throw new DeadlockError('every thread is waiting and nothing can wake them');
+          }
           const delayMs = next === undefined ? 1 : Math.max(0, (next - this.clock.monotonicNs()) / 1e6);
           setTimeout(step, Math.min(delayMs, 10));
         } catch (e) {
@@ -294,10 +299,13 @@ export class Scheduler {
         const flag = new WakeFlag();
         for (const q of request.queues) q.add(flag);
         const deadline = request.deadlineNs;
+        // A timer at the deadline, so that idling (or a virtual clock's jump) knows to stop there.
+        const alarm = deadline !== undefined ? this.timers.add(deadline, () => {}) : undefined;
         try {
           await this.whenTrue(() => flag.woken || (deadline !== undefined && this.clock.monotonicNs() >= deadline));
         } finally {
           for (const q of request.queues) q.remove(flag);
+          if (alarm !== undefined) this.timers.cancel(alarm);
         }
         this.appWokenBy = flag.source;
       }
