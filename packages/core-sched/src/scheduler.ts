@@ -8,7 +8,7 @@
 // Preemption is cooperative: a thread runs until it yields. Every yield is a scheduling point
 // where the run queue (run-queue.ts) picks the thread that should run next, so a thread of
 // higher priority that became runnable runs at the next scheduling point.
-import type { Clock } from '@osv-ts/kernel-api';
+import { Errno, KernelError, type Clock } from '@osv-ts/kernel-api';
 import { VirtualCpu, type Cpu } from './cpu.js';
 import { KernelThread, type Blocking, type ThreadBody, type ThreadOptions, type Wait, type WaitRequest } from './kernel-thread.js';
 import { DEFAULT_TAU_NS, RunQueue } from './run-queue.js';
@@ -149,10 +149,10 @@ export class Scheduler {
   spawn(body: () => ThreadBody, options: ThreadOptions = {}): KernelThread {
     const cpu = options.cpu ?? 0;
     const rq = this.runQueues[cpu];
-    if (rq === undefined) throw new RangeError(`no vCPU ${cpu}: this scheduler runs ${this.runQueues.length}`);
+    if (rq === undefined) throw new KernelError(Errno.EINVAL, `no vCPU ${cpu}: this scheduler runs ${this.runQueues.length}`);
     const id = this.nextId++;
     const priority = options.priority ?? 1;
-    if (!(priority > 0) || !Number.isFinite(priority)) throw new RangeError(`thread priority must be a positive number, got ${priority}`);
+    if (!(priority > 0) || !Number.isFinite(priority)) throw new KernelError(Errno.EINVAL, `thread priority must be a positive number, got ${priority}`);
     const thread = new KernelThread(
       id,
       options.name ?? `thread-${id}`,
@@ -171,7 +171,7 @@ export class Scheduler {
 
   /** Changes a thread's priorities; a queued thread takes its new place at once. */
   setPriority(thread: KernelThread, priority: number, realtimePriority = thread.realtimePriority): void {
-    if (!(priority > 0) || !Number.isFinite(priority)) throw new RangeError(`thread priority must be a positive number, got ${priority}`);
+    if (!(priority > 0) || !Number.isFinite(priority)) throw new KernelError(Errno.EINVAL, `thread priority must be a positive number, got ${priority}`);
     const rq = this.runQueues[thread.cpu]!;
     const queued = thread.queueIndex >= 0;
     if (queued) rq.remove(thread);
