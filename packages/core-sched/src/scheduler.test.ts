@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { NS_PER_MS, NS_PER_S } from '@osv-ts/kernel-api';
 import { Simulation } from './testing/simulation.js';
 import { DeadlockError } from './scheduler.js';
@@ -27,6 +28,31 @@ describe('Scheduler fairness (OSv decayed run time)', () => {
     const total = a.runtimeNs + b.runtimeNs;
     expect(total).toBeGreaterThanOrEqual(NS_PER_S);
     expect(Math.abs(a.runtimeNs - b.runtimeNs) / Math.max(a.runtimeNs, b.runtimeNs)).toBeLessThan(0.1);
+  });
+
+  it('gives any mix of CPU-bound threads shares proportional to 1/priority, whatever their slice lengths', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ priority: fc.constantFrom(0.5, 1, 2, 4), sliceUs: fc.integer({ min: 50, max: 2000 }) }), { minLength: 2, maxLength: 5 }),
+        (specs) => {
+          const sim = new Simulation({ seed: 1 });
+          const threads = specs.map((s, i) => cpuBound(sim, `t${i}`, s.sliceUs * 1000, { priority: s.priority }));
+          sim.runFor(2 * NS_PER_S); // let decayed run times settle (a few τ)
+          const before = threads.map((t) => t.runtimeNs);
+          sim.runFor(2 * NS_PER_S);
+          const got = threads.map((t, i) => t.runtimeNs - before[i]!);
+          const total = got.reduce((a, b) => a + b, 0);
+          const weights = specs.map((s) => 1 / s.priority);
+          const wsum = weights.reduce((a, b) => a + b, 0);
+          got.forEach((g, i) => {
+            const expected = (total * weights[i]!) / wsum;
+            // Within 10% of the ideal share, or one slice of granularity for tiny shares.
+            expect(Math.abs(g - expected)).toBeLessThanOrEqual(Math.max(0.1 * expected, 2 * specs[i]!.sliceUs * 1000));
+          });
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   it('weights shares by priority: priority 2 gets about half the CPU of priority 1', () => {
