@@ -45,7 +45,8 @@ function setup(preopens: string[]) {
   };
   const open = (dirfd: number, path: string, follow = true): number | { fd: number } => {
     const [p, n] = str(1000, path);
-    const r = fns.path_open!(dirfd, follow ? 1 : 0, p, n, 0, Rights.FD_READ | Rights.FD_SEEK, 0n, 0, 2000);
+    const rights = Rights.FD_READ | Rights.FD_SEEK | Rights.PATH_OPEN | Rights.FD_READDIR;
+    const r = fns.path_open!(dirfd, follow ? 1 : 0, p, n, 0, rights, rights, 0, 2000);
     return r === 0 ? { fd: dv.getUint32(2000, true) } : r;
   };
   return { vfs, process, fns, mem, dv, str, open };
@@ -108,8 +109,12 @@ describe('WASI preopens and sandboxing', () => {
     expect(names.sort()).toEqual(['.', '..', 'abs-link', 'inner', 'rel-escape', 'rel-ok']);
   });
 
-  it('enforces rights: a file opened without FD_WRITE cannot be written', () => {
+  it('enforces rights: no path_open through a directory fd without PATH_OPEN; no write without FD_WRITE', () => {
     const t = setup(['/data']);
+    const [p, n] = t.str(1000, 'inner');
+    expect(t.fns.path_open!(3, 1, p, n, 0, Rights.FD_READ, 0n, 0, 2000)).toBe(0);
+    const bare = t.dv.getUint32(2000, true);
+    expect(t.open(bare, 'ok.txt')).toBe(WasiErrno.NOTCAPABLE);
     const r = t.open(3, 'inner/ok.txt') as { fd: number };
     t.dv.setUint32(100, 200, true);
     t.dv.setUint32(104, 1, true);
