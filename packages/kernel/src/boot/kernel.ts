@@ -2,7 +2,7 @@
 // parse the command line, initialise the linked modules (drivers first), set up the consoles,
 // print the boot time, then run the application commands and return the last exit status.
 import { KernelError, type Console, type KernelModule } from '@osv-ts/kernel-api';
-import { Scheduler } from '@osv-ts/core-sched';
+import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
 import { ConsoleFile, FdTable, Process, WASI_EXTENSION_CAPABILITY, type OpenFile, type Preview1Extension, type WasiExtensionFactory } from '@osv-ts/libc';
 import type { File, VfsService } from '@osv-ts/vfs';
 import { mountFileSystems } from './mount-filesystems.js';
@@ -30,11 +30,16 @@ export class Kernel {
   private vfs: VfsService | undefined;
   private process: Process | undefined;
 
+  readonly tracer: Tracer;
+  private readonly tpBootStage: Tracepoint<readonly ['str']>;
+
   constructor(
     readonly platform: Platform,
     private readonly modules: readonly KernelModule[],
   ) {
-    this.sched = new Scheduler(platform.clock, platform.cpu);
+    this.tracer = new Tracer(platform.clock);
+    this.sched = new Scheduler(platform.clock, platform.cpu, { tracer: this.tracer });
+    this.tpBootStage = this.tracer.tracepoint('boot_stage', '%s', ['str']);
   }
 
   /** Boots and runs the command line; returns the exit status for power-off. */
@@ -50,6 +55,7 @@ export class Kernel {
       if (!(e instanceof CommandLineError)) throw e;
       commandLineError = e.message;
     }
+    if (this.options && this.options.trace.length > 0) this.startTracing(this.options.trace);
     this.stamp('command line parsed');
 
     this.registry.provide('scheduler', this.sched);
@@ -89,6 +95,7 @@ export class Kernel {
       }
     }
     if (o.help) this.log(LOADER_USAGE);
+    if (o.traceList) for (const tp of this.tracer.tracepoints) this.log(`${tp.name} ${tp.format}\n`);
     if (o.verbose) this.log(`OSv-ts v${OSV_TS_VERSION} (${p.target}), modules: ${this.registry.initialised.join(', ') || 'none'}\n`);
 
     const env = new Map<string, string>();
@@ -161,6 +168,7 @@ export class Kernel {
       entropy: this.platform.entropy,
       sched: this.sched,
       fds,
+      tracer: this.tracer,
     });
     const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
     for (const factory of this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)) {
@@ -208,6 +216,18 @@ export class Kernel {
 
   private stamp(stage: string): void {
     this.platform.bootchart.stamp(stage, this.platform.nowMs());
+    if (this.tpBootStage.enabled) this.tpBootStage.emit(stage);
+  }
+
+  /**
+   * OSv's --trace=<pattern>: enable matching tracepoints, recording into a ring in guest RAM
+   * that the host can read while the guest runs (and after it powers off).
+   */
+  private startTracing(patterns: readonly string[]): void {
+    const region = this.platform.traceRegion?.();
+    if (region) this.tracer.attach(new TraceRing(region));
+    for (const p of patterns) this.tracer.enable(p);
+    this.registry.provide('tracer', this.tracer);
   }
 
   /** Kernel messages go to the stderr console, keeping the app's stdout clean. */

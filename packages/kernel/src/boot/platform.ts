@@ -26,6 +26,8 @@ export interface Platform {
   memoryFigures(): { totalBytes: number; freeBytes: number; availableBytes?: number };
   /** Whether host input is connected to the console (otherwise stdin reads as end of file). */
   readonly stdinConnected: boolean;
+  /** A region for the trace ring that the host can read (guest RAM on the vm targets). */
+  traceRegion?(): Uint8Array;
   /** Registers platform services (bus, memory, allocator) before modules initialise. */
   registerServices(registry: ModuleRegistry): void;
   /** Consoles to use when no console module is linked (inprocess). */

@@ -27,6 +27,8 @@ export const BootFlag = {
   STDIN_CONNECTED: 8,
 } as const;
 
+const TRACE_RING_BYTES = 1 << 20;
+
 export class BootInfoError extends Error {
   override readonly name = 'BootInfoError';
 }
@@ -101,6 +103,15 @@ export class VmPlatform implements Platform {
 
   memoryFigures(): { totalBytes: number; freeBytes: number } {
     return { totalBytes: this.memory.sizeBytes, freeBytes: this.allocator.freeBytes };
+  }
+
+  /** 1 MiB of guest RAM for the trace ring, published in the boot info page for the VMM. */
+  traceRegion(): Uint8Array {
+    const bytes = TRACE_RING_BYTES;
+    const address = this.allocator.alloc(bytes);
+    this.memory.view.setUint32(BootInfo.traceBufferAddress, address, true);
+    this.memory.view.setUint32(BootInfo.traceBufferLength, bytes, true);
+    return this.memory.slice(address, bytes, 'trace ring');
   }
 
   fallbackConsoles(): Console[] {

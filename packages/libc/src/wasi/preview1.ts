@@ -3,6 +3,7 @@
 // Arguments from the app are untrusted: every pointer goes through AppMemory (EFAULT), every
 // fd through the FdTable (EBADF), and kernel errors become WASI errno values.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
+import type { Tracepoint } from '@osv-ts/core-sched';
 import type { FileKind, OpenFile } from '../fd/open-file.js';
 import { ProcessExit, type Process } from '../process.js';
 import { AppMemory } from './app-memory.js';
@@ -35,7 +36,11 @@ export class WasiPreview1 {
   /** Calls per function, for `osv run -V` and benchmarks. */
   readonly callCounts = new Map<string, number>();
 
-  constructor(readonly process: Process) {}
+  private readonly tpCall: Tracepoint<readonly ['str', 'i32']> | undefined;
+
+  constructor(readonly process: Process) {
+    this.tpCall = process.tracer?.tracepoint('wasi_call', '%s -> errno %d', ['str', 'i32']);
+  }
 
   private readonly errorMappers: ((e: unknown) => number | undefined)[] = [
     (e) => (e instanceof NotCapableError ? WasiErrno.NOTCAPABLE : undefined),
@@ -64,7 +69,8 @@ export class WasiPreview1 {
 
   /** Turns kernel exceptions into errno results; lets ProcessExit unwind the app. */
   private guard(name: string, fn: (...args: never[]) => number): WasiFn {
-    return (...args: never[]) => {
+    const tp = this.tpCall;
+    const call = (...args: never[]): number => {
       try {
         return fn(...args);
       } catch (e) {
@@ -76,6 +82,17 @@ export class WasiPreview1 {
         }
         if (e instanceof KernelError) return toWasiErrno(e.errno);
         throw e;
+      }
+    };
+    if (!tp) return call;
+    return (...args: never[]) => {
+      let errno = 0;
+      try {
+        errno = call(...args);
+        return errno;
+      } finally {
+        // proc_exit unwinds by exception: record it too.
+        if (tp.enabled) tp.emit(name, errno ?? 0);
       }
     };
   }

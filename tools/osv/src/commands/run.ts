@@ -1,6 +1,7 @@
 // `osv run`: compose a kernel for the app, build the boot file system, start the microVM, and
 // exit with the app's status.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readTraceRing, toChromeTrace } from '@osv-ts/core-sched';
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
@@ -101,6 +102,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
+  if (o.traceOut) {
+    const region = machine.traceRegion();
+    if (!region) process.stderr.write('osv: no trace recorded (give --trace PATTERN)\n');
+    else {
+      const trace = readTraceRing(region);
+      writeFileSync(o.traceOut, JSON.stringify(toChromeTrace(trace.records)));
+      process.stderr.write(`osv: wrote ${trace.records.length} trace records to ${o.traceOut}${trace.lostBytes ? ` (${trace.lostBytes} bytes overwritten)` : ''}\n`);
+    }
+  }
   if (o.verbose) {
     const counters = machine.transports.map((t) => `${t.device.name}: ${JSON.stringify({ ...t.counters, ...(t.device.counters ?? {}) })}`);
     process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);
