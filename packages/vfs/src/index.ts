@@ -23,7 +23,7 @@ export { RamFs } from './fs/ramfs/ramfs.js';
 export type { RamFsOptions } from './fs/ramfs/ramfs.js';
 export { Rofs } from './fs/rofs/rofs.js';
 export { MemoryBlockDevice } from './memory-block-device.js';
-export { unpackBootfs, populateFromEntries, mkdirp } from './fs/bootfs/bootfs.js';
+export { unpackBootfs, populateFromEntries, populateFromTree, mkdirp } from './fs/bootfs/bootfs.js';
 export { parseBootfs, writeBootfs } from './fs/bootfs/bootfs-format.js';
 export type { BootfsEntry } from './fs/bootfs/bootfs-format.js';
 export { bootfsEntriesFromTree } from './image/tree-entries.js';

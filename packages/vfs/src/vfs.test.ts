@@ -285,3 +285,31 @@ describe('ramfs limits', () => {
     expect(vfs.statfs('/').blocksFree).toBe(32);
   });
 });
+
+describe('timestamps', () => {
+  it('creation stamps the directory; writes stamp mtime+ctime; link and chmod stamp ctime only', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/d');
+    const d0 = vfs.stat('/d');
+    writeFile(vfs, '/d/f', 'x');
+    const d1 = vfs.stat('/d');
+    const f1 = vfs.stat('/d/f');
+    expect(d1.mtimeNs).toBeGreaterThan(d0.mtimeNs);
+    expect(f1.mtimeNs).toBeGreaterThanOrEqual(d1.mtimeNs - 10_000n);
+    readFile(vfs, '/d/f');
+    expect(vfs.stat('/d/f').atimeNs).toBe(f1.atimeNs);
+    vfs.chmod('/d/f', 0o600);
+    const f2 = vfs.stat('/d/f');
+    expect(f2.mode & 0o7777).toBe(0o600);
+    expect(f2.ctimeNs).toBeGreaterThan(f1.ctimeNs);
+    expect(f2.mtimeNs).toBe(f1.mtimeNs);
+    vfs.link('/d/f', '/g');
+    const f3 = vfs.stat('/g');
+    expect(f3.ctimeNs).toBeGreaterThan(f2.ctimeNs);
+    expect(f3.mtimeNs).toBe(f1.mtimeNs);
+    const f = vfs.open('/g', O_WRONLY);
+    f.write(enc('y'));
+    f.close();
+    expect(vfs.stat('/d/f').mtimeNs).toBeGreaterThan(f3.mtimeNs);
+  });
+});

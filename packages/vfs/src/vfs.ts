@@ -234,6 +234,39 @@ export class Vfs {
     return [this.openVnode(v, O_RDONLY), this.openVnode(v, 0o1 /* O_WRONLY */)];
   }
 
+  /** The whole content of the file `path` (kernel and tool convenience: load an app, read fstab). */
+  readFile(path: string, options: LookupOptions = {}): Uint8Array {
+    const f = this.open(path, O_RDONLY, 0, options);
+    try {
+      const size = f.stat().size;
+      let buf = new Uint8Array(Math.max(size, 4096));
+      let n = 0;
+      for (;;) {
+        if (n === buf.length) {
+          const bigger = new Uint8Array(buf.length * 2);
+          bigger.set(buf);
+          buf = bigger;
+        }
+        const k = f.read(buf.subarray(n));
+        if (k === 0) break;
+        n += k;
+      }
+      return n === buf.length ? buf : buf.slice(0, n);
+    } finally {
+      f.close();
+    }
+  }
+
+  /** Creates or replaces the content of the file `path`. */
+  writeFile(path: string, data: Uint8Array, perm = 0o644, options: LookupOptions = {}): void {
+    const f = this.open(path, 0o1 | O_CREAT | O_TRUNC, perm, options);
+    try {
+      for (let done = 0; done < data.length; ) done += f.write(data.subarray(done));
+    } finally {
+      f.close();
+    }
+  }
+
   // ---- namespace operations ----------------------------------------------------------------
 
   mkdir(path: string, perm = 0o777, options: LookupOptions = {}): Vnode {
