@@ -10,7 +10,7 @@ import type { DirEntry, FileSystem } from './file-system.js';
 import { type LookupOptions, type Resolved, crossMountsDown, resolvePath } from './lookup.js';
 import { Mount, type MountOptions } from './mount.js';
 import {
-  O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, UTIME_NOW, UTIME_OMIT,
+  O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY, UTIME_NOW, UTIME_OMIT,
 } from './open-flags.js';
 import { PipeFs } from './fs/pipefs/pipefs.js';
 import type { Stat, StatFs } from './stat.js';
@@ -231,7 +231,7 @@ export class Vfs {
   /** pipe(2): [read end, write end]. */
   pipe(): [File, File] {
     const v = this.pipes.createPipe(this.pipeMount);
-    return [this.openVnode(v, O_RDONLY), this.openVnode(v, 0o1 /* O_WRONLY */)];
+    return [this.openVnode(v, O_RDONLY), this.openVnode(v, O_WRONLY)];
   }
 
   /** The whole content of the file `path` (kernel and tool convenience: load an app, read fstab). */
@@ -259,7 +259,7 @@ export class Vfs {
 
   /** Creates or replaces the content of the file `path`. */
   writeFile(path: string, data: Uint8Array, perm = 0o644, options: LookupOptions = {}): void {
-    const f = this.open(path, 0o1 | O_CREAT | O_TRUNC, perm, options);
+    const f = this.open(path, O_WRONLY | O_CREAT | O_TRUNC, perm, options);
     try {
       for (let done = 0; done < data.length; ) done += f.write(data.subarray(done));
     } finally {
