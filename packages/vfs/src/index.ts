@@ -22,6 +22,7 @@ export { PIPE_BUF } from './fs/pipefs/pipefs.js';
 export { RamFs } from './fs/ramfs/ramfs.js';
 export type { RamFsOptions } from './fs/ramfs/ramfs.js';
 export { Rofs } from './fs/rofs/rofs.js';
+export type { RofsOptions } from './fs/rofs/rofs.js';
 export { MemoryBlockDevice } from './memory-block-device.js';
 export { unpackBootfs, populateFromEntries, populateFromTree, mkdirp } from './fs/bootfs/bootfs.js';
 export { parseBootfs, writeBootfs } from './fs/bootfs/bootfs-format.js';
