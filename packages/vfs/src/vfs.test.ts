@@ -313,3 +313,47 @@ describe('timestamps', () => {
     expect(vfs.stat('/d/f').mtimeNs).toBeGreaterThan(f3.mtimeNs);
   });
 });
+
+describe('names with a trailing slash (expectations checked on Linux)', () => {
+  it('acts on the name itself for mkdir, rmdir, unlink, rename, link, symlink', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/d');
+    writeFile(vfs, '/f', '');
+    vfs.symlink('d', '/ld');
+    vfs.symlink('nowhere', '/dang');
+    vfs.symlink('f', '/lf');
+    const cases: [string, () => unknown, number | 'ok'][] = [
+      ['rmdir ld/', () => vfs.rmdir('/ld/'), Errno.ENOTDIR],
+      ['unlink ld/', () => vfs.unlink('/ld/'), Errno.ENOTDIR],
+      ['unlink lf/', () => vfs.unlink('/lf/'), Errno.ENOTDIR],
+      ['unlink d/', () => vfs.unlink('/d/'), Errno.EISDIR],
+      ['mkdir dang/', () => vfs.mkdir('/dang/'), Errno.EEXIST],
+      ['rename lf/ x', () => vfs.rename('/lf/', '/x'), Errno.ENOTDIR],
+      ['rename ld/ x', () => vfs.rename('/ld/', '/x'), Errno.ENOTDIR],
+      ['rename f x/', () => vfs.rename('/f', '/x/'), Errno.ENOTDIR],
+      ['link f new/', () => vfs.link('/f', '/new/'), Errno.ENOENT],
+      ['symlink f new/', () => vfs.symlink('f', '/new/'), Errno.ENOENT],
+      ['open dang/ O_CREAT', () => vfs.open('/dang/', O_CREAT | O_WRONLY), Errno.EISDIR],
+      ['open lf/', () => vfs.open('/lf/', O_RDONLY), Errno.ENOTDIR],
+      ['rmdir d/..', () => vfs.rmdir('/d/..'), Errno.ENOTEMPTY],
+      ['unlink .', () => vfs.unlink('/d/.'), Errno.EISDIR],
+      ['mkdir .', () => vfs.mkdir('/d/.'), Errno.EEXIST],
+      ['rename . x', () => vfs.rename('/d/.', '/x'), Errno.EBUSY],
+      ['rmdir /', () => vfs.rmdir('/'), Errno.EBUSY],
+    ];
+    for (const [name, fn, want] of cases) {
+      let got: number | 'ok';
+      try {
+        fn();
+        got = 'ok';
+      } catch (e) {
+        got = (e as { errno: number }).errno;
+      }
+      expect({ name, got }).toEqual({ name, got: want });
+    }
+    expect(vfs.lstat('/ld/').type).toBe(VType.VDIR);
+    expect(vfs.lstat('/ld').type).toBe(VType.VLNK);
+    vfs.mkdir('/new/');
+    expect(vfs.stat('/new').type).toBe(VType.VDIR);
+  });
+});

@@ -270,7 +270,7 @@ export class Vfs {
   // ---- namespace operations ----------------------------------------------------------------
 
   mkdir(path: string, perm = 0o777, options: LookupOptions = {}): Vnode {
-    const r = resolvePath(this.root, path, { ...options, follow: false }, true);
+    const r = resolvePath(this.root, path, { ...options, follow: false }, true, true);
     if (r.vnode !== undefined) throw new KernelError(Errno.EEXIST, path);
     const dir = r.parent;
     this.checkWritableMount(dir);
@@ -283,7 +283,8 @@ export class Vfs {
   }
 
   rmdir(path: string, options: LookupOptions = {}): void {
-    const r = resolvePath(this.root, path, { ...options, follow: false }, false);
+    const r = resolvePath(this.root, path, { ...options, follow: false }, false, true);
+    if (r.name === '/') throw new KernelError(Errno.EBUSY, `${path}: cannot remove a root`);
     if (r.name === '.') throw new KernelError(Errno.EINVAL, `${path}: cannot remove "."`);
     if (r.name === '..') throw new KernelError(Errno.ENOTEMPTY, path);
     const v = r.vnode!;
@@ -301,10 +302,11 @@ export class Vfs {
   }
 
   unlink(path: string, options: LookupOptions = {}): void {
-    const r = resolvePath(this.root, path, { ...options, follow: false }, false);
+    const r = resolvePath(this.root, path, { ...options, follow: false }, false, true);
     const v = r.vnode!;
-    // Linux unlink(2) on a directory is EISDIR (POSIX allows EPERM).
+    // Linux unlink(2) on a directory is EISDIR (POSIX allows EPERM); "name/" on anything else ENOTDIR.
     if (v.type === VType.VDIR) throw new KernelError(Errno.EISDIR, path);
+    if (r.mustBeDir) throw new KernelError(Errno.ENOTDIR, path);
     const dir = r.parent;
     this.checkWritableMount(dir);
     const remove = dir.ops.remove;
@@ -320,9 +322,9 @@ export class Vfs {
    * renaming a name onto a hard link of the same file does nothing.
    */
   rename(oldPath: string, newPath: string, oldOptions: LookupOptions = {}, newOptions: LookupOptions = oldOptions): void {
-    const src = resolvePath(this.root, oldPath, { ...oldOptions, follow: false }, false);
-    const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true);
-    if (src.name === '.' || src.name === '..' || dst.name === '.' || dst.name === '..') {
+    const src = resolvePath(this.root, oldPath, { ...oldOptions, follow: false }, false, true);
+    const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true, true);
+    if (isDotOrRoot(src.name) || isDotOrRoot(dst.name)) {
       throw new KernelError(Errno.EBUSY, `rename of "." or ".."`);
     }
     const v = src.vnode!;
@@ -355,7 +357,7 @@ export class Vfs {
   link(oldPath: string, newPath: string, oldOptions: LookupOptions = {}, newOptions: LookupOptions = oldOptions): void {
     const v = resolvePath(this.root, oldPath, { ...oldOptions, follow: oldOptions.follow ?? false }, false).vnode!;
     if (v.type === VType.VDIR) throw new KernelError(Errno.EPERM, `${oldPath} is a directory`);
-    const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true);
+    const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true, true);
     if (dst.vnode !== undefined) throw new KernelError(Errno.EEXIST, newPath);
     if (dst.mustBeDir) throw new KernelError(Errno.ENOENT, newPath);
     const dir = dst.parent;
@@ -372,7 +374,7 @@ export class Vfs {
 
   symlink(target: string, path: string, options: LookupOptions = {}): Vnode {
     if (target.length === 0) throw new KernelError(Errno.ENOENT, 'empty symlink target');
-    const r = resolvePath(this.root, path, { ...options, follow: false }, true);
+    const r = resolvePath(this.root, path, { ...options, follow: false }, true, true);
     if (r.vnode !== undefined) throw new KernelError(Errno.EEXIST, path);
     if (r.mustBeDir) throw new KernelError(Errno.ENOENT, path);
     const dir = r.parent;
@@ -525,6 +527,10 @@ export class Vfs {
     const [first, second] = a.mount.id < b.mount.id || (a.mount.id === b.mount.id && a.ino < b.ino) ? [a, b] : [b, a];
     return this.withLock(first, () => this.withLock(second, body));
   }
+}
+
+function isDotOrRoot(name: string): boolean {
+  return name === '.' || name === '..' || name === '/';
 }
 
 function checkTime(ns: bigint): bigint {
