@@ -2,7 +2,7 @@ import { Errno } from '@osv-ts/kernel-api';
 import { describe, expect, it } from 'vitest';
 import { StepClock, dec, enc, errnoOf, ramVfs } from '../test/helpers.js';
 import {
-  O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_END, SEEK_SET,
+  O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_END, SEEK_SET,
   RamFs, S_IFDIR, S_IFLNK, S_IFREG, UTIME_OMIT, VType,
 } from './index.js';
 import { Vfs } from './vfs.js';
@@ -355,5 +355,48 @@ describe('names with a trailing slash (expectations checked on Linux)', () => {
     expect(vfs.lstat('/ld').type).toBe(VType.VLNK);
     vfs.mkdir('/new/');
     expect(vfs.stat('/new').type).toBe(VType.VDIR);
+  });
+});
+
+describe('open flag combinations (expectations checked on Linux)', () => {
+  it('matches Linux errno and outcome for each combination', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/d');
+    writeFile(vfs, '/f', 'abc');
+    vfs.symlink('d', '/ld');
+    vfs.symlink('nowhere', '/dang');
+    vfs.symlink('f', '/lf');
+    const cases: [string, string, number, number | string][] = [
+      ['rdonly|trunc f', '/f', O_RDONLY | O_TRUNC, 'size 0'],
+      ['creat|directory new', '/newd', O_CREAT | O_DIRECTORY | O_RDONLY, Errno.EINVAL],
+      ['creat|directory d', '/d', O_CREAT | O_DIRECTORY | O_RDONLY, Errno.EINVAL],
+      ['directory ld', '/ld', O_DIRECTORY | O_RDONLY, 'size 4096'],
+      ['nofollow|directory ld', '/ld', O_DIRECTORY | O_NOFOLLOW | O_RDONLY, Errno.ENOTDIR],
+      ['nofollow ld/', '/ld/', O_NOFOLLOW | O_RDONLY, 'size 4096'],
+      ['nofollow lf', '/lf', O_NOFOLLOW | O_RDONLY, Errno.ELOOP],
+      ['nofollow|creat dang', '/dang', O_NOFOLLOW | O_CREAT | O_WRONLY, Errno.ELOOP],
+      ['creat|excl lf', '/lf', O_CREAT | O_EXCL | O_WRONLY, Errno.EEXIST],
+      ['creat d', '/d', O_CREAT | O_RDONLY, Errno.EISDIR],
+      ['wronly d', '/d', O_WRONLY, Errno.EISDIR],
+      ['rdonly d', '/d', O_RDONLY, 'size 4096'],
+      ['creat f/x', '/f/x', O_CREAT | O_WRONLY, Errno.ENOTDIR],
+      ['rdonly missing/x', '/missing/x', O_RDONLY, Errno.ENOENT],
+      ['path lf nofollow', '/lf', O_PATH | O_NOFOLLOW, 'size 1'],
+    ];
+    for (const [name, path, flags, want] of cases) {
+      let got: number | string;
+      try {
+        const f = vfs.open(path, flags, 0o644);
+        got = `size ${f.stat().size}`;
+        f.close();
+      } catch (e) {
+        got = (e as { errno: number }).errno;
+      }
+      expect({ name, got }).toEqual({ name, got: want });
+    }
+    expect(errnoOf(() => vfs.stat('/newd'))).toBe(Errno.ENOENT);
+    writeFile(vfs, '/f', 'abc');
+    vfs.open('/lf', O_CREAT | O_TRUNC | O_WRONLY).close();
+    expect(vfs.stat('/f').size).toBe(0);
   });
 });

@@ -179,6 +179,8 @@ export class Vfs {
    * for writing is EISDIR; O_TRUNC empties a regular file.
    */
   open(path: string, flags: number, perm = 0o666, options: LookupOptions = {}): File {
+    // Linux (since 6.4): O_CREAT|O_DIRECTORY is EINVAL rather than creating a regular file.
+    if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY)) throw new KernelError(Errno.EINVAL, 'O_CREAT with O_DIRECTORY');
     const nofollow = (flags & O_NOFOLLOW) !== 0 || (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL);
     const lookupOptions: LookupOptions = { ...options, follow: !nofollow };
     let vnode: Vnode;
@@ -208,6 +210,7 @@ export class Vfs {
     } else {
       vnode = resolvePath(this.root, path, lookupOptions, false).vnode!;
     }
+    if ((flags & O_DIRECTORY) !== 0 && vnode.type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR, path);
     if (vnode.type === VType.VLNK && (flags & O_PATH) === 0) throw new KernelError(Errno.ELOOP, `${path} is a symlink`);
     return this.openVnode(vnode, created ? flags & ~O_TRUNC : flags);
   }
