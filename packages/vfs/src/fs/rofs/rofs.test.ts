@@ -130,6 +130,18 @@ describe('ROFS driver', () => {
     }
   });
 
+  it('works on a device with 4096-byte sectors (image padded to the sector size)', () => {
+    const img = writeRofsImage(exampleTree());
+    const padded = new Uint8Array(Math.ceil(img.length / 4096) * 4096);
+    padded.set(img);
+    for (const cacheBytes of [0, undefined]) {
+      const vfs = new Vfs({ clock: new StepClock() });
+      vfs.mountRoot(new Rofs(new MemoryBlockDevice(padded, 'nvme0', true, 4096), { cacheBytes }));
+      expect(vfs.readFile('/d/b.bin')[999]).toBe((999 * 7) & 0xff);
+      expect(dec(vfs.readFile('/d/l'))).toBe('hello\n');
+    }
+  });
+
   it('the segment cache stays within its capacity, evicting the least recently used', async () => {
     const { RofsSegmentCache } = await import('./rofs-cache.js');
     const c = new RofsSegmentCache(3 * 100);
