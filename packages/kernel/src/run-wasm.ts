@@ -26,7 +26,7 @@ export function runWasm(wasm: Uint8Array, options: RunWasmOptions = {}): number 
   const platform = new InprocessPlatform({
     cmdline: `${options.loaderOptions ?? ''} ${name}`,
     commands: [{ argv: [name, ...(options.args ?? [])], terminator: '' }],
-    files: new Map([[name, { path: name, kind: 'file', data: wasm }]]),
+    files: new Map([[name, { name, kind: 'file', data: wasm }]]),
     consoles: [stdout, stderr],
   });
   return new Kernel(platform, options.modules ?? []).boot();

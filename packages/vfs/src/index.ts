@@ -36,3 +36,5 @@ export { ProcFs } from './fs/procfs/procfs.js';
 export type { ProcInfo, ProcMemory, ProcProcess } from './fs/procfs/procfs.js';
 export { SyntheticFs, staticDir, textFile, link } from './fs/synthetic/synthetic-fs.js';
 export type { SynthDevice, SynthDir, SynthFile, SynthLink, SynthNode } from './fs/synthetic/synthetic-fs.js';
+export { VFS_CAPABILITY } from './vfs-service.js';
+export type { VfsService, FileSystemFactory } from './vfs-service.js';

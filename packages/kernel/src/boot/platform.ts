@@ -20,6 +20,10 @@ export interface Platform {
   readonly commands?: readonly AppCommand[];
   /** Files of the boot file system (OSv's bootfs). */
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
+  /** The raw bootfs image (OSv's bootfs.bin), for unpacking into a ramfs root. */
+  readonly bootfsImage: Uint8Array;
+  /** Memory figures for /proc/meminfo. */
+  memoryFigures(): { totalBytes: number; freeBytes: number; availableBytes?: number };
   /** Whether host input is connected to the console (otherwise stdin reads as end of file). */
   readonly stdinConnected: boolean;
   /** Registers platform services (bus, memory, allocator) before modules initialise. */

@@ -12,7 +12,7 @@ import {
 import { Bootchart, HostClock, PageAllocator } from '@osv-ts/core-sched';
 import { GuestMemory, VIRTIO_MMIO_CAPABILITY, type MmioDeviceInfo, type VirtioPlatform } from '@osv-ts/drivers-virtio';
 import { extractMmioDevices } from '../cmdline/mmio-device-tokens.js';
-import { readBootfs, type BootfsEntry } from '../boot/bootfs-files.js';
+import { bootfsByPath, type BootfsEntry } from '../boot/bootfs-files.js';
 import type { ModuleRegistry } from '../boot/module-registry.js';
 import type { Platform } from '../boot/platform.js';
 import { CpuEntropy } from './cpu-entropy.js';
@@ -42,6 +42,7 @@ export class VmPlatform implements Platform {
   readonly cmdline: string;
   readonly devices: MmioDeviceInfo[];
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
+  readonly bootfsImage: Uint8Array;
   readonly allocator: PageAllocator;
   readonly stdinConnected: boolean;
   private readonly flags: number;
@@ -70,7 +71,8 @@ export class VmPlatform implements Platform {
       .sort((a, b) => a.baseAddress - b.baseAddress);
     const bootfsAddr = v.getUint32(BootInfo.bootfsAddress, true);
     const bootfsLen = v.getUint32(BootInfo.bootfsLength, true);
-    this.bootfs = bootfsLen > 0 ? readBootfs(mem.slice(bootfsAddr, bootfsLen, 'bootfs')) : new Map();
+    this.bootfsImage = mem.slice(bootfsAddr, bootfsLen, 'bootfs');
+    this.bootfs = bootfsLen > 0 ? bootfsByPath(this.bootfsImage) : new Map();
     const freeStart = v.getUint32(BootInfo.freeRamStart, true);
     this.allocator = new PageAllocator(freeStart, mem.sizeBytes - freeStart);
     this.cpu = new VmCpu(mem, this.clock);
@@ -93,6 +95,12 @@ export class VmPlatform implements Platform {
     };
     registry.provide(VIRTIO_MMIO_CAPABILITY, virtio);
     registry.provide('page-allocator', this.allocator);
+    registry.provide('clock', this.clock);
+    registry.provide('entropy', this.entropy);
+  }
+
+  memoryFigures(): { totalBytes: number; freeBytes: number } {
+    return { totalBytes: this.memory.sizeBytes, freeBytes: this.allocator.freeBytes };
   }
 
   fallbackConsoles(): Console[] {

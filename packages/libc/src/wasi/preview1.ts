@@ -8,6 +8,7 @@ import { ProcessExit, type Process } from '../process.js';
 import { AppMemory } from './app-memory.js';
 import { ClockId, FdFlags, Filetype, PREVIEW1_FUNCTIONS, Rights, Whence, type Preview1Function } from './preview1-types.js';
 import { WasiErrno, toWasiErrno } from './wasi-errno.js';
+import { NotCapableError } from './wasi-rights.js';
 
 type WasiFn = (...args: never[]) => number | void;
 
@@ -36,9 +37,17 @@ export class WasiPreview1 {
 
   constructor(readonly process: Process) {}
 
-  /** Adds functions implemented elsewhere (file system, sockets); later extensions win. */
-  extend(extension: Preview1Extension): void {
+  private readonly errorMappers: ((e: unknown) => number | undefined)[] = [
+    (e) => (e instanceof NotCapableError ? WasiErrno.NOTCAPABLE : undefined),
+  ];
+
+  /**
+   * Adds functions implemented elsewhere (file system, sockets); later extensions win.
+   * `mapError` turns the extension's own exceptions into WASI errno values.
+   */
+  extend(extension: Preview1Extension, mapError?: (e: unknown) => number | undefined): void {
     this.extensions.push(extension);
+    if (mapError) this.errorMappers.unshift(mapError);
   }
 
   /** The import object's `wasi_snapshot_preview1` namespace. */
@@ -59,6 +68,12 @@ export class WasiPreview1 {
       try {
         return fn(...args);
       } catch (e) {
+        // Extensions map their own errors first (ENOTCAPABLE has no Linux errno, and a
+        // sandbox escape is a KernelError(EXDEV) inside the VFS).
+        for (const map of this.errorMappers) {
+          const errno = map(e);
+          if (errno !== undefined) return errno;
+        }
         if (e instanceof KernelError) return toWasiErrno(e.errno);
         throw e;
       }

@@ -22,6 +22,8 @@ export interface RunOptions {
   appArgs: string[];
   /** Extra files for the boot file system: guest path → host path (`--file /g=host`). */
   files: { guestPath: string; hostPath: string }[];
+  /** usr.manifest files whose entries go into the boot file system (a ramfs root). */
+  manifests: string[];
   help: boolean;
 }
 
@@ -40,6 +42,7 @@ options:
       --trace NAME       prepend --trace=NAME (repeatable)
       --mount-fs X       prepend --mount-fs=X (repeatable)
       --ip X             prepend --ip=X (repeatable)
+      --manifest FILE    add the files of a usr.manifest (OSv syntax) to the root ramfs
       --file G=HOST      put host file HOST into the boot file system at guest path G
   -d, --debug            start the vCPU worker under the inspector (node inspect / DevTools)
       --dry-run          print the machine it would start, and exit
@@ -49,7 +52,7 @@ options:
 export function parseRunOptions(argv: readonly string[]): RunOptions {
   const o: RunOptions = {
     memBytes: 64 * 1024 * 1024, vcpus: 1, verbose: false, debug: false, dryRun: false, bootchart: false,
-    trace: [], mountFs: [], ip: [], appArgs: [], files: [], help: false,
+    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], help: false,
   };
   let i = 0;
   const value = (name: string): string => {
@@ -117,6 +120,9 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         o.files.push({ guestPath: v.slice(0, eq), hostPath: v.slice(eq + 1) });
         break;
       }
+      case '--manifest':
+        o.manifests.push(take(arg));
+        break;
       case '-h':
       case '--help':
         o.help = true;

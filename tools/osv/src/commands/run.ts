@@ -6,7 +6,10 @@ import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
 import { Machine, formatMemorySize } from '@osv-ts/vmm';
 import { VirtioConsoleDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
-import { writeBootfs, type BootfsInput } from '../image/bootfs-writer.js';
+import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
+import { toBootfsEntries } from '@osv-ts/vfs/manifest';
+import { readManifest } from '../image/manifest-files.js';
+import { nodeHostFs } from '../image/node-host-fs.js';
 import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
@@ -19,7 +22,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(RUN_USAGE);
     return 0;
   }
-  const files: BootfsInput[] = [];
+  const files: BootfsEntry[] = [];
   let appGuestName: string | undefined;
   const capabilities = new Set<string>(['console']);
   const readHost = (path: string): Uint8Array => {
@@ -32,14 +35,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (o.app !== undefined) {
     const data = readHost(o.app);
     appGuestName = basename(o.app);
-    files.push({ path: `/${appGuestName}`, kind: 'file', data });
+    files.push({ name: `/${appGuestName}`, kind: 'file', data });
     try {
       for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
     } catch {
       // Not a valid module: the kernel reports it when it loads the app, like any bad binary.
     }
   }
-  for (const f of o.files) files.push({ path: f.guestPath, kind: 'file', data: readHost(f.hostPath) });
+  for (const f of o.files) files.push({ name: f.guestPath, kind: 'file', data: readHost(f.hostPath) });
+  for (const m of o.manifests) {
+    try {
+      files.push(...toBootfsEntries(readManifest(m), nodeHostFs));
+    } catch (e) {
+      throw new UsageError(`manifest ${m}: ${(e as Error).message}`);
+    }
+    capabilities.add('vfs');
+  }
 
   const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
   const kernel = await composeKernel(selection.modules, 'vm-node');

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { build } from 'esbuild';
 import type { Target } from '@osv-ts/kernel-api';
 import { KERNEL_PACKAGES, packageDir, type CatalogEntry } from './module-catalog.js';
 
@@ -75,6 +74,8 @@ export async function composeKernel(modules: readonly CatalogEntry[], target: Ta
   const path = join(cacheDir(), `kernel-${target}-${hash}.mjs`);
   const names = modules.map((m) => m.name);
   if (existsSync(path)) return { path, sizeBytes: statSync(path).size, hash, cached: true, modules: names };
+  // esbuild is loaded only on a cache miss: most runs reuse a composed kernel.
+  const { build } = await import('esbuild');
   const result = await build({
     stdin: { contents: entry, resolveDir: packageDir('@osv-ts/osv'), sourcefile: 'kernel-entry.mjs', loader: 'js' },
     bundle: true,
