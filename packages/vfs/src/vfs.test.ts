@@ -400,3 +400,26 @@ describe('open flag combinations (expectations checked on Linux)', () => {
     expect(vfs.stat('/f').size).toBe(0);
   });
 });
+
+describe('mount table', () => {
+  it('unmounts when idle, refuses while a file is open or a mount is below, and uncovers the directory', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/mnt');
+    const covered = vfs.lookup('/mnt');
+    vfs.mount('/mnt', new RamFs());
+    writeFile(vfs, '/mnt/f', 'x');
+    vfs.mkdir('/mnt/sub');
+    vfs.mount('/mnt/sub', new RamFs());
+    expect(errnoOf(() => vfs.unmount('/mnt'))).toBe(Errno.EBUSY);
+    vfs.unmount('/mnt/sub');
+    const f = vfs.open('/mnt/f', O_RDONLY);
+    expect(errnoOf(() => vfs.unmount('/mnt'))).toBe(Errno.EBUSY);
+    f.close();
+    expect(vfs.mounts.map((m) => m.path)).toEqual(['/', '/mnt']);
+    vfs.unmount('/mnt');
+    expect(vfs.lookup('/mnt')).toBe(covered);
+    expect(errnoOf(() => vfs.stat('/mnt/f'))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => vfs.unmount('/mnt'))).toBe(Errno.EINVAL);
+    expect(errnoOf(() => vfs.unmount('/'))).toBe(Errno.EBUSY);
+  });
+});

@@ -98,10 +98,12 @@ export class Vfs {
     if (!options.force) {
       if (this.mountList.some((o) => o.covered?.mount === m)) throw new KernelError(Errno.EBUSY, `${path} has mounts below it`);
       for (const vn of m.vnodes.values()) {
-        if (vn.refcount > 0) throw new KernelError(Errno.EBUSY, `${path} has open files`);
+        // The mount itself holds one reference on its root.
+        if (vn.refcount > (vn === m.root ? 1 : 0)) throw new KernelError(Errno.EBUSY, `${path} has open files`);
       }
     }
     m.fs.unmount?.(m);
+    m.root.refcount--;
     const covered = m.covered!;
     covered.mountedHere = undefined;
     this.vrele(covered);
