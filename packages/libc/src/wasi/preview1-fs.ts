@@ -139,7 +139,9 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       }
       const opened = vfs.open(path, flags, 0o666, opts(dir, sandbox, follow));
       const file = new VfsFile(opened, path);
-      if (file.kind === 'directory') file.sandbox = sandbox;
+      // Every directory fd is a capability for its own subtree (as in wasmtime and uvwasi), except
+      // under the root preopen, which is the whole VM's namespace.
+      if (file.kind === 'directory') file.sandbox = sandbox.mode === 'in-root' ? sandbox : { root: opened.vnode, mode: 'beneath' };
       const max = maxRights(file.kind);
       const newFd = this.process.fds.allocate(file, { rightsBase: rightsBase & max.base, rightsInheriting: rightsInheriting & max.inheriting });
       this.memory.setU32(fdPtr, newFd);

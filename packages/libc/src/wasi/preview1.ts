@@ -165,6 +165,24 @@ export class WasiPreview1 {
     return WasiErrno.NOSYS;
   }
 
+  // Sockets come with the network stack's module (which extends these); until one is linked,
+  // they are not supported rather than unknown.
+  sock_accept(): number {
+    return WasiErrno.NOTSUP;
+  }
+
+  sock_recv(): number {
+    return WasiErrno.NOTSUP;
+  }
+
+  sock_send(): number {
+    return WasiErrno.NOTSUP;
+  }
+
+  sock_shutdown(): number {
+    return WasiErrno.NOTSUP;
+  }
+
   // --- descriptors -----------------------------------------------------------------------
 
   fd_write(fd: number, iovsPtr: number, iovsLen: number, nwrittenPtr: number): number {
