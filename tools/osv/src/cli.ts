@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The `osv` command: run (and, as they land, build, mkfs, trace).
 import { runCommand } from './commands/run.js';
+import { mkfsCommand } from './commands/mkfs.js';
 import { UsageError } from './commands/run-options.js';
 
 const USAGE = `usage: osv <command> [options]
 
 commands:
   run     boot a microVM running a WebAssembly app (osv run --help)
+  mkfs    write a file system image from a usr.manifest (osv mkfs --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -14,6 +16,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
+    case 'mkfs':
+      return mkfsCommand(rest);
     case undefined:
     case '-h':
     case '--help':
