@@ -1,4 +1,4 @@
-import { Mutex, CondVar, WaitQueue, toChromeTrace } from '@osv-ts/core-sched';
+import { Mutex, CondVar, toChromeTrace } from '@osv-ts/core-sched';
 import { Simulation } from '@osv-ts/core-sched/testing';
 
 const sim = new Simulation({ seed: 42, trace: 'sched_*' });
