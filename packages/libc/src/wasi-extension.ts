@@ -6,6 +6,8 @@ import type { Preview1Extension } from './wasi/preview1.js';
 export interface WasiExtensionOptions {
   /** Guest directories to hand to the app as preopened fds (3, 4, …), e.g. ['/']. */
   readonly preopens: readonly string[];
+  /** TCP addresses (`ADDR:PORT`) to listen on and hand to the app as fds before the preopens. */
+  readonly listeners?: readonly string[];
 }
 
 export type WasiExtensionFactory = (
