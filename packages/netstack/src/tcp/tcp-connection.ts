@@ -124,6 +124,8 @@ export class TcpConnection {
   private readonly rcvBuf = new ByteQueue();
   /** Out-of-order data: disjoint, sorted. */
   private ooo: Array<{ seq: number; data: Uint8Array }> = [];
+  /** The out-of-order data as merged [start, end) ranges (for SACK blocks). */
+  private oooRanges: Array<[number, number]> = [];
   private oooLastSeq = -1;
   private oooFinSeq: number | undefined;
   private finReceived = false;
@@ -735,43 +737,83 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * Stores out-of-order bytes as disjoint segments (only the parts not already held, so a
+   * duplicate costs nothing and nothing is ever re-copied), and keeps the merged ranges that
+   * SACK blocks are made from.
+   */
   private insertOutOfOrder(seq: number, data: Uint8Array): void {
-    let start = seq;
-    let end = add(seq, data.length);
-    let bytes = Uint8Array.from(data);
-    const kept: Array<{ seq: number; data: Uint8Array }> = [];
-    for (const e of this.ooo) {
-      const eEnd = add(e.seq, e.data.length);
-      if (lt(eEnd, start) || lt(end, e.seq)) {
-        kept.push(e);
-        continue;
-      }
-      // Overlapping or adjacent: merge into one run.
-      const nStart = Sequence.min(start, e.seq);
-      const nEnd = Sequence.max(end, eEnd);
-      const merged = new Uint8Array(diff(nEnd, nStart));
-      merged.set(e.data, diff(e.seq, nStart));
-      merged.set(bytes, diff(start, nStart));
-      start = nStart;
-      end = nEnd;
-      bytes = merged;
+    const end = add(seq, data.length);
+    const list = this.ooo;
+    // First stored segment ending after `seq` (binary search: segments are sorted and disjoint).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = list[mid]!;
+      if (le(add(e.seq, e.data.length), seq)) lo = mid + 1;
+      else hi = mid;
     }
-    kept.push({ seq: start, data: bytes });
-    kept.sort((a, b) => diff(a.seq, b.seq));
-    this.ooo = kept;
+    let cursor = seq;
+    let i = lo;
+    const pieces: Array<{ seq: number; data: Uint8Array }> = [];
+    while (lt(cursor, end)) {
+      const next = list[i];
+      if (!next || ge(next.seq, end)) {
+        pieces.push({ seq: cursor, data: data.slice(diff(cursor, seq)) });
+        break;
+      }
+      if (lt(cursor, next.seq)) pieces.push({ seq: cursor, data: data.slice(diff(cursor, seq), diff(next.seq, seq)) });
+      cursor = Sequence.max(cursor, add(next.seq, next.data.length));
+      i++;
+    }
+    if (pieces.length === 0) return;
+    // Pieces go in order at their positions between lo and i.
+    let at = lo;
+    for (const piece of pieces) {
+      while (at < list.length && lt(list[at]!.seq, piece.seq)) at++;
+      list.splice(at, 0, piece);
+      at++;
+    }
+    this.addOooRange(seq, end);
+  }
+
+  private addOooRange(a: number, b: number): void {
+    const out: Array<[number, number]> = [];
+    let placed = false;
+    for (const r of this.oooRanges) {
+      if (lt(r[1], a)) out.push(r);
+      else if (lt(b, r[0])) {
+        if (!placed) {
+          out.push([a, b]);
+          placed = true;
+        }
+        out.push(r);
+      } else {
+        a = Sequence.min(a, r[0]);
+        b = Sequence.max(b, r[1]);
+      }
+    }
+    if (!placed) out.push([a, b]);
+    this.oooRanges = out;
   }
 
   private drainOutOfOrder(): void {
-    while (this.ooo.length > 0) {
-      const e = this.ooo[0]!;
+    let taken = 0;
+    const list = this.ooo;
+    while (taken < list.length) {
+      const e = list[taken]!;
       if (gt(e.seq, this.rcvNxt)) break;
-      this.ooo.shift();
+      taken++;
       const skip = diff(this.rcvNxt, e.seq);
       if (skip < e.data.length) {
         this.rcvBuf.push(e.data, skip);
         this.rcvNxt = add(this.rcvNxt, e.data.length - skip);
       }
     }
+    if (taken > 0) list.splice(0, taken);
+    while (this.oooRanges.length > 0 && le(this.oooRanges[0]![1], this.rcvNxt)) this.oooRanges.shift();
+    if (this.oooRanges.length > 0 && lt(this.oooRanges[0]![0], this.rcvNxt)) this.oooRanges[0]![0] = this.rcvNxt;
   }
 
   /** RFC 5961 §3.2/§4.2/§5.2 challenge ACK, rate-limited as §7 advises. */
@@ -934,7 +976,7 @@ export class TcpConnection {
     if (this.tsOk) o.timestamps = [this.tsNow(nowNs), this.tsRecent];
     if (this.sackOk && this.ooo.length > 0) {
       // RFC 2018 §4: the block holding the most recent arrival first, then the others.
-      const blocks = this.ooo.map((e): [number, number] => [e.seq, add(e.seq, e.data.length)]);
+      const blocks = this.oooRanges.map((r): [number, number] => [r[0], r[1]]);
       const recent = blocks.findIndex(([a, b]) => inRange(this.oooLastSeq, a, b));
       if (recent > 0) blocks.unshift(blocks.splice(recent, 1)[0]!);
       o.sack = blocks.slice(0, this.tsOk ? 3 : 4);
