@@ -51,13 +51,9 @@ function runTransfer(seed: number, bytes: number, imp: Partial<LinkImpairments>)
     if (c.connection!.established) {
       while (sent < bytes) {
         const off = sent % chunk.length;
-        let n = 0;
-        try {
-          n = c.send(chunk.subarray(off, Math.min(chunk.length, off + bytes - sent)));
-        } catch (e) {
-          if (again(e)) break;
-          throw e;
-        }
+        const n = c.write(chunk.subarray(off, Math.min(chunk.length, off + bytes - sent)));
+        if (n === -Errno.EAGAIN) break;
+        if (n < 0) throw new KernelError(-n, 'send');
         sent += n;
       }
       if (sent >= bytes && !shut) {
@@ -67,13 +63,9 @@ function runTransfer(seed: number, bytes: number, imp: Partial<LinkImpairments>)
     }
     if (s) {
       for (;;) {
-        let n = 0;
-        try {
-          n = s.recv(buf);
-        } catch (e) {
-          if (again(e)) break;
-          throw e;
-        }
+        const n = s.read(buf);
+        if (n === -Errno.EAGAIN) break;
+        if (n < 0) throw new KernelError(-n, 'recv');
         if (n === 0) return true;
         for (let i = 0; i < n; i += 4093) if (buf[i] !== chunk[(got + i) % chunk.length]) ok = false;
         got += n;

@@ -111,6 +111,39 @@ export class TcpSocket extends Socket {
     return c.send(data, this.host.nowNs);
   }
 
+  /**
+   * send() without exceptions for hot paths (libc's WASI binding): bytes taken, or a negative
+   * errno (-EAGAIN when the send buffer is full). Building an Error per EAGAIN costs more than
+   * the send itself.
+   */
+  write(data: Uint8Array): number {
+    const c = this.connection;
+    if (this.closed) return -Errno.EBADF;
+    if (!c) return -Errno.ENOTCONN;
+    if (c.established && !c.error && c.sendSpace === 0) return -Errno.EAGAIN;
+    try {
+      return c.send(data, this.host.nowNs);
+    } catch (e) {
+      if (e instanceof KernelError) return -e.errno;
+      throw e;
+    }
+  }
+
+  /** recv() without exceptions: bytes read (0 at end of stream), or a negative errno (-EAGAIN). */
+  read(out: Uint8Array): number {
+    const c = this.connection;
+    if (this.closed) return -Errno.EBADF;
+    if (!c) return -Errno.ENOTCONN;
+    if (this.readShut) return 0;
+    if (c.readable === 0 && !c.eof && !c.error && c.state !== 'CLOSED' && c.state !== 'LISTEN') return -Errno.EAGAIN;
+    try {
+      return c.recv(out, this.host.nowNs);
+    } catch (e) {
+      if (e instanceof KernelError) return -e.errno;
+      throw e;
+    }
+  }
+
   /** Reads into `out`; 0 at end of stream. Throws EAGAIN when no data is there yet. */
   recv(out: Uint8Array): number {
     this.checkOpen();
