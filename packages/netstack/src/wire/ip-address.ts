@@ -6,11 +6,13 @@ import { FormatError } from '@osv-ts/kernel-api';
 export type IpVersion = 4 | 6;
 
 export class IpAddress {
-  /** A map key unique per address (the text form). */
-  readonly key: string;
+  private text: string | undefined;
 
-  private constructor(readonly bytes: Uint8Array) {
-    this.key = bytes.length === 4 ? formatV4(bytes) : formatV6(bytes);
+  private constructor(readonly bytes: Uint8Array) {}
+
+  /** A map key unique per address (the text form, computed on first use). */
+  get key(): string {
+    return (this.text ??= this.bytes.length === 4 ? formatV4(this.bytes) : formatV6(this.bytes));
   }
 
   get version(): IpVersion {
@@ -49,7 +51,11 @@ export class IpAddress {
   }
 
   equals(other: IpAddress): boolean {
-    return this.key === other.key;
+    const a = this.bytes;
+    const b = other.bytes;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
   }
 
   isUnspecified(): boolean {
