@@ -6,6 +6,8 @@ export const ARP_REQUEST_INTERVAL_NS = 1_000_000_000;
 export const ARP_MAX_REQUESTS = 3;
 export const ARP_ENTRY_LIFETIME_NS = 60_000_000_000;
 export const ARP_QUEUE_FRAMES = 16;
+/** Bound on entries, so a flood of requests from forged senders cannot grow the cache. */
+export const ARP_MAX_ENTRIES = 1024;
 
 interface ArpEntry {
   mac: Uint8Array | undefined;
@@ -36,7 +38,7 @@ export class ArpCache {
     if (!e) {
       if (!create) return [];
       e = { mac: undefined, expiresAtNs: 0, requests: 0, nextRequestAtNs: 0, queue: [] };
-      this.entries.set(ip, e);
+      this.insert(ip, e);
     }
     e.mac = Uint8Array.from(mac);
     e.expiresAtNs = nowNs + ARP_ENTRY_LIFETIME_NS;
@@ -54,7 +56,7 @@ export class ArpCache {
     let e = this.entries.get(ip);
     if (!e) {
       e = { mac: undefined, expiresAtNs: Infinity, requests: 0, nextRequestAtNs: nowNs, queue: [] };
-      this.entries.set(ip, e);
+      this.insert(ip, e);
     }
     if (e.queue.length >= ARP_QUEUE_FRAMES) {
       e.queue.shift();
@@ -62,6 +64,16 @@ export class ArpCache {
     }
     e.queue.push(frame);
     return this.takeRequestSlot(e, nowNs);
+  }
+
+  private insert(ip: number, e: ArpEntry): void {
+    if (this.entries.size >= ARP_MAX_ENTRIES) {
+      // Evict the oldest entry (Map iteration is insertion order).
+      const [oldest, old] = this.entries.entries().next().value as [number, ArpEntry];
+      this.dropped += old.queue.length;
+      this.entries.delete(oldest);
+    }
+    this.entries.set(ip, e);
   }
 
   private takeRequestSlot(e: ArpEntry, nowNs: number): boolean {

@@ -93,3 +93,16 @@ describe('RouteTable', () => {
     );
   });
 });
+
+describe('cache bounds under floods', () => {
+  it('keeps the ARP and neighbour caches bounded', async () => {
+    const { ArpCache, ARP_MAX_ENTRIES } = await import('./arp-cache.js');
+    const { NEIGHBOR_MAX_ENTRIES } = await import('./neighbor-cache.js');
+    const arp = new ArpCache();
+    for (let i = 0; i < 5000; i++) arp.learn(i, new Uint8Array(6), 0, true);
+    expect(arp.size).toBe(ARP_MAX_ENTRIES);
+    const n = new NeighborCache();
+    for (let i = 0; i < 5000; i++) n.learnFromSolicitation(`fe80::${i.toString(16)}`, new Uint8Array(6), 0);
+    expect(n.entries.size).toBe(NEIGHBOR_MAX_ENTRIES);
+  });
+});
