@@ -470,3 +470,34 @@ describe('addresses and ports', () => {
     expect(new TextDecoder().decode(readAll(s!))).toBe('ping');
   });
 });
+
+describe('readiness and wait queues', () => {
+  it('wakes a waiter on the socket WaitQueue when data arrives, and readiness then says IN', () => {
+    const p = makePair(60);
+    const { client, server } = establish(p);
+    let woken = 0;
+    server.waitQueue.add({ wake: () => woken++ });
+    expect(server.readiness() & PollEvents.IN).toBe(0);
+    expect(server.read(new Uint8Array(10))).toBe(-Errno.EAGAIN);
+    client.write(Uint8Array.of(1, 2, 3));
+    p.sim.runFor(50e6);
+    expect(woken).toBe(1);
+    expect(server.readiness() & PollEvents.IN).toBeTruthy();
+    expect(server.read(new Uint8Array(10))).toBe(3);
+  });
+
+  it('wakes a connecting socket once connected, with OUT set', () => {
+    const p = makePair(61);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 80 });
+    l.listen();
+    const c = p.b.tcpSocket();
+    errnoOf(() => c.connect({ address: p.addrA, port: 80 }));
+    expect(c.readiness() & PollEvents.OUT).toBe(0);
+    let woken = false;
+    c.waitQueue.add({ wake: () => (woken = c.readiness() & PollEvents.OUT ? true : woken) });
+    p.sim.runFor(50e6);
+    expect(woken).toBe(true);
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 80 }))).toBe(Errno.EISCONN);
+  });
+});
