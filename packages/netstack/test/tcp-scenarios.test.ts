@@ -501,3 +501,39 @@ describe('readiness and wait queues', () => {
     expect(errnoOf(() => c.connect({ address: p.addrA, port: 80 }))).toBe(Errno.EISCONN);
   });
 });
+
+describe('spurious retransmission (RFC 3522 / RFC 4015)', () => {
+  it('undoes the window reduction when reordering, not loss, triggered a fast retransmit', () => {
+    const p = makePair(70, { delayNs: 2e6, bitsPerSecond: 100e6 });
+    const { client, server, cc } = establish(p);
+    let n = 0;
+    const link = p.link as unknown as { carry: (from: unknown, frame: Uint8Array) => void };
+    const carry = link.carry.bind(p.link);
+    let cwndBefore = 0;
+    link.carry = (from, frame) => {
+      const s = tcpOf(frame);
+      if (from === p.link.b && s && s.payload.length > 0 && ++n === 200) {
+        cwndBefore = cc.congestionWindow;
+        const saved = p.link.impairments;
+        p.link.impairments = { ...saved, reorder: 1, reorderDelayNs: 4e6 };
+        carry(from, frame);
+        p.link.impairments = saved;
+        return;
+      }
+      carry(from, frame);
+    };
+    const data = pattern(1_000_000, 70);
+    let sent = 0;
+    let got = 0;
+    const buf = new Uint8Array(65536);
+    p.sim.runUntil(() => {
+      for (let k; sent < data.length && (k = client.write(data.subarray(sent))) > 0; ) sent += k;
+      for (let k; (k = server.read(buf)) > 0; ) got += k;
+      return got === data.length;
+    }, 60e9);
+    expect(cc.counters.fastRetransmits).toBe(1);
+    expect(cc.counters.spuriousRetransmits).toBe(1);
+    expect(cc.counters.timeouts).toBe(0);
+    expect(cc.congestionWindow).toBeGreaterThanOrEqual(cwndBefore);
+  });
+});

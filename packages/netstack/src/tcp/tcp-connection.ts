@@ -59,6 +59,8 @@ export interface TcpCounters {
   challengeAcks: number;
   persistProbes: number;
   keepaliveProbes: number;
+  /** Fast retransmits found spurious by the Eifel algorithm and undone. */
+  spuriousRetransmits: number;
 }
 
 const TS_OPTION_BYTES = 12;
@@ -96,6 +98,7 @@ export class TcpConnection {
     challengeAcks: 0,
     persistProbes: 0,
     keepaliveProbes: 0,
+    spuriousRetransmits: 0,
   };
 
   // Send sequence space (RFC 9293 §3.3.1).
@@ -152,6 +155,13 @@ export class TcpConnection {
   private recoverSeq = 0;
   private highRxt = 0;
   private readonly scoreboard = new SackScoreboard();
+  // Eifel detection (RFC 3522) and response (RFC 4015): undo a fast retransmit that
+  // reordering, not loss, provoked.
+  private undoPossible = false;
+  private undoCwnd = 0;
+  private undoSsthresh = 0;
+  private retransmitTsval = 0;
+  private undoPoint = 0;
 
   // Timers: absolute deadlines, folded into one core-sched Timer.
   private rtoAt = NO_DEADLINE;
@@ -596,6 +606,19 @@ export class TcpConnection {
       this.retransmitCount = 0;
       this.rtt.resetBackoff();
       this.persistBackoff = 0;
+      if (this.inRecovery && this.undoPossible && gt(ack, this.undoPoint)) {
+        this.undoPossible = false;
+        // RFC 3522 §2: an ACK for the retransmitted segment echoing an older timestamp was
+        // triggered by the original transmission: the retransmit was spurious.
+        if (ts && ts[1] !== 0 && lt(ts[1], this.retransmitTsval)) {
+          this.inRecovery = false;
+          this.dupAcks = 0;
+          this.recoverSeq = (this.sndUna - 1) >>> 0;
+          this.cc.cwnd = Math.max(this.cc.cwnd, this.undoCwnd);
+          this.cc.ssthresh = Math.max(this.cc.ssthresh, this.undoSsthresh);
+          this.counters.spuriousRetransmits++;
+        }
+      }
       if (this.inRecovery) {
         if (ge(ack, this.recoverSeq)) {
           // Full acknowledgment: leave recovery (RFC 6582 §3.2 step 6, RFC 6675 §5).
@@ -654,6 +677,13 @@ export class TcpConnection {
   }
 
   private enterRecovery(nowNs: number): void {
+    if (this.tsOk) {
+      this.undoPossible = true;
+      this.undoCwnd = this.cc.cwnd;
+      this.undoSsthresh = this.cc.ssthresh;
+      this.retransmitTsval = this.tsNow(nowNs);
+      this.undoPoint = this.sndUna;
+    }
     const flight = this.sackOk ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndUna, this.mss) : diff(this.sndMax, this.sndUna);
     this.inRecovery = true;
     this.recoverSeq = this.sndMax;
@@ -1126,6 +1156,7 @@ export class TcpConnection {
     }
     if (this.retransmitCount > this.config.maxRetransmits) return this.fail(Errno.ETIMEDOUT);
     if (this.sndUna === this.sndMax) return;
+    this.undoPossible = false;
     this.cc.onTimeout(diff(this.sndMax, this.sndUna), nowNs);
     this.rtt.backOff();
     this.inRecovery = false;
