@@ -1017,8 +1017,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       else if (nextHop.isMulticast()) frame.set(ipv4MulticastMac(nextHop), 0);
       else {
         const mac = iface.arp.lookup(ip, this.current);
-        if (mac) frame.set(mac, 0);
-        else {
+        if (mac) {
+          frame.set(mac, 0);
+          if (iface.arp.takeRefreshRequest(ip, this.current)) {
+            this.sendArpRequest(iface, ip, mac);
+            this.rearmHousekeeping();
+          }
+        } else {
           if (iface.arp.enqueue(ip, frame, this.current)) this.sendArpRequest(iface, ip);
           this.rearmHousekeeping();
           return;
@@ -1036,6 +1041,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     if (r.mac) {
       frame.set(r.mac, 0);
       this.deviceTransmit(iface, frame);
+      if (iface.ndp.deadlineChanged) {
+        iface.ndp.deadlineChanged = false;
+        this.rearmHousekeeping();
+      }
       return;
     }
     if (r.solicit) this.solicitNeighbor(iface, nextHop, 'multicast');
@@ -1052,10 +1061,11 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     else iface.counters.txDropped++;
   }
 
-  private sendArpRequest(iface: NetInterface, ip: number): void {
+  /** An ARP request, broadcast or (re-verifying a known entry) unicast to `to`. */
+  private sendArpRequest(iface: NetInterface, ip: number, to: Uint8Array = BROADCAST_MAC): void {
     const src = iface.ipv4[0]?.address.v4 ?? 0;
     const frame = new Uint8Array(ETHERNET_HEADER_BYTES + ARP_PACKET_BYTES);
-    emitEthernetHeader(frame, BROADCAST_MAC, iface.mac, EtherType.ARP);
+    emitEthernetHeader(frame, to, iface.mac, EtherType.ARP);
     emitArp({ operation: ArpOperation.Request, senderMac: iface.mac, senderIp: src, targetMac: new Uint8Array(6), targetIp: ip }, frame, ETHERNET_HEADER_BYTES);
     this.deviceTransmit(iface, frame);
   }
@@ -1089,7 +1099,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const now = this.current;
     this.reassembler.expire(now);
     for (const iface of this.interfaces) {
-      for (const ip of iface.arp.expire(now)) this.sendArpRequest(iface, ip);
+      for (const ip of iface.arp.expire(now)) this.sendArpRequest(iface, ip, iface.arp.peek(ip) ?? BROADCAST_MAC);
       for (const a of iface.ndp.expire(now)) this.solicitNeighbor(iface, IpAddress.parse(a.address), a.solicit);
       for (let k = iface.ipv6.length - 1; k >= 0; k--) {
         const a = iface.ipv6[k]!;

@@ -212,9 +212,14 @@ describe('IPv6', () => {
     expect(errnoOf(() => c.connect({ address: IpAddress.parse('2001:db8:1::b'), port: 80 }))).toBe(Errno.EINPROGRESS);
     p.sim.runUntil(() => l.acceptQueue.length === 1, 5e9);
     expect(c.connection!.endpoints.localAddress.toString()).toBe('2001:db8:1::ff:fe00:a');
-    // NUD: with no traffic the entry goes STALE after ReachableTime.
+    // NUD: with no traffic the entry goes STALE after ReachableTime; sending moves it to DELAY,
+    // and with the peer's answers (TCP ACKs do not confirm here) it is probed back to REACHABLE.
     p.sim.runFor(40e9);
     expect(ia.ndp.state('2001:db8:1::b')).toBe('STALE');
+    ping.send(IpAddress.parse('2001:db8:1::b'), 10);
+    expect(ia.ndp.state('2001:db8:1::b')).toBe('DELAY');
+    p.sim.runFor(5.5e9);
+    expect(ia.ndp.state('2001:db8:1::b')).toBe('REACHABLE');
   });
 
   it('detects a duplicate address during DAD (RFC 4862 §5.4.4)', () => {
@@ -227,5 +232,40 @@ describe('IPv6', () => {
     p.sim.runFor(2e9);
     expect(ia.ipv6.find((a) => a.address.toString() === '2001:db8::5')!.state).toBe('duplicate');
     expect(ib.ipv6.find((a) => a.address.toString() === '2001:db8::5')!.state).toBe('duplicate');
+  });
+});
+
+describe('ARP re-verification', () => {
+  it('keeps sending to a stale entry while re-verifying it by unicast, and drops it when the peer is gone', () => {
+    const p = makePair(120);
+    const u = p.b.udpSocket();
+    const rx = p.a.udpSocket();
+    rx.bind({ address: p.addrA, port: 9 });
+    const requests: string[] = [];
+    p.link.tap = (_f, frame) => {
+      const eth = wire.parseEthernet(frame);
+      if (eth.etherType === wire.EtherType.ARP && wire.parseArp(eth.payload).operation === 1) requests.push(eth.destination[0] === 0xff ? 'broadcast' : 'unicast');
+    };
+    u.sendTo(Uint8Array.of(1), { address: p.addrA, port: 9 });
+    p.sim.runFor(61e9); // past the entry's lifetime
+    let delivered = 0;
+    for (let i = 0; i < 20; i++) {
+      u.sendTo(Uint8Array.of(2), { address: p.addrA, port: 9 });
+      p.sim.runFor(10e6);
+    }
+    while (rx.peekSize() !== undefined) {
+      rx.recvFrom(new Uint8Array(4));
+      delivered++;
+    }
+    expect(delivered).toBe(21); // nothing was held back by the refresh
+    expect(requests).toEqual(['broadcast', 'unicast']);
+    expect(p.b.interface('eth0')!.arp.dropped).toBe(0);
+    // The peer disappears: the next refresh gets no answer and the entry is dropped after 3 tries.
+    p.link.impairments = { ...p.link.impairments, loss: 1 };
+    p.sim.runFor(61e9);
+    u.sendTo(Uint8Array.of(3), { address: p.addrA, port: 9 });
+    p.sim.runFor(5e9);
+    expect(requests.slice(2)).toEqual(['unicast', 'unicast', 'unicast']);
+    expect(p.b.interface('eth0')!.arp.size).toBe(0);
   });
 });

@@ -32,6 +32,8 @@ export interface NeighborAction {
 export class NeighborCache {
   readonly entries = new Map<string, NeighborEntry>();
   dropped = 0;
+  /** Set when a send moved an entry's timer (STALE → DELAY); the owner re-arms its timer and clears it. */
+  deadlineChanged = false;
 
   state(address: string): NudState | undefined {
     return this.entries.get(address)?.state;
@@ -48,6 +50,7 @@ export class NeighborCache {
       if (e.state === 'STALE') {
         e.state = 'DELAY';
         e.timerAtNs = nowNs + DELAY_FIRST_PROBE_TIME_NS;
+        this.deadlineChanged = true;
       }
       return { mac: e.mac, solicit: false };
     }
