@@ -45,3 +45,4 @@ export { parseResolvConf, DEFAULT_RESOLVER_CONFIG } from './dns/resolv-conf.js';
 export type { ResolverConfig } from './dns/resolv-conf.js';
 export { parseNetworkOptions, applyStaticConfig } from './network-config.js';
 export type { StaticNetworkConfig } from './network-config.js';
+export { PcapWriter, readPcap } from './sim/pcap-writer.js';
