@@ -67,6 +67,8 @@ const ALL_ROUTERS = IpAddress.parse('ff02::2');
 interface Binding {
   owner: object;
   address: IpAddress;
+  /** An IPv6 wildcard binding that also covers IPv4 (IPV6_V6ONLY off). */
+  dual: boolean;
   reuse: boolean;
   listening: boolean;
   /** A connection's binding (accepted or connected), as opposed to a bound socket. */
@@ -267,8 +269,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.checkLocalAddress(address);
     if (port === 0) port = this.pickEphemeral((p) => !this.udpBindings.has(p));
     const list = this.udpBindings.get(port) ?? [];
+    const dual = isDual(socket.family, socket.v6Only, address);
     for (const s of list) {
-      if (!overlaps(s.local!.address, address)) continue;
+      if (!overlaps(s.local!.address, isDual(s.family, s.v6Only, s.local!.address), address, dual)) continue;
       if (!(s.reuseAddress && socket.reuseAddress)) throw new KernelError(Errno.EADDRINUSE, `udp port ${port}`);
     }
     list.push(socket);
@@ -301,15 +304,16 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.checkLocalAddress(address);
     if (port === 0) port = this.pickEphemeral((p) => !this.tcpBindings.has(p));
     const list = this.tcpBindings.get(port) ?? [];
+    const dual = isDual(socket.family, socket.v6Only, address);
     for (const b of list) {
-      if (!overlaps(b.address, address)) continue;
+      if (!overlaps(b.address, b.dual, address, dual)) continue;
       if (b.connection) {
         if (!socket.reuseAddress) throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
       } else if (!(b.reuse && socket.reuseAddress && !b.listening)) {
         throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
       }
     }
-    list.push({ owner: socket, address, reuse: socket.reuseAddress, listening: false, connection: undefined });
+    list.push({ owner: socket, address, dual, reuse: socket.reuseAddress, listening: false, connection: undefined });
     this.tcpBindings.set(port, list);
     return { address, port };
   }
@@ -329,8 +333,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   listenTcp(socket: TcpSocket): void {
     const port = socket.local!.port;
     const list = this.tcpBindings.get(port) ?? [];
+    const dual = isDual(socket.family, socket.v6Only, socket.local!.address);
     for (const b of list) {
-      if (b.owner !== socket && b.listening && overlaps(b.address, socket.local!.address)) throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
+      if (b.owner !== socket && b.listening && overlaps(b.address, b.dual, socket.local!.address, dual)) throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
     }
     const own = list.find((b) => b.owner === socket);
     if (own) own.listening = true;
@@ -384,7 +389,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const key = connectionKey(endpoints.localAddress, endpoints.localPort, endpoints.remoteAddress, endpoints.remotePort);
     this.connections.set(key, conn);
     const list = this.tcpBindings.get(endpoints.localPort) ?? [];
-    list.push({ owner: conn, address: endpoints.localAddress, reuse, listening: false, connection: conn });
+    list.push({ owner: conn, address: endpoints.localAddress, dual: false, reuse, listening: false, connection: conn });
     this.tcpBindings.set(endpoints.localPort, list);
     return conn;
   }
@@ -746,8 +751,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     let delivered = false;
     if (list) {
       for (const s of list) {
-        if (s.closed || s.family !== meta.destination.version) continue;
+        if (s.closed) continue;
         const bound = s.local!.address;
+        if (bound.version !== meta.destination.version && !isDual(s.family, s.v6Only, bound)) continue;
         if (!bound.isUnspecified() && !bound.equals(meta.destination)) continue;
         if (s.boundDevice && s.boundDevice !== meta.iface.name) continue;
         if (s.remote && (!s.remote.address.equals(from.address) || s.remote.port !== from.port)) continue;
@@ -825,17 +831,21 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.sendIp(meta.destination, meta.source, IpProtocol.TCP, TCP_HEADER_BYTES, undefined, (out, off, pseudo) => emitTcp(out, off, rst, pseudo));
   }
 
+  /** Exact address first, then the family's wildcard, then (for IPv4) a dual-stack IPv6 wildcard. */
   private findListener(address: IpAddress, port: number): TcpSocket | undefined {
     const ls = this.listeners.get(port);
     if (!ls) return undefined;
     let wildcard: TcpSocket | undefined;
+    let dual: TcpSocket | undefined;
     for (const l of ls) {
-      if (l.closed || l.family !== address.version) continue;
+      if (l.closed) continue;
       const a = l.local!.address;
-      if (a.equals(address)) return l;
-      if (a.isUnspecified()) wildcard = l;
+      if (a.version === address.version) {
+        if (a.equals(address)) return l;
+        if (a.isUnspecified()) wildcard = l;
+      } else if (isDual(l.family, l.v6Only, a)) dual = l;
     }
-    return wildcard;
+    return wildcard ?? dual;
   }
 
   // ---- ICMP output -----------------------------------------------------------------------
@@ -1162,9 +1172,14 @@ function connectionKey(la: IpAddress, lp: number, ra: IpAddress, rp: number): st
   return `${la.key}|${lp}|${ra.key}|${rp}`;
 }
 
-function overlaps(a: IpAddress, b: IpAddress): boolean {
-  if (a.version !== b.version) return false;
+/** Two bindings of one port collide if their addresses can receive the same packet. */
+function overlaps(a: IpAddress, aDual: boolean, b: IpAddress, bDual: boolean): boolean {
+  if (a.version !== b.version) return (a.version === 6 && aDual) || (b.version === 6 && bDual);
   return a.isUnspecified() || b.isUnspecified() || a.equals(b);
+}
+
+function isDual(family: IpVersion, v6Only: boolean, bound: IpAddress): boolean {
+  return family === 6 && !v6Only && bound.version === 6 && bound.isUnspecified();
 }
 
 function maskPrefix(a: IpAddress, prefixLength: number): IpAddress {

@@ -5,7 +5,7 @@ import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { TcpConfig } from '../tcp/tcp-config.js';
 import type { TcpConnection } from '../tcp/tcp-connection.js';
 import type { IpAddress, IpVersion } from '../wire/ip-address.js';
-import { PollEvents, Socket, type SocketAddress, type SocketOption } from './socket.js';
+import { PollEvents, Socket, applicationAddress, internalAddress, type SocketAddress, type SocketOption } from './socket.js';
 import { clampBuffer } from './udp-socket.js';
 
 /** The part of the stack a TCP socket calls. */
@@ -42,8 +42,8 @@ export class TcpSocket extends Socket {
   }
 
   /** Wraps a connection a listener accepted. */
-  static accepted(host: TcpSocketHost, conn: TcpConnection): TcpSocket {
-    const s = new TcpSocket(host, conn.endpoints.localAddress.version);
+  static accepted(host: TcpSocketHost, conn: TcpConnection, family: IpVersion = conn.endpoints.localAddress.version): TcpSocket {
+    const s = new TcpSocket(host, family);
     s.local = { address: conn.endpoints.localAddress, port: conn.endpoints.localPort };
     s.attach(conn);
     s.connectReported = true;
@@ -58,8 +58,18 @@ export class TcpSocket extends Socket {
   bind(address: SocketAddress): void {
     this.checkOpen();
     if (this.local || this.connection) throw new KernelError(Errno.EINVAL, 'already bound');
-    if (address.address.version !== this.family) throw new KernelError(Errno.EAFNOSUPPORT);
-    this.local = this.host.bindTcp(this, address.address, address.port);
+    this.local = this.host.bindTcp(this, internalAddress(this.family, this.v6Only, address.address), address.port);
+  }
+
+  /** getsockname(): the local address as the application sees it (v4-mapped on a dual-stack socket). */
+  sockName(): SocketAddress | undefined {
+    return this.local && { address: applicationAddress(this.family, this.local.address), port: this.local.port };
+  }
+
+  /** getpeername(). */
+  peerName(): SocketAddress | undefined {
+    const r = this.remote;
+    return r && { address: applicationAddress(this.family, r.address), port: r.port };
   }
 
   listen(backlog = 128): void {
@@ -79,14 +89,17 @@ export class TcpSocket extends Socket {
     if (!this.listening) throw new KernelError(Errno.EINVAL, 'not listening');
     const conn = this.acceptQueue.shift();
     if (!conn) throw new KernelError(Errno.EAGAIN);
-    return TcpSocket.accepted(this.host, conn);
+    return TcpSocket.accepted(this.host, conn, this.family);
   }
 
   /** Starts an active open. Throws EINPROGRESS the first time; EALREADY/EISCONN or the failure afterwards. */
   connect(remote: SocketAddress): void {
     this.checkOpen();
     if (this.listening) throw new KernelError(Errno.EINVAL, 'listening socket');
-    if (remote.address.version !== this.family) throw new KernelError(Errno.EAFNOSUPPORT);
+    remote = { address: internalAddress(this.family, this.v6Only, remote.address), port: remote.port };
+    if (this.v6Only === false && this.family === 6 && remote.address.version === 4 && this.local && this.local.address.version === 6 && !this.local.address.isUnspecified()) {
+      throw new KernelError(Errno.ENETUNREACH, 'IPv6-bound socket cannot reach an IPv4 peer');
+    }
     const c = this.connection;
     if (c) {
       if (c.state === 'SYN-SENT' || c.state === 'SYN-RECEIVED') throw new KernelError(Errno.EALREADY);
@@ -216,6 +229,11 @@ export class TcpSocket extends Socket {
       case 'SO_BINDTODEVICE':
         this.boundDevice = String(value) || undefined;
         return;
+      case 'IPV6_V6ONLY':
+        if (this.family !== 6) throw new KernelError(Errno.ENOPROTOOPT, name);
+        if (this.local) throw new KernelError(Errno.EINVAL, 'IPV6_V6ONLY after bind');
+        this.v6Only = Boolean(value);
+        return;
       default:
         throw new KernelError(Errno.ENOPROTOOPT, name);
     }
@@ -238,6 +256,9 @@ export class TcpSocket extends Socket {
         return this.takeError();
       case 'SO_BINDTODEVICE':
         return this.boundDevice;
+      case 'IPV6_V6ONLY':
+        if (this.family !== 6) throw new KernelError(Errno.ENOPROTOOPT, name);
+        return this.v6Only;
       default:
         throw new KernelError(Errno.ENOPROTOOPT, name);
     }

@@ -74,6 +74,28 @@ export class IpAddress {
     return this.version === 4 && this.v4 === 0xffffffff;
   }
 
+  /** ::ffff:a.b.c.d (RFC 4291 §2.5.5.2). */
+  isV4Mapped(): boolean {
+    const b = this.bytes;
+    if (b.length !== 16 || b[10] !== 0xff || b[11] !== 0xff) return false;
+    for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
+    return true;
+  }
+
+  /** The IPv4 address inside a v4-mapped IPv6 address. */
+  toV4(): IpAddress {
+    return new IpAddress(this.bytes.slice(12, 16));
+  }
+
+  /** This IPv4 address as ::ffff:a.b.c.d. */
+  toV4Mapped(): IpAddress {
+    const b = new Uint8Array(16);
+    b[10] = 0xff;
+    b[11] = 0xff;
+    b.set(this.bytes, 12);
+    return new IpAddress(b);
+  }
+
   isLinkLocal(): boolean {
     return this.version === 6 ? this.bytes[0] === 0xfe && (this.bytes[1]! & 0xc0) === 0x80 : this.bytes[0] === 169 && this.bytes[1] === 254;
   }
