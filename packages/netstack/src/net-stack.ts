@@ -586,7 +586,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         this.pingSockets.get(m.rest >>> 16)?.deliver(meta.source, m.rest & 0xffff, m.body, this.current);
         break;
       case Icmpv4Type.DestinationUnreachable:
-        this.receiveIcmpError(m.body, 4, m.code === Icmpv4Unreachable.Port || m.code === Icmpv4Unreachable.Protocol);
+        // RFC 1191 §4: "fragmentation needed" carries the next-hop MTU in the low 16 bits.
+        if (m.code === Icmpv4Unreachable.FragmentationNeeded) this.receiveIcmpError(m.body, 4, false, m.rest & 0xffff || 576);
+        else this.receiveIcmpError(m.body, 4, m.code === Icmpv4Unreachable.Port || m.code === Icmpv4Unreachable.Protocol);
         break;
       default:
         break;
@@ -611,6 +613,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         break;
       case Icmpv6Type.DestinationUnreachable:
         this.receiveIcmpError(m.body, 6, m.code === 4 || m.code === 1);
+        break;
+      case Icmpv6Type.PacketTooBig:
+        this.receiveIcmpError(m.body, 6, false, m.rest); // RFC 8201 §4
         break;
       case Icmpv6Type.NeighborSolicitation: {
         if (hopLimit !== 255 || m.body.length < 16) return; // RFC 4861 §7.1.1
@@ -703,9 +708,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
   }
 
-  /** An ICMP error quoting one of our packets: hard errors end UDP/TCP exchanges (RFC 1122 §4.2.3.9). */
-  private receiveIcmpError(quoted: Uint8Array, version: IpVersion, hard: boolean): void {
-    if (!hard) return;
+  /**
+   * An ICMP error quoting one of our packets: hard errors end UDP/TCP exchanges (RFC 1122
+   * §4.2.3.9); a path-MTU report (RFC 1191, RFC 8201) shrinks the TCP connection's segments.
+   */
+  private receiveIcmpError(quoted: Uint8Array, version: IpVersion, hard: boolean, pathMtu?: number): void {
+    if (!hard && pathMtu === undefined) return;
     try {
       let protocol: number;
       let l4: Uint8Array;
@@ -734,6 +742,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         }
       } else if (protocol === IpProtocol.TCP) {
         const conn = this.connections.get(connectionKey(src, sport, dst, dport));
+        if (conn && pathMtu !== undefined) {
+          // RFC 8201 §5.2 / RFC 1191 §3: never below the protocol minimum (1280, or 68 → use 576 for TCP).
+          const floor = version === 4 ? 576 : 1280;
+          conn.pathMtuChanged(Math.max(pathMtu, floor) - (version === 4 ? IPV4_HEADER_BYTES : IPV6_HEADER_BYTES) - TCP_HEADER_BYTES, this.current);
+          return;
+        }
         if (conn && conn.state === 'SYN-SENT') {
           conn.error = Errno.ECONNREFUSED;
           conn.abort(this.current);

@@ -269,3 +269,36 @@ describe('ARP re-verification', () => {
     expect(p.b.interface('eth0')!.arp.size).toBe(0);
   });
 });
+
+describe('path MTU discovery (RFC 1191)', () => {
+  it('shrinks TCP segments when a router on the path reports "fragmentation needed"', () => {
+    const p = makePair(130);
+    const ib = p.b.interface('eth0')!;
+    const link = p.link as unknown as { carry: (from: unknown, frame: Uint8Array) => void };
+    const carry = link.carry.bind(p.link);
+    let reports = 0;
+    let biggest = 0;
+    link.carry = (from, frame) => {
+      if (from === p.link.b && frame.length > 14 + 1000) {
+        // A router with a 1000-byte next hop drops it and answers with ICMP type 3 code 4.
+        const ip = frame.subarray(14, 14 + 28);
+        const icmp = wire.emitIcmpv4(3, 4, 1000, ip);
+        const out = new Uint8Array(14 + 20 + icmp.length);
+        wire.emitEthernetHeader(out, ib.mac, p.link.a.mac, wire.EtherType.IPv4);
+        wire.emitIpv4Header(out, 14, { source: IpAddress.parse('10.0.0.254').v4, destination: p.addrB.v4, protocol: 1, payloadLength: icmp.length });
+        out.set(icmp, 34);
+        reports++;
+        p.b.receiveFrame(ib, out);
+        return;
+      }
+      if (from === p.link.b) biggest = Math.max(biggest, frame.length - 14);
+      carry(from, frame);
+    };
+    const data = pattern(200_000, 130);
+    const r = transfer(p, data, 5000, 60e9);
+    expect(equalBytes(r.received, data)).toBe(true);
+    expect(reports).toBeGreaterThan(0);
+    expect(biggest).toBeLessThanOrEqual(1000);
+    expect(r.client.connection!.counters.timeouts).toBe(0);
+  });
+});

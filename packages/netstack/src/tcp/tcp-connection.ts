@@ -401,6 +401,23 @@ export class TcpConnection {
     return this.rtt.srttNs;
   }
 
+  /**
+   * Path MTU discovery (RFC 1191 §6.3, RFC 8201 §5.2): a smaller path shrinks SMSS (never grows
+   * it) and the segments in flight, too big to pass, are sent again at the new size.
+   */
+  pathMtuChanged(maxSegmentBytes: number, nowNs: number): void {
+    const mss = Math.max(64, maxSegmentBytes - (this.tsOk ? TS_OPTION_BYTES : 0));
+    if (mss >= this.mss || !this.isSynchronized()) return;
+    this.mss = mss;
+    this.cc.cwnd = Math.max(this.cc.cwnd, 2 * mss);
+    if (this.sndUna !== this.sndMax) {
+      this.sndNxt = this.sndUna; // resend from SND.UNA at the new size; not a congestion signal
+      this.scoreboard.clear();
+      this.rttTiming = false;
+    }
+    this.flush(nowNs);
+  }
+
   setNoDelay(on: boolean, nowNs: number): void {
     this.config.noDelay = on;
     if (on) this.flush(nowNs);
