@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Errno } from '@osv-ts/kernel-api';
 import { IpAddress, PollEvents, wire, type TcpSocket } from '../src/index.js';
-import { errnoOf, injectTcp, makePair, pattern, tcpOf, type Pair } from './harness.js';
+import { equalBytes, errnoOf, injectTcp, makePair, pattern, tcpOf, transfer, type Pair } from './harness.js';
 
 const F = wire.TcpFlags;
 
@@ -535,5 +535,22 @@ describe('spurious retransmission (RFC 3522 / RFC 4015)', () => {
     expect(cc.counters.spuriousRetransmits).toBe(1);
     expect(cc.counters.timeouts).toBe(0);
     expect(cc.congestionWindow).toBeGreaterThanOrEqual(cwndBefore);
+  });
+});
+
+describe('sequence number wrap-around', () => {
+  it('moves 1 MB byte-exact when both ISNs sit just below 2^32', () => {
+    const p = makePair(80, { loss: 0.02, reorder: 0.02, reorderDelayNs: 2e6 });
+    for (const [stack, isn] of [
+      [p.a, 0xfffff000],
+      [p.b, 0xffffff00],
+    ] as const) {
+      (stack as unknown as { isnGen: { isn: () => number } }).isnGen.isn = () => isn;
+    }
+    const data = pattern(1 << 20, 80);
+    const r = transfer(p, data, 5000, 600e9);
+    expect(equalBytes(r.received, data)).toBe(true);
+    expect(r.client.connection!.iss).toBe(0xffffff00);
+    expect(r.client.connection!.sndUna).toBeLessThan(0x200000); // wrapped past zero
   });
 });
