@@ -120,6 +120,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private readonly connectionOwner = new Map<TcpConnection, TcpSocket>();
   private readonly housekeeping: Timer;
   private ipv4Identification: number;
+  private ipv6Identification: number;
   private readonly icmpRate: number;
   private icmpWindowStartNs = -Infinity;
   private icmpSentInWindow = 0;
@@ -134,6 +135,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.entropy.fill(seed);
     this.isnGen = new IsnGenerator(seed.subarray(0, 8));
     this.ipv4Identification = (seed[8]! << 8) | seed[9]!;
+    this.ipv6Identification = ((seed[8]! << 24) | (seed[9]! << 16) | (seed[10]! << 8) | seed[11]!) >>> 0;
     this.ephemeralNext = EPHEMERAL_LOW + (((seed[10]! << 8) | seed[11]!) % (EPHEMERAL_HIGH - EPHEMERAL_LOW + 1));
     this.current = this.clock.monotonicNs();
     this.housekeeping = new Timer(Infinity, () => this.onHousekeeping());
@@ -544,9 +546,22 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       iface.counters.rxDropped++;
       return;
     }
-    if (p.fragment) {
-      iface.counters.rxDropped++; // IPv6 reassembly is not implemented (see README limits)
-      return;
+    let payload = p.payload;
+    let protocol = p.protocol;
+    if (p.fragment && (p.fragment.offset > 0 || p.fragment.moreFragments)) {
+      // RFC 8200 §4.5 (an atomic fragment, RFC 6946, is processed as is).
+      const whole = this.reassembler.addKeyed(
+        `6/${IpAddress.fromBytes(p.source).key}/${dst.key}/${p.fragment.identification}`,
+        p.fragment.offset,
+        p.fragment.moreFragments,
+        p.payload,
+        this.current,
+        p.protocol,
+      );
+      if (!whole || whole.meta === undefined) return;
+      this.counters.fragmentsReassembled++;
+      payload = whole.data;
+      protocol = whole.meta;
     }
     const meta: IpMeta = {
       iface,
@@ -556,15 +571,15 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       packet: bytes.subarray(0, IPV6_HEADER_BYTES + ((bytes[4]! << 8) | bytes[5]!)),
       verifyChecksums: !iface.device.offloads.rxChecksumVerified,
     };
-    switch (p.protocol) {
+    switch (protocol) {
       case IpProtocol.ICMPv6:
-        this.receiveIcmpv6(meta, p.payload, p.hopLimit);
+        this.receiveIcmpv6(meta, payload, p.hopLimit);
         break;
       case IpProtocol.UDP:
-        this.receiveUdp(meta, p.payload, pseudoSumV6(p.source, p.destination, IpProtocol.UDP, p.payload.length));
+        this.receiveUdp(meta, payload, pseudoSumV6(p.source, p.destination, IpProtocol.UDP, payload.length));
         break;
       case IpProtocol.TCP:
-        if (!multicast) this.receiveTcp(meta, p.payload, pseudoSumV6(p.source, p.destination, IpProtocol.TCP, p.payload.length));
+        if (!multicast) this.receiveTcp(meta, payload, pseudoSumV6(p.source, p.destination, IpProtocol.TCP, payload.length));
         break;
       case IpProtocol.NoNext:
         break;
@@ -1016,7 +1031,30 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       }
       return true;
     }
-    if (IPV6_HEADER_BYTES + l4Length > iface.mtu) throw new KernelError(Errno.EMSGSIZE, 'IPv6 fragmentation is not implemented');
+    if (IPV6_HEADER_BYTES + l4Length > iface.mtu) {
+      // RFC 8200 §4.5: the source fragments, with a Fragment header in each piece.
+      const whole = new Uint8Array(l4Length);
+      write(whole, 0, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length));
+      const id = (this.ipv6Identification = (this.ipv6Identification + 1) >>> 0);
+      const chunk = (iface.mtu - IPV6_HEADER_BYTES - 8) & ~7;
+      for (let off = 0; off < l4Length; off += chunk) {
+        const len = Math.min(chunk, l4Length - off);
+        const f = new Uint8Array(ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES + 8 + len);
+        emitIpv6Header(f, ETHERNET_HEADER_BYTES, { source: src.bytes, destination: dst.bytes, protocol: IpProtocol.IPv6Frag, payloadLength: 8 + len, hopLimit });
+        const h = ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES;
+        f[h] = protocol;
+        const fo = off | (off + len < l4Length ? 1 : 0);
+        f[h + 2] = fo >>> 8;
+        f[h + 3] = fo & 0xff;
+        f[h + 4] = id >>> 24;
+        f[h + 5] = (id >>> 16) & 0xff;
+        f[h + 6] = (id >>> 8) & 0xff;
+        f[h + 7] = id & 0xff;
+        f.set(whole.subarray(off, off + len), h + 8);
+        this.transmitIp(iface, nextHop, f, EtherType.IPv6);
+      }
+      return true;
+    }
     const frame = new Uint8Array(ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES + l4Length);
     emitIpv6Header(frame, ETHERNET_HEADER_BYTES, { source: src.bytes, destination: dst.bytes, protocol, payloadLength: l4Length, hopLimit });
     write(frame, ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length));

@@ -302,3 +302,27 @@ describe('path MTU discovery (RFC 1191)', () => {
     expect(r.client.connection!.counters.timeouts).toBe(0);
   });
 });
+
+describe('IPv6 fragmentation (RFC 8200 §4.5)', () => {
+  it('fragments a large UDP datagram at the source and reassembles it out of order', () => {
+    const p = makePair(140, { reorder: 0.5, reorderDelayNs: 3e6, jitterNs: 1e6 }, {}, true);
+    const a6 = IpAddress.parse('2001:db8::a');
+    const b6 = IpAddress.parse('2001:db8::b');
+    p.a.addIpv6Address(p.a.interface('eth0')!, a6, 64);
+    p.b.addIpv6Address(p.b.interface('eth0')!, b6, 64);
+    p.sim.runFor(2e9);
+    const srv = p.a.udpSocket(6);
+    srv.bind({ address: a6, port: 7 });
+    const big = pattern(9000, 140);
+    let fragments = 0;
+    p.link.tap = (_f, frame) => {
+      const eth = wire.parseEthernet(frame);
+      if (eth.etherType === wire.EtherType.IPv6 && eth.payload[6] === 44) fragments++;
+    };
+    p.b.udpSocket(6).sendTo(big, { address: a6, port: 7 });
+    p.sim.runFor(200e6);
+    expect(fragments).toBe(7);
+    expect(equalBytes(recvUdp(srv).data, big)).toBe(true);
+    expect(p.a.counters.fragmentsReassembled).toBe(1);
+  });
+});
