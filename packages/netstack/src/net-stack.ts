@@ -155,8 +155,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.routes.add({ prefix: IpAddress.parse('::1'), prefixLength: 128, gateway: undefined, iface: this.loopback, metric: 0, source: 'connected' });
   }
 
-  /** The time of the event being processed (TcpHost, sockets). */
+  /**
+   * Now, for timers and socket calls: the clock, but never behind the time poll() was given
+   * (so a socket call long after the last poll does not arm timers in the past).
+   */
   get nowNs(): number {
+    const now = this.clock.monotonicNs();
+    if (now > this.current) this.current = now;
     return this.current;
   }
 

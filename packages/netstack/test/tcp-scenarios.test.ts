@@ -554,3 +554,25 @@ describe('sequence number wrap-around', () => {
     expect(r.client.connection!.sndUna).toBeLessThan(0x200000); // wrapped past zero
   });
 });
+
+describe('time', () => {
+  it('arms timers from the clock at the time of a socket call, not the last poll', () => {
+    const p = makePair(90);
+    const { client, cc } = establish(p);
+    p.sim.runFor(10e6);
+    p.link.impairments = { ...p.link.impairments, loss: 1 };
+    p.clock.advanceBy(10e9); // time passes with nobody polling
+    const sendAt = p.clock.monotonicNs();
+    const times: number[] = [];
+    const output = p.b.output.bind(p.b);
+    p.b.output = (conn, seg) => {
+      if (seg.payload.length > 0) times.push(p.clock.monotonicNs());
+      output(conn, seg);
+    };
+    client.write(new Uint8Array(100));
+    p.sim.runUntil(() => times.length >= 2, 60e9);
+    expect(times[0]).toBe(sendAt);
+    expect(times[1]! - sendAt).toBeGreaterThanOrEqual(200e6); // a full RTO after the send
+    expect(cc.counters.timeouts).toBe(1);
+  });
+});
