@@ -52,6 +52,8 @@ export interface StackCounters {
   tcpResetsSent: number;
   udpNoPort: number;
   fragmentsReassembled: number;
+  /** Packets dropped for an impossible source address. */
+  martians: number;
 }
 
 type IcmpErrorKind = 'port-unreachable' | 'protocol-unreachable';
@@ -102,6 +104,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     tcpResetsSent: 0,
     udpNoPort: 0,
     fragmentsReassembled: 0,
+    martians: 0,
   };
   /** DNS servers (from DHCP or --nameserver=), for the resolver. */
   nameservers: IpAddress[] = [];
@@ -479,6 +482,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private receiveIpv4(iface: NetInterface, bytes: Uint8Array): void {
     const p = parseIpv4(bytes, !iface.device.offloads.rxChecksumVerified);
     this.counters.ipv4Received++;
+    // RFC 1122 §3.2.1.3: a broadcast/multicast source, or (from outside) one of our own
+    // addresses, is martian. The latter also defuses LAND-style self-connected SYNs.
+    if (p.source >>> 28 >= 0xe || (!iface.loopback && this.isLocalV4(p.source))) {
+      this.counters.martians++;
+      return;
+    }
     const dst = p.destination;
     const limitedBroadcast = dst === 0xffffffff;
     let forUs = limitedBroadcast || (dst >>> 28) === 0xe || this.isLocalV4(dst);
@@ -537,6 +546,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private receiveIpv6(iface: NetInterface, bytes: Uint8Array): void {
     const p = parseIpv6(bytes);
     this.counters.ipv6Received++;
+    if (p.source[0] === 0xff || (!iface.loopback && !isUnspecifiedBytes(p.source) && this.isLocalV6(IpAddress.fromBytes(p.source)))) {
+      this.counters.martians++;
+      return;
+    }
     const dst = IpAddress.fromBytes(p.destination);
     const multicast = dst.isMulticast();
     let forUs: boolean;
@@ -901,6 +914,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 
   private sendIcmpError(meta: IpMeta, kind: IcmpErrorKind): void {
     if (meta.broadcast || meta.source.isUnspecified() || meta.source.isMulticast()) return;
+    if (!this.isLocal(meta.destination)) return; // never answer from an address we do not hold
     if (!this.icmpAllowed()) return;
     this.counters.icmpErrorsSent++;
     if (meta.source.version === 4) {
@@ -1237,6 +1251,11 @@ function overlaps(a: IpAddress, aDual: boolean, b: IpAddress, bDual: boolean): b
 
 function isDual(family: IpVersion, v6Only: boolean, bound: IpAddress): boolean {
   return family === 6 && !v6Only && bound.version === 6 && bound.isUnspecified();
+}
+
+function isUnspecifiedBytes(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 function maskPrefix(a: IpAddress, prefixLength: number): IpAddress {

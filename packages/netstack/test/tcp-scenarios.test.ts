@@ -576,3 +576,28 @@ describe('time', () => {
     expect(cc.counters.timeouts).toBe(1);
   });
 });
+
+describe('hostile segments', () => {
+  it('drops a LAND SYN (source = destination = our address) as martian', () => {
+    const p = makePair(95);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 139 });
+    l.listen();
+    injectTcp(p.a, { from: p.addrA, to: p.addrA, sport: 139, dport: 139, seq: 1, flags: F.SYN });
+    p.sim.runFor(1e9);
+    expect(p.a.tcpConnections()).toEqual([]);
+    expect(p.a.counters.martians).toBe(1);
+  });
+
+  it('answers a flood of out-of-window segments with at most two ACKs per second', () => {
+    const p = makePair(96);
+    const { sc } = establish(p);
+    const before = sc.counters.segmentsSent;
+    for (let i = 0; i < 1000; i++) {
+      injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: sc.endpoints.remotePort, dport: 7000, seq: sc.rcvNxt + 50_000_000 + i, ack: sc.sndNxt, flags: F.ACK, payload: Uint8Array.of(1) });
+      p.clock.advanceBy(1e6);
+    }
+    expect(sc.counters.segmentsSent - before).toBeLessThanOrEqual(3);
+    expect(sc.state).toBe('ESTABLISHED');
+  });
+});

@@ -66,6 +66,7 @@ export interface TcpCounters {
 const TS_OPTION_BYTES = 12;
 const NO_DEADLINE = Infinity;
 const CHALLENGE_ACKS_PER_SECOND = 10;
+const INVALID_ACK_INTERVAL_NS = 500_000_000;
 
 export class TcpConnection {
   private stateValue: TcpState = 'CLOSED';
@@ -178,6 +179,7 @@ export class TcpConnection {
   private passive = false;
   private challengeWindowStartNs = -Infinity;
   private challengeCount = 0;
+  private lastInvalidAckNs = -Infinity;
   private readonly timer: Timer;
 
   constructor(
@@ -481,7 +483,12 @@ export class TcpConnection {
     // With a zero window, ACKs and RSTs must still be processed (RFC 9293 §3.10.7.4).
     const ackOnly = !acceptable && wnd === 0 && seg.seq === this.rcvNxt;
     if (!acceptable && !ackOnly) {
-      if (!(f & TcpFlags.RST)) this.ackNow = true;
+      // RFC 9293 §3.10.7.4: answer with an ACK, but rate-limited (as Linux's
+      // tcp_invalid_ratelimit) so two desynchronised ends cannot start an ACK war.
+      if (!(f & TcpFlags.RST) && nowNs - this.lastInvalidAckNs >= INVALID_ACK_INTERVAL_NS) {
+        this.lastInvalidAckNs = nowNs;
+        this.ackNow = true;
+      }
       if (this.state === 'TIME-WAIT' && f & TcpFlags.FIN) this.closeAt = nowNs + 2 * this.config.mslNs;
       this.flush(nowNs);
       return;
