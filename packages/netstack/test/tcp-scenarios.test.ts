@@ -143,6 +143,29 @@ describe('connection establishment', () => {
 });
 
 describe('RST processing (RFC 9293 §3.10.7.4, RFC 5961 §3)', () => {
+  it('ignores a RST in LISTEN and never answers a RST to a closed port (RFC 9293 §3.10.7.1–2)', () => {
+    const p = makePair(9);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 7002 });
+    l.listen();
+    const sent: number[] = [];
+    p.link.tap = (from) => from === p.link.a && sent.push(1);
+    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: 40001, dport: 7002, seq: 5, flags: F.RST });
+    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: 40001, dport: 7003, seq: 5, flags: F.RST });
+    p.sim.runFor(100e6);
+    expect(sent.length).toBe(0);
+    expect(l.listening && !l.closed).toBe(true);
+    // An ACK to a listener (no connection) draws a RST whose sequence number is the ACK's.
+    const rsts: wire.TcpSegment[] = [];
+    p.link.tap = (from, frame) => {
+      const t = tcpOf(frame);
+      if (from === p.link.a && t) rsts.push(t);
+    };
+    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: 40001, dport: 7002, seq: 5, ack: 777, flags: F.ACK });
+    p.sim.runFor(100e6);
+    expect(rsts.map((r) => [r.flags, r.seq])).toEqual([[F.RST, 777]]);
+  });
+
   it('drops a half-open child in SYN-RECEIVED on an exact RST', () => {
     const p = makePair(10);
     const l = p.a.tcpSocket();
