@@ -128,6 +128,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private icmpWindowStartNs = -Infinity;
   private icmpSentInWindow = 0;
   private ephemeralNext: number;
+  /** Nesting of stack entry points (frame receipt, device transmit): > 0 means "inside". */
+  private depth = 0;
+  private deferred: Array<[NetInterface, Uint8Array]> = [];
 
   constructor(options: NetStackOptions) {
     this.clock = options.clock;
@@ -232,13 +235,20 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     for (let round = 0; round < 64; round++) {
       const fired = this.timers.expire(this.current);
       const delivered = lo.drain();
-      if (fired === 0 && delivered === 0) break;
+      let deferred = 0;
+      while (this.deferred.length > 0 && deferred < 4096) {
+        const batch = this.deferred;
+        this.deferred = [];
+        for (const [iface, frame] of batch) this.receiveFrame(iface, frame);
+        deferred += batch.length;
+      }
+      if (fired === 0 && delivered === 0 && deferred === 0) break;
     }
   }
 
   /** When poll() must next run (undefined: only when a frame arrives or a socket is used). */
   nextDeadlineNs(): number | undefined {
-    if ((this.loopback.device as LoopbackDevice).pending > 0) return this.current;
+    if ((this.loopback.device as LoopbackDevice).pending > 0 || this.deferred.length > 0) return this.current;
     return this.timers.nextDeadlineNs();
   }
 
@@ -433,8 +443,26 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 
   // ---- receive path ----------------------------------------------------------------------
 
-  /** Entry point for a frame from a device's receiver. */
+  /**
+   * Entry point for a frame from a device's receiver. A device that delivers synchronously from
+   * inside transmit() (a software loopback, a bridge) would re-enter the stack mid-update, so
+   * such frames are copied and deferred to the next poll().
+   */
   receiveFrame(iface: NetInterface, frame: Uint8Array): void {
+    if (this.depth > 0) {
+      if (this.deferred.length < 4096) this.deferred.push([iface, Uint8Array.from(frame)]);
+      else iface.counters.rxDropped++;
+      return;
+    }
+    this.depth++;
+    try {
+      this.processFrame(iface, frame);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private processFrame(iface: NetInterface, frame: Uint8Array): void {
     const now = this.clock.monotonicNs();
     if (now > this.current) this.current = now;
     iface.counters.rxFrames++;
@@ -1138,8 +1166,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   }
 
   private deviceTransmit(iface: NetInterface, frame: Uint8Array): void {
-    if (iface.device.transmit(frame)) iface.counters.txFrames++;
-    else iface.counters.txDropped++;
+    this.depth++;
+    try {
+      if (iface.device.transmit(frame)) iface.counters.txFrames++;
+      else iface.counters.txDropped++;
+    } finally {
+      this.depth--;
+    }
   }
 
   /** An ARP request, broadcast or (re-verifying a known entry) unicast to `to`. */

@@ -326,3 +326,63 @@ describe('IPv6 fragmentation (RFC 8200 §4.5)', () => {
     expect(p.a.counters.fragmentsReassembled).toBe(1);
   });
 });
+
+describe('re-entrancy', () => {
+  it('defers frames a device delivers synchronously from inside transmit()', async () => {
+    const { VirtualClock } = await import('@osv-ts/core-sched');
+    const { NetStack, SeededRandom } = await import('../src/index.js');
+    // Two stacks wired back to back with no queue at all: transmit() calls the peer's receiver.
+    const clock = new VirtualClock();
+    const mk = (mac: number) => {
+      const dev = {
+        name: 'wire',
+        mac: Uint8Array.of(2, 0, 0, 0, 0, mac),
+        mtu: 1500,
+        offloads: { txChecksum: false, rxChecksumVerified: false },
+        linkUp: true,
+        peer: undefined as undefined | { rx?: (f: Uint8Array) => void },
+        rx: undefined as undefined | ((f: Uint8Array) => void),
+        transmit(f: Uint8Array) {
+          dev.peer!.rx?.(f);
+          return true;
+        },
+        setReceiver(r: (f: Uint8Array) => void) {
+          dev.rx = r;
+        },
+      };
+      return dev;
+    };
+    const da = mk(1);
+    const db = mk(2);
+    da.peer = db;
+    db.peer = da;
+    const a = new NetStack({ clock, entropy: new SeededRandom(1) });
+    const b = new NetStack({ clock, entropy: new SeededRandom(2) });
+    a.addIpv4Address(a.addInterface(da, { ipv6: false }), IpAddress.parse('10.1.0.1'), 24);
+    b.addIpv4Address(b.addInterface(db, { ipv6: false }), IpAddress.parse('10.1.0.2'), 24);
+    // Every reply arrives while the replier's peer is still inside transmit(): it must be
+    // deferred to poll(), not re-enter the connection mid-update.
+    const l = a.tcpSocket();
+    l.bind({ address: IpAddress.parse('10.1.0.1'), port: 80 });
+    l.listen();
+    const c = b.tcpSocket();
+    errnoOf(() => c.connect({ address: IpAddress.parse('10.1.0.1'), port: 80 }));
+    for (let i = 0; i < 50 && l.acceptQueue.length === 0; i++) {
+      a.poll();
+      b.poll();
+    }
+    expect(l.acceptQueue.length).toBe(1);
+    const s = l.accept();
+    const data = pattern(100_000, 5);
+    let sent = 0;
+    const got: number[] = [];
+    const buf = new Uint8Array(65536);
+    for (let i = 0; i < 10_000 && got.length < data.length; i++) {
+      for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0; ) sent += n;
+      for (let n; (n = s.read(buf)) > 0; ) got.push(...buf.subarray(0, n));
+      a.poll();
+      b.poll();
+    }
+    expect(equalBytes(Uint8Array.from(got), data)).toBe(true);
+  });
+});
