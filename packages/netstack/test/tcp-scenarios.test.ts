@@ -624,3 +624,20 @@ describe('hostile segments', () => {
     expect(sc.state).toBe('ESTABLISHED');
   });
 });
+
+describe('connect retry', () => {
+  it('lets connect() start over after a refused attempt', () => {
+    const p = makePair(97);
+    const c = p.b.tcpSocket();
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 8000 }))).toBe(Errno.EINPROGRESS);
+    p.sim.runFor(100e6);
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 8000 }))).toBe(Errno.ECONNREFUSED);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 8000 });
+    l.listen();
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 8000 }))).toBe(Errno.EINPROGRESS);
+    p.sim.runFor(100e6);
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 8000 }))).toBe(Errno.EISCONN);
+    expect(l.acceptQueue.length).toBe(1);
+  });
+});

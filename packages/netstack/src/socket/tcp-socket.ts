@@ -104,11 +104,17 @@ export class TcpSocket extends Socket {
     if (c) {
       if (c.state === 'SYN-SENT' || c.state === 'SYN-RECEIVED') throw new KernelError(Errno.EALREADY);
       if (c.error) throw new KernelError(this.takeError());
-      if (c.state === 'CLOSED') throw new KernelError(Errno.ECONNABORTED);
-      this.connectReported = true;
-      throw new KernelError(Errno.EISCONN);
+      if (c.state !== 'CLOSED') {
+        this.connectReported = true;
+        throw new KernelError(Errno.EISCONN);
+      }
+      // A connection that failed (its error already read) or ended leaves the socket
+      // unconnected, and Linux lets connect() start over on it.
+      c.onEvent = undefined;
+      this.connection = undefined;
     }
     if (remote.port === 0) throw new KernelError(Errno.ECONNREFUSED);
+    this.connectReported = false;
     this.attach(this.host.connectTcp(this, remote));
     throw new KernelError(Errno.EINPROGRESS);
   }
