@@ -641,3 +641,31 @@ describe('connect retry', () => {
     expect(l.acceptQueue.length).toBe(1);
   });
 });
+
+describe('small windows (RFC 5827 Early Retransmit, RFC 3042 Limited Transmit)', () => {
+  it('fast-retransmits a loss among three outstanding segments without waiting for the timer', () => {
+    for (const sack of [true, false]) {
+      const p = makePair(98, { delayNs: 5e6 }, { sack, noDelay: true });
+      const { client, server, cc } = establish(p);
+      let n = 0;
+      const link = p.link as unknown as { carry: (from: unknown, frame: Uint8Array) => void };
+      const carry = link.carry.bind(p.link);
+      link.carry = (from, frame) => {
+        const s = tcpOf(frame);
+        if (from === p.link.b && s && s.payload.length > 0 && ++n === 1) return; // lose the first
+        carry(from, frame);
+      };
+      const data = pattern(3 * cc.mss, 98);
+      expect(client.write(data)).toBe(data.length);
+      let got = 0;
+      const buf = new Uint8Array(65536);
+      p.sim.runUntil(() => {
+        for (let k; (k = server.read(buf)) > 0; ) got += k;
+        return got === data.length;
+      }, 10e9);
+      expect(cc.counters.timeouts).toBe(0);
+      expect(cc.counters.fastRetransmits).toBe(1);
+      expect(p.clock.monotonicNs()).toBeLessThan(1e9); // well inside the first RTO
+    }
+  });
+});

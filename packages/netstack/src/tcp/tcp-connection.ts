@@ -113,6 +113,8 @@ export class TcpConnection {
   private sndWl2 = 0;
   private maxSndWnd = 0;
   private sndWscale = 0;
+  /** SND.WND still holds the SYN's unscaled window. */
+  private windowFromSyn = false;
   private readonly sndBuf = new ByteQueue();
   /** Sequence number of sndBuf's first byte. */
   private bufSeq = 0;
@@ -254,6 +256,7 @@ export class TcpConnection {
     this.cc = this.makeCc(this.mss);
     // The SYN's window is never scaled (RFC 7323 §2.2).
     this.sndWnd = syn.window;
+    this.windowFromSyn = true;
     this.maxSndWnd = this.sndWnd;
     this.sndWl1 = syn.seq;
     this.sndWl2 = syn.ack;
@@ -456,6 +459,7 @@ export class TcpConnection {
     if (this.state === 'SYN-RECEIVED' && f & TcpFlags.SYN && !(f & TcpFlags.RST) && seg.seq === this.irs) {
       if (f & TcpFlags.ACK && inRange(seg.ack, add(this.sndUna, 1), add(this.sndMax, 1))) {
         this.sndWnd = seg.window; // a SYN's window is not scaled
+        this.windowFromSyn = true;
         this.establish(seg, nowNs);
         this.ackNow = true;
       } else {
@@ -514,6 +518,7 @@ export class TcpConnection {
     if (this.state === 'SYN-RECEIVED') {
       if (inRange(seg.ack, add(this.sndUna, 1), add(this.sndMax, 1))) {
         this.sndWnd = seg.window * 2 ** this.sndWscale;
+        this.windowFromSyn = false;
         this.establish(seg, nowNs);
       } else {
         this.emit({ seq: seg.ack, ack: 0, flags: TcpFlags.RST, window: 0, options: {}, payload: EMPTY });
@@ -598,7 +603,9 @@ export class TcpConnection {
     const wnd = seg.window * 2 ** this.sndWscale;
     let windowChanged = false;
     if (lt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && le(this.sndWl2, ack))) {
-      windowChanged = wnd !== this.sndWnd;
+      // The SYN's window was unscaled, so the first scaled one is no "change" (RFC 5681 §2 (d)).
+      windowChanged = wnd !== this.sndWnd && !this.windowFromSyn;
+      this.windowFromSyn = false;
       this.sndWnd = wnd;
       this.sndWl1 = seg.seq;
       this.sndWl2 = ack;
@@ -673,7 +680,7 @@ export class TcpConnection {
       if (!this.inRecovery) {
         const lostBySack = this.sackOk && lt(this.sndUna, this.scoreboard.lostBoundary(this.sndUna, this.mss));
         // RFC 6582 §3.2 step 2: only a loss after the previous recovery point starts recovery.
-        if ((this.dupAcks >= 3 || lostBySack) && (gt(this.sndUna, this.recoverSeq) || this.recoverSeq === this.iss)) {
+        if ((this.dupAcks >= this.dupThreshold() || lostBySack) && (gt(this.sndUna, this.recoverSeq) || this.recoverSeq === this.iss)) {
           this.enterRecovery(nowNs);
         }
       } else if (!this.sackOk) {
@@ -698,6 +705,16 @@ export class TcpConnection {
       default:
         break;
     }
+  }
+
+  /**
+   * The duplicate-ACK threshold: 3 (RFC 5681), lowered by RFC 5827 Early Retransmit to one less
+   * than the segments outstanding when fewer than four are and no new data can be sent.
+   */
+  private dupThreshold(): number {
+    const outstanding = Math.ceil(diff(this.sndMax, this.sndUna) / this.mss);
+    const canSendNew = diff(add(this.bufSeq, this.sndBuf.length), this.sndNxt) > 0 && this.sndWnd > diff(this.sndNxt, this.sndUna);
+    return outstanding < 4 && !canSendNew ? Math.max(1, outstanding - 1) : 3;
   }
 
   private enterRecovery(nowNs: number): void {
@@ -923,7 +940,10 @@ export class TcpConnection {
       this.transmitSackRecovery(nowNs);
       return;
     }
-    const limit = Math.min(this.sndWnd, this.cc.cwnd);
+    // RFC 3042 Limited Transmit: each of the first two duplicate ACKs lets one more new
+    // segment out, so a small window still produces the three duplicates fast retransmit needs.
+    const limited = this.inRecovery ? 0 : Math.min(this.dupAcks, 2) * this.mss;
+    const limit = Math.min(this.sndWnd, this.cc.cwnd + limited);
     for (;;) {
       const dataEnd = add(this.bufSeq, this.sndBuf.length);
       const avail = diff(dataEnd, this.sndNxt);
