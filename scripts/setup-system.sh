@@ -3,12 +3,14 @@
 # Fails loudly when a tool cannot be installed: tests never skip for a missing tool.
 set -euo pipefail
 
-PACKAGES=(
-  clang lld wasi-libc libclang-rt-14-dev-wasm32   # C → wasm32-wasi test programs and examples
+# Usage: setup-system.sh [build|all]   (build: what `npm ci` needs to compile the examples)
+BUILD_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32)   # C → wasm32-wasi
+TEST_PACKAGES=(
   qemu-utils fdisk                                 # qemu-img, sfdisk: disk image checks
   zfs-fuse                                         # ZFS interop
   passt socat dnsmasq iproute2 iputils-ping curl wrk python3-scapy  # network interop
 )
+if [ "${1:-all}" = build ]; then PACKAGES=("${BUILD_PACKAGES[@]}"); else PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -26,7 +28,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-for tool in clang wasm-ld qemu-img sfdisk zfs-fuse zpool passt socat dnsmasq ip curl wrk; do
+tools=(clang wasm-ld)
+[ "${1:-all}" = build ] || tools+=(qemu-img sfdisk zfs-fuse zpool passt socat dnsmasq ip curl wrk)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "setup-system: $tool is still missing after install" >&2; exit 1; }
 done
 test -f /usr/lib/wasm32-wasi/libc.a || test -d /usr/lib/wasm32-wasi || { echo "setup-system: wasi-libc sysroot missing" >&2; exit 1; }

@@ -1,4 +1,9 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tsup.base.js';
 
-export default defineConfig(packageConfig({ index: 'src/index.ts' }));
+export default defineConfig(
+  packageConfig({
+    index: 'src/index.ts',
+    'console/console-module': 'src/console/console-module.ts',
+  }),
+);

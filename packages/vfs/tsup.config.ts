@@ -1,4 +1,11 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tsup.base.js';
 
-export default defineConfig(packageConfig({ index: 'src/index.ts' }));
+export default defineConfig(
+  packageConfig({
+    index: 'src/index.ts',
+    'rofs-writer': 'src/rofs-writer.ts',
+    bootfs: 'src/bootfs.ts',
+    manifest: 'src/manifest.ts',
+  }),
+);

@@ -1,5 +1,7 @@
 // Boot chart in OSv's format (include/osv/boot.hh, loader.cc): stage 0 is the machine's start;
 // each later stage prints "\t<name>: <ms since start>ms, (+<ms since previous>ms)".
+// With a Tracer, each stamp is also a `boot_stage` tracepoint, so a boot shows in the trace.
+import type { Tracepoint, Tracer } from './tracer.js';
 
 export interface BootStage {
   readonly name: string;
@@ -9,13 +11,16 @@ export interface BootStage {
 
 export class Bootchart {
   private readonly stages: BootStage[] = [];
+  private readonly tp: Tracepoint<['str', 'f64']> | undefined;
 
-  constructor(originMs: number) {
+  constructor(originMs: number, tracer?: Tracer) {
     this.stages.push({ name: '', atMs: originMs });
+    this.tp = tracer?.tracepoint('boot_stage', '%s at %gms', ['str', 'f64']);
   }
 
   stamp(name: string, atMs: number): void {
     this.stages.push({ name, atMs });
+    if (this.tp?.enabled) this.tp.emit(name, atMs - this.stages[0]!.atMs);
   }
 
   get entries(): readonly BootStage[] {

@@ -1,32 +1,77 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { TimerQueue } from './timer-queue.js';
+import { TimerQueue, type Timer, type TimerCallback } from './timer-queue.js';
+import { TimerHeap } from './timer-heap.js';
+import { TimerWheel } from './timer-wheel.js';
 
-describe('TimerQueue', () => {
-  it('fires timers in deadline order, ties in arming order, and never fires cancelled ones', () => {
+interface Timers {
+  add(deadlineNs: number, cb: TimerCallback, periodNs?: number): Timer;
+  cancel(t: Timer): boolean;
+  expire(nowNs: number): number;
+  nextDeadlineNs(): number | undefined;
+  readonly size: number;
+}
+
+const implementations: [string, () => Timers][] = [
+  ['TimerHeap', () => new TimerHeap()],
+  ['TimerWheel', () => new TimerWheel()],
+  ['TimerQueue (the kernel\'s choice)', () => new TimerQueue()],
+];
+
+type Step = { op: 'add'; delta: number } | { op: 'cancel'; pick: number } | { op: 'advance'; by: number };
+
+// Deadlines from the same tick to many wheel levels away.
+const deltaArb = fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom(0, 1023, 1024, 65536));
+
+describe.each(implementations)('%s', (_name, make) => {
+  it('fires timers in deadline order, ties in arming order, and never fires cancelled ones (vs a naive model)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ deadline: fc.integer({ min: 0, max: 50 }), cancel: fc.boolean() }), { maxLength: 200 }),
-        (specs) => {
-          const q = new TimerQueue();
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('add' as const), delta: deltaArb }),
+            fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }),
+            fc.record({ op: fc.constant('advance' as const), by: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 2 ** 41 })) }),
+          ),
+          { maxLength: 200 },
+        ),
+        (steps: Step[]) => {
+          const q = make();
+          const model: { id: number; deadline: number; seq: number }[] = [];
+          const timers = new Map<number, Timer>();
           const fired: number[] = [];
-          const timers = specs.map((s, i) => q.add(s.deadline, () => fired.push(i)));
-          specs.forEach((s, i) => s.cancel && q.cancel(timers[i]!));
-          q.expire(100);
-          const expected = specs
-            .map((s, i) => ({ ...s, i }))
-            .filter((s) => !s.cancel)
-            .sort((a, b) => a.deadline - b.deadline || a.i - b.i)
-            .map((s) => s.i);
-          expect(fired).toEqual(expected);
-          expect(q.size).toBe(0);
+          const expected: number[] = [];
+          let now = 0;
+          let id = 0;
+          for (const s of steps) {
+            if (s.op === 'add') {
+              const my = id++;
+              timers.set(my, q.add(now + s.delta, () => fired.push(my)));
+              model.push({ id: my, deadline: now + s.delta, seq: my });
+            } else if (s.op === 'cancel') {
+              if (model.length === 0) continue;
+              const [victim] = model.splice(s.pick % model.length, 1);
+              expect(q.cancel(timers.get(victim!.id)!)).toBe(true);
+              expect(q.cancel(timers.get(victim!.id)!)).toBe(false);
+            } else {
+              now += s.by;
+              model.sort((a, b) => a.deadline - b.deadline || a.seq - b.seq);
+              while (model.length > 0 && model[0]!.deadline <= now) expected.push(model.shift()!.id);
+              q.expire(now);
+            }
+            expect(fired).toEqual(expected);
+            expect(q.size).toBe(model.length);
+            const min = model.reduce<number | undefined>((m, t) => (m === undefined || t.deadline < m ? t.deadline : m), undefined);
+            expect(q.nextDeadlineNs()).toBe(min);
+          }
         },
       ),
+      { numRuns: 300 },
     );
   });
 
   it('re-arms periodic timers in phase, counting missed periods as overruns', () => {
-    const q = new TimerQueue();
+    const q = make();
     let n = 0;
     const t = q.add(10, () => n++, 10);
     q.expire(10);
@@ -36,5 +81,19 @@ describe('TimerQueue', () => {
     expect(n).toBe(3);
     expect(t.overruns).toBe(1); // the expiry at 40 was missed; 30 fired late
     expect(q.nextDeadlineNs()).toBe(50);
+    q.cancel(t);
+    expect(q.nextDeadlineNs()).toBe(undefined);
+  });
+
+  it('lets a callback arm a timer that is already due, which fires in the same expiry', () => {
+    const q = make();
+    const order: string[] = [];
+    q.add(5, () => {
+      order.push('a');
+      q.add(3, () => order.push('c'));
+    });
+    q.add(7, () => order.push('b'));
+    expect(q.expire(10)).toBe(3);
+    expect(order).toEqual(['a', 'c', 'b']);
   });
 });

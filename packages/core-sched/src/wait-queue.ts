@@ -1,11 +1,11 @@
 // Wait queues: the one way anything in the kernel waits (DESIGN.md §3).
 // A waiter is parked on the queue; wake() makes it runnable, and it re-checks its own
-// condition (so spurious wake-ups are harmless and no wake-up can be lost: condition check
-// and parking happen in one synchronous step).
+// condition (so spurious wake-ups are harmless and no wake-up can be lost: a kernel thread
+// checks its condition and parks in one synchronous step, and nothing else runs in between).
 
 export interface Waiter {
-  /** Called by the queue when the waiter should re-check its condition. */
-  wake(): void;
+  /** Called by the queue when the waiter should re-check its condition; `source` is that queue. */
+  wake(source?: WaitQueue): void;
 }
 
 export class WaitQueue {
@@ -29,7 +29,7 @@ export class WaitQueue {
   wakeOne(): boolean {
     for (const w of this.waiters) {
       this.waiters.delete(w);
-      w.wake();
+      w.wake(this);
       return true;
     }
     return false;
@@ -39,7 +39,7 @@ export class WaitQueue {
     if (this.waiters.size === 0) return 0;
     const all = [...this.waiters];
     this.waiters.clear();
-    for (const w of all) w.wake();
+    for (const w of all) w.wake(this);
     return all.length;
   }
 }

@@ -9,3 +9,17 @@ export type { Console } from './console.js';
 export type { BlockDevice } from './block-device.js';
 export type { NetDevice, NetOffloads } from './net-device.js';
 export type { KernelModule, ModuleContext, ModuleDeclaration, PackageModules, Target } from './module.js';
+export {
+  BOOT_ABI_VERSION,
+  BOOT_MAGIC,
+  BootInfo,
+  CMDLINE_ADDRESS,
+  CMDLINE_MAX_BYTES,
+  FIRST_IRQ,
+  MMIO_BASE,
+  MMIO_MAX_DEVICES,
+  MMIO_WINDOW_BYTES,
+  PowerState,
+  TrapOp,
+  TrapState,
+} from './machine-abi.js';

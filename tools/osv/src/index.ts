@@ -1,2 +1,13 @@
-// @osv-ts/osv: public contract.
-export {};
+// @osv-ts/osv: the osv CLI's building blocks, for scripts that compose kernels themselves.
+export { composeKernel, kernelEntrySource, cacheDir } from './linker/kernel-bundle.js';
+export type { KernelBundle } from './linker/kernel-bundle.js';
+export { loadCatalog, KERNEL_PACKAGES } from './linker/module-catalog.js';
+export type { CatalogEntry } from './linker/module-catalog.js';
+export { selectModules, PLATFORM_CAPABILITIES, ModuleSelectionError } from './linker/select-modules.js';
+export type { Selection } from './linker/select-modules.js';
+export { appNeeds } from './linker/app-needs.js';
+export type { AppNeeds } from './linker/app-needs.js';
+export { writeBootfs } from './image/bootfs-writer.js';
+export type { BootfsInput } from './image/bootfs-writer.js';
+export { parseRunOptions, buildCommandLine, quoteAppWord, UsageError, RUN_USAGE } from './commands/run-options.js';
+export type { RunOptions } from './commands/run-options.js';

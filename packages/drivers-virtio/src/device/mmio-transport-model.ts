@@ -1,0 +1,298 @@
+// The VMM's virtio-mmio transport for one device (virtio 1.2 §4.2): the register file the guest
+// reaches through MMIO traps, feature negotiation, queue configuration and the status state
+// machine of §2.1/§3.1. Two registers take a fast path through shared words in the device's
+// RAM window instead of a trap (our ioeventfd/irqfd): QueueNotify (the guest sets bit q of the
+// word at 0x050) and InterruptStatus (the device sets bits of the word at 0x060; the guest
+// clears them with Atomics.and instead of writing InterruptACK).
+import type { GuestMemory } from '../guest-memory.js';
+import { isValidQueueSize } from '../ring/split-ring-layout.js';
+import { DeviceVirtqueue, VirtqueueError } from './device-virtqueue.js';
+import type { DeviceModel, DeviceModelHost } from './device-model.js';
+import {
+  DeviceStatus,
+  Feature,
+  INT_CONFIG,
+  INT_VRING,
+  MMIO_MAGIC,
+  MMIO_VERSION,
+  MmioReg,
+  OSV_TS_VENDOR_ID,
+  bit,
+} from '../mmio/registers.js';
+
+interface QueueConfig {
+  num: number;
+  ready: boolean;
+  desc: number;
+  driver: number;
+  device: number;
+}
+
+export interface InterruptLine {
+  /** Asserts the device's interrupt line towards the guest. */
+  raise(): void;
+}
+
+export class MmioTransportModel implements DeviceModelHost {
+  private status = 0;
+  private deviceFeaturesSel = 0;
+  private driverFeaturesSel = 0;
+  private driverFeatures = 0n;
+  private queueSel = 0;
+  private configGeneration = 0;
+  private readonly queueConfig: QueueConfig[];
+  private queues: (DeviceVirtqueue | undefined)[] = [];
+  private readonly notifyWord: number;
+  private readonly interruptWord: number;
+  /** Why the device last set DEVICE_NEEDS_RESET. */
+  lastFailure: string | undefined;
+  readonly counters = { traps: 0, notifications: 0, interrupts: 0 };
+
+  constructor(
+    readonly memory: GuestMemory,
+    readonly baseAddress: number,
+    readonly irq: number,
+    readonly device: DeviceModel,
+    private readonly line: InterruptLine,
+  ) {
+    this.queueConfig = Array.from({ length: device.numQueues }, () => newQueueConfig());
+    this.notifyWord = memory.wordIndex(baseAddress + MmioReg.QueueNotify);
+    this.interruptWord = memory.wordIndex(baseAddress + MmioReg.InterruptStatus);
+    Atomics.store(memory.words, this.notifyWord, 0);
+    Atomics.store(memory.words, this.interruptWord, 0);
+  }
+
+  /** Handles a trapped read of the register at `offset` from the window base. */
+  read(offset: number, size: number): number {
+    this.counters.traps++;
+    if (offset >= MmioReg.Config) return this.device.readConfig(offset - MmioReg.Config, size) >>> 0;
+    if (size !== 4 || offset % 4 !== 0) return 0; // §4.2.2.2: registers are 32-bit, aligned
+    const q = this.queueConfig[this.queueSel];
+    switch (offset) {
+      case MmioReg.MagicValue:
+        return MMIO_MAGIC;
+      case MmioReg.Version:
+        return MMIO_VERSION;
+      case MmioReg.DeviceID:
+        return this.device.deviceId;
+      case MmioReg.VendorID:
+        return OSV_TS_VENDOR_ID;
+      case MmioReg.DeviceFeatures: {
+        const all = this.device.deviceFeatures;
+        return this.deviceFeaturesSel > 1 ? 0 : Number((all >> BigInt(32 * this.deviceFeaturesSel)) & 0xffffffffn);
+      }
+      case MmioReg.QueueNumMax:
+        return q ? this.device.maxQueueSize : 0;
+      case MmioReg.QueueReady:
+        return q?.ready ? 1 : 0;
+      case MmioReg.InterruptStatus:
+        return Atomics.load(this.memory.words, this.interruptWord);
+      case MmioReg.Status:
+        return this.status;
+      case MmioReg.ConfigGeneration:
+        return this.configGeneration;
+      case MmioReg.ShmLenLow:
+      case MmioReg.ShmLenHigh:
+        return 0xffffffff; // §4.2.2: no shared memory region selected
+      default:
+        return 0;
+    }
+  }
+
+  /** Handles a trapped write. */
+  write(offset: number, size: number, value: number): void {
+    this.counters.traps++;
+    if (offset >= MmioReg.Config) {
+      this.device.writeConfig?.(offset - MmioReg.Config, size, value);
+      return;
+    }
+    if (size !== 4 || offset % 4 !== 0) return;
+    const v = value >>> 0;
+    const q = this.queueConfig[this.queueSel];
+    switch (offset) {
+      case MmioReg.DeviceFeaturesSel:
+        this.deviceFeaturesSel = v;
+        return;
+      case MmioReg.DriverFeaturesSel:
+        this.driverFeaturesSel = v;
+        return;
+      case MmioReg.DriverFeatures:
+        if (this.status & DeviceStatus.FEATURES_OK) return; // §2.2.2: frozen once FEATURES_OK
+        if (this.driverFeaturesSel <= 1) {
+          const shift = BigInt(32 * this.driverFeaturesSel);
+          this.driverFeatures = (this.driverFeatures & ~(0xffffffffn << shift)) | (BigInt(v) << shift);
+        }
+        return;
+      case MmioReg.QueueSel:
+        this.queueSel = v;
+        return;
+      case MmioReg.QueueNum:
+        if (q && !q.ready) q.num = v;
+        return;
+      case MmioReg.QueueDescLow:
+        if (q && !q.ready) q.desc = setLow(q.desc, v);
+        return;
+      case MmioReg.QueueDescHigh:
+        if (q && !q.ready) q.desc = setHigh(q.desc, v);
+        return;
+      case MmioReg.QueueDriverLow:
+        if (q && !q.ready) q.driver = setLow(q.driver, v);
+        return;
+      case MmioReg.QueueDriverHigh:
+        if (q && !q.ready) q.driver = setHigh(q.driver, v);
+        return;
+      case MmioReg.QueueDeviceLow:
+        if (q && !q.ready) q.device = setLow(q.device, v);
+        return;
+      case MmioReg.QueueDeviceHigh:
+        if (q && !q.ready) q.device = setHigh(q.device, v);
+        return;
+      case MmioReg.QueueReady:
+        if (q) this.setQueueReady(this.queueSel, v === 1);
+        return;
+      case MmioReg.QueueNotify:
+        this.notify(1 << v);
+        return;
+      case MmioReg.InterruptACK:
+        Atomics.and(this.memory.words, this.interruptWord, ~v);
+        return;
+      case MmioReg.Status:
+        this.writeStatus(v);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The guest notified the queues in `bitmap` (read from the fast-path word or a trap). */
+  notify(bitmap: number): void {
+    if (!(this.status & DeviceStatus.DRIVER_OK) || this.status & DeviceStatus.DEVICE_NEEDS_RESET) return;
+    for (let i = 0; i < this.queues.length; i++) {
+      if (bitmap & (1 << i) && this.queues[i]) {
+        this.counters.notifications++;
+        try {
+          this.device.notify(i);
+        } catch (e) {
+          if (e instanceof VirtqueueError || (e as Error).name === 'GuestMemoryError') this.fail((e as Error).message);
+          else throw e;
+        }
+      }
+    }
+  }
+
+  /** Takes the notifications posted through the fast-path word since the last call. */
+  takePostedNotifications(): number {
+    return Atomics.exchange(this.memory.words, this.notifyWord, 0);
+  }
+
+  signalUsed(queue: DeviceVirtqueue): void {
+    if (queue.needsInterrupt()) this.raise(INT_VRING);
+  }
+
+  signalConfigChange(): void {
+    this.configGeneration++;
+    this.raise(INT_CONFIG);
+  }
+
+  fail(reason: string): void {
+    this.lastFailure = reason;
+    this.status |= DeviceStatus.DEVICE_NEEDS_RESET;
+    this.signalConfigChange();
+  }
+
+  get deviceStatus(): number {
+    return this.status;
+  }
+
+  get negotiatedFeatures(): bigint {
+    return this.driverFeatures;
+  }
+
+  private raise(bits: number): void {
+    this.counters.interrupts++;
+    Atomics.or(this.memory.words, this.interruptWord, bits);
+    this.line.raise();
+  }
+
+  private setQueueReady(index: number, ready: boolean): void {
+    const q = this.queueConfig[index]!;
+    if (!ready) {
+      q.ready = false;
+      return;
+    }
+    if (!isValidQueueSize(q.num) || q.num > this.device.maxQueueSize) {
+      this.fail(`queue ${index}: invalid size ${q.num} (max ${this.device.maxQueueSize}, power of two)`);
+      return;
+    }
+    q.ready = true;
+  }
+
+  private writeStatus(v: number): void {
+    if (v === 0) {
+      this.reset();
+      return;
+    }
+    const adding = v & ~this.status;
+    if (adding & DeviceStatus.FEATURES_OK) {
+      // §3.1.1 step 5-6 / §2.2.2: accept only features we offered; VERSION_1 is mandatory
+      // for this (modern-only) transport, §4.2.4.
+      const offered = this.device.deviceFeatures;
+      if ((this.driverFeatures & ~offered) !== 0n || (this.driverFeatures & bit(Feature.VERSION_1)) === 0n) {
+        v &= ~DeviceStatus.FEATURES_OK;
+      }
+    }
+    if (adding & DeviceStatus.DRIVER_OK && !(this.status & DeviceStatus.DEVICE_NEEDS_RESET)) {
+      if (!(v & DeviceStatus.FEATURES_OK)) {
+        this.status = v & ~DeviceStatus.DRIVER_OK;
+        this.fail('DRIVER_OK set before FEATURES_OK');
+        return;
+      }
+      this.status = v;
+      this.activate();
+      return;
+    }
+    this.status = v | (this.status & DeviceStatus.DEVICE_NEEDS_RESET);
+  }
+
+  private activate(): void {
+    const features = this.driverFeatures;
+    const eventIdx = (features & bit(Feature.EVENT_IDX)) !== 0n;
+    const indirect = (features & bit(Feature.INDIRECT_DESC)) !== 0n;
+    try {
+      this.queues = this.queueConfig.map((q, i) =>
+        q.ready
+          ? new DeviceVirtqueue(this.memory, i, { size: q.num, descAddress: q.desc, availAddress: q.driver, usedAddress: q.device }, { eventIdx, indirect })
+          : undefined,
+      );
+      this.device.activate(this, features, this.queues);
+    } catch (e) {
+      this.queues = [];
+      this.fail((e as Error).message);
+    }
+  }
+
+  private reset(): void {
+    this.status = 0;
+    this.driverFeatures = 0n;
+    this.deviceFeaturesSel = 0;
+    this.driverFeaturesSel = 0;
+    this.queueSel = 0;
+    this.queues = [];
+    for (let i = 0; i < this.queueConfig.length; i++) this.queueConfig[i] = newQueueConfig();
+    Atomics.store(this.memory.words, this.interruptWord, 0);
+    Atomics.store(this.memory.words, this.notifyWord, 0);
+    this.device.reset();
+  }
+}
+
+function newQueueConfig(): QueueConfig {
+  return { num: 0, ready: false, desc: 0, driver: 0, device: 0 };
+}
+
+function setLow(old: number, low: number): number {
+  return Math.floor(old / 2 ** 32) * 2 ** 32 + low;
+}
+
+function setHigh(old: number, high: number): number {
+  return high * 2 ** 32 + (old % 2 ** 32);
+}

@@ -1,0 +1,175 @@
+// The driver's side of a split virtqueue (virtio 1.2 §2.7.13): allocate descriptors, publish
+// chains on the available ring, decide whether to notify, and collect used buffers.
+// Driver bookkeeping (free list, tokens) lives in JS, never read back from guest RAM, so a
+// misbehaving device cannot corrupt it.
+import type { GuestMemory } from '../guest-memory.js';
+import {
+  DESC_SIZE,
+  VIRTQ_AVAIL_F_NO_INTERRUPT,
+  VIRTQ_DESC_F_NEXT,
+  VIRTQ_DESC_F_WRITE,
+  VIRTQ_USED_F_NO_NOTIFY,
+  needEvent,
+  ringDistance,
+  type SplitRingLayout,
+} from '../ring/split-ring-layout.js';
+
+export interface BufferSegment {
+  /** Guest-physical address. */
+  readonly address: number;
+  readonly length: number;
+}
+
+export interface UsedBuffer<T> {
+  readonly token: T;
+  /** Bytes the device wrote into the chain's device-writable part. */
+  readonly writtenBytes: number;
+}
+
+export class VirtqueueFullError extends Error {
+  override readonly name = 'VirtqueueFullError';
+}
+
+export class GuestVirtqueue<T> {
+  private readonly next: Uint16Array;
+  private freeHead = 0;
+  private freeCount: number;
+  private readonly tokens: (T | undefined)[];
+  private readonly chainLength: Uint16Array;
+  /** Our copy of avail->idx (the device only reads it). */
+  private availIdx = 0;
+  /** avail->idx at the last notification decision. */
+  private lastNotifiedAvail = 0;
+  /** Next used ring entry to consume. */
+  private lastUsedIdx = 0;
+  private inFlightChains = 0;
+
+  constructor(
+    private readonly mem: GuestMemory,
+    readonly index: number,
+    readonly layout: SplitRingLayout,
+    /** VIRTIO_F_EVENT_IDX was negotiated (§2.7.7.2, §2.7.10). */
+    readonly eventIdx = false,
+  ) {
+    const { size } = layout;
+    this.freeCount = size;
+    this.next = new Uint16Array(size);
+    for (let i = 0; i < size; i++) this.next[i] = (i + 1) % size;
+    this.tokens = new Array<T | undefined>(size);
+    this.chainLength = new Uint16Array(size);
+    mem.bytes.fill(0, layout.descAddress, layout.descAddress + DESC_SIZE * size);
+    mem.bytes.fill(0, layout.availAddress, layout.availAddress + 6 + 2 * size);
+    mem.bytes.fill(0, layout.usedAddress, layout.usedAddress + 6 + 8 * size);
+  }
+
+  get size(): number {
+    return this.layout.size;
+  }
+
+  /** Descriptors not in use by a published or pending chain. */
+  get freeDescriptors(): number {
+    return this.freeCount;
+  }
+
+  /** Chains handed to the device and not yet returned. */
+  get inFlight(): number {
+    return this.inFlightChains;
+  }
+
+  /**
+   * Places one chain: `readable` segments (device reads) first, then `writable` ones
+   * (§2.7.4.2: device-writable descriptors come after device-readable ones), and puts its head
+   * on the available ring. Not visible to the device until publish().
+   */
+  add(readable: readonly BufferSegment[], writable: readonly BufferSegment[], token: T): number {
+    const count = readable.length + writable.length;
+    if (count === 0) throw new RangeError('a chain needs at least one buffer');
+    if (count > this.freeCount) throw new VirtqueueFullError(`queue ${this.index}: ${count} descriptors needed, ${this.freeCount} free`);
+    const view = this.mem.view;
+    const head = this.freeHead;
+    let d = head;
+    for (let i = 0; i < count; i++) {
+      const seg = i < readable.length ? readable[i]! : writable[i - readable.length]!;
+      const at = this.layout.descAddress + d * DESC_SIZE;
+      const last = i === count - 1;
+      const next = this.next[d]!;
+      view.setBigUint64(at, BigInt(seg.address), true);
+      view.setUint32(at + 8, seg.length, true);
+      view.setUint16(at + 12, (last ? 0 : VIRTQ_DESC_F_NEXT) | (i >= readable.length ? VIRTQ_DESC_F_WRITE : 0), true);
+      view.setUint16(at + 14, last ? 0 : next, true);
+      if (!last) d = next;
+      else this.freeHead = next;
+    }
+    this.freeCount -= count;
+    this.tokens[head] = token;
+    this.chainLength[head] = count;
+    this.inFlightChains++;
+    const slot = this.layout.availAddress + 4 + 2 * (this.availIdx % this.size);
+    view.setUint16(slot, head, true);
+    this.availIdx = (this.availIdx + 1) & 0xffff;
+    return head;
+  }
+
+  /**
+   * Makes added chains visible (§2.7.13.3: ring entries before the index, with a barrier — an
+   * Atomics store here) and tells whether the device wants a notification (§2.7.13.4).
+   */
+  publish(): boolean {
+    const idxAddr = this.layout.availAddress + 2;
+    Atomics.store(this.mem.halfwords, idxAddr >>> 1, this.availIdx);
+    const old = this.lastNotifiedAvail;
+    this.lastNotifiedAvail = this.availIdx;
+    if (old === this.availIdx) return false;
+    if (this.eventIdx) {
+      const availEvent = Atomics.load(this.mem.halfwords, (this.layout.usedAddress + 4 + 8 * this.size) >>> 1);
+      return needEvent(availEvent, this.availIdx, old);
+    }
+    const usedFlags = Atomics.load(this.mem.halfwords, this.layout.usedAddress >>> 1);
+    return (usedFlags & VIRTQ_USED_F_NO_NOTIFY) === 0;
+  }
+
+  /** True when the device has returned chains we have not consumed. */
+  hasUsed(): boolean {
+    return Atomics.load(this.mem.halfwords, (this.layout.usedAddress + 2) >>> 1) !== this.lastUsedIdx;
+  }
+
+  /** Takes the next used chain, freeing its descriptors, or undefined when none is ready. */
+  takeUsed(): UsedBuffer<T> | undefined {
+    const usedIdx = Atomics.load(this.mem.halfwords, (this.layout.usedAddress + 2) >>> 1);
+    if (usedIdx === this.lastUsedIdx) return undefined;
+    if (ringDistance(usedIdx, this.lastUsedIdx) > this.size) {
+      throw new Error(`queue ${this.index}: device published ${ringDistance(usedIdx, this.lastUsedIdx)} used entries on a ring of ${this.size}`);
+    }
+    const elem = this.layout.usedAddress + 4 + 8 * (this.lastUsedIdx % this.size);
+    const head = this.mem.view.getUint32(elem, true);
+    const writtenBytes = this.mem.view.getUint32(elem + 4, true);
+    this.lastUsedIdx = (this.lastUsedIdx + 1) & 0xffff;
+    if (head >= this.size || this.tokens[head] === undefined) {
+      throw new Error(`queue ${this.index}: device returned descriptor ${head} that is not in flight`);
+    }
+    const token = this.tokens[head]!;
+    this.tokens[head] = undefined;
+    this.inFlightChains--;
+    this.release(head, this.chainLength[head]!);
+    if (this.eventIdx) {
+      // §2.7.10: ask for an interrupt when the device passes the entry after this one.
+      Atomics.store(this.mem.halfwords, (this.layout.availAddress + 4 + 2 * this.size) >>> 1, this.lastUsedIdx);
+    }
+    return { token, writtenBytes };
+  }
+
+  /** §2.7.7: ask the device to interrupt (or not) when it uses buffers. */
+  setInterrupts(enabled: boolean): void {
+    const flagsAddr = this.layout.availAddress >>> 1;
+    Atomics.store(this.mem.halfwords, flagsAddr, enabled ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT);
+  }
+
+  private release(head: number, count: number): void {
+    // Walk our own copy of the chain: descriptors were taken from the free list in order.
+    let last = head;
+    for (let i = 1; i < count; i++) last = this.next[last]!;
+    this.next[last] = this.freeHead;
+    this.freeHead = head;
+    this.freeCount += count;
+  }
+}

@@ -1,0 +1,173 @@
+// The driver's side of virtio-mmio (virtio 1.2 §4.2.3): probing a window, the initialization
+// sequence of §3.1.1, queue setup and notification. Device drivers (console, blk, net, rng)
+// sit on top of this.
+import type { GuestMemory } from '../guest-memory.js';
+import { contiguousLayout, isValidQueueSize, splitRingBytes } from '../ring/split-ring-layout.js';
+import { DeviceStatus, Feature, MMIO_MAGIC, MMIO_VERSION, MmioReg, bit } from '../mmio/registers.js';
+import type { MmioBus } from '../mmio/mmio-bus.js';
+import { GuestVirtqueue } from './guest-virtqueue.js';
+
+/** Where ring memory comes from (core-sched's PageAllocator in a kernel). */
+export interface DmaAllocator {
+  alloc(sizeBytes: number): number;
+  free(address: number): void;
+}
+
+export class VirtioInitError extends Error {
+  override readonly name = 'VirtioInitError';
+}
+
+export interface MmioDeviceInfo {
+  readonly baseAddress: number;
+  readonly sizeBytes: number;
+  readonly irq: number;
+}
+
+export class VirtioMmioTransport {
+  private negotiated = 0n;
+  private readonly queueMemory: number[] = [];
+  private readonly notifyWord: number;
+  private readonly interruptWord: number;
+
+  constructor(
+    private readonly mem: GuestMemory,
+    private readonly bus: MmioBus,
+    readonly info: MmioDeviceInfo,
+  ) {
+    this.notifyWord = mem.wordIndex(info.baseAddress + MmioReg.QueueNotify);
+    this.interruptWord = mem.wordIndex(info.baseAddress + MmioReg.InterruptStatus);
+  }
+
+  /** Reads the identification registers; undefined when the window holds no virtio device. */
+  probe(): { deviceId: number; vendorId: number } | undefined {
+    if (this.reg(MmioReg.MagicValue) !== MMIO_MAGIC) return undefined;
+    const version = this.reg(MmioReg.Version);
+    if (version !== MMIO_VERSION) throw new VirtioInitError(`virtio-mmio at 0x${this.info.baseAddress.toString(16)}: version ${version}, only 2 (modern) is supported`);
+    const deviceId = this.reg(MmioReg.DeviceID);
+    if (deviceId === 0) return undefined; // §4.2.3.1.1: placeholder window
+    return { deviceId, vendorId: this.reg(MmioReg.VendorID) };
+  }
+
+  get features(): bigint {
+    return this.negotiated;
+  }
+
+  /**
+   * §3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, negotiate features, FEATURES_OK and check it
+   * stuck. `wanted` are the features the driver can use; `required` must be offered or
+   * initialization fails (with FAILED set on the device). Returns the negotiated set.
+   */
+  negotiate(wanted: bigint, required: bigint = 0n): bigint {
+    required |= bit(Feature.VERSION_1);
+    wanted |= required;
+    this.setStatus(0);
+    this.setStatus(DeviceStatus.ACKNOWLEDGE);
+    this.setStatus(DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER);
+    let offered = 0n;
+    for (let sel = 0; sel < 2; sel++) {
+      this.setReg(MmioReg.DeviceFeaturesSel, sel);
+      offered |= BigInt(this.reg(MmioReg.DeviceFeatures)) << BigInt(32 * sel);
+    }
+    const missing = required & ~offered;
+    if (missing !== 0n) {
+      this.fail();
+      throw new VirtioInitError(`device does not offer required features 0x${missing.toString(16)}`);
+    }
+    const accepted = offered & wanted;
+    for (let sel = 0; sel < 2; sel++) {
+      this.setReg(MmioReg.DriverFeaturesSel, sel);
+      this.setReg(MmioReg.DriverFeatures, Number((accepted >> BigInt(32 * sel)) & 0xffffffffn));
+    }
+    this.setStatus(DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK);
+    if (!(this.status() & DeviceStatus.FEATURES_OK)) {
+      this.fail();
+      throw new VirtioInitError('device rejected the negotiated features (FEATURES_OK not set)');
+    }
+    this.negotiated = accepted;
+    return accepted;
+  }
+
+  /** §4.2.3.2: sets up queue `index` with up to `preferredSize` entries in memory from `dma`. */
+  setupQueue<T>(index: number, preferredSize: number, dma: DmaAllocator): GuestVirtqueue<T> {
+    this.setReg(MmioReg.QueueSel, index);
+    if (this.reg(MmioReg.QueueReady) !== 0) throw new VirtioInitError(`queue ${index} already in use`);
+    const max = this.reg(MmioReg.QueueNumMax);
+    if (max === 0) throw new VirtioInitError(`queue ${index} is not available`);
+    let size = Math.min(max, preferredSize);
+    while (!isValidQueueSize(size) && size > 1) size--; // largest power of two ≤ both
+    size = 2 ** Math.floor(Math.log2(size));
+    const base = dma.alloc(splitRingBytes(size));
+    this.queueMemory.push(base);
+    const layout = contiguousLayout(base, size);
+    const queue = new GuestVirtqueue<T>(this.mem, index, layout, (this.negotiated & bit(Feature.EVENT_IDX)) !== 0n);
+    this.setReg(MmioReg.QueueNum, size);
+    this.setReg(MmioReg.QueueDescLow, layout.descAddress % 2 ** 32);
+    this.setReg(MmioReg.QueueDescHigh, Math.floor(layout.descAddress / 2 ** 32));
+    this.setReg(MmioReg.QueueDriverLow, layout.availAddress % 2 ** 32);
+    this.setReg(MmioReg.QueueDriverHigh, Math.floor(layout.availAddress / 2 ** 32));
+    this.setReg(MmioReg.QueueDeviceLow, layout.usedAddress % 2 ** 32);
+    this.setReg(MmioReg.QueueDeviceHigh, Math.floor(layout.usedAddress / 2 ** 32));
+    this.setReg(MmioReg.QueueReady, 1);
+    if (this.status() & DeviceStatus.DEVICE_NEEDS_RESET) throw new VirtioInitError(`device refused queue ${index} of size ${size}`);
+    return queue;
+  }
+
+  /** §3.1.1 step 8. */
+  driverOk(): void {
+    this.setStatus(this.status() | DeviceStatus.DRIVER_OK);
+    const s = this.status();
+    if (s & DeviceStatus.DEVICE_NEEDS_RESET || !(s & DeviceStatus.DRIVER_OK)) {
+      throw new VirtioInitError(`device did not accept DRIVER_OK (status 0x${s.toString(16)})`);
+    }
+  }
+
+  /** Posts a notification for queue `index` (fast path: the VMM reads the bitmap word). */
+  notify(index: number): void {
+    Atomics.or(this.mem.words, this.notifyWord, 1 << index);
+    this.bus.ringDoorbell();
+  }
+
+  /** Reads and acknowledges InterruptStatus (§4.2.2); returns the bits that were set. */
+  takeInterrupt(): number {
+    return Atomics.exchange(this.mem.words, this.interruptWord, 0);
+  }
+
+  /** True when the device has flagged DEVICE_NEEDS_RESET. */
+  needsReset(): boolean {
+    return (this.status() & DeviceStatus.DEVICE_NEEDS_RESET) !== 0;
+  }
+
+  status(): number {
+    return this.reg(MmioReg.Status);
+  }
+
+  fail(): void {
+    this.setStatus(this.status() | DeviceStatus.FAILED);
+  }
+
+  /** Resets the device and returns the ring memory to the allocator. */
+  reset(dma: DmaAllocator): void {
+    this.setStatus(0);
+    for (const a of this.queueMemory.splice(0)) dma.free(a);
+  }
+
+  readConfig(offset: number, size: 1 | 2 | 4): number {
+    return this.bus.read(this.info.baseAddress + MmioReg.Config + offset, size);
+  }
+
+  writeConfig(offset: number, size: 1 | 2 | 4, value: number): void {
+    this.bus.write(this.info.baseAddress + MmioReg.Config + offset, size, value);
+  }
+
+  private reg(offset: number): number {
+    return this.bus.read(this.info.baseAddress + offset, 4) >>> 0;
+  }
+
+  private setReg(offset: number, value: number): void {
+    this.bus.write(this.info.baseAddress + offset, 4, value);
+  }
+
+  private setStatus(v: number): void {
+    this.setReg(MmioReg.Status, v);
+  }
+}

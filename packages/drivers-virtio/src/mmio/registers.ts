@@ -1,0 +1,69 @@
+// virtio-mmio register layout, version 2 (virtio 1.2 §4.2.2), and the common constants of
+// §2.1 (status), §5 (device ids) and §6 (reserved feature bits).
+
+export const MmioReg = {
+  MagicValue: 0x000,
+  Version: 0x004,
+  DeviceID: 0x008,
+  VendorID: 0x00c,
+  DeviceFeatures: 0x010,
+  DeviceFeaturesSel: 0x014,
+  DriverFeatures: 0x020,
+  DriverFeaturesSel: 0x024,
+  QueueSel: 0x030,
+  QueueNumMax: 0x034,
+  QueueNum: 0x038,
+  QueueReady: 0x044,
+  QueueNotify: 0x050,
+  InterruptStatus: 0x060,
+  InterruptACK: 0x064,
+  Status: 0x070,
+  QueueDescLow: 0x080,
+  QueueDescHigh: 0x084,
+  QueueDriverLow: 0x090,
+  QueueDriverHigh: 0x094,
+  QueueDeviceLow: 0x0a0,
+  QueueDeviceHigh: 0x0a4,
+  ShmSel: 0x0ac,
+  ShmLenLow: 0x0b0,
+  ShmLenHigh: 0x0b4,
+  ShmBaseLow: 0x0b8,
+  ShmBaseHigh: 0x0bc,
+  QueueReset: 0x0c0,
+  ConfigGeneration: 0x0fc,
+  Config: 0x100,
+} as const;
+
+export const MMIO_MAGIC = 0x74726976; // "virt"
+export const MMIO_VERSION = 2;
+export const OSV_TS_VENDOR_ID = 0x5456534f; // "OSVT"
+
+/** Device status bits (§2.1). */
+export const DeviceStatus = {
+  ACKNOWLEDGE: 1,
+  DRIVER: 2,
+  DRIVER_OK: 4,
+  FEATURES_OK: 8,
+  DEVICE_NEEDS_RESET: 64,
+  FAILED: 128,
+} as const;
+
+/** InterruptStatus bits (§4.2.2). */
+export const INT_VRING = 1;
+export const INT_CONFIG = 2;
+
+/** Device IDs (§5). */
+export const DeviceId = { Net: 1, Block: 2, Console: 3, Entropy: 4 } as const;
+
+/** Reserved feature bits (§6). */
+export const Feature = {
+  INDIRECT_DESC: 28n,
+  EVENT_IDX: 29n,
+  VERSION_1: 32n,
+  ACCESS_PLATFORM: 33n,
+  RING_PACKED: 34n,
+} as const;
+
+export function bit(n: bigint): bigint {
+  return 1n << n;
+}

@@ -1,0 +1,55 @@
+// The contract between the VMM (host thread) and the kernel (vCPU worker): where things sit in
+// guest RAM at boot, and the words they signal each other through. Like a boot protocol
+// (Linux's boot_params, OSv's multiboot info), it is a fixed layout, versioned.
+//
+// Guest RAM (one SharedArrayBuffer):
+//   0x0000  boot info page (below)
+//   0x0400  kernel command line, NUL-terminated (max 1024 bytes, OSv's max_cmdline)
+//   0x10000 virtio-mmio register windows, MMIO_WINDOW_BYTES each, announced on the command line
+//           as `virtio_mmio.device=4K@0x10000:5` (Firecracker's syntax)
+//   ...     bootfs image (OSv's bootfs.bin format), at bootfsAddress
+//   ...     free RAM from freeRamStart, managed by the kernel's page allocator
+
+export const BOOT_MAGIC = 0x5456534f; // "OSVT" little-endian
+export const BOOT_ABI_VERSION = 1;
+
+/** Byte offsets of the boot info page fields. */
+export const BootInfo = {
+  magic: 0x000, // u32
+  abiVersion: 0x004, // u32
+  vcpus: 0x008, // u32
+  flags: 0x00c, // u32
+  machineStartEpochMs: 0x010, // f64: when the VMM started the machine (bootchart stage 0)
+  ramSizeBytes: 0x018, // f64 (exact integer)
+  cmdlineAddress: 0x020, // u32
+  cmdlineLength: 0x024, // u32
+  bootfsAddress: 0x028, // u32
+  bootfsLength: 0x02c, // u32
+  freeRamStart: 0x030, // u32: first byte the kernel may allocate
+  traceBufferAddress: 0x034, // u32: written by the kernel when tracing is on
+  traceBufferLength: 0x038, // u32
+  // Words used with Atomics (all 4-byte aligned i32):
+  hostWake: 0x040, // guest → host doorbell sequence (ioeventfd)
+  guestWake: 0x044, // host → guest interrupt sequence (irqfd)
+  irqPending: 0x048, // bitmap of pending interrupt lines (bit n = irq n)
+  powerState: 0x04c, // PowerState
+  exitStatus: 0x050, // app exit status, valid once powerState is PowerOff
+  // MMIO trap mailbox (a synchronous VM exit for register accesses):
+  trapState: 0x060, // TrapState
+  trapOp: 0x064, // TrapOp
+  trapAddress: 0x068, // u32 guest-physical address
+  trapSize: 0x06c, // access width in bytes (1, 2, 4)
+  trapValue: 0x070, // u32 value written, or value read back
+  trapFault: 0x074, // non-zero when the address maps to no device
+} as const;
+
+export const CMDLINE_ADDRESS = 0x400;
+export const CMDLINE_MAX_BYTES = 1024;
+export const MMIO_BASE = 0x10000;
+export const MMIO_WINDOW_BYTES = 0x1000;
+export const MMIO_MAX_DEVICES = 32;
+export const FIRST_IRQ = 5;
+
+export const PowerState = { Running: 0, PowerOff: 1 } as const;
+export const TrapState = { Idle: 0, Request: 1, Done: 2 } as const;
+export const TrapOp = { Read: 1, Write: 2 } as const;

@@ -1,0 +1,75 @@
+// Loads and runs one WebAssembly (WASI preview1) app: parse, resolve its imports against the
+// kernel's symbol table (libc's WASI binding), instantiate, call _start. The app runs on this
+// thread's stack; its system calls are plain calls into libc.
+import { FormatError } from '@osv-ts/kernel-api';
+import { parseWasmModule, resolveImports, UnresolvedImportError, type SymbolTable } from '@osv-ts/elf-linker';
+import { ProcessExit, WasiPreview1, type Preview1Extension, type Process } from '@osv-ts/libc';
+
+/** Exit statuses for failures before or outside the app's own exit (shell conventions). */
+export const ExitStatus = {
+  /** The program could not be executed (not wasm, unresolved import, no _start). */
+  CANNOT_EXECUTE: 126,
+  /** The program file does not exist. */
+  NOT_FOUND: 127,
+  /** The app trapped (like SIGABRT's 128 + 6, as wasmtime reports traps). */
+  TRAP: 134,
+} as const;
+
+export interface AppResult {
+  readonly status: number;
+  /** Set when the app did not exit on its own: why (printed to the console by the caller). */
+  readonly error?: string;
+}
+
+export interface WasmAppOptions {
+  /** Extra WASI functions (file system, sockets) from other kernel modules. */
+  readonly extensions?: readonly Preview1Extension[];
+  /** Extra import modules beyond wasi_snapshot_preview1. */
+  readonly symbols?: SymbolTable;
+  /** Called after the app is compiled and linked, just before _start (the end of boot). */
+  readonly beforeStart?: () => void;
+}
+
+export function runWasmApp(path: string, bytes: Uint8Array, process: Process, options: WasmAppOptions = {}): AppResult {
+  let module: WebAssembly.Module;
+  const wasi = new WasiPreview1(process);
+  for (const e of options.extensions ?? []) wasi.extend(e);
+  let imports: WebAssembly.Imports;
+  try {
+    const info = parseWasmModule(bytes);
+    imports = resolveImports(info, { ...options.symbols, wasi_snapshot_preview1: wasi.imports() });
+    if (!info.exports.some((e) => e.name === '_start' && e.kind === 'function')) {
+      return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: the module exports no _start function (not a WASI command)` };
+    }
+    module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    if (e instanceof FormatError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: not a valid WebAssembly module: ${e.message}` };
+    if (e instanceof UnresolvedImportError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: ${e.message}` };
+    if (e instanceof WebAssembly.CompileError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: invalid WebAssembly: ${e.message}` };
+    throw e;
+  }
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(module, imports);
+  } catch (e) {
+    if (e instanceof WebAssembly.LinkError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: link error: ${e.message}` };
+    if (e instanceof ProcessExit) return { status: e.status };
+    return trapOrThrow(path, e);
+  }
+  const memory = instance.exports['memory'];
+  if (memory instanceof WebAssembly.Memory) wasi.memory.attach(memory);
+  options.beforeStart?.();
+  try {
+    (instance.exports['_start'] as () => void)();
+    return { status: 0 };
+  } catch (e) {
+    if (e instanceof ProcessExit) return { status: e.status };
+    return trapOrThrow(path, e);
+  }
+}
+
+function trapOrThrow(path: string, e: unknown): AppResult {
+  if (e instanceof WebAssembly.RuntimeError) return { status: ExitStatus.TRAP, error: `${path}: app trapped: ${e.message}` };
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return { status: ExitStatus.TRAP, error: `${path}: app trapped: stack overflow` };
+  throw e;
+}

@@ -1,0 +1,29 @@
+// What the kernel needs from the machine it boots on. Two implementations: the vCPU worker
+// of a microVM (vm-platform.ts) and the caller's own thread (inprocess-platform.ts).
+import type { Clock, Console, Entropy, Target } from '@osv-ts/kernel-api';
+import type { Bootchart, Cpu } from '@osv-ts/core-sched';
+import type { ModuleRegistry } from './module-registry.js';
+import type { BootfsEntry } from './bootfs-files.js';
+import type { AppCommand } from '../cmdline/app-commands.js';
+
+export interface Platform {
+  readonly target: Target;
+  readonly clock: Clock;
+  readonly entropy: Entropy;
+  readonly cpu: Cpu;
+  readonly bootchart: Bootchart;
+  /** Milliseconds on the bootchart's scale (epoch-based, shared with the VMM). */
+  nowMs(): number;
+  /** The kernel command line, with virtio_mmio.device tokens already taken out. */
+  readonly cmdline: string;
+  /** Commands given directly (inprocess), instead of parsing the app command line. */
+  readonly commands?: readonly AppCommand[];
+  /** Files of the boot file system (OSv's bootfs). */
+  readonly bootfs: ReadonlyMap<string, BootfsEntry>;
+  /** Whether host input is connected to the console (otherwise stdin reads as end of file). */
+  readonly stdinConnected: boolean;
+  /** Registers platform services (bus, memory, allocator) before modules initialise. */
+  registerServices(registry: ModuleRegistry): void;
+  /** Consoles to use when no console module is linked (inprocess). */
+  fallbackConsoles(): Console[];
+}

@@ -1,0 +1,28 @@
+// A console whose output goes straight to a host callback (the inprocess target): no virtio.
+import type { Console } from '@osv-ts/kernel-api';
+
+export class HostConsole implements Console {
+  private input: Uint8Array | undefined;
+
+  constructor(
+    private readonly sink: (bytes: Uint8Array) => void,
+    readonly isTerminal = false,
+    input?: Uint8Array,
+  ) {
+    this.input = input;
+  }
+
+  write(data: Uint8Array): void {
+    this.sink(data.slice());
+  }
+
+  flush(): void {}
+
+  read(into: Uint8Array): number {
+    if (!this.input || this.input.length === 0) return 0;
+    const n = Math.min(into.length, this.input.length);
+    into.set(this.input.subarray(0, n));
+    this.input = this.input.subarray(n);
+    return n;
+  }
+}

@@ -1,0 +1,59 @@
+// The inprocess target (DESIGN.md §1): the same kernel on the caller's thread, with host
+// consoles instead of virtio and a CPU that idles by sleeping until the next timer.
+import type { Console, Target } from '@osv-ts/kernel-api';
+import { Bootchart, HostClock, type Cpu } from '@osv-ts/core-sched';
+import type { BootfsEntry } from '../boot/bootfs-files.js';
+import type { ModuleRegistry } from '../boot/module-registry.js';
+import type { Platform } from '../boot/platform.js';
+import type { AppCommand } from '../cmdline/app-commands.js';
+import { CpuEntropy } from './cpu-entropy.js';
+
+class InprocessCpu implements Cpu {
+  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
+  constructor(private readonly clock: HostClock) {}
+  pollInterrupts(): boolean {
+    return false;
+  }
+  idle(deadlineNs: number | undefined): boolean {
+    // Nothing but a timer can wake an inprocess kernel: without one, waiting is a deadlock.
+    if (deadlineNs === undefined) return false;
+    const ms = (deadlineNs - this.clock.monotonicNs()) / 1e6;
+    if (ms > 0) Atomics.wait(this.sleeper, 0, 0, ms);
+    return true;
+  }
+}
+
+export interface InprocessPlatformOptions {
+  readonly cmdline: string;
+  readonly commands?: readonly AppCommand[];
+  readonly files: ReadonlyMap<string, BootfsEntry>;
+  readonly consoles: Console[];
+}
+
+export class InprocessPlatform implements Platform {
+  readonly target: Target = 'inprocess';
+  readonly clock = new HostClock();
+  readonly entropy = new CpuEntropy();
+  readonly cpu = new InprocessCpu(this.clock);
+  readonly bootchart = new Bootchart(this.nowMs());
+  readonly cmdline: string;
+  readonly commands?: readonly AppCommand[];
+  readonly bootfs: ReadonlyMap<string, BootfsEntry>;
+  readonly stdinConnected = true;
+
+  constructor(private readonly options: InprocessPlatformOptions) {
+    this.cmdline = options.cmdline;
+    if (options.commands) this.commands = options.commands;
+    this.bootfs = options.files;
+  }
+
+  nowMs(): number {
+    return performance.timeOrigin + performance.now();
+  }
+
+  registerServices(_registry: ModuleRegistry): void {}
+
+  fallbackConsoles(): Console[] {
+    return this.options.consoles;
+  }
+}

@@ -1,0 +1,23 @@
+// Entry point of the vm-node / vm-browser targets: the composed kernel bundle calls bootVm with
+// the guest RAM the VMM handed to the vCPU worker and the modules the linker selected.
+import type { KernelModule, Target } from '@osv-ts/kernel-api';
+import { Kernel } from './boot/kernel.js';
+import { VmPlatform } from './platform/vm-platform.js';
+
+/** Exit status when the kernel itself fails (EX_SOFTWARE). */
+export const KERNEL_PANIC_STATUS = 70;
+
+export function bootVm(ram: SharedArrayBuffer, modules: readonly KernelModule[], target: Target = 'vm-node'): never {
+  const platform = new VmPlatform(ram, target);
+  const kernel = new Kernel(platform, modules);
+  let status: number;
+  try {
+    status = kernel.boot();
+  } catch (e) {
+    kernel.log(`kernel panic: ${(e as Error).stack ?? String(e)}\n`);
+    status = KERNEL_PANIC_STATUS;
+  }
+  return platform.powerOff(status);
+}
+
+export { Kernel, VmPlatform };

@@ -1,0 +1,95 @@
+// Bounds-checked access to the app's linear memory. Every pointer and length a WASI call gets
+// from the app goes through here: out of bounds is EFAULT for the app, never an exception
+// inside the kernel.
+import { Errno, KernelError } from '@osv-ts/kernel-api';
+
+export class AppMemory {
+  private buffer: ArrayBuffer | SharedArrayBuffer | undefined;
+  private u8 = new Uint8Array(0);
+  private dv = new DataView(new ArrayBuffer(0));
+
+  constructor(private memory: WebAssembly.Memory | undefined = undefined) {}
+
+  attach(memory: WebAssembly.Memory): void {
+    this.memory = memory;
+    this.buffer = undefined;
+  }
+
+  /** Re-derives views when the memory grew (memory.grow detaches the old buffer). */
+  private refresh(): void {
+    const m = this.memory;
+    if (!m) throw new KernelError(Errno.EFAULT, 'the app exports no memory');
+    if (m.buffer !== this.buffer) {
+      this.buffer = m.buffer;
+      this.u8 = new Uint8Array(m.buffer);
+      this.dv = new DataView(m.buffer);
+    }
+  }
+
+  check(ptr: number, len: number): void {
+    this.refresh();
+    if (ptr < 0 || len < 0 || ptr + len > this.u8.length) {
+      throw new KernelError(Errno.EFAULT, `[${ptr}, +${len}) outside app memory of ${this.u8.length} bytes`);
+    }
+  }
+
+  bytes(ptr: number, len: number): Uint8Array {
+    ptr >>>= 0;
+    len >>>= 0;
+    this.check(ptr, len);
+    return this.u8.subarray(ptr, ptr + len);
+  }
+
+  view(ptr: number, len: number): DataView {
+    this.check(ptr >>> 0, len >>> 0);
+    return this.dv;
+  }
+
+  u32(ptr: number): number {
+    ptr >>>= 0;
+    return this.view(ptr, 4).getUint32(ptr, true);
+  }
+
+  setU8(ptr: number, v: number): void {
+    ptr >>>= 0;
+    this.view(ptr, 1).setUint8(ptr, v);
+  }
+
+  setU16(ptr: number, v: number): void {
+    ptr >>>= 0;
+    this.view(ptr, 2).setUint16(ptr, v, true);
+  }
+
+  setU32(ptr: number, v: number): void {
+    ptr >>>= 0;
+    this.view(ptr, 4).setUint32(ptr, v, true);
+  }
+
+  setU64(ptr: number, v: bigint): void {
+    ptr >>>= 0;
+    this.view(ptr, 8).setBigUint64(ptr, BigInt.asUintN(64, v), true);
+  }
+
+  u64(ptr: number): bigint {
+    ptr >>>= 0;
+    return this.view(ptr, 8).getBigUint64(ptr, true);
+  }
+
+  string(ptr: number, len: number): string {
+    return utf8.decode(this.bytes(ptr, len));
+  }
+
+  /** iovec array (§ witx `iovec`: buf u32, buf_len u32) → views into app memory. */
+  iovecs(ptr: number, count: number): Uint8Array[] {
+    count >>>= 0;
+    if (count > 1024) throw new KernelError(Errno.EINVAL, `iovcnt ${count} > IOV_MAX`);
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = (ptr >>> 0) + i * 8;
+      out.push(this.bytes(this.u32(at), this.u32(at + 4)));
+    }
+    return out;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });

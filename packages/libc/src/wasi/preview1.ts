@@ -1,0 +1,372 @@
+// The wasi_snapshot_preview1 binding: each function the app imports is a plain method call on
+// the vCPU's stack (DESIGN.md §1: a system call is a function call, never a message).
+// Arguments from the app are untrusted: every pointer goes through AppMemory (EFAULT), every
+// fd through the FdTable (EBADF), and kernel errors become WASI errno values.
+import { Errno, KernelError } from '@osv-ts/kernel-api';
+import type { FileKind, OpenFile } from '../fd/open-file.js';
+import { ProcessExit, type Process } from '../process.js';
+import { AppMemory } from './app-memory.js';
+import { ClockId, FdFlags, Filetype, PREVIEW1_FUNCTIONS, Rights, Whence, type Preview1Function } from './preview1-types.js';
+import { WasiErrno, toWasiErrno } from './wasi-errno.js';
+
+type WasiFn = (...args: never[]) => number | void;
+
+/** Extension point: another module (the fs or socket binding) supplies these functions. */
+export type Preview1Extension = Partial<Record<Preview1Function, (this: WasiPreview1, ...args: never[]) => number>>;
+
+const encoder = new TextEncoder();
+
+const KIND_TO_FILETYPE: Record<FileKind, number> = {
+  unknown: Filetype.UNKNOWN,
+  'block-device': Filetype.BLOCK_DEVICE,
+  'character-device': Filetype.CHARACTER_DEVICE,
+  directory: Filetype.DIRECTORY,
+  'regular-file': Filetype.REGULAR_FILE,
+  'socket-dgram': Filetype.SOCKET_DGRAM,
+  'socket-stream': Filetype.SOCKET_STREAM,
+  'symbolic-link': Filetype.SYMBOLIC_LINK,
+  fifo: Filetype.UNKNOWN,
+};
+
+export class WasiPreview1 {
+  readonly memory = new AppMemory();
+  private readonly extensions: Preview1Extension[] = [];
+  /** Calls per function, for `osv run -V` and benchmarks. */
+  readonly callCounts = new Map<string, number>();
+
+  constructor(readonly process: Process) {}
+
+  /** Adds functions implemented elsewhere (file system, sockets); later extensions win. */
+  extend(extension: Preview1Extension): void {
+    this.extensions.push(extension);
+  }
+
+  /** The import object's `wasi_snapshot_preview1` namespace. */
+  imports(): Record<Preview1Function, WasiFn> {
+    const out = {} as Record<Preview1Function, WasiFn>;
+    for (const name of PREVIEW1_FUNCTIONS) {
+      let impl: ((...args: never[]) => number) | undefined;
+      for (const ext of this.extensions) if (ext[name]) impl = ext[name]!.bind(this) as (...args: never[]) => number;
+      impl ??= ((this as unknown as Record<string, unknown>)[name] as ((...args: never[]) => number) | undefined)?.bind(this);
+      out[name] = this.guard(name, impl ?? (() => WasiErrno.NOSYS));
+    }
+    return out;
+  }
+
+  /** Turns kernel exceptions into errno results; lets ProcessExit unwind the app. */
+  private guard(name: string, fn: (...args: never[]) => number): WasiFn {
+    return (...args: never[]) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        if (e instanceof KernelError) return toWasiErrno(e.errno);
+        throw e;
+      }
+    };
+  }
+
+  // --- args and environment -------------------------------------------------------------
+
+  args_sizes_get(argcPtr: number, bufSizePtr: number): number {
+    return this.sizes(this.process.args, argcPtr, bufSizePtr);
+  }
+
+  args_get(argvPtr: number, bufPtr: number): number {
+    return this.strings(this.process.args, argvPtr, bufPtr);
+  }
+
+  environ_sizes_get(countPtr: number, bufSizePtr: number): number {
+    return this.sizes(this.process.env, countPtr, bufSizePtr);
+  }
+
+  environ_get(environPtr: number, bufPtr: number): number {
+    return this.strings(this.process.env, environPtr, bufPtr);
+  }
+
+  private sizes(list: readonly string[], countPtr: number, bufSizePtr: number): number {
+    this.memory.setU32(countPtr, list.length);
+    this.memory.setU32(bufSizePtr, list.reduce((n, s) => n + encoder.encode(s).length + 1, 0));
+    return WasiErrno.SUCCESS;
+  }
+
+  private strings(list: readonly string[], ptrs: number, buf: number): number {
+    let at = buf >>> 0;
+    list.forEach((s, i) => {
+      const bytes = encoder.encode(s);
+      this.memory.setU32(ptrs + 4 * i, at);
+      this.memory.bytes(at, bytes.length + 1).set(bytes);
+      this.memory.setU8(at + bytes.length, 0);
+      at += bytes.length + 1;
+    });
+    return WasiErrno.SUCCESS;
+  }
+
+  // --- clocks, randomness, scheduling, exit ---------------------------------------------
+
+  clock_res_get(id: number, resultPtr: number): number {
+    if (id < 0 || id > 3) return WasiErrno.INVAL;
+    this.memory.setU64(resultPtr, BigInt(this.process.clock.resolutionNs));
+    return WasiErrno.SUCCESS;
+  }
+
+  clock_time_get(id: number, _precision: bigint, resultPtr: number): number {
+    this.memory.setU64(resultPtr, this.now(id));
+    return WasiErrno.SUCCESS;
+  }
+
+  private now(id: number): bigint {
+    const clock = this.process.clock;
+    switch (id) {
+      case ClockId.REALTIME:
+        return clock.realtimeNs();
+      case ClockId.MONOTONIC:
+        return BigInt(clock.monotonicNs());
+      case ClockId.PROCESS_CPUTIME_ID:
+      case ClockId.THREAD_CPUTIME_ID:
+        // One app thread on one vCPU: its CPU time is the time since it started.
+        return BigInt(clock.monotonicNs() - this.process.startNs);
+      default:
+        throw new KernelError(Errno.EINVAL, `clock id ${id}`);
+    }
+  }
+
+  random_get(bufPtr: number, len: number): number {
+    const buf = this.memory.bytes(bufPtr, len);
+    // getRandomValues-style sources refuse large requests; fill in chunks.
+    for (let off = 0; off < buf.length; off += 65536) this.process.entropy.fill(buf.subarray(off, Math.min(buf.length, off + 65536)));
+    return WasiErrno.SUCCESS;
+  }
+
+  sched_yield(): number {
+    this.process.sched.runOnce();
+    return WasiErrno.SUCCESS;
+  }
+
+  proc_exit(status: number): never {
+    throw new ProcessExit(status >>> 0);
+  }
+
+  proc_raise(_sig: number): number {
+    return WasiErrno.NOSYS;
+  }
+
+  // --- descriptors -----------------------------------------------------------------------
+
+  fd_write(fd: number, iovsPtr: number, iovsLen: number, nwrittenPtr: number): number {
+    const file = this.process.fds.file(fd);
+    if (!file.writable) return WasiErrno.BADF;
+    const n = file.write(this.memory.iovecs(iovsPtr, iovsLen));
+    this.memory.setU32(nwrittenPtr, n);
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_read(fd: number, iovsPtr: number, iovsLen: number, nreadPtr: number): number {
+    const file = this.process.fds.file(fd);
+    if (!file.readable) return WasiErrno.BADF;
+    const n = file.read(this.memory.iovecs(iovsPtr, iovsLen));
+    this.memory.setU32(nreadPtr, n);
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_pread(fd: number, iovsPtr: number, iovsLen: number, offset: bigint, nreadPtr: number): number {
+    const file = this.process.fds.file(fd);
+    if (!file.pread) return file.kind === 'directory' ? WasiErrno.ISDIR : WasiErrno.SPIPE;
+    if (!file.readable) return WasiErrno.BADF;
+    this.memory.setU32(nreadPtr, file.pread(this.memory.iovecs(iovsPtr, iovsLen), BigInt.asUintN(64, offset)));
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_pwrite(fd: number, iovsPtr: number, iovsLen: number, offset: bigint, nwrittenPtr: number): number {
+    const file = this.process.fds.file(fd);
+    if (!file.pwrite) return file.kind === 'directory' ? WasiErrno.ISDIR : WasiErrno.SPIPE;
+    if (!file.writable) return WasiErrno.BADF;
+    this.memory.setU32(nwrittenPtr, file.pwrite(this.memory.iovecs(iovsPtr, iovsLen), BigInt.asUintN(64, offset)));
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_seek(fd: number, offset: bigint, whence: number, newOffsetPtr: number): number {
+    const file = this.process.fds.file(fd);
+    if (whence !== Whence.SET && whence !== Whence.CUR && whence !== Whence.END) return WasiErrno.INVAL;
+    if (!file.seek) return WasiErrno.SPIPE;
+    this.memory.setU64(newOffsetPtr, file.seek(offset, whence));
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_tell(fd: number, offsetPtr: number): number {
+    const file = this.process.fds.file(fd);
+    if (!file.seek) return WasiErrno.SPIPE;
+    this.memory.setU64(offsetPtr, file.seek(0n, Whence.CUR));
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_close(fd: number): number {
+    this.process.fds.close(fd);
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_sync(fd: number): number {
+    this.process.fds.file(fd).sync?.();
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_datasync(fd: number): number {
+    const f = this.process.fds.file(fd);
+    (f.datasync ?? f.sync)?.call(f);
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_renumber(from: number, to: number): number {
+    this.process.fds.renumber(from, to);
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_fdstat_get(fd: number, statPtr: number): number {
+    const entry = this.process.fds.get(fd);
+    const file = entry.description.file;
+    let rightsBase = entry.rightsBase;
+    if (file.kind === 'character-device' && file.isTerminal) rightsBase &= ~(Rights.FD_SEEK | Rights.FD_TELL);
+    const view = this.memory.view(statPtr, 24);
+    view.setUint8(statPtr, this.filetype(file));
+    view.setUint16(statPtr + 2, this.fdflags(file.statusFlags), true);
+    view.setBigUint64(statPtr + 8, rightsBase, true);
+    view.setBigUint64(statPtr + 16, entry.rightsInheriting, true);
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_fdstat_set_flags(fd: number, flags: number): number {
+    const file = this.process.fds.file(fd);
+    let s = file.statusFlags & ~(0o2000 | 0o4000 | 0o4010000);
+    if (flags & FdFlags.APPEND) s |= 0o2000;
+    if (flags & FdFlags.NONBLOCK) s |= 0o4000;
+    if (flags & (FdFlags.SYNC | FdFlags.RSYNC | FdFlags.DSYNC)) s |= 0o4010000;
+    file.statusFlags = s;
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint): number {
+    const entry = this.process.fds.get(fd);
+    // Rights may only shrink (wasi witx: fd_fdstat_set_rights).
+    if ((base & ~entry.rightsBase) !== 0n || (inheriting & ~entry.rightsInheriting) !== 0n) return WasiErrno.NOTCAPABLE;
+    entry.rightsBase = base;
+    entry.rightsInheriting = inheriting;
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_filestat_get(fd: number, bufPtr: number): number {
+    const st = this.process.fds.file(fd).stat();
+    this.writeFilestat(bufPtr, st);
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_filestat_set_size(fd: number, size: bigint): number {
+    const file = this.process.fds.file(fd);
+    if (!file.truncate) return WasiErrno.INVAL;
+    file.truncate(size);
+    return WasiErrno.SUCCESS;
+  }
+
+  fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number): number {
+    this.process.fds.get(fd);
+    return advice >= 0 && advice <= 5 ? WasiErrno.SUCCESS : WasiErrno.INVAL;
+  }
+
+  fd_prestat_get(fd: number, _bufPtr: number): number {
+    const entry = this.process.fds.get(fd);
+    if (entry.preopenPath === undefined) return WasiErrno.BADF;
+    return WasiErrno.NOSYS;
+  }
+
+  /** Serializes `filestat` (witx: dev u64, ino u64, filetype u8, nlink u64, size u64, atim, mtim, ctim). */
+  writeFilestat(ptr: number, st: ReturnType<OpenFile['stat']>): void {
+    const v = this.memory.view(ptr, 64);
+    v.setBigUint64(ptr, st.dev, true);
+    v.setBigUint64(ptr + 8, st.ino, true);
+    v.setUint8(ptr + 16, KIND_TO_FILETYPE[st.kind]);
+    for (let i = 17; i < 24; i++) v.setUint8(ptr + i, 0);
+    v.setBigUint64(ptr + 24, st.nlink, true);
+    v.setBigUint64(ptr + 32, st.size, true);
+    v.setBigUint64(ptr + 40, st.atimeNs, true);
+    v.setBigUint64(ptr + 48, st.mtimeNs, true);
+    v.setBigUint64(ptr + 56, st.ctimeNs, true);
+  }
+
+  filetype(file: OpenFile): number {
+    return KIND_TO_FILETYPE[file.kind];
+  }
+
+  private fdflags(statusFlags: number): number {
+    let f = 0;
+    if (statusFlags & 0o2000) f |= FdFlags.APPEND;
+    if (statusFlags & 0o4000) f |= FdFlags.NONBLOCK;
+    if ((statusFlags & 0o4010000) === 0o4010000) f |= FdFlags.SYNC;
+    else if (statusFlags & 0o10000) f |= FdFlags.DSYNC;
+    return f;
+  }
+
+  // --- poll_oneoff ------------------------------------------------------------------------
+
+  /**
+   * Waits for the first of: clock deadlines, fds readable/writable. Blocks the app thread in
+   * the scheduler (kernel threads and interrupts keep running; the vCPU idles in Atomics.wait).
+   */
+  poll_oneoff(inPtr: number, outPtr: number, nsubscriptions: number, neventsPtr: number): number {
+    const n = nsubscriptions >>> 0;
+    if (n === 0) return WasiErrno.INVAL;
+    const m = this.memory;
+    m.check(inPtr >>> 0, n * 48);
+    m.check(outPtr >>> 0, n * 32);
+    interface Sub { userdata: bigint; tag: number; fd: number; deadlineNs: number; error: number }
+    const subs: Sub[] = [];
+    const nowNs = this.process.clock.monotonicNs();
+    let earliest: number | undefined;
+    for (let i = 0; i < n; i++) {
+      const at = (inPtr >>> 0) + 48 * i;
+      const v = m.view(at, 48);
+      const sub: Sub = { userdata: v.getBigUint64(at, true), tag: v.getUint8(at + 8), fd: -1, deadlineNs: Infinity, error: WasiErrno.SUCCESS };
+      if (sub.tag === 0) {
+        const id = v.getUint32(at + 16, true);
+        const timeout = v.getBigUint64(at + 24, true);
+        const abstime = (v.getUint16(at + 40, true) & 1) !== 0;
+        if (id > 3) sub.error = WasiErrno.INVAL;
+        else {
+          const rel = abstime ? Number(timeout - this.now(id)) : Number(timeout);
+          sub.deadlineNs = nowNs + Math.max(0, rel);
+          earliest = earliest === undefined ? sub.deadlineNs : Math.min(earliest, sub.deadlineNs);
+        }
+      } else if (sub.tag === 1 || sub.tag === 2) {
+        sub.fd = v.getUint32(at + 16, true);
+        if (!this.process.fds.has(sub.fd)) sub.error = WasiErrno.BADF;
+      } else {
+        sub.error = WasiErrno.INVAL;
+      }
+      subs.push(sub);
+    }
+    const ready = (s: Sub): boolean => {
+      if (s.error !== WasiErrno.SUCCESS) return true;
+      if (s.tag === 0) return this.process.clock.monotonicNs() >= s.deadlineNs;
+      const f = this.process.fds.file(s.fd);
+      return s.tag === 1 ? (f.pollReadable?.() ?? true) : (f.pollWritable?.() ?? true);
+    };
+    this.process.block(() => subs.some(ready), earliest);
+    let count = 0;
+    for (const s of subs) {
+      if (!ready(s)) continue;
+      const at = (outPtr >>> 0) + 32 * count++;
+      const v = m.view(at, 32);
+      v.setBigUint64(at, s.userdata, true);
+      v.setUint16(at + 8, s.error, true);
+      v.setUint8(at + 10, s.tag);
+      v.setBigUint64(at + 16, 0n, true);
+      v.setUint16(at + 24, 0, true);
+      if (s.tag !== 0 && s.error === WasiErrno.SUCCESS) {
+        const f = this.process.fds.file(s.fd);
+        const st = f.kind === 'regular-file' ? f.stat() : undefined;
+        v.setBigUint64(at + 16, st ? st.size : 0n, true);
+      }
+    }
+    m.setU32(neventsPtr, count);
+    return WasiErrno.SUCCESS;
+  }
+}
+
+

@@ -1,0 +1,52 @@
+// Unpacks a bootfs archive into the VFS (OSv fs/vfs/main.cc unpack_bootfs): directories are
+// created with their parents, files are created (parents first) and written, symlinks made.
+// Used for the initial ramfs root that a boot bundle embeds.
+import { Errno, KernelError } from '@osv-ts/kernel-api';
+import { O_CREAT, O_TRUNC, O_WRONLY } from '../../open-flags.js';
+import type { Vfs } from '../../vfs.js';
+import { type BootfsEntry, parseBootfs } from './bootfs-format.js';
+
+/** Creates every directory on the way to `path` (mkdir -p). */
+export function mkdirp(vfs: Vfs, path: string, perm = 0o755): void {
+  let cur = '';
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    cur += '/' + part;
+    try {
+      vfs.mkdir(cur, perm);
+    } catch (e) {
+      if (!(e instanceof KernelError) || e.errno !== Errno.EEXIST) throw e;
+    }
+  }
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** Puts `entries` under `prefix` (default "/") of the VFS. */
+export function populateFromEntries(vfs: Vfs, entries: readonly BootfsEntry[], prefix = ''): void {
+  for (const e of entries) {
+    const path = prefix + (e.name.startsWith('/') ? e.name : '/' + e.name);
+    if (e.kind === 'dir') {
+      mkdirp(vfs, path);
+    } else if (e.kind === 'symlink') {
+      mkdirp(vfs, dirname(path));
+      vfs.symlink(e.target, path);
+    } else {
+      mkdirp(vfs, dirname(path));
+      const f = vfs.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o755);
+      try {
+        for (let done = 0; done < e.data.length; ) done += f.write(e.data.subarray(done));
+      } finally {
+        f.close();
+      }
+    }
+  }
+}
+
+/** Parses `bytes` as bootfs.bin and unpacks it into the VFS. */
+export function unpackBootfs(vfs: Vfs, bytes: Uint8Array, prefix = ''): void {
+  populateFromEntries(vfs, parseBootfs(bytes), prefix);
+}

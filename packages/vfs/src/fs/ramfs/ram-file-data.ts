@@ -1,0 +1,70 @@
+// Contents of a ramfs regular file: fixed-size chunks keyed by chunk index, so a file with
+// holes (seek past the end and write, or ftruncate up) stores only the chunks written; holes
+// read as zeros.
+export const RAM_CHUNK_BYTES = 64 * 1024;
+
+export class RamFileData {
+  private readonly chunks = new Map<number, Uint8Array>();
+
+  get allocatedBytes(): number {
+    return this.chunks.size * RAM_CHUNK_BYTES;
+  }
+
+  /** Bytes of new chunks a write of `length` bytes at `offset` would allocate. */
+  growthBytes(offset: number, length: number): number {
+    if (length === 0) return 0;
+    const first = Math.floor(offset / RAM_CHUNK_BYTES);
+    const last = Math.floor((offset + length - 1) / RAM_CHUNK_BYTES);
+    let missing = 0;
+    for (let i = first; i <= last; i++) if (!this.chunks.has(i)) missing++;
+    return missing * RAM_CHUNK_BYTES;
+  }
+
+  /** Copies bytes [offset, offset + into.length) into `into` (caller clamps to the file size). */
+  read(offset: number, into: Uint8Array): void {
+    let done = 0;
+    const n = into.length;
+    while (done < n) {
+      const pos = offset + done;
+      const index = Math.floor(pos / RAM_CHUNK_BYTES);
+      const within = pos - index * RAM_CHUNK_BYTES;
+      const len = Math.min(n - done, RAM_CHUNK_BYTES - within);
+      const chunk = this.chunks.get(index);
+      if (chunk === undefined) into.fill(0, done, done + len);
+      else into.set(chunk.subarray(within, within + len), done);
+      done += len;
+    }
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    let done = 0;
+    const n = data.length;
+    while (done < n) {
+      const pos = offset + done;
+      const index = Math.floor(pos / RAM_CHUNK_BYTES);
+      const within = pos - index * RAM_CHUNK_BYTES;
+      const len = Math.min(n - done, RAM_CHUNK_BYTES - within);
+      let chunk = this.chunks.get(index);
+      if (chunk === undefined) {
+        chunk = new Uint8Array(RAM_CHUNK_BYTES);
+        this.chunks.set(index, chunk);
+      }
+      chunk.set(data.subarray(done, done + len), within);
+      done += len;
+    }
+  }
+
+  /** Drops everything at or after `size` (so a later extension reads zeros there). */
+  truncate(size: number): void {
+    const keep = Math.ceil(size / RAM_CHUNK_BYTES);
+    for (const index of [...this.chunks.keys()]) {
+      if (index >= keep) this.chunks.delete(index);
+    }
+    const within = size % RAM_CHUNK_BYTES;
+    if (within !== 0) this.chunks.get(keep - 1)?.fill(0, within);
+  }
+
+  clear(): void {
+    this.chunks.clear();
+  }
+}

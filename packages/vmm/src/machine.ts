@@ -1,0 +1,187 @@
+// A microVM: guest RAM (a SharedArrayBuffer), one vCPU (a Worker running the composed kernel),
+// virtio-mmio device models serviced on this (the host) thread, and the signalling between
+// them (DESIGN.md §1): the guest rings `hostWake` for MMIO traps and queue notifications, we
+// raise interrupts through `irqPending` + `guestWake`. The machine's life ends when the guest
+// publishes PowerOff; its exit status becomes the result of run().
+import { Worker } from 'node:worker_threads';
+import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, TrapOp, TrapState } from '@osv-ts/kernel-api';
+import { GuestMemory, MmioTransportModel, type DeviceModel, type InterruptLine } from '@osv-ts/drivers-virtio';
+import { planGuestRam, MAX_CMDLINE_BYTES, type GuestRamLayout } from './guest-ram-layout.js';
+
+export interface MachineConfig {
+  readonly memBytes: number;
+  /** OSv command line; the VMM appends the virtio_mmio.device tokens. */
+  readonly cmdline: string;
+  /** Path of the composed kernel bundle (an ES module the worker runs). */
+  readonly kernelPath: string;
+  /** Device models, in MMIO slot order. */
+  readonly devices: readonly DeviceModel[];
+  /** OSv bootfs.bin image (may be empty). */
+  readonly bootfs?: Uint8Array;
+  /** Boot info flags (tty-ness of stdio, stdin connected). */
+  readonly bootFlags?: number;
+  /** Start the vCPU worker under the inspector (`osv run -d`). */
+  readonly inspect?: boolean;
+}
+
+/** How long the service loop polls for the guest's next doorbell before sleeping. */
+const SPIN_BEFORE_WAIT_MS = 0.5;
+
+/** Exit status when the vCPU died without powering off (the guest crashed). */
+export const GUEST_CRASH_STATUS = 70;
+
+export interface MachineExit {
+  readonly status: number;
+  /** Set when the machine did not power off normally. */
+  readonly error?: string;
+}
+
+export class Machine {
+  readonly memory: GuestMemory;
+  readonly layout: GuestRamLayout;
+  readonly transports: MmioTransportModel[] = [];
+  readonly startEpochMs: number;
+  private worker: Worker | undefined;
+  private finished = false;
+  private resolveExit!: (exit: MachineExit) => void;
+  readonly counters = { hostWakes: 0, traps: 0, interruptsRaised: 0 };
+
+  constructor(readonly config: MachineConfig) {
+    const bootfs = config.bootfs ?? new Uint8Array(0);
+    this.layout = planGuestRam(config.memBytes, config.devices.length, bootfs.length);
+    this.startEpochMs = performance.timeOrigin + performance.now();
+    this.memory = new GuestMemory(new SharedArrayBuffer(config.memBytes));
+    this.writeBootInfo(bootfs);
+    this.layout.mmio.forEach((slot, i) => {
+      const line: InterruptLine = { raise: () => this.raiseIrq(slot.irq) };
+      this.transports.push(new MmioTransportModel(this.memory, slot.baseAddress, slot.irq, config.devices[i]!, line));
+    });
+  }
+
+  /** The full command line the guest sees. */
+  get cmdline(): string {
+    const tokens = this.layout.mmio.map((s) => `virtio_mmio.device=${s.sizeBytes / 1024}K@0x${s.baseAddress.toString(16)}:${s.irq}`);
+    return [...tokens, this.config.cmdline].join(' ');
+  }
+
+  /** Boots the vCPU and resolves with the exit when the guest powers off or dies. */
+  run(): Promise<MachineExit> {
+    const done = new Promise<MachineExit>((resolve) => (this.resolveExit = resolve));
+    const worker = new Worker(this.config.kernelPath, {
+      workerData: { ram: this.memory.buffer },
+      env: {},
+      argv: [],
+      execArgv: this.config.inspect ? ['--inspect-brk'] : [],
+      stdout: false,
+      stderr: false,
+    });
+    this.worker = worker;
+    worker.on('error', (e) => this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU crashed: ${e.stack ?? e.message}` }));
+    worker.on('exit', (code) => this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU exited without powering off (code ${code})` }));
+    void this.serviceLoop();
+    return done;
+  }
+
+  /** Stops the machine at once (Ctrl-C, timeouts). */
+  async stop(status = 130, reason = 'stopped'): Promise<void> {
+    this.finish({ status, error: reason });
+    await this.worker?.terminate();
+  }
+
+  private async serviceLoop(): Promise<void> {
+    const words = this.memory.words;
+    const wakeIndex = BootInfo.hostWake >>> 2;
+    while (!this.finished) {
+      const seq = Atomics.load(words, wakeIndex);
+      this.counters.hostWakes++;
+      this.service();
+      if (this.finished) break;
+      // Poll briefly before sleeping: a guest that just trapped or notified usually does so
+      // again within microseconds (device setup, bursts of I/O), and waking through
+      // Atomics.waitAsync costs a trip through the event loop (DESIGN.md §1: "a short spin
+      // before waiting is where virtio performance is won").
+      if (this.spinUntilChanged(words, wakeIndex, seq)) continue;
+      const wait = Atomics.waitAsync(words, wakeIndex, seq);
+      if (wait.async) await wait.value;
+    }
+  }
+
+  private spinUntilChanged(words: Int32Array, index: number, seq: number): boolean {
+    const until = performance.now() + SPIN_BEFORE_WAIT_MS;
+    do {
+      if (Atomics.load(words, index) !== seq) return true;
+    } while (performance.now() < until);
+    return false;
+  }
+
+  /** Handles everything the guest may have posted: a trap, queue notifications, power-off. */
+  private service(): void {
+    const w = this.memory.words;
+    const trapIndex = BootInfo.trapState >>> 2;
+    if (Atomics.load(w, trapIndex) === TrapState.Request) {
+      this.handleTrap();
+      Atomics.store(w, trapIndex, TrapState.Done);
+      Atomics.notify(w, trapIndex);
+    }
+    for (const t of this.transports) {
+      const bits = t.takePostedNotifications();
+      if (bits !== 0) t.notify(bits);
+    }
+    if (Atomics.load(w, BootInfo.powerState >>> 2) === PowerState.PowerOff) {
+      const status = this.memory.view.getInt32(BootInfo.exitStatus, true);
+      this.finish({ status: status & 0xff });
+      void this.worker?.terminate();
+    }
+  }
+
+  private handleTrap(): void {
+    this.counters.traps++;
+    const v = this.memory.view;
+    const op = v.getUint32(BootInfo.trapOp, true);
+    const address = v.getUint32(BootInfo.trapAddress, true);
+    const size = v.getUint32(BootInfo.trapSize, true);
+    const transport = this.transports.find((t) => address >= t.baseAddress && address < t.baseAddress + 0x1000);
+    if (!transport || ![1, 2, 4].includes(size)) {
+      v.setUint32(BootInfo.trapFault, 1, true);
+      return;
+    }
+    const offset = address - transport.baseAddress;
+    if (op === TrapOp.Read) v.setUint32(BootInfo.trapValue, transport.read(offset, size) >>> 0, true);
+    else transport.write(offset, size, v.getUint32(BootInfo.trapValue, true));
+  }
+
+  private raiseIrq(irq: number): void {
+    this.counters.interruptsRaised++;
+    const w = this.memory.words;
+    Atomics.or(w, BootInfo.irqPending >>> 2, 1 << irq);
+    Atomics.add(w, BootInfo.guestWake >>> 2, 1);
+    Atomics.notify(w, BootInfo.guestWake >>> 2);
+  }
+
+  private finish(exit: MachineExit): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resolveExit(exit);
+  }
+
+  private writeBootInfo(bootfs: Uint8Array): void {
+    const v = this.memory.view;
+    const L = this.layout;
+    const cmd = new TextEncoder().encode(this.cmdline);
+    if (cmd.length >= MAX_CMDLINE_BYTES) throw new Error(`command line too long: ${cmd.length} bytes (OSv's limit is ${MAX_CMDLINE_BYTES - 1})`);
+    v.setUint32(BootInfo.magic, BOOT_MAGIC, true);
+    v.setUint32(BootInfo.abiVersion, BOOT_ABI_VERSION, true);
+    v.setUint32(BootInfo.vcpus, 1, true);
+    v.setUint32(BootInfo.flags, this.config.bootFlags ?? 0, true);
+    v.setFloat64(BootInfo.machineStartEpochMs, this.startEpochMs, true);
+    v.setFloat64(BootInfo.ramSizeBytes, L.ramBytes, true);
+    this.memory.bytes.set(cmd, L.cmdlineAddress);
+    this.memory.bytes[L.cmdlineAddress + cmd.length] = 0;
+    v.setUint32(BootInfo.cmdlineAddress, L.cmdlineAddress, true);
+    v.setUint32(BootInfo.cmdlineLength, cmd.length, true);
+    this.memory.bytes.set(bootfs, L.bootfsAddress);
+    v.setUint32(BootInfo.bootfsAddress, L.bootfsAddress, true);
+    v.setUint32(BootInfo.bootfsLength, bootfs.length, true);
+    v.setUint32(BootInfo.freeRamStart, L.freeRamStart, true);
+  }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark runs osv-ts and a peer in this same run and prints the ratio
+// (DESIGN.md §6). Package benchmarks (packages/*/bench) are run through their `bench` scripts.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const hello = join(root, 'examples/hello/hello.wasm');
+const cli = join(root, 'tools/osv/dist/cli.js');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function wallMs(cmd, args) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return { ms, stderr: r.stderr.toString() };
+}
+
+const rows = [];
+function row(name, ours, peer, peerName, unit = 'ms') {
+  rows.push({ name, ours, peer, peerName, unit, ratio: ours / peer });
+}
+
+// 1. Wall time of `osv run hello.wasm` vs `node` running it with node:wasi; alternate the two.
+{
+  const osv = [];
+  const node = [];
+  const boot = [];
+  wallMs(process.execPath, [cli, 'run', hello]); // warm the kernel bundle cache
+  for (let i = 0; i < RUNS; i++) {
+    const r = wallMs(process.execPath, [cli, 'run', '--bootchart', hello]);
+    osv.push(r.ms);
+    const total = /Total time: ([\d.]+)ms/.exec(r.stderr);
+    const started = /vCPU started: ([\d.]+)ms/.exec(r.stderr);
+    if (total && started) boot.push(Number(total[1]) - Number(started[1]));
+    node.push(wallMs(process.execPath, ['--no-warnings', join(root, 'bench/node-wasi-run.mjs'), hello]).ms);
+  }
+  row('osv run hello.wasm, wall time', median(osv), median(node), 'node + node:wasi');
+  // 2. In-guest boot to _start (bootchart: from the vCPU's first instruction to Total time),
+  //    against the same interval OSv reports on Firecracker (~5 ms; a published figure, not run here).
+  row('in-guest boot to _start (bootchart)', median(boot), 5, 'OSv on Firecracker (published ~5 ms)');
+}
+
+// Package benchmarks that exist print their own tables.
+for (const dir of ['packages', 'tools']) {
+  for (const name of readdirSync(join(root, dir))) {
+    const pkg = join(root, dir, name, 'package.json');
+    if (!existsSync(pkg) || !JSON.parse(readFileSync(pkg, 'utf8')).scripts?.bench) continue;
+    process.stdout.write(`\n--- ${dir}/${name}: npm run bench\n`);
+    spawnSync('npm', ['run', '--silent', 'bench'], { cwd: join(root, dir, name), stdio: 'inherit' });
+  }
+}
+
+process.stdout.write(`\nosv-ts benchmarks (median of ${RUNS} runs, node ${process.version})\n`);
+const w = Math.max(...rows.map((r) => r.name.length));
+for (const r of rows) {
+  process.stdout.write(`${r.name.padEnd(w)}  ${r.ours.toFixed(2).padStart(8)} ${r.unit}  vs ${r.peer.toFixed(2).padStart(8)} ${r.unit} ${r.peerName}  ratio ${r.ratio.toFixed(2)}x\n`);
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm test`: installs the system tools the tests use (scripts/setup-system.sh, idempotent, loud
+// on failure), builds everything and the example apps, runs every package's tests through nx,
+// and checks the package rules. Exits non-zero on the first failure.
+import { spawnSync } from 'node:child_process';
+
+const steps = [
+  ['system tools', 'bash', ['scripts/setup-system.sh', 'all']],
+  ['build', 'npx', ['nx', 'run-many', '-t', 'build', '--output-style=static']],
+  ['examples', 'node', ['scripts/build-examples.mjs']],
+  ['package rules', 'node', ['tools/depcheck/dist/cli.js', '.']],
+  ['tests', 'npx', ['nx', 'run-many', '-t', 'test', '--output-style=static']],
+];
+
+const started = Date.now();
+for (const [name, cmd, args] of steps) {
+  const t0 = Date.now();
+  process.stdout.write(`\n=== ${name}: ${cmd} ${args.join(' ')}\n`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
+  if (r.status !== 0) {
+    process.stderr.write(`\n=== ${name} FAILED (status ${r.status ?? r.signal}) after ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.exit(r.status || 1);
+  }
+  process.stdout.write(`=== ${name}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+}
+process.stdout.write(`\nall steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

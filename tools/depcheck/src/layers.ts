@@ -1,0 +1,35 @@
+// The layer diagram of DESIGN.md §2 as ranks: a package may depend only on packages of a lower
+// rank. Where the diagram's single column is read as a strict order, two edges the issues ask
+// for would point upwards (drivers-virtio uses core-sched's wait queues and page allocator —
+// issue 4; zfs is a VFS file system — issue 8), so the ranks are the diagram's groups:
+// interfaces, core, drivers/filesystems/network, zfs, loader, libc, kernel, host side, tools.
+export const LAYER_RANK: Record<string, number> = {
+  '@osv-ts/kernel-api': 0,
+  '@osv-ts/core-sched': 1,
+  '@osv-ts/drivers-virtio': 2,
+  '@osv-ts/vfs': 3,
+  '@osv-ts/netstack': 3,
+  '@osv-ts/zfs': 4,
+  '@osv-ts/elf-linker': 5,
+  '@osv-ts/libc': 6,
+  '@osv-ts/kernel': 7,
+  '@osv-ts/vmm': 8,
+  '@osv-ts/osv': 9,
+  '@osv-ts/depcheck': 9,
+};
+
+/** Packages that run inside the guest and so must be isomorphic (DESIGN.md §2). */
+export const GUEST_PACKAGES = new Set([
+  '@osv-ts/kernel-api',
+  '@osv-ts/core-sched',
+  '@osv-ts/drivers-virtio',
+  '@osv-ts/vfs',
+  '@osv-ts/netstack',
+  '@osv-ts/zfs',
+  '@osv-ts/elf-linker',
+  '@osv-ts/libc',
+  '@osv-ts/kernel',
+]);
+
+/** Node globals a guest package must not touch. */
+export const NODE_GLOBALS = new Set(['process', 'Buffer', 'require', '__dirname', '__filename', 'global', 'setImmediate', 'module', 'exports']);

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The `osv` command: run (and, as they land, build, mkfs, trace).
+import { runCommand } from './commands/run.js';
+import { UsageError } from './commands/run-options.js';
+
+const USAGE = `usage: osv <command> [options]
+
+commands:
+  run     boot a microVM running a WebAssembly app (osv run --help)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+function flushAndExit(status: number): void {
+  // Let stdout/stderr drain (they may be pipes) before the process ends.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(status)));
+}
+
+main(process.argv.slice(2)).then(flushAndExit, (e: unknown) => {
+  if (e instanceof UsageError || (e as Error).name === 'MemorySizeError' || (e as Error).name === 'LayoutError' || (e as Error).name === 'ModuleSelectionError') {
+    process.stderr.write(`osv: ${(e as Error).message}\n`);
+    flushAndExit(2);
+  } else {
+    process.stderr.write(`osv: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    flushAndExit(70);
+  }
+});

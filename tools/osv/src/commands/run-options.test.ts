@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseAppCommands } from '@osv-ts/kernel';
+import { buildCommandLine, parseRunOptions, quoteAppWord } from './run-options.js';
+
+describe('osv run options', () => {
+  it('stops at the app: everything after it belongs to the app', () => {
+    const o = parseRunOptions(['-m', '256M', '-V', 'app.wasm', '-m', '--x', 'y']);
+    expect(o.memBytes).toBe(256 * 1024 * 1024);
+    expect(o.verbose).toBe(true);
+    expect(o.app).toBe('app.wasm');
+    expect(o.appArgs).toEqual(['-m', '--x', 'y']);
+  });
+
+  it('prepends options in run.py order, so the command line starts with --bootchart', () => {
+    const o = parseRunOptions(['-V', '--bootchart', '--trace', 'vfs*', 'app.wasm']);
+    expect(buildCommandLine(o, 'app.wasm')).toBe('--bootchart --trace=vfs* --verbose app.wasm');
+  });
+
+  it('quotes app arguments so that OSv\'s parser gives them back unchanged', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string().filter((s) => !s.includes('$')), { maxLength: 5 }), (args) => {
+        const line = ['app.wasm', ...args].map(quoteAppWord).join(' ');
+        expect(parseAppCommands(line)[0]!.argv).toEqual(['app.wasm', ...args]);
+      }),
+    );
+  });
+
+  it('refuses SMP and unknown options', () => {
+    expect(() => parseRunOptions(['-c', '2', 'a.wasm'])).toThrow(/one vCPU/);
+    expect(() => parseRunOptions(['--nope'])).toThrow(/unknown option/);
+    expect(() => parseRunOptions([])).toThrow(/nothing to run/);
+  });
+});

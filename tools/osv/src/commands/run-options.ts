@@ -1,0 +1,149 @@
+// `osv run` options, named as OSv's scripts/run.py names them where they make sense here.
+// Options come first; the first non-option is the app (a .wasm file), and every word after it
+// is an argument of the app, passed through untouched.
+import { parseMemorySize } from '@osv-ts/vmm';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface RunOptions {
+  memBytes: number;
+  vcpus: number;
+  execute?: string;
+  verbose: boolean;
+  debug: boolean;
+  dryRun: boolean;
+  bootchart: boolean;
+  trace: string[];
+  mountFs: string[];
+  ip: string[];
+  app?: string;
+  appArgs: string[];
+  /** Extra files for the boot file system: guest path → host path (`--file /g=host`). */
+  files: { guestPath: string; hostPath: string }[];
+  help: boolean;
+}
+
+export const RUN_USAGE = `usage: osv run [options] [app.wasm [args...]]
+
+Boots a microVM running app.wasm (argv = [app.wasm, args...]), or the OSv command line given
+with -e. The app's exit status becomes osv's exit status.
+
+options:
+  -e, --execute CMDLINE  the whole OSv command line (loader options + app command line),
+                         e.g. -e '--bootchart /hello.wasm'
+  -m, --memsize SIZE     guest RAM, e.g. 64M, 256M, 1G (default 64M)
+  -c, --vcpus N          number of vCPUs (1; SMP is not built yet)
+  -V, --verbose          print the composed kernel, boot time and device counters
+      --bootchart        prepend --bootchart to the command line
+      --trace NAME       prepend --trace=NAME (repeatable)
+      --mount-fs X       prepend --mount-fs=X (repeatable)
+      --ip X             prepend --ip=X (repeatable)
+      --file G=HOST      put host file HOST into the boot file system at guest path G
+  -d, --debug            start the vCPU worker under the inspector (node inspect / DevTools)
+      --dry-run          print the machine it would start, and exit
+  -h, --help             this text
+`;
+
+export function parseRunOptions(argv: readonly string[]): RunOptions {
+  const o: RunOptions = {
+    memBytes: 64 * 1024 * 1024, vcpus: 1, verbose: false, debug: false, dryRun: false, bootchart: false,
+    trace: [], mountFs: [], ip: [], appArgs: [], files: [], help: false,
+  };
+  let i = 0;
+  const value = (name: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`option ${name} needs a value`);
+    return v;
+  };
+  while (i < argv.length) {
+    let arg = argv[i]!;
+    let inline: string | undefined;
+    if (arg.startsWith('--') && arg.includes('=')) {
+      inline = arg.slice(arg.indexOf('=') + 1);
+      arg = arg.slice(0, arg.indexOf('='));
+    }
+    const take = (name: string): string => (inline !== undefined ? inline : value(name));
+    if (!arg.startsWith('-') || arg === '-') {
+      o.app = argv[i]!;
+      o.appArgs = argv.slice(i + 1);
+      break;
+    }
+    switch (arg) {
+      case '-e':
+      case '--execute':
+        o.execute = take(arg);
+        break;
+      case '-m':
+      case '--memsize':
+        o.memBytes = parseMemorySize(take(arg));
+        break;
+      case '-c':
+      case '--vcpus': {
+        const v = take(arg);
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`invalid vCPU count '${v}'`);
+        o.vcpus = Number(v);
+        if (o.vcpus > 1) throw new UsageError(`-c ${v}: osv-ts runs one vCPU per guest for now (SMP is designed in, not built)`);
+        break;
+      }
+      case '-V':
+      case '--verbose':
+        o.verbose = true;
+        break;
+      case '-d':
+      case '--debug':
+        o.debug = true;
+        break;
+      case '--dry-run':
+        o.dryRun = true;
+        break;
+      case '--bootchart':
+        o.bootchart = true;
+        break;
+      case '--trace':
+        o.trace.push(take(arg));
+        break;
+      case '--mount-fs':
+        o.mountFs.push(take(arg));
+        break;
+      case '--ip':
+        o.ip.push(take(arg));
+        break;
+      case '--file': {
+        const v = take(arg);
+        const eq = v.indexOf('=');
+        if (eq <= 0 || !v.startsWith('/')) throw new UsageError(`--file expects /guest/path=host/path, got '${v}'`);
+        o.files.push({ guestPath: v.slice(0, eq), hostPath: v.slice(eq + 1) });
+        break;
+      }
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option '${argv[i]}' (osv run --help lists the options)`);
+    }
+    i++;
+  }
+  if (!o.help && o.app === undefined && o.execute === undefined) throw new UsageError('nothing to run: give an app.wasm or -e CMDLINE');
+  return o;
+}
+
+/** Quotes one argument for OSv's app command line so that it parses back to itself. */
+export function quoteAppWord(word: string): string {
+  if (word !== '' && /^[^\s;&!"\\]+$/.test(word)) return word;
+  return `"${word.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r')}"`;
+}
+
+/** The OSv command line run.py would build: prepended options, then -e or the app and its args. */
+export function buildCommandLine(o: RunOptions, appGuestName: string | undefined): string {
+  const prefix: string[] = [];
+  if (o.verbose) prefix.push('--verbose');
+  for (const t of o.trace) prefix.push(`--trace=${t}`);
+  for (const m of o.mountFs) prefix.push(`--mount-fs=${m}`);
+  for (const ip of o.ip) prefix.push(`--ip=${ip}`);
+  if (o.bootchart) prefix.push('--bootchart');
+  const body = o.execute ?? [appGuestName!, ...o.appArgs].map(quoteAppWord).join(' ');
+  return [...prefix.reverse(), body].join(' ');
+}

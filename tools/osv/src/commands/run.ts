@@ -1,0 +1,98 @@
+// `osv run`: compose a kernel for the app, build the boot file system, start the microVM, and
+// exit with the app's status.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseWasmModule } from '@osv-ts/elf-linker';
+import { BootFlag } from '@osv-ts/kernel';
+import { Machine, formatMemorySize } from '@osv-ts/vmm';
+import { VirtioConsoleDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { writeBootfs, type BootfsInput } from '../image/bootfs-writer.js';
+import { appNeeds } from '../linker/app-needs.js';
+import { composeKernel } from '../linker/kernel-bundle.js';
+import { loadCatalog } from '../linker/module-catalog.js';
+import { selectModules } from '../linker/select-modules.js';
+import { RUN_USAGE, UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const o = parseRunOptions(argv);
+  if (o.help) {
+    process.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  const files: BootfsInput[] = [];
+  let appGuestName: string | undefined;
+  const capabilities = new Set<string>(['console']);
+  const readHost = (path: string): Uint8Array => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  if (o.app !== undefined) {
+    const data = readHost(o.app);
+    appGuestName = basename(o.app);
+    files.push({ path: `/${appGuestName}`, kind: 'file', data });
+    try {
+      for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
+    } catch {
+      // Not a valid module: the kernel reports it when it loads the app, like any bad binary.
+    }
+  }
+  for (const f of o.files) files.push({ path: f.guestPath, kind: 'file', data: readHost(f.hostPath) });
+
+  const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
+  const kernel = await composeKernel(selection.modules, 'vm-node');
+  const devices: DeviceModel[] = [];
+  const stdoutSink = { write: (b: Uint8Array) => void process.stdout.write(Buffer.from(b)) };
+  const stderrSink = { write: (b: Uint8Array) => void process.stderr.write(Buffer.from(b)) };
+  const consoleOut = new VirtioConsoleDevice('console0', stdoutSink);
+  const consoleErr = new VirtioConsoleDevice('console1', stderrSink);
+  if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoleOut, consoleErr);
+
+  const cmdline = buildCommandLine(o, appGuestName);
+  const stdinConnected = !o.dryRun;
+  const flags =
+    (process.stdin.isTTY ? BootFlag.STDIN_TTY : 0) |
+    (process.stdout.isTTY ? BootFlag.STDOUT_TTY : 0) |
+    (process.stderr.isTTY ? BootFlag.STDERR_TTY : 0) |
+    (stdinConnected ? BootFlag.STDIN_CONNECTED : 0);
+  const machine = new Machine({
+    memBytes: o.memBytes,
+    cmdline,
+    kernelPath: kernel.path,
+    devices,
+    bootfs: writeBootfs(files),
+    bootFlags: flags,
+    inspect: o.debug,
+  });
+  if (o.verbose || o.dryRun) {
+    process.stderr.write(
+      `osv: kernel ${kernel.hash} (${(kernel.sizeBytes / 1024).toFixed(1)} KiB${kernel.cached ? ', cached' : ''}) modules: ${kernel.modules.join(', ') || 'none'}\n` +
+        (selection.unavailable.length ? `osv: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n` : '') +
+        `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ') || 'none'}\n` +
+        `osv: cmdline: ${machine.cmdline}\n`,
+    );
+  }
+  if (o.dryRun) return 0;
+  if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
+
+  if (stdinConnected) {
+    process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
+    process.stdin.on('end', () => consoleOut.endInput());
+    process.stdin.on('error', () => consoleOut.endInput());
+  }
+  const onSignal = (): void => void machine.stop(130, 'interrupted');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const exit = await machine.run();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.stdin.pause();
+  if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
+  if (o.verbose) {
+    const counters = machine.transports.map((t) => `${t.device.name}: ${JSON.stringify({ ...t.counters, ...(t.device.counters ?? {}) })}`);
+    process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);
+  }
+  return exit.status;
+}

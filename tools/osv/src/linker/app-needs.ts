@@ -1,0 +1,23 @@
+// What a WebAssembly app needs from the kernel, read from its import section: every WASI app
+// needs a console; file-system calls need the VFS; socket calls need the network stack.
+import { importsByModule, type WasmModuleInfo } from '@osv-ts/elf-linker';
+
+export interface AppNeeds {
+  /** Capabilities the kernel must provide. */
+  readonly capabilities: string[];
+  /** Why each capability is needed (the first import that asked for it). */
+  readonly reasons: Record<string, string>;
+}
+
+const FS_CALLS = /^(path_|fd_readdir$|fd_prestat_)/;
+const SOCKET_CALLS = /^sock_/;
+
+export function appNeeds(info: WasmModuleInfo): AppNeeds {
+  const reasons: Record<string, string> = { console: 'every app has stdin/stdout/stderr' };
+  const wasi = importsByModule(info).get('wasi_snapshot_preview1') ?? new Set<string>();
+  for (const name of wasi) {
+    if (FS_CALLS.test(name)) reasons['fs'] ??= `imports wasi_snapshot_preview1.${name}`;
+    if (SOCKET_CALLS.test(name)) reasons['net'] ??= `imports wasi_snapshot_preview1.${name}`;
+  }
+  return { capabilities: Object.keys(reasons), reasons };
+}

@@ -1,0 +1,43 @@
+// The kernel modules every installed @osv-ts package declares under "osv" in its package.json.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ModuleDeclaration, PackageModules } from '@osv-ts/kernel-api';
+
+export interface CatalogEntry extends ModuleDeclaration {
+  /** Package name, e.g. @osv-ts/drivers-virtio. */
+  readonly packageName: string;
+  /** Import specifier of the module entry, e.g. @osv-ts/drivers-virtio/console-module. */
+  readonly specifier: string;
+  readonly packageDir: string;
+}
+
+export const KERNEL_PACKAGES = [
+  '@osv-ts/kernel-api',
+  '@osv-ts/core-sched',
+  '@osv-ts/drivers-virtio',
+  '@osv-ts/vfs',
+  '@osv-ts/netstack',
+  '@osv-ts/zfs',
+  '@osv-ts/elf-linker',
+  '@osv-ts/libc',
+  '@osv-ts/kernel',
+] as const;
+
+const require = createRequire(import.meta.url);
+
+export function packageDir(name: string): string {
+  return dirname(require.resolve(`${name}/package.json`));
+}
+
+export function loadCatalog(packages: readonly string[] = KERNEL_PACKAGES): CatalogEntry[] {
+  const out: CatalogEntry[] = [];
+  for (const name of packages) {
+    const dir = packageDir(name);
+    const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { osv?: PackageModules };
+    for (const m of pkg.osv?.modules ?? []) {
+      out.push({ ...m, packageName: name, specifier: `${name}/${m.entry.replace(/^\.\//, '')}`, packageDir: dir });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+// Runs the built osv CLI as a user would, for end-to-end tests.
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import wabtInit from 'wabt';
+
+export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+export const example = (name: string): string => join(REPO, 'examples', name, `${name}.wasm`);
+
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export function osv(args: string[], input?: Buffer | string): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input: input ?? '', timeout: 60_000, maxBuffer: 64 << 20 });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+export { spawn };
+
+const wabt = await wabtInit();
+const dir = mkdtempSync(join(tmpdir(), 'osv-cli-test-'));
+let n = 0;
+
+/** Assembles WebAssembly text into a file and returns its path. */
+export function watFile(source: string, name = `app${n++}.wasm`): string {
+  const mod = wabt.parseWat(name, source);
+  const path = join(dir, name);
+  writeFileSync(path, Buffer.from(mod.toBinary({}).buffer));
+  mod.destroy();
+  return path;
+}
+
+export function tempFile(name: string, data: Buffer | string): string {
+  const path = join(dir, name);
+  writeFileSync(path, data);
+  return path;
+}
