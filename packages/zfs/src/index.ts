@@ -38,3 +38,4 @@ export { zleCompress, zleDecompress } from './format/zle.js';
 export { lz4Decompress } from './format/lz4.js';
 export { zapHash } from './format/zap-hash.js';
 export type { ZnodeAttrs, Timespec } from './format/znode.js';
+export { ZfsVfs } from './vfs/zfs-vfs.js';

@@ -9,8 +9,10 @@ import { openPool, type Pool } from '../src/pool/pool.js';
 import { Dsl } from '../src/dsl/dsl.js';
 import { ZplFilesystem } from '../src/zpl/zpl.js';
 import { traversePool } from '../src/pool/traverse.js';
+import { ZfsVfs } from '../src/vfs/zfs-vfs.js';
+import { O_WRONLY, Vfs } from '@osv-ts/vfs';
 import { FileBlockDevice } from './file-block-device.js';
-import { walkFs, walkZpl, type Node } from './tree.js';
+import { walkFs, walkVfs, walkZpl, type Node } from './tree.js';
 import { ZfsFuse } from './zfs-fuse.js';
 
 function pseudoRandom(n: number, seed: number): Uint8Array {
@@ -205,5 +207,17 @@ describe('a pool that zfs-fuse never exported (killed right after fsync)', () =>
     expect(new TextDecoder().decode(fs.read(fs.resolve('/synced.txt'), 0, 100))).toBe('acknowledged by fsync\n');
     const snap = new ZplFilesystem(dsl.objset(dsl.find('osvzil@before')));
     expect(snap.readdir(snap.rootObj)).toEqual([]);
+  });
+});
+
+describe('as an @osv-ts/vfs file system', () => {
+  it('mounts a zfs-fuse dataset read-only and shows the same tree through the VFS', () => {
+    const pool = open(vdev12);
+    const dsl = new Dsl(pool);
+    const vfs = new Vfs({ clock: { resolutionNs: 1, monotonicNs: () => 0, realtimeNs: () => 0n } });
+    vfs.mountRoot(new ZfsVfs(new ZplFilesystem(dsl.objset(dsl.find('osvr12/gz'))), pool));
+    compare(walkVfs(vfs, (r) => r === 'zle'), expected['osvr12/gz']!, true);
+    expect(() => vfs.open('/small.txt', O_WRONLY)).toThrow(/EROFS/);
+    expect(vfs.stat('/a/b').mode & 0o170000).toBe(0o040000);
   });
 });
