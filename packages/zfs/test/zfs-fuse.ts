@@ -65,6 +65,10 @@ export class ZfsFuse {
       }
     }
     this.locked = true;
+    if (spawnSync('zpool', ['list'], { encoding: 'utf8' }).status === 0) {
+      this.stop();
+      throw new Error('a zfs-fuse daemon not started by these tests is running; stop it first (tests must not share it)');
+    }
     this.launch();
   }
 
