@@ -24,13 +24,13 @@ function words32(data: Uint8Array, n: number, le: boolean): Uint32Array {
 }
 
 const M64 = (1n << 64n) - 1n;
-const CHUNK = 64;
+const CHUNK = 1024;
 
 /**
  * Fletcher-4 over `data` (length a multiple of 4; a trailing partial word is ignored, as in ZFS).
- * Runs of 64 words are summed exactly in doubles (the 4th-order sum stays below 2^53) and folded
- * into the 64-bit state with the closed form of the recurrence, so the inner loop is plain
- * floating-point adds.
+ * Words are split into 16-bit halves whose running sums over 1024 words stay below 2^53, so the
+ * inner loop is exact floating-point adds; each chunk is folded into the 64-bit state with the
+ * closed form of the recurrence (a' = a + A, b' = b + m·a + B, ...).
  */
 export function fletcher4(data: Uint8Array, le = true): Checksum {
   const n = data.length & ~3;
@@ -38,20 +38,26 @@ export function fletcher4(data: Uint8Array, le = true): Checksum {
   let a = 0n, b = 0n, c = 0n, d = 0n;
   for (let base = 0; base < w.length; base += CHUNK) {
     const end = Math.min(w.length, base + CHUNK);
-    let A = 0, B = 0, C = 0, D = 0;
+    let Al = 0, Bl = 0, Cl = 0, Dl = 0, Ah = 0, Bh = 0, Ch = 0, Dh = 0;
     for (let i = base; i < end; i++) {
-      A += w[i]!;
-      B += A;
-      C += B;
-      D += C;
+      const x = w[i]!;
+      Al += x & 0xffff;
+      Ah += x >>> 16;
+      Bl += Al; Bh += Ah;
+      Cl += Bl; Ch += Bh;
+      Dl += Cl; Dh += Ch;
     }
     const m = BigInt(end - base);
     const t2 = (m * (m + 1n)) / 2n;
     const t3 = (m * (m + 1n) * (m + 2n)) / 6n;
-    d = (d + m * c + t2 * b + t3 * a + BigInt(D)) & M64;
-    c = (c + m * b + t2 * a + BigInt(C)) & M64;
-    b = (b + m * a + BigInt(B)) & M64;
-    a = (a + BigInt(A)) & M64;
+    const A = BigInt(Al) + (BigInt(Ah) << 16n);
+    const B = BigInt(Bl) + (BigInt(Bh) << 16n);
+    const C = BigInt(Cl) + (BigInt(Ch) << 16n);
+    const D = BigInt(Dl) + (BigInt(Dh) << 16n);
+    d = (d + m * c + t2 * b + t3 * a + D) & M64;
+    c = (c + m * b + t2 * a + C) & M64;
+    b = (b + m * a + B) & M64;
+    a = (a + A) & M64;
   }
   return [a, b, c, d];
 }
