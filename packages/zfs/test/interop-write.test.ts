@@ -51,9 +51,10 @@ function tree(): ImageDir {
 const cases = [
   { name: 'osvw12', ashift: 12, compression: 2 },
   { name: 'osvw9', ashift: 9, compression: 3 },
-  { name: 'osvwgz', ashift: 12, compression: 10 },
+  { name: 'osvwgz', ashift: 12, compression: 10, children: true },
 ];
-const results = new Map<string, { walked: Map<string, Node>; scrub: string; zdb: string; list: string }>();
+const kidTree = (): ImageDir => imageDir([['kid.txt', imageFile('in the child dataset\n')], ['sub', imageDir([['x', imageFile(pseudoRandom(200_000, 3))]])]]);
+const results = new Map<string, { walked: Map<string, Node>; scrub: string; zdb: string; list: string; kidWalked: Map<string, Node>; all: string }>();
 
 beforeAll(() => {
   const t = tree();
@@ -64,13 +65,19 @@ beforeAll(() => {
       writeFileSync(vdev, '');
       truncateSync(vdev, 96 * 1024 * 1024);
       const dev = new FileBlockDevice(vdev, false);
-      createPool(dev, t, { name: c.name, clock: fixedClock, entropy: seededEntropy(c.ashift + c.compression), ashift: c.ashift, compression: c.compression, path: vdev });
+      createPool(dev, t, {
+        name: c.name, clock: fixedClock, entropy: seededEntropy(c.ashift + c.compression), ashift: c.ashift, compression: c.compression, path: vdev,
+        ...(c.children ? { snapshots: ['s1', 's2'], datasets: [{ name: 'kid', tree: kidTree(), compression: 3, snapshots: ['k1'] }] } : {}),
+      });
       dev.close();
       const zdb = run('zdb', ['-e', '-p', fuse.dir, '-bc', c.name], { allowFail: true });
       const mnt = join(fuse.dir, `m-${c.name}`);
       fuse.zpool('import', '-d', fuse.dir, c.name);
       fuse.zfs('set', `mountpoint=${mnt}`, c.name);
-      const walked = walkFs(mnt);
+      if (c.children) fuse.zfs('mount', '-a');
+      const walked = walkFs(mnt, (r) => r === 'kid' || r.startsWith('kid/'));
+      const kidWalked = c.children ? walkFs(join(mnt, 'kid')) : new Map<string, Node>();
+      const all = c.children ? fuse.zfs('list', '-H', '-o', 'name', '-t', 'all', '-r', c.name) : '';
       fuse.zpool('scrub', c.name);
       let scrub = '';
       for (let i = 0; i < 100; i++) {
@@ -80,7 +87,7 @@ beforeAll(() => {
       }
       const list = fuse.zfs('list', '-H', '-o', 'name,used', c.name);
       fuse.zpool('export', c.name);
-      results.set(c.name, { walked, scrub, zdb, list });
+      results.set(c.name, { walked, scrub, zdb, list, kidWalked, all });
     }
   } finally {
     fuse.stop();
@@ -111,4 +118,14 @@ describe('pools created by osv-ts, checked by zfs-fuse', () => {
       expect(/SPA allocated:\s+(\d+)/.exec(r.zdb)?.[1]).toBe(bp);
     });
   }
+});
+
+describe('child datasets and snapshots created by osv-ts', () => {
+  it('zfs-fuse lists them, mounts the child and reads it byte-exact', () => {
+    const r = results.get('osvwgz')!;
+    expect(r.all.trim().split('\n').sort()).toEqual(['osvwgz', 'osvwgz/kid', 'osvwgz/kid@k1', 'osvwgz@s1', 'osvwgz@s2']);
+    const exp = expectedOf(kidTree());
+    expect([...r.kidWalked.keys()].sort()).toEqual([...exp.keys()].sort());
+    for (const [p, e] of exp) expect({ p, ...r.kidWalked.get(p) }).toMatchObject({ p, ...e });
+  });
 });

@@ -24,12 +24,20 @@ describe('createPool', () => {
     ]);
     for (const ashift of [9, 12]) {
       const dev = new MemoryBlockDevice('mem', new Uint8Array(64 * 1024 * 1024));
-      createPool(dev, tree, { name: 'osvnew', clock: fixedClock, entropy: seededEntropy(ashift), ashift, compression: 3 });
+      createPool(dev, tree, {
+        name: 'osvnew', clock: fixedClock, entropy: seededEntropy(ashift), ashift, compression: 3, snapshots: ['s1', 's2'],
+        datasets: [{ name: 'kid', tree: imageDir([['k.txt', imageFile('kid\n')]]), compression: 10, snapshots: ['k1'] }, { name: 'kid2', tree: imageDir() }],
+      });
       const pool = openPool([dev]);
       expect(pool.name).toBe('osvnew');
       expect(pool.version).toBe(23);
       const dsl = new Dsl(pool);
-      expect(dsl.list().map((d) => d.name)).toEqual(['osvnew']);
+      expect(dsl.list().map((d) => d.name)).toEqual(['osvnew', 'osvnew@s1', 'osvnew@s2', 'osvnew/kid', 'osvnew/kid@k1', 'osvnew/kid2']);
+      const kid = new ZplFilesystem(dsl.objset(dsl.find('osvnew/kid@k1')));
+      expect(dec(kid.read(kid.resolve('/k.txt'), 0, 10))).toBe('kid\n');
+      expect(dsl.properties(dsl.find('osvnew/kid').dirObj).get('compression')).toBe(10n);
+      const snap = new ZplFilesystem(dsl.objset(dsl.find('osvnew@s1')));
+      expect(dec(snap.read(snap.resolve('/hello.txt'), 0, 100))).toBe('hello\n');
       const fs = new ZplFilesystem(dsl.objset(dsl.find('osvnew')));
       expect(fs.version).toBe(4);
       expect(dec(fs.read(fs.resolve('/hello.txt'), 0, 100))).toBe('hello\n');
@@ -42,7 +50,7 @@ describe('createPool', () => {
       expect(fs.stat(fs.rootObj).links).toBe(4);
       const stats = traversePool(pool);
       expect(pool.reader.stats.checksumErrors).toBe(0);
-      expect(stats.objsets).toBe(2);
+      expect(stats.objsets).toBe(7);
     }
   });
 });

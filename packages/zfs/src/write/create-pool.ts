@@ -42,6 +42,18 @@ export interface CreatePoolOptions {
   hostname?: string;
   /** The txg everything is born in (default 4, as zfs-fuse's first sync of a new pool). */
   txg?: number;
+  /** Snapshots of the root file system (`pool@name`), all taken at the creation txg. */
+  snapshots?: string[];
+  /** Child file systems (`pool/name`), each a clone of `$ORIGIN@$ORIGIN` as zfs-fuse makes them. */
+  datasets?: ChildDataset[];
+}
+
+export interface ChildDataset {
+  name: string;
+  tree: ImageDir;
+  /** File-data compression (a ZIO_COMPRESS id), stored as the dataset's `compression` property. */
+  compression?: number;
+  snapshots?: string[];
 }
 
 export interface CreatedPool {
@@ -114,67 +126,76 @@ export function createPool(device: BlockDevice, root: ImageDir, opts: CreatePool
   const vdevGuid = random64(opts.entropy);
   const dataCompress = opts.compression ?? ZIO_COMPRESS.OFF;
 
-  // ---- the root file system's objset --------------------------------------------------------
-  const ds: SpaceAccount = { used: 0, compressed: 0, uncompressed: 0 };
-  const zobjs: PendingObject[] = [];
-  const setZ = (obj: number, o: PendingObject): void => {
-    zobjs[obj] = o;
-  };
-  const metaOpts = { dataCopies: 2, metaCopies: 2, dataCompress: ZIO_COMPRESS.LZJB, metaCompress: ZIO_COMPRESS.LZJB };
-  const zap = (entries: ZapInput[], type: number, bonustype = 0, bonus: Uint8Array = new Uint8Array(0)): PendingObject => {
-    const z = buildZap(entries, random64(opts.entropy) | 1n);
-    const written = writeObject(bw, z.data, { type, blockSize: z.blockSize, nblkptr: nblkptrFor(bonus.length), ...metaOpts }, ds);
-    return { type, bonustype, bonus, written, flags: DNODE_FLAG_USED_BYTES };
-  };
-  const znode = (mode: number, size: number, parent: number, links: number, extra?: Uint8Array): Uint8Array => {
-    const b = new Uint8Array(ZNODE_PHYS_SIZE + (extra?.length ?? 0));
-    encodeZnodePhys(b, 0, {
-      atime: now, mtime: now, ctime: now, crtime: now, gen: T, mode, size, parent, links, xattr: 0, rdev: 0,
-      flags: (mode & 0o170000) === S_IFLNK ? ZNODE_FLAGS_SYMLINK : ZNODE_FLAGS, uid: 0, gid: 0,
-    });
-    if (extra) b.set(extra, ZNODE_PHYS_SIZE);
-    return b;
-  };
-  let nextObj = 4;
-  const utf8 = new TextEncoder();
-  const writeDir = (dir: ImageDir, obj: number, parent: number): void => {
-    const entries: ZapInput[] = [];
-    let subdirs = 0;
-    const children: [ImageNode, number][] = [];
-    for (const [name, node] of dir.children) {
-      const child = nextObj++;
-      const mode = node.kind === 'dir' ? S_IFDIR | 0o755 : node.kind === 'symlink' ? S_IFLNK | 0o777 : S_IFREG | 0o644;
-      entries.push({ name, value: encodeDirent(child, mode) });
-      if (node.kind === 'dir') subdirs++;
-      children.push([node, child]);
-    }
-    setZ(obj, zap(entries, OT.DIRECTORY_CONTENTS, OT.ZNODE, znode(S_IFDIR | 0o755, entries.length + 2, parent, 2 + subdirs)));
-    for (const [node, child] of children) {
-      if (node.kind === 'dir') writeDir(node, child, obj);
-      else if (node.kind === 'symlink') {
-        const target = utf8.encode(node.target);
-        if (ZNODE_PHYS_SIZE + target.length <= MAX_BONUS) {
-          setZ(child, emptyObject(OT.PLAIN_FILE_CONTENTS, OT.ZNODE, znode(S_IFLNK | 0o777, target.length, obj, 1, target), 512, DNODE_FLAG_USED_BYTES));
+  // ---- file systems (ZPL objsets) -----------------------------------------------------------
+  const writeZpl = (tree: ImageDir, dataCompress: number): { bp: BlkptrFields; account: SpaceAccount; objects: number } => {
+    const ds: SpaceAccount = { used: 0, compressed: 0, uncompressed: 0 };
+    const zobjs: PendingObject[] = [];
+    const setZ = (obj: number, o: PendingObject): void => {
+      zobjs[obj] = o;
+    };
+    const metaOpts = { dataCopies: 2, metaCopies: 2, dataCompress: ZIO_COMPRESS.LZJB, metaCompress: ZIO_COMPRESS.LZJB };
+    const zap = (entries: ZapInput[], type: number, bonustype = 0, bonus: Uint8Array = new Uint8Array(0)): PendingObject => {
+      const z = buildZap(entries, random64(opts.entropy) | 1n);
+      const written = writeObject(bw, z.data, { type, blockSize: z.blockSize, nblkptr: nblkptrFor(bonus.length), ...metaOpts }, ds);
+      return { type, bonustype, bonus, written, flags: DNODE_FLAG_USED_BYTES };
+    };
+    const znode = (mode: number, size: number, parent: number, links: number, extra?: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(ZNODE_PHYS_SIZE + (extra?.length ?? 0));
+      encodeZnodePhys(b, 0, {
+        atime: now, mtime: now, ctime: now, crtime: now, gen: T, mode, size, parent, links, xattr: 0, rdev: 0,
+        flags: (mode & 0o170000) === S_IFLNK ? ZNODE_FLAGS_SYMLINK : ZNODE_FLAGS, uid: 0, gid: 0,
+      });
+      if (extra) b.set(extra, ZNODE_PHYS_SIZE);
+      return b;
+    };
+    let nextObj = 4;
+    const utf8 = new TextEncoder();
+    const writeDir = (dir: ImageDir, obj: number, parent: number): void => {
+      const entries: ZapInput[] = [];
+      let subdirs = 0;
+      const children: [ImageNode, number][] = [];
+      for (const [name, node] of dir.children) {
+        const child = nextObj++;
+        const mode = node.kind === 'dir' ? S_IFDIR | 0o755 : node.kind === 'symlink' ? S_IFLNK | 0o777 : S_IFREG | 0o644;
+        entries.push({ name, value: encodeDirent(child, mode) });
+        if (node.kind === 'dir') subdirs++;
+        children.push([node, child]);
+      }
+      setZ(obj, zap(entries, OT.DIRECTORY_CONTENTS, OT.ZNODE, znode(S_IFDIR | 0o755, entries.length + 2, parent, 2 + subdirs)));
+      for (const [node, child] of children) {
+        if (node.kind === 'dir') writeDir(node, child, obj);
+        else if (node.kind === 'symlink') {
+          const target = utf8.encode(node.target);
+          if (ZNODE_PHYS_SIZE + target.length <= MAX_BONUS) {
+            setZ(child, emptyObject(OT.PLAIN_FILE_CONTENTS, OT.ZNODE, znode(S_IFLNK | 0o777, target.length, obj, 1, target), 512, DNODE_FLAG_USED_BYTES));
+          } else {
+            const written = writeObject(bw, target, { type: OT.PLAIN_FILE_CONTENTS, blockSize: fileBlockSize(target.length), nblkptr: 1, dataCopies: 1, metaCopies: 2, dataCompress, metaCompress: ZIO_COMPRESS.LZJB }, ds);
+            setZ(child, { type: OT.PLAIN_FILE_CONTENTS, bonustype: OT.ZNODE, bonus: znode(S_IFLNK | 0o777, target.length, obj, 1), written, flags: DNODE_FLAG_USED_BYTES });
+          }
         } else {
-          const written = writeObject(bw, target, { type: OT.PLAIN_FILE_CONTENTS, blockSize: fileBlockSize(target.length), nblkptr: 1, dataCopies: 1, metaCopies: 2, dataCompress, metaCompress: ZIO_COMPRESS.LZJB }, ds);
-          setZ(child, { type: OT.PLAIN_FILE_CONTENTS, bonustype: OT.ZNODE, bonus: znode(S_IFLNK | 0o777, target.length, obj, 1), written, flags: DNODE_FLAG_USED_BYTES });
-        }
-      } else {
-        const data = typeof node.data === 'function' ? node.data() : node.data;
-        const bonus = znode(S_IFREG | 0o644, data.length, obj, 1);
-        if (data.length === 0) setZ(child, emptyObject(OT.PLAIN_FILE_CONTENTS, OT.ZNODE, bonus, 512, DNODE_FLAG_USED_BYTES));
-        else {
-          const written = writeObject(bw, data, { type: OT.PLAIN_FILE_CONTENTS, blockSize: fileBlockSize(data.length), nblkptr: 1, dataCopies: 1, metaCopies: 2, dataCompress, metaCompress: ZIO_COMPRESS.LZJB }, ds);
-          setZ(child, { type: OT.PLAIN_FILE_CONTENTS, bonustype: OT.ZNODE, bonus, written, flags: DNODE_FLAG_USED_BYTES });
+          const data = typeof node.data === 'function' ? node.data() : node.data;
+          const bonus = znode(S_IFREG | 0o644, data.length, obj, 1);
+          if (data.length === 0) setZ(child, emptyObject(OT.PLAIN_FILE_CONTENTS, OT.ZNODE, bonus, 512, DNODE_FLAG_USED_BYTES));
+          else {
+            const written = writeObject(bw, data, { type: OT.PLAIN_FILE_CONTENTS, blockSize: fileBlockSize(data.length), nblkptr: 1, dataCopies: 1, metaCopies: 2, dataCompress, metaCompress: ZIO_COMPRESS.LZJB }, ds);
+            setZ(child, { type: OT.PLAIN_FILE_CONTENTS, bonustype: OT.ZNODE, bonus, written, flags: DNODE_FLAG_USED_BYTES });
+          }
         }
       }
-    }
+    };
+    setZ(1, zap([{ name: 'VERSION', value: BigInt(ZPL_VERSION) }, { name: 'ROOT', value: 3n }, { name: 'DELETE_QUEUE', value: 2n }], OT.MASTER_NODE));
+    setZ(2, zap([], OT.UNLINKED_SET));
+    writeDir(tree, 3, 3);
+    const dsMeta = writeMetaDnode(bw, zobjs, ds, 2, ZIO_COMPRESS.LZJB);
+    return { bp: writeObjsetBlock(bw, dsMeta, 2, ds, 2), account: ds, objects: zobjs.length - 1 };
   };
-  setZ(1, zap([{ name: 'VERSION', value: BigInt(ZPL_VERSION) }, { name: 'ROOT', value: 3n }, { name: 'DELETE_QUEUE', value: 2n }], OT.MASTER_NODE));
-  setZ(2, zap([], OT.UNLINKED_SET));
-  writeDir(root, 3, 3);
-  const dsMeta = writeMetaDnode(bw, zobjs, ds, 2, ZIO_COMPRESS.LZJB);
-  const dsObjsetBp = writeObjsetBlock(bw, dsMeta, 2, ds, 2);
+  const rootFs = writeZpl(root, dataCompress);
+  const ds = rootFs.account;
+  const dsObjsetBp = rootFs.bp;
+  const children = (opts.datasets ?? []).map((c) => {
+    if (!/^[A-Za-z0-9_.:-]+$/.test(c.name)) throw new KernelError(Errno.EINVAL, `dataset name ${c.name}`);
+    return { spec: c, fs: writeZpl(c.tree, c.compression ?? ZIO_COMPRESS.OFF) };
+  });
 
   // ---- the MOS ------------------------------------------------------------------------------
   const mos: SpaceAccount = { used: 0, compressed: 0, uncompressed: 0 };
@@ -184,9 +205,22 @@ export function createPool(device: BlockDevice, root: ImageDir, opts: CreatePool
     const z = buildZap(entries, random64(opts.entropy) | 1n);
     return { type, bonustype: 0, bonus: new Uint8Array(0), flags: DNODE_FLAG_USED_BYTES, written: writeObject(bw, z.data, { type, blockSize: z.blockSize, nblkptr: 3, ...mosOpts }, mos) };
   };
-  const O = { DIR: 1, ROOT_DIR: 2, ROOT_PROPS: 3, ROOT_CHILDMAP: 4, MOS_DIR: 5, MOS_PROPS: 6, MOS_CHILDMAP: 7, ORIGIN_DIR: 8, ORIGIN_PROPS: 9, ORIGIN_CHILDMAP: 10, ORIGIN_HEAD: 11, ORIGIN_SNAPMAP: 12, ORIGIN_HEAD_DL: 13, ORIGIN_SNAP: 14, ORIGIN_SNAP_DL: 15, ROOT_DS: 16, ROOT_SNAPMAP: 17, ROOT_DL: 18, NEXT_CLONES: 19, CONFIG: 20, SYNC_BPLIST: 21, MS_ARRAY: 22, SM0: 23 } as const;
+  const O = { DIR: 1, ROOT_DIR: 2, ROOT_PROPS: 3, ROOT_CHILDMAP: 4, MOS_DIR: 5, MOS_PROPS: 6, MOS_CHILDMAP: 7, ORIGIN_DIR: 8, ORIGIN_PROPS: 9, ORIGIN_CHILDMAP: 10, ORIGIN_HEAD: 11, ORIGIN_SNAPMAP: 12, ORIGIN_HEAD_DL: 13, ORIGIN_SNAP: 14, ORIGIN_SNAP_DL: 15, ROOT_DS: 16, ROOT_SNAPMAP: 17, ROOT_DL: 18, NEXT_CLONES: 19, CONFIG: 20, SYNC_BPLIST: 21, MS_ARRAY: 22 } as const;
+  let nextMos = 23;
+  const newObj = (): number => nextMos++;
+  interface DsPlan { head: number; snapmap: number; deadlist: number; snaps: { name: string; obj: number; deadlist: number }[] }
+  const planSnaps = (names: string[] = []): DsPlan['snaps'] => names.map((name) => {
+    if (!/^[A-Za-z0-9_.:-]+$/.test(name)) throw new KernelError(Errno.EINVAL, `snapshot name ${name}`);
+    return { name, obj: newObj(), deadlist: newObj() };
+  });
+  const rootPlan: DsPlan = { head: O.ROOT_DS, snapmap: O.ROOT_SNAPMAP, deadlist: O.ROOT_DL, snaps: planSnaps(opts.snapshots) };
+  const childPlans = children.map((c) => ({
+    ...c, dir: newObj(), props: newObj(), childmap: newObj(),
+    plan: { head: newObj(), snapmap: newObj(), deadlist: newObj(), snaps: planSnaps(c.spec.snapshots) } as DsPlan,
+  }));
+  const SM0 = nextMos;
   const msCount = alloc.metaslabCount;
-  const smObj = (i: number): number => O.SM0 + i;
+  const smObj = (i: number): number => SM0 + i;
 
   const vdevTree = (): NvList => new NvList()
     .setString('type', 'file').setU64('id', 0).setU64('guid', vdevGuid).setString('path', opts.path ?? device.name)
@@ -207,14 +241,29 @@ export function createPool(device: BlockDevice, root: ImageDir, opts: CreatePool
   ], OT.OBJECT_DIRECTORY);
   const props: ZapInput[] = dataCompress !== ZIO_COMPRESS.OFF ? [{ name: 'compression', value: BigInt(dataCompress) }] : [];
   mosObjs[O.ROOT_PROPS] = mzap(props, OT.DSL_PROPS);
-  mosObjs[O.ROOT_CHILDMAP] = mzap([{ name: '$MOS', value: BigInt(O.MOS_DIR) }, { name: '$ORIGIN', value: BigInt(O.ORIGIN_DIR) }], OT.DSL_DIR_CHILD_MAP);
+  mosObjs[O.ROOT_CHILDMAP] = mzap([
+    { name: '$MOS', value: BigInt(O.MOS_DIR) }, { name: '$ORIGIN', value: BigInt(O.ORIGIN_DIR) },
+    ...childPlans.map((c) => ({ name: c.spec.name, value: BigInt(c.dir) })),
+  ], OT.DSL_DIR_CHILD_MAP);
+  for (const c of childPlans) {
+    const cc = c.spec.compression ?? ZIO_COMPRESS.OFF;
+    mosObjs[c.props] = mzap(cc !== ZIO_COMPRESS.OFF ? [{ name: 'compression', value: BigInt(cc) }] : [], OT.DSL_PROPS);
+    mosObjs[c.childmap] = mzap([], OT.DSL_DIR_CHILD_MAP);
+  }
+  for (const plan of [rootPlan, ...childPlans.map((c) => c.plan)]) {
+    mosObjs[plan.snapmap] = mzap(plan.snaps.map((x) => ({ name: x.name, value: BigInt(x.obj) })), OT.DSL_DS_SNAP_MAP);
+    if (plan !== rootPlan) mosObjs[plan.deadlist] = emptyObject(OT.BPLIST, OT.BPLIST_HDR, new Uint8Array(32), 128 * 1024);
+    for (const x of plan.snaps) mosObjs[x.deadlist] = emptyObject(OT.BPLIST, OT.BPLIST_HDR, new Uint8Array(32), 128 * 1024);
+  }
+  // The origin's next_clones ZAP names the first dataset of each clone's chain (its oldest
+  // snapshot once it has one), keyed by the object number in hex (zap_add_int).
+  const firstOf = (plan: DsPlan): number => plan.snaps[0]?.obj ?? plan.head;
   mosObjs[O.MOS_PROPS] = mzap([], OT.DSL_PROPS);
   mosObjs[O.MOS_CHILDMAP] = mzap([], OT.DSL_DIR_CHILD_MAP);
   mosObjs[O.ORIGIN_PROPS] = mzap([], OT.DSL_PROPS);
   mosObjs[O.ORIGIN_CHILDMAP] = mzap([], OT.DSL_DIR_CHILD_MAP);
   mosObjs[O.ORIGIN_SNAPMAP] = mzap([{ name: '$ORIGIN', value: BigInt(O.ORIGIN_SNAP) }], OT.DSL_DS_SNAP_MAP);
-  mosObjs[O.ROOT_SNAPMAP] = mzap([], OT.DSL_DS_SNAP_MAP);
-  mosObjs[O.NEXT_CLONES] = mzap([{ name: O.ROOT_DS.toString(16), value: BigInt(O.ROOT_DS) }], OT.NEXT_CLONES);
+  mosObjs[O.NEXT_CLONES] = mzap([rootPlan, ...childPlans.map((c) => c.plan)].map((plan) => ({ name: firstOf(plan).toString(16), value: BigInt(firstOf(plan)) })), OT.NEXT_CLONES);
   for (const o of [O.ORIGIN_HEAD_DL, O.ORIGIN_SNAP_DL, O.ROOT_DL, O.SYNC_BPLIST]) {
     mosObjs[o] = emptyObject(OT.BPLIST, OT.BPLIST_HDR, new Uint8Array(32), 128 * 1024);
   }
@@ -233,7 +282,7 @@ export function createPool(device: BlockDevice, root: ImageDir, opts: CreatePool
   };
 
   // ---- tail reservation: MOS dnode blocks, objset, space-map blocks ---------------------------
-  const mosObjectCount = O.SM0 + msCount; // including slot 0
+  const mosObjectCount = SM0 + msCount; // including slot 0
   const dnodeBlocks = Math.ceil((mosObjectCount * DNODE_SIZE) / DNODE_BLOCK);
   const epb = 2 ** (INDBLKSHIFT - 7);
   if (dnodeBlocks > 3 * epb) throw new KernelError(Errno.EINVAL, 'too many metaslabs for a two-level MOS');
@@ -303,24 +352,44 @@ export function createPool(device: BlockDevice, root: ImageDir, opts: CreatePool
     return b;
   };
   const zero: SpaceAccount = { used: 0, compressed: 0, uncompressed: 0 };
-  const total: SpaceAccount = { used: ds.used + mos.used, compressed: ds.compressed + mos.compressed, uncompressed: ds.uncompressed + mos.uncompressed };
-  mosObjs[O.ROOT_DIR] = emptyObject(OT.DSL_DIR, OT.DSL_DIR, dirBonus({ head: O.ROOT_DS, parent: 0, origin: O.ORIGIN_SNAP, child: O.ROOT_CHILDMAP, props: O.ROOT_PROPS, used: total, headUsed: ds.used, childUsed: mos.used }), 512);
+  const childSum = children.reduce((a, c) => ({ used: a.used + c.fs.account.used, compressed: a.compressed + c.fs.account.compressed, uncompressed: a.uncompressed + c.fs.account.uncompressed }), { ...mos });
+  const total: SpaceAccount = { used: ds.used + childSum.used, compressed: ds.compressed + childSum.compressed, uncompressed: ds.uncompressed + childSum.uncompressed };
+  mosObjs[O.ROOT_DIR] = emptyObject(OT.DSL_DIR, OT.DSL_DIR, dirBonus({ head: O.ROOT_DS, parent: 0, origin: O.ORIGIN_SNAP, child: O.ROOT_CHILDMAP, props: O.ROOT_PROPS, used: total, headUsed: ds.used, childUsed: childSum.used }), 512);
+  for (const c of childPlans) {
+    mosObjs[c.dir] = emptyObject(OT.DSL_DIR, OT.DSL_DIR, dirBonus({ head: c.plan.head, parent: O.ROOT_DIR, origin: O.ORIGIN_SNAP, child: c.childmap, props: c.props, used: c.fs.account, headUsed: c.fs.account.used, childUsed: 0 }), 512);
+  }
   mosObjs[O.MOS_DIR] = emptyObject(OT.DSL_DIR, OT.DSL_DIR, dirBonus({ head: 0, parent: O.ROOT_DIR, origin: 0, child: O.MOS_CHILDMAP, props: O.MOS_PROPS, used: mos, headUsed: mos.used, childUsed: 0 }), 512);
   mosObjs[O.ORIGIN_DIR] = emptyObject(OT.DSL_DIR, OT.DSL_DIR, dirBonus({ head: O.ORIGIN_HEAD, parent: O.ROOT_DIR, origin: 0, child: O.ORIGIN_CHILDMAP, props: O.ORIGIN_PROPS, used: zero, headUsed: 0, childUsed: 0 }), 512);
-  const dsBonus = (f: { dir: number; prev: number; prevTxg: number; next: number; snapnames: number; children: number; deadlist: number; used: SpaceAccount; bp: BlkptrFields | null; clones: number }): Uint8Array => {
+  const dsBonus = (f: { dir: number; prev: number; prevTxg: number; next: number; snapnames: number; children: number; deadlist: number; used: SpaceAccount; bp: BlkptrFields | null; clones: number; unique?: number; txg?: number }): Uint8Array => {
     const b = new Uint8Array(320);
     const p = (o: number, v: number | bigint): void => putU64(b, o, v);
     p(0, f.dir); p(8, f.prev); p(16, f.prevTxg); p(24, f.next); p(32, f.snapnames); p(40, f.children);
-    p(48, now.sec); p(56, 1); p(64, f.deadlist); p(72, f.used.used); p(80, f.used.compressed);
-    p(88, f.used.uncompressed); p(96, f.used.used); p(104, random64(opts.entropy) & 0xff_ffff_ffff_ffffn);
+    p(48, now.sec); p(56, f.txg ?? 1); p(64, f.deadlist); p(72, f.used.used); p(80, f.used.compressed);
+    p(88, f.used.uncompressed); p(96, f.unique ?? f.used.used); p(104, random64(opts.entropy) & 0xff_ffff_ffff_ffffn);
     p(112, random64(opts.entropy)); p(120, 4); // DS_FLAG_UNIQUE_ACCURATE
     if (f.bp) encodeBlkptr(b, 128, f.bp);
     p(256, f.clones);
     return b;
   };
   mosObjs[O.ORIGIN_HEAD] = emptyObject(OT.DSL_DATASET, OT.DSL_DATASET, dsBonus({ dir: O.ORIGIN_DIR, prev: O.ORIGIN_SNAP, prevTxg: 1, next: 0, snapnames: O.ORIGIN_SNAPMAP, children: 0, deadlist: O.ORIGIN_HEAD_DL, used: zero, bp: null, clones: 0 }), 512);
-  mosObjs[O.ORIGIN_SNAP] = emptyObject(OT.DSL_DATASET, OT.DSL_DATASET, dsBonus({ dir: O.ORIGIN_DIR, prev: 0, prevTxg: 0, next: O.ORIGIN_HEAD, snapnames: 0, children: 2, deadlist: O.ORIGIN_SNAP_DL, used: zero, bp: null, clones: O.NEXT_CLONES }), 512);
-  mosObjs[O.ROOT_DS] = emptyObject(OT.DSL_DATASET, OT.DSL_DATASET, dsBonus({ dir: O.ROOT_DIR, prev: O.ORIGIN_SNAP, prevTxg: 1, next: 0, snapnames: O.ROOT_SNAPMAP, children: 0, deadlist: O.ROOT_DL, used: ds, bp: dsObjsetBp, clones: 0 }), 512);
+  mosObjs[O.ORIGIN_SNAP] = emptyObject(OT.DSL_DATASET, OT.DSL_DATASET, dsBonus({ dir: O.ORIGIN_DIR, prev: 0, prevTxg: 0, next: O.ORIGIN_HEAD, snapnames: 0, children: 2 + childPlans.length, deadlist: O.ORIGIN_SNAP_DL, used: zero, bp: null, clones: O.NEXT_CLONES }), 512);
+  // A head and its snapshots, all sharing the head's blocks (born in txg T, snapshots taken at T).
+  const writeChain = (dir: number, plan: DsPlan, account: SpaceAccount, bp: BlkptrFields): void => {
+    let prev: number = O.ORIGIN_SNAP;
+    let prevTxg = 1;
+    plan.snaps.forEach((x, i) => {
+      const next = plan.snaps[i + 1]?.obj ?? plan.head;
+      // Snapshot i is taken in txg T+1+i: libzfs orders (and de-duplicates) snapshots by
+      // creation txg, and a snapshot must not predate the blocks it holds (born in T).
+      const txg = T + 1 + i;
+      mosObjs[x.obj] = emptyObject(OT.DSL_DATASET, OT.DSL_DATASET, dsBonus({ dir, prev, prevTxg, next, snapnames: 0, children: 1, deadlist: x.deadlist, used: account, bp, clones: 0, unique: 0, txg }), 512);
+      prev = x.obj;
+      prevTxg = txg;
+    });
+    mosObjs[plan.head] = emptyObject(OT.DSL_DATASET, OT.DSL_DATASET, dsBonus({ dir, prev, prevTxg, next: 0, snapnames: plan.snapmap, children: 0, deadlist: plan.deadlist, used: account, bp, clones: 0, unique: plan.snaps.length > 0 ? 0 : account.used }), 512);
+  };
+  writeChain(O.ROOT_DIR, rootPlan, ds, dsObjsetBp);
+  for (const c of childPlans) writeChain(c.dir, c.plan, c.fs.account, c.fs.bp);
 
   // ---- MOS dnode blocks, meta-dnode, objset ---------------------------------------------------
   const dnodeData = new Uint8Array(dnodeBlocks * DNODE_BLOCK);
@@ -360,7 +429,8 @@ export function createPool(device: BlockDevice, root: ImageDir, opts: CreatePool
   // ---- labels and uberblocks: flush data first, the uberblock is the commit point --------------
   device.flush();
   const guidSum = BigInt.asUintN(64, poolGuid + vdevGuid);
-  const ub = { version: SPA_VERSION, txg: T, guidSum, timestamp: now.sec, rootbp };
+  const lastTxg = T + Math.max(0, rootPlan.snaps.length, ...childPlans.map((c) => c.plan.snaps.length));
+  const ub = { version: SPA_VERSION, txg: lastTxg, guidSum, timestamp: now.sec, rootbp };
   for (const l of [0, 2, 1, 3]) {
     const at = labelOffset(l, psize);
     const label = new Uint8Array(LABEL_SIZE);
@@ -371,7 +441,7 @@ export function createPool(device: BlockDevice, root: ImageDir, opts: CreatePool
     if (l === 2) device.flush();
   }
   device.flush();
-  return { poolGuid, vdevGuid, txg: T, objects: zobjs.length - 1, usedBytes: alloc.allocatedBytes };
+  return { poolGuid, vdevGuid, txg: lastTxg, objects: rootFs.objects, usedBytes: alloc.allocatedBytes };
 }
 
 /** Writes an objset's meta-dnode contents (all of its dnodes) and returns the meta-dnode. */
