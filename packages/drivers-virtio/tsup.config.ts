@@ -5,5 +5,6 @@ export default defineConfig(
   packageConfig({
     index: 'src/index.ts',
     'console/console-module': 'src/console/console-module.ts',
+    'blk/blk-module': 'src/blk/blk-module.ts',
   }),
 );
