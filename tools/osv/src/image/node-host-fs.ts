@@ -1,0 +1,29 @@
+// The manifest tools' HostFs over node:fs: lstat/stat kinds, and directory names in the host's
+// own order (opendirSync, which is what OSv's Python scripts see; readdirSync would sort).
+import { lstatSync, opendirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import type { HostFileKind, HostFs } from '@osv-ts/vfs/manifest';
+
+function kind(st: Stats | undefined): HostFileKind | undefined {
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  return 'other';
+}
+
+export const nodeHostFs: HostFs = {
+  lstat: (p) => kind(lstatSync(p, { throwIfNoEntry: false })),
+  stat: (p) => kind(statSync(p, { throwIfNoEntry: false })),
+  readdir(p) {
+    const d = opendirSync(p);
+    const names: string[] = [];
+    try {
+      for (let e = d.readSync(); e !== null; e = d.readSync()) names.push(e.name);
+    } finally {
+      d.closeSync();
+    }
+    return names;
+  },
+  readlink: (p) => readlinkSync(p),
+  readFile: (p) => new Uint8Array(readFileSync(p)),
+};
