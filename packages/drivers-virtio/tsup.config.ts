@@ -6,5 +6,6 @@ export default defineConfig(
     index: 'src/index.ts',
     'console/console-module': 'src/console/console-module.ts',
     'blk/blk-module': 'src/blk/blk-module.ts',
+    'rng/rng-module': 'src/rng/rng-module.ts',
   }),
 );

@@ -31,3 +31,5 @@ export type { MbrPartition } from './blk/mbr.js';
 export { PartitionBlockDevice } from './blk/partition-device.js';
 export { scanPartitions } from './blk/partition-scan.js';
 export { BLOCKDEV_CAPABILITY } from './blk/blk-module.js';
+export { VirtioRngDevice, RNG_REQUESTQ } from './rng/rng-device.js';
+export { VirtioRngDriver } from './rng/rng-driver.js';

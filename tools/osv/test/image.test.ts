@@ -101,7 +101,7 @@ describe('osv run -i', () => {
     const r = osv(['run', '-i', raw, '--dry-run', '-m', '128M']);
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toBe('');
-    expect(r.stderr).toMatch(/osv: machine: 128M RAM, 1 vCPU, devices: console0, console1, vblk0/);
+    expect(r.stderr).toMatch(/osv: machine: 128M RAM, 1 vCPU, devices: console0, console1, vblk0, rng0/);
     expect(r.stderr).toMatch(/osv: image .*run\.img \(raw, 3M\): vblk0\.0 type 0xda/);
   });
 

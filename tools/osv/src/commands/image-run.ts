@@ -2,12 +2,12 @@
 // default command line, bootfs), starts the vCPU with that kernel, and attaches the image as
 // virtio-blk (vblk0; its partitions are vblk0.0 boot and vblk0.1 file system). `-e` replaces
 // the image's command line, as with OSv's run.py.
-import { createHash } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootFlag } from '@osv-ts/kernel';
 import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
-import { VirtioBlkDevice, VirtioConsoleDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { VirtioBlkDevice, VirtioConsoleDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 import { cacheDir } from '../linker/kernel-bundle.js';
 import { UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
 
@@ -63,7 +63,12 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const consoleOut = new VirtioConsoleDevice('console0', { write: (b) => void process.stdout.write(Buffer.from(b)) });
   const consoleErr = new VirtioConsoleDevice('console1', { write: (b) => void process.stderr.write(Buffer.from(b)) });
   const disk = openDiskBackend(image);
-  const devices: DeviceModel[] = [consoleOut, consoleErr, new VirtioBlkDevice('vblk0', disk.backend, { serial: 'osv-ts-vblk0' })];
+  const devices: DeviceModel[] = [
+    consoleOut,
+    consoleErr,
+    new VirtioBlkDevice('vblk0', disk.backend, { serial: 'osv-ts-vblk0' }),
+    new VirtioRngDevice('rng0', { fill: (b) => void randomFillSync(b) }),
+  ];
   const stdinConnected = !o.dryRun;
   const flags =
     (process.stdin.isTTY ? BootFlag.STDIN_TTY : 0) |
