@@ -7,5 +7,6 @@ export default defineConfig(
     'console/console-module': 'src/console/console-module.ts',
     'blk/blk-module': 'src/blk/blk-module.ts',
     'rng/rng-module': 'src/rng/rng-module.ts',
+    'net/net-module': 'src/net/net-module.ts',
   }),
 );

@@ -8,6 +8,7 @@ import type { DeviceModel, DeviceModelHost } from '../device/device-model.js';
 import type { DescriptorChain, DeviceVirtqueue, Segment } from '../device/device-virtqueue.js';
 import { DeviceId, Feature, bit } from '../mmio/registers.js';
 import type { BlockBackend } from './block-backend.js';
+import { segmentRange } from '../ring/segment-range.js';
 import {
   BLK_DISCARD_SEGMENT_BYTES,
   BLK_ID_BYTES,
@@ -251,25 +252,6 @@ export class VirtioBlkDevice implements DeviceModel {
       else this.backend.writeZeroes(offset, length, one);
     }
   }
-}
-
-/** The pieces of guest memory holding bytes [start, start+length) of a segment list. */
-export function segmentRange(segments: readonly Segment[], start: number, length: number): Segment[] {
-  const out: Segment[] = [];
-  let skip = start;
-  let want = length;
-  for (const s of segments) {
-    if (want === 0) break;
-    if (skip >= s.length) {
-      skip -= s.length;
-      continue;
-    }
-    const n = Math.min(s.length - skip, want);
-    if (n > 0) out.push({ address: s.address + skip, length: n });
-    skip = 0;
-    want -= n;
-  }
-  return out;
 }
 
 function gather(host: DeviceModelHost, segments: readonly Segment[], start: number, length: number): Uint8Array {
