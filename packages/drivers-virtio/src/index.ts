@@ -41,3 +41,5 @@ export { VirtioNetDevice } from './net/net-device.js';
 export type { VirtioNetOptions } from './net/net-device.js';
 export { VirtioNetDriver } from './net/net-driver.js';
 export type { VirtioNetDriverOptions } from './net/net-driver.js';
+export type { IndirectTableAllocator } from './guest/guest-virtqueue.js';
+export { IndirectTablePool } from './ring/indirect-pool.js';

@@ -10,6 +10,7 @@ import type { GuestMemory } from '../guest-memory.js';
 import type { GuestVirtqueue } from '../guest/guest-virtqueue.js';
 import type { DmaAllocator, VirtioMmioTransport } from '../guest/mmio-transport.js';
 import { Feature, INT_CONFIG, bit } from '../mmio/registers.js';
+import { IndirectTablePool } from '../ring/indirect-pool.js';
 import {
   BLK_DISCARD_SEGMENT_BYTES,
   BLK_ID_BYTES,
@@ -98,7 +99,8 @@ export class VirtioBlkDriver implements BlockDevice {
       if (sizeMax >= SECTOR_BYTES) this.requestBytes = Math.min(this.requestBytes, sizeMax - (sizeMax % SECTOR_BYTES));
     }
     const slots = this.options.slots ?? 8;
-    this.queue = t.setupQueue<Slot>(0, this.options.queueSize ?? 128, this.dma);
+    // §2.7.5.3: with INDIRECT_DESC each request (header, data, status) takes one ring slot.
+    this.queue = t.setupQueue<Slot>(0, this.options.queueSize ?? 128, this.dma, new IndirectTablePool(this.dma, slots, 4));
     for (let i = 0; i < slots; i++) {
       const base = this.dma.alloc(SLOT_META_BYTES + this.requestBytes);
       this.slots.push({ base, header: base, status: base + BLK_REQUEST_HEADER_BYTES, data: base + SLOT_META_BYTES, busy: false, done: false, written: 0 });

@@ -95,7 +95,7 @@ describe('virtio-blk', () => {
     );
   });
 
-  it('keeps several requests in flight for one large transfer, completed out of order', () => {
+  it('keeps several requests in flight for one large transfer, completed out of order (indirect descriptors: 8 requests on a ring of 8)', () => {
     // A back-end that answers only when the guest idles, last request first.
     const inner = new MemoryBlockBackend(4 << 20);
     const held: (() => void)[] = [];
@@ -112,7 +112,7 @@ describe('virtio-blk', () => {
     const machine = new LoopbackMachine(8 << 20, [device]);
     const cpu = { pollInterrupts: () => machine.pollInterrupts(), idle: () => (held.splice(0).reverse().forEach((f) => f()), machine.idle()) };
     const sched = new Scheduler(new HostClock(), cpu);
-    const driver = new VirtioBlkDriver('vblk0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, new PageAllocator(0x100000, 7 << 20), sched, { slots: 8, requestBytes: 64 * 1024 });
+    const driver = new VirtioBlkDriver('vblk0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, new PageAllocator(0x100000, 7 << 20), sched, { slots: 8, requestBytes: 64 * 1024, queueSize: 8 });
     machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
     driver.init();
     const data = pattern(1 << 20, 7);
@@ -221,5 +221,39 @@ describe('virtio-blk', () => {
     virtioBlkModule.init(ctx);
     const names = (provided.get('blockdev') as { name: string; sizeBytes: number }[]).map((d) => `${d.name}:${d.sizeBytes}`);
     expect(names).toEqual([`vblk0:${2 << 20}`, `vblk0.1:${1 << 20}`, `vblk1:${1 << 20}`]);
+  });
+
+  it('answers malformed requests with IOERR/UNSUPP status, not a crash: bad type, beyond capacity, no status byte', () => {
+    const device = new VirtioBlkDevice('d0', new MemoryBlockBackend(64 * 1024));
+    const machine = new LoopbackMachine(4 << 20, [device]);
+    const dma = new PageAllocator(0x100000, 3 << 20);
+    const t = new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!);
+    t.negotiate(0n);
+    const q = t.setupQueue<number>(0, 16, dma);
+    t.driverOk();
+    const buf = dma.alloc(8192);
+    const v = machine.memory.view;
+    const request = (type: number, sector: number, dataBytes: number, withStatus: boolean): { status: number; written: number } => {
+      v.setUint32(buf, type, true);
+      v.setBigUint64(buf + 8, BigInt(sector), true);
+      machine.memory.bytes[buf + 4096] = 0xee;
+      const writable = [];
+      if (dataBytes) writable.push({ address: buf + 512, length: dataBytes });
+      if (withStatus) writable.push({ address: buf + 4096, length: 1 });
+      q.add([{ address: buf, length: 16 }], writable, type);
+      if (q.publish()) t.notify(0);
+      const used = q.takeUsed()!;
+      return { status: machine.memory.bytes[buf + 4096]!, written: used.writtenBytes };
+    };
+    expect(request(99, 0, 512, true)).toEqual({ status: 2, written: 1 }); // VIRTIO_BLK_S_UNSUPP
+    expect(request(0, 127, 1024, true)).toEqual({ status: 1, written: 1 }); // past the 128 sectors: IOERR
+    expect(request(0, 0, 100, true)).toEqual({ status: 1, written: 1 }); // not a whole sector
+    // Without a separate status descriptor the last data byte is the status (§2.6.4 framing):
+    // 511 data bytes are not a whole sector, so IOERR lands there, not in the unused byte.
+    expect(request(0, 0, 512, false).status).toBe(0xee);
+    expect(request(0, 0, 512, true)).toEqual({ status: 0, written: 513 });
+    expect(device.counters.errors).toBe(3);
+    expect(device.counters.unsupported).toBe(1);
+    expect(machine.transports[0]!.deviceStatus & 64).toBe(0);
   });
 });
