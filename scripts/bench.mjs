@@ -48,6 +48,32 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   row('in-guest boot to _start (bootchart)', median(boot), 5, 'OSv on Firecracker (published ~5 ms)');
 }
 
+// 3. WASI call throughput and a 64 MiB sequential read (ramfs root), measured inside the same
+//    wasm binary under osv-ts and under node:wasi (preopen / = a host temp dir on the host fs).
+{
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const out = mkdtempSync(join(tmpdir(), 'wasi-bench-'));
+  const wasm = join(out, 'wasi-bench.wasm');
+  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', wasm, join(root, 'bench/wasi/wasi-bench.c')]);
+  const parse = (text) => Object.fromEntries(text.trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
+  const runs = { osv: [], node: [] };
+  for (let i = 0; i < Math.min(RUNS, 5); i++) {
+    const o = spawnSync(process.execPath, [cli, 'run', '-m', '256M', wasm], { encoding: 'utf8' });
+    const n = spawnSync(process.execPath, ['--no-warnings', join(root, 'tools/osv/test/node-wasi-child.mjs'), wasm, mkdtempSync(join(tmpdir(), 'wasi-root-'))], { encoding: 'utf8' });
+    if (o.status !== 0 || n.status !== 0) throw new Error(`wasi-bench failed: ${o.stderr} ${n.stderr}`);
+    runs.osv.push(parse(o.stdout));
+    runs.node.push(parse(n.stdout));
+  }
+  for (const key of Object.keys(runs.osv[0])) {
+    const ours = median(runs.osv.map((r) => r[key]));
+    const peer = median(runs.node.map((r) => r[key]));
+    if (key.endsWith('MBps')) row(`WASI ${key.replace('_MBps', '')} (ramfs), MB/s`, ours, peer, 'node:wasi on host fs', 'MB/s');
+    else row(`WASI ${key}, ns/call`, ours, peer, 'node:wasi', 'ns');
+  }
+}
+
 // Package benchmarks that exist print their own tables.
 for (const dir of ['packages', 'tools']) {
   for (const name of readdirSync(join(root, dir))) {

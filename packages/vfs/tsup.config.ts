@@ -7,5 +7,7 @@ export default defineConfig(
     'rofs-writer': 'src/rofs-writer.ts',
     bootfs: 'src/bootfs.ts',
     manifest: 'src/manifest.ts',
+    'vfs-module': 'src/vfs-module.ts',
+    'rofs-module': 'src/rofs-module.ts',
   }),
 );

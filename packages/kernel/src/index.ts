@@ -7,8 +7,6 @@ export type { Platform } from './boot/platform.js';
 export { ModuleRegistry } from './boot/module-registry.js';
 export { ExitStatus, runWasmApp } from './app/wasm-app.js';
 export type { AppResult, WasmAppOptions } from './app/wasm-app.js';
-export { readBootfs } from './boot/bootfs-files.js';
-export type { BootfsEntry } from './boot/bootfs-files.js';
 export { extractMmioDevices, parseMmioDevice, formatMmioDevice, CommandLineError } from './cmdline/mmio-device-tokens.js';
 export type { MmioDeviceToken } from './cmdline/mmio-device-tokens.js';
 export { splitLoaderCommandLine } from './cmdline/loader-cmdline.js';

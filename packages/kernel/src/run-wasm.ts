@@ -1,5 +1,6 @@
 // The inprocess target's entry: run a WASI app with the osv-ts kernel on the caller's thread.
 import type { KernelModule } from '@osv-ts/kernel-api';
+import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { Kernel } from './boot/kernel.js';
 import { HostConsole } from './platform/host-console.js';
 import { InprocessPlatform } from './platform/inprocess-platform.js';
@@ -14,7 +15,10 @@ export interface RunWasmOptions {
   stdout?: (bytes: Uint8Array) => void;
   stderr?: (bytes: Uint8Array) => void;
   stdin?: Uint8Array;
+  /** Kernel modules to link, e.g. the VFS and WASI file-system modules for an app with files. */
   modules?: KernelModule[];
+  /** Extra files for the root file system (used when a VFS module is linked): path → contents. */
+  files?: Record<string, Uint8Array | string>;
 }
 
 /** Runs `wasm` to completion and returns its exit status. Output goes to the callbacks. */
@@ -23,10 +27,15 @@ export function runWasm(wasm: Uint8Array, options: RunWasmOptions = {}): number 
   const discard = (): void => {};
   const stdout = new HostConsole(options.stdout ?? discard, false, options.stdin ?? new Uint8Array(0));
   const stderr = new HostConsole(options.stderr ?? discard);
+  const entries: BootfsEntry[] = [{ name, kind: 'file', data: wasm }];
+  for (const [path, data] of Object.entries(options.files ?? {})) {
+    entries.push({ name: path, kind: 'file', data: typeof data === 'string' ? new TextEncoder().encode(data) : data });
+  }
   const platform = new InprocessPlatform({
     cmdline: `${options.loaderOptions ?? ''} ${name}`,
     commands: [{ argv: [name, ...(options.args ?? [])], terminator: '' }],
-    files: new Map([[name, { path: name, kind: 'file', data: wasm }]]),
+    files: new Map(entries.map((e) => [e.name, e])),
+    bootfsImage: writeBootfs(entries),
     consoles: [stdout, stderr],
   });
   return new Kernel(platform, options.modules ?? []).boot();

@@ -1,7 +1,7 @@
 // A process as libc sees it: arguments, environment, the fd table, and the kernel services its
 // calls reach (clock, entropy, the scheduler's blocking adapter).
 import type { Clock, Entropy } from '@osv-ts/kernel-api';
-import type { Scheduler } from '@osv-ts/core-sched';
+import type { Scheduler, Tracer } from '@osv-ts/core-sched';
 import { FdTable } from './fd/fd-table.js';
 
 /** Thrown by proc_exit / exit() to unwind the app's stack; carries the exit status. */
@@ -20,6 +20,8 @@ export interface ProcessOptions {
   entropy: Entropy;
   sched: Scheduler;
   fds?: FdTable;
+  /** Where the `wasi_call` tracepoint goes (OSv's --trace=wasi*). */
+  tracer?: Tracer;
 }
 
 export class Process {
@@ -29,6 +31,7 @@ export class Process {
   readonly entropy: Entropy;
   readonly sched: Scheduler;
   readonly fds: FdTable;
+  readonly tracer: Tracer | undefined;
   /** CPU time accounting origin for CLOCK_PROCESS_CPUTIME_ID. */
   readonly startNs: number;
 
@@ -39,6 +42,7 @@ export class Process {
     this.entropy = options.entropy;
     this.sched = options.sched;
     this.fds = options.fds ?? new FdTable();
+    this.tracer = options.tracer;
     this.startNs = options.clock.monotonicNs();
   }
 

@@ -71,7 +71,8 @@ export class File implements IoContext {
     this.check();
     if (--this.refs > 0) return;
     this.closed = true;
-    this.vnode.ops.close?.(this.vnode, this.openFlags);
+    // An O_PATH open never called the file system's open, so it does not close either.
+    if ((this.openFlags & O_PATH) === 0) this.vnode.ops.close?.(this.vnode, this.openFlags);
     this.vfs.vrele(this.vnode);
   }
 

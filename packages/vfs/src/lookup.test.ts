@@ -161,6 +161,52 @@ describe('path resolution against a model namespace', () => {
 
 // ---- sandboxing -----------------------------------------------------------------------------
 
+describe('sandboxed lookups in random namespaces', () => {
+  it('never reach an object outside the sandbox root, whatever the path and the symlinks', () => {
+    const pathArb = fc
+      .tuple(fc.boolean(), fc.array(fc.constantFrom('a', 'b', 'c', '.', '..', '..'), { maxLength: 6 }), fc.boolean())
+      .map(([abs, parts, follow]) => ({ path: (abs ? '/' : '') + (parts.join('/') || '.'), follow }));
+    let inside = 0;
+    fc.assert(
+      fc.property(treeArb(), fc.constantFrom('beneath', 'in-root'), fc.array(pathArb, { minLength: 1, maxLength: 20 }), (tree, mode, queries) => {
+        if (tree.kind !== 'dir') return;
+        const box = [...tree.children.values()].find((c) => c.kind === 'dir');
+        if (!box || box.kind !== 'dir') return;
+        const { vfs, vnodeOf } = build(tree);
+        const allowed = new Set<Vnode>();
+        const collect = (m: MNode): void => {
+          allowed.add(vnodeOf.get(m.id)!);
+          if (m.kind === 'dir') for (const c of m.children.values()) collect(c);
+        };
+        collect(box);
+        const at = vnodeOf.get(box.id)!;
+        for (const { path, follow } of queries) {
+          try {
+            const v = vfs.lookup(path, { at, sandbox: mode, follow });
+            expect({ path, mode, inside: allowed.has(v) }).toEqual({ path, mode, inside: true });
+            inside++;
+          } catch (e) {
+            if (!(e instanceof KernelError)) throw e;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(inside).toBeGreaterThan(300);
+  });
+
+  it("'beneath' from a subdirectory may climb to the sandbox root but not above it", () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/box');
+    vfs.mkdir('/box/sub');
+    vfs.writeFile('/box/x', enc('x'));
+    vfs.writeFile('/secret', enc('s'));
+    const opts = { at: vfs.lookup('/box/sub'), root: vfs.lookup('/box'), sandbox: 'beneath' as const };
+    expect(dec(vfs.readFile('../x', opts))).toBe('x');
+    expect(() => vfs.readFile('../../secret', opts)).toThrow(SandboxEscapeError);
+  });
+});
+
 class HookedRamFs extends RamFs {
   onLookup: ((dir: Vnode, name: string) => void) | undefined;
   override lookup(dir: Vnode, name: string): Vnode | undefined {

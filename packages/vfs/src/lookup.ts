@@ -39,7 +39,7 @@ export interface LookupOptions {
 export interface Resolved {
   /** Directory holding the final component. */
   readonly parent: Vnode;
-  /** Final component: a plain name, or "." / ".." when the path ended in one (or was "/"). */
+  /** Final component: a plain name, "." / ".." when the path ended in one, "/" when it had none. */
   readonly name: string;
   /** The object the path names; undefined when only the final component is missing. */
   readonly vnode: Vnode | undefined;
@@ -70,13 +70,17 @@ export function crossMountsDown(v: Vnode): Vnode {
 
 /**
  * Resolves `path`. With `allowMissingLast`, a missing final component is not an error (the
- * result has `vnode: undefined`), for the operations that create or remove names.
+ * result has `vnode: undefined`), for the operations that create or remove names. With
+ * `literalLast` the final component is never followed, even with a trailing slash, and a
+ * trailing slash on a non-directory is left for the caller to judge: Linux's mkdir, rmdir,
+ * unlink, rename, link and symlink act on the name itself ("rmdir link/" is ENOTDIR).
  */
 export function resolvePath(
   vfsRoot: Vnode,
   path: string,
   options: LookupOptions,
   allowMissingLast: boolean,
+  literalLast = false,
 ): Resolved {
   checkPathLength(path);
   const sandbox = options.sandbox;
@@ -97,7 +101,7 @@ export function resolvePath(
   let mustBeDir = pushComponents(pending, path);
   let symlinks = 0;
   // A path that is just "/" (or only slashes) names the start directory itself.
-  if (pending.length === 0) return { parent: cur, name: '.', vnode: cur, mustBeDir: true };
+  if (pending.length === 0) return { parent: cur, name: '/', vnode: cur, mustBeDir: true };
 
   for (;;) {
     const name = pending.pop()!;
@@ -120,7 +124,7 @@ export function resolvePath(
       throw new KernelError(Errno.ENOENT, path);
     }
 
-    if (next.type === VType.VLNK && (!last || follow || mustBeDir)) {
+    if (next.type === VType.VLNK && (!last || (!literalLast && (follow || mustBeDir)))) {
       if (++symlinks > MAX_SYMLINKS) throw new KernelError(Errno.ELOOP, path);
       const target = next.ops.readlink!(next);
       if (target.length === 0) throw new KernelError(Errno.ENOENT, `empty symlink in ${path}`);
@@ -134,13 +138,13 @@ export function resolvePath(
       if (last) mustBeDir = mustBeDir || targetSlash;
       if (pending.length === 0) {
         // The target was "/" (or only slashes): the result is the directory we restarted at.
-        return { parent: cur, name: '.', vnode: cur, mustBeDir: true };
+        return { parent: cur, name: '/', vnode: cur, mustBeDir: true };
       }
       continue;
     }
 
     if (last) {
-      if (mustBeDir && next.type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR, path);
+      if (mustBeDir && !literalLast && next.type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR, path);
       return { parent: cur, name, vnode: next, mustBeDir };
     }
     cur = next;

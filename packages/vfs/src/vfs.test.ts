@@ -2,7 +2,7 @@ import { Errno } from '@osv-ts/kernel-api';
 import { describe, expect, it } from 'vitest';
 import { StepClock, dec, enc, errnoOf, ramVfs } from '../test/helpers.js';
 import {
-  O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_END, SEEK_SET,
+  O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_END, SEEK_SET,
   RamFs, S_IFDIR, S_IFLNK, S_IFREG, UTIME_OMIT, VType,
 } from './index.js';
 import { Vfs } from './vfs.js';
@@ -283,5 +283,143 @@ describe('ramfs limits', () => {
     vfs.unlink('/f');
     f.close();
     expect(vfs.statfs('/').blocksFree).toBe(32);
+  });
+});
+
+describe('timestamps', () => {
+  it('creation stamps the directory; writes stamp mtime+ctime; link and chmod stamp ctime only', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/d');
+    const d0 = vfs.stat('/d');
+    writeFile(vfs, '/d/f', 'x');
+    const d1 = vfs.stat('/d');
+    const f1 = vfs.stat('/d/f');
+    expect(d1.mtimeNs).toBeGreaterThan(d0.mtimeNs);
+    expect(f1.mtimeNs).toBeGreaterThanOrEqual(d1.mtimeNs - 10_000n);
+    readFile(vfs, '/d/f');
+    expect(vfs.stat('/d/f').atimeNs).toBe(f1.atimeNs);
+    vfs.chmod('/d/f', 0o600);
+    const f2 = vfs.stat('/d/f');
+    expect(f2.mode & 0o7777).toBe(0o600);
+    expect(f2.ctimeNs).toBeGreaterThan(f1.ctimeNs);
+    expect(f2.mtimeNs).toBe(f1.mtimeNs);
+    vfs.link('/d/f', '/g');
+    const f3 = vfs.stat('/g');
+    expect(f3.ctimeNs).toBeGreaterThan(f2.ctimeNs);
+    expect(f3.mtimeNs).toBe(f1.mtimeNs);
+    const f = vfs.open('/g', O_WRONLY);
+    f.write(enc('y'));
+    f.close();
+    expect(vfs.stat('/d/f').mtimeNs).toBeGreaterThan(f3.mtimeNs);
+  });
+});
+
+describe('names with a trailing slash (expectations checked on Linux)', () => {
+  it('acts on the name itself for mkdir, rmdir, unlink, rename, link, symlink', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/d');
+    writeFile(vfs, '/f', '');
+    vfs.symlink('d', '/ld');
+    vfs.symlink('nowhere', '/dang');
+    vfs.symlink('f', '/lf');
+    const cases: [string, () => unknown, number | 'ok'][] = [
+      ['rmdir ld/', () => vfs.rmdir('/ld/'), Errno.ENOTDIR],
+      ['unlink ld/', () => vfs.unlink('/ld/'), Errno.ENOTDIR],
+      ['unlink lf/', () => vfs.unlink('/lf/'), Errno.ENOTDIR],
+      ['unlink d/', () => vfs.unlink('/d/'), Errno.EISDIR],
+      ['mkdir dang/', () => vfs.mkdir('/dang/'), Errno.EEXIST],
+      ['rename lf/ x', () => vfs.rename('/lf/', '/x'), Errno.ENOTDIR],
+      ['rename ld/ x', () => vfs.rename('/ld/', '/x'), Errno.ENOTDIR],
+      ['rename f x/', () => vfs.rename('/f', '/x/'), Errno.ENOTDIR],
+      ['link f new/', () => vfs.link('/f', '/new/'), Errno.ENOENT],
+      ['symlink f new/', () => vfs.symlink('f', '/new/'), Errno.ENOENT],
+      ['open dang/ O_CREAT', () => vfs.open('/dang/', O_CREAT | O_WRONLY), Errno.EISDIR],
+      ['open lf/', () => vfs.open('/lf/', O_RDONLY), Errno.ENOTDIR],
+      ['rmdir d/..', () => vfs.rmdir('/d/..'), Errno.ENOTEMPTY],
+      ['unlink .', () => vfs.unlink('/d/.'), Errno.EISDIR],
+      ['mkdir .', () => vfs.mkdir('/d/.'), Errno.EEXIST],
+      ['rename . x', () => vfs.rename('/d/.', '/x'), Errno.EBUSY],
+      ['rmdir /', () => vfs.rmdir('/'), Errno.EBUSY],
+    ];
+    for (const [name, fn, want] of cases) {
+      let got: number | 'ok';
+      try {
+        fn();
+        got = 'ok';
+      } catch (e) {
+        got = (e as { errno: number }).errno;
+      }
+      expect({ name, got }).toEqual({ name, got: want });
+    }
+    expect(vfs.lstat('/ld/').type).toBe(VType.VDIR);
+    expect(vfs.lstat('/ld').type).toBe(VType.VLNK);
+    vfs.mkdir('/new/');
+    expect(vfs.stat('/new').type).toBe(VType.VDIR);
+  });
+});
+
+describe('open flag combinations (expectations checked on Linux)', () => {
+  it('matches Linux errno and outcome for each combination', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/d');
+    writeFile(vfs, '/f', 'abc');
+    vfs.symlink('d', '/ld');
+    vfs.symlink('nowhere', '/dang');
+    vfs.symlink('f', '/lf');
+    const cases: [string, string, number, number | string][] = [
+      ['rdonly|trunc f', '/f', O_RDONLY | O_TRUNC, 'size 0'],
+      ['creat|directory new', '/newd', O_CREAT | O_DIRECTORY | O_RDONLY, Errno.EINVAL],
+      ['creat|directory d', '/d', O_CREAT | O_DIRECTORY | O_RDONLY, Errno.EINVAL],
+      ['directory ld', '/ld', O_DIRECTORY | O_RDONLY, 'size 4096'],
+      ['nofollow|directory ld', '/ld', O_DIRECTORY | O_NOFOLLOW | O_RDONLY, Errno.ENOTDIR],
+      ['nofollow ld/', '/ld/', O_NOFOLLOW | O_RDONLY, 'size 4096'],
+      ['nofollow lf', '/lf', O_NOFOLLOW | O_RDONLY, Errno.ELOOP],
+      ['nofollow|creat dang', '/dang', O_NOFOLLOW | O_CREAT | O_WRONLY, Errno.ELOOP],
+      ['creat|excl lf', '/lf', O_CREAT | O_EXCL | O_WRONLY, Errno.EEXIST],
+      ['creat d', '/d', O_CREAT | O_RDONLY, Errno.EISDIR],
+      ['wronly d', '/d', O_WRONLY, Errno.EISDIR],
+      ['rdonly d', '/d', O_RDONLY, 'size 4096'],
+      ['creat f/x', '/f/x', O_CREAT | O_WRONLY, Errno.ENOTDIR],
+      ['rdonly missing/x', '/missing/x', O_RDONLY, Errno.ENOENT],
+      ['path lf nofollow', '/lf', O_PATH | O_NOFOLLOW, 'size 1'],
+    ];
+    for (const [name, path, flags, want] of cases) {
+      let got: number | string;
+      try {
+        const f = vfs.open(path, flags, 0o644);
+        got = `size ${f.stat().size}`;
+        f.close();
+      } catch (e) {
+        got = (e as { errno: number }).errno;
+      }
+      expect({ name, got }).toEqual({ name, got: want });
+    }
+    expect(errnoOf(() => vfs.stat('/newd'))).toBe(Errno.ENOENT);
+    writeFile(vfs, '/f', 'abc');
+    vfs.open('/lf', O_CREAT | O_TRUNC | O_WRONLY).close();
+    expect(vfs.stat('/f').size).toBe(0);
+  });
+});
+
+describe('mount table', () => {
+  it('unmounts when idle, refuses while a file is open or a mount is below, and uncovers the directory', () => {
+    const vfs = ramVfs();
+    vfs.mkdir('/mnt');
+    const covered = vfs.lookup('/mnt');
+    vfs.mount('/mnt', new RamFs());
+    writeFile(vfs, '/mnt/f', 'x');
+    vfs.mkdir('/mnt/sub');
+    vfs.mount('/mnt/sub', new RamFs());
+    expect(errnoOf(() => vfs.unmount('/mnt'))).toBe(Errno.EBUSY);
+    vfs.unmount('/mnt/sub');
+    const f = vfs.open('/mnt/f', O_RDONLY);
+    expect(errnoOf(() => vfs.unmount('/mnt'))).toBe(Errno.EBUSY);
+    f.close();
+    expect(vfs.mounts.map((m) => m.path)).toEqual(['/', '/mnt']);
+    vfs.unmount('/mnt');
+    expect(vfs.lookup('/mnt')).toBe(covered);
+    expect(errnoOf(() => vfs.stat('/mnt/f'))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => vfs.unmount('/mnt'))).toBe(Errno.EINVAL);
+    expect(errnoOf(() => vfs.unmount('/'))).toBe(Errno.EBUSY);
   });
 });

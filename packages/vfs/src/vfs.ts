@@ -10,7 +10,7 @@ import type { DirEntry, FileSystem } from './file-system.js';
 import { type LookupOptions, type Resolved, crossMountsDown, resolvePath } from './lookup.js';
 import { Mount, type MountOptions } from './mount.js';
 import {
-  O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, UTIME_NOW, UTIME_OMIT,
+  O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY, UTIME_NOW, UTIME_OMIT,
 } from './open-flags.js';
 import { PipeFs } from './fs/pipefs/pipefs.js';
 import type { Stat, StatFs } from './stat.js';
@@ -98,10 +98,12 @@ export class Vfs {
     if (!options.force) {
       if (this.mountList.some((o) => o.covered?.mount === m)) throw new KernelError(Errno.EBUSY, `${path} has mounts below it`);
       for (const vn of m.vnodes.values()) {
-        if (vn.refcount > 0) throw new KernelError(Errno.EBUSY, `${path} has open files`);
+        // The mount itself holds one reference on its root.
+        if (vn.refcount > (vn === m.root ? 1 : 0)) throw new KernelError(Errno.EBUSY, `${path} has open files`);
       }
     }
     m.fs.unmount?.(m);
+    m.root.refcount--;
     const covered = m.covered!;
     covered.mountedHere = undefined;
     this.vrele(covered);
@@ -179,6 +181,8 @@ export class Vfs {
    * for writing is EISDIR; O_TRUNC empties a regular file.
    */
   open(path: string, flags: number, perm = 0o666, options: LookupOptions = {}): File {
+    // Linux (since 6.4): O_CREAT|O_DIRECTORY is EINVAL rather than creating a regular file.
+    if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY)) throw new KernelError(Errno.EINVAL, 'O_CREAT with O_DIRECTORY');
     const nofollow = (flags & O_NOFOLLOW) !== 0 || (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL);
     const lookupOptions: LookupOptions = { ...options, follow: !nofollow };
     let vnode: Vnode;
@@ -208,6 +212,7 @@ export class Vfs {
     } else {
       vnode = resolvePath(this.root, path, lookupOptions, false).vnode!;
     }
+    if ((flags & O_DIRECTORY) !== 0 && vnode.type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR, path);
     if (vnode.type === VType.VLNK && (flags & O_PATH) === 0) throw new KernelError(Errno.ELOOP, `${path} is a symlink`);
     return this.openVnode(vnode, created ? flags & ~O_TRUNC : flags);
   }
@@ -231,13 +236,46 @@ export class Vfs {
   /** pipe(2): [read end, write end]. */
   pipe(): [File, File] {
     const v = this.pipes.createPipe(this.pipeMount);
-    return [this.openVnode(v, O_RDONLY), this.openVnode(v, 0o1 /* O_WRONLY */)];
+    return [this.openVnode(v, O_RDONLY), this.openVnode(v, O_WRONLY)];
+  }
+
+  /** The whole content of the file `path` (kernel and tool convenience: load an app, read fstab). */
+  readFile(path: string, options: LookupOptions = {}): Uint8Array {
+    const f = this.open(path, O_RDONLY, 0, options);
+    try {
+      const size = f.stat().size;
+      let buf = new Uint8Array(Math.max(size, 4096));
+      let n = 0;
+      for (;;) {
+        if (n === buf.length) {
+          const bigger = new Uint8Array(buf.length * 2);
+          bigger.set(buf);
+          buf = bigger;
+        }
+        const k = f.read(buf.subarray(n));
+        if (k === 0) break;
+        n += k;
+      }
+      return n === buf.length ? buf : buf.slice(0, n);
+    } finally {
+      f.close();
+    }
+  }
+
+  /** Creates or replaces the content of the file `path`. */
+  writeFile(path: string, data: Uint8Array, perm = 0o644, options: LookupOptions = {}): void {
+    const f = this.open(path, O_WRONLY | O_CREAT | O_TRUNC, perm, options);
+    try {
+      for (let done = 0; done < data.length; ) done += f.write(data.subarray(done));
+    } finally {
+      f.close();
+    }
   }
 
   // ---- namespace operations ----------------------------------------------------------------
 
   mkdir(path: string, perm = 0o777, options: LookupOptions = {}): Vnode {
-    const r = resolvePath(this.root, path, { ...options, follow: false }, true);
+    const r = resolvePath(this.root, path, { ...options, follow: false }, true, true);
     if (r.vnode !== undefined) throw new KernelError(Errno.EEXIST, path);
     const dir = r.parent;
     this.checkWritableMount(dir);
@@ -250,7 +288,8 @@ export class Vfs {
   }
 
   rmdir(path: string, options: LookupOptions = {}): void {
-    const r = resolvePath(this.root, path, { ...options, follow: false }, false);
+    const r = resolvePath(this.root, path, { ...options, follow: false }, false, true);
+    if (r.name === '/') throw new KernelError(Errno.EBUSY, `${path}: cannot remove a root`);
     if (r.name === '.') throw new KernelError(Errno.EINVAL, `${path}: cannot remove "."`);
     if (r.name === '..') throw new KernelError(Errno.ENOTEMPTY, path);
     const v = r.vnode!;
@@ -268,10 +307,11 @@ export class Vfs {
   }
 
   unlink(path: string, options: LookupOptions = {}): void {
-    const r = resolvePath(this.root, path, { ...options, follow: false }, false);
+    const r = resolvePath(this.root, path, { ...options, follow: false }, false, true);
     const v = r.vnode!;
-    // Linux unlink(2) on a directory is EISDIR (POSIX allows EPERM).
+    // Linux unlink(2) on a directory is EISDIR (POSIX allows EPERM); "name/" on anything else ENOTDIR.
     if (v.type === VType.VDIR) throw new KernelError(Errno.EISDIR, path);
+    if (r.mustBeDir) throw new KernelError(Errno.ENOTDIR, path);
     const dir = r.parent;
     this.checkWritableMount(dir);
     const remove = dir.ops.remove;
@@ -287,9 +327,9 @@ export class Vfs {
    * renaming a name onto a hard link of the same file does nothing.
    */
   rename(oldPath: string, newPath: string, oldOptions: LookupOptions = {}, newOptions: LookupOptions = oldOptions): void {
-    const src = resolvePath(this.root, oldPath, { ...oldOptions, follow: false }, false);
-    const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true);
-    if (src.name === '.' || src.name === '..' || dst.name === '.' || dst.name === '..') {
+    const src = resolvePath(this.root, oldPath, { ...oldOptions, follow: false }, false, true);
+    const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true, true);
+    if (isDotOrRoot(src.name) || isDotOrRoot(dst.name)) {
       throw new KernelError(Errno.EBUSY, `rename of "." or ".."`);
     }
     const v = src.vnode!;
@@ -322,7 +362,7 @@ export class Vfs {
   link(oldPath: string, newPath: string, oldOptions: LookupOptions = {}, newOptions: LookupOptions = oldOptions): void {
     const v = resolvePath(this.root, oldPath, { ...oldOptions, follow: oldOptions.follow ?? false }, false).vnode!;
     if (v.type === VType.VDIR) throw new KernelError(Errno.EPERM, `${oldPath} is a directory`);
-    const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true);
+    const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true, true);
     if (dst.vnode !== undefined) throw new KernelError(Errno.EEXIST, newPath);
     if (dst.mustBeDir) throw new KernelError(Errno.ENOENT, newPath);
     const dir = dst.parent;
@@ -339,7 +379,7 @@ export class Vfs {
 
   symlink(target: string, path: string, options: LookupOptions = {}): Vnode {
     if (target.length === 0) throw new KernelError(Errno.ENOENT, 'empty symlink target');
-    const r = resolvePath(this.root, path, { ...options, follow: false }, true);
+    const r = resolvePath(this.root, path, { ...options, follow: false }, true, true);
     if (r.vnode !== undefined) throw new KernelError(Errno.EEXIST, path);
     if (r.mustBeDir) throw new KernelError(Errno.ENOENT, path);
     const dir = r.parent;
@@ -492,6 +532,10 @@ export class Vfs {
     const [first, second] = a.mount.id < b.mount.id || (a.mount.id === b.mount.id && a.ino < b.ino) ? [a, b] : [b, a];
     return this.withLock(first, () => this.withLock(second, body));
   }
+}
+
+function isDotOrRoot(name: string): boolean {
+  return name === '.' || name === '..' || name === '/';
 }
 
 function checkTime(ns: bigint): bigint {

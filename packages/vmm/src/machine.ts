@@ -82,6 +82,18 @@ export class Machine {
     return done;
   }
 
+  /**
+   * The guest's trace ring (OSv --trace=…), copied out of guest RAM; undefined when the guest
+   * did not turn tracing on. Safe to call while the guest runs (the ring is read lock-free).
+   */
+  traceRegion(): Uint8Array | undefined {
+    const v = this.memory.view;
+    const address = v.getUint32(BootInfo.traceBufferAddress, true);
+    const length = v.getUint32(BootInfo.traceBufferLength, true);
+    if (length === 0 || !this.memory.contains(address, length)) return undefined;
+    return this.memory.bytes.slice(address, address + length);
+  }
+
   /** Stops the machine at once (Ctrl-C, timeouts). */
   async stop(status = 130, reason = 'stopped'): Promise<void> {
     this.finish({ status, error: reason });

@@ -2,6 +2,7 @@
 // The `osv` command: run (and, as they land, build, mkfs, trace).
 import { runCommand } from './commands/run.js';
 import { buildCommand } from './commands/build.js';
+import { mkfsCommand } from './commands/mkfs.js';
 import { UsageError } from './commands/run-options.js';
 
 const USAGE = `usage: osv <command> [options]
@@ -9,6 +10,7 @@ const USAGE = `usage: osv <command> [options]
 commands:
   run     boot a microVM running a WebAssembly app or a disk image (osv run --help)
   build   write a bootable disk image for an app (osv build --help)
+  mkfs    write a file system image from a usr.manifest (osv mkfs --help)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -18,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'build':
       return buildCommand(rest);
+    case 'mkfs':
+      return mkfsCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -7,7 +7,7 @@ export { selectModules, PLATFORM_CAPABILITIES, ModuleSelectionError } from './li
 export type { Selection } from './linker/select-modules.js';
 export { appNeeds } from './linker/app-needs.js';
 export type { AppNeeds } from './linker/app-needs.js';
-export { writeBootfs } from './image/bootfs-writer.js';
-export type { BootfsInput } from './image/bootfs-writer.js';
+export { readManifest } from './image/manifest-files.js';
+export { nodeHostFs } from './image/node-host-fs.js';
 export { parseRunOptions, buildCommandLine, quoteAppWord, UsageError, RUN_USAGE } from './commands/run-options.js';
 export type { RunOptions } from './commands/run-options.js';

@@ -1,4 +1,5 @@
 // `osv run` end to end: a real microVM (vCPU worker, virtio-console) per test.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI, example, osv, spawn, tempFile, watFile } from './osv-cli.js';
 
@@ -111,6 +112,19 @@ describe('osv run', () => {
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 10_000))]);
     expect(code).toBe(130);
     expect(() => process.kill(child.pid!, 0)).toThrow(); // gone
+  });
+
+  it('records OSv-style --trace tracepoints in guest RAM and exports them as Chrome trace JSON', () => {
+    const out = tempFile('trace.json', '');
+    const r = osv(['run', '--trace', 'boot*', '--trace', 'wasi_call', '--trace-out', out, example('exit-status'), '5']);
+    expect(r.status).toBe(5);
+    const trace = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { name: string; ph: string; args: Record<string, unknown> }[] };
+    const stages = trace.traceEvents.filter((e) => e.name === 'boot_stage').map((e) => e.args['arg0']);
+    expect(stages).toEqual(expect.arrayContaining(['drivers loaded', 'app loaded', 'Total time']));
+    const calls = trace.traceEvents.filter((e) => e.name === 'wasi_call').map((e) => e.args['arg0']);
+    expect(calls).toContain('fd_write'); // the message to stderr
+    expect(calls).toContain('proc_exit');
+    expect(trace.traceEvents.some((e) => e.name === 'sched_switch')).toBe(false); // not enabled
   });
 
   it('prints the machine with --dry-run and does not start it', () => {

@@ -22,8 +22,8 @@ export interface AppResult {
 }
 
 export interface WasmAppOptions {
-  /** Extra WASI functions (file system, sockets) from other kernel modules. */
-  readonly extensions?: readonly Preview1Extension[];
+  /** Extra WASI functions (file system, sockets) from other kernel modules, with their error maps. */
+  readonly extensions?: readonly { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[];
   /** Extra import modules beyond wasi_snapshot_preview1. */
   readonly symbols?: SymbolTable;
   /** Called after the app is compiled and linked, just before _start (the end of boot). */
@@ -33,7 +33,7 @@ export interface WasmAppOptions {
 export function runWasmApp(path: string, bytes: Uint8Array, process: Process, options: WasmAppOptions = {}): AppResult {
   let module: WebAssembly.Module;
   const wasi = new WasiPreview1(process);
-  for (const e of options.extensions ?? []) wasi.extend(e);
+  for (const e of options.extensions ?? []) wasi.extend(e.extension, e.mapError);
   let imports: WebAssembly.Imports;
   try {
     const info = parseWasmModule(bytes);

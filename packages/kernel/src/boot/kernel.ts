@@ -1,9 +1,11 @@
 // The boot sequence (OSv loader.cc main_cont + do_main_thread, reduced to what osv-ts has):
 // parse the command line, initialise the linked modules (drivers first), set up the consoles,
 // print the boot time, then run the application commands and return the last exit status.
-import { type Console, type KernelModule } from '@osv-ts/kernel-api';
-import { Scheduler } from '@osv-ts/core-sched';
-import { ConsoleFile, FdTable, Process, type OpenFile } from '@osv-ts/libc';
+import { KernelError, type Console, type KernelModule } from '@osv-ts/kernel-api';
+import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
+import { ConsoleFile, FdTable, Process, WASI_EXTENSION_CAPABILITY, type OpenFile, type Preview1Extension, type WasiExtensionFactory } from '@osv-ts/libc';
+import type { File, VfsService } from '@osv-ts/vfs';
+import { mountFileSystems } from './mount-filesystems.js';
 import { parseAppCommands } from '../cmdline/app-commands.js';
 import { splitLoaderCommandLine } from '../cmdline/loader-cmdline.js';
 import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline/loader-options.js';
@@ -11,6 +13,7 @@ import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
 import { ExitStatus, runWasmApp } from '../app/wasm-app.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { Platform } from './platform.js';
+import type { ProcInfo } from '@osv-ts/vfs';
 import { EmptyInputFile } from './empty-input-file.js';
 
 export const OSV_TS_VERSION = '0.1.0';
@@ -24,12 +27,19 @@ export class Kernel {
   private stderr!: Console;
   private stdin: Console | undefined;
   options: LoaderOptions | undefined;
+  private vfs: VfsService | undefined;
+  private process: Process | undefined;
+
+  readonly tracer: Tracer;
+  private readonly tpBootStage: Tracepoint<readonly ['str']>;
 
   constructor(
     readonly platform: Platform,
     private readonly modules: readonly KernelModule[],
   ) {
-    this.sched = new Scheduler(platform.clock, platform.cpu);
+    this.tracer = new Tracer(platform.clock);
+    this.sched = new Scheduler(platform.clock, platform.cpu, { tracer: this.tracer });
+    this.tpBootStage = this.tracer.tracepoint('boot_stage', '%s', ['str']);
   }
 
   /** Boots and runs the command line; returns the exit status for power-off. */
@@ -45,6 +55,7 @@ export class Kernel {
       if (!(e instanceof CommandLineError)) throw e;
       commandLineError = e.message;
     }
+    if (this.options && this.options.trace.length > 0) this.startTracing(this.options.trace);
     this.stamp('command line parsed');
 
     this.registry.provide('scheduler', this.sched);
@@ -66,7 +77,25 @@ export class Kernel {
     }
     const o = this.options;
     for (const w of o.warnings) this.log(`${w}\n`);
+    this.vfs = this.registry.tryGet<VfsService>('vfs');
+    if (this.vfs) {
+      try {
+        this.stamp(mountFileSystems({
+          service: this.vfs,
+          options: o,
+          bootfsImage: p.bootfsImage,
+          entropy: p.entropy,
+          console: this.stdout,
+          proc: this.procInfo(),
+          log: (t) => this.log(t),
+        }));
+      } catch (e) {
+        this.log(`failed to mount the root file system: ${(e as Error).message}\n`);
+        return 1;
+      }
+    }
     if (o.help) this.log(LOADER_USAGE);
+    if (o.traceList) for (const tp of this.tracer.tracepoints) this.log(`${tp.name} ${tp.format}\n`);
     if (o.verbose) this.log(`OSv-ts v${OSV_TS_VERSION} (${p.target}), modules: ${this.registry.initialised.join(', ') || 'none'}\n`);
 
     const env = new Map<string, string>();
@@ -94,10 +123,35 @@ export class Kernel {
     return status;
   }
 
+  /** Reads the program file: through the VFS when one is linked, else from the bootfs. */
+  private loadProgram(name: string): Uint8Array | undefined {
+    const path = name.startsWith('/') ? name : `${this.options?.cwd ?? ''}/${name}`;
+    if (!this.vfs) {
+      const entry = this.platform.bootfs.get(path);
+      return entry?.kind === 'file' ? entry.data : undefined;
+    }
+    let file: File | undefined;
+    try {
+      file = this.vfs.vfs.open(path, 0 /* O_RDONLY */);
+      const size = file.stat().size;
+      const data = new Uint8Array(size);
+      for (let at = 0; at < size; ) {
+        const n = file.read(data.subarray(at));
+        if (n === 0) break;
+        at += n;
+      }
+      return data;
+    } catch (e) {
+      if (e instanceof KernelError) return undefined;
+      throw e;
+    } finally {
+      file?.close();
+    }
+  }
+
   private runCommand(argv: string[], env: Map<string, string>, first: boolean): number {
-    const path = argv[0]!.startsWith('/') ? argv[0]! : `/${argv[0]}`;
-    const entry = this.platform.bootfs.get(path);
-    if (!entry || entry.kind !== 'file') {
+    const program = this.loadProgram(argv[0]!);
+    if (!program) {
       this.log(`Failed to load object: ${argv[0]}. Powering off.\n`);
       return ExitStatus.NOT_FOUND;
     }
@@ -114,12 +168,41 @@ export class Kernel {
       entropy: this.platform.entropy,
       sched: this.sched,
       fds,
+      tracer: this.tracer,
     });
+    const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
+    for (const factory of this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)) {
+      extensions.push(factory(process, { preopens: ['/'] }));
+    }
+    this.process = process;
     this.stamp('app loaded');
-    const result = runWasmApp(argv[0]!, entry.data, process, { beforeStart: first ? () => this.finishBoot() : undefined });
+    const result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart: first ? () => this.finishBoot() : undefined });
+    this.process = undefined;
     if (result.error) this.log(`${result.error}\n`);
     fds.closeAll();
     return result.status;
+  }
+
+  /** What /proc shows, from core-sched's counters and the running process. */
+  private procInfo(): ProcInfo {
+    const p = this.platform;
+    return {
+      uptimeNs: () => p.clock.monotonicNs(),
+      memory: () => p.memoryFigures(),
+      cpus: () => ({ count: 1, modelName: `osv-ts vCPU (${p.target})` }),
+      self: () => {
+        const pr = this.process;
+        return {
+          pid: 1,
+          name: pr?.args[0]?.split('/').pop() ?? 'kernel',
+          cmdline: pr?.args ?? [],
+          environ: pr?.env ?? [],
+          cwd: this.options?.cwd ?? '/',
+          fds: () => (pr ? pr.fds.descriptors().map((fd) => ({ fd, path: (pr.fds.file(fd) as { path?: string }).path ?? `anon:[${fd}]` })) : []),
+        };
+      },
+      kernelVersion: OSV_TS_VERSION,
+    };
   }
 
   /** OSv prints the boot time just before the app starts. */
@@ -133,6 +216,18 @@ export class Kernel {
 
   private stamp(stage: string): void {
     this.platform.bootchart.stamp(stage, this.platform.nowMs());
+    if (this.tpBootStage.enabled) this.tpBootStage.emit(stage);
+  }
+
+  /**
+   * OSv's --trace=<pattern>: enable matching tracepoints, recording into a ring in guest RAM
+   * that the host can read while the guest runs (and after it powers off).
+   */
+  private startTracing(patterns: readonly string[]): void {
+    const region = this.platform.traceRegion?.();
+    if (region) this.tracer.attach(new TraceRing(region));
+    for (const p of patterns) this.tracer.enable(p);
+    this.registry.provide('tracer', this.tracer);
   }
 
   /** Kernel messages go to the stderr console, keeping the app's stdout clean. */

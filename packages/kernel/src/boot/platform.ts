@@ -20,8 +20,14 @@ export interface Platform {
   readonly commands?: readonly AppCommand[];
   /** Files of the boot file system (OSv's bootfs). */
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
+  /** The raw bootfs image (OSv's bootfs.bin), for unpacking into a ramfs root. */
+  readonly bootfsImage: Uint8Array;
+  /** Memory figures for /proc/meminfo. */
+  memoryFigures(): { totalBytes: number; freeBytes: number; availableBytes?: number };
   /** Whether host input is connected to the console (otherwise stdin reads as end of file). */
   readonly stdinConnected: boolean;
+  /** A region for the trace ring that the host can read (guest RAM on the vm targets). */
+  traceRegion?(): Uint8Array;
   /** Registers platform services (bus, memory, allocator) before modules initialise. */
   registerServices(registry: ModuleRegistry): void;
   /** Consoles to use when no console module is linked (inprocess). */

@@ -27,6 +27,8 @@ export interface InprocessPlatformOptions {
   readonly cmdline: string;
   readonly commands?: readonly AppCommand[];
   readonly files: ReadonlyMap<string, BootfsEntry>;
+  /** OSv bootfs image unpacked into the root when a VFS module is linked. */
+  readonly bootfsImage?: Uint8Array;
   readonly consoles: Console[];
 }
 
@@ -40,18 +42,27 @@ export class InprocessPlatform implements Platform {
   readonly commands?: readonly AppCommand[];
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
   readonly stdinConnected = true;
+  readonly bootfsImage: Uint8Array;
 
   constructor(private readonly options: InprocessPlatformOptions) {
     this.cmdline = options.cmdline;
     if (options.commands) this.commands = options.commands;
     this.bootfs = options.files;
+    this.bootfsImage = options.bootfsImage ?? new Uint8Array(0);
+  }
+
+  memoryFigures(): { totalBytes: number; freeBytes: number } {
+    return { totalBytes: 0, freeBytes: 0 };
   }
 
   nowMs(): number {
     return performance.timeOrigin + performance.now();
   }
 
-  registerServices(_registry: ModuleRegistry): void {}
+  registerServices(registry: ModuleRegistry): void {
+    registry.provide('clock', this.clock);
+    registry.provide('entropy', this.entropy);
+  }
 
   fallbackConsoles(): Console[] {
     return this.options.consoles;

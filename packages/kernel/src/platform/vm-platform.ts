@@ -12,7 +12,7 @@ import {
 import { Bootchart, HostClock, PageAllocator } from '@osv-ts/core-sched';
 import { GuestMemory, VIRTIO_MMIO_CAPABILITY, type MmioDeviceInfo, type VirtioPlatform } from '@osv-ts/drivers-virtio';
 import { extractMmioDevices } from '../cmdline/mmio-device-tokens.js';
-import { readBootfs, type BootfsEntry } from '../boot/bootfs-files.js';
+import { bootfsByPath, type BootfsEntry } from '../boot/bootfs-files.js';
 import type { ModuleRegistry } from '../boot/module-registry.js';
 import type { Platform } from '../boot/platform.js';
 import { CpuEntropy } from './cpu-entropy.js';
@@ -26,6 +26,8 @@ export const BootFlag = {
   STDERR_TTY: 4,
   STDIN_CONNECTED: 8,
 } as const;
+
+const TRACE_RING_BYTES = 1 << 20;
 
 export class BootInfoError extends Error {
   override readonly name = 'BootInfoError';
@@ -42,6 +44,7 @@ export class VmPlatform implements Platform {
   readonly cmdline: string;
   readonly devices: MmioDeviceInfo[];
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
+  readonly bootfsImage: Uint8Array;
   readonly allocator: PageAllocator;
   readonly stdinConnected: boolean;
   private readonly flags: number;
@@ -70,7 +73,8 @@ export class VmPlatform implements Platform {
       .sort((a, b) => a.baseAddress - b.baseAddress);
     const bootfsAddr = v.getUint32(BootInfo.bootfsAddress, true);
     const bootfsLen = v.getUint32(BootInfo.bootfsLength, true);
-    this.bootfs = bootfsLen > 0 ? readBootfs(mem.slice(bootfsAddr, bootfsLen, 'bootfs')) : new Map();
+    this.bootfsImage = mem.slice(bootfsAddr, bootfsLen, 'bootfs');
+    this.bootfs = bootfsLen > 0 ? bootfsByPath(this.bootfsImage) : new Map();
     const freeStart = v.getUint32(BootInfo.freeRamStart, true);
     this.allocator = new PageAllocator(freeStart, mem.sizeBytes - freeStart);
     this.cpu = new VmCpu(mem, this.clock);
@@ -93,6 +97,21 @@ export class VmPlatform implements Platform {
     };
     registry.provide(VIRTIO_MMIO_CAPABILITY, virtio);
     registry.provide('page-allocator', this.allocator);
+    registry.provide('clock', this.clock);
+    registry.provide('entropy', this.entropy);
+  }
+
+  memoryFigures(): { totalBytes: number; freeBytes: number } {
+    return { totalBytes: this.memory.sizeBytes, freeBytes: this.allocator.freeBytes };
+  }
+
+  /** 1 MiB of guest RAM for the trace ring, published in the boot info page for the VMM. */
+  traceRegion(): Uint8Array {
+    const bytes = TRACE_RING_BYTES;
+    const address = this.allocator.alloc(bytes);
+    this.memory.view.setUint32(BootInfo.traceBufferAddress, address, true);
+    this.memory.view.setUint32(BootInfo.traceBufferLength, bytes, true);
+    return this.memory.slice(address, bytes, 'trace ring');
   }
 
   fallbackConsoles(): Console[] {

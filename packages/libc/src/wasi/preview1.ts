@@ -3,11 +3,13 @@
 // Arguments from the app are untrusted: every pointer goes through AppMemory (EFAULT), every
 // fd through the FdTable (EBADF), and kernel errors become WASI errno values.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
+import type { Tracepoint } from '@osv-ts/core-sched';
 import type { FileKind, OpenFile } from '../fd/open-file.js';
 import { ProcessExit, type Process } from '../process.js';
 import { AppMemory } from './app-memory.js';
 import { ClockId, FdFlags, Filetype, PREVIEW1_FUNCTIONS, Rights, Whence, type Preview1Function } from './preview1-types.js';
 import { WasiErrno, toWasiErrno } from './wasi-errno.js';
+import { NotCapableError } from './wasi-rights.js';
 
 type WasiFn = (...args: never[]) => number | void;
 
@@ -34,11 +36,23 @@ export class WasiPreview1 {
   /** Calls per function, for `osv run -V` and benchmarks. */
   readonly callCounts = new Map<string, number>();
 
-  constructor(readonly process: Process) {}
+  private readonly tpCall: Tracepoint<readonly ['str', 'i32']> | undefined;
 
-  /** Adds functions implemented elsewhere (file system, sockets); later extensions win. */
-  extend(extension: Preview1Extension): void {
+  constructor(readonly process: Process) {
+    this.tpCall = process.tracer?.tracepoint('wasi_call', '%s -> errno %d', ['str', 'i32']);
+  }
+
+  private readonly errorMappers: ((e: unknown) => number | undefined)[] = [
+    (e) => (e instanceof NotCapableError ? WasiErrno.NOTCAPABLE : undefined),
+  ];
+
+  /**
+   * Adds functions implemented elsewhere (file system, sockets); later extensions win.
+   * `mapError` turns the extension's own exceptions into WASI errno values.
+   */
+  extend(extension: Preview1Extension, mapError?: (e: unknown) => number | undefined): void {
     this.extensions.push(extension);
+    if (mapError) this.errorMappers.unshift(mapError);
   }
 
   /** The import object's `wasi_snapshot_preview1` namespace. */
@@ -55,12 +69,30 @@ export class WasiPreview1 {
 
   /** Turns kernel exceptions into errno results; lets ProcessExit unwind the app. */
   private guard(name: string, fn: (...args: never[]) => number): WasiFn {
-    return (...args: never[]) => {
+    const tp = this.tpCall;
+    const call = (...args: never[]): number => {
       try {
         return fn(...args);
       } catch (e) {
+        // Extensions map their own errors first (ENOTCAPABLE has no Linux errno, and a
+        // sandbox escape is a KernelError(EXDEV) inside the VFS).
+        for (const map of this.errorMappers) {
+          const errno = map(e);
+          if (errno !== undefined) return errno;
+        }
         if (e instanceof KernelError) return toWasiErrno(e.errno);
         throw e;
+      }
+    };
+    if (!tp) return call;
+    return (...args: never[]) => {
+      let errno = 0;
+      try {
+        errno = call(...args);
+        return errno;
+      } finally {
+        // proc_exit unwinds by exception: record it too.
+        if (tp.enabled) tp.emit(name, errno ?? 0);
       }
     };
   }
@@ -148,6 +180,24 @@ export class WasiPreview1 {
 
   proc_raise(_sig: number): number {
     return WasiErrno.NOSYS;
+  }
+
+  // Sockets come with the network stack's module (which extends these); until one is linked,
+  // they are not supported rather than unknown.
+  sock_accept(): number {
+    return WasiErrno.NOTSUP;
+  }
+
+  sock_recv(): number {
+    return WasiErrno.NOTSUP;
+  }
+
+  sock_send(): number {
+    return WasiErrno.NOTSUP;
+  }
+
+  sock_shutdown(): number {
+    return WasiErrno.NOTSUP;
   }
 
   // --- descriptors -----------------------------------------------------------------------

@@ -48,8 +48,12 @@ export function toRofsTree(entries: Iterable<ManifestEntry>, host: HostFs): Imag
       const [d, name] = parentOf(guest);
       d.children.set(name, { kind: 'symlink', target: host.readlink(h) });
     } else if (host.stat(h) === 'dir') {
+      const tokens = guest.replace(/\/+$/, '').split('/');
       let d = top;
-      for (const t of guest.replace(/\/+$/, '').split('/')) d = child(d, t, guest);
+      for (const t of tokens.slice(0, -1)) d = child(d, t, guest);
+      // The script's setdefault keeps whatever already has the last name, even a file.
+      const last = tokens[tokens.length - 1]!;
+      if (!d.children.has(last)) d.children.set(last, imageDir());
     } else {
       const [d, name] = parentOf(guest);
       d.children.set(name, { kind: 'file', data: () => host.readFile(h) });

@@ -81,8 +81,14 @@ describe('manifest to trees', () => {
     expect(toBootfsEntries(entries, host).map((e) => [e.kind, e.name])).toEqual([['file', '/a'], ['dir', '/e/'], ['symlink', '/l']]);
   });
 
-  it('refuses a path that is a file in one line and a directory in another', () => {
+  it('refuses a path below a file (the script crashes there)', () => {
     const entries = resolveManifest(parseManifest('/a: b/a.txt\n/a/b: b/a.txt'), host);
     expect(() => toRofsTree(entries, host)).toThrow(FormatError);
+  });
+
+  it('a host directory line keeps an existing file of that name; a file line replaces a directory in place', () => {
+    const entries = resolveManifest(parseManifest('/a: b/a.txt\n/a: b/empty\n/d: b/empty\n/z: b/a.txt\n/d: b/d/b.bin'), host);
+    expect(shape(toRofsTree(entries, host))).toEqual({ a: 'hello\n', d: 'bin', z: 'hello\n' });
+    expect([...toRofsTree(entries, host).children.keys()]).toEqual(['a', 'd', 'z']);
   });
 });

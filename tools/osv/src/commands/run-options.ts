@@ -22,6 +22,10 @@ export interface RunOptions {
   appArgs: string[];
   /** Extra files for the boot file system: guest path → host path (`--file /g=host`). */
   files: { guestPath: string; hostPath: string }[];
+  /** Write the guest's trace ring as Chrome trace-event JSON here at exit. */
+  traceOut?: string;
+  /** usr.manifest files whose entries go into the boot file system (a ramfs root). */
+  manifests: string[];
   help: boolean;
 }
 
@@ -37,9 +41,11 @@ options:
   -c, --vcpus N          number of vCPUs (1; SMP is not built yet)
   -V, --verbose          print the composed kernel, boot time and device counters
       --bootchart        prepend --bootchart to the command line
-      --trace NAME       prepend --trace=NAME (repeatable)
+      --trace NAME       prepend --trace=NAME (repeatable): enable tracepoints matching NAME
+      --trace-out FILE   at exit, write the guest's trace as Chrome trace-event JSON (Perfetto)
       --mount-fs X       prepend --mount-fs=X (repeatable)
       --ip X             prepend --ip=X (repeatable)
+      --manifest FILE    add the files of a usr.manifest (OSv syntax) to the root ramfs
       --file G=HOST      put host file HOST into the boot file system at guest path G
   -d, --debug            start the vCPU worker under the inspector (node inspect / DevTools)
       --dry-run          print the machine it would start, and exit
@@ -49,7 +55,7 @@ options:
 export function parseRunOptions(argv: readonly string[]): RunOptions {
   const o: RunOptions = {
     memBytes: 64 * 1024 * 1024, vcpus: 1, verbose: false, debug: false, dryRun: false, bootchart: false,
-    trace: [], mountFs: [], ip: [], appArgs: [], files: [], help: false,
+    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], help: false,
   };
   let i = 0;
   const value = (name: string): string => {
@@ -117,6 +123,12 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         o.files.push({ guestPath: v.slice(0, eq), hostPath: v.slice(eq + 1) });
         break;
       }
+      case '--trace-out':
+        o.traceOut = take(arg);
+        break;
+      case '--manifest':
+        o.manifests.push(take(arg));
+        break;
       case '-h':
       case '--help':
         o.help = true;

@@ -1,12 +1,16 @@
 // `osv run`: compose a kernel for the app, build the boot file system, start the microVM, and
 // exit with the app's status.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readTraceRing, toChromeTrace } from '@osv-ts/core-sched';
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
 import { Machine, formatMemorySize } from '@osv-ts/vmm';
 import { VirtioConsoleDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
-import { writeBootfs, type BootfsInput } from '../image/bootfs-writer.js';
+import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
+import { toBootfsEntries } from '@osv-ts/vfs/manifest';
+import { readManifest } from '../image/manifest-files.js';
+import { nodeHostFs } from '../image/node-host-fs.js';
 import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
@@ -22,7 +26,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(RUN_USAGE + IMAGE_RUN_USAGE);
     return 0;
   }
-  const files: BootfsInput[] = [];
+  const files: BootfsEntry[] = [];
   let appGuestName: string | undefined;
   const capabilities = new Set<string>(['console']);
   const readHost = (path: string): Uint8Array => {
@@ -35,14 +39,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (o.app !== undefined) {
     const data = readHost(o.app);
     appGuestName = basename(o.app);
-    files.push({ path: `/${appGuestName}`, kind: 'file', data });
+    files.push({ name: `/${appGuestName}`, kind: 'file', data });
     try {
       for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
     } catch {
       // Not a valid module: the kernel reports it when it loads the app, like any bad binary.
     }
   }
-  for (const f of o.files) files.push({ path: f.guestPath, kind: 'file', data: readHost(f.hostPath) });
+  for (const f of o.files) files.push({ name: f.guestPath, kind: 'file', data: readHost(f.hostPath) });
+  for (const m of o.manifests) {
+    try {
+      files.push(...toBootfsEntries(readManifest(m), nodeHostFs));
+    } catch (e) {
+      throw new UsageError(`manifest ${m}: ${(e as Error).message}`);
+    }
+    capabilities.add('vfs');
+  }
 
   const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
   const kernel = await composeKernel(selection.modules, 'vm-node');
@@ -93,6 +105,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
+  if (o.traceOut) {
+    const region = machine.traceRegion();
+    if (!region) process.stderr.write('osv: no trace recorded (give --trace PATTERN)\n');
+    else {
+      const trace = readTraceRing(region);
+      writeFileSync(o.traceOut, JSON.stringify(toChromeTrace(trace.records)));
+      process.stderr.write(`osv: wrote ${trace.records.length} trace records to ${o.traceOut}${trace.lostBytes ? ` (${trace.lostBytes} bytes overwritten)` : ''}\n`);
+    }
+  }
   if (o.verbose) {
     const counters = machine.transports.map((t) => `${t.device.name}: ${JSON.stringify({ ...t.counters, ...(t.device.counters ?? {}) })}`);
     process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);

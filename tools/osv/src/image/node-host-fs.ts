@@ -1,5 +1,6 @@
-// The manifest tools' HostFs over node:fs: lstat/stat kinds, and directory names in the host's
-// own order (opendirSync, which is what OSv's Python scripts see; readdirSync would sort).
+// The manifest tools' view of the host file system (@osv-ts/vfs/manifest's HostFs) over node:fs.
+// Directory names come in the host's own order (opendirSync), which is what OSv's Python
+// scripts see through os.scandir; image bytes match OSv's only with that order.
 import { lstatSync, opendirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import type { HostFileKind, HostFs } from '@osv-ts/vfs/manifest';
 

@@ -63,3 +63,17 @@ describe('bootfs', () => {
     );
   });
 });
+
+describe('populateFromTree, readFile, writeFile', () => {
+  it('copies a tree under a prefix and reads it back whole', async () => {
+    const { imageDir, imageFile, imageSymlink } = await import('../../image/image-tree.js');
+    const { populateFromTree } = await import('./bootfs.js');
+    const vfs = ramVfs();
+    const big = new Uint8Array(10_000).map((_, i) => i & 0xff);
+    populateFromTree(vfs, imageDir([['share', imageDir([['big', imageFile(big)], ['l', imageSymlink('big')], ['empty', imageDir()]])]]), '/opt');
+    expect(vfs.readFile('/opt/share/l')).toEqual(big);
+    expect(vfs.stat('/opt/share/empty').type).toBe(VType.VDIR);
+    vfs.writeFile('/opt/share/big', enc('short'));
+    expect(dec(vfs.readFile('/opt/share/big'))).toBe('short');
+  });
+});

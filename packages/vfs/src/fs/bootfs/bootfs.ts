@@ -4,6 +4,8 @@
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { O_CREAT, O_TRUNC, O_WRONLY } from '../../open-flags.js';
 import type { Vfs } from '../../vfs.js';
+import type { ImageDir } from '../../image/image-tree.js';
+import { bootfsEntriesFromTree } from '../../image/tree-entries.js';
 import { type BootfsEntry, parseBootfs } from './bootfs-format.js';
 
 /** Creates every directory on the way to `path` (mkdir -p). */
@@ -49,4 +51,9 @@ export function populateFromEntries(vfs: Vfs, entries: readonly BootfsEntry[], p
 /** Parses `bytes` as bootfs.bin and unpacks it into the VFS. */
 export function unpackBootfs(vfs: Vfs, bytes: Uint8Array, prefix = ''): void {
   populateFromEntries(vfs, parseBootfs(bytes), prefix);
+}
+
+/** Copies an image tree (a manifest's, or files embedded in an app bundle) into the VFS under `prefix`. */
+export function populateFromTree(vfs: Vfs, tree: ImageDir, prefix = ''): void {
+  populateFromEntries(vfs, bootfsEntriesFromTree(tree), prefix);
 }

@@ -10,9 +10,9 @@ import { VType } from '../../vtype.js';
 import { Rofs } from './rofs.js';
 import { writeRofs, writeRofsImage } from './rofs-writer.js';
 
-function mountImage(image: Uint8Array): Vfs {
+function mountImage(image: Uint8Array, cacheBytes?: number): Vfs {
   const vfs = new Vfs({ clock: new StepClock() });
-  vfs.mountRoot(new Rofs(new MemoryBlockDevice(image, 'vblk0.1', true)));
+  vfs.mountRoot(new Rofs(new MemoryBlockDevice(image, 'vblk0.1', true), { cacheBytes }));
   return vfs;
 }
 
@@ -113,6 +113,47 @@ describe('ROFS driver', () => {
     expect(names).toEqual(['.', '..', 'a.txt', 'd', 'e']);
   });
 
+  it('the read-around cache turns small sequential reads into one device request per 32 KiB', () => {
+    const data = new Uint8Array(100_000).map((_, i) => (i * 31) & 0xff);
+    const image = writeRofsImage(imageDir([['f', imageFile(data)]]));
+    for (const [cacheBytes, maxRequests] of [[undefined, 4], [0, 1000]] as const) {
+      const dev = new MemoryBlockDevice(image, 'vblk0.1', true);
+      const vfs = new Vfs({ clock: new StepClock() });
+      vfs.mountRoot(new Rofs(dev, { cacheBytes }));
+      const before = dev.readCount;
+      const f = vfs.open('/f', O_RDONLY);
+      const got = new Uint8Array(data.length);
+      let n = 0;
+      for (let k; (k = f.read(got.subarray(n, n + 100))) > 0; ) n += k;
+      expect(got).toEqual(data);
+      expect(dev.readCount - before).toBe(maxRequests);
+    }
+  });
+
+  it('works on a device with 4096-byte sectors (image padded to the sector size)', () => {
+    const img = writeRofsImage(exampleTree());
+    const padded = new Uint8Array(Math.ceil(img.length / 4096) * 4096);
+    padded.set(img);
+    for (const cacheBytes of [0, undefined]) {
+      const vfs = new Vfs({ clock: new StepClock() });
+      vfs.mountRoot(new Rofs(new MemoryBlockDevice(padded, 'nvme0', true, 4096), { cacheBytes }));
+      expect(vfs.readFile('/d/b.bin')[999]).toBe((999 * 7) & 0xff);
+      expect(dec(vfs.readFile('/d/l'))).toBe('hello\n');
+    }
+  });
+
+  it('the segment cache stays within its capacity, evicting the least recently used', async () => {
+    const { RofsSegmentCache } = await import('./rofs-cache.js');
+    const c = new RofsSegmentCache(3 * 100);
+    for (let i = 0; i < 3; i++) c.put(1, i, new Uint8Array(100));
+    c.get(1, 0);
+    c.put(1, 3, new Uint8Array(100));
+    expect(c.sizeBytes).toBe(300);
+    expect(c.get(1, 1)).toBeUndefined();
+    expect(c.get(1, 0)).toBeDefined();
+    expect(c.get(1, 3)).toBeDefined();
+  });
+
   const nameArb = fc.stringMatching(/^[a-zA-Z0-9_.\u00e9-]{1,12}$/).filter((s) => s !== '.' && s !== '..');
   const treeArb: fc.Arbitrary<ImageDir> = fc.letrec<{ dir: ImageDir; node: ImageNode }>((tie) => ({
     dir: fc
@@ -157,8 +198,8 @@ describe('ROFS driver', () => {
 
   it('reads back every random tree it wrote (round trip)', () => {
     fc.assert(
-      fc.property(treeArb, (tree) => {
-        checkTree(mountImage(writeRofsImage(tree)), '', tree);
+      fc.property(treeArb, fc.constantFrom(0, 40_000, undefined), (tree, cacheBytes) => {
+        checkTree(mountImage(writeRofsImage(tree), cacheBytes), '', tree);
       }),
       { numRuns: 150 },
     );

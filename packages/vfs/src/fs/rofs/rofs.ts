@@ -1,10 +1,9 @@
 // The ROFS driver (OSv fs/rofs/rofs_vfsops.cc + rofs_vnops.cc) over a BlockDevice: all
 // metadata is read and validated once at mount (a corrupt image is a mount error:
 // KernelError(EINVAL) carrying the FormatError as its cause), file data is read on demand.
-// Reads go straight to the device when they are sector-aligned and otherwise through a bounce
-// buffer reused across calls; there is no data cache (OSv's read-around cache trades memory that
-// is never given back for fewer device requests; here the block device below is memory or a
-// virtio-blk queue that batches already). Attribute values follow OSv: mode 0555, directories
+// Small reads go through a bounded read-around segment cache (RofsSegmentCache; OSv's never
+// evicts); large ones go straight to the device, into the caller's buffer when sector-aligned
+// and otherwise through a bounce buffer reused across calls. Attribute values follow OSv: mode 0555, directories
 // report st_size 32; symlinks report their target length (POSIX) rather than OSv's 512; no times.
 import type { BlockDevice } from '@osv-ts/kernel-api';
 import { Errno, FormatError, KernelError } from '@osv-ts/kernel-api';
@@ -13,12 +12,21 @@ import type { Mount } from '../../mount.js';
 import type { StatFs } from '../../stat.js';
 import { Vnode } from '../../vnode.js';
 import { VType } from '../../vtype.js';
+import { ROFS_MAX_CACHED_SEGMENT, ROFS_SEGMENT_BYTES, RofsSegmentCache } from './rofs-cache.js';
 import {
   ROFS_BLOCK_SIZE, ROFS_MODE_DIR, ROFS_MODE_LINK, type RofsInode, type RofsMetadata, parseStructureInfo,
   parseSuperblock,
 } from './rofs-format.js';
 
 const encoder = new TextEncoder();
+
+export interface RofsOptions {
+  /**
+   * Bytes of the read-around segment cache (32 KiB segments, LRU). Default 4 MiB; 0 disables
+   * it (OSv's --disable_rofs_cache). Reads of a whole segment or more bypass it.
+   */
+  cacheBytes?: number;
+}
 
 export class Rofs implements FileSystem, VnodeOps {
   readonly type = 'rofs';
@@ -33,7 +41,15 @@ export class Rofs implements FileSystem, VnodeOps {
   /** Device reads issued for file data, and bytes they moved. */
   blocksRead = 0;
 
-  constructor(private readonly device: BlockDevice) {}
+  readonly cache: RofsSegmentCache | undefined;
+
+  constructor(
+    private readonly device: BlockDevice,
+    options: RofsOptions = {},
+  ) {
+    const bytes = options.cacheBytes ?? 4 * 1024 * 1024;
+    this.cache = bytes > 0 ? new RofsSegmentCache(bytes) : undefined;
+  }
 
   /** Reads and validates the image's metadata; throws KernelError(EINVAL) for a corrupt image. */
   mount(mount: Mount): Vnode {
@@ -153,12 +169,42 @@ export class Rofs implements FileSystem, VnodeOps {
     const i = vnode.data as RofsInode;
     if (offset >= i.count || into.length === 0) return 0;
     const n = Math.min(into.length, i.count - offset);
+    const out = n === into.length ? into : into.subarray(0, n);
+    const cache = this.cache;
+    if (cache === undefined || n >= ROFS_SEGMENT_BYTES || (offset + n) / ROFS_SEGMENT_BYTES >= ROFS_MAX_CACHED_SEGMENT) {
+      this.readDirect(i, offset, out);
+      return n;
+    }
+    // Small read: serve it from 32 KiB segments of the file, reading missing ones whole.
+    let done = 0;
+    while (done < n) {
+      const pos = offset + done;
+      const index = Math.floor(pos / ROFS_SEGMENT_BYTES);
+      let seg = cache.get(vnode.ino, index);
+      if (seg === undefined) {
+        const segStart = index * ROFS_SEGMENT_BYTES;
+        // The last segment of a file is shorter; bytes past EOF are never handed out.
+        seg = cache.buffer(Math.min(ROFS_SEGMENT_BYTES, i.count - segStart));
+        this.readDirect(i, segStart, seg);
+        cache.put(vnode.ino, index, seg);
+      }
+      const within = pos - index * ROFS_SEGMENT_BYTES;
+      const len = Math.min(n - done, seg.length - within);
+      out.set(seg.subarray(within, within + len), done);
+      done += len;
+    }
+    return n;
+  }
+
+  /** Reads file bytes [offset, offset + out.length) from the device (aligned: straight into `out`). */
+  private readDirect(i: RofsInode, offset: number, out: Uint8Array): void {
+    const n = out.length;
     const start = i.dataOffset * ROFS_BLOCK_SIZE + offset;
     const sector = this.device.sectorSizeBytes;
     const alignedStart = start - (start % sector);
     const alignedEnd = Math.ceil((start + n) / sector) * sector;
     if (alignedStart === start && alignedEnd === start + n) {
-      this.device.read(start, n === into.length ? into : into.subarray(0, n));
+      this.device.read(start, out);
     } else {
       const span = alignedEnd - alignedStart;
       // The shared bounce buffer is only borrowed when free: a read that blocks on the device
@@ -169,13 +215,12 @@ export class Rofs implements FileSystem, VnodeOps {
       this.bounceBusy = true;
       try {
         this.device.read(alignedStart, b);
-        into.set(b.subarray(start - alignedStart, start - alignedStart + n));
+        out.set(b.subarray(start - alignedStart, start - alignedStart + n));
       } finally {
         if (borrow) this.bounceBusy = false;
       }
     }
     this.blocksRead += Math.ceil((alignedEnd - alignedStart) / ROFS_BLOCK_SIZE);
-    return n;
   }
 
   /** Bytes [offset, offset + length) of the device (offset block-aligned), read in one request. */

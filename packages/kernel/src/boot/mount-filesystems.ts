@@ -1,0 +1,65 @@
+// Mounting at boot (OSv loader.cc do_main_thread "root mount" + fstab): the root file system
+// (--rootfs, else auto-discovery: rofs on /dev/vblk0.1 when a ROFS module and that device are
+// linked, otherwise ramfs filled from the bootfs), then devfs on /dev, procfs on /proc, a ramfs
+// on /tmp under a read-only root (OSv's fstab_rofs), and every --mount-fs entry.
+// Only types are imported from @osv-ts/vfs: the file systems come from linked modules.
+import { Errno, KernelError, type Console, type Entropy } from '@osv-ts/kernel-api';
+import type { VfsService } from '@osv-ts/vfs';
+import type { ProcInfo } from '@osv-ts/vfs';
+import type { LoaderOptions } from '../cmdline/loader-options.js';
+
+const ROOT_DEVICE = '/dev/vblk0.1';
+const AUTO_ORDER = ['rofs', 'zfs'] as const;
+
+export interface MountContext {
+  readonly service: VfsService;
+  readonly options: LoaderOptions;
+  readonly bootfsImage: Uint8Array;
+  readonly entropy: Entropy;
+  readonly console?: Console;
+  readonly proc: ProcInfo;
+  log(text: string): void;
+}
+
+/** Returns the stage name for the boot chart (`ROFS mounted`, …). */
+export function mountFileSystems(c: MountContext): string {
+  const { service, options } = c;
+  const { vfs, fsTypes } = service;
+  let rootType = options.nomount ? 'ramfs' : options.rootfs;
+  if (rootType === undefined) {
+    rootType = AUTO_ORDER.find((t) => fsTypes.has(t) && service.blockDevice(ROOT_DEVICE)) ?? 'ramfs';
+  }
+  const factory = fsTypes.get(rootType);
+  if (!factory) throw new KernelError(Errno.ENODEV, `--rootfs=${rootType}: no ${rootType} module is linked into this kernel`);
+  const source = rootType === 'ramfs' ? 'none' : rootType === 'zfs' ? 'osv/zfs' : ROOT_DEVICE;
+  const readOnly = rootType === 'rofs';
+  vfs.mountRoot(factory(source), { source, readOnly });
+  if (rootType === 'ramfs' && c.bootfsImage.length > 0) service.unpackBootfs(c.bootfsImage);
+
+  const ensureDir = (path: string): boolean => {
+    try {
+      return vfs.stat(path).type === 2; // VDIR
+    } catch {
+      if (readOnly) return false;
+      vfs.mkdir(path, 0o755);
+      return true;
+    }
+  };
+  if (ensureDir('/dev')) vfs.mount('/dev', service.devfs({ entropy: c.entropy, ...(c.console ? { console: c.console } : {}) }), { source: 'none' });
+  if (ensureDir('/proc')) vfs.mount('/proc', service.procfs(c.proc), { source: 'none' });
+  if (readOnly && ensureDir('/tmp')) vfs.mount('/tmp', fsTypes.get('ramfs')!('none'), { source: 'none' });
+  for (const m of options.mountFs) {
+    const f = fsTypes.get(m.fsType);
+    if (!f) {
+      c.log(`failed to mount ${m.source} on ${m.path}: no ${m.fsType} module is linked into this kernel\n`);
+      continue;
+    }
+    try {
+      ensureDir(m.path);
+      vfs.mount(m.path, f(m.source), { source: m.source });
+    } catch (e) {
+      c.log(`failed to mount ${m.source} on ${m.path}: ${(e as Error).message}\n`);
+    }
+  }
+  return rootType === 'ramfs' ? 'VFS initialized' : `${rootType.toUpperCase()} mounted`;
+}
