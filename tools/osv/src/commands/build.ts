@@ -3,14 +3,15 @@
 // bootfs), and a ROFS partition built from a usr.manifest. Prints the modules it selected and
 // the kernel's size.
 import { readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { formatMemorySize, writeBootRecord } from '@osv-ts/vmm';
-import { parseManifest, resolveManifest, toRofsTree, type ImageDir } from '@osv-ts/vfs/manifest';
+import { toRofsTree, type ImageDir } from '@osv-ts/vfs/manifest';
+import { bootfsEntriesFromTree, writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { writeRofs } from '@osv-ts/vfs/rofs-writer';
-import { writeBootfs, type BootfsInput } from '../image/bootfs-writer.js';
 import { writeDiskImage, type ImageFormat } from '../image/disk-image-writer.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
+import { readManifest } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
 import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
@@ -128,27 +129,25 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
   // 1. The files: the manifest's tree, plus the app at /NAME.wasm.
   let tree: ImageDir = { kind: 'dir', children: new Map() };
   if (o.manifest !== undefined) {
-    const text = new TextDecoder().decode(readHost(o.manifest));
-    const base = dirname(resolve(o.manifest));
-    const lines = parseManifest(text).map((l) => ({ ...l, host: l.host.startsWith('->') || isAbsolute(l.host) ? l.host : resolve(base, l.host) }));
-    tree = toRofsTree(resolveManifest(lines, nodeHostFs), nodeHostFs);
+    readHost(o.manifest);
+    tree = toRofsTree(readManifest(o.manifest), nodeHostFs);
   }
   const capabilities = new Set<string>(['console']);
-  const bootfs: BootfsInput[] = [];
+  const bootfs: BootfsEntry[] = [];
   let appName: string | undefined;
   if (o.app !== undefined) {
     const data = readHost(o.app);
     appName = basename(o.app);
     tree.children.set(appName, { kind: 'file', data });
     // Until the kernel mounts its root from vblk0.1, it loads apps from bootfs: keep a copy there.
-    bootfs.push({ path: `/${appName}`, kind: 'file', data });
+    bootfs.push({ name: `/${appName}`, kind: 'file', data });
     try {
       for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
     } catch (e) {
       throw new UsageError(`${o.app} is not a WebAssembly module osv can load: ${(e as Error).message}`);
     }
   }
-  if (o.fs === 'ramfs') bootfs.push(...treeToBootfs(tree, '').filter((e) => !bootfs.some((b) => b.path === e.path)));
+  if (o.fs === 'ramfs') bootfs.push(...bootfsEntriesFromTree(tree).filter((e) => !bootfs.some((b) => b.name === e.name)));
 
   // 2. The kernel: modules for the app's needs plus the disk the image itself is.
   const required = ['console', 'blockdev'];
@@ -171,15 +170,4 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
       `\nosv build: command line: ${cmdline || '(empty)'}\n`,
   );
   return 0;
-}
-
-function treeToBootfs(dir: ImageDir, prefix: string): BootfsInput[] {
-  const out: BootfsInput[] = [];
-  for (const [name, node] of dir.children) {
-    const path = `${prefix}/${name}`;
-    if (node.kind === 'dir') out.push({ path, kind: 'dir' }, ...treeToBootfs(node, path));
-    else if (node.kind === 'symlink') out.push({ path, kind: 'symlink', target: node.target });
-    else out.push({ path, kind: 'file', data: typeof node.data === 'function' ? node.data() : node.data });
-  }
-  return out;
 }
