@@ -97,6 +97,15 @@ describe('osv run -i', () => {
     expect(tool('qemu-img', ['check', qcow2]).status).toBe(0);
   });
 
+  it('boots a ramfs image: the files ride in the boot partition, no fs partition', () => {
+    const img = join(dir, 'ramfs.img');
+    expect(osv(['build', '--app', example('hello'), '--fs', 'ramfs', '-o', img]).status).toBe(0);
+    expect(tool('sfdisk', ['-d', img]).out).not.toMatch(/ramfs\.img2/);
+    const r = osv(['run', '-i', img]);
+    expect(r.stdout.toString()).toBe('Hello from osv-ts!\nargv[0] = /hello.wasm\n');
+    expect(r.status).toBe(0);
+  });
+
   it('prints the machine with --dry-run without starting it', () => {
     const r = osv(['run', '-i', raw, '--dry-run', '-m', '128M']);
     expect(r.status).toBe(0);

@@ -134,20 +134,20 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
   }
   const capabilities = new Set<string>(['console']);
   const bootfs: BootfsEntry[] = [];
+  // ramfs images carry every file in the boot partition's bootfs; rofs images in vblk0.1, which
+  // the kernel mounts as its root.
   let appName: string | undefined;
   if (o.app !== undefined) {
     const data = readHost(o.app);
     appName = basename(o.app);
     tree.children.set(appName, { kind: 'file', data });
-    // Until the kernel mounts its root from vblk0.1, it loads apps from bootfs: keep a copy there.
-    bootfs.push({ name: `/${appName}`, kind: 'file', data });
     try {
       for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
     } catch (e) {
       throw new UsageError(`${o.app} is not a WebAssembly module osv can load: ${(e as Error).message}`);
     }
   }
-  if (o.fs === 'ramfs') bootfs.push(...bootfsEntriesFromTree(tree).filter((e) => !bootfs.some((b) => b.name === e.name)));
+  if (o.fs === 'ramfs') bootfs.push(...bootfsEntriesFromTree(tree));
 
   // 2. The kernel: modules for the app's needs plus the disk the image itself is.
   const required = ['console', 'blockdev'];
