@@ -112,10 +112,20 @@ export class Machine {
       // again within microseconds (device setup, bursts of I/O), and waking through
       // Atomics.waitAsync costs a trip through the event loop (DESIGN.md §1: "a short spin
       // before waiting is where virtio performance is won").
-      if (this.spinUntilChanged(words, wakeIndex, seq)) continue;
+      // While a device waits for host I/O (an async disk read), its completion arrives through
+      // the event loop: spinning would only delay it.
+      if (!this.hostIoPending() && this.spinUntilChanged(words, wakeIndex, seq)) continue;
       const wait = Atomics.waitAsync(words, wakeIndex, seq);
       if (wait.async) await wait.value;
     }
+  }
+
+  private hostIoPending(): boolean {
+    for (const t of this.transports) {
+      const d = t.device as { requestsInFlight?: number };
+      if (d.requestsInFlight) return true;
+    }
+    return false;
   }
 
   private spinUntilChanged(words: Int32Array, index: number, seq: number): boolean {
