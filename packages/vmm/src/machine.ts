@@ -58,6 +58,11 @@ export class Machine {
     });
   }
 
+  /** Per-device counters (transport: traps, notifications, interrupts; plus the model's own), for `osv run -V`. */
+  deviceCounters(): { name: string; counters: Record<string, number> }[] {
+    return this.transports.map((t) => ({ name: t.device.name, counters: { ...t.counters, ...(t.device.counters ?? {}) } }));
+  }
+
   /** The full command line the guest sees. */
   get cmdline(): string {
     const tokens = this.layout.mmio.map((s) => `virtio_mmio.device=${s.sizeBytes / 1024}K@0x${s.baseAddress.toString(16)}:${s.irq}`);

@@ -123,7 +123,17 @@ export class VirtioBlkDevice implements DeviceModel {
     const q = this.queue;
     if (index !== 0 || !q) return;
     let chain;
-    while ((chain = q.pop()) !== undefined) this.start(chain);
+    while ((chain = q.pop()) !== undefined) {
+      const before = this.inFlight;
+      try {
+        this.start(chain);
+      } catch (e) {
+        // A request that threw before reaching the back-end is not in flight (the transport
+        // turns the error into DEVICE_NEEDS_RESET).
+        this.inFlight = before;
+        throw e;
+      }
+    }
   }
 
   /** Requests handed to the back-end and not yet completed. */
@@ -231,12 +241,13 @@ export class VirtioBlkDevice implements DeviceModel {
       if (e) ok = false;
       if (--pending === 0) done(ok);
     };
+    // Every view first: a bad address must fail the request before any part reaches the disk.
+    const views = pieces.map((p) => mem.slice(p.address, p.length, 'virtio-blk data buffer'));
     let at = offsetBytes;
-    for (const p of pieces) {
-      const view = mem.slice(p.address, p.length, 'virtio-blk data buffer');
+    for (const view of views) {
       if (op === 'read') this.backend.read(at, view, one);
       else this.backend.write(at, view, one);
-      at += p.length;
+      at += view.length;
     }
   }
 

@@ -111,7 +111,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   disk.backend.close?.();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.verbose) {
-    const counters = machine.transports.map((t) => `${t.device.name}: ${JSON.stringify({ ...t.counters, ...(t.device.counters ?? {}) })}`);
+    const counters = machine.deviceCounters().map((d) => `${d.name}: ${JSON.stringify(d.counters)}`);
     process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);
   }
   return exit.status;
