@@ -16,11 +16,14 @@ import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { RUN_USAGE, UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
+  const { image, rest } = takeImageOption(argv);
+  if (image !== undefined) return runImage(image, rest);
   const o = parseRunOptions(argv);
   if (o.help) {
-    process.stdout.write(RUN_USAGE);
+    process.stdout.write(RUN_USAGE + IMAGE_RUN_USAGE);
     return 0;
   }
   const files: BootfsEntry[] = [];
