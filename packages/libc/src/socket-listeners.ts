@@ -22,6 +22,7 @@ export function installListeners(net: NetStack, process: Process, specs: readonl
     s.bind({ address, port });
     s.listen(backlog);
     const max = maxRights('socket-stream');
-    return process.fds.allocate(new SocketFile(s, process.sched, 0x1_0000_0000n + BigInt(i)), { rightsBase: max.base, rightsInheriting: max.base });
+    const file = new SocketFile(s, process.sched, 0x1_0000_0000n + BigInt(i), () => net.poll());
+    return process.fds.allocate(file, { rightsBase: max.base, rightsInheriting: max.base });
   });
 }

@@ -10,9 +10,14 @@ export interface WasiExtensionOptions {
   readonly listeners?: readonly string[];
 }
 
-export type WasiExtensionFactory = (
-  process: Process,
-  options: WasiExtensionOptions,
-) => { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined };
+export interface WasiExtensionFactory {
+  (process: Process, options: WasiExtensionOptions): { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined };
+  /**
+   * Factories run in ascending order, so the fds they install come in a fixed order: listening
+   * sockets (0) before preopened directories (10), as wasmtime numbers them (fd 3 = the first
+   * --tcplisten socket).
+   */
+  readonly fdOrder?: number;
+}
 
 export const WASI_EXTENSION_CAPABILITY = 'wasi-extension';

@@ -18,6 +18,8 @@ export class SocketFile implements OpenFile {
     readonly socket: TcpSocket | UdpSocket,
     private readonly sched: Scheduler,
     private readonly inode: bigint,
+    /** Runs the stack's pending work (loopback frames, timers) before the app waits. */
+    readonly pump: () => void = () => {},
   ) {
     this.kind = socket instanceof TcpSocket ? 'socket-stream' : 'socket-dgram';
   }
@@ -35,6 +37,8 @@ export class SocketFile implements OpenFile {
         if (!(e instanceof KernelError) || e.errno !== Errno.EAGAIN || this.statusFlags & O_NONBLOCK) throw e;
       }
       const before = this.socket.readiness();
+      this.pump();
+      if (this.socket.readiness() !== before) continue;
       this.sched.run(this.sched.waitUntil(this.readiness, () => this.socket.readiness() !== before || this.socket.closed));
     }
   }
@@ -59,6 +63,7 @@ export class SocketFile implements OpenFile {
         let off = 0;
         while (off < b.length) {
           off += this.blocking(() => s.send(b.subarray(off)));
+          this.pump();
           if (this.statusFlags & O_NONBLOCK) break;
         }
         total += off;

@@ -32,7 +32,7 @@ export function wasiSocketsExtension(): Preview1Extension {
       if ((this.process.fds.get(fd).rightsBase & Rights.SOCK_ACCEPT) === 0n) return WasiErrno.NOTCAPABLE;
       const l = listener.socket;
       const conn = listener.blocking(() => l.accept());
-      const file = new SocketFile(conn, this.process.sched, nextInode++);
+      const file = new SocketFile(conn, this.process.sched, nextInode++, listener.pump);
       if (flags & FDFLAGS_NONBLOCK) file.statusFlags |= 0o4000;
       const max = maxRights('socket-stream');
       this.memory.setU32(fdPtr, this.process.fds.allocate(file, { rightsBase: max.base, rightsInheriting: 0n }));
