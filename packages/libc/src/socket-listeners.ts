@@ -23,6 +23,6 @@ export function installListeners(net: NetStack, process: Process, specs: readonl
     s.listen(backlog);
     const max = maxRights('socket-stream');
     const file = new SocketFile(s, process.sched, 0x1_0000_0000n + BigInt(i), () => net.poll());
-    return process.fds.allocate(file, { rightsBase: max.base, rightsInheriting: max.base });
+    return process.fds.allocate(file, { rightsBase: max.base, rightsInheriting: max.base, preopenPath: spec });
   });
 }

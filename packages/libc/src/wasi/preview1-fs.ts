@@ -98,6 +98,14 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
     fd_prestat_get(this: WasiPreview1, fd: number, bufPtr: number): number {
       const entry = this.process.fds.get(fd);
       if (entry.preopenPath === undefined) return WasiErrno.BADF;
+      if (entry.description.file.kind !== 'directory') {
+        // A preopened listening socket (--tcplisten, fd 3… as in wasmtime). preview1 has only
+        // the `dir` preopen type; answering another tag (1) makes wasi-libc's preopen scan skip
+        // it and go on to the directories after it instead of stopping there (EBADF would).
+        this.memory.view(bufPtr, 8).setUint32(bufPtr, 1, true);
+        this.memory.setU32(bufPtr + 4, 0);
+        return WasiErrno.SUCCESS;
+      }
       const v = this.memory.view(bufPtr, 8);
       v.setUint32(bufPtr, 0, true); // tag 0: preopentype dir
       v.setUint32(bufPtr + 4, enc.encode(entry.preopenPath).length, true);
