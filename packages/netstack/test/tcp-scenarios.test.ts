@@ -669,3 +669,22 @@ describe('small windows (RFC 5827 Early Retransmit, RFC 3042 Limited Transmit)',
     }
   });
 });
+
+describe('peek and FIONREAD', () => {
+  it('peeks without consuming and reports the bytes available', () => {
+    const p = makePair(99);
+    const { client, server } = establish(p);
+    const buf = new Uint8Array(8);
+    expect(server.peek(buf)).toBe(-Errno.EAGAIN);
+    client.write(Uint8Array.of(1, 2, 3, 4, 5));
+    p.sim.runFor(50e6);
+    expect(server.available()).toBe(5);
+    expect(server.peek(buf.subarray(0, 3))).toBe(3);
+    expect([...buf.subarray(0, 3)]).toEqual([1, 2, 3]);
+    expect(server.read(buf)).toBe(5);
+    expect([...buf.subarray(0, 5)]).toEqual([1, 2, 3, 4, 5]);
+    client.shutdown('write');
+    p.sim.runFor(50e6);
+    expect(server.peek(buf)).toBe(0);
+  });
+});

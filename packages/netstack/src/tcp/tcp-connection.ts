@@ -330,6 +330,13 @@ export class TcpConnection {
     throw new KernelError(Errno.EAGAIN, 'no data');
   }
 
+  /** Copies received bytes into `out` without consuming them (MSG_PEEK); -1 when none yet. */
+  peek(out: Uint8Array): number {
+    const n = Math.min(out.length, this.rcvBuf.length);
+    if (n > 0) out.set(this.rcvBuf.view(0, n));
+    return n > 0 ? n : this.finReceived || this.state === 'CLOSED' ? 0 : -1;
+  }
+
   /** shutdown(SHUT_WR): queue a FIN after the data (RFC 9293 §3.10.4). */
   shutdownWrite(nowNs: number): void {
     switch (this.state) {
