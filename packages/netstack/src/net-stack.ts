@@ -14,6 +14,7 @@ import type { SocketAddress } from './socket/socket.js';
 import { TcpSocket, type TcpSocketHost } from './socket/tcp-socket.js';
 import { UdpSocket, type UdpHost } from './socket/udp-socket.js';
 import { IsnGenerator } from './tcp/isn.js';
+import { Sequence } from './tcp/sequence.js';
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/tcp-config.js';
 import { TcpConnection, type TcpHost } from './tcp/tcp-connection.js';
 import { ArpOperation, emitArp, parseArp, ARP_PACKET_BYTES } from './wire/arp.js';
@@ -82,7 +83,7 @@ interface IpMeta {
   iface: NetInterface;
   source: IpAddress;
   destination: IpAddress;
-  /** Pseudo-header sum without the length (added per protocol), or undefined when verified by the device. */
+  /** Sent to a broadcast or multicast address (never answered with ICMP errors or RSTs). */
   broadcast: boolean;
   /** The original IP packet, for ICMP error quoting. */
   packet: Uint8Array;
@@ -850,7 +851,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const conn = this.connections.get(key);
     if (conn) {
       // RFC 9293 §3.6.1 / RFC 6191: a new SYN above the old window may reopen a TIME-WAIT pair.
-      const reopen = conn.state === 'TIME-WAIT' && seg.flags & TcpFlags.SYN && !(seg.flags & TcpFlags.ACK) && Sequence32.gt(seg.seq, conn.rcvNxt);
+      const reopen = conn.state === 'TIME-WAIT' && seg.flags & TcpFlags.SYN && !(seg.flags & TcpFlags.ACK) && Sequence.gt(seg.seq, conn.rcvNxt);
       if (!reopen) {
         conn.onSegment(seg, now);
         return;
@@ -1267,10 +1268,6 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 }
 
 const EMPTY = new Uint8Array(0);
-
-const Sequence32 = {
-  gt: (a: number, b: number) => ((a - b) | 0) > 0,
-};
 
 function connectionKey(la: IpAddress, lp: number, ra: IpAddress, rp: number): string {
   return `${la.key}|${lp}|${ra.key}|${rp}`;

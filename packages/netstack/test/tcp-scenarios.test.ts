@@ -435,7 +435,6 @@ describe('flow control and timers', () => {
       const { client, server, cc } = establish(p);
       let n = 0;
       p.link.tap = undefined;
-      const orig = p.link.impairments;
       const data = pattern(300_000, 45);
       let sent = 0;
       const got: Uint8Array[] = [];
@@ -453,7 +452,6 @@ describe('flow control and timers', () => {
         if (r.length) got.push(r);
         return got.reduce((a, c) => a + c.length, 0) === data.length;
       }, 60e9);
-      void orig;
       expect(cc.counters.timeouts).toBe(0);
       expect(cc.counters.fastRetransmits).toBe(1);
     }

@@ -375,7 +375,6 @@ export class TcpConnection {
     if (this.isSynchronized() || this.state === 'SYN-RECEIVED') {
       this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlags.RST | TcpFlags.ACK, window: 0, options: {}, payload: EMPTY });
     }
-    void nowNs;
     this.release();
   }
 
@@ -1125,7 +1124,6 @@ export class TcpConnection {
     } else {
       this.keepaliveAt = NO_DEADLINE;
     }
-    void nowNs;
   }
 
   private armFinWait2(nowNs: number): void {
