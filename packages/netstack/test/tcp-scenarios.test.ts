@@ -686,3 +686,20 @@ describe('peek and FIONREAD', () => {
     expect(server.peek(buf)).toBe(0);
   });
 });
+
+describe('half-open connections', () => {
+  it('drops a SYN-RECEIVED child after five SYN-ACK retransmissions, freeing the backlog', () => {
+    const p = makePair(100);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 7100 });
+    l.listen(1);
+    p.link.impairments = { ...p.link.impairments, loss: 1 }; // the SYN-ACKs go nowhere
+    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: 41000, dport: 7100, seq: 10, flags: F.SYN });
+    expect(l.synQueue.size).toBe(1);
+    p.sim.runFor(30e9);
+    expect(l.synQueue.size).toBe(1);
+    p.sim.runFor(40e9); // 1+2+4+8+16 s of retransmissions, then 32 s before giving up
+    expect(l.synQueue.size).toBe(0);
+    expect(p.a.tcpConnections()).toEqual([]);
+  });
+});

@@ -1197,7 +1197,8 @@ export class TcpConnection {
     this.counters.timeouts++;
     this.retransmitCount++;
     if (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') {
-      if (this.retransmitCount > this.config.maxSynRetransmits) return this.fail(Errno.ETIMEDOUT);
+      const limit = this.passive ? this.config.maxSynAckRetransmits : this.config.maxSynRetransmits;
+      if (this.retransmitCount > limit) return this.fail(Errno.ETIMEDOUT);
       this.rtt.backOff();
       this.rttTiming = false;
       this.sendSyn(nowNs, this.state === 'SYN-RECEIVED');
