@@ -60,6 +60,8 @@ export interface StackCounters {
 type IcmpErrorKind = 'port-unreachable' | 'protocol-unreachable';
 
 const EPHEMERAL_LOW = 32768;
+/** Frames held per interface while the device's transmit queue is full (Linux txqueuelen 1000). */
+const TX_QUEUE_FRAMES = 1000;
 const EPHEMERAL_HIGH = 60999;
 const RTR_SOLICITATION_INTERVAL_NS = 4_000_000_000;
 const MAX_RTR_SOLICITATIONS = 3;
@@ -179,6 +181,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const iface = new NetInterface(options.name ?? device.name, device, isLoopback);
     this.interfaces.push(iface);
     device.setReceiver((frame) => this.receiveFrame(iface, frame));
+    device.onTransmitReady = () => this.drainTxQueue(iface);
     if (!isLoopback && options.ipv6 !== false) this.enableIpv6(iface);
     return iface;
   }
@@ -1167,10 +1170,30 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   }
 
   private deviceTransmit(iface: NetInterface, frame: Uint8Array): void {
+    if (iface.txQueue.length > 0) {
+      // Keep order behind frames already waiting for the device.
+      if (iface.txQueue.length < TX_QUEUE_FRAMES) iface.txQueue.push(frame);
+      else iface.counters.txDropped++;
+      return;
+    }
     this.depth++;
     try {
       if (iface.device.transmit(frame)) iface.counters.txFrames++;
-      else iface.counters.txDropped++;
+      else iface.txQueue.push(frame);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** NetDevice.onTransmitReady: hand the device what it refused before, in order. */
+  private drainTxQueue(iface: NetInterface): void {
+    const q = iface.txQueue;
+    this.depth++;
+    try {
+      let sent = 0;
+      while (sent < q.length && iface.device.transmit(q[sent]!)) sent++;
+      iface.counters.txFrames += sent;
+      q.splice(0, sent);
     } finally {
       this.depth--;
     }
