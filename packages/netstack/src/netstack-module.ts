@@ -12,6 +12,8 @@ export const NETSTACK_CAPABILITY = 'netstack';
 
 export interface NetstackService {
   stack: NetStack;
+  /** bringUpNetwork() on this stack: the kernel calls it with the command line's network options. */
+  bringUp(args: readonly string[], hostname?: string): DhcpClient[];
 }
 
 /**
@@ -36,7 +38,7 @@ const netstackModule: KernelModule = {
   init(ctx: ModuleContext): void {
     const stack = new NetStack({ clock: ctx.get<Clock>('clock'), entropy: ctx.get<Entropy>('entropy') });
     ctx.getAll<NetDevice>('netdev').forEach((device, i) => stack.addInterface(device, { name: `eth${i}` }));
-    ctx.provide<NetstackService>(NETSTACK_CAPABILITY, { stack });
+    ctx.provide<NetstackService>(NETSTACK_CAPABILITY, { stack, bringUp: (args, hostname) => bringUpNetwork(stack, args, hostname) });
   },
 };
 

@@ -4,3 +4,22 @@ export type { MachineConfig, MachineExit } from './machine.js';
 export { planGuestRam, LayoutError } from './guest-ram-layout.js';
 export type { GuestRamLayout, MmioSlot } from './guest-ram-layout.js';
 export { parseMemorySize, formatMemorySize, MemorySizeError } from './memory-size.js';
+export { RawFileBackend } from './blk/raw-file-backend.js';
+export { NodeImageFile, MemoryImageFile } from './blk/image-file.js';
+export type { ImageFile } from './blk/image-file.js';
+export { Qcow2Image, Qcow2Error } from './blk/qcow2/qcow2-image.js';
+export type { Qcow2CreateOptions } from './blk/qcow2/qcow2-image.js';
+export { parseQcow2Header, QCOW2_MAGIC } from './blk/qcow2/qcow2-header.js';
+export type { Qcow2Header } from './blk/qcow2/qcow2-header.js';
+export { Qcow2Backend } from './blk/qcow2/qcow2-backend.js';
+export { openDiskBackend, detectDiskFormat } from './blk/disk-image.js';
+export type { DiskFormat } from './blk/disk-image.js';
+export {
+  writeBootRecord, readBootRecord, bootRecordBytes, BOOT_RECORD_MAGIC, BOOT_RECORD_VERSION, BOOT_RECORD_HEADER_BYTES,
+  BOOT_PARTITION_TYPE, FS_PARTITION_TYPE,
+} from './firmware/boot-record.js';
+export type { BootRecord } from './firmware/boot-record.js';
+export { loadBootImage } from './firmware/load-image.js';
+export type { LoadedImage } from './firmware/load-image.js';
+export { PasstBackend, parsePortForward } from './net/passt-backend.js';
+export type { PortForward } from './net/passt-backend.js';

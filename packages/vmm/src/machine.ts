@@ -58,6 +58,11 @@ export class Machine {
     });
   }
 
+  /** Per-device counters (transport: traps, notifications, interrupts; plus the model's own), for `osv run -V`. */
+  deviceCounters(): { name: string; counters: Record<string, number> }[] {
+    return this.transports.map((t) => ({ name: t.device.name, counters: { ...t.counters, ...(t.device.counters ?? {}) } }));
+  }
+
   /** The full command line the guest sees. */
   get cmdline(): string {
     const tokens = this.layout.mmio.map((s) => `virtio_mmio.device=${s.sizeBytes / 1024}K@0x${s.baseAddress.toString(16)}:${s.irq}`);
@@ -112,10 +117,20 @@ export class Machine {
       // again within microseconds (device setup, bursts of I/O), and waking through
       // Atomics.waitAsync costs a trip through the event loop (DESIGN.md §1: "a short spin
       // before waiting is where virtio performance is won").
-      if (this.spinUntilChanged(words, wakeIndex, seq)) continue;
+      // While a device waits for host I/O (an async disk read), its completion arrives through
+      // the event loop: spinning would only delay it.
+      if (!this.hostIoPending() && this.spinUntilChanged(words, wakeIndex, seq)) continue;
       const wait = Atomics.waitAsync(words, wakeIndex, seq);
       if (wait.async) await wait.value;
     }
+  }
+
+  private hostIoPending(): boolean {
+    for (const t of this.transports) {
+      const d = t.device as { requestsInFlight?: number };
+      if (d.requestsInFlight) return true;
+    }
+    return false;
   }
 
   private spinUntilChanged(words: Int32Array, index: number, seq: number): boolean {

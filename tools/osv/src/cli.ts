@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The `osv` command: run (and, as they land, build, mkfs, trace).
 import { runCommand } from './commands/run.js';
+import { buildCommand } from './commands/build.js';
 import { mkfsCommand } from './commands/mkfs.js';
 import { UsageError } from './commands/run-options.js';
 
 const USAGE = `usage: osv <command> [options]
 
 commands:
-  run     boot a microVM running a WebAssembly app (osv run --help)
+  run     boot a microVM running a WebAssembly app or a disk image (osv run --help)
+  build   write a bootable disk image for an app (osv build --help)
   mkfs    write a file system image from a usr.manifest (osv mkfs --help)
 `;
 
@@ -16,6 +18,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
+    case 'build':
+      return buildCommand(rest);
     case 'mkfs':
       return mkfsCommand(rest);
     case undefined:
@@ -35,7 +39,7 @@ function flushAndExit(status: number): void {
 }
 
 main(process.argv.slice(2)).then(flushAndExit, (e: unknown) => {
-  if (e instanceof UsageError || (e as Error).name === 'MemorySizeError' || (e as Error).name === 'LayoutError' || (e as Error).name === 'ModuleSelectionError') {
+  if (e instanceof UsageError || (e as Error).name === 'MemorySizeError' || (e as Error).name === 'LayoutError' || (e as Error).name === 'ModuleSelectionError' || (e as Error).name === 'FormatError') {
     process.stderr.write(`osv: ${(e as Error).message}\n`);
     flushAndExit(2);
   } else {

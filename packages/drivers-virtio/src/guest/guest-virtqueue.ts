@@ -6,6 +6,7 @@ import type { GuestMemory } from '../guest-memory.js';
 import {
   DESC_SIZE,
   VIRTQ_AVAIL_F_NO_INTERRUPT,
+  VIRTQ_DESC_F_INDIRECT,
   VIRTQ_DESC_F_NEXT,
   VIRTQ_DESC_F_WRITE,
   VIRTQ_USED_F_NO_NOTIFY,
@@ -26,6 +27,16 @@ export interface UsedBuffer<T> {
   readonly writtenBytes: number;
 }
 
+/**
+ * Memory for indirect descriptor tables (§2.7.5.3), when VIRTIO_F_INDIRECT_DESC was negotiated:
+ * a chain of several buffers then takes one ring descriptor instead of one per buffer.
+ */
+export interface IndirectTableAllocator {
+  /** 16-byte aligned guest-physical memory for `sizeBytes`, or undefined to fall back to direct. */
+  alloc(sizeBytes: number): number | undefined;
+  free(address: number): void;
+}
+
 export class VirtqueueFullError extends Error {
   override readonly name = 'VirtqueueFullError';
 }
@@ -43,6 +54,8 @@ export class GuestVirtqueue<T> {
   /** Next used ring entry to consume. */
   private lastUsedIdx = 0;
   private inFlightChains = 0;
+  /** Indirect table of each in-flight head (0 = direct chain). */
+  private readonly indirectTable: Float64Array;
 
   constructor(
     private readonly mem: GuestMemory,
@@ -50,6 +63,8 @@ export class GuestVirtqueue<T> {
     readonly layout: SplitRingLayout,
     /** VIRTIO_F_EVENT_IDX was negotiated (§2.7.7.2, §2.7.10). */
     readonly eventIdx = false,
+    /** Set when VIRTIO_F_INDIRECT_DESC was negotiated. */
+    private readonly indirect?: IndirectTableAllocator,
   ) {
     const { size } = layout;
     this.freeCount = size;
@@ -57,6 +72,7 @@ export class GuestVirtqueue<T> {
     for (let i = 0; i < size; i++) this.next[i] = (i + 1) % size;
     this.tokens = new Array<T | undefined>(size);
     this.chainLength = new Uint16Array(size);
+    this.indirectTable = new Float64Array(size);
     mem.bytes.fill(0, layout.descAddress, layout.descAddress + DESC_SIZE * size);
     mem.bytes.fill(0, layout.availAddress, layout.availAddress + 6 + 2 * size);
     mem.bytes.fill(0, layout.usedAddress, layout.usedAddress + 6 + 8 * size);
@@ -84,6 +100,11 @@ export class GuestVirtqueue<T> {
   add(readable: readonly BufferSegment[], writable: readonly BufferSegment[], token: T): number {
     const count = readable.length + writable.length;
     if (count === 0) throw new RangeError('a chain needs at least one buffer');
+    // §2.7.5.3.1: an indirect table may not be longer than the queue either.
+    if (this.indirect && count > 1 && count <= this.size && this.freeCount > 0) {
+      const table = this.indirect.alloc(count * DESC_SIZE);
+      if (table !== undefined) return this.addIndirect(readable, writable, token, table);
+    }
     if (count > this.freeCount) throw new VirtqueueFullError(`queue ${this.index}: ${count} descriptors needed, ${this.freeCount} free`);
     const view = this.mem.view;
     const head = this.freeHead;
@@ -103,6 +124,36 @@ export class GuestVirtqueue<T> {
     this.freeCount -= count;
     this.tokens[head] = token;
     this.chainLength[head] = count;
+    this.inFlightChains++;
+    const slot = this.layout.availAddress + 4 + 2 * (this.availIdx % this.size);
+    view.setUint16(slot, head, true);
+    this.availIdx = (this.availIdx + 1) & 0xffff;
+    return head;
+  }
+
+  private addIndirect(readable: readonly BufferSegment[], writable: readonly BufferSegment[], token: T, table: number): number {
+    const view = this.mem.view;
+    const count = readable.length + writable.length;
+    for (let i = 0; i < count; i++) {
+      const seg = i < readable.length ? readable[i]! : writable[i - readable.length]!;
+      const at = table + i * DESC_SIZE;
+      const last = i === count - 1;
+      view.setBigUint64(at, BigInt(seg.address), true);
+      view.setUint32(at + 8, seg.length, true);
+      view.setUint16(at + 12, (last ? 0 : VIRTQ_DESC_F_NEXT) | (i >= readable.length ? VIRTQ_DESC_F_WRITE : 0), true);
+      view.setUint16(at + 14, last ? 0 : i + 1, true);
+    }
+    const head = this.freeHead;
+    const at = this.layout.descAddress + head * DESC_SIZE;
+    view.setBigUint64(at, BigInt(table), true);
+    view.setUint32(at + 8, count * DESC_SIZE, true);
+    view.setUint16(at + 12, VIRTQ_DESC_F_INDIRECT, true);
+    view.setUint16(at + 14, 0, true);
+    this.freeHead = this.next[head]!;
+    this.freeCount--;
+    this.tokens[head] = token;
+    this.chainLength[head] = 1;
+    this.indirectTable[head] = table;
     this.inFlightChains++;
     const slot = this.layout.availAddress + 4 + 2 * (this.availIdx % this.size);
     view.setUint16(slot, head, true);
@@ -151,6 +202,11 @@ export class GuestVirtqueue<T> {
     this.tokens[head] = undefined;
     this.inFlightChains--;
     this.release(head, this.chainLength[head]!);
+    const table = this.indirectTable[head]!;
+    if (table !== 0) {
+      this.indirectTable[head] = 0;
+      this.indirect!.free(table);
+    }
     if (this.eventIdx) {
       // §2.7.10: ask for an interrupt when the device passes the entry after this one.
       Atomics.store(this.mem.halfwords, (this.layout.availAddress + 4 + 2 * this.size) >>> 1, this.lastUsedIdx);

@@ -5,7 +5,7 @@ import type { GuestMemory } from '../guest-memory.js';
 import { contiguousLayout, isValidQueueSize, splitRingBytes } from '../ring/split-ring-layout.js';
 import { DeviceStatus, Feature, MMIO_MAGIC, MMIO_VERSION, MmioReg, bit } from '../mmio/registers.js';
 import type { MmioBus } from '../mmio/mmio-bus.js';
-import { GuestVirtqueue } from './guest-virtqueue.js';
+import { GuestVirtqueue, type IndirectTableAllocator } from './guest-virtqueue.js';
 
 /** Where ring memory comes from (core-sched's PageAllocator in a kernel). */
 export interface DmaAllocator {
@@ -88,7 +88,7 @@ export class VirtioMmioTransport {
   }
 
   /** §4.2.3.2: sets up queue `index` with up to `preferredSize` entries in memory from `dma`. */
-  setupQueue<T>(index: number, preferredSize: number, dma: DmaAllocator): GuestVirtqueue<T> {
+  setupQueue<T>(index: number, preferredSize: number, dma: DmaAllocator, indirect?: IndirectTableAllocator): GuestVirtqueue<T> {
     this.setReg(MmioReg.QueueSel, index);
     if (this.reg(MmioReg.QueueReady) !== 0) throw new VirtioInitError(`queue ${index} already in use`);
     const max = this.reg(MmioReg.QueueNumMax);
@@ -99,7 +99,8 @@ export class VirtioMmioTransport {
     const base = dma.alloc(splitRingBytes(size));
     this.queueMemory.push(base);
     const layout = contiguousLayout(base, size);
-    const queue = new GuestVirtqueue<T>(this.mem, index, layout, (this.negotiated & bit(Feature.EVENT_IDX)) !== 0n);
+    const useIndirect = indirect && (this.negotiated & bit(Feature.INDIRECT_DESC)) !== 0n ? indirect : undefined;
+    const queue = new GuestVirtqueue<T>(this.mem, index, layout, (this.negotiated & bit(Feature.EVENT_IDX)) !== 0n, useIndirect);
     this.setReg(MmioReg.QueueNum, size);
     this.setReg(MmioReg.QueueDescLow, layout.descAddress % 2 ** 32);
     this.setReg(MmioReg.QueueDescHigh, Math.floor(layout.descAddress / 2 ** 32));

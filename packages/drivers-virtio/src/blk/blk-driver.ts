@@ -1,0 +1,332 @@
+// virtio-blk driver (virtio 1.2 §5.2.5/§5.2.6) as kernel-api's BlockDevice. Calls are
+// synchronous for the caller: a large transfer is split into requests that go out together
+// (up to `slots` in flight), and the caller blocks in the scheduler until the device returns
+// them. Request headers, data and status live in DMA memory from the page allocator (a bounce
+// buffer: the caller's array may not be in guest RAM). Small block-aligned reads go through a
+// write-through LRU cache, which is what file-system metadata lookups hit.
+import { Errno, KernelError, type BlockDevice } from '@osv-ts/kernel-api';
+import { WaitQueue, type Scheduler } from '@osv-ts/core-sched';
+import type { GuestMemory } from '../guest-memory.js';
+import type { GuestVirtqueue } from '../guest/guest-virtqueue.js';
+import type { DmaAllocator, VirtioMmioTransport } from '../guest/mmio-transport.js';
+import { Feature, INT_CONFIG, bit } from '../mmio/registers.js';
+import { IndirectTablePool } from '../ring/indirect-pool.js';
+import {
+  BLK_DISCARD_SEGMENT_BYTES,
+  BLK_ID_BYTES,
+  BLK_REQUEST_HEADER_BYTES,
+  BlkConfig,
+  BlkFeature,
+  BlkRequestType,
+  BlkStatus,
+  SECTOR_BYTES,
+} from './blk-format.js';
+
+export interface VirtioBlkDriverOptions {
+  /** Requests in flight at once (each owns a DMA data buffer of `requestBytes`). */
+  readonly slots?: number;
+  /** Largest data transfer per request (further capped by the device's SIZE_MAX × SEG_MAX). */
+  readonly requestBytes?: number;
+  /** Blocks of `cacheBlockBytes` kept by the buffer cache (0 disables it). */
+  readonly cacheBlocks?: number;
+  readonly cacheBlockBytes?: number;
+  /** Largest queue size to ask for. */
+  readonly queueSize?: number;
+}
+
+interface Slot {
+  readonly base: number;
+  readonly header: number;
+  readonly status: number;
+  readonly data: number;
+  busy: boolean;
+  done: boolean;
+  written: number;
+}
+
+const SLOT_META_BYTES = 4096;
+
+export class VirtioBlkDriver implements BlockDevice {
+  readonly sectorSizeBytes = SECTOR_BYTES;
+  sizeBytes = 0;
+  readOnly = false;
+  /** Logical block size the device reports (BLK_SIZE), informational. */
+  blockSizeBytes = SECTOR_BYTES;
+  private queue!: GuestVirtqueue<Slot>;
+  private slots: Slot[] = [];
+  private requestBytes: number;
+  private readonly cacheBlocks: number;
+  private readonly cacheBlockBytes: number;
+  /** LRU by Map insertion order: block index → contents. */
+  private readonly cache = new Map<number, Uint8Array>();
+  private broken = false;
+  private features = 0n;
+  readonly completions = new WaitQueue('virtio-blk');
+  readonly counters = {
+    requests: 0, readRequests: 0, writeRequests: 0, bytesRead: 0, bytesWritten: 0,
+    cacheHits: 0, cacheMisses: 0, notifications: 0, interrupts: 0, waits: 0, errors: 0,
+  };
+
+  constructor(
+    readonly name: string,
+    private readonly transport: VirtioMmioTransport,
+    private readonly mem: GuestMemory,
+    private readonly dma: DmaAllocator,
+    private readonly sched: Scheduler,
+    private readonly options: VirtioBlkDriverOptions = {},
+  ) {
+    this.requestBytes = options.requestBytes ?? 64 * 1024;
+    this.cacheBlocks = options.cacheBlocks ?? 64;
+    this.cacheBlockBytes = options.cacheBlockBytes ?? 4096;
+  }
+
+  /** §3.1.1 initialization; throws VirtioInitError when the device refuses. */
+  init(): void {
+    const t = this.transport;
+    const f = t.negotiate(
+      bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC) | bit(BlkFeature.SIZE_MAX) | bit(BlkFeature.SEG_MAX) |
+        bit(BlkFeature.BLK_SIZE) | bit(BlkFeature.FLUSH) | bit(BlkFeature.RO) | bit(BlkFeature.DISCARD) | bit(BlkFeature.WRITE_ZEROES),
+    );
+    this.features = f;
+    const capacity = t.readConfig(BlkConfig.capacity, 4) + t.readConfig(BlkConfig.capacity + 4, 4) * 2 ** 32;
+    this.sizeBytes = capacity * SECTOR_BYTES;
+    this.readOnly = this.has(BlkFeature.RO);
+    if (this.has(BlkFeature.BLK_SIZE)) this.blockSizeBytes = t.readConfig(BlkConfig.blkSize, 4) || SECTOR_BYTES;
+    // §5.2.6.3: one request may carry at most seg_max data segments of at most size_max bytes;
+    // we send one data segment, so size_max bounds a request.
+    if (this.has(BlkFeature.SIZE_MAX)) {
+      const sizeMax = t.readConfig(BlkConfig.sizeMax, 4);
+      if (sizeMax >= SECTOR_BYTES) this.requestBytes = Math.min(this.requestBytes, sizeMax - (sizeMax % SECTOR_BYTES));
+    }
+    const slots = this.options.slots ?? 8;
+    // §2.7.5.3: with INDIRECT_DESC each request (header, data, status) takes one ring slot.
+    this.queue = t.setupQueue<Slot>(0, this.options.queueSize ?? 128, this.dma, new IndirectTablePool(this.dma, slots, 4));
+    for (let i = 0; i < slots; i++) {
+      const base = this.dma.alloc(SLOT_META_BYTES + this.requestBytes);
+      this.slots.push({ base, header: base, status: base + BLK_REQUEST_HEADER_BYTES, data: base + SLOT_META_BYTES, busy: false, done: false, written: 0 });
+    }
+    t.driverOk();
+  }
+
+  read(offsetBytes: number, into: Uint8Array): void {
+    this.check(offsetBytes, into.length);
+    const cb = this.cacheBlockBytes;
+    const block = Math.floor(offsetBytes / cb);
+    if (this.cacheBlocks > 0 && into.length <= cb && Math.floor((offsetBytes + into.length - 1) / cb) === block && (block + 1) * cb <= this.sizeBytes) {
+      let cached = this.cache.get(block);
+      if (cached) {
+        this.counters.cacheHits++;
+        this.cache.delete(block);
+      } else {
+        this.counters.cacheMisses++;
+        cached = new Uint8Array(cb);
+        this.transfer(BlkRequestType.IN, block * cb, cached);
+        if (this.cache.size >= this.cacheBlocks) this.cache.delete(this.cache.keys().next().value!);
+      }
+      this.cache.set(block, cached);
+      into.set(cached.subarray(offsetBytes - block * cb, offsetBytes - block * cb + into.length));
+      return;
+    }
+    this.transfer(BlkRequestType.IN, offsetBytes, into);
+  }
+
+  write(offsetBytes: number, data: Uint8Array): void {
+    this.check(offsetBytes, data.length);
+    if (this.readOnly) throw new KernelError(Errno.EROFS, `${this.name} is read-only`);
+    this.transfer(BlkRequestType.OUT, offsetBytes, data);
+    this.updateCache(offsetBytes, data);
+  }
+
+  flush(): void {
+    if (!this.has(BlkFeature.FLUSH)) return; // §5.2.6.4: without FLUSH the device writes through
+    this.simple(BlkRequestType.FLUSH, 0, new Uint8Array(0));
+  }
+
+  discard(offsetBytes: number, lengthBytes: number): void {
+    this.check(offsetBytes, lengthBytes);
+    this.invalidate(offsetBytes, lengthBytes);
+    if (!this.has(BlkFeature.DISCARD)) return; // discard is a hint
+    this.simple(BlkRequestType.DISCARD, 0, discardSegment(offsetBytes, lengthBytes, 0));
+  }
+
+  /** VIRTIO_BLK_T_WRITE_ZEROES when offered, else plain writes of zeroes. */
+  writeZeroes(offsetBytes: number, lengthBytes: number): void {
+    this.check(offsetBytes, lengthBytes);
+    if (this.readOnly) throw new KernelError(Errno.EROFS, `${this.name} is read-only`);
+    this.invalidate(offsetBytes, lengthBytes);
+    if (this.has(BlkFeature.WRITE_ZEROES)) {
+      this.simple(BlkRequestType.WRITE_ZEROES, 0, discardSegment(offsetBytes, lengthBytes, 0));
+      return;
+    }
+    const zeroes = new Uint8Array(Math.min(lengthBytes, this.requestBytes));
+    for (let at = 0; at < lengthBytes; at += zeroes.length) {
+      this.transfer(BlkRequestType.OUT, offsetBytes + at, zeroes.subarray(0, Math.min(zeroes.length, lengthBytes - at)));
+    }
+  }
+
+  /** VIRTIO_BLK_T_GET_ID: the device's serial number. */
+  getId(): string {
+    const out = new Uint8Array(BLK_ID_BYTES);
+    this.simple(BlkRequestType.GET_ID, 0, undefined, out);
+    const end = out.indexOf(0);
+    return new TextDecoder().decode(out.subarray(0, end < 0 ? out.length : end));
+  }
+
+  /** Interrupt handler: note a broken device, collect completions, wake waiters. */
+  onInterrupt(): void {
+    this.counters.interrupts++;
+    const status = this.transport.takeInterrupt();
+    if (status & INT_CONFIG && this.transport.needsReset()) this.broken = true;
+    this.reap();
+    this.completions.wakeAll();
+  }
+
+  private has(feature: bigint): boolean {
+    return (this.features & bit(feature)) !== 0n;
+  }
+
+  private check(offsetBytes: number, lengthBytes: number): void {
+    if (!Number.isSafeInteger(offsetBytes) || offsetBytes < 0 || offsetBytes % SECTOR_BYTES !== 0 || lengthBytes % SECTOR_BYTES !== 0) {
+      throw new KernelError(Errno.EINVAL, `${this.name}: ${offsetBytes}+${lengthBytes} is not sector-aligned`);
+    }
+    if (offsetBytes + lengthBytes > this.sizeBytes) throw new KernelError(Errno.EINVAL, `${this.name}: ${offsetBytes}+${lengthBytes} beyond the end (${this.sizeBytes})`);
+  }
+
+  /** Moves a data transfer through as many requests as needed, `slots` at a time. */
+  private transfer(type: number, offsetBytes: number, buffer: Uint8Array): void {
+    const n = Math.ceil(buffer.length / this.requestBytes);
+    let failed = false;
+    const issued: { slot: Slot; at: number; length: number }[] = [];
+    let next = 0;
+    while (next < n || issued.length > 0) {
+      // Fill every free slot, then publish the batch with at most one notification.
+      let added = false;
+      while (next < n) {
+        const slot = this.slots.find((s) => !s.busy);
+        if (!slot) break;
+        const at = next * this.requestBytes;
+        const length = Math.min(this.requestBytes, buffer.length - at);
+        if (type === BlkRequestType.OUT) this.mem.bytes.set(buffer.subarray(at, at + length), slot.data);
+        this.submit(slot, type, (offsetBytes + at) / SECTOR_BYTES, length);
+        issued.push({ slot, at, length });
+        next++;
+        added = true;
+      }
+      if (added) this.kick();
+      this.waitFor(() => issued.some((r) => r.slot.done));
+      for (let i = 0; i < issued.length; ) {
+        const r = issued[i]!;
+        if (!r.slot.done) {
+          i++;
+          continue;
+        }
+        const status = this.mem.bytes[r.slot.status];
+        if (status !== BlkStatus.OK) failed = true;
+        else if (type === BlkRequestType.IN) buffer.set(this.mem.bytes.subarray(r.slot.data, r.slot.data + r.length), r.at);
+        r.slot.busy = false;
+        issued.splice(i, 1);
+      }
+    }
+    if (type === BlkRequestType.IN) {
+      this.counters.readRequests += n;
+      this.counters.bytesRead += buffer.length;
+    } else {
+      this.counters.writeRequests += n;
+      this.counters.bytesWritten += buffer.length;
+    }
+    if (failed) {
+      this.counters.errors++;
+      throw new KernelError(Errno.EIO, `${this.name}: ${type === BlkRequestType.IN ? 'read' : 'write'} at ${offsetBytes}+${buffer.length} failed`);
+    }
+  }
+
+  /** One request with a small readable body and/or a small writable reply. */
+  private simple(type: number, sector: number, body: Uint8Array | undefined, reply?: Uint8Array): void {
+    let slot: Slot | undefined;
+    this.waitFor(() => (slot = this.slots.find((s) => !s.busy)) !== undefined);
+    const s = slot!;
+    if (body && body.length > 0) this.mem.bytes.set(body, s.data);
+    this.submit(s, type, sector, body?.length ?? 0, reply?.length ?? 0);
+    this.kick();
+    this.waitFor(() => s.done);
+    s.busy = false;
+    const status = this.mem.bytes[s.status];
+    if (reply) reply.set(this.mem.bytes.subarray(s.data, s.data + Math.min(reply.length, Math.max(0, s.written - 1))));
+    if (status === BlkStatus.UNSUPP) throw new KernelError(Errno.EOPNOTSUPP, `${this.name}: request type ${type} not supported by the device`);
+    if (status !== BlkStatus.OK) {
+      this.counters.errors++;
+      throw new KernelError(Errno.EIO, `${this.name}: request type ${type} failed`);
+    }
+  }
+
+  private submit(slot: Slot, type: number, sector: number, readableData: number, writableData = 0): void {
+    const v = this.mem.view;
+    v.setUint32(slot.header, type, true);
+    v.setUint32(slot.header + 4, 0, true);
+    v.setBigUint64(slot.header + 8, BigInt(sector), true);
+    this.mem.bytes[slot.status] = 0xff;
+    slot.busy = true;
+    slot.done = false;
+    slot.written = 0;
+    const header = { address: slot.header, length: BLK_REQUEST_HEADER_BYTES };
+    const status = { address: slot.status, length: 1 };
+    const readable = [header];
+    const writable = [];
+    if (type === BlkRequestType.IN) writable.push({ address: slot.data, length: readableData });
+    else if (readableData > 0) readable.push({ address: slot.data, length: readableData });
+    if (writableData > 0) writable.push({ address: slot.data, length: writableData });
+    writable.push(status);
+    this.queue.add(readable, writable, slot);
+    this.counters.requests++;
+  }
+
+  private kick(): void {
+    if (this.queue.publish()) {
+      this.counters.notifications++;
+      this.transport.notify(0);
+    }
+  }
+
+  private reap(): void {
+    let used;
+    while ((used = this.queue.takeUsed()) !== undefined) {
+      used.token.done = true;
+      used.token.written = used.writtenBytes;
+    }
+  }
+
+  private waitFor(cond: () => boolean): void {
+    if (cond()) return;
+    this.counters.waits++;
+    this.sched.block(() => {
+      this.reap();
+      return cond() || this.broken;
+    });
+    if (!cond() && this.broken) throw new KernelError(Errno.EIO, `${this.name}: device needs reset`);
+  }
+
+  private updateCache(offsetBytes: number, data: Uint8Array): void {
+    const cb = this.cacheBlockBytes;
+    for (let b = Math.floor(offsetBytes / cb); b * cb < offsetBytes + data.length; b++) {
+      const cached = this.cache.get(b);
+      if (!cached) continue;
+      const from = Math.max(offsetBytes, b * cb);
+      const to = Math.min(offsetBytes + data.length, (b + 1) * cb);
+      cached.set(data.subarray(from - offsetBytes, to - offsetBytes), from - b * cb);
+    }
+  }
+
+  private invalidate(offsetBytes: number, lengthBytes: number): void {
+    const cb = this.cacheBlockBytes;
+    for (const b of [...this.cache.keys()]) if ((b + 1) * cb > offsetBytes && b * cb < offsetBytes + lengthBytes) this.cache.delete(b);
+  }
+}
+
+function discardSegment(offsetBytes: number, lengthBytes: number, flags: number): Uint8Array {
+  const seg = new Uint8Array(BLK_DISCARD_SEGMENT_BYTES);
+  const v = new DataView(seg.buffer);
+  v.setBigUint64(0, BigInt(offsetBytes / SECTOR_BYTES), true);
+  v.setUint32(8, lengthBytes / SECTOR_BYTES, true);
+  v.setUint32(12, flags, true);
+  return seg;
+}

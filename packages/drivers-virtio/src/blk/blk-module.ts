@@ -1,0 +1,38 @@
+// Kernel module `virtio-blk`: probes every virtio-mmio window holding a block device, names the
+// disks vblk0, vblk1, … in address order (OSv's naming), and provides each disk and each of its
+// MBR partitions (vblk0.1, …) as a `blockdev`. A disk whose partition table is unreadable is
+// still provided, without partitions (a blank disk has no table either).
+import type { BlockDevice, KernelModule, ModuleContext } from '@osv-ts/kernel-api';
+import { VirtioMmioTransport } from '../guest/mmio-transport.js';
+import { DeviceId } from '../mmio/registers.js';
+import { VIRTIO_MMIO_CAPABILITY, type VirtioPlatform } from '../virtio-platform.js';
+import { VirtioBlkDriver } from './blk-driver.js';
+import { scanPartitions } from './partition-scan.js';
+
+/** Capability under which block devices (disks and partitions) are provided. */
+export const BLOCKDEV_CAPABILITY = 'blockdev';
+
+const virtioBlkModule: KernelModule = {
+  name: 'virtio-blk',
+  init(ctx: ModuleContext): void {
+    const platform = ctx.get<VirtioPlatform>(VIRTIO_MMIO_CAPABILITY);
+    let index = 0;
+    for (const info of platform.devices) {
+      const transport = new VirtioMmioTransport(platform.memory, platform.bus, info);
+      if (transport.probe()?.deviceId !== DeviceId.Block) continue;
+      const driver = new VirtioBlkDriver(`vblk${index++}`, transport, platform.memory, platform.dma, platform.sched);
+      platform.onInterrupt(info.irq, () => driver.onInterrupt());
+      driver.init();
+      ctx.provide<BlockDevice>(BLOCKDEV_CAPABILITY, driver);
+      let partitions: BlockDevice[] = [];
+      try {
+        partitions = scanPartitions(driver);
+      } catch (e) {
+        if ((e as Error).name !== 'FormatError' && (e as Error).name !== 'KernelError') throw e;
+      }
+      for (const p of partitions) ctx.provide<BlockDevice>(BLOCKDEV_CAPABILITY, p);
+    }
+  },
+};
+
+export default virtioBlkModule;

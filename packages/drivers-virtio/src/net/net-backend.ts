@@ -1,0 +1,48 @@
+// Where a virtio-net device's frames go on the host: a frame-level interface (passt, a TAP
+// device and a WebSocket relay come with the netstack issue), and a connected pair for tests.
+
+export interface NetBackend {
+  /** A frame the guest transmitted (a copy the back-end may keep). */
+  send(frame: Uint8Array): void;
+  /** Installs the device's receive path; `checksumValid` says the frame's L4 checksum is known good. */
+  connect(deliver: (frame: Uint8Array, checksumValid: boolean) => void): void;
+}
+
+/** Two back-ends wired to each other: what one side sends, the other receives. */
+export class NetPair {
+  readonly a: NetBackend;
+  readonly b: NetBackend;
+  readonly counters = { aToB: 0, bToA: 0 };
+
+  constructor() {
+    let toA: ((f: Uint8Array, ok: boolean) => void) | undefined;
+    let toB: ((f: Uint8Array, ok: boolean) => void) | undefined;
+    this.a = {
+      send: (f) => {
+        this.counters.aToB++;
+        toB?.(f, true);
+      },
+      connect: (d) => void (toA = d),
+    };
+    this.b = {
+      send: (f) => {
+        this.counters.bToA++;
+        toA?.(f, true);
+      },
+      connect: (d) => void (toB = d),
+    };
+  }
+}
+
+/** A back-end that returns every frame to its sender (a cable looped back). */
+export class LoopbackNetBackend implements NetBackend {
+  private deliver: ((f: Uint8Array, ok: boolean) => void) | undefined;
+
+  send(frame: Uint8Array): void {
+    this.deliver?.(frame, true);
+  }
+
+  connect(deliver: (frame: Uint8Array, checksumValid: boolean) => void): void {
+    this.deliver = deliver;
+  }
+}

@@ -1,0 +1,214 @@
+// virtio-net device model (virtio 1.2 §5.1) for the VMM: one receive and one transmit queue,
+// MAC and link STATUS in the configuration space, mergeable receive buffers (MRG_RXBUF), and
+// the checksum offloads (CSUM: complete a partial checksum for the guest on transmit;
+// GUEST_CSUM: mark received frames whose checksum the back-end vouches for as DATA_VALID).
+// Not built: GSO/TSO, the control queue, multiqueue. Frames for the guest wait in a bounded
+// queue while it has no receive buffers posted, and are dropped (counted) beyond it.
+import type { DeviceModel, DeviceModelHost } from '../device/device-model.js';
+import type { DescriptorChain, DeviceVirtqueue } from '../device/device-virtqueue.js';
+import { DeviceId, Feature, bit } from '../mmio/registers.js';
+import { segmentRange } from '../ring/segment-range.js';
+import type { NetBackend } from './net-backend.js';
+import {
+  NET_HDR_BYTES,
+  NET_HDR_F_DATA_VALID,
+  NET_HDR_F_NEEDS_CSUM,
+  NET_RECEIVEQ,
+  NET_S_LINK_UP,
+  NET_TRANSMITQ,
+  NetConfig,
+  NetFeature,
+  onesSum,
+  readNetHeader,
+  writeNetHeader,
+} from './net-format.js';
+
+export interface VirtioNetOptions {
+  readonly mac: Uint8Array;
+  readonly mtu?: number;
+  /** Frames kept for the guest while it has no receive buffers (default 256). */
+  readonly rxBacklog?: number;
+}
+
+export class VirtioNetDevice implements DeviceModel {
+  readonly deviceId = DeviceId.Net;
+  readonly deviceFeatures =
+    bit(Feature.VERSION_1) | bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC) | bit(NetFeature.MAC) | bit(NetFeature.STATUS) |
+    bit(NetFeature.MRG_RXBUF) | bit(NetFeature.CSUM) | bit(NetFeature.GUEST_CSUM) | bit(NetFeature.MTU);
+  readonly numQueues = 2;
+  readonly maxQueueSize = 256;
+  readonly counters = { txFrames: 0, txBytes: 0, txChecksums: 0, txErrors: 0, rxFrames: 0, rxBytes: 0, rxBuffers: 0, rxDropped: 0 };
+  private readonly config = new DataView(new ArrayBuffer(NetConfig.bytes));
+  private host: DeviceModelHost | undefined;
+  private queues: readonly (DeviceVirtqueue | undefined)[] = [];
+  private features = 0n;
+  private readonly backlog: { frame: Uint8Array; valid: boolean }[] = [];
+  private readonly rxBacklog: number;
+  /** A chain popped from the receive queue but not yet used (a frame that did not fit). */
+  private spare: DescriptorChain[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly backend: NetBackend,
+    options: VirtioNetOptions,
+  ) {
+    if (options.mac.length !== 6) throw new RangeError('a MAC address has 6 bytes');
+    new Uint8Array(this.config.buffer).set(options.mac, NetConfig.mac);
+    this.config.setUint16(NetConfig.status, NET_S_LINK_UP, true);
+    this.config.setUint16(NetConfig.maxVirtqueuePairs, 1, true);
+    this.config.setUint16(NetConfig.mtu, options.mtu ?? 1500, true);
+    this.rxBacklog = options.rxBacklog ?? 256;
+    backend.connect((frame, valid) => this.receive(frame, valid));
+  }
+
+  get linkUp(): boolean {
+    return (this.config.getUint16(NetConfig.status, true) & NET_S_LINK_UP) !== 0;
+  }
+
+  /** Changes the link state and tells the guest (a configuration change, §5.1.4). */
+  setLinkUp(up: boolean): void {
+    this.config.setUint16(NetConfig.status, up ? NET_S_LINK_UP : 0, true);
+    this.host?.signalConfigChange();
+  }
+
+  readConfig(offset: number, size: number): number {
+    if (offset < 0 || offset + size > NetConfig.bytes) return 0;
+    const c = this.config;
+    return size === 1 ? c.getUint8(offset) : size === 2 ? c.getUint16(offset, true) : c.getUint32(offset, true);
+  }
+
+  activate(host: DeviceModelHost, features: bigint, queues: readonly (DeviceVirtqueue | undefined)[]): void {
+    this.host = host;
+    this.features = features;
+    this.queues = queues;
+    this.spare = [];
+    this.fillReceive();
+  }
+
+  reset(): void {
+    this.host = undefined;
+    this.queues = [];
+    this.spare = [];
+    this.backlog.length = 0;
+  }
+
+  notify(index: number): void {
+    if (index === NET_TRANSMITQ) this.transmit();
+    else if (index === NET_RECEIVEQ) this.fillReceive();
+  }
+
+  private has(f: bigint): boolean {
+    return (this.features & bit(f)) !== 0n;
+  }
+
+  private transmit(): void {
+    const host = this.host;
+    const q = this.queues[NET_TRANSMITQ];
+    if (!host || !q) return;
+    let chain;
+    while ((chain = q.pop()) !== undefined) {
+      const bytes = new Uint8Array(chain.readableBytes);
+      let at = 0;
+      for (const s of chain.readable) {
+        bytes.set(host.memory.slice(s.address, s.length, 'virtio-net transmit buffer'), at);
+        at += s.length;
+      }
+      q.pushUsed(chain.head, 0);
+      if (bytes.length < NET_HDR_BYTES) {
+        this.counters.txErrors++;
+        continue;
+      }
+      const hdr = readNetHeader(bytes);
+      const frame = bytes.subarray(NET_HDR_BYTES);
+      if (hdr.flags & NET_HDR_F_NEEDS_CSUM && this.has(NetFeature.CSUM)) {
+        // §5.1.6.2: checksum from csum_start to the end, stored at csum_start + csum_offset
+        // (the field holds the pseudo-header sum the driver put there).
+        const field = hdr.csumStart + hdr.csumOffset;
+        if (field + 2 > frame.length) {
+          this.counters.txErrors++;
+          continue;
+        }
+        const sum = ~onesSum(frame.subarray(hdr.csumStart)) & 0xffff;
+        frame[field] = sum >>> 8;
+        frame[field + 1] = sum & 0xff;
+        this.counters.txChecksums++;
+      }
+      this.counters.txFrames++;
+      this.counters.txBytes += frame.length;
+      this.backend.send(frame);
+    }
+    host.signalUsed(q);
+  }
+
+  private receive(frame: Uint8Array, valid: boolean): void {
+    if (this.backlog.length >= this.rxBacklog) {
+      this.counters.rxDropped++;
+      return;
+    }
+    this.backlog.push({ frame: frame.slice(), valid });
+    this.fillReceive();
+  }
+
+  private fillReceive(): void {
+    const host = this.host;
+    const q = this.queues[NET_RECEIVEQ];
+    if (!host || !q) return;
+    const mergeable = this.has(NetFeature.MRG_RXBUF);
+    let delivered = false;
+    while (this.backlog.length > 0) {
+      const { frame, valid } = this.backlog[0]!;
+      const total = NET_HDR_BYTES + frame.length;
+      // Take chains until the frame fits (one chain without MRG_RXBUF, §5.1.6.3.1).
+      const chains = this.spare;
+      let room = chains.reduce((n, c) => n + c.writableBytes, 0);
+      while (room < total && (mergeable || chains.length === 0)) {
+        const c = q.pop();
+        if (!c) break;
+        chains.push(c);
+        room += c.writableBytes;
+      }
+      if (room < total) {
+        if (!mergeable && chains.length > 0) {
+          // A buffer too small for this frame without MRG_RXBUF: drop the frame, keep the buffer.
+          this.backlog.shift();
+          this.counters.rxDropped++;
+          continue;
+        }
+        break; // wait for more buffers
+      }
+      this.backlog.shift();
+      const header = new Uint8Array(NET_HDR_BYTES);
+      const bytes = new Uint8Array(total);
+      bytes.set(frame, NET_HDR_BYTES);
+      let used = 0;
+      let at = 0;
+      const usedChains: [DescriptorChain, number][] = [];
+      for (const c of chains) {
+        if (at >= total) break;
+        const n = Math.min(c.writableBytes, total - at);
+        usedChains.push([c, n]);
+        at += n;
+        used++;
+      }
+      writeNetHeader(header, {
+        flags: valid && this.has(NetFeature.GUEST_CSUM) ? NET_HDR_F_DATA_VALID : 0,
+        numBuffers: mergeable ? used : 0,
+      });
+      bytes.set(header, 0);
+      at = 0;
+      for (const [c, n] of usedChains) {
+        for (const p of segmentRange(c.writable, 0, n)) {
+          host.memory.slice(p.address, p.length, 'virtio-net receive buffer').set(bytes.subarray(at, at + p.length));
+          at += p.length;
+        }
+        q.pushUsed(c.head, n);
+      }
+      this.spare = chains.slice(used);
+      this.counters.rxFrames++;
+      this.counters.rxBytes += frame.length;
+      this.counters.rxBuffers += used;
+      delivered = true;
+    }
+    if (delivered) host.signalUsed(q);
+  }
+}

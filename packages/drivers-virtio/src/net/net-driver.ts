@@ -1,0 +1,180 @@
+// virtio-net driver (virtio 1.2 §5.1.6) as kernel-api's NetDevice: receive buffers stay posted
+// (and are reposted as the device uses them), transmit copies each frame behind a
+// virtio_net_hdr into a DMA buffer from a fixed pool, and never blocks: with every buffer in
+// flight, transmit() returns false and onTransmitReady fires once one comes back.
+import type { NetDevice, NetOffloads } from '@osv-ts/kernel-api';
+import type { GuestMemory } from '../guest-memory.js';
+import type { GuestVirtqueue } from '../guest/guest-virtqueue.js';
+import type { DmaAllocator, VirtioMmioTransport } from '../guest/mmio-transport.js';
+import { Feature, INT_CONFIG, bit } from '../mmio/registers.js';
+import {
+  NET_HDR_BYTES,
+  NET_HDR_F_NEEDS_CSUM,
+  NET_RECEIVEQ,
+  NET_S_LINK_UP,
+  NET_TRANSMITQ,
+  NetConfig,
+  NetFeature,
+  locateL4Checksum,
+  readNetHeader,
+  writeNetHeader,
+} from './net-format.js';
+
+const BUFFER_BYTES = 2048;
+
+export interface VirtioNetDriverOptions {
+  readonly rxBuffers?: number;
+  readonly txBuffers?: number;
+  /**
+   * Let the device finish TCP/UDP checksums (VIRTIO_NET_F_CSUM). The stack then leaves the
+   * pseudo-header sum in the checksum field, as Linux does for CHECKSUM_PARTIAL.
+   */
+  readonly txChecksumOffload?: boolean;
+}
+
+export class VirtioNetDriver implements NetDevice {
+  mac = new Uint8Array(6);
+  mtu = 1500;
+  offloads: NetOffloads = { txChecksum: false, rxChecksumVerified: false };
+  onTransmitReady?: () => void;
+  private features = 0n;
+  private rx!: GuestVirtqueue<number>;
+  private tx!: GuestVirtqueue<number>;
+  private readonly freeTx: number[] = [];
+  private receiver: ((frame: Uint8Array) => void) | undefined;
+  private txBlocked = false;
+  private link = true;
+  broken = false;
+  readonly counters = { txFrames: 0, txFull: 0, rxFrames: 0, rxBuffers: 0, interrupts: 0, notifications: 0, rxChecksumValid: 0 };
+
+  constructor(
+    readonly name: string,
+    private readonly transport: VirtioMmioTransport,
+    private readonly mem: GuestMemory,
+    private readonly dma: DmaAllocator,
+    private readonly options: VirtioNetDriverOptions = {},
+  ) {}
+
+  get linkUp(): boolean {
+    return this.link;
+  }
+
+  init(): void {
+    const t = this.transport;
+    let wanted = bit(Feature.EVENT_IDX) | bit(NetFeature.MAC) | bit(NetFeature.STATUS) | bit(NetFeature.MRG_RXBUF) | bit(NetFeature.GUEST_CSUM) | bit(NetFeature.MTU);
+    if (this.options.txChecksumOffload) wanted |= bit(NetFeature.CSUM);
+    this.features = t.negotiate(wanted);
+    if (this.has(NetFeature.MAC)) for (let i = 0; i < 6; i++) this.mac[i] = t.readConfig(NetConfig.mac + i, 1);
+    if (this.has(NetFeature.MTU)) this.mtu = t.readConfig(NetConfig.mtu, 2) || 1500;
+    this.readStatus();
+    this.offloads = { txChecksum: this.has(NetFeature.CSUM), rxChecksumVerified: false };
+    const rxCount = this.options.rxBuffers ?? 64;
+    const txCount = this.options.txBuffers ?? 64;
+    this.rx = t.setupQueue<number>(NET_RECEIVEQ, rxCount, this.dma);
+    this.tx = t.setupQueue<number>(NET_TRANSMITQ, txCount, this.dma);
+    const rxPool = this.dma.alloc(BUFFER_BYTES * this.rx.size);
+    const txPool = this.dma.alloc(BUFFER_BYTES * this.tx.size);
+    for (let i = 0; i < this.tx.size; i++) this.freeTx.push(txPool + i * BUFFER_BYTES);
+    t.driverOk();
+    // §5.1.6.3: without MRG_RXBUF each buffer must hold a whole frame; 2048 bytes do for MTU 1500.
+    for (let i = 0; i < this.rx.size; i++) this.postRx(rxPool + i * BUFFER_BYTES);
+    if (this.rx.publish()) t.notify(NET_RECEIVEQ);
+  }
+
+  setReceiver(onFrame: (frame: Uint8Array) => void): void {
+    this.receiver = onFrame;
+    this.takeReceived();
+  }
+
+  transmit(frame: Uint8Array): boolean {
+    this.reclaimTx();
+    if (frame.length + NET_HDR_BYTES > BUFFER_BYTES) throw new RangeError(`frame of ${frame.length} bytes exceeds the MTU`);
+    const buffer = this.freeTx.pop();
+    if (buffer === undefined) {
+      this.counters.txFull++;
+      this.txBlocked = true;
+      return false;
+    }
+    const hdr = this.mem.bytes.subarray(buffer, buffer + NET_HDR_BYTES);
+    const l4 = this.offloads.txChecksum ? locateL4Checksum(frame) : undefined;
+    writeNetHeader(hdr, l4 ? { flags: NET_HDR_F_NEEDS_CSUM, csumStart: l4.start, csumOffset: l4.offset } : {});
+    this.mem.bytes.set(frame, buffer + NET_HDR_BYTES);
+    this.tx.add([{ address: buffer, length: NET_HDR_BYTES + frame.length }], [], buffer);
+    this.counters.txFrames++;
+    if (this.tx.publish()) {
+      this.counters.notifications++;
+      this.transport.notify(NET_TRANSMITQ);
+    }
+    return true;
+  }
+
+  onInterrupt(): void {
+    this.counters.interrupts++;
+    const status = this.transport.takeInterrupt();
+    if (status & INT_CONFIG) {
+      if (this.transport.needsReset()) this.broken = true;
+      this.readStatus();
+    }
+    this.takeReceived();
+    this.reclaimTx();
+  }
+
+  private has(f: bigint): boolean {
+    return (this.features & bit(f)) !== 0n;
+  }
+
+  private readStatus(): void {
+    this.link = this.has(NetFeature.STATUS) ? (this.transport.readConfig(NetConfig.status, 2) & NET_S_LINK_UP) !== 0 : true;
+  }
+
+  private postRx(buffer: number): void {
+    this.rx.add([], [{ address: buffer, length: BUFFER_BYTES }], buffer);
+  }
+
+  private reclaimTx(): void {
+    let u;
+    while ((u = this.tx.takeUsed()) !== undefined) this.freeTx.push(u.token);
+    if (this.txBlocked && this.freeTx.length > 0) {
+      this.txBlocked = false;
+      this.onTransmitReady?.();
+    }
+  }
+
+  private takeReceived(): void {
+    if (!this.receiver) return;
+    let u;
+    let reposted = false;
+    const mergeable = this.has(NetFeature.MRG_RXBUF);
+    while ((u = this.rx.takeUsed()) !== undefined) {
+      const first = this.mem.bytes.subarray(u.token, u.token + Math.min(u.writtenBytes, BUFFER_BYTES));
+      const hdr = readNetHeader(first);
+      const count = mergeable ? Math.max(1, hdr.numBuffers) : 1;
+      const parts: Uint8Array[] = [first.subarray(NET_HDR_BYTES)];
+      this.postRx(u.token);
+      for (let i = 1; i < count; i++) {
+        // §5.1.6.4.2: the rest of a merged frame is in the next used buffers.
+        const more = this.rx.takeUsed();
+        if (!more) break;
+        parts.push(this.mem.bytes.subarray(more.token, more.token + Math.min(more.writtenBytes, BUFFER_BYTES)));
+        this.postRx(more.token);
+      }
+      const frame = parts.length === 1 ? parts[0]!.slice() : concat(parts);
+      this.counters.rxFrames++;
+      this.counters.rxBuffers += parts.length;
+      if (hdr.flags & 2) this.counters.rxChecksumValid++;
+      reposted = true;
+      this.receiver(frame);
+    }
+    if (reposted && this.rx.publish()) {
+      this.counters.notifications++;
+      this.transport.notify(NET_RECEIVEQ);
+    }
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+}

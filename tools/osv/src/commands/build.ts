@@ -1,0 +1,173 @@
+// `osv build`: compose a kernel for the app, and write a partitioned disk image (OSv's
+// scripts/build + imgedit.py): MBR, boot partition (kernel bundle, default command line,
+// bootfs), and a ROFS partition built from a usr.manifest. Prints the modules it selected and
+// the kernel's size.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseWasmModule } from '@osv-ts/elf-linker';
+import { formatMemorySize, writeBootRecord } from '@osv-ts/vmm';
+import { toRofsTree, type ImageDir } from '@osv-ts/vfs/manifest';
+import { bootfsEntriesFromTree, writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
+import { writeRofs } from '@osv-ts/vfs/rofs-writer';
+import { writeDiskImage, type ImageFormat } from '../image/disk-image-writer.js';
+import { nodeHostFs } from '../image/node-host-fs.js';
+import { readManifest } from '../image/manifest-files.js';
+import { progressBar } from '../image/progress-bar.js';
+import { appNeeds } from '../linker/app-needs.js';
+import { composeKernel } from '../linker/kernel-bundle.js';
+import { loadCatalog } from '../linker/module-catalog.js';
+import { selectModules } from '../linker/select-modules.js';
+import { UsageError } from './run-options.js';
+
+export const BUILD_USAGE = `usage: osv build [options] -o IMAGE
+
+Writes a bootable, partitioned disk image: MBR, a boot partition with the composed kernel,
+its default command line and a bootfs, and a file-system partition (MBR entry 1, vblk0.1).
+
+options:
+      --app APP.wasm        the application (put at /APP.wasm; its imports select the modules)
+      --manifest FILE       OSv usr.manifest (GUEST: HOST lines); HOST paths relative to FILE's
+                            directory
+      --fs rofs|ramfs       file system of the image (default rofs); ramfs puts the files into
+                            the boot partition's bootfs instead (no fs partition)
+  -o, --output IMAGE        image file to write
+      --format raw|qcow2    image format (default raw)
+      --kernel-cmdline CMD  default command line (default: /APP.wasm)
+      --fs-size SIZE        minimum size of the fs partition, e.g. 64M
+  -h, --help                this text
+`;
+
+export interface BuildOptions {
+  app?: string;
+  manifest?: string;
+  fs: 'rofs' | 'ramfs';
+  output?: string;
+  format: ImageFormat;
+  cmdline?: string;
+  fsSizeBytes: number;
+  help: boolean;
+}
+
+export function parseBuildOptions(argv: readonly string[]): BuildOptions {
+  const o: BuildOptions = { fs: 'rofs', format: 'raw', fsSizeBytes: 0, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let inline: string | undefined;
+    if (arg.startsWith('--') && arg.includes('=')) {
+      inline = arg.slice(arg.indexOf('=') + 1);
+      arg = arg.slice(0, arg.indexOf('='));
+    }
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`option ${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--app':
+        o.app = value();
+        break;
+      case '--manifest':
+      case '-m':
+        o.manifest = value();
+        break;
+      case '--fs': {
+        const v = value();
+        if (v !== 'rofs' && v !== 'ramfs') throw new UsageError(`--fs ${v}: supported are rofs and ramfs (zfs comes with the zfs package)`);
+        o.fs = v;
+        break;
+      }
+      case '-o':
+      case '--output':
+        o.output = value();
+        break;
+      case '--format': {
+        const v = value();
+        if (v !== 'raw' && v !== 'qcow2') throw new UsageError(`--format ${v}: supported are raw and qcow2`);
+        o.format = v;
+        break;
+      }
+      case '--kernel-cmdline':
+        o.cmdline = value();
+        break;
+      case '--fs-size': {
+        const v = value();
+        const m = /^(\d+)([KMG]?)$/i.exec(v);
+        if (!m) throw new UsageError(`--fs-size ${v}: expected e.g. 64M`);
+        o.fsSizeBytes = Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+        break;
+      }
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option '${argv[i]}' (osv build --help lists the options)`);
+    }
+  }
+  if (!o.help) {
+    if (o.output === undefined) throw new UsageError('osv build needs -o IMAGE');
+    if (o.app === undefined && o.manifest === undefined) throw new UsageError('osv build needs --app or --manifest');
+  }
+  return o;
+}
+
+const readHost = (path: string): Uint8Array => {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+};
+
+export async function buildCommand(argv: readonly string[], log: (s: string) => void = (s) => void process.stderr.write(s)): Promise<number> {
+  const o = parseBuildOptions(argv);
+  if (o.help) {
+    process.stdout.write(BUILD_USAGE);
+    return 0;
+  }
+  // 1. The files: the manifest's tree, plus the app at /NAME.wasm.
+  let tree: ImageDir = { kind: 'dir', children: new Map() };
+  if (o.manifest !== undefined) {
+    readHost(o.manifest);
+    tree = toRofsTree(readManifest(o.manifest), nodeHostFs);
+  }
+  const capabilities = new Set<string>(['console']);
+  const bootfs: BootfsEntry[] = [];
+  // ramfs images carry every file in the boot partition's bootfs; rofs images in vblk0.1, which
+  // the kernel mounts as its root.
+  let appName: string | undefined;
+  if (o.app !== undefined) {
+    const data = readHost(o.app);
+    appName = basename(o.app);
+    tree.children.set(appName, { kind: 'file', data });
+    try {
+      for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
+    } catch (e) {
+      throw new UsageError(`${o.app} is not a WebAssembly module osv can load: ${(e as Error).message}`);
+    }
+  }
+  if (o.fs === 'ramfs') bootfs.push(...bootfsEntriesFromTree(tree));
+
+  // 2. The kernel: modules for the app's needs plus the disk the image itself is.
+  const required = ['console', 'blockdev'];
+  const selection = selectModules(loadCatalog(), 'vm-node', required, [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'rofs' ? ['fs:rofs'] : []));
+  const kernel = await composeKernel(selection.modules, 'vm-node');
+  const kernelBytes = readFileSync(kernel.path);
+  log(`osv build: modules: ${kernel.modules.join(', ')}\n`);
+  if (selection.unavailable.length) log(`osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`);
+  log(`osv build: kernel ${kernel.hash}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`);
+
+  // 3. The partitions and the image.
+  const cmdline = o.cmdline ?? (appName ? `/${appName}` : '');
+  const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs) });
+  const fs = o.fs === 'rofs' ? writeRofs(tree).image : new Uint8Array(0);
+  const big = record.length + fs.length > 16 * 1024 * 1024;
+  const layout = writeDiskImage(o.output!, record, fs, { format: o.format, onProgress: big ? progressBar(`osv build: writing ${basename(o.output!)}`) : undefined }, o.fsSizeBytes);
+  log(
+    `osv build: ${o.output} (${o.format}, ${formatMemorySize(layout.totalBytes)}): boot partition ${formatMemorySize(layout.boot.sizeBytes)}` +
+      (layout.fs ? `, ${o.fs} partition vblk0.1 ${formatMemorySize(layout.fs.sizeBytes)} (${fs.length} bytes used)` : '') +
+      `\nosv build: command line: ${cmdline || '(empty)'}\n`,
+  );
+  return 0;
+}

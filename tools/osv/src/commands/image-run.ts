@@ -1,0 +1,118 @@
+// `osv run -i IMAGE`: the VMM's firmware reads the image's boot partition (kernel bundle,
+// default command line, bootfs), starts the vCPU with that kernel, and attaches the image as
+// virtio-blk (vblk0; its partitions are vblk0.0 boot and vblk0.1 file system). `-e` replaces
+// the image's command line, as with OSv's run.py.
+import { createHash, randomFillSync } from 'node:crypto';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BootFlag } from '@osv-ts/kernel';
+import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioConsoleDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { cacheDir } from '../linker/kernel-bundle.js';
+import { UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+
+export const IMAGE_RUN_USAGE = `
+disk images (osv build writes them):
+  -i, --image IMAGE      boot IMAGE (raw or qcow2): kernel and command line from its boot
+                         partition (-e replaces the command line), the image as virtio-blk vblk0
+`;
+
+/** Splits `-i IMAGE` / `--image IMAGE` / `--image=IMAGE` out of `osv run` options (before the app). */
+export function takeImageOption(argv: readonly string[]): { image: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let image: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (image === undefined && (a === '-i' || a === '--image')) {
+      image = argv[++i];
+      if (image === undefined) throw new UsageError(`option ${a} needs a value`);
+      continue;
+    }
+    if (image === undefined && a.startsWith('--image=')) {
+      image = a.slice('--image='.length);
+      continue;
+    }
+    rest.push(a);
+    if (a.endsWith('.wasm')) {
+      rest.push(...argv.slice(i + 1)); // the app's own arguments are not ours
+      break;
+    }
+  }
+  return { image, rest };
+}
+
+export async function runImage(image: string, argv: readonly string[]): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadBootImage(image);
+  } catch (e) {
+    throw new UsageError(`cannot boot ${image}: ${(e as Error).message}`);
+  }
+  // The image's command line is the default; a later -e in argv replaces it.
+  const o = parseRunOptions(['-e', loaded.cmdline, ...argv]);
+  if (o.app !== undefined) throw new UsageError('osv run -i: the app comes from the image; give a command line with -e instead');
+  if (o.files.length > 0) throw new UsageError('osv run -i: --file needs a bare .wasm run; put files into the image with --manifest');
+
+  const hash = createHash('sha256').update(loaded.kernel).digest('hex').slice(0, 16);
+  const kernelPath = join(cacheDir(), `kernel-image-${hash}.mjs`);
+  if (!existsSync(kernelPath)) {
+    const tmp = `${kernelPath}.${process.pid}.tmp`;
+    writeFileSync(tmp, loaded.kernel);
+    renameSync(tmp, kernelPath);
+  }
+  const consoleOut = new VirtioConsoleDevice('console0', { write: (b) => void process.stdout.write(Buffer.from(b)) });
+  const consoleErr = new VirtioConsoleDevice('console1', { write: (b) => void process.stderr.write(Buffer.from(b)) });
+  const disk = openDiskBackend(image);
+  const devices: DeviceModel[] = [
+    consoleOut,
+    consoleErr,
+    new VirtioBlkDevice('vblk0', disk.backend, { serial: 'osv-ts-vblk0' }),
+    new VirtioRngDevice('rng0', { fill: (b) => void randomFillSync(b) }),
+  ];
+  const stdinConnected = !o.dryRun;
+  const flags =
+    (process.stdin.isTTY ? BootFlag.STDIN_TTY : 0) |
+    (process.stdout.isTTY ? BootFlag.STDOUT_TTY : 0) |
+    (process.stderr.isTTY ? BootFlag.STDERR_TTY : 0) |
+    (stdinConnected ? BootFlag.STDIN_CONNECTED : 0);
+  const machine = new Machine({
+    memBytes: o.memBytes,
+    cmdline: buildCommandLine(o, undefined),
+    kernelPath,
+    devices,
+    bootfs: loaded.bootfs,
+    bootFlags: flags,
+    inspect: o.debug,
+  });
+  if (o.verbose || o.dryRun) {
+    const parts = loaded.partitions.map((p) => `vblk0.${p.index} type 0x${p.type.toString(16)} ${formatMemorySize(p.sizeBytes)} at ${p.startBytes}`);
+    process.stderr.write(
+      `osv: image ${image} (${disk.format}, ${formatMemorySize(loaded.diskBytes)}): ${parts.join('; ')}\n` +
+        `osv: kernel sha256:${hash} from the boot partition (${(loaded.kernel.length / 1024).toFixed(1)} KiB)\n` +
+        `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ')}\n` +
+        `osv: cmdline: ${machine.cmdline}\n`,
+    );
+  }
+  if (o.dryRun) {
+    disk.backend.close?.();
+    return 0;
+  }
+  if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
+  process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
+  process.stdin.on('end', () => consoleOut.endInput());
+  process.stdin.on('error', () => consoleOut.endInput());
+  const onSignal = (): void => void machine.stop(130, 'interrupted');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const exit = await machine.run();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.stdin.pause();
+  disk.backend.close?.();
+  if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
+  if (o.verbose) {
+    const counters = machine.deviceCounters().map((d) => `${d.name}: ${JSON.stringify(d.counters)}`);
+    process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);
+  }
+  return exit.status;
+}
