@@ -14,6 +14,7 @@ import type { SocketAddress } from './socket/socket.js';
 import { TcpSocket, type TcpSocketHost } from './socket/tcp-socket.js';
 import { UdpSocket, type UdpHost } from './socket/udp-socket.js';
 import { IsnGenerator } from './tcp/isn.js';
+import { Sequence } from './tcp/sequence.js';
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/tcp-config.js';
 import { TcpConnection, type TcpHost } from './tcp/tcp-connection.js';
 import { ArpOperation, emitArp, parseArp, ARP_PACKET_BYTES } from './wire/arp.js';
@@ -59,6 +60,8 @@ export interface StackCounters {
 type IcmpErrorKind = 'port-unreachable' | 'protocol-unreachable';
 
 const EPHEMERAL_LOW = 32768;
+/** Frames held per interface while the device's transmit queue is full (Linux txqueuelen 1000). */
+const TX_QUEUE_FRAMES = 1000;
 const EPHEMERAL_HIGH = 60999;
 const RTR_SOLICITATION_INTERVAL_NS = 4_000_000_000;
 const MAX_RTR_SOLICITATIONS = 3;
@@ -82,7 +85,7 @@ interface IpMeta {
   iface: NetInterface;
   source: IpAddress;
   destination: IpAddress;
-  /** Pseudo-header sum without the length (added per protocol), or undefined when verified by the device. */
+  /** Sent to a broadcast or multicast address (never answered with ICMP errors or RSTs). */
   broadcast: boolean;
   /** The original IP packet, for ICMP error quoting. */
   packet: Uint8Array;
@@ -178,6 +181,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const iface = new NetInterface(options.name ?? device.name, device, isLoopback);
     this.interfaces.push(iface);
     device.setReceiver((frame) => this.receiveFrame(iface, frame));
+    device.onTransmitReady = () => this.drainTxQueue(iface);
     if (!isLoopback && options.ipv6 !== false) this.enableIpv6(iface);
     return iface;
   }
@@ -850,7 +854,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const conn = this.connections.get(key);
     if (conn) {
       // RFC 9293 §3.6.1 / RFC 6191: a new SYN above the old window may reopen a TIME-WAIT pair.
-      const reopen = conn.state === 'TIME-WAIT' && seg.flags & TcpFlags.SYN && !(seg.flags & TcpFlags.ACK) && Sequence32.gt(seg.seq, conn.rcvNxt);
+      const reopen = conn.state === 'TIME-WAIT' && seg.flags & TcpFlags.SYN && !(seg.flags & TcpFlags.ACK) && Sequence.gt(seg.seq, conn.rcvNxt);
       if (!reopen) {
         conn.onSegment(seg, now);
         return;
@@ -1166,10 +1170,30 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   }
 
   private deviceTransmit(iface: NetInterface, frame: Uint8Array): void {
+    if (iface.txQueue.length > 0) {
+      // Keep order behind frames already waiting for the device.
+      if (iface.txQueue.length < TX_QUEUE_FRAMES) iface.txQueue.push(frame);
+      else iface.counters.txDropped++;
+      return;
+    }
     this.depth++;
     try {
       if (iface.device.transmit(frame)) iface.counters.txFrames++;
-      else iface.counters.txDropped++;
+      else iface.txQueue.push(frame);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** NetDevice.onTransmitReady: hand the device what it refused before, in order. */
+  private drainTxQueue(iface: NetInterface): void {
+    const q = iface.txQueue;
+    this.depth++;
+    try {
+      let sent = 0;
+      while (sent < q.length && iface.device.transmit(q[sent]!)) sent++;
+      iface.counters.txFrames += sent;
+      q.splice(0, sent);
     } finally {
       this.depth--;
     }
@@ -1267,10 +1291,6 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 }
 
 const EMPTY = new Uint8Array(0);
-
-const Sequence32 = {
-  gt: (a: number, b: number) => ((a - b) | 0) > 0,
-};
 
 function connectionKey(la: IpAddress, lp: number, ra: IpAddress, rp: number): string {
   return `${la.key}|${lp}|${ra.key}|${rp}`;

@@ -210,3 +210,16 @@ describe('DNS stub resolver', () => {
     expect([c.ndots, c.timeoutS, c.attempts, c.rotate]).toEqual([2, 3, 4, true]);
   });
 });
+
+describe('resolv.conf rotate', () => {
+  it('spreads lookups over the servers round-robin', () => {
+    const p = makePair(210);
+    const second = IpAddress.parse('10.0.0.3');
+    p.a.addIpv4Address(p.a.interface('eth0')!, second, 24);
+    const s1 = new SimDnsServer(p.a, p.addrA, ZONE, new Set());
+    const s2 = new SimDnsServer(p.a, second, ZONE, new Set());
+    const r = new DnsResolver(p.b, { config: { nameservers: [p.addrA, second], rotate: true } });
+    for (let i = 0; i < 4; i++) run(p, r.lookup('www.test'));
+    expect([s1.udpQueries, s2.udpQueries]).toEqual([2, 2]);
+  });
+});

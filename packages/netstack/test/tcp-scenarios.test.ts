@@ -435,7 +435,6 @@ describe('flow control and timers', () => {
       const { client, server, cc } = establish(p);
       let n = 0;
       p.link.tap = undefined;
-      const orig = p.link.impairments;
       const data = pattern(300_000, 45);
       let sent = 0;
       const got: Uint8Array[] = [];
@@ -453,7 +452,6 @@ describe('flow control and timers', () => {
         if (r.length) got.push(r);
         return got.reduce((a, c) => a + c.length, 0) === data.length;
       }, 60e9);
-      void orig;
       expect(cc.counters.timeouts).toBe(0);
       expect(cc.counters.fastRetransmits).toBe(1);
     }
@@ -667,5 +665,41 @@ describe('small windows (RFC 5827 Early Retransmit, RFC 3042 Limited Transmit)',
       expect(cc.counters.fastRetransmits).toBe(1);
       expect(p.clock.monotonicNs()).toBeLessThan(1e9); // well inside the first RTO
     }
+  });
+});
+
+describe('peek and FIONREAD', () => {
+  it('peeks without consuming and reports the bytes available', () => {
+    const p = makePair(99);
+    const { client, server } = establish(p);
+    const buf = new Uint8Array(8);
+    expect(server.peek(buf)).toBe(-Errno.EAGAIN);
+    client.write(Uint8Array.of(1, 2, 3, 4, 5));
+    p.sim.runFor(50e6);
+    expect(server.available()).toBe(5);
+    expect(server.peek(buf.subarray(0, 3))).toBe(3);
+    expect([...buf.subarray(0, 3)]).toEqual([1, 2, 3]);
+    expect(server.read(buf)).toBe(5);
+    expect([...buf.subarray(0, 5)]).toEqual([1, 2, 3, 4, 5]);
+    client.shutdown('write');
+    p.sim.runFor(50e6);
+    expect(server.peek(buf)).toBe(0);
+  });
+});
+
+describe('half-open connections', () => {
+  it('drops a SYN-RECEIVED child after five SYN-ACK retransmissions, freeing the backlog', () => {
+    const p = makePair(100);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 7100 });
+    l.listen(1);
+    p.link.impairments = { ...p.link.impairments, loss: 1 }; // the SYN-ACKs go nowhere
+    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: 41000, dport: 7100, seq: 10, flags: F.SYN });
+    expect(l.synQueue.size).toBe(1);
+    p.sim.runFor(30e9);
+    expect(l.synQueue.size).toBe(1);
+    p.sim.runFor(40e9); // 1+2+4+8+16 s of retransmissions, then 32 s before giving up
+    expect(l.synQueue.size).toBe(0);
+    expect(p.a.tcpConnections()).toEqual([]);
   });
 });

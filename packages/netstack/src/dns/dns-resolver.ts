@@ -52,6 +52,7 @@ export class DnsResolver {
   hosts: HostsFile;
   /** Queries sent (UDP and TCP), for tests and counters. */
   queriesSent = 0;
+  private rotation = 0;
 
   constructor(
     private readonly stack: NetStack,
@@ -80,7 +81,10 @@ export class DnsResolver {
       l.fail('no-servers');
       return l;
     }
-    new LookupRun(this, this.stack, l, this.candidates(name), servers, type === 'A' ? DnsType.A : DnsType.AAAA).start();
+    // resolv.conf `options rotate`: spread queries over the servers, round-robin per lookup.
+    const first = this.config.rotate ? this.rotation++ % servers.length : 0;
+    const ordered = [...servers.slice(first), ...servers.slice(0, first)];
+    new LookupRun(this, this.stack, l, this.candidates(name), ordered, type === 'A' ? DnsType.A : DnsType.AAAA).start();
     return l;
   }
 

@@ -40,6 +40,11 @@ export class NetInterface {
   readonly arp = new ArpCache();
   readonly ndp = new NeighborCache();
   readonly counters: InterfaceCounters = { rxFrames: 0, txFrames: 0, rxDropped: 0, txDropped: 0, rxMalformed: 0 };
+  /**
+   * Frames the device refused (its queue was full), sent in order once it calls
+   * onTransmitReady; bounded, beyond which frames are dropped like a full qdisc.
+   */
+  readonly txQueue: Uint8Array[] = [];
   /** MTU learned from a Router Advertisement (RFC 4861 §6.3.4), else the device's. */
   mtu: number;
   ipv6Enabled = false;

@@ -163,6 +163,22 @@ export class TcpSocket extends Socket {
     }
   }
 
+  /** recv(MSG_PEEK) without exceptions: bytes copied (not consumed), 0 at end of stream, or -errno. */
+  peek(out: Uint8Array): number {
+    const c = this.connection;
+    if (this.closed) return -Errno.EBADF;
+    if (!c) return -Errno.ENOTCONN;
+    if (this.readShut) return 0;
+    const n = c.peek(out);
+    if (n >= 0) return n;
+    return c.error ? -c.error : -Errno.EAGAIN;
+  }
+
+  /** Bytes that can be read now (FIONREAD). */
+  available(): number {
+    return this.connection?.readable ?? 0;
+  }
+
   /** Reads into `out`; 0 at end of stream. Throws EAGAIN when no data is there yet. */
   recv(out: Uint8Array): number {
     this.checkOpen();

@@ -67,14 +67,14 @@ export class UdpSocket extends Socket {
   }
 
   /** Receives one datagram into `out` (excess bytes are discarded, as recvfrom without MSG_TRUNC). */
-  recvFrom(out: Uint8Array): { bytes: number; from: SocketAddress; truncated: boolean } {
+  recvFrom(out: Uint8Array, peek = false): { bytes: number; from: SocketAddress; truncated: boolean } {
     if (this.closed) throw new KernelError(Errno.EBADF);
-    const d = this.queue.shift();
+    const d = peek ? this.queue[0] : this.queue.shift();
     if (!d) {
       if (this.error) throw this.takeError();
       throw new KernelError(Errno.EAGAIN);
     }
-    this.queuedBytes -= d.data.length;
+    if (!peek) this.queuedBytes -= d.data.length;
     const n = Math.min(out.length, d.data.length);
     out.set(d.data.subarray(0, n));
     return { bytes: n, from: { address: applicationAddress(this.family, d.from.address), port: d.from.port }, truncated: n < d.data.length };

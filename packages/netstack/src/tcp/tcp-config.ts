@@ -19,6 +19,8 @@ export interface TcpConfig {
   maxRetransmits: number;
   /** SYN retransmissions before ETIMEDOUT (Linux tcp_syn_retries). */
   maxSynRetransmits: number;
+  /** SYN-ACK retransmissions of a passive open before the half-open connection is dropped (Linux tcp_synack_retries). */
+  maxSynAckRetransmits: number;
   /** Maximum segment lifetime; TIME-WAIT lasts 2·MSL (RFC 9293 §3.4.2). */
   mslNs: number;
   keepAlive: boolean;
@@ -43,6 +45,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   delayedAckNs: 40_000_000,
   maxRetransmits: 15,
   maxSynRetransmits: 6,
+  maxSynAckRetransmits: 5,
   mslNs: 30_000_000_000,
   keepAlive: false,
   keepIdleNs: 7200_000_000_000,

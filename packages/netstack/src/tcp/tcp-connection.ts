@@ -330,6 +330,13 @@ export class TcpConnection {
     throw new KernelError(Errno.EAGAIN, 'no data');
   }
 
+  /** Copies received bytes into `out` without consuming them (MSG_PEEK); -1 when none yet. */
+  peek(out: Uint8Array): number {
+    const n = Math.min(out.length, this.rcvBuf.length);
+    if (n > 0) out.set(this.rcvBuf.view(0, n));
+    return n > 0 ? n : this.finReceived || this.state === 'CLOSED' ? 0 : -1;
+  }
+
   /** shutdown(SHUT_WR): queue a FIN after the data (RFC 9293 §3.10.4). */
   shutdownWrite(nowNs: number): void {
     switch (this.state) {
@@ -368,7 +375,6 @@ export class TcpConnection {
     if (this.isSynchronized() || this.state === 'SYN-RECEIVED') {
       this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlags.RST | TcpFlags.ACK, window: 0, options: {}, payload: EMPTY });
     }
-    void nowNs;
     this.release();
   }
 
@@ -1118,7 +1124,6 @@ export class TcpConnection {
     } else {
       this.keepaliveAt = NO_DEADLINE;
     }
-    void nowNs;
   }
 
   private armFinWait2(nowNs: number): void {
@@ -1192,7 +1197,8 @@ export class TcpConnection {
     this.counters.timeouts++;
     this.retransmitCount++;
     if (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') {
-      if (this.retransmitCount > this.config.maxSynRetransmits) return this.fail(Errno.ETIMEDOUT);
+      const limit = this.passive ? this.config.maxSynAckRetransmits : this.config.maxSynRetransmits;
+      if (this.retransmitCount > limit) return this.fail(Errno.ETIMEDOUT);
       this.rtt.backOff();
       this.rttTiming = false;
       this.sendSyn(nowNs, this.state === 'SYN-RECEIVED');

@@ -1,7 +1,7 @@
 // DNS messages (RFC 1035 §4): header, questions and resource records, with name compression
 // (§4.1.4) followed safely: a pointer must point strictly backwards (so no loops), labels are at
 // most 63 bytes and names at most 255. A/AAAA/CNAME rdata are decoded; others are kept raw.
-import { fail, need, put16, put32, u16, u32 } from './bounds.js';
+import { fail, need, put32, u16, u32 } from './bounds.js';
 
 export const DnsType = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, OPT: 41, ANY: 255 } as const;
 export const DnsRcode = { NoError: 0, FormErr: 1, ServFail: 2, NXDomain: 3, NotImp: 4, Refused: 5 } as const;
@@ -184,7 +184,6 @@ export function emitDns(m: DnsMessage): Uint8Array {
     out.push(...r.data);
   }
   const b = Uint8Array.from(out);
-  void put16;
   return b;
 }
 

@@ -1,5 +1,4 @@
 // wire/: typed views over packet bytes (parse, validate, emit, checksum). No state, no time.
-export * from './bounds.js';
 export * from './checksum.js';
 export * from './ip-address.js';
 export * from './ethernet.js';
