@@ -10,7 +10,7 @@ import { createPool } from '../src/write/create-pool.js';
 import { ZplFilesystem } from '../src/zpl/zpl.js';
 import { imageAfterCut, RecordingDevice } from './crash-device.js';
 import { MemoryBlockDevice } from './file-block-device.js';
-import { fixedClock, pseudoRandom, seededEntropy } from './fixtures.js';
+import { firstDiff, fixedClock, pseudoRandom, seededEntropy } from './fixtures.js';
 
 const SIZE = 24 * 1024 * 1024;
 const big = pseudoRandom(300_000, 5);
@@ -30,7 +30,7 @@ describe('power cut during createPool', () => {
     let refused = 0;
     const img = new Uint8Array(SIZE);
     for (let k = 0; k <= n; k++) {
-      for (const seed of [1, 2]) {
+      for (const seed of [1, 2, 3]) {
         const dev = new MemoryBlockDevice(`cut-${k}`, imageAfterCut(rec.log, img, k, seed * 1000 + k));
         let fs: ZplFilesystem;
         try {
@@ -44,7 +44,7 @@ describe('power cut during createPool', () => {
         }
         opened++;
         expect(new TextDecoder().decode(fs.read(fs.resolve('/a.txt'), 0, 10))).toBe('alpha\n');
-        expect(fs.read(fs.resolve('/big'), 0, big.length)).toEqual(big);
+        expect(firstDiff(fs.read(fs.resolve('/big'), 0, big.length), big)).toBe(-1);
         expect(fs.readlink(fs.resolve('/d/l'))).toBe('../a.txt');
       }
     }

@@ -24,3 +24,10 @@ export function pseudoRandom(n: number, seed: number): Uint8Array {
   }
   return out;
 }
+
+/** Index of the first differing byte, or -1 (expect().toEqual on large typed arrays is slow). */
+export function firstDiff(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}

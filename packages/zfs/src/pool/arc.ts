@@ -23,12 +23,13 @@ export class Arc {
   }
 
   set(key: string, value: Uint8Array): void {
-    if (value.length > this.maxBytes) return;
     const old = this.map.get(key);
     if (old !== undefined) {
       this.bytes -= old.length;
       this.map.delete(key);
     }
+    // A value larger than the whole cache is not kept (and no stale value stays behind).
+    if (value.length > this.maxBytes) return;
     this.map.set(key, value);
     this.bytes += value.length;
     while (this.bytes > this.maxBytes) {
