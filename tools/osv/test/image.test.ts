@@ -28,6 +28,7 @@ describe('osv build', () => {
   it('writes a raw MBR image that sfdisk and qemu-img read, and prints modules and kernel size', () => {
     const r = osv(['build', '--app', example('hello'), '--manifest', join(dir, 'usr.manifest'), '--fs', 'rofs', '-o', raw]);
     expect(r.stderr).toMatch(/osv build: modules: .*virtio-blk/);
+    expect(r.stderr).not.toMatch(/virtio-net/); // no sockets imported, no network driver
     expect(r.stderr).toMatch(/osv build: kernel [0-9a-f]{16}: \d+\.\d KiB/);
     expect(r.status).toBe(0);
     const sf = tool('sfdisk', ['-d', raw]);
