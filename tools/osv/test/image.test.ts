@@ -66,6 +66,15 @@ describe('osv build', () => {
     expect(cmp.out).toContain('Images are identical.');
   });
 
+  it('sizes the fs partition with --fs-size, and a qcow2 image stores only what is written', () => {
+    const img = join(dir, 'big.qcow2');
+    expect(osv(['build', '--app', example('hello'), '--fs-size', '64M', '--format', 'qcow2', '-o', img]).status).toBe(0);
+    const info = JSON.parse(tool('qemu-img', ['info', '--output=json', img]).out) as Record<string, number>;
+    expect(info['virtual-size']).toBe(66 * 1024 * 1024); // 1 MiB MBR gap + 1 MiB boot + 64 MiB fs
+    expect(info['actual-size']).toBeLessThan(2 * 1024 * 1024);
+    expect(tool('qemu-img', ['check', img]).status).toBe(0);
+  });
+
   it('rejects unsupported options and values clearly', () => {
     expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--fs', 'zfs']).stderr).toMatch(/--fs zfs: supported are rofs and ramfs/);
     expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--format', 'vmdk']).stderr).toMatch(/--format vmdk/);
