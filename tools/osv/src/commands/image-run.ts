@@ -17,6 +17,9 @@ disk images (osv build writes them):
                          partition (-e replaces the command line), the image as virtio-blk vblk0
 `;
 
+/** `osv run` options that take no value (every other option's next word is its value). */
+const FLAGS = new Set(['-V', '--verbose', '-d', '--debug', '--dry-run', '--bootchart', '-h', '--help']);
+
 /** Splits `-i IMAGE` / `--image IMAGE` / `--image=IMAGE` out of `osv run` options (before the app). */
 export function takeImageOption(argv: readonly string[]): { image: string | undefined; rest: string[] } {
   const rest: string[] = [];
@@ -33,8 +36,10 @@ export function takeImageOption(argv: readonly string[]): { image: string | unde
       continue;
     }
     rest.push(a);
-    if (a.endsWith('.wasm')) {
-      rest.push(...argv.slice(i + 1)); // the app's own arguments are not ours
+    const prev = argv[i - 1];
+    const isOptionValue = prev !== undefined && prev.startsWith('-') && !prev.includes('=') && !FLAGS.has(prev);
+    if (!a.startsWith('-') && !isOptionValue) {
+      rest.push(...argv.slice(i + 1)); // the app and its own arguments are not ours
       break;
     }
   }
