@@ -1,7 +1,7 @@
 // Context switch: two kernel threads ping-pong through wait queues, against two async
 // functions ping-ponging through Promises (the JS-native way to hand control back and forth).
 import { Scheduler, VirtualClock, VirtualCpu, WaitQueue } from '../dist/index.js';
-import { measure, measureAsync, row } from './measure.mjs';
+import { compareAsync, row } from './measure.mjs';
 
 const N = 100_000;
 
@@ -52,8 +52,7 @@ async function promises() {
 
 export async function run() {
   // Each round trip is two switches.
-  const ours = measure(threads, 2 * N);
-  const peer = await measureAsync(promises, 2 * N);
+  const [ours, peer] = await compareAsync(threads, promises, 2 * N);
   return [row('thread switch (wait-queue ping-pong)', ours, 'Promise ping-pong', peer)];
 }
 

@@ -50,3 +50,21 @@ export function compare(a, b, ops, runs = 11) {
   sb.sort((x, y) => x - y);
   return [sa[sa.length >> 1], sb[sb.length >> 1]];
 }
+
+/** compare() for functions that may return a Promise. */
+export async function compareAsync(a, b, ops, runs = 11) {
+  await a();
+  await b();
+  const sa = [];
+  const sb = [];
+  for (let i = 0; i < runs; i++) {
+    for (const [fn, out] of i % 2 === 0 ? [[a, sa], [b, sb]] : [[b, sb], [a, sa]]) {
+      const t0 = process.hrtime.bigint();
+      await fn();
+      out.push(Number(process.hrtime.bigint() - t0) / ops);
+    }
+  }
+  sa.sort((x, y) => x - y);
+  sb.sort((x, y) => x - y);
+  return [sa[sa.length >> 1], sb[sb.length >> 1]];
+}

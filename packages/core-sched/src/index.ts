@@ -1,7 +1,7 @@
 // @osv-ts/core-sched: threads, scheduler, timers, wait queues and locks, clocks, page and
 // small-object allocators, tracepoints, boot chart. Simulation support: ./testing.
 export { Scheduler, DeadlockError } from './scheduler.js';
-export type { SchedulerOptions } from './scheduler.js';
+export type { SchedulerOptions, ThreadInfo } from './scheduler.js';
 export { RunQueue, DEFAULT_TAU_NS } from './run-queue.js';
 export { HostCpu, InterruptWordCpu, VirtualCpu } from './cpu.js';
 export type { Cpu } from './cpu.js';
@@ -30,9 +30,10 @@ export type { MemInfo, MemInfoExtras } from './meminfo.js';
 export { Tracer, Tracepoint } from './tracer.js';
 export type { TracerOptions } from './tracer.js';
 export { TraceRing, readTraceRing, traceRingMinimumBytes, TRACE_RING_HEADER_BYTES, TRACE_RING_MAGIC, TRACE_RING_VERSION, MAX_TRACE_ARGS } from './trace-ring.js';
-export type { TraceArgType, TraceArgValue, TraceArgValues, TracepointInfo, TraceReadResult, TraceRecord } from './trace-ring.js';
+export type { TraceArgType, TraceArgValue, TraceArgValues, TracepointInfo, TraceReadResult, TraceRecord, TraceRingPlacement } from './trace-ring.js';
 export { tracePatternToRegExp, matchesTracePattern } from './trace-pattern.js';
 export { toChromeTrace } from './chrome-trace.js';
+export { formatTrace, formatTraceRecord } from './trace-format.js';
 export type { ChromeTrace, ChromeTraceEvent, ChromeTraceOptions } from './chrome-trace.js';
 export { Bootchart } from './bootchart.js';
 export type { BootStage } from './bootchart.js';

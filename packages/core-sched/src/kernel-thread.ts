@@ -56,7 +56,7 @@ export class KernelThread implements Waiter {
   /** Index in the run queue's heap, -1 when not queued. */
   queueIndex = -1;
   /** Queues it is parked on, so a wake-up from one removes it from the others. */
-  parkedOn: readonly WaitQueue[] = [];
+  parkedOn: WaitQueue | readonly WaitQueue[] = [];
   /** Queue whose wake-up ended the last wait; undefined when the deadline did. */
   wokenBy: WaitQueue | undefined = undefined;
   deadlineTimer: unknown = undefined;

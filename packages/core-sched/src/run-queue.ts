@@ -42,9 +42,16 @@ export class RunQueue {
     return this.heap.length;
   }
 
-  /** C(t) of the header comment. */
+  private scaleAtNs = Number.NaN;
+  private scaleValue = 1;
+
+  /** C(t) of the header comment (cached: the clock often has not moved since the last call). */
   scale(nowNs: number): number {
-    return Math.exp((nowNs - this.originNs) / this.tauNs);
+    if (nowNs !== this.scaleAtNs) {
+      this.scaleValue = Math.exp((nowNs - this.originNs) / this.tauNs);
+      this.scaleAtNs = nowNs;
+    }
+    return this.scaleValue;
   }
 
   /** Decayed run time R(t) of `thread` in nanoseconds (for tracing and tests). */
@@ -72,6 +79,7 @@ export class RunQueue {
     if (c > RENORMALIZE_AT) {
       for (const t of this.members) t.scaledRuntime /= c;
       this.originNs = nowNs;
+      this.scaleAtNs = Number.NaN;
       this.renormalizations++;
       c = 1;
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { NS_PER_MS, NS_PER_S } from '@osv-ts/kernel-api';
 import { Simulation } from './testing/simulation.js';
 import { DeadlockError } from './scheduler.js';
@@ -27,6 +28,34 @@ describe('Scheduler fairness (OSv decayed run time)', () => {
     const total = a.runtimeNs + b.runtimeNs;
     expect(total).toBeGreaterThanOrEqual(NS_PER_S);
     expect(Math.abs(a.runtimeNs - b.runtimeNs) / Math.max(a.runtimeNs, b.runtimeNs)).toBeLessThan(0.1);
+  });
+
+  it('gives any mix of CPU-bound threads shares proportional to 1/priority, whatever their slice lengths', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ priority: fc.constantFrom(0.5, 1, 2, 4), sliceUs: fc.integer({ min: 50, max: 2000 }) }), { minLength: 2, maxLength: 5 }),
+        (specs) => {
+          const sim = new Simulation({ seed: 1 });
+          const threads = specs.map((s, i) => cpuBound(sim, `t${i}`, s.sliceUs * 1000, { priority: s.priority }));
+          sim.runFor(2 * NS_PER_S); // let decayed run times settle (a few τ)
+          const before = threads.map((t) => t.runtimeNs);
+          sim.runFor(2 * NS_PER_S);
+          const got = threads.map((t, i) => t.runtimeNs - before[i]!);
+          const total = got.reduce((a, b) => a + b, 0);
+          const weights = specs.map((s) => 1 / s.priority);
+          const wsum = weights.reduce((a, b) => a + b, 0);
+          got.forEach((g, i) => {
+            const expected = (total * weights[i]!) / wsum;
+            // Within 15% of the ideal share, or slice granularity for small shares. Threads only
+            // yield at the end of a slice, so a low-priority thread with long slices runs a whole
+            // slice each time it is picked: against short-slice peers it gets up to ~11% more
+            // than its share (seen in runs; OSv's preemptive scheduler would cut it short).
+            expect(Math.abs(g - expected)).toBeLessThanOrEqual(Math.max(0.15 * expected, 4 * specs[i]!.sliceUs * 1000));
+          });
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 
   it('weights shares by priority: priority 2 gets about half the CPU of priority 1', () => {
@@ -83,6 +112,41 @@ describe('Scheduler fairness (OSv decayed run time)', () => {
     expect(order).toEqual(['low0', 'low1', 'rt', 'low2', 'low3', 'low4']);
   });
 
+  it('lets a woken thread of higher fair-share priority run at the next scheduling point and take its weighted share', () => {
+    const sim = new Simulation({ seed: 13 });
+    const hog = cpuBound(sim, 'hog', NS_PER_MS);
+    const q = new WaitQueue('work');
+    let go = false;
+    let firstRunNs = -1;
+    let hogAtWake = 0;
+    const important = sim.spawn(
+      'important',
+      function* () {
+        yield* sim.sched.waitUntil(q, () => go);
+        firstRunNs = sim.nowNs;
+        for (;;) yield* sim.compute(NS_PER_MS);
+      },
+      { priority: 0.2 },
+    );
+    sim.at(100_500_000, () => {
+      go = true;
+      hogAtWake = hog.runtimeNs;
+      q.wakeAll();
+    });
+    sim.runFor(110 * NS_PER_MS);
+    // Woken in the middle of the hog's slice, it runs when that slice ends.
+    expect(firstRunNs).toBe(101 * NS_PER_MS);
+    // Its decayed run time starts far below the hog's, so at first it runs alone ...
+    expect(hog.runtimeNs).toBe(hogAtWake);
+    // ... and once the decayed run times meet (a few τ) it gets 5x the hog's CPU (weights 0.2 vs 1).
+    sim.runFor(NS_PER_S);
+    const [i0, h0] = [important.runtimeNs, hog.runtimeNs];
+    sim.runFor(NS_PER_S);
+    const ratio = (important.runtimeNs - i0) / (hog.runtimeNs - h0);
+    expect(ratio).toBeGreaterThan(4.5);
+    expect(ratio).toBeLessThan(5.5);
+  });
+
   it('runs real-time threads before time-shared ones, FIFO among equals', () => {
     const sim = new Simulation({ seed: 5 });
     const order: string[] = [];
@@ -129,6 +193,11 @@ describe('Scheduler threads', () => {
     expect(worker.id).not.toBe(waiter.id);
     expect(worker.name).toBe('worker');
     expect(sim.sched.threadCount).toBe(2);
+    sim.runUntilQuiescent({ untilNs: NS_PER_MS });
+    expect(sim.sched.threadInfo().map((t) => [t.id, t.name, t.state, t.switches])).toEqual([
+      [worker.id, 'worker', 'waiting', 1],
+      [waiter.id, 'waiter', 'waiting', 1],
+    ]);
     const r = sim.runUntilQuiescent();
     expect(r.quiescent).toBe(true);
     expect(log).toEqual([`worker done at ${5 * NS_PER_MS}`, `joined at ${5 * NS_PER_MS}`]);
@@ -199,13 +268,12 @@ describe('Scheduler threads', () => {
       yield* sim.sched.sleep(NS_PER_MS);
       done = true;
     });
-    // The virtual clock only moves when told: let the simulation idle-jump from a timer.
-    sim.cpu.addInterruptSource(() => {
-      const next = sim.sched.timers.nextDeadlineNs();
-      if (next !== undefined && next > sim.nowNs && sim.sched.runQueue().size === 0) sim.clock.advanceTo(next);
-      return false;
-    });
     await sim.sched.whenTrue(() => done);
     expect(done).toBe(true);
+    expect(sim.nowNs).toBe(NS_PER_MS);
+    const m = sim.sched.runAsync(sim.sched.sleep(5 * NS_PER_MS));
+    await m;
+    expect(sim.nowNs).toBe(6 * NS_PER_MS);
+    await expect(sim.sched.whenTrue(() => false)).rejects.toThrow(DeadlockError);
   });
 });

@@ -8,13 +8,15 @@
 // Preemption is cooperative: a thread runs until it yields. Every yield is a scheduling point
 // where the run queue (run-queue.ts) picks the thread that should run next, so a thread of
 // higher priority that became runnable runs at the next scheduling point.
-import type { Clock } from '@osv-ts/kernel-api';
-import type { Cpu } from './cpu.js';
+import { Errno, KernelError, type Clock } from '@osv-ts/kernel-api';
+import { VirtualCpu, type Cpu } from './cpu.js';
 import { KernelThread, type Blocking, type ThreadBody, type ThreadOptions, type Wait, type WaitRequest } from './kernel-thread.js';
 import { DEFAULT_TAU_NS, RunQueue } from './run-queue.js';
 import { TimerQueue, type Timer } from './timer-queue.js';
 import { Tracer, type Tracepoint } from './tracer.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
+
+const NO_QUEUES: readonly WaitQueue[] = [];
 
 export class DeadlockError extends Error {
   override readonly name = 'DeadlockError';
@@ -31,6 +33,20 @@ export interface SchedulerOptions {
    * thread crashing is a kernel bug that must not pass silently.
    */
   onThreadError?: (thread: KernelThread, error: unknown) => void;
+}
+
+/** A thread as `osv info threads` / a /proc task listing shows it. */
+export interface ThreadInfo {
+  id: number;
+  name: string;
+  state: KernelThread['state'];
+  cpu: number;
+  priority: number;
+  realtimePriority: number;
+  runtimeNs: number;
+  /** Decayed run time R(t) the scheduler orders time-shared threads by. */
+  decayedRuntimeNs: number;
+  switches: number;
 }
 
 /** A waiter for code that is not a kernel thread: it only records that it was woken, and by what. */
@@ -109,6 +125,22 @@ export class Scheduler {
     return this.threadsById.get(id);
   }
 
+  /** Every live kernel thread, for thread listings. */
+  threadInfo(): ThreadInfo[] {
+    const now = this.clock.monotonicNs();
+    return [...this.threadsById.values()].map((t) => ({
+      id: t.id,
+      name: t.name,
+      state: t.state,
+      cpu: t.cpu,
+      priority: t.priority,
+      realtimePriority: t.realtimePriority,
+      runtimeNs: t.runtimeNs,
+      decayedRuntimeNs: this.runQueues[t.cpu]!.decayedRuntimeNs(t, now),
+      switches: t.switches,
+    }));
+  }
+
   /** Run queue of vCPU `cpu` (for tests and /proc-style figures). */
   runQueue(cpu = 0): RunQueue {
     return this.runQueues[cpu]!;
@@ -117,10 +149,10 @@ export class Scheduler {
   spawn(body: () => ThreadBody, options: ThreadOptions = {}): KernelThread {
     const cpu = options.cpu ?? 0;
     const rq = this.runQueues[cpu];
-    if (rq === undefined) throw new RangeError(`no vCPU ${cpu}: this scheduler runs ${this.runQueues.length}`);
+    if (rq === undefined) throw new KernelError(Errno.EINVAL, `no vCPU ${cpu}: this scheduler runs ${this.runQueues.length}`);
     const id = this.nextId++;
     const priority = options.priority ?? 1;
-    if (!(priority > 0) || !Number.isFinite(priority)) throw new RangeError(`thread priority must be a positive number, got ${priority}`);
+    if (!(priority > 0) || !Number.isFinite(priority)) throw new KernelError(Errno.EINVAL, `thread priority must be a positive number, got ${priority}`);
     const thread = new KernelThread(
       id,
       options.name ?? `thread-${id}`,
@@ -139,7 +171,7 @@ export class Scheduler {
 
   /** Changes a thread's priorities; a queued thread takes its new place at once. */
   setPriority(thread: KernelThread, priority: number, realtimePriority = thread.realtimePriority): void {
-    if (!(priority > 0) || !Number.isFinite(priority)) throw new RangeError(`thread priority must be a positive number, got ${priority}`);
+    if (!(priority > 0) || !Number.isFinite(priority)) throw new KernelError(Errno.EINVAL, `thread priority must be a positive number, got ${priority}`);
     const rq = this.runQueues[thread.cpu]!;
     const queued = thread.queueIndex >= 0;
     if (queued) rq.remove(thread);
@@ -239,6 +271,11 @@ export class Scheduler {
           }
           if (cond()) return resolve();
           const next = this.timers.nextDeadlineNs();
+          if (this.cpu instanceof VirtualCpu) {
+            // Simulated time: idling jumps the clock, so there is nothing to wait for in real time.
+            if (this.cpu.idle(next)) return void queueMicrotask(step);
+            throw new DeadlockError('every thread is waiting and nothing can wake them');
+          }
           const delayMs = next === undefined ? 1 : Math.max(0, (next - this.clock.monotonicNs()) / 1e6);
           setTimeout(step, Math.min(delayMs, 10));
         } catch (e) {
@@ -262,10 +299,13 @@ export class Scheduler {
         const flag = new WakeFlag();
         for (const q of request.queues) q.add(flag);
         const deadline = request.deadlineNs;
+        // A timer at the deadline, so that idling (or a virtual clock's jump) knows to stop there.
+        const alarm = deadline !== undefined ? this.timers.add(deadline, () => {}) : undefined;
         try {
           await this.whenTrue(() => flag.woken || (deadline !== undefined && this.clock.monotonicNs() >= deadline));
         } finally {
           for (const q of request.queues) q.remove(flag);
+          if (alarm !== undefined) this.timers.cancel(alarm);
         }
         this.appWokenBy = flag.source;
       }
@@ -357,20 +397,27 @@ export class Scheduler {
       this.runQueues[thread.cpu]!.push(thread);
       return;
     }
-    const request: WaitRequest = wait instanceof WaitQueue ? { queues: [wait] } : wait;
     thread.state = 'waiting';
     thread.wokenBy = undefined;
-    thread.parkedOn = request.queues;
-    for (const q of request.queues) q.add(thread);
-    if (request.deadlineNs !== undefined) {
-      thread.deadlineTimer = this.timers.add(request.deadlineNs, () => this.makeRunnable(thread, undefined));
+    // The common case, one queue and no deadline, allocates nothing.
+    if (wait instanceof WaitQueue) {
+      thread.parkedOn = wait;
+      wait.add(thread);
+      return;
+    }
+    thread.parkedOn = wait.queues;
+    for (const q of wait.queues) q.add(thread);
+    if (wait.deadlineNs !== undefined) {
+      thread.deadlineTimer = this.timers.add(wait.deadlineNs, () => this.makeRunnable(thread, undefined));
     }
   }
 
   private makeRunnable(thread: KernelThread, source: WaitQueue | undefined): void {
     if (thread.state !== 'waiting') return;
-    for (const q of thread.parkedOn) q.remove(thread as Waiter);
-    thread.parkedOn = [];
+    const parked = thread.parkedOn;
+    if (parked instanceof WaitQueue) parked.remove(thread);
+    else for (const q of parked) q.remove(thread as Waiter);
+    thread.parkedOn = NO_QUEUES;
     thread.wokenBy = source;
     if (thread.deadlineTimer !== undefined) {
       this.timers.cancel(thread.deadlineTimer as Timer);

@@ -11,9 +11,15 @@ export class TimerHeap {
     return this.heap.length;
   }
 
+  /** The earliest armed timer. */
+  peek(): Timer | undefined {
+    return this.heap[0];
+  }
+
   /** Deadline of the earliest armed timer, or undefined when none is armed. */
   nextDeadlineNs(): number | undefined {
-    return this.heap.length > 0 ? this.heap[0]!.deadlineNs : undefined;
+    const d = this.heap.length > 0 ? this.heap[0]!.deadlineNs : undefined;
+    return d !== undefined && Number.isFinite(d) ? d : undefined;
   }
 
   add(deadlineNs: number, callback: TimerCallback, periodNs = 0): Timer {
@@ -24,6 +30,8 @@ export class TimerHeap {
 
   arm(timer: Timer): void {
     if (timer.armed) this.cancel(timer);
+    // A NaN deadline is never reached; as Infinity it also keeps the heap ordered.
+    if (Number.isNaN(timer.deadlineNs)) timer.deadlineNs = Infinity;
     timer.sequence = this.nextSequence++;
     timer.heapIndex = this.heap.length;
     this.heap.push(timer);

@@ -6,6 +6,7 @@ import { TimerWheel } from './timer-wheel.js';
 
 interface Timers {
   add(deadlineNs: number, cb: TimerCallback, periodNs?: number): Timer;
+  arm(t: Timer): void;
   cancel(t: Timer): boolean;
   expire(nowNs: number): number;
   nextDeadlineNs(): number | undefined;
@@ -21,7 +22,11 @@ const implementations: [string, () => Timers][] = [
 type Step = { op: 'add'; delta: number } | { op: 'cancel'; pick: number } | { op: 'advance'; by: number };
 
 // Deadlines from the same tick to many wheel levels away.
-const deltaArb = fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom(0, 1023, 1024, 65536));
+const deltaArb = fc.oneof(
+  fc.integer({ min: 0, max: 5000 }),
+  fc.integer({ min: 0, max: 2 ** 40 }),
+  fc.constantFrom(0, 1023, 1024, 65536, 2 ** 58, 2 ** 60, Infinity),
+);
 
 describe.each(implementations)('%s', (_name, make) => {
   it('fires timers in deadline order, ties in arming order, and never fires cancelled ones (vs a naive model)', () => {
@@ -62,7 +67,8 @@ describe.each(implementations)('%s', (_name, make) => {
             expect(fired).toEqual(expected);
             expect(q.size).toBe(model.length);
             const min = model.reduce<number | undefined>((m, t) => (m === undefined || t.deadline < m ? t.deadline : m), undefined);
-            expect(q.nextDeadlineNs()).toBe(min);
+            // Infinity means "never": no deadline to wait for.
+            expect(q.nextDeadlineNs()).toBe(min === Infinity ? undefined : min);
           }
         },
       ),
@@ -83,6 +89,26 @@ describe.each(implementations)('%s', (_name, make) => {
     expect(q.nextDeadlineNs()).toBe(50);
     q.cancel(t);
     expect(q.nextDeadlineNs()).toBe(undefined);
+  });
+
+  it('re-arms a timer whose deadline was changed while armed (the netstack pattern), and never fires Infinity', () => {
+    const q = make();
+    const fired: string[] = [];
+    const t = q.add(Infinity, () => fired.push('t'));
+    const never = q.add(Number.NaN, () => fired.push('nan'));
+    expect(q.nextDeadlineNs()).toBe(undefined);
+    t.deadlineNs = 2 ** 59;
+    q.add(50, () => fired.push('u'));
+    q.arm(t);
+    expect(q.expire(1e9)).toBe(1);
+    t.deadlineNs = 700;
+    q.arm(t);
+    expect(q.nextDeadlineNs()).toBe(700);
+    expect(q.expire(2e9)).toBe(1);
+    expect(fired).toEqual(['u', 't']);
+    expect(q.size).toBe(1);
+    expect(q.cancel(never)).toBe(true);
+    expect(q.size).toBe(0);
   });
 
   it('lets a callback arm a timer that is already due, which fires in the same expiry', () => {

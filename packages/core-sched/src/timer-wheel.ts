@@ -7,15 +7,21 @@
 // sorted, inserting from the tail, which is O(1) for the usual case of a later or equal
 // deadline; higher levels append, so timers cascade down in arming order.
 //
+// Deadlines beyond the wheel's 2^48 ticks (about 9 years) and non-finite ones (Infinity: "never")
+// go to a small TimerHeap beside it; such a timer never fires before every wheel timer.
+//
 // bench/timers.mjs measures it against the heap (timer-heap.ts) at 10^5 timers; timer-queue.ts
 // records the choice.
 import { Timer, type TimerCallback } from './timer.js';
+import { TimerHeap } from './timer-heap.js';
 
 const TICK_NS = 1024;
 const LEVEL_BITS = 6;
 const SLOTS = 1 << LEVEL_BITS;
 const LEVELS = 8;
 const POW: number[] = Array.from({ length: LEVELS + 1 }, (_, i) => SLOTS ** i);
+/** First tick the wheel cannot hold. */
+const TICK_LIMIT = POW[LEVELS]!;
 
 export class TimerWheel {
   private readonly heads: (Timer | undefined)[] = new Array(LEVELS * SLOTS).fill(undefined);
@@ -23,6 +29,7 @@ export class TimerWheel {
   private readonly counts = new Int32Array(LEVELS * SLOTS);
   /** Occupied slots per level: two 32-bit words (slots 0–31, 32–63). */
   private readonly occupied = new Int32Array(LEVELS * 2);
+  private readonly far = new TimerHeap();
   private currentTick = 0;
   private nextSequence = 0;
   private count = 0;
@@ -39,27 +46,38 @@ export class TimerWheel {
 
   arm(timer: Timer): void {
     if (timer.armed) this.cancel(timer);
+    this.count++;
+    if (!(Math.floor(timer.deadlineNs / TICK_NS) < TICK_LIMIT)) {
+      this.far.arm(timer); // also NaN: a deadline that is never reached
+      return;
+    }
     timer.sequence = this.nextSequence++;
     this.insert(timer);
-    this.count++;
   }
 
   cancel(timer: Timer): boolean {
-    if (timer.wheelSlot < 0) return false;
-    this.unlink(timer);
+    if (timer.heapIndex >= 0) {
+      this.far.cancel(timer);
+    } else if (timer.wheelSlot >= 0) {
+      this.unlink(timer);
+    } else {
+      return false;
+    }
     this.count--;
     return true;
   }
 
+  /** Earliest finite deadline; undefined when no armed timer can ever fire. */
   nextDeadlineNs(): number | undefined {
-    return this.earliest()?.deadlineNs;
+    const d = this.earliest()?.deadlineNs;
+    return d !== undefined && Number.isFinite(d) ? d : undefined;
   }
 
   expire(nowNs: number): number {
     let fired = 0;
     for (;;) {
       const timer = this.earliest();
-      if (timer === undefined || timer.deadlineNs > nowNs) return fired;
+      if (timer === undefined || !(timer.deadlineNs <= nowNs)) return fired;
       this.cancel(timer);
       if (timer.periodNs > 0) {
         const missed = Math.floor((nowNs - timer.deadlineNs) / timer.periodNs) + 1;
@@ -121,6 +139,7 @@ export class TimerWheel {
 
   private earliest(): Timer | undefined {
     if (this.count === 0) return undefined;
+    if (this.count === this.far.size) return this.far.peek();
     for (;;) {
       let level = 0;
       let s = -1;

@@ -27,7 +27,7 @@
 // Concurrency: one writer (the vCPU), any number of readers. Every word of the header and the
 // record area is accessed with Atomics (sequentially consistent under the JS memory model), and
 // the writer publishes `tail` before it overwrites the bytes of an old record and `head` after
-// it wrote a new one. A reader loads tail, head, copies [tail, head), loads tail again: every
+// it wrote a new one. A reader loads head, tail, copies [tail, head), loads tail again: every
 // record at or after the second tail was intact while it was copied, so the reader never stops
 // the writer and never decodes a torn record; older ones are reported as lost.
 import { FormatError, KernelError, Errno } from '@osv-ts/kernel-api';
@@ -53,6 +53,7 @@ const H_CATALOG_SEQ = 8;
 const H_DROPPED = 9;
 
 export type TraceArgType = 'u32' | 'i32' | 'f64' | 'u64' | 'bool' | 'str';
+const ARG_TYPES: ReadonlySet<unknown> = new Set<TraceArgType>(['u32', 'i32', 'f64', 'u64', 'bool', 'str']);
 export type TraceArgValue<T extends TraceArgType> = T extends 'str'
   ? string
   : T extends 'u64'
@@ -95,6 +96,20 @@ function words(region: Uint8Array): Int32Array {
   return new Int32Array(region.buffer, region.byteOffset, region.byteLength >>> 2);
 }
 
+/** Where a ring lives inside a larger memory (e.g. all of guest RAM). */
+export interface TraceRingPlacement {
+  offset?: number;
+  length?: number;
+}
+
+function place(memory: Uint8Array, { offset = 0, length }: TraceRingPlacement): Uint8Array {
+  const len = length ?? memory.byteLength - offset;
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(len) || len < 0 || offset + len > memory.byteLength) {
+    throw new FormatError('trace ring', 'placement', offset, `${len} bytes at offset ${offset} exceed a ${memory.byteLength}-byte memory`);
+  }
+  return offset === 0 && len === memory.byteLength ? memory : memory.subarray(offset, offset + len);
+}
+
 /** Records a ring needs at least: header + catalog + two maximal records. */
 export function traceRingMinimumBytes(catalogBytes: number): number {
   return TRACE_RING_HEADER_BYTES + catalogBytes + 2 * 2048;
@@ -116,10 +131,12 @@ export class TraceRing {
   private readonly scratchView = new DataView(this.scratch);
   private readonly encoder = new TextEncoder();
 
-  constructor(
-    readonly region: Uint8Array,
-    options: { catalogBytes?: number } = {},
-  ) {
+  /** The ring's bytes: `memory`, or `length` bytes of it from `offset` (guest RAM + an address). */
+  readonly region: Uint8Array;
+
+  constructor(memory: Uint8Array, options: TraceRingPlacement & { catalogBytes?: number } = {}) {
+    const region = place(memory, options);
+    this.region = region;
     const catalogBytes = align8(options.catalogBytes ?? Math.min(16384, align8(region.byteLength >>> 3)));
     const dataBytes = Math.min(MAX_DATA_BYTES, Math.floor((region.byteLength - TRACE_RING_HEADER_BYTES - catalogBytes) / 8) * 8);
     if (dataBytes < 4096) {
@@ -238,10 +255,12 @@ export class TraceRing {
 
 /**
  * Reads a trace ring laid out as above, from any thread, without stopping the writer. Works in
- * the guest, in the VMM and in host tools (no Node API). `fromCursor` (a previous result's
+ * the guest, in the VMM and in host tools (no Node API). `memory` is the ring's region, or all
+ * of guest RAM with the ring's `offset` and `length`. `fromCursor` (a previous result's
  * `nextCursor`) returns only newer records.
  */
-export function readTraceRing(region: Uint8Array, options: { fromCursor?: number } = {}): TraceReadResult {
+export function readTraceRing(memory: Uint8Array, options: TraceRingPlacement & { fromCursor?: number } = {}): TraceReadResult {
+  const region = place(memory, options);
   if (region.byteLength < TRACE_RING_HEADER_BYTES) {
     throw new FormatError('trace ring', 'header', 0, `region of ${region.byteLength} bytes is shorter than the header`);
   }
@@ -263,8 +282,16 @@ export function readTraceRing(region: Uint8Array, options: { fromCursor?: number
   for (const t of catalog) byId.set(t.id, t);
 
   const dataWord = (headerBytes + catalogBytes) >>> 2;
-  const tail1 = Atomics.load(w, H_TAIL) >>> 0;
-  const head = Atomics.load(w, H_HEAD) >>> 0;
+  // Head first, then tail: both only grow, so a tail loaded after the head is at most
+  // dataBytes behind it, unless the writer lapped the reader in between (tail past head): retry.
+  let head = Atomics.load(w, H_HEAD) >>> 0;
+  let tail1 = Atomics.load(w, H_TAIL) >>> 0;
+  for (let attempt = 0; ((tail1 - head) | 0) > 0; attempt++) {
+    if (attempt === 1000) throw new FormatError('trace ring', 'tail', 24, 'stays ahead of head');
+    head = Atomics.load(w, H_HEAD) >>> 0;
+    tail1 = Atomics.load(w, H_TAIL) >>> 0;
+  }
+  if ((head | tail1) & 7) throw new FormatError('trace ring', (head & 7) !== 0 ? 'head' : 'tail', (head & 7) !== 0 ? 20 : 24, 'cursor is not 8-byte aligned');
   let from = options.fromCursor !== undefined && ((options.fromCursor - tail1) | 0) > 0 ? options.fromCursor >>> 0 : tail1;
   if (((head - from) | 0) < 0) from = head;
   const span = (head - from) >>> 0;
@@ -344,6 +371,17 @@ function readCatalog(w: Int32Array, catalogBytes: number): TracepointInfo[] {
       throw new FormatError('trace ring', 'catalog', TRACE_RING_HEADER_BYTES, 'is not valid JSON');
     }
     if (!Array.isArray(parsed)) throw new FormatError('trace ring', 'catalog', TRACE_RING_HEADER_BYTES, 'is not an array');
+    parsed.forEach((t: Partial<TracepointInfo> | null, i) => {
+      const ok =
+        t !== null &&
+        typeof t === 'object' &&
+        Number.isInteger(t.id) &&
+        typeof t.name === 'string' &&
+        typeof t.format === 'string' &&
+        Array.isArray(t.args) &&
+        t.args.every((a) => ARG_TYPES.has(a));
+      if (!ok) throw new FormatError('trace ring', `catalog entry ${i}`, TRACE_RING_HEADER_BYTES, 'is not {id, name, format, args}');
+    });
     return parsed as TracepointInfo[];
   }
   throw new FormatError('trace ring', 'catalogSeq', 32, 'catalog kept changing while being read');

@@ -8,6 +8,7 @@ import { Tracer } from './tracer.js';
 import { TraceRing, readTraceRing } from './trace-ring.js';
 import { matchesTracePattern, tracePatternToRegExp } from './trace-pattern.js';
 import { toChromeTrace } from './chrome-trace.js';
+import { formatTrace } from './trace-format.js';
 import { Bootchart } from './bootchart.js';
 
 describe('--trace=<pattern>', () => {
@@ -139,6 +140,44 @@ describe('TraceRing', () => {
     expect(result.records).toBeGreaterThan(0);
   }, 60_000);
 
+  it('lives at an offset inside guest RAM, and the host reads it there', () => {
+    const ram = new Uint8Array(new SharedArrayBuffer(1 << 16));
+    const ring = new TraceRing(ram, { offset: 8192, length: 16384 });
+    ring.writeCatalog([{ id: 3, name: 'irq', format: 'line %u', args: ['u32'] }]);
+    ring.write(3, 9, 1234, ['u32'], [5]);
+    expect(ram.subarray(0, 8192).every((b) => b === 0)).toBe(true);
+    expect(new DataView(ram.buffer).getUint32(8192, true)).toBe(0x5456534f);
+    const r = readTraceRing(ram, { offset: 8192, length: 16384 });
+    expect(r.records).toEqual([{ id: 3, name: 'irq', threadId: 9, timeNs: 1234, args: [5] }]);
+    expect(() => readTraceRing(ram, { offset: 60000, length: 16384 })).toThrow(FormatError);
+  });
+
+  it('rejects corrupted rings with a FormatError and never a bare RangeError', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 63 }), fc.nat()), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 200 }), (pokes, records) => {
+        const region = new Uint8Array(new SharedArrayBuffer(64 + 512 + 4096));
+        const ring = new TraceRing(region, { catalogBytes: 512 });
+        ring.writeCatalog([{ id: 1, name: 'x', format: '%u %s', args: ['u32', 'str'] }]);
+        for (let i = 0; i < records; i++) ring.write(1, 0, i, ['u32', 'str'], [i, 'y'.repeat(i % 30)]);
+        for (const [at, value] of pokes) region[at % region.length] = value;
+        try {
+          const r = readTraceRing(region);
+          expect(Array.isArray(r.records)).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(FormatError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects a cursor that is not on a record boundary', () => {
+    const region = new Uint8Array(new SharedArrayBuffer(8192));
+    new TraceRing(region);
+    region[20] = 1; // head = 1
+    expect(() => readTraceRing(region)).toThrow(/head at offset 20/);
+  });
+
   it('validates the header and reports the field and offset of a problem', () => {
     const region = new Uint8Array(new SharedArrayBuffer(8192));
     expect(() => readTraceRing(region)).toThrow(FormatError);
@@ -146,6 +185,24 @@ describe('TraceRing', () => {
     region[16] = 0xff; // dataBytes far larger than the region
     expect(() => readTraceRing(region)).toThrow(/dataBytes at offset 16/);
     expect(() => readTraceRing(region.subarray(4))).toThrow(/8-byte aligned/);
+  });
+});
+
+describe('text listing', () => {
+  it('prints records through their printf formats, as trace.py list does', () => {
+    const clock = new VirtualClock();
+    const tracer = new Tracer(clock);
+    tracer.enable('*');
+    const a = tracer.tracepoint('virtio_req', 'queue=%u addr=%p len=%d ok=%d %s 100%%', ['u32', 'u64', 'i32', 'bool', 'str']);
+    const b = tracer.tracepoint('no_format', '', ['f64']);
+    clock.advanceTo(1_500_000_000);
+    a.emit(2, 0xdead0000n, -5, true, 'hi');
+    b.emit(0.25);
+    const { records, catalog } = tracer.read();
+    expect(formatTrace(records, catalog)).toBe(
+      '     0 1.500000000 virtio_req           queue=2 addr=0xdead0000 len=-5 ok=1 hi 100%\n' +
+        '     0 1.500000000 no_format            0.25\n',
+    );
   });
 });
 

@@ -7,7 +7,7 @@
 //
 // Enabled tracepoints append records to a TraceRing (trace-ring.ts), which lives in guest RAM
 // when the kernel hands the tracer a region, so the host can read it while the guest runs.
-import type { Clock } from '@osv-ts/kernel-api';
+import { Errno, KernelError, type Clock } from '@osv-ts/kernel-api';
 import { matchesTracePattern } from './trace-pattern.js';
 import {
   MAX_TRACE_ARGS,
@@ -63,7 +63,7 @@ export class Tracer {
   tracepoint<const A extends readonly TraceArgType[]>(name: string, format: string, args: A): Tracepoint<A> {
     const existing = this.byName.get(name);
     if (existing !== undefined) return existing as unknown as Tracepoint<A>;
-    if (args.length > MAX_TRACE_ARGS) throw new RangeError(`tracepoint ${name}: at most ${MAX_TRACE_ARGS} arguments`);
+    if (args.length > MAX_TRACE_ARGS) throw new KernelError(Errno.EINVAL, `tracepoint ${name}: at most ${MAX_TRACE_ARGS} arguments`);
     const tp = new Tracepoint<A>(this, this.points.length + 1, name, format, args);
     this.points.push(tp as unknown as Tracepoint);
     this.byName.set(name, tp as unknown as Tracepoint);

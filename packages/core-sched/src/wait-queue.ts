@@ -9,36 +9,37 @@ export interface Waiter {
 }
 
 export class WaitQueue {
-  private readonly waiters = new Set<Waiter>();
+  // An array in arrival order: wait queues hold a handful of waiters, for which push/shift and
+  // a short indexOf beat a Set's iterator (measured in bench/context-switch.mjs).
+  private waiters: Waiter[] = [];
 
   constructor(readonly name = 'waitqueue') {}
 
   get size(): number {
-    return this.waiters.size;
+    return this.waiters.length;
   }
 
   add(waiter: Waiter): void {
-    this.waiters.add(waiter);
+    if (this.waiters.indexOf(waiter) < 0) this.waiters.push(waiter);
   }
 
   remove(waiter: Waiter): void {
-    this.waiters.delete(waiter);
+    const i = this.waiters.indexOf(waiter);
+    if (i >= 0) this.waiters.splice(i, 1);
   }
 
   /** Wakes the longest-waiting waiter. */
   wakeOne(): boolean {
-    for (const w of this.waiters) {
-      this.waiters.delete(w);
-      w.wake(this);
-      return true;
-    }
-    return false;
+    const w = this.waiters.shift();
+    if (w === undefined) return false;
+    w.wake(this);
+    return true;
   }
 
   wakeAll(): number {
-    if (this.waiters.size === 0) return 0;
-    const all = [...this.waiters];
-    this.waiters.clear();
+    const all = this.waiters;
+    if (all.length === 0) return 0;
+    this.waiters = [];
     for (const w of all) w.wake(this);
     return all.length;
   }

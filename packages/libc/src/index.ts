@@ -19,3 +19,6 @@ export { NotCapableError, maxRights } from './wasi/wasi-rights.js';
 export { WASI_EXTENSION_CAPABILITY } from './wasi-extension.js';
 export type { WasiExtensionFactory, WasiExtensionOptions } from './wasi-extension.js';
 export { Posix, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC } from './posix.js';
+export { SocketFile } from './fd/socket-file.js';
+export { wasiSocketsExtension } from './wasi/preview1-sockets.js';
+export { installListeners, parseListenAddress } from './socket-listeners.js';

@@ -6,11 +6,18 @@ import type { Preview1Extension } from './wasi/preview1.js';
 export interface WasiExtensionOptions {
   /** Guest directories to hand to the app as preopened fds (3, 4, …), e.g. ['/']. */
   readonly preopens: readonly string[];
+  /** TCP addresses (`ADDR:PORT`) to listen on and hand to the app as fds before the preopens. */
+  readonly listeners?: readonly string[];
 }
 
-export type WasiExtensionFactory = (
-  process: Process,
-  options: WasiExtensionOptions,
-) => { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined };
+export interface WasiExtensionFactory {
+  (process: Process, options: WasiExtensionOptions): { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined };
+  /**
+   * Factories run in ascending order, so the fds they install come in a fixed order: listening
+   * sockets (0) before preopened directories (10), as wasmtime numbers them (fd 3 = the first
+   * --tcplisten socket).
+   */
+  readonly fdOrder?: number;
+}
 
 export const WASI_EXTENSION_CAPABILITY = 'wasi-extension';

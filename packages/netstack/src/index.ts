@@ -45,3 +45,6 @@ export { parseResolvConf, DEFAULT_RESOLVER_CONFIG } from './dns/resolv-conf.js';
 export type { ResolverConfig } from './dns/resolv-conf.js';
 export { parseNetworkOptions, applyStaticConfig } from './network-config.js';
 export type { StaticNetworkConfig } from './network-config.js';
+export { PcapWriter, readPcap } from './sim/pcap-writer.js';
+export { NETSTACK_CAPABILITY, bringUpNetwork } from './netstack-module.js';
+export type { NetstackService } from './netstack-module.js';

@@ -52,6 +52,8 @@ export interface StackCounters {
   tcpResetsSent: number;
   udpNoPort: number;
   fragmentsReassembled: number;
+  /** Packets dropped for an impossible source address. */
+  martians: number;
 }
 
 type IcmpErrorKind = 'port-unreachable' | 'protocol-unreachable';
@@ -67,6 +69,8 @@ const ALL_ROUTERS = IpAddress.parse('ff02::2');
 interface Binding {
   owner: object;
   address: IpAddress;
+  /** An IPv6 wildcard binding that also covers IPv4 (IPV6_V6ONLY off). */
+  dual: boolean;
   reuse: boolean;
   listening: boolean;
   /** A connection's binding (accepted or connected), as opposed to a bound socket. */
@@ -100,6 +104,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     tcpResetsSent: 0,
     udpNoPort: 0,
     fragmentsReassembled: 0,
+    martians: 0,
   };
   /** DNS servers (from DHCP or --nameserver=), for the resolver. */
   nameservers: IpAddress[] = [];
@@ -118,10 +123,14 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private readonly connectionOwner = new Map<TcpConnection, TcpSocket>();
   private readonly housekeeping: Timer;
   private ipv4Identification: number;
+  private ipv6Identification: number;
   private readonly icmpRate: number;
   private icmpWindowStartNs = -Infinity;
   private icmpSentInWindow = 0;
   private ephemeralNext: number;
+  /** Nesting of stack entry points (frame receipt, device transmit): > 0 means "inside". */
+  private depth = 0;
+  private deferred: Array<[NetInterface, Uint8Array]> = [];
 
   constructor(options: NetStackOptions) {
     this.clock = options.clock;
@@ -132,6 +141,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.entropy.fill(seed);
     this.isnGen = new IsnGenerator(seed.subarray(0, 8));
     this.ipv4Identification = (seed[8]! << 8) | seed[9]!;
+    this.ipv6Identification = ((seed[8]! << 24) | (seed[9]! << 16) | (seed[10]! << 8) | seed[11]!) >>> 0;
     this.ephemeralNext = EPHEMERAL_LOW + (((seed[10]! << 8) | seed[11]!) % (EPHEMERAL_HIGH - EPHEMERAL_LOW + 1));
     this.current = this.clock.monotonicNs();
     this.housekeeping = new Timer(Infinity, () => this.onHousekeeping());
@@ -151,8 +161,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.routes.add({ prefix: IpAddress.parse('::1'), prefixLength: 128, gateway: undefined, iface: this.loopback, metric: 0, source: 'connected' });
   }
 
-  /** The time of the event being processed (TcpHost, sockets). */
+  /**
+   * Now, for timers and socket calls: the clock, but never behind the time poll() was given
+   * (so a socket call long after the last poll does not arm timers in the past).
+   */
   get nowNs(): number {
+    const now = this.clock.monotonicNs();
+    if (now > this.current) this.current = now;
     return this.current;
   }
 
@@ -220,13 +235,20 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     for (let round = 0; round < 64; round++) {
       const fired = this.timers.expire(this.current);
       const delivered = lo.drain();
-      if (fired === 0 && delivered === 0) break;
+      let deferred = 0;
+      while (this.deferred.length > 0 && deferred < 4096) {
+        const batch = this.deferred;
+        this.deferred = [];
+        for (const [iface, frame] of batch) this.receiveFrame(iface, frame);
+        deferred += batch.length;
+      }
+      if (fired === 0 && delivered === 0 && deferred === 0) break;
     }
   }
 
   /** When poll() must next run (undefined: only when a frame arrives or a socket is used). */
   nextDeadlineNs(): number | undefined {
-    if ((this.loopback.device as LoopbackDevice).pending > 0) return this.current;
+    if ((this.loopback.device as LoopbackDevice).pending > 0 || this.deferred.length > 0) return this.current;
     return this.timers.nextDeadlineNs();
   }
 
@@ -267,8 +289,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.checkLocalAddress(address);
     if (port === 0) port = this.pickEphemeral((p) => !this.udpBindings.has(p));
     const list = this.udpBindings.get(port) ?? [];
+    const dual = isDual(socket.family, socket.v6Only, address);
     for (const s of list) {
-      if (!overlaps(s.local!.address, address)) continue;
+      if (!overlaps(s.local!.address, isDual(s.family, s.v6Only, s.local!.address), address, dual)) continue;
       if (!(s.reuseAddress && socket.reuseAddress)) throw new KernelError(Errno.EADDRINUSE, `udp port ${port}`);
     }
     list.push(socket);
@@ -301,15 +324,16 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.checkLocalAddress(address);
     if (port === 0) port = this.pickEphemeral((p) => !this.tcpBindings.has(p));
     const list = this.tcpBindings.get(port) ?? [];
+    const dual = isDual(socket.family, socket.v6Only, address);
     for (const b of list) {
-      if (!overlaps(b.address, address)) continue;
+      if (!overlaps(b.address, b.dual, address, dual)) continue;
       if (b.connection) {
         if (!socket.reuseAddress) throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
       } else if (!(b.reuse && socket.reuseAddress && !b.listening)) {
         throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
       }
     }
-    list.push({ owner: socket, address, reuse: socket.reuseAddress, listening: false, connection: undefined });
+    list.push({ owner: socket, address, dual, reuse: socket.reuseAddress, listening: false, connection: undefined });
     this.tcpBindings.set(port, list);
     return { address, port };
   }
@@ -329,8 +353,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   listenTcp(socket: TcpSocket): void {
     const port = socket.local!.port;
     const list = this.tcpBindings.get(port) ?? [];
+    const dual = isDual(socket.family, socket.v6Only, socket.local!.address);
     for (const b of list) {
-      if (b.owner !== socket && b.listening && overlaps(b.address, socket.local!.address)) throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
+      if (b.owner !== socket && b.listening && overlaps(b.address, b.dual, socket.local!.address, dual)) throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
     }
     const own = list.find((b) => b.owner === socket);
     if (own) own.listening = true;
@@ -384,7 +409,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const key = connectionKey(endpoints.localAddress, endpoints.localPort, endpoints.remoteAddress, endpoints.remotePort);
     this.connections.set(key, conn);
     const list = this.tcpBindings.get(endpoints.localPort) ?? [];
-    list.push({ owner: conn, address: endpoints.localAddress, reuse, listening: false, connection: conn });
+    list.push({ owner: conn, address: endpoints.localAddress, dual: false, reuse, listening: false, connection: conn });
     this.tcpBindings.set(endpoints.localPort, list);
     return conn;
   }
@@ -418,8 +443,26 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 
   // ---- receive path ----------------------------------------------------------------------
 
-  /** Entry point for a frame from a device's receiver. */
+  /**
+   * Entry point for a frame from a device's receiver. A device that delivers synchronously from
+   * inside transmit() (a software loopback, a bridge) would re-enter the stack mid-update, so
+   * such frames are copied and deferred to the next poll().
+   */
   receiveFrame(iface: NetInterface, frame: Uint8Array): void {
+    if (this.depth > 0) {
+      if (this.deferred.length < 4096) this.deferred.push([iface, Uint8Array.from(frame)]);
+      else iface.counters.rxDropped++;
+      return;
+    }
+    this.depth++;
+    try {
+      this.processFrame(iface, frame);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private processFrame(iface: NetInterface, frame: Uint8Array): void {
     const now = this.clock.monotonicNs();
     if (now > this.current) this.current = now;
     iface.counters.rxFrames++;
@@ -467,6 +510,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private receiveIpv4(iface: NetInterface, bytes: Uint8Array): void {
     const p = parseIpv4(bytes, !iface.device.offloads.rxChecksumVerified);
     this.counters.ipv4Received++;
+    // RFC 1122 §3.2.1.3: a broadcast/multicast source, or (from outside) one of our own
+    // addresses, is martian. The latter also defuses LAND-style self-connected SYNs.
+    if (p.source >>> 28 >= 0xe || (!iface.loopback && this.isLocalV4(p.source))) {
+      this.counters.martians++;
+      return;
+    }
     const dst = p.destination;
     const limitedBroadcast = dst === 0xffffffff;
     let forUs = limitedBroadcast || (dst >>> 28) === 0xe || this.isLocalV4(dst);
@@ -525,6 +574,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private receiveIpv6(iface: NetInterface, bytes: Uint8Array): void {
     const p = parseIpv6(bytes);
     this.counters.ipv6Received++;
+    if (p.source[0] === 0xff || (!iface.loopback && !isUnspecifiedBytes(p.source) && this.isLocalV6(IpAddress.fromBytes(p.source)))) {
+      this.counters.martians++;
+      return;
+    }
     const dst = IpAddress.fromBytes(p.destination);
     const multicast = dst.isMulticast();
     let forUs: boolean;
@@ -539,9 +592,22 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       iface.counters.rxDropped++;
       return;
     }
-    if (p.fragment) {
-      iface.counters.rxDropped++; // IPv6 reassembly is not implemented (see README limits)
-      return;
+    let payload = p.payload;
+    let protocol = p.protocol;
+    if (p.fragment && (p.fragment.offset > 0 || p.fragment.moreFragments)) {
+      // RFC 8200 §4.5 (an atomic fragment, RFC 6946, is processed as is).
+      const whole = this.reassembler.addKeyed(
+        `6/${IpAddress.fromBytes(p.source).key}/${dst.key}/${p.fragment.identification}`,
+        p.fragment.offset,
+        p.fragment.moreFragments,
+        p.payload,
+        this.current,
+        p.protocol,
+      );
+      if (!whole || whole.meta === undefined) return;
+      this.counters.fragmentsReassembled++;
+      payload = whole.data;
+      protocol = whole.meta;
     }
     const meta: IpMeta = {
       iface,
@@ -551,15 +617,15 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       packet: bytes.subarray(0, IPV6_HEADER_BYTES + ((bytes[4]! << 8) | bytes[5]!)),
       verifyChecksums: !iface.device.offloads.rxChecksumVerified,
     };
-    switch (p.protocol) {
+    switch (protocol) {
       case IpProtocol.ICMPv6:
-        this.receiveIcmpv6(meta, p.payload, p.hopLimit);
+        this.receiveIcmpv6(meta, payload, p.hopLimit);
         break;
       case IpProtocol.UDP:
-        this.receiveUdp(meta, p.payload, pseudoSumV6(p.source, p.destination, IpProtocol.UDP, p.payload.length));
+        this.receiveUdp(meta, payload, pseudoSumV6(p.source, p.destination, IpProtocol.UDP, payload.length));
         break;
       case IpProtocol.TCP:
-        if (!multicast) this.receiveTcp(meta, p.payload, pseudoSumV6(p.source, p.destination, IpProtocol.TCP, p.payload.length));
+        if (!multicast) this.receiveTcp(meta, payload, pseudoSumV6(p.source, p.destination, IpProtocol.TCP, payload.length));
         break;
       case IpProtocol.NoNext:
         break;
@@ -581,7 +647,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         this.pingSockets.get(m.rest >>> 16)?.deliver(meta.source, m.rest & 0xffff, m.body, this.current);
         break;
       case Icmpv4Type.DestinationUnreachable:
-        this.receiveIcmpError(m.body, 4, m.code === Icmpv4Unreachable.Port || m.code === Icmpv4Unreachable.Protocol);
+        // RFC 1191 §4: "fragmentation needed" carries the next-hop MTU in the low 16 bits.
+        if (m.code === Icmpv4Unreachable.FragmentationNeeded) this.receiveIcmpError(m.body, 4, false, m.rest & 0xffff || 576);
+        else this.receiveIcmpError(m.body, 4, m.code === Icmpv4Unreachable.Port || m.code === Icmpv4Unreachable.Protocol);
         break;
       default:
         break;
@@ -606,6 +674,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         break;
       case Icmpv6Type.DestinationUnreachable:
         this.receiveIcmpError(m.body, 6, m.code === 4 || m.code === 1);
+        break;
+      case Icmpv6Type.PacketTooBig:
+        this.receiveIcmpError(m.body, 6, false, m.rest); // RFC 8201 §4
         break;
       case Icmpv6Type.NeighborSolicitation: {
         if (hopLimit !== 255 || m.body.length < 16) return; // RFC 4861 §7.1.1
@@ -698,9 +769,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
   }
 
-  /** An ICMP error quoting one of our packets: hard errors end UDP/TCP exchanges (RFC 1122 §4.2.3.9). */
-  private receiveIcmpError(quoted: Uint8Array, version: IpVersion, hard: boolean): void {
-    if (!hard) return;
+  /**
+   * An ICMP error quoting one of our packets: hard errors end UDP/TCP exchanges (RFC 1122
+   * §4.2.3.9); a path-MTU report (RFC 1191, RFC 8201) shrinks the TCP connection's segments.
+   */
+  private receiveIcmpError(quoted: Uint8Array, version: IpVersion, hard: boolean, pathMtu?: number): void {
+    if (!hard && pathMtu === undefined) return;
     try {
       let protocol: number;
       let l4: Uint8Array;
@@ -729,6 +803,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         }
       } else if (protocol === IpProtocol.TCP) {
         const conn = this.connections.get(connectionKey(src, sport, dst, dport));
+        if (conn && pathMtu !== undefined) {
+          // RFC 8201 §5.2 / RFC 1191 §3: never below the protocol minimum (1280, or 68 → use 576 for TCP).
+          const floor = version === 4 ? 576 : 1280;
+          conn.pathMtuChanged(Math.max(pathMtu, floor) - (version === 4 ? IPV4_HEADER_BYTES : IPV6_HEADER_BYTES) - TCP_HEADER_BYTES, this.current);
+          return;
+        }
         if (conn && conn.state === 'SYN-SENT') {
           conn.error = Errno.ECONNREFUSED;
           conn.abort(this.current);
@@ -746,8 +826,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     let delivered = false;
     if (list) {
       for (const s of list) {
-        if (s.closed || s.family !== meta.destination.version) continue;
+        if (s.closed) continue;
         const bound = s.local!.address;
+        if (bound.version !== meta.destination.version && !isDual(s.family, s.v6Only, bound)) continue;
         if (!bound.isUnspecified() && !bound.equals(meta.destination)) continue;
         if (s.boundDevice && s.boundDevice !== meta.iface.name) continue;
         if (s.remote && (!s.remote.address.equals(from.address) || s.remote.port !== from.port)) continue;
@@ -825,17 +906,21 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.sendIp(meta.destination, meta.source, IpProtocol.TCP, TCP_HEADER_BYTES, undefined, (out, off, pseudo) => emitTcp(out, off, rst, pseudo));
   }
 
+  /** Exact address first, then the family's wildcard, then (for IPv4) a dual-stack IPv6 wildcard. */
   private findListener(address: IpAddress, port: number): TcpSocket | undefined {
     const ls = this.listeners.get(port);
     if (!ls) return undefined;
     let wildcard: TcpSocket | undefined;
+    let dual: TcpSocket | undefined;
     for (const l of ls) {
-      if (l.closed || l.family !== address.version) continue;
+      if (l.closed) continue;
       const a = l.local!.address;
-      if (a.equals(address)) return l;
-      if (a.isUnspecified()) wildcard = l;
+      if (a.version === address.version) {
+        if (a.equals(address)) return l;
+        if (a.isUnspecified()) wildcard = l;
+      } else if (isDual(l.family, l.v6Only, a)) dual = l;
     }
-    return wildcard;
+    return wildcard ?? dual;
   }
 
   // ---- ICMP output -----------------------------------------------------------------------
@@ -857,6 +942,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 
   private sendIcmpError(meta: IpMeta, kind: IcmpErrorKind): void {
     if (meta.broadcast || meta.source.isUnspecified() || meta.source.isMulticast()) return;
+    if (!this.isLocal(meta.destination)) return; // never answer from an address we do not hold
     if (!this.icmpAllowed()) return;
     this.counters.icmpErrorsSent++;
     if (meta.source.version === 4) {
@@ -992,7 +1078,30 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       }
       return true;
     }
-    if (IPV6_HEADER_BYTES + l4Length > iface.mtu) throw new KernelError(Errno.EMSGSIZE, 'IPv6 fragmentation is not implemented');
+    if (IPV6_HEADER_BYTES + l4Length > iface.mtu) {
+      // RFC 8200 §4.5: the source fragments, with a Fragment header in each piece.
+      const whole = new Uint8Array(l4Length);
+      write(whole, 0, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length));
+      const id = (this.ipv6Identification = (this.ipv6Identification + 1) >>> 0);
+      const chunk = (iface.mtu - IPV6_HEADER_BYTES - 8) & ~7;
+      for (let off = 0; off < l4Length; off += chunk) {
+        const len = Math.min(chunk, l4Length - off);
+        const f = new Uint8Array(ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES + 8 + len);
+        emitIpv6Header(f, ETHERNET_HEADER_BYTES, { source: src.bytes, destination: dst.bytes, protocol: IpProtocol.IPv6Frag, payloadLength: 8 + len, hopLimit });
+        const h = ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES;
+        f[h] = protocol;
+        const fo = off | (off + len < l4Length ? 1 : 0);
+        f[h + 2] = fo >>> 8;
+        f[h + 3] = fo & 0xff;
+        f[h + 4] = id >>> 24;
+        f[h + 5] = (id >>> 16) & 0xff;
+        f[h + 6] = (id >>> 8) & 0xff;
+        f[h + 7] = id & 0xff;
+        f.set(whole.subarray(off, off + len), h + 8);
+        this.transmitIp(iface, nextHop, f, EtherType.IPv6);
+      }
+      return true;
+    }
     const frame = new Uint8Array(ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES + l4Length);
     emitIpv6Header(frame, ETHERNET_HEADER_BYTES, { source: src.bytes, destination: dst.bytes, protocol, payloadLength: l4Length, hopLimit });
     write(frame, ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length));
@@ -1017,8 +1126,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       else if (nextHop.isMulticast()) frame.set(ipv4MulticastMac(nextHop), 0);
       else {
         const mac = iface.arp.lookup(ip, this.current);
-        if (mac) frame.set(mac, 0);
-        else {
+        if (mac) {
+          frame.set(mac, 0);
+          if (iface.arp.takeRefreshRequest(ip, this.current)) {
+            this.sendArpRequest(iface, ip, mac);
+            this.rearmHousekeeping();
+          }
+        } else {
           if (iface.arp.enqueue(ip, frame, this.current)) this.sendArpRequest(iface, ip);
           this.rearmHousekeeping();
           return;
@@ -1036,6 +1150,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     if (r.mac) {
       frame.set(r.mac, 0);
       this.deviceTransmit(iface, frame);
+      if (iface.ndp.deadlineChanged) {
+        iface.ndp.deadlineChanged = false;
+        this.rearmHousekeeping();
+      }
       return;
     }
     if (r.solicit) this.solicitNeighbor(iface, nextHop, 'multicast');
@@ -1048,14 +1166,20 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   }
 
   private deviceTransmit(iface: NetInterface, frame: Uint8Array): void {
-    if (iface.device.transmit(frame)) iface.counters.txFrames++;
-    else iface.counters.txDropped++;
+    this.depth++;
+    try {
+      if (iface.device.transmit(frame)) iface.counters.txFrames++;
+      else iface.counters.txDropped++;
+    } finally {
+      this.depth--;
+    }
   }
 
-  private sendArpRequest(iface: NetInterface, ip: number): void {
+  /** An ARP request, broadcast or (re-verifying a known entry) unicast to `to`. */
+  private sendArpRequest(iface: NetInterface, ip: number, to: Uint8Array = BROADCAST_MAC): void {
     const src = iface.ipv4[0]?.address.v4 ?? 0;
     const frame = new Uint8Array(ETHERNET_HEADER_BYTES + ARP_PACKET_BYTES);
-    emitEthernetHeader(frame, BROADCAST_MAC, iface.mac, EtherType.ARP);
+    emitEthernetHeader(frame, to, iface.mac, EtherType.ARP);
     emitArp({ operation: ArpOperation.Request, senderMac: iface.mac, senderIp: src, targetMac: new Uint8Array(6), targetIp: ip }, frame, ETHERNET_HEADER_BYTES);
     this.deviceTransmit(iface, frame);
   }
@@ -1089,7 +1213,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const now = this.current;
     this.reassembler.expire(now);
     for (const iface of this.interfaces) {
-      for (const ip of iface.arp.expire(now)) this.sendArpRequest(iface, ip);
+      for (const ip of iface.arp.expire(now)) this.sendArpRequest(iface, ip, iface.arp.peek(ip) ?? BROADCAST_MAC);
       for (const a of iface.ndp.expire(now)) this.solicitNeighbor(iface, IpAddress.parse(a.address), a.solicit);
       for (let k = iface.ipv6.length - 1; k >= 0; k--) {
         const a = iface.ipv6[k]!;
@@ -1152,9 +1276,19 @@ function connectionKey(la: IpAddress, lp: number, ra: IpAddress, rp: number): st
   return `${la.key}|${lp}|${ra.key}|${rp}`;
 }
 
-function overlaps(a: IpAddress, b: IpAddress): boolean {
-  if (a.version !== b.version) return false;
+/** Two bindings of one port collide if their addresses can receive the same packet. */
+function overlaps(a: IpAddress, aDual: boolean, b: IpAddress, bDual: boolean): boolean {
+  if (a.version !== b.version) return (a.version === 6 && aDual) || (b.version === 6 && bDual);
   return a.isUnspecified() || b.isUnspecified() || a.equals(b);
+}
+
+function isDual(family: IpVersion, v6Only: boolean, bound: IpAddress): boolean {
+  return family === 6 && !v6Only && bound.version === 6 && bound.isUnspecified();
+}
+
+function isUnspecifiedBytes(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
 }
 
 function maskPrefix(a: IpAddress, prefixLength: number): IpAddress {

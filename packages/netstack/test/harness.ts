@@ -75,16 +75,11 @@ export function transfer(p: Pair, data: Uint8Array, port = 5000, maxTimeNs = 360
     if (c.error) throw new KernelError(c.error, 'client connection failed');
     if (c.established && sent < data.length) {
       for (;;) {
-        const n = (() => {
-          try {
-            return client.send(data.subarray(sent, Math.min(data.length, sent + 65536)));
-          } catch (e) {
-            if (e instanceof KernelError && e.errno === Errno.EAGAIN) return 0;
-            throw e;
-          }
-        })();
+        const n = client.write(data.subarray(sent, Math.min(data.length, sent + 65536)));
+        if (n === -Errno.EAGAIN) break;
+        if (n < 0) throw new KernelError(-n, 'send');
         sent += n;
-        if (n === 0 || sent >= data.length) break;
+        if (sent >= data.length) break;
       }
     }
     if (sent >= data.length && !clientClosed && c.established) {
@@ -93,13 +88,9 @@ export function transfer(p: Pair, data: Uint8Array, port = 5000, maxTimeNs = 360
     }
     if (server && !eof) {
       for (;;) {
-        let n: number;
-        try {
-          n = server.recv(buf);
-        } catch (e) {
-          if (e instanceof KernelError && e.errno === Errno.EAGAIN) break;
-          throw e;
-        }
+        const n = server.read(buf);
+        if (n === -Errno.EAGAIN) break;
+        if (n < 0) throw new KernelError(-n, 'recv');
         if (n === 0) {
           eof = true;
           break;

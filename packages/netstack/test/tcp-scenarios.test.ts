@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Errno } from '@osv-ts/kernel-api';
 import { IpAddress, PollEvents, wire, type TcpSocket } from '../src/index.js';
-import { errnoOf, injectTcp, makePair, pattern, tcpOf, type Pair } from './harness.js';
+import { equalBytes, errnoOf, injectTcp, makePair, pattern, tcpOf, transfer, type Pair } from './harness.js';
 
 const F = wire.TcpFlags;
 
@@ -143,6 +143,29 @@ describe('connection establishment', () => {
 });
 
 describe('RST processing (RFC 9293 §3.10.7.4, RFC 5961 §3)', () => {
+  it('ignores a RST in LISTEN and never answers a RST to a closed port (RFC 9293 §3.10.7.1–2)', () => {
+    const p = makePair(9);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 7002 });
+    l.listen();
+    const sent: number[] = [];
+    p.link.tap = (from) => from === p.link.a && sent.push(1);
+    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: 40001, dport: 7002, seq: 5, flags: F.RST });
+    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: 40001, dport: 7003, seq: 5, flags: F.RST });
+    p.sim.runFor(100e6);
+    expect(sent.length).toBe(0);
+    expect(l.listening && !l.closed).toBe(true);
+    // An ACK to a listener (no connection) draws a RST whose sequence number is the ACK's.
+    const rsts: wire.TcpSegment[] = [];
+    p.link.tap = (from, frame) => {
+      const t = tcpOf(frame);
+      if (from === p.link.a && t) rsts.push(t);
+    };
+    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: 40001, dport: 7002, seq: 5, ack: 777, flags: F.ACK });
+    p.sim.runFor(100e6);
+    expect(rsts.map((r) => [r.flags, r.seq])).toEqual([[F.RST, 777]]);
+  });
+
   it('drops a half-open child in SYN-RECEIVED on an exact RST', () => {
     const p = makePair(10);
     const l = p.a.tcpSocket();
@@ -468,5 +491,181 @@ describe('addresses and ports', () => {
     c.send(new TextEncoder().encode('ping'));
     p.sim.runFor(1e6);
     expect(new TextDecoder().decode(readAll(s!))).toBe('ping');
+  });
+});
+
+describe('readiness and wait queues', () => {
+  it('wakes a waiter on the socket WaitQueue when data arrives, and readiness then says IN', () => {
+    const p = makePair(60);
+    const { client, server } = establish(p);
+    let woken = 0;
+    server.waitQueue.add({ wake: () => woken++ });
+    expect(server.readiness() & PollEvents.IN).toBe(0);
+    expect(server.read(new Uint8Array(10))).toBe(-Errno.EAGAIN);
+    client.write(Uint8Array.of(1, 2, 3));
+    p.sim.runFor(50e6);
+    expect(woken).toBe(1);
+    expect(server.readiness() & PollEvents.IN).toBeTruthy();
+    expect(server.read(new Uint8Array(10))).toBe(3);
+  });
+
+  it('wakes a connecting socket once connected, with OUT set', () => {
+    const p = makePair(61);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 80 });
+    l.listen();
+    const c = p.b.tcpSocket();
+    errnoOf(() => c.connect({ address: p.addrA, port: 80 }));
+    expect(c.readiness() & PollEvents.OUT).toBe(0);
+    let woken = false;
+    c.waitQueue.add({ wake: () => (woken = c.readiness() & PollEvents.OUT ? true : woken) });
+    p.sim.runFor(50e6);
+    expect(woken).toBe(true);
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 80 }))).toBe(Errno.EISCONN);
+  });
+});
+
+describe('spurious retransmission (RFC 3522 / RFC 4015)', () => {
+  it('undoes the window reduction when reordering, not loss, triggered a fast retransmit', () => {
+    const p = makePair(70, { delayNs: 2e6, bitsPerSecond: 100e6 });
+    const { client, server, cc } = establish(p);
+    let n = 0;
+    const link = p.link as unknown as { carry: (from: unknown, frame: Uint8Array) => void };
+    const carry = link.carry.bind(p.link);
+    let cwndBefore = 0;
+    link.carry = (from, frame) => {
+      const s = tcpOf(frame);
+      if (from === p.link.b && s && s.payload.length > 0 && ++n === 200) {
+        cwndBefore = cc.congestionWindow;
+        const saved = p.link.impairments;
+        p.link.impairments = { ...saved, reorder: 1, reorderDelayNs: 4e6 };
+        carry(from, frame);
+        p.link.impairments = saved;
+        return;
+      }
+      carry(from, frame);
+    };
+    const data = pattern(1_000_000, 70);
+    let sent = 0;
+    let got = 0;
+    const buf = new Uint8Array(65536);
+    p.sim.runUntil(() => {
+      for (let k; sent < data.length && (k = client.write(data.subarray(sent))) > 0; ) sent += k;
+      for (let k; (k = server.read(buf)) > 0; ) got += k;
+      return got === data.length;
+    }, 60e9);
+    expect(cc.counters.fastRetransmits).toBe(1);
+    expect(cc.counters.spuriousRetransmits).toBe(1);
+    expect(cc.counters.timeouts).toBe(0);
+    expect(cc.congestionWindow).toBeGreaterThanOrEqual(cwndBefore);
+  });
+});
+
+describe('sequence number wrap-around', () => {
+  it('moves 1 MB byte-exact when both ISNs sit just below 2^32', () => {
+    const p = makePair(80, { loss: 0.02, reorder: 0.02, reorderDelayNs: 2e6 });
+    for (const [stack, isn] of [
+      [p.a, 0xfffff000],
+      [p.b, 0xffffff00],
+    ] as const) {
+      (stack as unknown as { isnGen: { isn: () => number } }).isnGen.isn = () => isn;
+    }
+    const data = pattern(1 << 20, 80);
+    const r = transfer(p, data, 5000, 600e9);
+    expect(equalBytes(r.received, data)).toBe(true);
+    expect(r.client.connection!.iss).toBe(0xffffff00);
+    expect(r.client.connection!.sndUna).toBeLessThan(0x200000); // wrapped past zero
+  });
+});
+
+describe('time', () => {
+  it('arms timers from the clock at the time of a socket call, not the last poll', () => {
+    const p = makePair(90);
+    const { client, cc } = establish(p);
+    p.sim.runFor(10e6);
+    p.link.impairments = { ...p.link.impairments, loss: 1 };
+    p.clock.advanceBy(10e9); // time passes with nobody polling
+    const sendAt = p.clock.monotonicNs();
+    const times: number[] = [];
+    const output = p.b.output.bind(p.b);
+    p.b.output = (conn, seg) => {
+      if (seg.payload.length > 0) times.push(p.clock.monotonicNs());
+      output(conn, seg);
+    };
+    client.write(new Uint8Array(100));
+    p.sim.runUntil(() => times.length >= 2, 60e9);
+    expect(times[0]).toBe(sendAt);
+    expect(times[1]! - sendAt).toBeGreaterThanOrEqual(200e6); // a full RTO after the send
+    expect(cc.counters.timeouts).toBe(1);
+  });
+});
+
+describe('hostile segments', () => {
+  it('drops a LAND SYN (source = destination = our address) as martian', () => {
+    const p = makePair(95);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 139 });
+    l.listen();
+    injectTcp(p.a, { from: p.addrA, to: p.addrA, sport: 139, dport: 139, seq: 1, flags: F.SYN });
+    p.sim.runFor(1e9);
+    expect(p.a.tcpConnections()).toEqual([]);
+    expect(p.a.counters.martians).toBe(1);
+  });
+
+  it('answers a flood of out-of-window segments with at most two ACKs per second', () => {
+    const p = makePair(96);
+    const { sc } = establish(p);
+    const before = sc.counters.segmentsSent;
+    for (let i = 0; i < 1000; i++) {
+      injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: sc.endpoints.remotePort, dport: 7000, seq: sc.rcvNxt + 50_000_000 + i, ack: sc.sndNxt, flags: F.ACK, payload: Uint8Array.of(1) });
+      p.clock.advanceBy(1e6);
+    }
+    expect(sc.counters.segmentsSent - before).toBeLessThanOrEqual(3);
+    expect(sc.state).toBe('ESTABLISHED');
+  });
+});
+
+describe('connect retry', () => {
+  it('lets connect() start over after a refused attempt', () => {
+    const p = makePair(97);
+    const c = p.b.tcpSocket();
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 8000 }))).toBe(Errno.EINPROGRESS);
+    p.sim.runFor(100e6);
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 8000 }))).toBe(Errno.ECONNREFUSED);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 8000 });
+    l.listen();
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 8000 }))).toBe(Errno.EINPROGRESS);
+    p.sim.runFor(100e6);
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 8000 }))).toBe(Errno.EISCONN);
+    expect(l.acceptQueue.length).toBe(1);
+  });
+});
+
+describe('small windows (RFC 5827 Early Retransmit, RFC 3042 Limited Transmit)', () => {
+  it('fast-retransmits a loss among three outstanding segments without waiting for the timer', () => {
+    for (const sack of [true, false]) {
+      const p = makePair(98, { delayNs: 5e6 }, { sack, noDelay: true });
+      const { client, server, cc } = establish(p);
+      let n = 0;
+      const link = p.link as unknown as { carry: (from: unknown, frame: Uint8Array) => void };
+      const carry = link.carry.bind(p.link);
+      link.carry = (from, frame) => {
+        const s = tcpOf(frame);
+        if (from === p.link.b && s && s.payload.length > 0 && ++n === 1) return; // lose the first
+        carry(from, frame);
+      };
+      const data = pattern(3 * cc.mss, 98);
+      expect(client.write(data)).toBe(data.length);
+      let got = 0;
+      const buf = new Uint8Array(65536);
+      p.sim.runUntil(() => {
+        for (let k; (k = server.read(buf)) > 0; ) got += k;
+        return got === data.length;
+      }, 10e9);
+      expect(cc.counters.timeouts).toBe(0);
+      expect(cc.counters.fastRetransmits).toBe(1);
+      expect(p.clock.monotonicNs()).toBeLessThan(1e9); // well inside the first RTO
+    }
   });
 });

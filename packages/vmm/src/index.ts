@@ -21,3 +21,5 @@ export {
 export type { BootRecord } from './firmware/boot-record.js';
 export { loadBootImage } from './firmware/load-image.js';
 export type { LoadedImage } from './firmware/load-image.js';
+export { PasstBackend, parsePortForward } from './net/passt-backend.js';
+export type { PortForward } from './net/passt-backend.js';

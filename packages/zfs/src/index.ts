@@ -38,3 +38,10 @@ export { zleCompress, zleDecompress } from './format/zle.js';
 export { lz4Decompress } from './format/lz4.js';
 export { zapHash } from './format/zap-hash.js';
 export type { ZnodeAttrs, Timespec } from './format/znode.js';
+export { ZfsVfs } from './vfs/zfs-vfs.js';
+export { traversePool } from './pool/traverse.js';
+export type { TraverseStats, TraverseOptions } from './pool/traverse.js';
+export { zilHasRecords } from './dmu/zil.js';
+// Writing
+export { createPool, SPA_VERSION, ZPL_VERSION } from './write/create-pool.js';
+export type { CreatePoolOptions, CreatedPool } from './write/create-pool.js';

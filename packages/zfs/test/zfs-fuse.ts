@@ -65,14 +65,31 @@ export class ZfsFuse {
       }
     }
     this.locked = true;
+    if (spawnSync('zpool', ['list'], { encoding: 'utf8' }).status === 0) {
+      this.stop();
+      throw new Error('a zfs-fuse daemon not started by these tests is running; stop it first (tests must not share it)');
+    }
+    this.launch();
+  }
+
+  /** Starts the daemon (lock held) and exports pools it auto-imported from its cache
+   * (/var/lib/zfs/zpool.cache): leftovers of crash simulations, never ours to keep. */
+  private launch(): void {
     this.child = spawn('zfs-fuse', ['-n', '--no-kstat-mount', '-p', join(this.dir, 'pid')], { stdio: 'ignore' });
     const until = Date.now() + 20_000;
     while (Date.now() < until) {
-      if (existsSync(SOCKET) && spawnSync('zpool', ['list'], { encoding: 'utf8' }).status === 0) return;
+      if (existsSync(SOCKET) && spawnSync('zpool', ['list'], { encoding: 'utf8' }).status === 0) {
+        for (const name of this.poolNames()) run('zpool', ['export', '-f', name], { allowFail: true });
+        return;
+      }
       sleep(100);
     }
     this.stop();
     throw new Error('zfs-fuse did not come up');
+  }
+
+  poolNames(): string[] {
+    return run('zpool', ['list', '-H', '-o', 'name'], { allowFail: true }).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.includes(' '));
   }
 
   zpool(...args: string[]): string {
@@ -85,10 +102,7 @@ export class ZfsFuse {
 
   stop(): void {
     if (this.child && this.child.exitCode === null && this.child.pid !== undefined) {
-      for (const line of run('zpool', ['list', '-H', '-o', 'name'], { allowFail: true }).split('\n')) {
-        const name = line.trim();
-        if (name && !name.includes(' ')) run('zpool', ['export', '-f', name], { allowFail: true });
-      }
+      for (const name of this.poolNames()) run('zpool', ['export', '-f', name], { allowFail: true });
       process.kill(this.child.pid, 'SIGTERM');
       const until = Date.now() + 15_000;
       while (Date.now() < until) {
@@ -102,6 +116,22 @@ export class ZfsFuse {
       rmSync(LOCK, { recursive: true, force: true });
       this.locked = false;
     }
+  }
+
+  /** Simulates a crash: SIGKILL the daemon (no txg sync, no export) and detach its mounts. */
+  crash(mounts: string[]): void {
+    if (this.child?.pid !== undefined) {
+      process.kill(this.child.pid, 'SIGKILL');
+      const until = Date.now() + 15_000;
+      while (Date.now() < until && alive(this.child.pid)) sleep(50);
+    }
+    this.child = null;
+    for (const m of mounts) run('umount', ['-l', m], { allowFail: true });
+  }
+
+  /** After crash() and after the caller saved the vdevs: restart, dropping the crashed pools. */
+  restartAfterCrash(): void {
+    this.launch();
   }
 
   cleanup(): void {

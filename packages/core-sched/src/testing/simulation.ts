@@ -4,7 +4,7 @@
 // failing seed replays exactly. Nothing here touches real time.
 import { VirtualClock } from '../clocks.js';
 import { VirtualCpu } from '../cpu.js';
-import type { Blocking, KernelThread, ThreadOptions } from '../kernel-thread.js';
+import type { Blocking, KernelThread, ThreadBody, ThreadOptions } from '../kernel-thread.js';
 import { Scheduler, type SchedulerOptions } from '../scheduler.js';
 import type { Timer } from '../timer-queue.js';
 import { Tracer } from '../tracer.js';
@@ -59,8 +59,8 @@ export class Simulation {
     return this.clock.monotonicNs();
   }
 
-  spawn(name: string, body: () => Generator<unknown, void, void>, options: Omit<ThreadOptions, 'name'> = {}): KernelThread {
-    return this.sched.spawn(body as () => Blocking, { ...options, name });
+  spawn(name: string, body: () => ThreadBody, options: Omit<ThreadOptions, 'name'> = {}): KernelThread {
+    return this.sched.spawn(body, { ...options, name });
   }
 
   /** Runs `fn` at virtual time `ns` (as a timer: a device completion, a packet arriving). */

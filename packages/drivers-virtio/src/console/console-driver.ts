@@ -61,7 +61,8 @@ export class VirtioConsoleDriver implements Console {
       if (this.freeTx.length === 0) {
         this.kick();
         this.counters.waits++;
-        this.sched.block(() => this.reclaim() > 0 || this.freeTx.length > 0);
+        // Park on the driver's wait queue until the interrupt handler returns a buffer.
+        this.sched.run(this.sched.waitUntil(this.used, () => this.reclaim() > 0 || this.freeTx.length > 0));
       }
       const buffer = this.freeTx.pop()!;
       const n = Math.min(TX_BUFFER_BYTES, data.length - offset);
@@ -74,10 +75,12 @@ export class VirtioConsoleDriver implements Console {
 
   flush(): void {
     this.kick();
-    this.sched.block(() => {
-      this.reclaim();
-      return this.tx.inFlight === 0;
-    });
+    this.sched.run(
+      this.sched.waitUntil(this.used, () => {
+        this.reclaim();
+        return this.tx.inFlight === 0;
+      }),
+    );
   }
 
   read(into: Uint8Array): number {

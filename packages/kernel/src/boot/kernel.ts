@@ -6,6 +6,8 @@ import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sche
 import { ConsoleFile, FdTable, Process, WASI_EXTENSION_CAPABILITY, type OpenFile, type Preview1Extension, type WasiExtensionFactory } from '@osv-ts/libc';
 import type { File, VfsService } from '@osv-ts/vfs';
 import { mountFileSystems } from './mount-filesystems.js';
+import type { NetstackService } from '@osv-ts/netstack';
+import { startNetwork, type NetworkRuntime } from './network.js';
 import { parseAppCommands } from '../cmdline/app-commands.js';
 import { splitLoaderCommandLine } from '../cmdline/loader-cmdline.js';
 import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline/loader-options.js';
@@ -28,6 +30,7 @@ export class Kernel {
   private stdin: Console | undefined;
   options: LoaderOptions | undefined;
   private vfs: VfsService | undefined;
+  private network: NetworkRuntime | undefined;
   private process: Process | undefined;
 
   readonly tracer: Tracer;
@@ -97,6 +100,13 @@ export class Kernel {
     if (o.help) this.log(LOADER_USAGE);
     if (o.traceList) for (const tp of this.tracer.tracepoints) this.log(`${tp.name} ${tp.format}\n`);
     if (o.verbose) this.log(`OSv-ts v${OSV_TS_VERSION} (${p.target}), modules: ${this.registry.initialised.join(', ') || 'none'}\n`);
+
+    const netstack = this.registry.tryGet<NetstackService>('netstack');
+    if (netstack) {
+      this.network = startNetwork(netstack, this.sched, o, (t) => this.log(t));
+      this.stamp('Network initialized');
+      if (o.verbose) for (const line of this.network.describe()) this.log(`${line}\n`);
+    }
 
     const env = new Map<string, string>();
     for (const kv of o.env) {
@@ -171,8 +181,9 @@ export class Kernel {
       tracer: this.tracer,
     });
     const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
-    for (const factory of this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)) {
-      extensions.push(factory(process, { preopens: ['/'] }));
+    const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort((a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100));
+    for (const factory of factories) {
+      extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
     }
     this.process = process;
     this.stamp('app loaded');

@@ -42,6 +42,8 @@ export interface LoaderOptions {
   maxnic?: number;
   sampler?: number;
   delaySeconds: number;
+  /** osv-ts: TCP addresses to listen on and hand to the app as fds (wasmtime's --tcplisten). */
+  tcplisten: string[];
   /** Lines the loader prints while parsing (OSv prints ignored values and such). */
   warnings: string[];
 }
@@ -66,7 +68,7 @@ const FLAGS: Record<string, keyof LoaderOptions> = {
   strace: 'strace',
 };
 
-const VALUED = new Set(['maxnic', 'sampler', 'trace', 'console', 'rootfs', 'mount-fs', 'env', 'cwd', 'ip', 'defaultgw', 'nameserver', 'redirect', 'delay']);
+const VALUED = new Set(['tcplisten', 'maxnic', 'sampler', 'trace', 'console', 'rootfs', 'mount-fs', 'env', 'cwd', 'ip', 'defaultgw', 'nameserver', 'redirect', 'delay']);
 
 export const LOADER_USAGE = `OSv options:
   --help                show help text
@@ -96,6 +98,8 @@ export const LOADER_USAGE = `OSv options:
   --disable_rofs_cache  disable ROFS memory cache
   --nopci               disable PCI enumeration
   --mount-fs=arg        mount extra filesystem, format:<fs_type,url,path>
+  --tcplisten=arg       (osv-ts) listen on ADDR:PORT and pass the socket to the app
+                        as a preopened fd, like wasmtime's --tcplisten
 `;
 
 function emptyOptions(): LoaderOptions {
@@ -103,7 +107,7 @@ function emptyOptions(): LoaderOptions {
     help: false, verbose: false, bootchart: false, noshutdown: false, nomount: false, nopivot: false,
     norandom: false, noinit: false, nopci: false, leak: false, disableRofsCache: false, powerOffOnAbort: false,
     traceBacktrace: false, traceList: false, strace: false, trace: [], mountFs: [], env: [], ip: [],
-    delaySeconds: 0, warnings: [],
+    delaySeconds: 0, warnings: [], tcplisten: [],
   };
 }
 
@@ -169,6 +173,9 @@ export function parseLoaderOptions(tokens: readonly string[]): LoaderOptions {
         break;
       case 'env':
         o.env.push(...list);
+        break;
+      case 'tcplisten':
+        o.tcplisten.push(...list);
         break;
       case 'ip':
         for (const v of list) {

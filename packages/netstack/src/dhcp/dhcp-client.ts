@@ -65,8 +65,9 @@ export class DhcpClient {
   }
 
   stop(): void {
-    this.socket?.close();
-    this.socket = undefined;
+    const s = this.socket;
+    this.socket = undefined; // close() wakes drain(), which must find no socket
+    s?.close();
     if (this.timer.armed) this.stack.timers.cancel(this.timer);
     this.setState('STOPPED');
   }
@@ -205,7 +206,7 @@ export class DhcpClient {
 
   private drain(): void {
     const s = this.socket;
-    if (!s) return;
+    if (!s || s.closed) return;
     const buf = new Uint8Array(1500);
     for (;;) {
       let bytes: number;

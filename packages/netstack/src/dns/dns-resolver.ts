@@ -133,10 +133,13 @@ class LookupRun {
   }
 
   private closeSockets(): void {
-    this.udp?.close();
+    // Forget the sockets before closing them: close() wakes their waiters.
+    const u = this.udp;
+    const t = this.tcp;
     this.udp = undefined;
-    this.tcp?.close();
     this.tcp = undefined;
+    u?.close();
+    t?.close();
   }
 
   private sendUdp(): void {
@@ -162,7 +165,7 @@ class LookupRun {
   }
 
   private onUdpReadable(s: UdpSocket): void {
-    if (s !== this.udp) return;
+    if (s !== this.udp || s.closed) return;
     const buf = new Uint8Array(65536);
     for (;;) {
       let got: { bytes: number; from: { address: IpAddress; port: number } };
@@ -202,8 +205,9 @@ class LookupRun {
   }
 
   private startTcp(): void {
-    this.udp?.close();
+    const u = this.udp;
     this.udp = undefined;
+    u?.close();
     const server = this.serverAddress;
     const t = this.stack.tcpSocket(server.version);
     this.tcp = t;
@@ -223,7 +227,7 @@ class LookupRun {
   }
 
   private onTcpEvent(t: TcpSocket): void {
-    if (t !== this.tcp) return;
+    if (t !== this.tcp || t.closed) return;
     const c = t.connection!;
     if (c.error || c.state === 'CLOSED') {
       if (this.tcpBuf.length === 0 || !this.tryTcpAnswer()) this.nextServer('refused');

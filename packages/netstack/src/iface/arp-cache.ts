@@ -1,14 +1,20 @@
 // The ARP cache (RFC 826, RFC 1122 §2.3.2): resolved entries age out, unresolved ones hold a
 // short queue of frames, and requests for one address go out at most once per second
 // (RFC 1122 §2.3.2.1 flood prevention), three times before the address is declared unreachable.
+// An entry past its lifetime keeps being used while it is re-verified by unicast requests
+// (RFC 1122 §2.3.2.1 "unicast poll", Linux's STALE → PROBE), so traffic does not stall.
 
 export const ARP_REQUEST_INTERVAL_NS = 1_000_000_000;
 export const ARP_MAX_REQUESTS = 3;
 export const ARP_ENTRY_LIFETIME_NS = 60_000_000_000;
 export const ARP_QUEUE_FRAMES = 16;
+/** Bound on entries, so a flood of requests from forged senders cannot grow the cache. */
+export const ARP_MAX_ENTRIES = 1024;
 
 interface ArpEntry {
   mac: Uint8Array | undefined;
+  /** Past its lifetime and being re-verified. */
+  refreshing: boolean;
   expiresAtNs: number;
   requests: number;
   nextRequestAtNs: number;
@@ -23,11 +29,18 @@ export class ArpCache {
   lookup(ip: number, nowNs: number): Uint8Array | undefined {
     const e = this.entries.get(ip);
     if (!e || !e.mac) return undefined;
-    if (nowNs >= e.expiresAtNs) {
-      this.entries.delete(ip);
-      return undefined;
+    if (nowNs >= e.expiresAtNs && !e.refreshing) {
+      e.refreshing = true;
+      e.requests = 0;
+      e.nextRequestAtNs = nowNs;
     }
     return e.mac;
+  }
+
+  /** True when a stale entry in use should be re-verified by a request now (rate-limited). */
+  takeRefreshRequest(ip: number, nowNs: number): boolean {
+    const e = this.entries.get(ip);
+    return e !== undefined && e.refreshing && this.takeRequestSlot(e, nowNs);
   }
 
   /** Learns or refreshes a mapping; returns frames that were waiting for it. */
@@ -35,12 +48,13 @@ export class ArpCache {
     let e = this.entries.get(ip);
     if (!e) {
       if (!create) return [];
-      e = { mac: undefined, expiresAtNs: 0, requests: 0, nextRequestAtNs: 0, queue: [] };
-      this.entries.set(ip, e);
+      e = { mac: undefined, refreshing: false, expiresAtNs: 0, requests: 0, nextRequestAtNs: 0, queue: [] };
+      this.insert(ip, e);
     }
     e.mac = Uint8Array.from(mac);
     e.expiresAtNs = nowNs + ARP_ENTRY_LIFETIME_NS;
     e.requests = 0;
+    e.refreshing = false;
     const q = e.queue;
     e.queue = [];
     return q;
@@ -53,8 +67,8 @@ export class ArpCache {
   enqueue(ip: number, frame: Uint8Array, nowNs: number): boolean {
     let e = this.entries.get(ip);
     if (!e) {
-      e = { mac: undefined, expiresAtNs: Infinity, requests: 0, nextRequestAtNs: nowNs, queue: [] };
-      this.entries.set(ip, e);
+      e = { mac: undefined, refreshing: false, expiresAtNs: Infinity, requests: 0, nextRequestAtNs: nowNs, queue: [] };
+      this.insert(ip, e);
     }
     if (e.queue.length >= ARP_QUEUE_FRAMES) {
       e.queue.shift();
@@ -62,6 +76,16 @@ export class ArpCache {
     }
     e.queue.push(frame);
     return this.takeRequestSlot(e, nowNs);
+  }
+
+  private insert(ip: number, e: ArpEntry): void {
+    if (this.entries.size >= ARP_MAX_ENTRIES) {
+      // Evict the oldest entry (Map iteration is insertion order).
+      const [oldest, old] = this.entries.entries().next().value as [number, ArpEntry];
+      this.dropped += old.queue.length;
+      this.entries.delete(oldest);
+    }
+    this.entries.set(ip, e);
   }
 
   private takeRequestSlot(e: ArpEntry, nowNs: number): boolean {
@@ -78,8 +102,9 @@ export class ArpCache {
   expire(nowNs: number): number[] {
     const again: number[] = [];
     for (const [ip, e] of this.entries) {
-      if (e.mac) {
-        if (nowNs >= e.expiresAtNs) this.entries.delete(ip);
+      if (e.mac && !e.refreshing) {
+        // Unused since it went stale for a whole lifetime: forget it.
+        if (nowNs >= e.expiresAtNs + ARP_ENTRY_LIFETIME_NS) this.entries.delete(ip);
         continue;
       }
       if (nowNs < e.nextRequestAtNs) continue;
@@ -91,9 +116,14 @@ export class ArpCache {
     return again;
   }
 
+  /** The cached MAC regardless of age (for unicast re-verification). */
+  peek(ip: number): Uint8Array | undefined {
+    return this.entries.get(ip)?.mac;
+  }
+
   nextDeadlineNs(): number {
     let next = Infinity;
-    for (const e of this.entries.values()) next = Math.min(next, e.mac ? e.expiresAtNs : e.nextRequestAtNs);
+    for (const e of this.entries.values()) next = Math.min(next, e.mac && !e.refreshing ? e.expiresAtNs + ARP_ENTRY_LIFETIME_NS : e.nextRequestAtNs);
     return next;
   }
 

@@ -10,6 +10,8 @@ export const RETRANS_TIMER_NS = 1_000_000_000;
 export const REACHABLE_TIME_NS = 30_000_000_000;
 export const DELAY_FIRST_PROBE_TIME_NS = 5_000_000_000;
 const QUEUE_FRAMES = 16;
+/** Bound on entries, so solicitations from forged sources cannot grow the cache. */
+export const NEIGHBOR_MAX_ENTRIES = 1024;
 
 export interface NeighborEntry {
   state: NudState;
@@ -30,6 +32,8 @@ export interface NeighborAction {
 export class NeighborCache {
   readonly entries = new Map<string, NeighborEntry>();
   dropped = 0;
+  /** Set when a send moved an entry's timer (STALE → DELAY); the owner re-arms its timer and clears it. */
+  deadlineChanged = false;
 
   state(address: string): NudState | undefined {
     return this.entries.get(address)?.state;
@@ -46,6 +50,7 @@ export class NeighborCache {
       if (e.state === 'STALE') {
         e.state = 'DELAY';
         e.timerAtNs = nowNs + DELAY_FIRST_PROBE_TIME_NS;
+        this.deadlineChanged = true;
       }
       return { mac: e.mac, solicit: false };
     }
@@ -57,6 +62,7 @@ export class NeighborCache {
       e.queue.push(frame);
       return { solicit: false };
     }
+    this.evictIfFull();
     this.entries.set(address, { state: 'INCOMPLETE', mac: undefined, isRouter: false, probes: 1, timerAtNs: nowNs + RETRANS_TIMER_NS, queue: [frame] });
     return { solicit: true };
   }
@@ -93,6 +99,7 @@ export class NeighborCache {
   learnFromSolicitation(address: string, mac: Uint8Array, nowNs: number): Uint8Array[] {
     const e = this.entries.get(address);
     if (!e) {
+      this.evictIfFull();
       this.entries.set(address, { state: 'STALE', mac: Uint8Array.from(mac), isRouter: false, probes: 0, timerAtNs: Infinity, queue: [] });
       return [];
     }
@@ -104,6 +111,13 @@ export class NeighborCache {
       return q;
     }
     return [];
+  }
+
+  private evictIfFull(): void {
+    if (this.entries.size < NEIGHBOR_MAX_ENTRIES) return;
+    const [oldest, e] = this.entries.entries().next().value as [string, NeighborEntry];
+    this.dropped += e.queue.length;
+    this.entries.delete(oldest);
   }
 
   /** Upper-layer reachability confirmation (§7.3.1), e.g. TCP forward progress. */

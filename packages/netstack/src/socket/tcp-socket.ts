@@ -5,7 +5,7 @@ import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { TcpConfig } from '../tcp/tcp-config.js';
 import type { TcpConnection } from '../tcp/tcp-connection.js';
 import type { IpAddress, IpVersion } from '../wire/ip-address.js';
-import { PollEvents, Socket, type SocketAddress, type SocketOption } from './socket.js';
+import { PollEvents, Socket, applicationAddress, internalAddress, type SocketAddress, type SocketOption } from './socket.js';
 import { clampBuffer } from './udp-socket.js';
 
 /** The part of the stack a TCP socket calls. */
@@ -42,8 +42,8 @@ export class TcpSocket extends Socket {
   }
 
   /** Wraps a connection a listener accepted. */
-  static accepted(host: TcpSocketHost, conn: TcpConnection): TcpSocket {
-    const s = new TcpSocket(host, conn.endpoints.localAddress.version);
+  static accepted(host: TcpSocketHost, conn: TcpConnection, family: IpVersion = conn.endpoints.localAddress.version): TcpSocket {
+    const s = new TcpSocket(host, family);
     s.local = { address: conn.endpoints.localAddress, port: conn.endpoints.localPort };
     s.attach(conn);
     s.connectReported = true;
@@ -58,8 +58,18 @@ export class TcpSocket extends Socket {
   bind(address: SocketAddress): void {
     this.checkOpen();
     if (this.local || this.connection) throw new KernelError(Errno.EINVAL, 'already bound');
-    if (address.address.version !== this.family) throw new KernelError(Errno.EAFNOSUPPORT);
-    this.local = this.host.bindTcp(this, address.address, address.port);
+    this.local = this.host.bindTcp(this, internalAddress(this.family, this.v6Only, address.address), address.port);
+  }
+
+  /** getsockname(): the local address as the application sees it (v4-mapped on a dual-stack socket). */
+  sockName(): SocketAddress | undefined {
+    return this.local && { address: applicationAddress(this.family, this.local.address), port: this.local.port };
+  }
+
+  /** getpeername(). */
+  peerName(): SocketAddress | undefined {
+    const r = this.remote;
+    return r && { address: applicationAddress(this.family, r.address), port: r.port };
   }
 
   listen(backlog = 128): void {
@@ -79,23 +89,32 @@ export class TcpSocket extends Socket {
     if (!this.listening) throw new KernelError(Errno.EINVAL, 'not listening');
     const conn = this.acceptQueue.shift();
     if (!conn) throw new KernelError(Errno.EAGAIN);
-    return TcpSocket.accepted(this.host, conn);
+    return TcpSocket.accepted(this.host, conn, this.family);
   }
 
   /** Starts an active open. Throws EINPROGRESS the first time; EALREADY/EISCONN or the failure afterwards. */
   connect(remote: SocketAddress): void {
     this.checkOpen();
     if (this.listening) throw new KernelError(Errno.EINVAL, 'listening socket');
-    if (remote.address.version !== this.family) throw new KernelError(Errno.EAFNOSUPPORT);
+    remote = { address: internalAddress(this.family, this.v6Only, remote.address), port: remote.port };
+    if (this.v6Only === false && this.family === 6 && remote.address.version === 4 && this.local && this.local.address.version === 6 && !this.local.address.isUnspecified()) {
+      throw new KernelError(Errno.ENETUNREACH, 'IPv6-bound socket cannot reach an IPv4 peer');
+    }
     const c = this.connection;
     if (c) {
       if (c.state === 'SYN-SENT' || c.state === 'SYN-RECEIVED') throw new KernelError(Errno.EALREADY);
       if (c.error) throw new KernelError(this.takeError());
-      if (c.state === 'CLOSED') throw new KernelError(Errno.ECONNABORTED);
-      this.connectReported = true;
-      throw new KernelError(Errno.EISCONN);
+      if (c.state !== 'CLOSED') {
+        this.connectReported = true;
+        throw new KernelError(Errno.EISCONN);
+      }
+      // A connection that failed (its error already read) or ended leaves the socket
+      // unconnected, and Linux lets connect() start over on it.
+      c.onEvent = undefined;
+      this.connection = undefined;
     }
     if (remote.port === 0) throw new KernelError(Errno.ECONNREFUSED);
+    this.connectReported = false;
     this.attach(this.host.connectTcp(this, remote));
     throw new KernelError(Errno.EINPROGRESS);
   }
@@ -109,6 +128,39 @@ export class TcpSocket extends Socket {
     this.checkOpen();
     const c = this.requireConnection();
     return c.send(data, this.host.nowNs);
+  }
+
+  /**
+   * send() without exceptions for hot paths (libc's WASI binding): bytes taken, or a negative
+   * errno (-EAGAIN when the send buffer is full). Building an Error per EAGAIN costs more than
+   * the send itself.
+   */
+  write(data: Uint8Array): number {
+    const c = this.connection;
+    if (this.closed) return -Errno.EBADF;
+    if (!c) return -Errno.ENOTCONN;
+    if (c.established && !c.error && c.sendSpace === 0) return -Errno.EAGAIN;
+    try {
+      return c.send(data, this.host.nowNs);
+    } catch (e) {
+      if (e instanceof KernelError) return -e.errno;
+      throw e;
+    }
+  }
+
+  /** recv() without exceptions: bytes read (0 at end of stream), or a negative errno (-EAGAIN). */
+  read(out: Uint8Array): number {
+    const c = this.connection;
+    if (this.closed) return -Errno.EBADF;
+    if (!c) return -Errno.ENOTCONN;
+    if (this.readShut) return 0;
+    if (c.readable === 0 && !c.eof && !c.error && c.state !== 'CLOSED' && c.state !== 'LISTEN') return -Errno.EAGAIN;
+    try {
+      return c.recv(out, this.host.nowNs);
+    } catch (e) {
+      if (e instanceof KernelError) return -e.errno;
+      throw e;
+    }
   }
 
   /** Reads into `out`; 0 at end of stream. Throws EAGAIN when no data is there yet. */
@@ -183,6 +235,11 @@ export class TcpSocket extends Socket {
       case 'SO_BINDTODEVICE':
         this.boundDevice = String(value) || undefined;
         return;
+      case 'IPV6_V6ONLY':
+        if (this.family !== 6) throw new KernelError(Errno.ENOPROTOOPT, name);
+        if (this.local) throw new KernelError(Errno.EINVAL, 'IPV6_V6ONLY after bind');
+        this.v6Only = Boolean(value);
+        return;
       default:
         throw new KernelError(Errno.ENOPROTOOPT, name);
     }
@@ -205,6 +262,9 @@ export class TcpSocket extends Socket {
         return this.takeError();
       case 'SO_BINDTODEVICE':
         return this.boundDevice;
+      case 'IPV6_V6ONLY':
+        if (this.family !== 6) throw new KernelError(Errno.ENOPROTOOPT, name);
+        return this.v6Only;
       default:
         throw new KernelError(Errno.ENOPROTOOPT, name);
     }

@@ -4,7 +4,7 @@
 // ECONNREFUSED on connected sockets.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { IpAddress, IpVersion } from '../wire/ip-address.js';
-import { PollEvents, Socket, type SocketAddress, type SocketOption } from './socket.js';
+import { PollEvents, Socket, applicationAddress, internalAddress, type SocketAddress, type SocketOption } from './socket.js';
 
 /** The part of the stack a UDP socket calls. */
 export interface UdpHost {
@@ -41,24 +41,23 @@ export class UdpSocket extends Socket {
   bind(address: SocketAddress): void {
     if (this.closed) throw new KernelError(Errno.EBADF);
     if (this.local) throw new KernelError(Errno.EINVAL, 'already bound');
-    if (address.address.version !== this.family) throw new KernelError(Errno.EAFNOSUPPORT);
-    this.local = this.host.bindUdp(this, address.address, address.port);
+    this.local = this.host.bindUdp(this, internalAddress(this.family, this.v6Only, address.address), address.port);
   }
 
   connect(address: SocketAddress): void {
     if (this.closed) throw new KernelError(Errno.EBADF);
-    if (address.address.version !== this.family) throw new KernelError(Errno.EAFNOSUPPORT);
+    const a = internalAddress(this.family, this.v6Only, address.address);
     if (!this.local) this.local = this.host.bindUdp(this, this.host.anyAddress(this.family), 0);
-    this.remote = { address: address.address, port: address.port };
+    this.remote = { address: a, port: address.port };
   }
 
   /** Sends one datagram; to the connected peer when `to` is omitted. Returns the bytes sent. */
   sendTo(data: Uint8Array, to?: SocketAddress): number {
     if (this.closed) throw new KernelError(Errno.EBADF);
     if (this.error) throw this.takeError();
-    const dest = to ?? this.remote;
-    if (!dest) throw new KernelError(Errno.EDESTADDRREQ);
-    if (dest.address.version !== this.family) throw new KernelError(Errno.EAFNOSUPPORT);
+    const given = to ?? this.remote;
+    if (!given) throw new KernelError(Errno.EDESTADDRREQ);
+    const dest = to ? { address: internalAddress(this.family, this.v6Only, to.address), port: to.port } : given;
     if (dest.port === 0) throw new KernelError(Errno.EINVAL, 'port 0');
     if (data.length > 65507) throw new KernelError(Errno.EMSGSIZE);
     if (dest.address.isBroadcast() && !this.broadcast) throw new KernelError(Errno.EACCES, 'SO_BROADCAST not set');
@@ -78,7 +77,7 @@ export class UdpSocket extends Socket {
     this.queuedBytes -= d.data.length;
     const n = Math.min(out.length, d.data.length);
     out.set(d.data.subarray(0, n));
-    return { bytes: n, from: d.from, truncated: n < d.data.length };
+    return { bytes: n, from: { address: applicationAddress(this.family, d.from.address), port: d.from.port }, truncated: n < d.data.length };
   }
 
   /** Size of the next datagram, or undefined (FIONREAD-like). */
@@ -111,6 +110,11 @@ export class UdpSocket extends Socket {
       case 'SO_BINDTODEVICE':
         this.boundDevice = String(value) || undefined;
         break;
+      case 'IPV6_V6ONLY':
+        if (this.family !== 6) throw new KernelError(Errno.ENOPROTOOPT, name);
+        if (this.local) throw new KernelError(Errno.EINVAL, 'IPV6_V6ONLY after bind');
+        this.v6Only = Boolean(value);
+        break;
       default:
         throw new KernelError(Errno.ENOPROTOOPT, name);
     }
@@ -128,6 +132,8 @@ export class UdpSocket extends Socket {
         return this.sendBufferBytes;
       case 'SO_BINDTODEVICE':
         return this.boundDevice;
+      case 'IPV6_V6ONLY':
+        return this.family === 6 ? this.v6Only : undefined;
       case 'SO_ERROR': {
         const e = this.error;
         this.error = 0;

@@ -44,7 +44,8 @@ export class ByteQueue {
   private reserve(extra: number): void {
     if (this.tail + extra <= this.buf.length) return;
     const live = this.length;
-    if (this.head > 0 && live + extra <= this.buf.length) {
+    // Compact only once the head has passed half the buffer, so each byte is moved O(1) times.
+    if (this.head >= this.buf.length / 2 && live + extra <= this.buf.length) {
       this.buf.copyWithin(0, this.head, this.tail);
     } else {
       let cap = this.buf.length * 2;

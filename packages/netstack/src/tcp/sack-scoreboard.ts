@@ -4,6 +4,8 @@
 import { Sequence } from './sequence.js';
 
 export const DUP_THRESH = 3;
+/** Bound on remembered blocks: a peer SACKing single bytes cannot make the scoreboard grow without limit. */
+export const MAX_SACK_BLOCKS = 256;
 
 export class SackScoreboard {
   /** Disjoint sorted [start, end) pairs. */
@@ -32,6 +34,7 @@ export class SackScoreboard {
       if (Sequence.gt(b, max) || Sequence.lt(a, una)) continue; // RFC 2018 §4: stale or bogus
       if (Sequence.le(b, una)) continue; // D-SACK or old
       a = Sequence.max(a, una);
+      if (this.blocks.length >= MAX_SACK_BLOCKS) break;
       this.insert(a, b);
     }
     return this.sackedBytes > before;

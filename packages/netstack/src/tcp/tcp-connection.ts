@@ -59,11 +59,14 @@ export interface TcpCounters {
   challengeAcks: number;
   persistProbes: number;
   keepaliveProbes: number;
+  /** Fast retransmits found spurious by the Eifel algorithm and undone. */
+  spuriousRetransmits: number;
 }
 
 const TS_OPTION_BYTES = 12;
 const NO_DEADLINE = Infinity;
 const CHALLENGE_ACKS_PER_SECOND = 10;
+const INVALID_ACK_INTERVAL_NS = 500_000_000;
 
 export class TcpConnection {
   private stateValue: TcpState = 'CLOSED';
@@ -96,6 +99,7 @@ export class TcpConnection {
     challengeAcks: 0,
     persistProbes: 0,
     keepaliveProbes: 0,
+    spuriousRetransmits: 0,
   };
 
   // Send sequence space (RFC 9293 §3.3.1).
@@ -109,6 +113,8 @@ export class TcpConnection {
   private sndWl2 = 0;
   private maxSndWnd = 0;
   private sndWscale = 0;
+  /** SND.WND still holds the SYN's unscaled window. */
+  private windowFromSyn = false;
   private readonly sndBuf = new ByteQueue();
   /** Sequence number of sndBuf's first byte. */
   private bufSeq = 0;
@@ -124,6 +130,8 @@ export class TcpConnection {
   private readonly rcvBuf = new ByteQueue();
   /** Out-of-order data: disjoint, sorted. */
   private ooo: Array<{ seq: number; data: Uint8Array }> = [];
+  /** The out-of-order data as merged [start, end) ranges (for SACK blocks). */
+  private oooRanges: Array<[number, number]> = [];
   private oooLastSeq = -1;
   private oooFinSeq: number | undefined;
   private finReceived = false;
@@ -150,6 +158,13 @@ export class TcpConnection {
   private recoverSeq = 0;
   private highRxt = 0;
   private readonly scoreboard = new SackScoreboard();
+  // Eifel detection (RFC 3522) and response (RFC 4015): undo a fast retransmit that
+  // reordering, not loss, provoked.
+  private undoPossible = false;
+  private undoCwnd = 0;
+  private undoSsthresh = 0;
+  private retransmitTsval = 0;
+  private undoPoint = 0;
 
   // Timers: absolute deadlines, folded into one core-sched Timer.
   private rtoAt = NO_DEADLINE;
@@ -166,6 +181,7 @@ export class TcpConnection {
   private passive = false;
   private challengeWindowStartNs = -Infinity;
   private challengeCount = 0;
+  private lastInvalidAckNs = -Infinity;
   private readonly timer: Timer;
 
   constructor(
@@ -240,6 +256,7 @@ export class TcpConnection {
     this.cc = this.makeCc(this.mss);
     // The SYN's window is never scaled (RFC 7323 §2.2).
     this.sndWnd = syn.window;
+    this.windowFromSyn = true;
     this.maxSndWnd = this.sndWnd;
     this.sndWl1 = syn.seq;
     this.sndWl2 = syn.ack;
@@ -389,6 +406,23 @@ export class TcpConnection {
     return this.rtt.srttNs;
   }
 
+  /**
+   * Path MTU discovery (RFC 1191 §6.3, RFC 8201 §5.2): a smaller path shrinks SMSS (never grows
+   * it) and the segments in flight, too big to pass, are sent again at the new size.
+   */
+  pathMtuChanged(maxSegmentBytes: number, nowNs: number): void {
+    const mss = Math.max(64, maxSegmentBytes - (this.tsOk ? TS_OPTION_BYTES : 0));
+    if (mss >= this.mss || !this.isSynchronized()) return;
+    this.mss = mss;
+    this.cc.cwnd = Math.max(this.cc.cwnd, 2 * mss);
+    if (this.sndUna !== this.sndMax) {
+      this.sndNxt = this.sndUna; // resend from SND.UNA at the new size; not a congestion signal
+      this.scoreboard.clear();
+      this.rttTiming = false;
+    }
+    this.flush(nowNs);
+  }
+
   setNoDelay(on: boolean, nowNs: number): void {
     this.config.noDelay = on;
     if (on) this.flush(nowNs);
@@ -425,6 +459,7 @@ export class TcpConnection {
     if (this.state === 'SYN-RECEIVED' && f & TcpFlags.SYN && !(f & TcpFlags.RST) && seg.seq === this.irs) {
       if (f & TcpFlags.ACK && inRange(seg.ack, add(this.sndUna, 1), add(this.sndMax, 1))) {
         this.sndWnd = seg.window; // a SYN's window is not scaled
+        this.windowFromSyn = true;
         this.establish(seg, nowNs);
         this.ackNow = true;
       } else {
@@ -452,7 +487,12 @@ export class TcpConnection {
     // With a zero window, ACKs and RSTs must still be processed (RFC 9293 §3.10.7.4).
     const ackOnly = !acceptable && wnd === 0 && seg.seq === this.rcvNxt;
     if (!acceptable && !ackOnly) {
-      if (!(f & TcpFlags.RST)) this.ackNow = true;
+      // RFC 9293 §3.10.7.4: answer with an ACK, but rate-limited (as Linux's
+      // tcp_invalid_ratelimit) so two desynchronised ends cannot start an ACK war.
+      if (!(f & TcpFlags.RST) && nowNs - this.lastInvalidAckNs >= INVALID_ACK_INTERVAL_NS) {
+        this.lastInvalidAckNs = nowNs;
+        this.ackNow = true;
+      }
       if (this.state === 'TIME-WAIT' && f & TcpFlags.FIN) this.closeAt = nowNs + 2 * this.config.mslNs;
       this.flush(nowNs);
       return;
@@ -478,6 +518,7 @@ export class TcpConnection {
     if (this.state === 'SYN-RECEIVED') {
       if (inRange(seg.ack, add(this.sndUna, 1), add(this.sndMax, 1))) {
         this.sndWnd = seg.window * 2 ** this.sndWscale;
+        this.windowFromSyn = false;
         this.establish(seg, nowNs);
       } else {
         this.emit({ seq: seg.ack, ack: 0, flags: TcpFlags.RST, window: 0, options: {}, payload: EMPTY });
@@ -562,7 +603,9 @@ export class TcpConnection {
     const wnd = seg.window * 2 ** this.sndWscale;
     let windowChanged = false;
     if (lt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && le(this.sndWl2, ack))) {
-      windowChanged = wnd !== this.sndWnd;
+      // The SYN's window was unscaled, so the first scaled one is no "change" (RFC 5681 §2 (d)).
+      windowChanged = wnd !== this.sndWnd && !this.windowFromSyn;
+      this.windowFromSyn = false;
       this.sndWnd = wnd;
       this.sndWl1 = seg.seq;
       this.sndWl2 = ack;
@@ -594,6 +637,19 @@ export class TcpConnection {
       this.retransmitCount = 0;
       this.rtt.resetBackoff();
       this.persistBackoff = 0;
+      if (this.inRecovery && this.undoPossible && gt(ack, this.undoPoint)) {
+        this.undoPossible = false;
+        // RFC 3522 §2: an ACK for the retransmitted segment echoing an older timestamp was
+        // triggered by the original transmission: the retransmit was spurious.
+        if (ts && ts[1] !== 0 && lt(ts[1], this.retransmitTsval)) {
+          this.inRecovery = false;
+          this.dupAcks = 0;
+          this.recoverSeq = (this.sndUna - 1) >>> 0;
+          this.cc.cwnd = Math.max(this.cc.cwnd, this.undoCwnd);
+          this.cc.ssthresh = Math.max(this.cc.ssthresh, this.undoSsthresh);
+          this.counters.spuriousRetransmits++;
+        }
+      }
       if (this.inRecovery) {
         if (ge(ack, this.recoverSeq)) {
           // Full acknowledgment: leave recovery (RFC 6582 §3.2 step 6, RFC 6675 §5).
@@ -624,7 +680,7 @@ export class TcpConnection {
       if (!this.inRecovery) {
         const lostBySack = this.sackOk && lt(this.sndUna, this.scoreboard.lostBoundary(this.sndUna, this.mss));
         // RFC 6582 §3.2 step 2: only a loss after the previous recovery point starts recovery.
-        if ((this.dupAcks >= 3 || lostBySack) && (gt(this.sndUna, this.recoverSeq) || this.recoverSeq === this.iss)) {
+        if ((this.dupAcks >= this.dupThreshold() || lostBySack) && (gt(this.sndUna, this.recoverSeq) || this.recoverSeq === this.iss)) {
           this.enterRecovery(nowNs);
         }
       } else if (!this.sackOk) {
@@ -651,7 +707,24 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * The duplicate-ACK threshold: 3 (RFC 5681), lowered by RFC 5827 Early Retransmit to one less
+   * than the segments outstanding when fewer than four are and no new data can be sent.
+   */
+  private dupThreshold(): number {
+    const outstanding = Math.ceil(diff(this.sndMax, this.sndUna) / this.mss);
+    const canSendNew = diff(add(this.bufSeq, this.sndBuf.length), this.sndNxt) > 0 && this.sndWnd > diff(this.sndNxt, this.sndUna);
+    return outstanding < 4 && !canSendNew ? Math.max(1, outstanding - 1) : 3;
+  }
+
   private enterRecovery(nowNs: number): void {
+    if (this.tsOk) {
+      this.undoPossible = true;
+      this.undoCwnd = this.cc.cwnd;
+      this.undoSsthresh = this.cc.ssthresh;
+      this.retransmitTsval = this.tsNow(nowNs);
+      this.undoPoint = this.sndUna;
+    }
     const flight = this.sackOk ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndUna, this.mss) : diff(this.sndMax, this.sndUna);
     this.inRecovery = true;
     this.recoverSeq = this.sndMax;
@@ -735,43 +808,83 @@ export class TcpConnection {
     }
   }
 
+  /**
+   * Stores out-of-order bytes as disjoint segments (only the parts not already held, so a
+   * duplicate costs nothing and nothing is ever re-copied), and keeps the merged ranges that
+   * SACK blocks are made from.
+   */
   private insertOutOfOrder(seq: number, data: Uint8Array): void {
-    let start = seq;
-    let end = add(seq, data.length);
-    let bytes = Uint8Array.from(data);
-    const kept: Array<{ seq: number; data: Uint8Array }> = [];
-    for (const e of this.ooo) {
-      const eEnd = add(e.seq, e.data.length);
-      if (lt(eEnd, start) || lt(end, e.seq)) {
-        kept.push(e);
-        continue;
-      }
-      // Overlapping or adjacent: merge into one run.
-      const nStart = Sequence.min(start, e.seq);
-      const nEnd = Sequence.max(end, eEnd);
-      const merged = new Uint8Array(diff(nEnd, nStart));
-      merged.set(e.data, diff(e.seq, nStart));
-      merged.set(bytes, diff(start, nStart));
-      start = nStart;
-      end = nEnd;
-      bytes = merged;
+    const end = add(seq, data.length);
+    const list = this.ooo;
+    // First stored segment ending after `seq` (binary search: segments are sorted and disjoint).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = list[mid]!;
+      if (le(add(e.seq, e.data.length), seq)) lo = mid + 1;
+      else hi = mid;
     }
-    kept.push({ seq: start, data: bytes });
-    kept.sort((a, b) => diff(a.seq, b.seq));
-    this.ooo = kept;
+    let cursor = seq;
+    let i = lo;
+    const pieces: Array<{ seq: number; data: Uint8Array }> = [];
+    while (lt(cursor, end)) {
+      const next = list[i];
+      if (!next || ge(next.seq, end)) {
+        pieces.push({ seq: cursor, data: data.slice(diff(cursor, seq)) });
+        break;
+      }
+      if (lt(cursor, next.seq)) pieces.push({ seq: cursor, data: data.slice(diff(cursor, seq), diff(next.seq, seq)) });
+      cursor = Sequence.max(cursor, add(next.seq, next.data.length));
+      i++;
+    }
+    if (pieces.length === 0) return;
+    // Pieces go in order at their positions between lo and i.
+    let at = lo;
+    for (const piece of pieces) {
+      while (at < list.length && lt(list[at]!.seq, piece.seq)) at++;
+      list.splice(at, 0, piece);
+      at++;
+    }
+    this.addOooRange(seq, end);
+  }
+
+  private addOooRange(a: number, b: number): void {
+    const out: Array<[number, number]> = [];
+    let placed = false;
+    for (const r of this.oooRanges) {
+      if (lt(r[1], a)) out.push(r);
+      else if (lt(b, r[0])) {
+        if (!placed) {
+          out.push([a, b]);
+          placed = true;
+        }
+        out.push(r);
+      } else {
+        a = Sequence.min(a, r[0]);
+        b = Sequence.max(b, r[1]);
+      }
+    }
+    if (!placed) out.push([a, b]);
+    this.oooRanges = out;
   }
 
   private drainOutOfOrder(): void {
-    while (this.ooo.length > 0) {
-      const e = this.ooo[0]!;
+    let taken = 0;
+    const list = this.ooo;
+    while (taken < list.length) {
+      const e = list[taken]!;
       if (gt(e.seq, this.rcvNxt)) break;
-      this.ooo.shift();
+      taken++;
       const skip = diff(this.rcvNxt, e.seq);
       if (skip < e.data.length) {
         this.rcvBuf.push(e.data, skip);
         this.rcvNxt = add(this.rcvNxt, e.data.length - skip);
       }
     }
+    if (taken > 0) list.splice(0, taken);
+    while (this.oooRanges.length > 0 && le(this.oooRanges[0]![1], this.rcvNxt)) this.oooRanges.shift();
+    if (this.oooRanges.length > 0 && lt(this.oooRanges[0]![0], this.rcvNxt)) this.oooRanges[0]![0] = this.rcvNxt;
   }
 
   /** RFC 5961 §3.2/§4.2/§5.2 challenge ACK, rate-limited as §7 advises. */
@@ -827,7 +940,10 @@ export class TcpConnection {
       this.transmitSackRecovery(nowNs);
       return;
     }
-    const limit = Math.min(this.sndWnd, this.cc.cwnd);
+    // RFC 3042 Limited Transmit: each of the first two duplicate ACKs lets one more new
+    // segment out, so a small window still produces the three duplicates fast retransmit needs.
+    const limited = this.inRecovery ? 0 : Math.min(this.dupAcks, 2) * this.mss;
+    const limit = Math.min(this.sndWnd, this.cc.cwnd + limited);
     for (;;) {
       const dataEnd = add(this.bufSeq, this.sndBuf.length);
       const avail = diff(dataEnd, this.sndNxt);
@@ -934,7 +1050,7 @@ export class TcpConnection {
     if (this.tsOk) o.timestamps = [this.tsNow(nowNs), this.tsRecent];
     if (this.sackOk && this.ooo.length > 0) {
       // RFC 2018 §4: the block holding the most recent arrival first, then the others.
-      const blocks = this.ooo.map((e): [number, number] => [e.seq, add(e.seq, e.data.length)]);
+      const blocks = this.oooRanges.map((r): [number, number] => [r[0], r[1]]);
       const recent = blocks.findIndex(([a, b]) => inRange(this.oooLastSeq, a, b));
       if (recent > 0) blocks.unshift(blocks.splice(recent, 1)[0]!);
       o.sack = blocks.slice(0, this.tsOk ? 3 : 4);
@@ -1084,6 +1200,7 @@ export class TcpConnection {
     }
     if (this.retransmitCount > this.config.maxRetransmits) return this.fail(Errno.ETIMEDOUT);
     if (this.sndUna === this.sndMax) return;
+    this.undoPossible = false;
     this.cc.onTimeout(diff(this.sndMax, this.sndUna), nowNs);
     this.rtt.backOff();
     this.inRecovery = false;

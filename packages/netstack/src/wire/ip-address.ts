@@ -6,11 +6,13 @@ import { FormatError } from '@osv-ts/kernel-api';
 export type IpVersion = 4 | 6;
 
 export class IpAddress {
-  /** A map key unique per address (the text form). */
-  readonly key: string;
+  private text: string | undefined;
 
-  private constructor(readonly bytes: Uint8Array) {
-    this.key = bytes.length === 4 ? formatV4(bytes) : formatV6(bytes);
+  private constructor(readonly bytes: Uint8Array) {}
+
+  /** A map key unique per address (the text form, computed on first use). */
+  get key(): string {
+    return (this.text ??= this.bytes.length === 4 ? formatV4(this.bytes) : formatV6(this.bytes));
   }
 
   get version(): IpVersion {
@@ -49,7 +51,11 @@ export class IpAddress {
   }
 
   equals(other: IpAddress): boolean {
-    return this.key === other.key;
+    const a = this.bytes;
+    const b = other.bytes;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
   }
 
   isUnspecified(): boolean {
@@ -66,6 +72,28 @@ export class IpAddress {
 
   isBroadcast(): boolean {
     return this.version === 4 && this.v4 === 0xffffffff;
+  }
+
+  /** ::ffff:a.b.c.d (RFC 4291 §2.5.5.2). */
+  isV4Mapped(): boolean {
+    const b = this.bytes;
+    if (b.length !== 16 || b[10] !== 0xff || b[11] !== 0xff) return false;
+    for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
+    return true;
+  }
+
+  /** The IPv4 address inside a v4-mapped IPv6 address. */
+  toV4(): IpAddress {
+    return new IpAddress(this.bytes.slice(12, 16));
+  }
+
+  /** This IPv4 address as ::ffff:a.b.c.d. */
+  toV4Mapped(): IpAddress {
+    const b = new Uint8Array(16);
+    b[10] = 0xff;
+    b[11] = 0xff;
+    b.set(this.bytes, 12);
+    return new IpAddress(b);
   }
 
   isLinkLocal(): boolean {

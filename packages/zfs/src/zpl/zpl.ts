@@ -9,6 +9,8 @@ import {
   S_IFSOCK, ZNODE_PHYS_SIZE, type Timespec, type ZnodeAttrs,
 } from '../format/znode.js';
 import { ZapReader } from '../zap/zap-reader.js';
+import { zilHasRecords } from '../dmu/zil.js';
+import { UnsupportedError } from '../pool/vdev.js';
 
 export type FileType = 'file' | 'dir' | 'symlink' | 'fifo' | 'chr' | 'blk' | 'sock' | 'unknown';
 
@@ -58,8 +60,14 @@ export class ZplFilesystem {
   readonly deleteQueueObj: number;
   private readonly sa: SaTables | null;
 
+  /**
+   * Opens the file system of `os`. A dataset whose intent log holds records (a crash after
+   * fsync, before the txg synced) is refused: those writes are not in the tree, and reading
+   * without replaying them would silently lose acknowledged data.
+   */
   constructor(readonly os: ObjectSet) {
     if (os.phys.type !== 2) throw new KernelError(Errno.EINVAL, `objset type ${os.phys.type} is not a ZPL file system`);
+    if (zilHasRecords(os.reader, os.phys)) throw new UnsupportedError('intent log replay (dataset has a non-empty ZIL; import it with zfs-fuse first)');
     const master = ZapReader.open(os, 1);
     this.version = master.lookupNumber('VERSION') ?? 0;
     const root = master.lookupNumber('ROOT');

@@ -22,6 +22,12 @@ export interface RunOptions {
   appArgs: string[];
   /** Extra files for the boot file system: guest path → host path (`--file /g=host`). */
   files: { guestPath: string; hostPath: string }[];
+  /** -n: user-mode networking through passt (DHCP, NAT, port forwarding). */
+  networking: boolean;
+  /** --forward tcp:HOST:GUEST rules (run.py's hostfwd), for passt. */
+  forwards: string[];
+  /** --tcplisten ADDR:PORT: listening sockets handed to the app as fds (wasmtime's name). */
+  tcplisten: string[];
   /** Write the guest's trace ring as Chrome trace-event JSON here at exit. */
   traceOut?: string;
   /** usr.manifest files whose entries go into the boot file system (a ramfs root). */
@@ -42,6 +48,9 @@ options:
   -V, --verbose          print the composed kernel, boot time and device counters
       --bootchart        prepend --bootchart to the command line
       --trace NAME       prepend --trace=NAME (repeatable): enable tracepoints matching NAME
+  -n, --networking       user-mode networking through passt: DHCP, outbound NAT, --forward
+      --forward RULE     forward a host port to the guest: tcp:8080:80 (repeatable; needs -n)
+      --tcplisten A:P    listen on A:P in the guest and hand the socket to the app as fd 3, 4, …
       --trace-out FILE   at exit, write the guest's trace as Chrome trace-event JSON (Perfetto)
       --mount-fs X       prepend --mount-fs=X (repeatable)
       --ip X             prepend --ip=X (repeatable)
@@ -55,7 +64,7 @@ options:
 export function parseRunOptions(argv: readonly string[]): RunOptions {
   const o: RunOptions = {
     memBytes: 64 * 1024 * 1024, vcpus: 1, verbose: false, debug: false, dryRun: false, bootchart: false,
-    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], help: false,
+    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], help: false, networking: false, forwards: [], tcplisten: [],
   };
   let i = 0;
   const value = (name: string): string => {
@@ -123,6 +132,16 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         o.files.push({ guestPath: v.slice(0, eq), hostPath: v.slice(eq + 1) });
         break;
       }
+      case '-n':
+      case '--networking':
+        o.networking = true;
+        break;
+      case '--forward':
+        o.forwards.push(take(arg));
+        break;
+      case '--tcplisten':
+        o.tcplisten.push(take(arg));
+        break;
       case '--trace-out':
         o.traceOut = take(arg);
         break;
@@ -155,6 +174,7 @@ export function buildCommandLine(o: RunOptions, appGuestName: string | undefined
   for (const t of o.trace) prefix.push(`--trace=${t}`);
   for (const m of o.mountFs) prefix.push(`--mount-fs=${m}`);
   for (const ip of o.ip) prefix.push(`--ip=${ip}`);
+  for (const l of o.tcplisten) prefix.push(`--tcplisten=${l}`);
   if (o.bootchart) prefix.push('--bootchart');
   const body = o.execute ?? [appGuestName!, ...o.appArgs].map(quoteAppWord).join(' ');
   return [...prefix.reverse(), body].join(' ');

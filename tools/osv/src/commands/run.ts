@@ -6,7 +6,11 @@ import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
 import { Machine, formatMemorySize } from '@osv-ts/vmm';
-import { VirtioConsoleDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { PasstBackend, parsePortForward } from '@osv-ts/vmm';
+
+/** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
+const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { toBootfsEntries } from '@osv-ts/vfs/manifest';
 import { readManifest } from '../image/manifest-files.js';
@@ -56,6 +60,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     capabilities.add('vfs');
   }
 
+  if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
+  if (o.forwards.length > 0 && !o.networking) throw new UsageError('--forward needs -n (user-mode networking)');
+  const forwards = o.forwards.map((rule) => {
+    try {
+      return parsePortForward(rule);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  });
   const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const devices: DeviceModel[] = [];
@@ -64,6 +77,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const consoleOut = new VirtioConsoleDevice('console0', stdoutSink);
   const consoleErr = new VirtioConsoleDevice('console1', stderrSink);
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoleOut, consoleErr);
+  let passt: PasstBackend | undefined;
+  if (o.networking && !o.dryRun) {
+    try {
+      passt = await PasstBackend.start({ forwards });
+    } catch (e) {
+      throw new UsageError(`-n: cannot start passt: ${(e as Error).message}`);
+    }
+    devices.push(new VirtioNetDevice('eth0', passt, { mac: GUEST_MAC }));
+  }
 
   const cmdline = buildCommandLine(o, appGuestName);
   const stdinConnected = !o.dryRun;
@@ -100,7 +122,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const onSignal = (): void => void machine.stop(130, 'interrupted');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const exit = await machine.run();
+  const exit = await machine.run().finally(() => passt?.close());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();

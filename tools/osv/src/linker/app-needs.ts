@@ -17,7 +17,7 @@ export function appNeeds(info: WasmModuleInfo): AppNeeds {
   const wasi = importsByModule(info).get('wasi_snapshot_preview1') ?? new Set<string>();
   for (const name of wasi) {
     if (FS_CALLS.test(name)) reasons['wasi:fs'] ??= `imports wasi_snapshot_preview1.${name}`;
-    if (SOCKET_CALLS.test(name)) reasons['net'] ??= `imports wasi_snapshot_preview1.${name}`;
+    if (SOCKET_CALLS.test(name)) reasons['wasi:net'] ??= `imports wasi_snapshot_preview1.${name}`;
   }
   return { capabilities: Object.keys(reasons), reasons };
 }

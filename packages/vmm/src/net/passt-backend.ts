@@ -1,0 +1,113 @@
+// User-mode networking through passt (OSv's SLIRP default, done the modern way): passt runs as
+// a child process with a Unix socket speaking QEMU's stream protocol — each Ethernet frame
+// preceded by its length as a 4-byte big-endian integer — gives the guest an address by DHCP,
+// NATs its connections to the host's stack, and forwards host ports to the guest (`-t`, `-u`).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NetBackend } from '@osv-ts/drivers-virtio';
+
+export interface PortForward {
+  readonly protocol: 'tcp' | 'udp';
+  readonly hostPort: number;
+  readonly guestPort: number;
+}
+
+/** Parses run.py's/QEMU's `--forward` rule: `tcp:8080:80`, `udp:5353:53`, or `8080:80` (tcp). */
+export function parsePortForward(rule: string): PortForward {
+  const m = /^(?:(tcp|udp):)?(?:[\d.]*:)?(\d+)(?:-:|:)(\d+)$/.exec(rule.replace(/^hostfwd=/, ''));
+  if (!m) throw new Error(`bad --forward rule '${rule}' (expected tcp:HOSTPORT:GUESTPORT)`);
+  const hostPort = Number(m[2]);
+  const guestPort = Number(m[3]);
+  if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) throw new Error(`bad port in --forward rule '${rule}'`);
+  return { protocol: (m[1] as 'tcp' | 'udp' | undefined) ?? 'tcp', hostPort, guestPort };
+}
+
+export class PasstBackend implements NetBackend {
+  private deliver: ((frame: Uint8Array, checksumValid: boolean) => void) | undefined;
+  private pending: Buffer = Buffer.alloc(0);
+  private socket: net.Socket | undefined;
+  private child: ChildProcess | undefined;
+  private dir: string | undefined;
+  readonly counters = { framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0 };
+
+  /** Starts passt and connects to its socket. */
+  static async start(options: { forwards?: readonly PortForward[]; passtPath?: string } = {}): Promise<PasstBackend> {
+    const b = new PasstBackend();
+    await b.launch(options.forwards ?? [], options.passtPath ?? 'passt');
+    return b;
+  }
+
+  private async launch(forwards: readonly PortForward[], passtPath: string): Promise<void> {
+    this.dir = mkdtempSync(join(tmpdir(), 'osv-passt-'));
+    // passt started as root drops to nobody before it creates its socket.
+    chmodSync(this.dir, 0o777);
+    const sock = join(this.dir, 'passt.socket');
+    const args = ['--foreground', '--socket', sock, '--quiet', '--one-off'];
+    const tcp = forwards.filter((f) => f.protocol === 'tcp').map((f) => `${f.hostPort}:${f.guestPort}`);
+    const udp = forwards.filter((f) => f.protocol === 'udp').map((f) => `${f.hostPort}:${f.guestPort}`);
+    if (tcp.length) args.push('-t', tcp.join(','));
+    if (udp.length) args.push('-u', udp.join(','));
+    const child = spawn(passtPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`passt exited (${code}) before it was ready: ${stderr.trim() || 'no message'}`))),
+    );
+    child.once('error', () => undefined);
+    for (let i = 0; i < 200 && !existsSync(sock); i++) {
+      await Promise.race([new Promise((r) => setTimeout(r, 25)), exited]);
+    }
+    if (!existsSync(sock)) throw new Error(`passt did not create ${sock}: ${stderr.trim()}`);
+    this.socket = await Promise.race([
+      new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect(sock, () => resolve(s));
+        s.once('error', reject);
+      }),
+      exited,
+    ]);
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (d: Buffer) => this.onData(d));
+  }
+
+  send(frame: Uint8Array): void {
+    if (!this.socket) return;
+    const hdr = Buffer.allocUnsafe(4);
+    hdr.writeUInt32BE(frame.length, 0);
+    this.counters.framesOut++;
+    this.counters.bytesOut += frame.length;
+    this.socket.write(Buffer.concat([hdr, frame]));
+  }
+
+  connect(deliver: (frame: Uint8Array, checksumValid: boolean) => void): void {
+    this.deliver = deliver;
+  }
+
+  private onData(d: Buffer): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, d]) : d;
+    while (this.pending.length >= 4) {
+      const len = this.pending.readUInt32BE(0);
+      if (len > 65535 + 14) {
+        // Not a frame length: the stream lost sync; drop what we have.
+        this.pending = Buffer.alloc(0);
+        return;
+      }
+      if (this.pending.length < 4 + len) break;
+      const frame = new Uint8Array(this.pending.subarray(4, 4 + len));
+      this.pending = this.pending.subarray(4 + len);
+      this.counters.framesIn++;
+      this.counters.bytesIn += len;
+      this.deliver?.(frame, false);
+    }
+  }
+
+  /** Stops passt and removes its socket directory. */
+  close(): void {
+    this.socket?.destroy();
+    this.child?.kill('SIGTERM');
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
