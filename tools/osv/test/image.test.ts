@@ -28,6 +28,7 @@ describe('osv build', () => {
   it('writes a raw MBR image that sfdisk and qemu-img read, and prints modules and kernel size', () => {
     const r = osv(['build', '--app', example('hello'), '--manifest', join(dir, 'usr.manifest'), '--fs', 'rofs', '-o', raw]);
     expect(r.stderr).toMatch(/osv build: modules: .*virtio-blk/);
+    expect(r.stderr).not.toMatch(/virtio-net/); // no sockets imported, no network driver
     expect(r.stderr).toMatch(/osv build: kernel [0-9a-f]{16}: \d+\.\d KiB/);
     expect(r.status).toBe(0);
     const sf = tool('sfdisk', ['-d', raw]);
@@ -63,6 +64,15 @@ describe('osv build', () => {
     expect(JSON.parse(tool('qemu-img', ['info', '--output=json', qcow2]).out)['format']).toBe('qcow2');
     const cmp = tool('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', raw, qcow2]);
     expect(cmp.out).toContain('Images are identical.');
+  });
+
+  it('sizes the fs partition with --fs-size, and a qcow2 image stores only what is written', () => {
+    const img = join(dir, 'big.qcow2');
+    expect(osv(['build', '--app', example('hello'), '--fs-size', '64M', '--format', 'qcow2', '-o', img]).status).toBe(0);
+    const info = JSON.parse(tool('qemu-img', ['info', '--output=json', img]).out) as Record<string, number>;
+    expect(info['virtual-size']).toBe(66 * 1024 * 1024); // 1 MiB MBR gap + 1 MiB boot + 64 MiB fs
+    expect(info['actual-size']).toBeLessThan(2 * 1024 * 1024);
+    expect(tool('qemu-img', ['check', img]).status).toBe(0);
   });
 
   it('rejects unsupported options and values clearly', () => {

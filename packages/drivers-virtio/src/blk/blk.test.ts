@@ -256,4 +256,15 @@ describe('virtio-blk', () => {
     expect(device.counters.unsupported).toBe(1);
     expect(machine.transports[0]!.deviceStatus & 64).toBe(0);
   });
+
+  it('works on queues from 4 to 32768 entries (§2.7.5.3.1: a 3-buffer request may not outgrow the ring, even indirect)', () => {
+    for (const size of [4, 64, 32768]) {
+      const { driver } = blkMachine(new MemoryBlockBackend(1 << 20), { device: { queueSize: size }, driver: { queueSize: size, cacheBlocks: 0 } });
+      const data = pattern(256 * 1024, size);
+      driver.write(0, data);
+      const back = new Uint8Array(data.length);
+      driver.read(0, back);
+      expect(firstDifference(back, data)).toBe(-1);
+    }
+  });
 });

@@ -34,6 +34,8 @@ options:
       --format raw|qcow2    image format (default raw)
       --kernel-cmdline CMD  default command line (default: /APP.wasm)
       --fs-size SIZE        minimum size of the fs partition, e.g. 64M
+  -n, --networking          link the network stack and virtio-net even if the app imports no
+                            sockets (apps that do get them anyway)
   -h, --help                this text
 `;
 
@@ -45,11 +47,12 @@ export interface BuildOptions {
   format: ImageFormat;
   cmdline?: string;
   fsSizeBytes: number;
+  networking: boolean;
   help: boolean;
 }
 
 export function parseBuildOptions(argv: readonly string[]): BuildOptions {
-  const o: BuildOptions = { fs: 'rofs', format: 'raw', fsSizeBytes: 0, help: false };
+  const o: BuildOptions = { fs: 'rofs', format: 'raw', fsSizeBytes: 0, networking: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
     let inline: string | undefined;
@@ -97,6 +100,10 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
         o.fsSizeBytes = Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
         break;
       }
+      case '-n':
+      case '--networking':
+        o.networking = true;
+        break;
       case '-h':
       case '--help':
         o.help = true;
@@ -151,6 +158,7 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
 
   // 2. The kernel: modules for the app's needs plus the disk the image itself is.
   const required = ['console', 'blockdev'];
+  if (o.networking) capabilities.add('netstack');
   const selection = selectModules(loadCatalog(), 'vm-node', required, [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'rofs' ? ['fs:rofs'] : []));
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const kernelBytes = readFileSync(kernel.path);

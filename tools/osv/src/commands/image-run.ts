@@ -6,8 +6,11 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
-import { VirtioBlkDevice, VirtioConsoleDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { Machine, PasstBackend, formatMemorySize, loadBootImage, openDiskBackend, parsePortForward } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+
+/** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
+const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
 import { UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
 
@@ -16,6 +19,9 @@ disk images (osv build writes them):
   -i, --image IMAGE      boot IMAGE (raw or qcow2): kernel and command line from its boot
                          partition (-e replaces the command line), the image as virtio-blk vblk0
 `;
+
+/** `osv run` options that take no value (every other option's next word is its value). */
+const FLAGS = new Set(['-V', '--verbose', '-d', '--debug', '--dry-run', '--bootchart', '-h', '--help']);
 
 /** Splits `-i IMAGE` / `--image IMAGE` / `--image=IMAGE` out of `osv run` options (before the app). */
 export function takeImageOption(argv: readonly string[]): { image: string | undefined; rest: string[] } {
@@ -33,8 +39,10 @@ export function takeImageOption(argv: readonly string[]): { image: string | unde
       continue;
     }
     rest.push(a);
-    if (a.endsWith('.wasm')) {
-      rest.push(...argv.slice(i + 1)); // the app's own arguments are not ours
+    const prev = argv[i - 1];
+    const isOptionValue = prev !== undefined && prev.startsWith('-') && !prev.includes('=') && !FLAGS.has(prev);
+    if (!a.startsWith('-') && !isOptionValue) {
+      rest.push(...argv.slice(i + 1)); // the app and its own arguments are not ours
       break;
     }
   }
@@ -53,6 +61,15 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   if (o.app !== undefined) throw new UsageError('osv run -i: the app comes from the image; give a command line with -e instead');
   if (o.files.length > 0) throw new UsageError('osv run -i: --file needs a bare .wasm run; put files into the image with --manifest');
 
+  if (o.forwards.length > 0 && !o.networking) throw new UsageError('--forward needs -n (user-mode networking)');
+  const forwards = o.forwards.map((rule) => {
+    try {
+      return parsePortForward(rule);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  });
+
   const hash = createHash('sha256').update(loaded.kernel).digest('hex').slice(0, 16);
   const kernelPath = join(cacheDir(), `kernel-image-${hash}.mjs`);
   if (!existsSync(kernelPath)) {
@@ -69,6 +86,18 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     new VirtioBlkDevice('vblk0', disk.backend, { serial: 'osv-ts-vblk0' }),
     new VirtioRngDevice('rng0', { fill: (b) => void randomFillSync(b) }),
   ];
+  // -n: eth0 through passt. The image's kernel needs the netstack (osv build links it for an
+  // app that imports sockets, or with osv build -n); a kernel without it ignores the device.
+  let passt: PasstBackend | undefined;
+  if (o.networking && !o.dryRun) {
+    try {
+      passt = await PasstBackend.start({ forwards });
+    } catch (e) {
+      disk.backend.close?.();
+      throw new UsageError(`-n: cannot start passt: ${(e as Error).message}`);
+    }
+    devices.push(new VirtioNetDevice('eth0', passt, { mac: GUEST_MAC }));
+  }
   const stdinConnected = !o.dryRun;
   const flags =
     (process.stdin.isTTY ? BootFlag.STDIN_TTY : 0) |
@@ -104,7 +133,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const onSignal = (): void => void machine.stop(130, 'interrupted');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const exit = await machine.run();
+  const exit = await machine.run().finally(() => passt?.close());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();

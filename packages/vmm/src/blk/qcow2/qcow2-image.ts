@@ -271,5 +271,11 @@ export class Qcow2Image {
 
   private checkWritable(): void {
     if (this.readOnly) throw new Qcow2Error('image is read-only (opened so, or snapshots / refcount width other than 16 bits)');
+    if (this.header.version === 3 && this.header.autoclearFeatures !== 0n) {
+      // qcow2.txt: a writer that does not understand the autoclear features (bitmaps, raw
+      // external data) must clear them, so readers stop trusting the data they describe.
+      this.file.write(88, new Uint8Array(8));
+      this.header.autoclearFeatures = 0n;
+    }
   }
 }

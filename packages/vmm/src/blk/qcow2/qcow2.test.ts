@@ -105,6 +105,17 @@ describe('qcow2', () => {
     expect(Buffer.compare(back, want)).toBe(0);
   });
 
+  it('clears autoclear feature bits it does not understand before its first write', () => {
+    const f = new MemoryImageFile();
+    Qcow2Image.create(f, 1 << 20);
+    f.write(95, new Uint8Array([1])); // autoclear bit 0: a bitmaps extension QEMU would trust
+    const img = Qcow2Image.open(f);
+    img.read(0, new Uint8Array(512));
+    expect(f.contents()[95]).toBe(1); // reading leaves it
+    img.write(0, new Uint8Array(512).fill(3));
+    expect(f.contents()[95]).toBe(0);
+  });
+
   it('fuzzed headers and tables only ever give FormatError or Qcow2Error', () => {
     const base = new MemoryImageFile();
     const img = Qcow2Image.create(base, 1 << 20, { clusterBits: 9 });
