@@ -3,7 +3,7 @@
  * preceded by its length as a 4-byte big-endian integer. The osv-ts VMM spawns it because
  * Node cannot issue the TUNSETIFF ioctl on /dev/net/tun without a native addon.
  *
- * Usage: osv-tap-relay IFNAME
+ * Usage: osv-tap-relay IFNAME      (IFNAME may be a kernel pattern such as tap%d)
  *   Prints "ready IFNAME created|attached" on stderr once frames flow; exits 0 when stdin
  *   closes (the VMM went away), non-zero with a message on stderr on any setup error.
  * Left out: IFF_VNET_HDR offloads (TSO/checksum), multiqueue. */
@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     signal(SIGPIPE, SIG_IGN);
 
-    int existed = device_exists(name);
+    int existed = strchr(name, '%') == NULL && device_exists(name);
     int tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (tap < 0) {
         fprintf(stderr, "osv-tap-relay: cannot open /dev/net/tun: %s\n", strerror(errno));
@@ -98,12 +98,14 @@ int main(int argc, char **argv) {
                                        : "");
         return 1;
     }
+    name = ifr.ifr_name;
     if (set_up(name) < 0) {
         fprintf(stderr, "osv-tap-relay: cannot bring %s up: %s\n", name, strerror(errno));
         return 1;
     }
     fcntl(tap, F_SETFL, fcntl(tap, F_GETFL) | O_NONBLOCK);
-    fprintf(stderr, "ready %s %s\n", name, existed ? "attached" : "created");
+    /* A name such as tap%d is a pattern the kernel fills in: report the device it made. */
+    fprintf(stderr, "ready %s %s\n", ifr.ifr_name, existed ? "attached" : "created");
     fflush(stderr);
 
     size_t have = 0; /* bytes of stdin buffered in `in` */

@@ -55,9 +55,10 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
   it('creates a missing TAP device, exchanges ARP with Linux over it, and the device goes away at close', async () => {
     ensureTapRelay();
     const ns = netns();
-    const tap = await TapBackend.start({ ifname: 'osvt0', netns: ns });
+    const tap = await TapBackend.start({ ifname: 'osvt%d', netns: ns });
     cleanup.push(() => tap.close());
     expect(tap.created).toBe(true);
+    expect(tap.ifname).toBe('osvt0'); // the kernel filled in the pattern
     expect(inNs(ns, 'ip', '-o', 'link', 'show', 'osvt0')).toMatch(/UP/);
     inNs(ns, 'ip', 'addr', 'add', '10.9.0.1/24', 'dev', 'osvt0');
     const frames: Uint8Array[] = [];

@@ -9,7 +9,8 @@ import { FrameStreamDecoder, encodeStreamFrame } from './frame-stream.js';
 import { ensureTapRelay } from './tap-relay-binary.js';
 
 export interface TapBackendOptions {
-  /** The TAP device: attached to when it exists, created (and removed at exit) when not. */
+  /** The TAP device: attached to when it exists, created (and removed at exit) when not;
+   *  a pattern such as `tap%d` lets the kernel pick a free name. */
   readonly ifname: string;
   /** A prebuilt relay; by default it is compiled from native/tap-relay.c on first use. */
   readonly relayPath?: string;
@@ -28,6 +29,7 @@ export class TapBackend implements NetBackend {
 
   private constructor(
     private readonly child: ChildProcess,
+    /** The device's name (the kernel's choice when a pattern was given). */
     readonly ifname: string,
     /** Whether the relay created the device (it disappears when the relay exits). */
     readonly created: boolean,
@@ -40,19 +42,19 @@ export class TapBackend implements NetBackend {
 
   /** Starts the relay and waits until it holds the TAP device. */
   static async start(options: TapBackendOptions): Promise<TapBackend> {
-    if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(options.ifname)) throw new Error(`bad TAP device name '${options.ifname}'`);
+    if (!/^[A-Za-z0-9_.:%-]{1,15}$/.test(options.ifname)) throw new Error(`bad TAP device name '${options.ifname}'`);
     const relay = options.relayPath ?? ensureTapRelay();
     const [cmd, args] = options.netns === undefined ? [relay, [options.ifname]] : ['ip', ['netns', 'exec', options.netns, relay, options.ifname]];
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    const ready = await new Promise<string>((resolve, reject) => {
+    const ready = await new Promise<{ ifname: string; how: string }>((resolve, reject) => {
       const onData = (d: Buffer): void => {
         stderr += d.toString();
-        const m = /^ready \S+ (created|attached)$/m.exec(stderr);
+        const m = /^ready (\S+) (created|attached)$/m.exec(stderr);
         if (m) {
           child.stderr!.off('data', onData);
           child.off('exit', onExit);
-          resolve(m[1]!);
+          resolve({ ifname: m[1]!, how: m[2]! });
         }
       };
       const onExit = (code: number | null): void =>
@@ -63,7 +65,7 @@ export class TapBackend implements NetBackend {
     });
     // Later relay messages (a lost stream, a failed write) go to our stderr.
     child.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
-    return new TapBackend(child, options.ifname, ready === 'created', options.txBacklogFrames ?? 1024);
+    return new TapBackend(child, ready.ifname, ready.how === 'created', options.txBacklogFrames ?? 1024);
   }
 
   send(frame: Uint8Array): void {
