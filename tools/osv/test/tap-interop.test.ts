@@ -61,7 +61,7 @@ describe('guest on a TAP device: DHCP and RA from dnsmasq, ping, curl, wrk, scap
       await dnsmasq.waitFor(/DHCP, IP range 10\.0\.0\.50/, 10_000);
       writeFileSync(join(dir, 'files.manifest'), `/srv/1m.bin: ${join(dir, '1m.bin')}\n`);
       writeFileSync(join(dir, '1m.bin'), file);
-      const child = ns.spawn(process.execPath, [CLI, 'run', '-V', '-n', '--tap', 'osv0', '--tcplisten', '0.0.0.0:80', '--manifest', join(dir, 'files.manifest'), example('httpd')]);
+      const child = ns.spawn(process.execPath, [CLI, 'run', '-V', '-n', '--tap', 'osv0', '--tcplisten', '[::]:80', '--manifest', join(dir, 'files.manifest'), example('httpd')]);
       guestPid = child.pid!;
       guest = watchOutput(child);
       guestIp = (await guest.waitFor(/eth0: (10\.0\.0\.\d+)\/24/, 30_000))[1]!;
@@ -85,11 +85,14 @@ describe('guest on a TAP device: DHCP and RA from dnsmasq, ping, curl, wrk, scap
     expect(out).toMatch(/5 packets transmitted, 5 received, 0% packet loss/);
   });
 
-  it('answers ping -6 at its link-local address and at the SLAAC address from dnsmasq\'s RA', async () => {
+  it('answers ping -6 and curl -6 at its link-local address and at the SLAAC address from dnsmasq\'s RA', async () => {
     expect(ns.run('ping', '-6', '-c', '3', '-i', '0.2', '-W', '2', `${GUEST_LINK_LOCAL}%osv0`)).toMatch(/3 received, 0% packet loss/);
     // The guest forms fd00:a::/64 + EUI-64 from an RA (periodic, or the answer to its RS).
     const out = await eventually('ping -6 the SLAAC address', () => ns.run('ping', '-6', '-c', '3', '-i', '0.2', '-W', '2', GUEST_SLAAC), 20_000);
     expect(out).toMatch(/3 received, 0% packet loss/);
+    // The httpd's one listener is [::]:80, dual-stack: the same socket serves IPv4 and IPv6.
+    expect(ns.run('curl', '-sS', '-m', '10', '-g', `http://[${GUEST_SLAAC}]/`)).toBe(GREETING);
+    expect(ns.run('curl', '-sS', '-m', '10', '-g', `http://[${GUEST_LINK_LOCAL}%25osv0]/`)).toBe(GREETING);
   }, 40_000);
 
   it('serves curl the greeting and a 1 MiB file from its manifest, byte for byte', () => {
