@@ -23,7 +23,6 @@ export interface TapBackendOptions {
 export class TapBackend implements NetBackend {
   private deliver: ((frame: Uint8Array, checksumValid: boolean) => void) | undefined;
   private readonly decoder = new FrameStreamDecoder((f) => this.onFrame(f));
-  private corked = false;
   private readonly txBacklogBytes: number;
   readonly counters = { framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0, framesDropped: 0 };
 
@@ -76,15 +75,9 @@ export class TapBackend implements NetBackend {
     }
     this.counters.framesOut++;
     this.counters.bytesOut += frame.length;
-    // Frames from one transmit-queue kick go to the relay in one writev.
-    if (!this.corked) {
-      this.corked = true;
-      stdin.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        stdin.uncork();
-      });
-    }
+    // Written at once (libuv tries the pipe synchronously): the VMM's service loop may spin
+    // without yielding for a while, so deferring the write (cork until nextTick) would hold
+    // the frame for that long.
     stdin.write(encodeStreamFrame(frame));
   }
 
