@@ -80,12 +80,21 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const consoleOut = new VirtioConsoleDevice('console0', { write: (b) => void process.stdout.write(Buffer.from(b)) });
   const consoleErr = new VirtioConsoleDevice('console1', { write: (b) => void process.stderr.write(Buffer.from(b)) });
   const disk = openDiskBackend(image);
+  const extra = o.disks.map((path) => {
+    try {
+      return openDiskBackend(path);
+    } catch (e) {
+      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+    }
+  });
   const devices: DeviceModel[] = [
     consoleOut,
     consoleErr,
     new VirtioBlkDevice('vblk0', disk.backend, { serial: 'osv-ts-vblk0' }),
+    ...extra.map((d, i) => new VirtioBlkDevice(`vblk${i + 1}`, d.backend, { serial: `osv-ts-vblk${i + 1}` })),
     new VirtioRngDevice('rng0', { fill: (b) => void randomFillSync(b) }),
   ];
+  const closeDisks = (): void => [disk, ...extra].forEach((d) => d.backend.close?.());
   // -n: eth0 through passt. The image's kernel needs the netstack (osv build links it for an
   // app that imports sockets, or with osv build -n); a kernel without it ignores the device.
   let passt: PasstBackend | undefined;
@@ -93,7 +102,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     try {
       passt = await PasstBackend.start({ forwards });
     } catch (e) {
-      disk.backend.close?.();
+      closeDisks();
       throw new UsageError(`-n: cannot start passt: ${(e as Error).message}`);
     }
     devices.push(new VirtioNetDevice('eth0', passt, { mac: GUEST_MAC }));
@@ -123,7 +132,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     );
   }
   if (o.dryRun) {
-    disk.backend.close?.();
+    closeDisks();
     return 0;
   }
   if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
@@ -137,7 +146,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
-  disk.backend.close?.();
+  closeDisks();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.verbose) {
     const counters = machine.deviceCounters().map((d) => `${d.name}: ${JSON.stringify(d.counters)}`);

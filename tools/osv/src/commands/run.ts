@@ -5,8 +5,8 @@ import { readTraceRing, toChromeTrace } from '@osv-ts/core-sched';
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize } from '@osv-ts/vmm';
-import { VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { Machine, formatMemorySize, openDiskBackend } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 import { PasstBackend, parsePortForward } from '@osv-ts/vmm';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
@@ -19,7 +19,7 @@ import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
-import { RUN_USAGE, UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+import { RUN_USAGE, UsageError, buildCommandLine, fileSystemsNamed, parseRunOptions } from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
@@ -61,6 +61,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
+  if (o.disks.length > 0) capabilities.add('blockdev');
+  for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
   if (o.forwards.length > 0 && !o.networking) throw new UsageError('--forward needs -n (user-mode networking)');
   const forwards = o.forwards.map((rule) => {
     try {
@@ -77,6 +79,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const consoleOut = new VirtioConsoleDevice('console0', stdoutSink);
   const consoleErr = new VirtioConsoleDevice('console1', stderrSink);
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoleOut, consoleErr);
+  const disks = o.disks.map((path) => {
+    try {
+      return openDiskBackend(path);
+    } catch (e) {
+      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+    }
+  });
+  disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
+  const closeDisks = (): void => disks.forEach((d) => d.backend.close?.());
   let passt: PasstBackend | undefined;
   if (o.networking && !o.dryRun) {
     try {
@@ -111,7 +122,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         `osv: cmdline: ${machine.cmdline}\n`,
     );
   }
-  if (o.dryRun) return 0;
+  if (o.dryRun) {
+    closeDisks();
+    return 0;
+  }
   if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
 
   if (stdinConnected) {
@@ -126,6 +140,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
+  closeDisks();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.traceOut) {
     const region = machine.traceRegion();
