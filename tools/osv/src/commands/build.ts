@@ -170,6 +170,9 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
   }
 
   // 2. The kernel: modules for the app's needs plus the disk the image itself is.
+  // An image boots with virtio-rng attached (osv run -i): its driver feeds /dev/random and
+  // random_get with the host's CSPRNG, as on OSv.
+  capabilities.add('hwrng');
   const required = ['console', 'blockdev'];
   if (o.networking) capabilities.add('netstack');
   const selection = selectModules(loadCatalog(), 'vm-node', required, [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'ramfs' ? [] : [`fs:${o.fs}`]));
