@@ -2,9 +2,10 @@
 // dataset (`osv/zfs`, `tank/data`, `tank@snap`); the pool is found by scanning the linked block
 // devices for ZFS labels, as `zpool import` does, and opened once per boot so every dataset
 // mounted from it shares one Pool (one ARC, one transaction engine).
-import { Errno, KernelError, type BlockDevice, type KernelModule, type ModuleContext } from '@osv-ts/kernel-api';
+import { Errno, FormatError, KernelError, type BlockDevice, type KernelModule, type ModuleContext } from '@osv-ts/kernel-api';
 import { VFS_CAPABILITY, type VfsService } from '@osv-ts/vfs';
-import { openPool, readDeviceLabels, type Pool } from './pool/pool.js';
+import { openPool, type Pool } from './pool/pool.js';
+import { decodeLabelConfig, LABEL_COUNT, LABEL_SIZE, labelOffset, labelPsize, VDEV_PHYS_OFFSET, VDEV_PHYS_SIZE } from './format/label.js';
 import { Dsl } from './dsl/dsl.js';
 import { ZplFilesystem } from './zpl/zpl.js';
 import { ZfsVfs } from './vfs/zfs-vfs.js';
@@ -17,19 +18,30 @@ import { ZfsVfs } from './vfs/zfs-vfs.js';
 export function discoverPools(devices: readonly BlockDevice[]): Map<string, BlockDevice[]> {
   const pools = new Map<string, BlockDevice[]>();
   for (const device of devices) {
-    let name: string | undefined;
-    try {
-      const labels = readDeviceLabels(device);
-      name = (labels.configs[0] ?? labels.configs[1])?.string('name');
-    } catch (e) {
-      if (!(e instanceof KernelError)) throw e; // too small for labels: not a pool member
-    }
+    const name = frontLabelPoolName(device);
     if (name === undefined) continue;
     const members = pools.get(name) ?? [];
     members.push(device);
     pools.set(name, members);
   }
   return pools;
+}
+
+/** The pool named by L0's (else L1's) config; reads only their 112 KiB nvlist regions. */
+function frontLabelPoolName(device: BlockDevice): string | undefined {
+  if (labelPsize(device.sizeBytes) < LABEL_COUNT * LABEL_SIZE) return undefined;
+  for (const l of [0, 1]) {
+    const label = new Uint8Array(LABEL_SIZE);
+    const at = labelOffset(l, labelPsize(device.sizeBytes));
+    device.read(at + VDEV_PHYS_OFFSET, label.subarray(VDEV_PHYS_OFFSET, VDEV_PHYS_OFFSET + VDEV_PHYS_SIZE));
+    try {
+      const name = decodeLabelConfig(label, at)?.string('name');
+      if (name !== undefined) return name;
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e; // a damaged nvlist: try the other label
+    }
+  }
+  return undefined;
 }
 
 const zfsModule: KernelModule = {
