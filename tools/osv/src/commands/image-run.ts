@@ -12,7 +12,7 @@ import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, VirtioRngDevice,
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
-import { UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+import { UsageError, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
 
 export const IMAGE_RUN_USAGE = `
 disk images (osv build writes them):
@@ -121,6 +121,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     bootfs: loaded.bootfs,
     bootFlags: flags,
     inspect: o.debug,
+    inspectPort: inspectPort(),
   });
   if (o.verbose || o.dryRun) {
     const parts = loaded.partitions.map((p) => `vblk0.${p.index} type 0x${p.type.toString(16)} ${formatMemorySize(p.sizeBytes)} at ${p.startBytes}`);
@@ -135,7 +136,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     closeDisks();
     return 0;
   }
-  if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
+  if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
   process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
   process.stdin.on('end', () => consoleOut.endInput());
   process.stdin.on('error', () => consoleOut.endInput());

@@ -60,7 +60,8 @@ options:
       --file G=HOST      put host file HOST into the boot file system at guest path G
       --disk IMAGE       attach IMAGE (raw or qcow2) as the next virtio-blk disk, vblk0, vblk1, …
                          (repeatable; ZFS pools on them mount with --mount-fs=zfs,POOL/DS,/dir)
-  -d, --debug            start the vCPU worker under the inspector (node inspect / DevTools)
+  -d, --debug            start the vCPU worker under the inspector on 127.0.0.1:9229
+                         (OSV_INSPECT_PORT), paused before the kernel's first line
       --dry-run          print the machine it would start, and exit
   -h, --help             this text
 `;
@@ -166,6 +167,14 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
   }
   if (!o.help && o.app === undefined && o.execute === undefined) throw new UsageError('nothing to run: give an app.wasm or -e CMDLINE');
   return o;
+}
+
+/** The inspector port of `osv run -d`: OSV_INSPECT_PORT, else node's default 9229. */
+export function inspectPort(): number {
+  const v = process.env.OSV_INSPECT_PORT;
+  if (v === undefined || v === '') return 9229;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`OSV_INSPECT_PORT=${v}: not a TCP port`);
+  return Number(v);
 }
 
 /**

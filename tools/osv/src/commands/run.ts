@@ -19,7 +19,7 @@ import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
-import { RUN_USAGE, UsageError, buildCommandLine, fileSystemsNamed, parseRunOptions } from './run-options.js';
+import { RUN_USAGE, UsageError, buildCommandLine, fileSystemsNamed, inspectPort, parseRunOptions } from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
@@ -113,6 +113,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     bootfs: writeBootfs(files),
     bootFlags: flags,
     inspect: o.debug,
+    inspectPort: inspectPort(),
   });
   if (o.verbose || o.dryRun) {
     process.stderr.write(
@@ -126,7 +127,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     closeDisks();
     return 0;
   }
-  if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
+  if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
 
   if (stdinConnected) {
     process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
