@@ -6,13 +6,14 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, PasstBackend, formatMemorySize, loadBootImage, openDiskBackend, parsePortForward } from '@osv-ts/vmm';
+import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
 import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
 import { UsageError, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
+import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
 
 export const IMAGE_RUN_USAGE = `
 disk images (osv build writes them):
@@ -21,7 +22,7 @@ disk images (osv build writes them):
 `;
 
 /** `osv run` options that take no value (every other option's next word is its value). */
-const FLAGS = new Set(['-V', '--verbose', '-d', '--debug', '--dry-run', '--bootchart', '-h', '--help']);
+const FLAGS = new Set(['-V', '--verbose', '-d', '--debug', '--dry-run', '--bootchart', '-h', '--help', '-n', '--networking', '-v', '--vhost']);
 
 /** Splits `-i IMAGE` / `--image IMAGE` / `--image=IMAGE` out of `osv run` options (before the app). */
 export function takeImageOption(argv: readonly string[]): { image: string | undefined; rest: string[] } {
@@ -61,14 +62,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   if (o.app !== undefined) throw new UsageError('osv run -i: the app comes from the image; give a command line with -e instead');
   if (o.files.length > 0) throw new UsageError('osv run -i: --file needs a bare .wasm run; put files into the image with --manifest');
 
-  if (o.forwards.length > 0 && !o.networking) throw new UsageError('--forward needs -n (user-mode networking)');
-  const forwards = o.forwards.map((rule) => {
-    try {
-      return parsePortForward(rule);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  });
+  const netPlan = planNetwork(o);
 
   const hash = createHash('sha256').update(loaded.kernel).digest('hex').slice(0, 16);
   const kernelPath = join(cacheDir(), `kernel-image-${hash}.mjs`);
@@ -95,17 +89,17 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     new VirtioRngDevice('rng0', { fill: (b) => void randomFillSync(b) }),
   ];
   const closeDisks = (): void => [disk, ...extra].forEach((d) => d.backend.close?.());
-  // -n: eth0 through passt. The image's kernel needs the netstack (osv build links it for an
+  // -n: eth0 through passt or a TAP device. The image's kernel needs the netstack (osv build links it for an
   // app that imports sockets, or with osv build -n); a kernel without it ignores the device.
-  let passt: PasstBackend | undefined;
-  if (o.networking && !o.dryRun) {
+  let hostNet: HostNet | undefined;
+  if (!o.dryRun) {
     try {
-      passt = await PasstBackend.start({ forwards });
+      hostNet = await startNetwork(netPlan);
     } catch (e) {
       closeDisks();
-      throw new UsageError(`-n: cannot start passt: ${(e as Error).message}`);
+      throw e;
     }
-    devices.push(new VirtioNetDevice('eth0', passt, { mac: GUEST_MAC }));
+    if (hostNet) devices.push(new VirtioNetDevice('eth0', hostNet, { mac: GUEST_MAC }));
   }
   const stdinConnected = !o.dryRun;
   const flags =
@@ -143,7 +137,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const onSignal = (): void => void machine.stop(130, 'interrupted');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const exit = await machine.run().finally(() => passt?.close());
+  const exit = await machine.run().finally(() => hostNet?.close());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();

@@ -24,6 +24,10 @@ export interface RunOptions {
   files: { guestPath: string; hostPath: string }[];
   /** -n: user-mode networking through passt (DHCP, NAT, port forwarding). */
   networking: boolean;
+  /** -v (run.py's --vhost): with -n, eth0 on a TAP device instead of passt. */
+  vhost: boolean;
+  /** --tap NAME: with -n, eth0 on the TAP device NAME (created when missing). */
+  tap?: string;
   /** --forward tcp:HOST:GUEST rules (run.py's hostfwd), for passt. */
   forwards: string[];
   /** --tcplisten ADDR:PORT: listening sockets handed to the app as fds (wasmtime's name). */
@@ -50,8 +54,13 @@ options:
   -V, --verbose          print the composed kernel, boot time and device counters
       --bootchart        prepend --bootchart to the command line
       --trace NAME       prepend --trace=NAME (repeatable): enable tracepoints matching NAME
-  -n, --networking       user-mode networking through passt: DHCP, outbound NAT, --forward
+  -n, --networking       networking: user-mode through passt (DHCP, outbound NAT, --forward),
+                         or a TAP device with -v / --tap
       --forward RULE     forward a host port to the guest: tcp:8080:80 (repeatable; needs -n)
+  -v, --vhost            with -n: eth0 on a TAP device (tap0, tap1, … created for the run) instead
+                         of passt; needs CAP_NET_ADMIN. The host side configures the TAP
+  -t, --tap NAME         with -n: eth0 on TAP device NAME, attached to if it exists (as run.py's
+                         --tap), else created for the run and removed at exit
       --tcplisten A:P    listen on A:P in the guest and hand the socket to the app as fd 3, 4, …
       --trace-out FILE   at exit, write the guest's trace as Chrome trace-event JSON (Perfetto)
       --mount-fs X       prepend --mount-fs=X (repeatable)
@@ -69,7 +78,7 @@ options:
 export function parseRunOptions(argv: readonly string[]): RunOptions {
   const o: RunOptions = {
     memBytes: 64 * 1024 * 1024, vcpus: 1, verbose: false, debug: false, dryRun: false, bootchart: false,
-    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], disks: [], help: false, networking: false, forwards: [], tcplisten: [],
+    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], disks: [], help: false, networking: false, vhost: false, forwards: [], tcplisten: [],
   };
   let i = 0;
   const value = (name: string): string => {
@@ -140,6 +149,14 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
       case '-n':
       case '--networking':
         o.networking = true;
+        break;
+      case '-v':
+      case '--vhost':
+        o.vhost = true;
+        break;
+      case '-t':
+      case '--tap':
+        o.tap = take(arg);
         break;
       case '--forward':
         o.forwards.push(take(arg));

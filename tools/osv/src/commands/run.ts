@@ -7,7 +7,6 @@ import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
 import { Machine, formatMemorySize, openDiskBackend } from '@osv-ts/vmm';
 import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
-import { PasstBackend, parsePortForward } from '@osv-ts/vmm';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
@@ -21,6 +20,7 @@ import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { RUN_USAGE, UsageError, buildCommandLine, fileSystemsNamed, inspectPort, parseRunOptions } from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
+import { planNetwork, startNetwork } from './net-backend.js';
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { image, rest } = takeImageOption(argv);
@@ -59,18 +59,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     }
     capabilities.add('vfs');
   }
+  if (o.app === undefined) {
+    // With -e the app is one of the boot file system's modules: link what any of them needs.
+    for (const f of files) {
+      if (f.kind !== 'file' || !f.name.endsWith('.wasm')) continue;
+      try {
+        for (const cap of appNeeds(parseWasmModule(f.data)).capabilities) capabilities.add(cap);
+      } catch {
+        // not a module the kernel could run either
+      }
+    }
+  }
 
   if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
   if (o.disks.length > 0) capabilities.add('blockdev');
   for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
-  if (o.forwards.length > 0 && !o.networking) throw new UsageError('--forward needs -n (user-mode networking)');
-  const forwards = o.forwards.map((rule) => {
-    try {
-      return parsePortForward(rule);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  });
+  const netPlan = planNetwork(o);
   const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const devices: DeviceModel[] = [];
@@ -88,15 +92,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   });
   disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
   const closeDisks = (): void => disks.forEach((d) => d.backend.close?.());
-  let passt: PasstBackend | undefined;
-  if (o.networking && !o.dryRun) {
-    try {
-      passt = await PasstBackend.start({ forwards });
-    } catch (e) {
-      throw new UsageError(`-n: cannot start passt: ${(e as Error).message}`);
-    }
-    devices.push(new VirtioNetDevice('eth0', passt, { mac: GUEST_MAC }));
-  }
+  const hostNet = o.dryRun ? undefined : await startNetwork(netPlan);
+  if (hostNet) devices.push(new VirtioNetDevice('eth0', hostNet, { mac: GUEST_MAC }));
 
   const cmdline = buildCommandLine(o, appGuestName);
   const stdinConnected = !o.dryRun;
@@ -120,6 +117,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       `osv: kernel ${kernel.hash} (${(kernel.sizeBytes / 1024).toFixed(1)} KiB${kernel.cached ? ', cached' : ''}) modules: ${kernel.modules.join(', ') || 'none'}\n` +
         (selection.unavailable.length ? `osv: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n` : '') +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ') || 'none'}\n` +
+        (hostNet ? `osv: network: ${hostNet.description}\n` : '') +
         `osv: cmdline: ${machine.cmdline}\n`,
     );
   }
@@ -137,7 +135,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const onSignal = (): void => void machine.stop(130, 'interrupted');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const exit = await machine.run().finally(() => passt?.close());
+  const exit = await machine.run().finally(() => hostNet?.close());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
