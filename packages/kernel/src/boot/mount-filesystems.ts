@@ -32,8 +32,9 @@ export function mountFileSystems(c: MountContext): string {
   const factory = fsTypes.get(rootType);
   if (!factory) throw new KernelError(Errno.ENODEV, `--rootfs=${rootType}: no ${rootType} module is linked into this kernel`);
   const source = rootType === 'ramfs' ? 'none' : rootType === 'zfs' ? 'osv/zfs' : ROOT_DEVICE;
-  const readOnly = rootType === 'rofs';
-  vfs.mountRoot(factory(source), { source, readOnly });
+  const root = factory(source);
+  const readOnly = rootType === 'rofs' || root.readOnly === true;
+  vfs.mountRoot(root, { source, readOnly });
   if (rootType === 'ramfs' && c.bootfsImage.length > 0) service.unpackBootfs(c.bootfsImage);
 
   const ensureDir = (path: string): boolean => {

@@ -12,7 +12,7 @@ import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, VirtioRngDevice,
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
-import { UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+import { UsageError, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
 import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
 
 export const IMAGE_RUN_USAGE = `
@@ -74,12 +74,21 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const consoleOut = new VirtioConsoleDevice('console0', { write: (b) => void process.stdout.write(Buffer.from(b)) });
   const consoleErr = new VirtioConsoleDevice('console1', { write: (b) => void process.stderr.write(Buffer.from(b)) });
   const disk = openDiskBackend(image);
+  const extra = o.disks.map((path) => {
+    try {
+      return openDiskBackend(path);
+    } catch (e) {
+      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+    }
+  });
   const devices: DeviceModel[] = [
     consoleOut,
     consoleErr,
     new VirtioBlkDevice('vblk0', disk.backend, { serial: 'osv-ts-vblk0' }),
+    ...extra.map((d, i) => new VirtioBlkDevice(`vblk${i + 1}`, d.backend, { serial: `osv-ts-vblk${i + 1}` })),
     new VirtioRngDevice('rng0', { fill: (b) => void randomFillSync(b) }),
   ];
+  const closeDisks = (): void => [disk, ...extra].forEach((d) => d.backend.close?.());
   // -n: eth0 through passt or a TAP device. The image's kernel needs the netstack (osv build links it for an
   // app that imports sockets, or with osv build -n); a kernel without it ignores the device.
   let hostNet: HostNet | undefined;
@@ -87,7 +96,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     try {
       hostNet = await startNetwork(netPlan);
     } catch (e) {
-      disk.backend.close?.();
+      closeDisks();
       throw e;
     }
     if (hostNet) devices.push(new VirtioNetDevice('eth0', hostNet, { mac: GUEST_MAC }));
@@ -106,6 +115,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     bootfs: loaded.bootfs,
     bootFlags: flags,
     inspect: o.debug,
+    inspectPort: inspectPort(),
   });
   if (o.verbose || o.dryRun) {
     const parts = loaded.partitions.map((p) => `vblk0.${p.index} type 0x${p.type.toString(16)} ${formatMemorySize(p.sizeBytes)} at ${p.startBytes}`);
@@ -117,10 +127,10 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     );
   }
   if (o.dryRun) {
-    disk.backend.close?.();
+    closeDisks();
     return 0;
   }
-  if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
+  if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
   process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
   process.stdin.on('end', () => consoleOut.endInput());
   process.stdin.on('error', () => consoleOut.endInput());
@@ -131,7 +141,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
-  disk.backend.close?.();
+  closeDisks();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.verbose) {
     const counters = machine.deviceCounters().map((d) => `${d.name}: ${JSON.stringify(d.counters)}`);

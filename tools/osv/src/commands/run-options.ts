@@ -36,6 +36,8 @@ export interface RunOptions {
   traceOut?: string;
   /** usr.manifest files whose entries go into the boot file system (a ramfs root). */
   manifests: string[];
+  /** --disk IMAGE: raw or qcow2 images attached as further virtio-blk disks (repeatable). */
+  disks: string[];
   help: boolean;
 }
 
@@ -65,7 +67,10 @@ options:
       --ip X             prepend --ip=X (repeatable)
       --manifest FILE    add the files of a usr.manifest (OSv syntax) to the root ramfs
       --file G=HOST      put host file HOST into the boot file system at guest path G
-  -d, --debug            start the vCPU worker under the inspector (node inspect / DevTools)
+      --disk IMAGE       attach IMAGE (raw or qcow2) as the next virtio-blk disk, vblk0, vblk1, …
+                         (repeatable; ZFS pools on them mount with --mount-fs=zfs,POOL/DS,/dir)
+  -d, --debug            start the vCPU worker under the inspector on 127.0.0.1:9229
+                         (OSV_INSPECT_PORT), paused before the kernel's first line
       --dry-run          print the machine it would start, and exit
   -h, --help             this text
 `;
@@ -73,7 +78,7 @@ options:
 export function parseRunOptions(argv: readonly string[]): RunOptions {
   const o: RunOptions = {
     memBytes: 64 * 1024 * 1024, vcpus: 1, verbose: false, debug: false, dryRun: false, bootchart: false,
-    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], help: false, networking: false, vhost: false, forwards: [], tcplisten: [],
+    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], disks: [], help: false, networking: false, vhost: false, forwards: [], tcplisten: [],
   };
   let i = 0;
   const value = (name: string): string => {
@@ -165,6 +170,9 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
       case '--manifest':
         o.manifests.push(take(arg));
         break;
+      case '--disk':
+        o.disks.push(take(arg));
+        break;
       case '-h':
       case '--help':
         o.help = true;
@@ -176,6 +184,28 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
   }
   if (!o.help && o.app === undefined && o.execute === undefined) throw new UsageError('nothing to run: give an app.wasm or -e CMDLINE');
   return o;
+}
+
+/** The inspector port of `osv run -d`: OSV_INSPECT_PORT, else node's default 9229. */
+export function inspectPort(): number {
+  const v = process.env.OSV_INSPECT_PORT;
+  if (v === undefined || v === '') return 9229;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`OSV_INSPECT_PORT=${v}: not a TCP port`);
+  return Number(v);
+}
+
+/**
+ * File system types the command line will mount (`--rootfs=T`, `--mount-fs=T,…`), from the
+ * options and from the -e text, so the linker can put their modules into the kernel.
+ */
+export function fileSystemsNamed(o: RunOptions): string[] {
+  const words = [...o.mountFs.map((m) => `--mount-fs=${m}`), ...(o.execute ?? '').split(/\s+/)];
+  const types = new Set<string>();
+  for (const w of words) {
+    const m = /^--(?:rootfs|mount-fs)=([A-Za-z0-9_]+)/.exec(w);
+    if (m) types.add(m[1]!);
+  }
+  return [...types];
 }
 
 /** Quotes one argument for OSv's app command line so that it parses back to itself. */

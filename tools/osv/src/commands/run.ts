@@ -5,8 +5,8 @@ import { readTraceRing, toChromeTrace } from '@osv-ts/core-sched';
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize } from '@osv-ts/vmm';
-import { VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { Machine, formatMemorySize, openDiskBackend } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
@@ -18,7 +18,7 @@ import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
-import { RUN_USAGE, UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+import { RUN_USAGE, UsageError, buildCommandLine, fileSystemsNamed, inspectPort, parseRunOptions } from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
 import { planNetwork, startNetwork } from './net-backend.js';
 
@@ -72,6 +72,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
+  if (o.disks.length > 0) capabilities.add('blockdev');
+  for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
   const netPlan = planNetwork(o);
   const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
   const kernel = await composeKernel(selection.modules, 'vm-node');
@@ -81,6 +83,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const consoleOut = new VirtioConsoleDevice('console0', stdoutSink);
   const consoleErr = new VirtioConsoleDevice('console1', stderrSink);
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoleOut, consoleErr);
+  const disks = o.disks.map((path) => {
+    try {
+      return openDiskBackend(path);
+    } catch (e) {
+      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+    }
+  });
+  disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
+  const closeDisks = (): void => disks.forEach((d) => d.backend.close?.());
   const hostNet = o.dryRun ? undefined : await startNetwork(netPlan);
   if (hostNet) devices.push(new VirtioNetDevice('eth0', hostNet, { mac: GUEST_MAC }));
 
@@ -99,6 +110,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     bootfs: writeBootfs(files),
     bootFlags: flags,
     inspect: o.debug,
+    inspectPort: inspectPort(),
   });
   if (o.verbose || o.dryRun) {
     process.stderr.write(
@@ -109,8 +121,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         `osv: cmdline: ${machine.cmdline}\n`,
     );
   }
-  if (o.dryRun) return 0;
-  if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
+  if (o.dryRun) {
+    closeDisks();
+    return 0;
+  }
+  if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
 
   if (stdinConnected) {
     process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
@@ -124,6 +139,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
+  closeDisks();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.traceOut) {
     const region = machine.traceRegion();
