@@ -859,7 +859,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         conn.onSegment(seg, now);
         return;
       }
-      conn.abort(now);
+      conn.endTimeWait();
     }
     const listener = this.findListener(meta.destination, seg.destinationPort);
     const f = seg.flags;

@@ -703,3 +703,40 @@ describe('half-open connections', () => {
     expect(p.a.tcpConnections()).toEqual([]);
   });
 });
+
+describe('TIME-WAIT reopened by a new SYN (RFC 9293 §3.6.1, RFC 6191)', () => {
+  it('lets a client reuse its port while the server holds TIME-WAIT: no RST, a fresh handshake', () => {
+    // The server closes first (an HTTP/1.0-style server), so the TIME-WAIT is on its side; a
+    // client that picks the same port again (passt forwarding a host connection, a busy
+    // load generator) must get a SYN-ACK, not a RST that kills its new connection.
+    const p = makePair(61);
+    const { listener, client, server, cc, sc } = establish(p);
+    const port = cc.endpoints.localPort;
+    server.close();
+    p.sim.runFor(50e6);
+    client.close();
+    p.sim.runFor(50e6);
+    expect(sc.state).toBe('TIME-WAIT');
+    const fromServer: wire.TcpSegment[] = [];
+    p.link.tap = (from, frame) => {
+      const t = tcpOf(frame);
+      if (from === p.link.a && t) fromServer.push(t);
+    };
+    const again = p.b.tcpSocket();
+    again.setOption('SO_REUSEADDR', true);
+    again.bind({ address: p.addrB, port });
+    p.sim.runFor(1e9); // a later ISN from the clock-driven generator (RFC 6528)
+    expect(errnoOf(() => again.connect({ address: p.addrA, port: 7000 }))).toBe(Errno.EINPROGRESS);
+    let accepted: TcpSocket | undefined;
+    p.sim.runUntil(() => {
+      if (!accepted) errnoOf(() => (accepted = listener.accept()));
+      return accepted !== undefined && again.connection!.state === 'ESTABLISHED';
+    }, 10e9);
+    expect(again.connection!.state).toBe('ESTABLISHED');
+    expect(again.connection!.stateHistory).toEqual(['CLOSED', 'SYN-SENT', 'ESTABLISHED']);
+    expect(accepted).toBeDefined();
+    // The server's first answer is the SYN-ACK; it sends no RST on the wire at all.
+    expect(fromServer[0]!.flags & (F.SYN | F.ACK)).toBe(F.SYN | F.ACK);
+    expect(fromServer.filter((t) => t.flags & F.RST)).toEqual([]);
+  });
+});

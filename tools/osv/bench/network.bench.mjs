@@ -78,6 +78,9 @@ async function waitFor(child, re, what) {
 
 function startGuest(cmd, args) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.output = '';
+  child.stdout.on('data', (d) => (child.output += d));
+  child.stderr.on('data', (d) => (child.output += d));
   children.push(child);
   return child;
 }
@@ -111,13 +114,13 @@ try {
   await run(inNs('ip', 'link', 'set', 'lo', 'up'));
   await run(inNs('ip', 'tuntap', 'add', 'dev', 'osv0', 'mode', 'tap'));
   await run(inNs('ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'osv0'));
-  const tapGuest = startGuest(...inNs(process.execPath, CLI, 'run', '-m', '256M', '-n', '--tap', 'osv0', '--tcplisten', '0.0.0.0:80', '--ip', 'eth0,10.0.0.2,255.255.255.0', '--manifest', join(dir, 'bench.manifest'), HTTPD));
+  const tapGuest = startGuest(...inNs(process.execPath, CLI, 'run', '-V', '-m', '256M', '-n', '--tap', 'osv0', '--tcplisten', '0.0.0.0:80', '--ip', 'eth0,10.0.0.2,255.255.255.0', '--manifest', join(dir, 'bench.manifest'), HTTPD));
   await waitFor(tapGuest, /httpd: serving/, 'the guest on the TAP device');
   const tapUrl = 'http://10.0.0.2';
 
   // The guest behind passt, forwarded from host loopback.
   const port = await freePort();
-  const passtGuest = startGuest(process.execPath, [CLI, 'run', '-m', '256M', '-n', '--forward', `tcp:${port}:80`, '--tcplisten', '0.0.0.0:80', '--manifest', join(dir, 'bench.manifest'), HTTPD]);
+  const passtGuest = startGuest(process.execPath, [CLI, 'run', '-V', '-m', '256M', '-n', '--forward', `tcp:${port}:80`, '--tcplisten', '0.0.0.0:80', '--manifest', join(dir, 'bench.manifest'), HTTPD]);
   await waitFor(passtGuest, /httpd: serving/, 'the guest behind passt');
   const passtUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
@@ -149,6 +152,9 @@ try {
   row('bulk TCP guest→Linux, TAP, 32 MiB', median(tapBulk), median(nodeBulk), 'MB/s');
   row('bulk TCP guest→Linux, passt, 32 MiB', median(passtBulk), median(nodeBulk), 'MB/s');
   server.close();
+} catch (e) {
+  for (const c of children) process.stderr.write(`--- guest ${c.spawnargs.join(' ')}:\n${c.output}\n`);
+  throw e;
 } finally {
   for (const c of children) {
     try {

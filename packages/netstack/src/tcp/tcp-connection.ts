@@ -371,6 +371,12 @@ export class TcpConnection {
   }
 
   /** ABORT (RFC 9293 §3.10.5): send RST if synchronized and forget the connection. */
+  /** A new SYN reopened this TIME-WAIT pair (RFC 9293 §3.6.1, RFC 6191): leave without a
+   *  RST, which would reach the peer's new connection, not the old one. */
+  endTimeWait(): void {
+    if (this.state === 'TIME-WAIT') this.release();
+  }
+
   abort(nowNs: number): void {
     if (this.isSynchronized() || this.state === 'SYN-RECEIVED') {
       this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlags.RST | TcpFlags.ACK, window: 0, options: {}, payload: EMPTY });
