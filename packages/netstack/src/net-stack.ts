@@ -51,6 +51,8 @@ export interface StackCounters {
   icmpErrorsSent: number;
   icmpErrorsSuppressed: number;
   tcpResetsSent: number;
+  /** Half-open children dropped to admit a SYN into a full listen backlog. */
+  tcpSynQueueEvictions: number;
   udpNoPort: number;
   fragmentsReassembled: number;
   /** Packets dropped for an impossible source address. */
@@ -105,6 +107,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     icmpErrorsSent: 0,
     icmpErrorsSuppressed: 0,
     tcpResetsSent: 0,
+    tcpSynQueueEvictions: 0,
     udpNoPort: 0,
     fragmentsReassembled: 0,
     martians: 0,
@@ -859,13 +862,23 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         conn.onSegment(seg, now);
         return;
       }
-      conn.endTimeWait();
+      conn.dropSilently();
     }
     const listener = this.findListener(meta.destination, seg.destinationPort);
     const f = seg.flags;
     if (listener && f & TcpFlags.SYN && !(f & (TcpFlags.ACK | TcpFlags.RST))) {
-      // Listen backlog: half-open plus unaccepted connections are bounded (SYN dropped beyond it).
-      if (listener.synQueue.size + listener.acceptQueue.length >= listener.backlog) return;
+      // Listen backlog: half-open plus unaccepted connections are bounded; beyond it the SYN is
+      // dropped and the client retries. Without SYN cookies, SYNs from addresses that never
+      // answer would hold the listener for the whole SYN-ACK retransmission schedule (~63 s),
+      // so the oldest half-open child gives way once it has had to retransmit its SYN-ACK
+      // (a live peer answers within a round trip, long before the first RTO).
+      if (listener.synQueue.size + listener.acceptQueue.length >= listener.backlog) {
+        const oldest = listener.synQueue.values().next().value;
+        if (oldest === undefined || oldest.counters.timeouts === 0) return;
+        this.counters.tcpSynQueueEvictions++;
+        oldest.dropSilently();
+        listener.synQueue.delete(oldest);
+      }
       const child = this.createConnection(
         { localAddress: meta.destination, localPort: seg.destinationPort, remoteAddress: meta.source, remotePort: seg.sourcePort },
         { ...this.tcpDefaults, ...listener.options },

@@ -740,3 +740,26 @@ describe('TIME-WAIT reopened by a new SYN (RFC 9293 §3.6.1, RFC 6191)', () => {
     expect(fromServer.filter((t) => t.flags & F.RST)).toEqual([]);
   });
 });
+
+describe('SYN flood from addresses that never answer', () => {
+  it('holds the listener for one SYN-ACK timeout, not the whole retransmission schedule', () => {
+    const p = makePair(62);
+    const l = p.a.tcpSocket();
+    l.bind({ address: p.addrA, port: 7200 });
+    l.listen(8);
+    // 100 SYNs from an address nobody holds: their SYN-ACKs wait on ARP forever.
+    const ghost = IpAddress.parse('10.0.0.99');
+    for (let i = 0; i < 100; i++) injectTcp(p.a, { from: ghost, to: p.addrA, sport: 30000 + i, dport: 7200, seq: i * 7919, flags: F.SYN });
+    expect(l.synQueue.size).toBe(8);
+    expect(p.a.counters.tcpSynQueueEvictions).toBe(0); // young half-opens are not evicted
+    const c = p.b.tcpSocket();
+    const t0 = p.clock.monotonicNs();
+    expect(errnoOf(() => c.connect({ address: p.addrA, port: 7200 }))).toBe(Errno.EINPROGRESS);
+    // The client's SYN is dropped; its retransmission (1 s) finds the ghosts retransmitted too.
+    p.sim.runUntil(() => c.connection!.state === 'ESTABLISHED', 5e9);
+    expect(p.clock.monotonicNs() - t0).toBeLessThan(2e9);
+    expect(p.a.counters.tcpSynQueueEvictions).toBeGreaterThanOrEqual(1);
+    p.sim.runFor(100e6); // the client's ACK completes the server's side
+    expect(l.accept().connection!.endpoints.remoteAddress.equals(p.addrB)).toBe(true);
+  });
+});

@@ -81,10 +81,16 @@ burst("udp_to_closed_and_bad_len", [IP(src=peer, dst=guest) / UDP(sport=rport(),
 burst("syn_flood", (base / TCP(sport=rport(), dport=port, flags="S", seq=rseq(), window=65535, options=[("MSS", 1460)]) for _ in range(1000)))
 burst("rst_flood", (base / TCP(sport=rport(), dport=port, flags="R", seq=rseq()) for _ in range(1000)))
 burst("ack_flood", (base / TCP(sport=rport(), dport=port, flags="A", seq=rseq(), ack=rseq()) for _ in range(500)))
+# 3. A bounded SYN flood from forged addresses on the link nobody answers for: the guest's
+#    SYN-ACKs wait on ARP and its listen backlog fills with half-open connections.
+burst("spoofed_syn_flood", (IP(src="10.0.0.%d" % rng.randint(150, 250), dst=guest) / TCP(sport=rport(), dport=port, flags="S", seq=rseq()) for _ in range(400)))
 
-# 3. Attacks on one established connection.
-time.sleep(0.5)
-c = socket.create_connection((guest, port), timeout=5)
+# 4. Attacks on one established connection.
+# How long the forged half-opens keep a real client out (without eviction: ~63 s).
+flood_end = time.monotonic()
+c = socket.create_connection((guest, port), timeout=20)
+lockout_s = time.monotonic() - flood_end
+c.settimeout(5)
 lport = c.getsockname()[1]
 sniffer = AsyncSniffer(iface=iface, store=True, lfilter=lambda p: TCP in p and IP in p and p[IP].src == peer and p[TCP].sport == lport)
 sniffer.start()
@@ -136,4 +142,4 @@ except socket.timeout:
     pass
 c.close()
 L3.close()
-print(json.dumps({"sent": sent, "guestReplies": guest_replies, "response": response.decode("latin-1")}))
+print(json.dumps({"sent": sent, "guestReplies": guest_replies, "lockoutS": round(lockout_s, 2), "response": response.decode("latin-1")}))

@@ -371,10 +371,11 @@ export class TcpConnection {
   }
 
   /** ABORT (RFC 9293 §3.10.5): send RST if synchronized and forget the connection. */
-  /** A new SYN reopened this TIME-WAIT pair (RFC 9293 §3.6.1, RFC 6191): leave without a
-   *  RST, which would reach the peer's new connection, not the old one. */
-  endTimeWait(): void {
-    if (this.state === 'TIME-WAIT') this.release();
+  /** Leaves without a word: a TIME-WAIT pair a new SYN reopened (RFC 9293 §3.6.1, RFC 6191),
+   *  whose RST would reach the peer's new connection, or a half-open child evicted from a full
+   *  SYN queue, whose RST would go to a possibly forged address. */
+  dropSilently(): void {
+    if (this.state === 'TIME-WAIT' || this.state === 'SYN-RECEIVED') this.release();
   }
 
   abort(nowNs: number): void {
