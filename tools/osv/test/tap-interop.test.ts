@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO, example } from './osv-cli.js';
+import { CLI, REPO, example, osv } from './osv-cli.js';
 import { Netns, watchOutput } from './netns.js';
 
 const GUEST_MAC = '52:54:00:12:34:56';
@@ -178,6 +178,25 @@ describe('osv run -n --tap with a static address (-e, as OSv\'s run.py)', () => 
       ns.dispose();
     }
   }, 60_000);
+
+  it('osv run -i IMAGE -n -v: eth0 on a TAP device the kernel names, created for the run', async () => {
+    const image = join(dir, 'httpd.img');
+    const built = osv(['build', '--app', example('httpd'), '-o', image]);
+    expect(built.status, built.stderr).toBe(0);
+    const ns = new Netns();
+    try {
+      const child = ns.spawn(process.execPath, [CLI, 'run', '-i', image, '-V', '-n', '-v', '--tcplisten', '0.0.0.0:80', '--ip', 'eth0,10.0.0.2,255.255.255.0']);
+      const guest = watchOutput(child);
+      const tap = (await guest.waitFor(/osv: network: eth0 on TAP (\S+) \(created\)/, 30_000))[1]!;
+      expect(tap).toBe('tap0'); // the first tap%d in a fresh namespace
+      await guest.waitFor(/httpd: serving on fd 3/, 30_000);
+      ns.run('ip', 'addr', 'add', '10.0.0.1/24', 'dev', tap);
+      expect(await eventually('curl', () => ns.run('curl', '-sS', '-m', '5', 'http://10.0.0.2/'), 10_000)).toBe(GREETING);
+      expect(guest.text()).toMatch(/osv: image .*vblk0\.1/); // booted from the image
+    } finally {
+      ns.dispose();
+    }
+  }, 90_000);
 
   it('refuses a device that is not a TAP with a clear error and a non-zero status', () => {
     const ns = new Netns();

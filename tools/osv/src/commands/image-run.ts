@@ -123,6 +123,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
       `osv: image ${image} (${disk.format}, ${formatMemorySize(loaded.diskBytes)}): ${parts.join('; ')}\n` +
         `osv: kernel sha256:${hash} from the boot partition (${(loaded.kernel.length / 1024).toFixed(1)} KiB)\n` +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ')}\n` +
+        (hostNet ? `osv: network: ${hostNet.description}\n` : '') +
         `osv: cmdline: ${machine.cmdline}\n`,
     );
   }
