@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """Hostile traffic at a live osv-ts guest, sent with scapy from inside the test's namespace.
 
-Usage: hostile-segments.py IFACE PEER_IP GUEST_IP PORT
+Usage: hostile-segments.py IFACE PEER_IP GUEST_IP PORT [GUEST_IPV6]
 Every burst is bounded in count; the whole run ends within about 20 s. The second half
 attacks one real connection (opened by Linux) with segments a correct TCP must ignore:
 bad checksums, out-of-window data, in-window RSTs that do not match RCV.NXT (RFC 5961 §3),
 a SYN in ESTABLISHED (§4) and data with an unacceptable ACK (§5). If the guest accepted any
 of them, the request it finally answers would be /evil or the connection would be gone.
+With GUEST_IPV6 (the guest's SLAAC address) it also sends IPv6 garbage: bad checksums, long
+and unknown extension-header chains, a type 0 routing header, overlapping and lying
+fragments, and router advertisements a host must ignore (hop limit below 255, a source that
+is not link-local, a zero-length option) advertising fd66::/64, fd67::/64 and fd68::/64.
 Prints one JSON object with what it sent and what came back.
 """
 import json
@@ -85,7 +89,59 @@ burst("ack_flood", (base / TCP(sport=rport(), dport=port, flags="A", seq=rseq(),
 #    SYN-ACKs wait on ARP and its listen backlog fills with half-open connections.
 burst("spoofed_syn_flood", (IP(src="10.0.0.%d" % rng.randint(150, 250), dst=guest) / TCP(sport=rport(), dport=port, flags="S", seq=rseq()) for _ in range(400)))
 
-# 4. Attacks on one established connection.
+# 4. IPv6 garbage, sent as Ethernet frames to the guest's MAC.
+if len(sys.argv) > 5:
+    from scapy.all import Ether, get_if_hwaddr, getmacbyip6
+    from scapy.layers.inet6 import (IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
+                                    ICMPv6EchoRequest, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, HBHOptUnknown)
+    guest6 = sys.argv[5]
+    peer6 = "fd00:a::1"
+    my_mac = get_if_hwaddr(iface)
+    guest_mac = "52:54:00:12:34:56"
+    L2 = conf.L2socket(iface=iface)
+    eth = Ether(src=my_mac, dst=guest_mac)
+    v6 = lambda **kw: IPv6(src=peer6, dst=guest6, **kw)
+
+    def burst2(name, packets):
+        n = 0
+        for p in packets:
+            L2.send(p)
+            n += 1
+        sent[name] = n
+
+    burst2("v6_syn_bad_checksum", (eth / v6() / TCP(sport=rport(), dport=port, flags="S", seq=rseq(), chksum=0xDEAD) for _ in range(50)))
+    burst2("v6_echo_bad_checksum", [eth / v6() / ICMPv6EchoRequest(id=7, seq=i, cksum=0x1234) for i in range(10)])
+    burst2("v6_unknown_hbh_option", [eth / v6() / IPv6ExtHdrHopByHop(options=[HBHOptUnknown(otype=t, optdata=b"xx")]) / TCP(sport=rport(), dport=port, flags="S") for t in (0x1E, 0x9E, 0xDE)])
+    chain = TCP(sport=rport(), dport=port, flags="S")
+    for _ in range(60):
+        chain = IPv6ExtHdrDestOpt() / chain
+    burst2("v6_long_ext_chain", [eth / v6() / chain])
+    burst2("v6_routing_type0", [eth / v6() / IPv6ExtHdrRouting(type=0, segleft=1, addresses=["fd00:a::77"]) / TCP(sport=rport(), dport=port, flags="S")])
+    frag_payload = bytes(TCP(sport=rport(), dport=port, flags="S")) + b"A" * 64
+    burst2("v6_overlapping_fragments", [
+        eth / v6() / IPv6ExtHdrFragment(nh=6, id=0xABC, offset=0, m=1) / Raw(frag_payload[:48]),
+        eth / v6() / IPv6ExtHdrFragment(nh=6, id=0xABC, offset=2, m=0) / Raw(b"B" * 40),     # overlaps bytes 16..
+        eth / v6() / IPv6ExtHdrFragment(nh=6, id=0xABD, offset=8191, m=1) / Raw(b"C" * 64),  # beyond 64 KiB
+        eth / v6() / IPv6ExtHdrFragment(nh=6, id=0xABE, offset=0, m=1) / Raw(b"D" * 3),     # not a multiple of 8
+    ])
+    burst2("v6_length_lies", [eth / IPv6(src=peer6, dst=guest6, plen=l) / TCP(sport=rport(), dport=port, flags="S") for l in (0, 7, 19, 400, 65535)])
+    ra = lambda src, hlim, prefix: eth / IPv6(src=src, dst="ff02::1", hlim=hlim) / ICMPv6ND_RA(routerlifetime=1800) / ICMPv6NDOptPrefixInfo(prefix=prefix, prefixlen=64, L=1, A=1, validlifetime=3600, preferredlifetime=3600)
+    bad_ras = [ra("fe80::99", 64, "fd66::"), ra("fd00:a::99", 255, "fd67::")]
+    zero_len = bytearray(bytes(ra("fe80::99", 255, "fd68::")))
+    zero_len[14 + 40 + 16 + 1] = 0  # the prefix option's length byte: a zero-length option voids the RA (RFC 4861 §4.6)
+    zero_len[14 + 40 + 2:14 + 40 + 4] = b"\0\0"
+    icmp = bytes(zero_len[54:])
+    pseudo = bytes(zero_len[22:54]) + len(icmp).to_bytes(4, "big") + b"\0\0\0\x3a"  # so only the option is wrong
+    data = pseudo + icmp + (b"\0" if len(icmp) % 2 else b"")
+    total = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    zero_len[56:58] = (~total & 0xFFFF).to_bytes(2, "big")
+    bad_ras.append(Raw(bytes(zero_len)))
+    burst2("v6_bogus_router_adverts", bad_ras)
+    L2.close()
+
+# 5. Attacks on one established connection.
 # How long the forged half-opens keep a real client out (without eviction: ~63 s).
 flood_end = time.monotonic()
 c = socket.create_connection((guest, port), timeout=20)

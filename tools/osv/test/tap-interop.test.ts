@@ -1,7 +1,7 @@
 // The guest as a host on an Ethernet link with the Linux kernel (DESIGN.md §5): `osv run -n
 // --tap` puts eth0 on a TAP device inside a network namespace this file creates, where
 // dnsmasq hands out a DHCP lease and IPv6 router advertisements, ping/ping -6, curl and wrk
-// talk to the guest's httpd, and scapy throws malformed and hostile segments at it. Nothing
+// talk to the guest's httpd, and scapy throws malformed and hostile IPv4 and IPv6 at it. Nothing
 // here touches the host's own network; namespaces, devices and processes go in afterAll.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -132,7 +132,9 @@ end
   }, 60_000);
 
   it('survives malformed and hostile segments from scapy and still answers correctly', () => {
-    const out = ns.run('/usr/bin/python3', join(REPO, 'tools/osv/test/hostile-segments.py'), 'osv0', '10.0.0.1', guestIp, '80');
+    // Linux holds the prefixes the bogus RAs advertise, so it can ask whether the guest took them.
+    for (const prefix of ['fd66', 'fd67', 'fd68']) ns.run('ip', 'addr', 'add', `${prefix}::1/64`, 'dev', 'osv0', 'nodad');
+    const out = ns.run('/usr/bin/python3', join(REPO, 'tools/osv/test/hostile-segments.py'), 'osv0', '10.0.0.1', guestIp, '80', GUEST_SLAAC);
     const result = JSON.parse(out) as { sent: Record<string, number>; response: string; guestReplies: number; lockoutS: number };
     expect(result.sent['syn_flood']).toBe(1000);
     expect(result.sent['spoofed_syn_flood']).toBe(400);
@@ -146,6 +148,13 @@ end
     // Unacceptable segments and in-window RSTs get (rate-limited) ACKs, RFC 793 / RFC 5961.
     expect(result.guestReplies).toBeGreaterThan(0);
     expect(ns.run('curl', '-sS', '-m', '10', `http://${guestIp}/`)).toBe(GREETING);
+    expect(result.sent['v6_bogus_router_adverts']).toBe(3);
+    expect(result.sent['v6_long_ext_chain']).toBe(1);
+    // IPv6 still works, and no router advertisement a host must ignore gave the guest an address.
+    expect(ns.run('curl', '-sS', '-m', '10', '-g', `http://[${GUEST_SLAAC}]/`)).toBe(GREETING);
+    for (const prefix of ['fd66', 'fd67', 'fd68']) {
+      expect(() => ns.run('ping', '-6', '-c', '1', '-W', '1', `${prefix}::5054:ff:fe12:3456`), prefix).toThrow(/ping/);
+    }
     expect(guest.text()).not.toMatch(/panic|crash|Error/i);
   }, 90_000);
 
