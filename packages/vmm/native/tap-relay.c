@@ -82,7 +82,9 @@ int main(int argc, char **argv) {
     int existed = strchr(name, '%') == NULL && device_exists(name);
     int tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (tap < 0) {
-        fprintf(stderr, "osv-tap-relay: cannot open /dev/net/tun: %s\n", strerror(errno));
+        int e = errno;
+        fprintf(stderr, "osv-tap-relay: cannot open /dev/net/tun: %s%s\n", strerror(e),
+                e == EACCES || e == EPERM ? " (needs root or CAP_NET_ADMIN)" : e == ENOENT ? " (no TUN/TAP driver: modprobe tun)" : "");
         return 1;
     }
     struct ifreq ifr;

@@ -1,6 +1,9 @@
 // TapBackend against the Linux kernel: a TAP device in a network namespace this test creates
 // (and deletes), with Linux on the other side answering ARP and sending its own frames.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TapBackend } from './tap-backend.js';
@@ -105,6 +108,20 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(inNs(ns, 'ip', '-o', 'link', 'show', 'osvt1')).toMatch(/osvt1/);
   }, 60_000);
+
+  it('tells an unprivileged user what it lacks (CAP_NET_ADMIN) instead of failing silently', () => {
+    const ns = netns();
+    const dir = mkdtempSync(join(tmpdir(), 'osv-relay-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    chmodSync(dir, 0o755);
+    const relay = join(dir, 'osv-tap-relay');
+    copyFileSync(ensureTapRelay(), relay);
+    chmodSync(relay, 0o755);
+    const r = spawnSync('ip', ['netns', 'exec', ns, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', relay, 'osvt3'], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.status).toBe(1);
+    // Depending on /dev/net/tun's mode, the open or the TUNSETIFF is what is refused.
+    expect(r.stderr).toMatch(/osv-tap-relay: (cannot open \/dev\/net\/tun: Permission denied \(needs root or CAP_NET_ADMIN\)|TUNSETIFF osvt3: Operation not permitted \(needs CAP_NET_ADMIN)/);
+  });
 
   it('refuses a device that is not a TAP with a message that says so', async () => {
     const ns = netns();
