@@ -4,7 +4,8 @@
 //     passt (--forward from host loopback), one connection per request (the httpd serves
 //     one connection at a time);
 //   - bulk TCP guest → Linux: curl downloading a 32 MiB file the guest serves from its
-//     manifest, vs Node serving the same bytes from memory.
+//     manifest, vs Node serving the same bytes from memory;
+//   - ICMP echo round trip to the guest on its TAP vs to a Linux namespace on a veth pair.
 // Prints a table; ratio = osv-ts / Node (higher is better for both req/s and MB/s).
 // Run: npm run bench (in tools/osv, after a build; needs root for the namespace).
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -118,6 +119,15 @@ try {
   await waitFor(tapGuest, /httpd: serving/, 'the guest on the TAP device');
   const tapUrl = 'http://10.0.0.2';
 
+  // A Linux peer for latency: a second namespace on a veth pair, the position the guest holds
+  // on its TAP link.
+  await run(['ip', ['netns', 'add', `${ns}-peer`]]);
+  await run(inNs('ip', 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', `${ns}-peer`));
+  await run(inNs('ip', 'addr', 'add', '10.0.1.1/24', 'dev', 'veth0'));
+  await run(inNs('ip', 'link', 'set', 'veth0', 'up'));
+  await run(['ip', ['netns', 'exec', `${ns}-peer`, 'ip', 'addr', 'add', '10.0.1.2/24', 'dev', 'veth1']]);
+  await run(['ip', ['netns', 'exec', `${ns}-peer`, 'ip', 'link', 'set', 'veth1', 'up']]);
+
   // The guest behind passt, forwarded from host loopback.
   const port = await freePort();
   const passtGuest = startGuest(process.execPath, [CLI, 'run', '-V', '-m', '256M', '-n', '--forward', `tcp:${port}:80`, '--tcplisten', '0.0.0.0:80', '--manifest', join(dir, 'bench.manifest'), HTTPD]);
@@ -141,6 +151,14 @@ try {
   // connection Nagle holds the body until Linux's delayed ACK (~40 ms) releases it, the
   // classic stall any TCP stack with Nagle shows (Node writes head and body in one go).
 
+  // Round-trip latency: what bounds a TCP window's worth of frames (see README).
+  const rttUs = async (host) => {
+    const out = await run(inNs('ping', '-c', '200', '-i', '0.005', '-q', '-W', '1', host));
+    return Number(/= [\d.]+\/([\d.]+)\//.exec(out)[1]) * 1000;
+  };
+  await rttUs('10.0.0.2');
+  row('ICMP echo RTT, TAP guest vs Linux netns on veth (lower is better)', await rttUs('10.0.0.2'), await rttUs('10.0.1.2'), 'µs');
+
   const tapBulk = [];
   const passtBulk = [];
   const nodeBulk = [];
@@ -163,10 +181,12 @@ try {
       // gone
     }
   }
-  try {
-    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-  } catch {
-    // not created
+  for (const name of [ns, `${ns}-peer`]) {
+    try {
+      execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+    } catch {
+      // not created
+    }
   }
   rmSync(dir, { recursive: true, force: true });
 }
@@ -174,5 +194,5 @@ try {
 process.stdout.write(`\nosv-ts network (httpd.wasm in the guest vs Node http on loopback; node ${process.version}; ${new Date().toISOString()})\n`);
 const w = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) {
-  process.stdout.write(`${r.name.padEnd(w)}  ${r.ours.toFixed(1).padStart(9)} ${r.unit}  vs ${r.peer.toFixed(1).padStart(9)} ${r.unit} node http  ratio ${r.ratio.toFixed(3)}x\n`);
+  process.stdout.write(`${r.name.padEnd(w)}  ${r.ours.toFixed(1).padStart(9)} ${r.unit}  vs ${r.peer.toFixed(1).padStart(9)} ${r.unit} ${r.unit === 'µs' ? 'Linux' : 'node http'}  ratio ${r.ratio.toFixed(3)}x\n`);
 }
