@@ -3,7 +3,10 @@
 // print the boot time, then run the application commands and return the last exit status.
 import { KernelError, type Console, type KernelModule } from '@osv-ts/kernel-api';
 import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
-import { ConsoleFile, FdTable, Process, WASI_EXTENSION_CAPABILITY, type OpenFile, type Preview1Extension, type WasiExtensionFactory } from '@osv-ts/libc';
+import {
+  ConsoleFile, FdTable, POSIX_SOCKETS_CAPABILITY, Posix, Process, WASI_EXTENSION_CAPABILITY, installListeners,
+  type OpenFile, type Preview1Extension, type SocketLayerFactory, type WasiExtensionFactory,
+} from '@osv-ts/libc';
 import type { File, VfsService } from '@osv-ts/vfs';
 import { mountFileSystems } from './mount-filesystems.js';
 import type { NetstackService } from '@osv-ts/netstack';
@@ -12,7 +15,8 @@ import { parseAppCommands } from '../cmdline/app-commands.js';
 import { splitLoaderCommandLine } from '../cmdline/loader-cmdline.js';
 import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline/loader-options.js';
 import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
-import { ExitStatus, runWasmApp } from '../app/wasm-app.js';
+import { ExitStatus, runWasmApp, type AppResult } from '../app/wasm-app.js';
+import { isJsApp, runJsApp } from '../app/js-app.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { Platform } from './platform.js';
 import type { ProcInfo } from '@osv-ts/vfs';
@@ -180,18 +184,42 @@ export class Kernel {
       fds,
       tracer: this.tracer,
     });
-    const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
-    const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort((a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100));
-    for (const factory of factories) {
-      extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
-    }
     this.process = process;
-    this.stamp('app loaded');
-    const result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart: first ? () => this.finishBoot() : undefined });
+    const beforeStart = first ? () => this.finishBoot() : undefined;
+    let result: AppResult;
+    if (isJsApp(program) || /\.(mjs|cjs|js|mts|ts)$/.test(argv[0]!)) {
+      result = this.runJs(argv[0]!, program, process, beforeStart);
+    } else {
+      const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
+      const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort((a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100));
+      for (const factory of factories) {
+        extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
+      }
+      this.stamp('app loaded');
+      result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart });
+    }
     this.process = undefined;
     if (result.error) this.log(`${result.error}\n`);
     fds.closeAll();
     return result.status;
+  }
+
+  /**
+   * A JS-module app: libc's Posix over the process, the VFS and (when the kernel has a network
+   * stack) the posix-sockets layer; --tcplisten sockets become fds 3, 4, … as for WASI apps.
+   */
+  private runJs(path: string, program: Uint8Array, process: Process, beforeStart: (() => void) | undefined): AppResult {
+    if (!this.vfs) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: a JS app needs the vfs kernel module` };
+    const sockets = this.registry.tryGet<SocketLayerFactory>(POSIX_SOCKETS_CAPABILITY)?.(process);
+    const listeners = this.options?.tcplisten ?? [];
+    if (listeners.length > 0) {
+      const net = this.registry.tryGet<NetstackService>('netstack');
+      if (!net) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: --tcplisten needs the netstack kernel module` };
+      installListeners(net.stack, process, listeners);
+    }
+    const posix = new Posix(process, this.vfs.vfs, sockets);
+    this.stamp('app loaded');
+    return runJsApp(path, program, posix, { beforeStart });
   }
 
   /** What /proc shows, from core-sched's counters and the running process. */

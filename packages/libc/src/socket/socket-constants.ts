@@ -62,14 +62,14 @@ export const AI_ADDRCONFIG = 0x0020;
 export const AI_NUMERICSERV = 0x0400;
 
 /** getaddrinfo(3) error codes (glibc's netdb.h values). */
-export const EAI_BADFLAGS = -1;
-export const EAI_NONAME = -2;
-export const EAI_AGAIN = -3;
-export const EAI_FAIL = -4;
-export const EAI_NODATA = -5;
-export const EAI_FAMILY = -6;
-export const EAI_SOCKTYPE = -7;
-export const EAI_SERVICE = -8;
-export const EAI_ADDRFAMILY = -9;
-export const EAI_MEMORY = -10;
-export const EAI_SYSTEM = -11;
+export const EAI_BADFLAGS: number = -1;
+export const EAI_NONAME: number = -2;
+export const EAI_AGAIN: number = -3;
+export const EAI_FAIL: number = -4;
+export const EAI_NODATA: number = -5;
+export const EAI_FAMILY: number = -6;
+export const EAI_SOCKTYPE: number = -7;
+export const EAI_SERVICE: number = -8;
+export const EAI_ADDRFAMILY: number = -9;
+export const EAI_MEMORY: number = -10;
+export const EAI_SYSTEM: number = -11;
