@@ -24,6 +24,9 @@ import { EmptyInputFile } from './empty-input-file.js';
 
 export const OSV_TS_VERSION = '0.1.0';
 
+/** How long power-off waits for TCP send queues to drain. */
+const LINGER_NS = 5_000_000_000;
+
 const encoder = new TextEncoder();
 
 export class Kernel {
@@ -132,9 +135,30 @@ export class Kernel {
       status = this.runCommand(cmd.argv, env, first);
       first = false;
     }
+    this.drainNetwork();
     this.stdout.flush();
     if (this.stderr !== this.stdout) this.stderr.flush();
     return status;
+  }
+
+  /**
+   * Before power-off, give TCP up to LINGER_NS to deliver what closed sockets still hold: an app
+   * that writes a reply and exits expects it to arrive, as Linux keeps sending a socket's queued
+   * data after its process has exited (RFC 9293 §3.10.4: CLOSE does not discard queued SENDs).
+   */
+  private drainNetwork(): void {
+    const net = this.network;
+    if (!net) return;
+    const stack = net.stack;
+    const sending = (): boolean => {
+      stack.poll();
+      return stack.tcpConnections().some((c) => c.unsentOrUnacked > 0 && c.state !== 'CLOSED');
+    };
+    const deadlineNs = this.platform.clock.monotonicNs() + LINGER_NS;
+    while (sending() && this.platform.clock.monotonicNs() < deadlineNs) {
+      const next = stack.nextDeadlineNs();
+      this.sched.block(() => !sending(), next === undefined ? deadlineNs : Math.min(next, deadlineNs));
+    }
   }
 
   /** Reads the program file: through the VFS when one is linked, else from the bootfs. */
