@@ -41,10 +41,11 @@ export interface RunOptions {
   help: boolean;
 }
 
-export const RUN_USAGE = `usage: osv run [options] [app.wasm [args...]]
+export const RUN_USAGE = `usage: osv run [options] [app.wasm | app.mjs [args...]]
 
 Boots a microVM running app.wasm (argv = [app.wasm, args...]), or the OSv command line given
-with -e. The app's exit status becomes osv's exit status.
+with -e. The app's exit status becomes osv's exit status. A JS app (.mjs/.js/.ts, also with
+--file /x.mjs=host.mjs) is linked for the guest: export default function main(argv, env, libc).
 
 options:
   -e, --execute CMDLINE  the whole OSv command line (loader options + app command line),

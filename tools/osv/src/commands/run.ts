@@ -14,7 +14,8 @@ import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { toBootfsEntries } from '@osv-ts/vfs/manifest';
 import { readManifest } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
-import { appNeeds } from '../linker/app-needs.js';
+import { appNeeds, jsAppNeeds } from '../linker/app-needs.js';
+import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
@@ -40,17 +41,36 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   };
-  if (o.app !== undefined) {
-    const data = readHost(o.app);
-    appGuestName = basename(o.app);
-    files.push({ name: `/${appGuestName}`, kind: 'file', data });
+  // JS-module apps (the positional app, or --file /x.mjs=… for -e command lines) are linked on
+  // the host into the guest's JS app format; see linker/js-app.ts.
+  let jsApps = 0;
+  const link = async (hostPath: string): Promise<Uint8Array> => {
+    readHost(hostPath);
+    jsApps++;
     try {
-      for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
-    } catch {
-      // Not a valid module: the kernel reports it when it loads the app, like any bad binary.
+      return await linkJsApp(hostPath);
+    } catch (e) {
+      if (e instanceof JsAppLinkError) throw new UsageError(`cannot link JS app ${hostPath}:\n${e.message}`);
+      throw e;
+    }
+  };
+  if (o.app !== undefined) {
+    appGuestName = basename(o.app);
+    if (JS_APP_FILE.test(o.app)) {
+      files.push({ name: `/${appGuestName}`, kind: 'file', data: await link(o.app) });
+    } else {
+      const data = readHost(o.app);
+      files.push({ name: `/${appGuestName}`, kind: 'file', data });
+      try {
+        for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
+      } catch {
+        // Not a valid module: the kernel reports it when it loads the app, like any bad binary.
+      }
     }
   }
-  for (const f of o.files) files.push({ name: f.guestPath, kind: 'file', data: readHost(f.hostPath) });
+  for (const f of o.files) {
+    files.push({ name: f.guestPath, kind: 'file', data: JS_APP_FILE.test(f.guestPath) && /\.m?js$|\.m?ts$/.test(f.hostPath) ? await link(f.hostPath) : readHost(f.hostPath) });
+  }
   for (const m of o.manifests) {
     try {
       files.push(...toBootfsEntries(readManifest(m), nodeHostFs));
@@ -72,6 +92,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
+  if (jsApps > 0) for (const cap of jsAppNeeds({ networking: o.networking || o.tcplisten.length > 0 }).capabilities) capabilities.add(cap);
   if (o.disks.length > 0) capabilities.add('blockdev');
   for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
   const netPlan = planNetwork(o);
