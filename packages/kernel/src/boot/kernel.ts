@@ -137,9 +137,23 @@ export class Kernel {
       first = false;
     }
     this.drainNetwork();
+    this.syncFileSystems();
     this.stdout.flush();
     if (this.stderr !== this.stdout) this.stderr.flush();
     return status;
+  }
+
+  /**
+   * Before power-off, every mounted file system writes back (OSv's shutdown unmounts them; ZFS
+   * syncs its open transaction group), so what the app wrote is on the disk when the VM stops.
+   */
+  private syncFileSystems(): void {
+    if (!this.vfs) return;
+    try {
+      this.vfs.vfs.sync();
+    } catch (e) {
+      this.log(`sync at power-off failed: ${(e as Error).message}\n`);
+    }
   }
 
   /**
