@@ -7,6 +7,8 @@ export type { Platform } from './boot/platform.js';
 export { ModuleRegistry } from './boot/module-registry.js';
 export { ExitStatus, runWasmApp } from './app/wasm-app.js';
 export type { AppResult, WasmAppOptions } from './app/wasm-app.js';
+export { JS_APP_HEADER, isJsApp, runJsApp } from './app/js-app.js';
+export type { JsAppMain, JsAppOptions } from './app/js-app.js';
 export { extractMmioDevices, parseMmioDevice, formatMmioDevice, CommandLineError } from './cmdline/mmio-device-tokens.js';
 export type { MmioDeviceToken } from './cmdline/mmio-device-tokens.js';
 export { splitLoaderCommandLine } from './cmdline/loader-cmdline.js';

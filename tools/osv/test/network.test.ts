@@ -1,11 +1,10 @@
 // The guest as a host on a network: httpd.wasm (C, wasi-libc, sock_accept on the listener the
 // kernel hands over as fd 3) behind passt's user-mode networking, fetched from the host.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLI, example, tempFile } from './osv-cli.js';
+import { CLI, curl, curlRetrying, example, tempFile } from './osv-cli.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -14,26 +13,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-// curl, one connection per request: httpd serves connections one at a time and keeps them
-// alive, so a client that pools idle connections (fetch) would hold it on the first one.
-const execFileAsync = promisify(execFile);
-async function curl(url: string, out: string): Promise<string> {
-  const r = await execFileAsync('curl', ['-s', '--max-time', '20', '-o', out, '-w', '%{http_code}', url], { encoding: 'utf8' });
-  return r.stdout;
-}
-
-async function curlRetrying(url: string, out: string, deadlineMs: number): Promise<string> {
-  for (;;) {
-    try {
-      return await curl(url, out);
-    } catch (e) {
-      // Before the guest listens, passt accepts and then resets the connection.
-      if (Date.now() > deadlineMs) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }
 
 describe('networking (passt, --forward, --tcplisten)', () => {

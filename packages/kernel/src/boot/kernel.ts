@@ -4,7 +4,10 @@
 import { BufferedEntropy } from '../platform/buffered-entropy.js';
 import { KernelError, type Console, type Entropy, type KernelModule } from '@osv-ts/kernel-api';
 import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
-import { ConsoleFile, FdTable, Process, WASI_EXTENSION_CAPABILITY, type OpenFile, type Preview1Extension, type WasiExtensionFactory } from '@osv-ts/libc';
+import {
+  ConsoleFile, FdTable, POSIX_SOCKETS_CAPABILITY, Posix, Process, WASI_EXTENSION_CAPABILITY, installListeners,
+  type OpenFile, type Preview1Extension, type SocketLayerFactory, type WasiExtensionFactory,
+} from '@osv-ts/libc';
 import type { File, VfsService } from '@osv-ts/vfs';
 import { mountFileSystems } from './mount-filesystems.js';
 import type { NetstackService } from '@osv-ts/netstack';
@@ -13,13 +16,17 @@ import { parseAppCommands } from '../cmdline/app-commands.js';
 import { splitLoaderCommandLine } from '../cmdline/loader-cmdline.js';
 import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline/loader-options.js';
 import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
-import { ExitStatus, runWasmApp } from '../app/wasm-app.js';
+import { ExitStatus, runWasmApp, type AppResult } from '../app/wasm-app.js';
+import { isJsApp, runJsApp } from '../app/js-app.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { Platform } from './platform.js';
 import type { ProcInfo } from '@osv-ts/vfs';
 import { EmptyInputFile } from './empty-input-file.js';
 
 export const OSV_TS_VERSION = '0.1.0';
+
+/** How long power-off waits for TCP send queues to drain. */
+const LINGER_NS = 5_000_000_000;
 
 const encoder = new TextEncoder();
 
@@ -129,9 +136,44 @@ export class Kernel {
       status = this.runCommand(cmd.argv, env, first);
       first = false;
     }
+    this.drainNetwork();
+    this.syncFileSystems();
     this.stdout.flush();
     if (this.stderr !== this.stdout) this.stderr.flush();
     return status;
+  }
+
+  /**
+   * Before power-off, every mounted file system writes back (OSv's shutdown unmounts them; ZFS
+   * syncs its open transaction group), so what the app wrote is on the disk when the VM stops.
+   */
+  private syncFileSystems(): void {
+    if (!this.vfs) return;
+    try {
+      this.vfs.vfs.sync();
+    } catch (e) {
+      this.log(`sync at power-off failed: ${(e as Error).message}\n`);
+    }
+  }
+
+  /**
+   * Before power-off, give TCP up to LINGER_NS to deliver what closed sockets still hold: an app
+   * that writes a reply and exits expects it to arrive, as Linux keeps sending a socket's queued
+   * data after its process has exited (RFC 9293 §3.10.4: CLOSE does not discard queued SENDs).
+   */
+  private drainNetwork(): void {
+    const net = this.network;
+    if (!net) return;
+    const stack = net.stack;
+    const sending = (): boolean => {
+      stack.poll();
+      return stack.tcpConnections().some((c) => c.unsentOrUnacked > 0 && c.state !== 'CLOSED');
+    };
+    const deadlineNs = this.platform.clock.monotonicNs() + LINGER_NS;
+    while (sending() && this.platform.clock.monotonicNs() < deadlineNs) {
+      const next = stack.nextDeadlineNs();
+      this.sched.block(() => !sending(), next === undefined ? deadlineNs : Math.min(next, deadlineNs));
+    }
   }
 
   /** Reads the program file: through the VFS when one is linked, else from the bootfs. */
@@ -181,18 +223,42 @@ export class Kernel {
       fds,
       tracer: this.tracer,
     });
-    const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
-    const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort((a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100));
-    for (const factory of factories) {
-      extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
-    }
     this.process = process;
-    this.stamp('app loaded');
-    const result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart: first ? () => this.finishBoot() : undefined });
+    const beforeStart = first ? () => this.finishBoot() : undefined;
+    let result: AppResult;
+    if (isJsApp(program) || /\.(mjs|cjs|js|mts|ts)$/.test(argv[0]!)) {
+      result = this.runJs(argv[0]!, program, process, beforeStart);
+    } else {
+      const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
+      const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort((a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100));
+      for (const factory of factories) {
+        extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
+      }
+      this.stamp('app loaded');
+      result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart });
+    }
     this.process = undefined;
     if (result.error) this.log(`${result.error}\n`);
     fds.closeAll();
     return result.status;
+  }
+
+  /**
+   * A JS-module app: libc's Posix over the process, the VFS and (when the kernel has a network
+   * stack) the posix-sockets layer; --tcplisten sockets become fds 3, 4, … as for WASI apps.
+   */
+  private runJs(path: string, program: Uint8Array, process: Process, beforeStart: (() => void) | undefined): AppResult {
+    if (!this.vfs) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: a JS app needs the vfs kernel module` };
+    const sockets = this.registry.tryGet<SocketLayerFactory>(POSIX_SOCKETS_CAPABILITY)?.(process);
+    const listeners = this.options?.tcplisten ?? [];
+    if (listeners.length > 0) {
+      const net = this.registry.tryGet<NetstackService>('netstack');
+      if (!net) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: --tcplisten needs the netstack kernel module` };
+      installListeners(net.stack, process, listeners);
+    }
+    const posix = new Posix(process, this.vfs.vfs, sockets);
+    this.stamp('app loaded');
+    return runJsApp(path, program, posix, { beforeStart });
   }
 
   /** What /proc shows, from core-sched's counters and the running process. */

@@ -38,13 +38,16 @@ export interface RunOptions {
   manifests: string[];
   /** --disk IMAGE: raw or qcow2 images attached as further virtio-blk disks (repeatable). */
   disks: string[];
+  /** --rootfs-image IMG: a bare ROFS image (osv mkfs rofs) attached as vblk0 and mounted as /. */
+  rootfsImage?: string;
   help: boolean;
 }
 
-export const RUN_USAGE = `usage: osv run [options] [app.wasm [args...]]
+export const RUN_USAGE = `usage: osv run [options] [app.wasm | app.mjs [args...]]
 
 Boots a microVM running app.wasm (argv = [app.wasm, args...]), or the OSv command line given
-with -e. The app's exit status becomes osv's exit status.
+with -e. The app's exit status becomes osv's exit status. A JS app (.mjs/.js/.ts, also with
+--file /x.mjs=host.mjs) is linked for the guest: export default function main(argv, env, libc).
 
 options:
   -e, --execute CMDLINE  the whole OSv command line (loader options + app command line),
@@ -67,6 +70,8 @@ options:
       --ip X             prepend --ip=X (repeatable)
       --manifest FILE    add the files of a usr.manifest (OSv syntax) to the root ramfs
       --file G=HOST      put host file HOST into the boot file system at guest path G
+      --rootfs-image IMG mount IMG (osv mkfs rofs) read-only as / through virtio-blk, with a
+                         ramfs on /tmp; the app comes from the image (-e '/app.wasm …')
       --disk IMAGE       attach IMAGE (raw or qcow2) as the next virtio-blk disk, vblk0, vblk1, …
                          (repeatable; ZFS pools on them mount with --mount-fs=zfs,POOL/DS,/dir)
   -d, --debug            start the vCPU worker under the inspector on 127.0.0.1:9229
@@ -172,6 +177,9 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         break;
       case '--disk':
         o.disks.push(take(arg));
+        break;
+      case '--rootfs-image':
+        o.rootfsImage = take(arg);
         break;
       case '-h':
       case '--help':

@@ -11,10 +11,12 @@ import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, type DeviceModel
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
+import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import { toBootfsEntries } from '@osv-ts/vfs/manifest';
 import { readManifest } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
-import { appNeeds } from '../linker/app-needs.js';
+import { appNeeds, jsAppNeeds } from '../linker/app-needs.js';
+import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
@@ -40,17 +42,36 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   };
-  if (o.app !== undefined) {
-    const data = readHost(o.app);
-    appGuestName = basename(o.app);
-    files.push({ name: `/${appGuestName}`, kind: 'file', data });
+  // JS-module apps (the positional app, or --file /x.mjs=… for -e command lines) are linked on
+  // the host into the guest's JS app format; see linker/js-app.ts.
+  let jsApps = 0;
+  const link = async (hostPath: string): Promise<Uint8Array> => {
+    readHost(hostPath);
+    jsApps++;
     try {
-      for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
-    } catch {
-      // Not a valid module: the kernel reports it when it loads the app, like any bad binary.
+      return await linkJsApp(hostPath);
+    } catch (e) {
+      if (e instanceof JsAppLinkError) throw new UsageError(`cannot link JS app ${hostPath}:\n${e.message}`);
+      throw e;
+    }
+  };
+  if (o.app !== undefined) {
+    appGuestName = basename(o.app);
+    if (JS_APP_FILE.test(o.app)) {
+      files.push({ name: `/${appGuestName}`, kind: 'file', data: await link(o.app) });
+    } else {
+      const data = readHost(o.app);
+      files.push({ name: `/${appGuestName}`, kind: 'file', data });
+      try {
+        for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
+      } catch {
+        // Not a valid module: the kernel reports it when it loads the app, like any bad binary.
+      }
     }
   }
-  for (const f of o.files) files.push({ name: f.guestPath, kind: 'file', data: readHost(f.hostPath) });
+  for (const f of o.files) {
+    files.push({ name: f.guestPath, kind: 'file', data: JS_APP_FILE.test(f.guestPath) && /\.m?js$|\.m?ts$/.test(f.hostPath) ? await link(f.hostPath) : readHost(f.hostPath) });
+  }
   for (const m of o.manifests) {
     try {
       files.push(...toBootfsEntries(readManifest(m), nodeHostFs));
@@ -72,7 +93,16 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
-  if (o.disks.length > 0) capabilities.add('blockdev');
+  if (jsApps > 0) for (const cap of jsAppNeeds({ networking: o.networking || o.tcplisten.length > 0 }).capabilities) capabilities.add(cap);
+  const diskPaths = [...o.disks];
+  if (o.rootfsImage !== undefined) {
+    checkRofsImage(o.rootfsImage);
+    if (o.app !== undefined) throw new UsageError('--rootfs-image: the app comes from the image; give its command line with -e');
+    diskPaths.unshift(o.rootfsImage); // vblk0, which the kernel mounts as / (no partition table)
+    capabilities.add('fs:rofs');
+    capabilities.add('wasi:fs'); // the app is in the image, unread here: give it the file calls
+  }
+  if (diskPaths.length > 0) capabilities.add('blockdev');
   for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
   const netPlan = planNetwork(o);
   const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
@@ -83,7 +113,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const consoleOut = new VirtioConsoleDevice('console0', stdoutSink);
   const consoleErr = new VirtioConsoleDevice('console1', stderrSink);
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoleOut, consoleErr);
-  const disks = o.disks.map((path) => {
+  const disks = diskPaths.map((path) => {
     try {
       return openDiskBackend(path);
     } catch (e) {
@@ -155,4 +185,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);
   }
   return exit.status;
+}
+
+/** `--rootfs-image` takes a bare ROFS image: its superblock starts with ROFS_MAGIC. */
+function checkRofsImage(path: string): void {
+  let head: Buffer;
+  try {
+    head = readFileSync(path).subarray(0, 8);
+  } catch (e) {
+    throw new UsageError(`--rootfs-image ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (head.length < 8 || head.readBigUInt64LE(0) !== ROFS_MAGIC) {
+    throw new UsageError(`--rootfs-image ${path}: not a ROFS image (osv mkfs rofs makes one; disk images from osv build boot with -i)`);
+  }
 }
