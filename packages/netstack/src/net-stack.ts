@@ -68,6 +68,8 @@ const EPHEMERAL_HIGH = 60999;
 const RTR_SOLICITATION_INTERVAL_NS = 4_000_000_000;
 const MAX_RTR_SOLICITATIONS = 3;
 const DAD_TIME_NS = 1_000_000_000;
+/** A half-open child this old (one initial RTO, RFC 6298) may give way to a new SYN. */
+const SYN_QUEUE_EVICT_AGE_NS = 1_000_000_000;
 const ALL_NODES = IpAddress.parse('ff02::1');
 const ALL_ROUTERS = IpAddress.parse('ff02::2');
 
@@ -122,6 +124,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private readonly isnGen: IsnGenerator;
   private readonly reassembler = new Ipv4Reassembler();
   private readonly connections = new Map<string, TcpConnection>();
+  /** When each half-open child entered its listener's SYN queue. */
+  private readonly synQueuedAtNs = new WeakMap<TcpConnection, number>();
   private readonly listeners = new Map<number, TcpSocket[]>();
   private readonly tcpBindings = new Map<number, Binding[]>();
   private readonly udpBindings = new Map<number, UdpSocket[]>();
@@ -870,11 +874,11 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       // Listen backlog: half-open plus unaccepted connections are bounded; beyond it the SYN is
       // dropped and the client retries. Without SYN cookies, SYNs from addresses that never
       // answer would hold the listener for the whole SYN-ACK retransmission schedule (~63 s),
-      // so the oldest half-open child gives way once it has had to retransmit its SYN-ACK
-      // (a live peer answers within a round trip, long before the first RTO).
+      // so the oldest half-open child gives way once it has waited a full initial RTO (1 s):
+      // a live peer answers within a round trip. The queue is in arrival order.
       if (listener.synQueue.size + listener.acceptQueue.length >= listener.backlog) {
         const oldest = listener.synQueue.values().next().value;
-        if (oldest === undefined || oldest.counters.timeouts === 0) return;
+        if (oldest === undefined || now - (this.synQueuedAtNs.get(oldest) ?? now) < SYN_QUEUE_EVICT_AGE_NS) return;
         this.counters.tcpSynQueueEvictions++;
         oldest.dropSilently();
         listener.synQueue.delete(oldest);
@@ -885,6 +889,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         true,
       );
       listener.synQueue.add(child);
+      this.synQueuedAtNs.set(child, now);
       child.onEstablished = (c) => {
         listener.synQueue.delete(c);
         if (listener.closed) {

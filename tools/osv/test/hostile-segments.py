@@ -144,7 +144,20 @@ if len(sys.argv) > 5:
 # 5. Attacks on one established connection.
 # How long the forged half-opens keep a real client out (without eviction: ~63 s).
 flood_end = time.monotonic()
-c = socket.create_connection((guest, port), timeout=20)
+watch = AsyncSniffer(iface=iface, store=True, lfilter=lambda p: TCP in p and IP in p and peer in (p[IP].src, p[IP].dst) and port in (p[TCP].sport, p[TCP].dport))
+watch.start()
+try:
+    c = socket.create_connection((guest, port), timeout=20)
+except OSError as e:
+    seen = watch.stop()
+    for p in seen[-40:]:
+        print(f"{p.time - flood_end:8.3f} {p[IP].src}:{p[TCP].sport} > {p[IP].dst}:{p[TCP].dport} {p[TCP].flags}", file=sys.stderr)
+    import subprocess
+    ping = subprocess.run(["ping", "-c", "2", "-W", "1", guest], capture_output=True, text=True)
+    print(ping.stdout[-200:], file=sys.stderr)
+    print(f"no connection to the guest after the forged SYN flood: {e}", file=sys.stderr)
+    sys.exit(1)
+watch.stop()
 lockout_s = time.monotonic() - flood_end
 c.settimeout(5)
 lport = c.getsockname()[1]

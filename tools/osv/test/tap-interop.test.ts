@@ -134,7 +134,12 @@ end
   it('survives malformed and hostile segments from scapy and still answers correctly', () => {
     // Linux holds the prefixes the bogus RAs advertise, so it can ask whether the guest took them.
     for (const prefix of ['fd66', 'fd67', 'fd68']) ns.run('ip', 'addr', 'add', `${prefix}::1/64`, 'dev', 'osv0', 'nodad');
-    const out = ns.run('/usr/bin/python3', join(REPO, 'tools/osv/test/hostile-segments.py'), 'osv0', '10.0.0.1', guestIp, '80', GUEST_SLAAC);
+    let out: string;
+    try {
+      out = ns.run('/usr/bin/python3', join(REPO, 'tools/osv/test/hostile-segments.py'), 'osv0', '10.0.0.1', guestIp, '80', GUEST_SLAAC);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- guest output:\n${guest.text()}`);
+    }
     const result = JSON.parse(out) as { sent: Record<string, number>; response: string; guestReplies: number; lockoutS: number };
     expect(result.sent['syn_flood']).toBe(1000);
     expect(result.sent['spoofed_syn_flood']).toBe(400);
