@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define MAX_FRAME 65550 /* 64 KiB payload + Ethernet header: anything longer is a lost stream */
-#define OUT_BYTES (256 * 1024)
+#define OUT_BYTES (1024 * 1024) /* room for 15 frames of the largest size per batch */
 #define IN_BYTES (256 * 1024)
 
 static unsigned char out[OUT_BYTES];
