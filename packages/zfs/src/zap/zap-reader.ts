@@ -57,6 +57,11 @@ export class ZapReader {
     }
   }
 
+  /** The hash salt (kept when a writer rebuilds the ZAP, so readdir cookies stay put). */
+  get salt(): bigint {
+    return this.kind === 'fat' ? this.header!.salt : decodeMicroZap(this.block0, this.le).salt;
+  }
+
   static open(os: ObjectSet, obj: number): ZapReader {
     return new ZapReader(os, os.object(obj), obj);
   }
