@@ -55,6 +55,12 @@ export class MetaslabAllocator {
     return this.allocated.reduce((a, r) => a + r.bytes, 0);
   }
 
+  /** True when [offset, offset + size) is allocated according to the space maps. */
+  isAllocated(offset: number, size: number): boolean {
+    const ms = this.msOf(offset);
+    return ms < this.count && this.allocated[ms]!.contains(offset, offset + size);
+  }
+
   beginTxg(txg: number): void {
     this.txg = txg;
     this.txgAllocs.clear();
