@@ -217,3 +217,77 @@ export function randomStep(rng: Rng, m: Model, zpl: ZplWriter, o: StepOptions = 
     }
   }
 }
+
+/** Builds the model of an existing file system (hard links share one inode). */
+export function loadModel(zpl: ZplWriter): Model {
+  const m = new Model();
+  const inodes = new Map<number, Inode>();
+  const walk = (obj: number, dir: MNode & { kind: 'dir' }): void => {
+    for (const e of zpl.readdir(obj)) {
+      const z = zpl.stat(e.obj);
+      if (z.type === 'dir') {
+        const d: MNode & { kind: 'dir' } = { kind: 'dir', mode: z.mode & 0o7777, children: new Map() };
+        dir.children.set(e.name, d);
+        walk(e.obj, d);
+      } else if (z.type === 'symlink') dir.children.set(e.name, { kind: 'symlink', target: zpl.readlink(e.obj) });
+      else {
+        let ino = inodes.get(e.obj);
+        if (!ino) {
+          ino = { data: zpl.read(e.obj, 0, z.size), links: z.links, mode: z.mode & 0o7777 };
+          inodes.set(e.obj, ino);
+        }
+        dir.children.set(e.name, { kind: 'file', ino });
+      }
+    }
+  };
+  walk(zpl.rootObj, m.root);
+  return m;
+}
+
+/** Named operations on model and file system together (for scripted workloads). */
+export class Scripted {
+  constructor(readonly m: Model, readonly zpl: ZplWriter) {}
+  private dirNode(path: string): MNode & { kind: 'dir' } {
+    let n: MNode = this.m.root;
+    for (const p of path.split('/').filter((x) => x !== '')) {
+      if (n.kind !== 'dir') throw new Error(path);
+      n = n.children.get(p)!;
+    }
+    if (n.kind !== 'dir') throw new Error(path);
+    return n;
+  }
+  mkdir(path: string): number {
+    const [dp, name] = split(path);
+    const obj = this.zpl.mkdir(resolve(this.zpl, dp), name, 0o755);
+    this.dirNode(dp).children.set(name, { kind: 'dir', mode: 0o755, children: new Map() });
+    return obj;
+  }
+  file(path: string, data: Uint8Array): number {
+    const [dp, name] = split(path);
+    const obj = this.zpl.create(resolve(this.zpl, dp), name, 0o644);
+    this.zpl.write(obj, 0, data);
+    this.dirNode(dp).children.set(name, { kind: 'file', ino: { data: data.slice(), links: 1, mode: 0o644 } });
+    return obj;
+  }
+  write(path: string, offset: number, data: Uint8Array): void {
+    const [dp, name] = split(path);
+    this.zpl.write(resolve(this.zpl, path), offset, data);
+    const n = this.dirNode(dp).children.get(name)!;
+    if (n.kind !== 'file') throw new Error(path);
+    writeModel(n.ino, offset, data);
+  }
+  symlink(path: string, target: string): void {
+    const [dp, name] = split(path);
+    this.zpl.symlink(resolve(this.zpl, dp), name, target);
+    this.dirNode(dp).children.set(name, { kind: 'symlink', target });
+  }
+  link(path: string, existing: string): void {
+    const [dp, name] = split(path);
+    const [ep, ename] = split(existing);
+    this.zpl.link(resolve(this.zpl, dp), name, resolve(this.zpl, existing));
+    const n = this.dirNode(ep).children.get(ename)!;
+    if (n.kind !== 'file') throw new Error(existing);
+    n.ino.links++;
+    this.dirNode(dp).children.set(name, n);
+  }
+}
