@@ -6,8 +6,10 @@
 // Timestamps follow Linux: data writes set mtime/ctime, entry changes set the directory's
 // mtime/ctime, attribute and link-count changes set ctime.
 //
-// Left out: the delete queue (an unlinked file is freed at once, even if open), xattr
-// directories, non-trivial ACLs (chmod regenerates the trivial ACL), FUIDs, quotas.
+// A file whose last link goes while it is still open moves to the delete queue (zfs_unlinked_add)
+// and is freed when released; zfs-fuse drains the queue at mount if we never get there.
+// Left out: xattr directories, non-trivial ACLs (chmod regenerates the trivial ACL), FUIDs,
+// quotas.
 import { Errno, KernelError, type Clock, type Entropy } from '@osv-ts/kernel-api';
 import { viewOf } from '../format/bytes.js';
 import {
@@ -48,8 +50,10 @@ export interface SetAttrs {
 export class ZplWriter {
   readonly rootObj: number;
   readonly version: number;
-  /** Directories changed since the last sync: name → dirent value. */
+  readonly deleteQueueObj: number;
+  /** ZAPs (directories, the delete queue) loaded as name → value, and the changed ones. */
   private readonly dirs = new Map<number, Map<string, bigint>>();
+  private readonly changed = new Set<number>();
 
   constructor(readonly os: ObjsetWriter, private readonly o: ZplWriterOptions) {
     const master = ZapReader.open(os.committed, 1);
@@ -58,6 +62,7 @@ export class ZplWriter {
     const root = master.lookupNumber('ROOT');
     if (root === undefined) throw new KernelError(Errno.EIO, 'ZPL master node has no ROOT');
     this.rootObj = root;
+    this.deleteQueueObj = master.lookupNumber('DELETE_QUEUE') ?? 0;
   }
 
   private now(): Timespec {
@@ -75,9 +80,13 @@ export class ZplWriter {
   }
 
   private dir(obj: number): Map<string, bigint> {
+    if (!this.dirs.has(obj) && this.stat(obj).type !== 'dir') throw new KernelError(Errno.ENOTDIR, `object ${obj}`);
+    return this.zap(obj);
+  }
+
+  private zap(obj: number): Map<string, bigint> {
     let m = this.dirs.get(obj);
     if (m) return m;
-    if (this.stat(obj).type !== 'dir') throw new KernelError(Errno.ENOTDIR, `object ${obj}`);
     m = new Map();
     for (const e of ZapReader.open(this.os.committed, obj).entries()) m.set(e.name, e.values[0] ?? 0n);
     this.dirs.set(obj, m);
@@ -151,6 +160,7 @@ export class ZplWriter {
 
   private addEntry(dir: number, name: string, obj: number, mode: number, subdir: boolean): void {
     this.dir(dir).set(name, encodeDirent(obj, mode));
+    this.changed.add(dir);
     this.touchDir(dir, 1, subdir ? 1 : 0);
   }
 
@@ -169,6 +179,7 @@ export class ZplWriter {
     const mode = S_IFDIR | (perm & 0o7777);
     const obj = this.os.create(DMU_OT_DIRECTORY_CONTENTS, DMU_OT_ZNODE, this.newZnode(mode, dir, uid, gid), 512);
     this.dirs.set(obj, new Map());
+    this.changed.add(obj);
     this.addEntry(dir, name, obj, mode, true);
     return obj;
   }
@@ -196,22 +207,32 @@ export class ZplWriter {
     this.addEntry(dir, name, obj, z.mode, false);
   }
 
-  /** Removes a non-directory entry; the object is freed with its last link. */
-  unlink(dir: number, name: string): void {
+  /**
+   * Removes a non-directory entry. The object is freed with its last link, unless `stillOpen`:
+   * then it waits on the delete queue until `release`.
+   */
+  unlink(dir: number, name: string, stillOpen = false): void {
     const e = this.lookup(dir, name);
     if (e.type === 'dir') throw new KernelError(Errno.EISDIR, name);
     this.dir(dir).delete(name);
+    this.changed.add(dir);
     this.touchDir(dir, -1);
-    this.dropLink(e.obj);
+    const z = this.stat(e.obj);
+    const t = this.now();
+    if (z.links > 1) this.update(e.obj, (x) => ({ links: x.links - 1, ctime: t }));
+    else if (stillOpen && this.deleteQueueObj !== 0) {
+      this.update(e.obj, () => ({ links: 0, ctime: t }));
+      this.zap(this.deleteQueueObj).set(e.obj.toString(16), BigInt(e.obj));
+      this.changed.add(this.deleteQueueObj);
+    } else this.os.remove(e.obj);
   }
 
-  private dropLink(obj: number): void {
-    const z = this.stat(obj);
-    if (z.links <= 1) this.os.remove(obj);
-    else {
-      const t = this.now();
-      this.update(obj, (x) => ({ links: x.links - 1, ctime: t }));
-    }
+  /** The last user of an unlinked object let go of it (zfs_rmnode): free it. */
+  release(obj: number): void {
+    if (!this.os.exists(obj) || this.os.info(obj).bonustype !== DMU_OT_ZNODE || this.stat(obj).links > 0) return;
+    const q = this.zap(this.deleteQueueObj);
+    if (q.delete(obj.toString(16))) this.changed.add(this.deleteQueueObj);
+    this.os.remove(obj);
   }
 
   rmdir(dir: number, name: string): void {
@@ -219,13 +240,15 @@ export class ZplWriter {
     if (e.type !== 'dir') throw new KernelError(Errno.ENOTDIR, name);
     if (this.dir(e.obj).size > 0) throw new KernelError(Errno.ENOTEMPTY, name);
     this.dir(dir).delete(name);
+    this.changed.add(dir);
     this.dirs.delete(e.obj);
+    this.changed.delete(e.obj);
     this.os.remove(e.obj);
     this.touchDir(dir, -1, -1);
   }
 
   /** rename(2): moves `sname` of `sdir` to `dname` of `ddir`, replacing what is there. */
-  rename(sdir: number, sname: string, ddir: number, dname: string): void {
+  rename(sdir: number, sname: string, ddir: number, dname: string, replacedStillOpen = false): void {
     const src = this.lookup(sdir, sname);
     const dst = this.dir(ddir).get(dname);
     if (dst !== undefined) {
@@ -235,7 +258,7 @@ export class ZplWriter {
       if (src.type === 'dir' && !dstIsDir) throw new KernelError(Errno.ENOTDIR, dname);
       if (src.type !== 'dir' && dstIsDir) throw new KernelError(Errno.EISDIR, dname);
       if (dstIsDir) this.rmdir(ddir, dname);
-      else this.unlink(ddir, dname);
+      else this.unlink(ddir, dname, replacedStillOpen);
     } else this.checkName(ddir, dname);
     if (src.type === 'dir') {
       for (let p = ddir; ; p = this.stat(p).parent) {
@@ -245,6 +268,8 @@ export class ZplWriter {
     }
     const value = this.dir(sdir).get(sname)!;
     this.dir(sdir).delete(sname);
+    this.changed.add(sdir);
+    this.changed.add(ddir);
     const isDir = src.type === 'dir';
     this.touchDir(sdir, -1, isDir && sdir !== ddir ? -1 : 0);
     this.dir(ddir).set(dname, value);
@@ -296,10 +321,10 @@ export class ZplWriter {
 
   /** Writes the changed directories into their ZAP objects (called just before a sync). */
   flush(): void {
-    for (const [obj, entries] of this.dirs) {
-      if (!this.os.exists(obj)) continue;
-      const cur = this.os.dirty.get(obj);
-      if (!cur) continue; // unchanged since loaded: every entry change also dirties the znode
+    for (const obj of this.changed) {
+      const entries = this.dirs.get(obj);
+      if (!entries || !this.os.exists(obj)) continue;
+      const cur = this.os.hold(obj);
       let salt: bigint;
       try {
         salt = cur.base ? ZapReader.open(this.os.committed, obj).salt : this.randomSalt();
@@ -310,6 +335,7 @@ export class ZplWriter {
       this.os.replace(obj, z.data, z.blockSize);
     }
     this.dirs.clear();
+    this.changed.clear();
   }
 
   private randomSalt(): bigint {
