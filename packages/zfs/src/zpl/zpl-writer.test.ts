@@ -1,6 +1,7 @@
 // Property: a random sequence of ZPL operations, synced in several txgs, gives after reopening
-// the same tree as an in-memory model, and the pool stays leak-free (every referenced block
-// allocated exactly once, space maps adding up to exactly the referenced space).
+// the same tree as an in-memory model, the pool stays leak-free (every referenced block
+// allocated exactly once, space maps adding up to exactly the referenced space), and the DSL
+// used/compressed/uncompressed bytes match the blocks.
 import fc from 'fast-check';
 import { imageDir } from '@osv-ts/vfs';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { createPool } from '../write/create-pool.js';
 import { ZplFilesystem } from './zpl.js';
 import { MemoryBlockDevice } from '../../test/file-block-device.js';
 import { fixedClock, seededEntropy } from '../../test/fixtures.js';
+import { accountingProblems } from '../../test/accounting-check.js';
 import { leakCheck } from '../../test/leak-check.js';
 import { walkZpl } from '../../test/tree.js';
 import { expectedTree, Model, randomStep, Rng, withoutIno } from '../../test/workload.js';
@@ -36,6 +38,7 @@ describe('ZplWriter against a model', () => {
       const leaks = leakCheck(dev);
       expect(leaks.outside).toBe(0);
       expect(leaks.referencedBytes).toBe(leaks.allocatedBytes);
+      expect(accountingProblems(dev)).toEqual([]);
     }), { numRuns: 25 });
   }, 300_000);
 });
