@@ -53,3 +53,4 @@ export { ObjsetWriter } from './dmu/objset-writer.js';
 export { ZplWriter, ZPL_RECORDSIZE } from './zpl/zpl-writer.js';
 export type { SetAttrs } from './zpl/zpl-writer.js';
 export type { ZplReader } from './vfs/zfs-vfs.js';
+export { takeSnapshot } from './dsl/snapshot.js';

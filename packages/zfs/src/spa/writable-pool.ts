@@ -22,6 +22,7 @@ import { Dsl } from '../dsl/dsl.js';
 import { decodeDslDataset } from '../format/dsl.js';
 import { ZapReader } from '../zap/zap-reader.js';
 import { deadlistAppend } from '../dsl/deadlist.js';
+import { takeSnapshot } from '../dsl/snapshot.js';
 import { blockSpace, DD_USED, SpaceAccounting, u64At } from '../dsl/space-accounting.js';
 import { openPool, type OpenPoolOptions, type Pool } from '../pool/pool.js';
 import { BlockWriter, isMetadataType } from '../write/block-writer.js';
@@ -167,6 +168,26 @@ export class WritablePool {
       this.zpls.set(name, z);
     }
     return z;
+  }
+
+  /**
+   * `zfs snapshot pool[/fs]@name`: commits pending changes, then takes the snapshot in a txg of
+   * its own (as zfs waits for the open txg before a snapshot). Returns the snapshot's txg.
+   */
+  snapshot(fullName: string): number {
+    const [fs, name] = fullName.split('@') as [string, string | undefined];
+    if (name === undefined || name === '') throw new KernelError(Errno.EINVAL, `${fullName} is not a snapshot name`);
+    const info = this.dsl.find(fs);
+    this.sync();
+    const b = new Uint8Array(8);
+    takeSnapshot(this.mos, {
+      headObj: info.datasetObj, name, txg: this.txg + 1, nowSec: Number(this.options.clock.realtimeNs() / 1_000_000_000n),
+      random64: () => {
+        this.options.entropy.fill(b);
+        return new DataView(b.buffer).getBigUint64(0, true) | 1n;
+      },
+    });
+    return this.sync();
   }
 
   /** The effective `compression` property: set on the dir or inherited (on → lzjb). */
