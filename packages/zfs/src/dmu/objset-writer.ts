@@ -102,6 +102,16 @@ export class ObjsetWriter {
     return this.dirty.size > 0;
   }
 
+  /** Bytes of uncommitted dnodes and blocks held in memory (for write throttling). */
+  get dirtyBytes(): number {
+    let n = 0;
+    for (const d of this.dirty.values()) {
+      n += DNODE_SIZE;
+      for (const b of d.blocks.values()) n += b.length;
+    }
+    return n;
+  }
+
   /** The committed raw 512-byte dnode of `obj`, or null if free. */
   private committedDnode(obj: number): { dnode: Dnode; raw: Uint8Array } | null {
     const md = this.committed.metaDnode;

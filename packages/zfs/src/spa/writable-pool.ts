@@ -145,6 +145,13 @@ export class WritablePool {
     return false;
   }
 
+  /** Bytes of uncommitted changes held in memory (zfs throttles writers on this). */
+  get dirtyBytes(): number {
+    let n = this.mos.dirtyBytes;
+    for (const d of this.datasets.values()) n += d.objset.dirtyBytes;
+    return n;
+  }
+
   /** Opens a file system (`pool` or `pool/child`) for writing. */
   dataset(name: string): WritableDataset {
     const have = this.datasets.get(name);
