@@ -28,6 +28,28 @@ export function accountingProblems(dev: BlockDevice): string[] {
     if (ds.isSnapshot) continue;
     same(`dataset ${ds.name}`, { used: ds.phys.usedBytes, compressed: ds.phys.compressedBytes, uncompressed: ds.phys.uncompressedBytes }, sums.get(ds.name) ?? { used: 0, compressed: 0, uncompressed: 0 });
   }
+  // User/group-used ZAPs: per id, 512 + dn_used over the accounted znodes (do_userquota_callback).
+  for (const ds of dsl.list()) {
+    if (ds.isSnapshot) continue;
+    const os = dsl.objset(ds);
+    if (!os.phys.userUsed || os.phys.userUsed.type === 0) continue;
+    const want = [new Map<string, bigint>(), new Map<string, bigint>()];
+    for (const obj of os.objects()) {
+      const dn = os.dnode(obj);
+      if (dn.bonustype !== 17 || (dn.flags & 2) === 0) continue;
+      const v = new DataView(dn.bonus.buffer, dn.bonus.byteOffset, dn.bonus.byteLength);
+      [128, 136].forEach((off, k) => {
+        const id = v.getBigUint64(off, true).toString(16);
+        want[k]!.set(id, (want[k]!.get(id) ?? 0n) + 512n + BigInt(dn.used));
+      });
+    }
+    [-1, -2].forEach((obj, k) => {
+      const got = new Map(ZapReader.open(os, obj).entries().map((e) => [e.name, e.values[0]!]));
+      const w = [...want[k]!].sort();
+      const g = [...got].sort();
+      if (JSON.stringify(w.map(String)) !== JSON.stringify(g.map(String))) problems.push(`${ds.name} ${obj === -1 ? 'user' : 'group'}used ${g} but znodes give ${w}`);
+    });
+  }
   const root = dsl.rootDirObj();
   const children = (dir: number): Map<string, number> => {
     const z = dsl.dir(dir).childDirZapobj;

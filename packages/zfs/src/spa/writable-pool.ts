@@ -24,7 +24,7 @@ import { ZapReader } from '../zap/zap-reader.js';
 import { deadlistAppend } from '../dsl/deadlist.js';
 import { takeSnapshot } from '../dsl/snapshot.js';
 import { blockSpace, DD_USED, SpaceAccounting, u64At } from '../dsl/space-accounting.js';
-import { openPool, type OpenPoolOptions, type Pool } from '../pool/pool.js';
+import { openPool, readDeviceLabels, type OpenPoolOptions, type Pool } from '../pool/pool.js';
 import { BlockWriter, isMetadataType } from '../write/block-writer.js';
 import { ZplWriter } from '../zpl/zpl-writer.js';
 import { MetaslabAllocator } from './metaslab-allocator.js';
@@ -71,15 +71,19 @@ export class WritablePool {
   txg: number;
 
   constructor(devices: readonly BlockDevice[], readonly options: WritablePoolOptions) {
+    const refuseVersion = (version: number): void => {
+      if (version < SPA_VERSION_WRITABLE_MIN || version > SPA_VERSION_WRITABLE_MAX) {
+        throw new KernelError(ENOTSUP, `writing SPA version ${version} (osv-ts writes versions ${SPA_VERSION_WRITABLE_MIN}–${SPA_VERSION_WRITABLE_MAX}; open it read-only)`);
+      }
+    };
+    // The labels name the version even when the pool could not be opened from these devices.
+    for (const d of devices) for (const c of readDeviceLabels(d).configs) if (c) refuseVersion(c.num('version') ?? 0);
     if (devices.length !== 1) throw new KernelError(ENOTSUP, `writing pools of ${devices.length} devices (one file or disk vdev only)`);
     this.device = devices[0]!;
     if (this.device.readOnly) throw new KernelError(Errno.EROFS, `${this.device.name} is read-only`);
     const pool = openPool(devices, options);
     this.pool = pool;
-    const version = pool.uberblock.version;
-    if (version < SPA_VERSION_WRITABLE_MIN || version > SPA_VERSION_WRITABLE_MAX) {
-      throw new KernelError(ENOTSUP, `writing SPA version ${version} (osv-ts writes versions ${SPA_VERSION_WRITABLE_MIN}–${SPA_VERSION_WRITABLE_MAX}; open it read-only)`);
-    }
+    refuseVersion(pool.uberblock.version);
     if (!pool.uberblock.rootbp.littleEndian) throw new KernelError(ENOTSUP, 'writing a big-endian pool');
     const tree = pool.config.list('vdev_tree');
     const children = pool.config.num('vdev_children') ?? 1;

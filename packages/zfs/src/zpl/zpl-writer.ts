@@ -59,6 +59,10 @@ export class ZplWriter {
     const master = ZapReader.open(os.committed, 1);
     this.version = master.lookupNumber('VERSION') ?? 0;
     if (this.version > 4) throw new KernelError(Errno.EROFS, `writing ZPL version ${this.version} (system attributes) is not supported; ZPL 3–4 only`);
+    // Names in normalizing or case-insensitive file systems need zap_normalize; not done here.
+    for (const key of ['normalization', 'casesensitivity']) {
+      if ((master.lookupNumber(key) ?? 0) !== 0) throw new KernelError(Errno.EROFS, `writing a file system with ${key} set is not supported`);
+    }
     const root = master.lookupNumber('ROOT');
     if (root === undefined) throw new KernelError(Errno.EIO, 'ZPL master node has no ROOT');
     this.rootObj = root;
