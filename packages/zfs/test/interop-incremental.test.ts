@@ -11,6 +11,7 @@ import { imageDir, imageFile } from '@osv-ts/vfs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WritablePool } from '../src/spa/writable-pool.js';
 import { createPool } from '../src/write/create-pool.js';
+import { accountingProblems } from './accounting-check.js';
 import { FileBlockDevice } from './file-block-device.js';
 import { fixedClock, pseudoRandom, seededEntropy } from './fixtures.js';
 import { walkFs, type Node } from './tree.js';
@@ -27,6 +28,7 @@ interface Outcome {
   zdb: string;
   txgs: number;
   manyEntries: number;
+  accounting: string[];
 }
 const results = new Map<string, Outcome>();
 
@@ -65,7 +67,8 @@ function modify(wp: WritablePool, model: Model, seed: number): number {
   return wp.txg - first;
 }
 
-function check(name: string, model: Model, txgs: number, key = name, between?: (mnt: string) => void): void {
+function check(name: string, vdev: string, model: Model, txgs: number, key = name, between?: (mnt: string) => void): void {
+  const accounting = accountingProblems(new FileBlockDevice(vdev));
   const zdb = run('zdb', ['-e', '-p', fuse.dir, '-bc', name], { allowFail: true });
   const mnt = join(fuse.dir, `m-${name}`);
   fuse.zpool('import', '-d', fuse.dir, name);
@@ -80,7 +83,7 @@ function check(name: string, model: Model, txgs: number, key = name, between?: (
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
   fuse.zpool('export', name);
-  results.set(key, { walked, expected: expectedTree(model), scrub, zdb, txgs, manyEntries: [...walked.keys()].filter((p) => p.startsWith('many/')).length });
+  results.set(key, { accounting, walked, expected: expectedTree(model), scrub, zdb, txgs, manyEntries: [...walked.keys()].filter((p) => p.startsWith('many/')).length });
 }
 
 const created = [
@@ -105,7 +108,7 @@ beforeAll(() => {
       const model = loadModel(wp.filesystem());
       const txgs = modify(wp, model, c.ashift * 7);
       dev.close();
-      check(c.name, model, txgs);
+      check(c.name, vdev, model, txgs);
     }
     for (const f of foreign) {
       const vdev = join(fuse.dir, f.name);
@@ -133,7 +136,7 @@ beforeAll(() => {
       const txgs = modify(wp, model, 99) + 1;
       dev.close();
       // zfs-fuse checks, then writes on top of our txgs itself before exporting.
-      check(f.name, model, txgs, f.name, (mnt) => {
+      check(f.name, vdev, model, txgs, f.name, (mnt) => {
         writeFileSync(join(mnt, 'from-zfs-fuse'), pseudoRandom(300_000, 4));
         fuse.zfs('snapshot', `${f.name}@after-osv`);
       });
@@ -150,7 +153,7 @@ beforeAll(() => {
       new Scripted(model2, zpl2).write('from-zfs-fuse', 1000, pseudoRandom(5000, 5));
       wp2.sync();
       dev2.close();
-      check(f.name, model2, 4, `${f.name}-again`);
+      check(f.name, vdev, model2, 4, `${f.name}-again`);
     }
   } finally {
     fuse.stop();
@@ -167,6 +170,9 @@ describe('pools changed incrementally by osv-ts, checked by zfs-fuse', () => {
       expect(r.manyEntries).toBeGreaterThan(9000);
       expect([...r.walked.keys()].sort()).toEqual([...r.expected.keys()].sort());
       for (const [p, e] of r.expected) expect({ p, ...r.walked.get(p) }).toEqual({ p, ...e });
+    });
+    it(`${name}: DSL and user/group space accounting match the blocks`, () => {
+      expect(results.get(name)!.accounting).toEqual([]);
     });
     it(`${name}: zpool scrub reports 0 errors`, () => {
       const r = results.get(name)!;
