@@ -60,6 +60,20 @@ export class DirtyObject {
     this.maxblkid = d?.maxblkid ?? 0;
     this.flags = d?.flags ?? DNODE_FLAG_USED_BYTES;
   }
+
+  /** New whole contents: every committed block goes, `data` is cut into blocks. */
+  replaceWith(data: Uint8Array, blockSize: number): void {
+    this.blocks.clear();
+    this.freeFrom = 0;
+    this.blockSize = blockSize;
+    const n = Math.max(1, Math.ceil(data.length / blockSize));
+    for (let b = 0; b < n; b++) {
+      const block = new Uint8Array(blockSize);
+      block.set(data.subarray(b * blockSize, Math.min(data.length, (b + 1) * blockSize)));
+      this.blocks.set(b, block);
+    }
+    this.maxblkid = n - 1;
+  }
 }
 
 /** How blocks of this objset are written and what happens to blocks that leave it. */
@@ -275,17 +289,7 @@ export class ObjsetWriter {
 
   /** Replaces an object's whole contents (a rebuilt ZAP). */
   replace(obj: number, data: Uint8Array, blockSize: number): void {
-    const d = this.hold(obj);
-    d.blocks.clear();
-    d.freeFrom = 0;
-    d.blockSize = blockSize;
-    const n = Math.max(1, Math.ceil(data.length / blockSize));
-    for (let b = 0; b < n; b++) {
-      const block = new Uint8Array(blockSize);
-      block.set(data.subarray(b * blockSize, Math.min(data.length, (b + 1) * blockSize)));
-      d.blocks.set(b, block);
-    }
-    d.maxblkid = n - 1;
+    this.hold(obj).replaceWith(data, blockSize);
   }
 
   /** Writes every dirty object and a new objset_phys_t; returns the new objset blkptr. */
@@ -413,9 +417,9 @@ export class ObjsetWriter {
     for (const [key, delta] of usage) {
       if (key[0] !== kind || delta === 0) continue;
       const id = key.slice(1);
+      // Never below zero: the figures are advisory (`zfs userspace`), a sync must not fail on them.
       const v = (values.get(id) ?? 0n) + BigInt(delta);
-      if (v < 0n) throw new KernelError(Errno.EIO, `user accounting of ${kind}id ${id} would go negative`);
-      if (v === 0n) values.delete(id);
+      if (v <= 0n) values.delete(id);
       else values.set(id, v);
       changed = true;
     }
@@ -425,12 +429,7 @@ export class ObjsetWriter {
       : new DirtyObject(obj, null, { type: DMU_OT_USERGROUP_USED, bonustype: 0, bonus: new Uint8Array(0), blockSize: 512, nblkptr: 3 });
     const salt = exists ? ZapReader.open(this.committed, obj).salt : 0x5a17_0001n;
     const z = buildZap([...values].map(([name, value]) => ({ name, value })), salt);
-    d.blocks.clear();
-    d.freeFrom = 0;
-    d.blockSize = z.blockSize;
-    const n = Math.max(1, Math.ceil(z.data.length / z.blockSize));
-    for (let b = 0; b < n; b++) d.blocks.set(b, z.data.slice(b * z.blockSize, (b + 1) * z.blockSize));
-    d.maxblkid = n - 1;
+    d.replaceWith(z.data, z.blockSize);
     return this.syncObject(d, io);
   }
 }

@@ -97,7 +97,7 @@ export function syncTree(old: TreeShape, oldTop: readonly (RawBp | null)[], ch: 
     result.bornBytes += rawAsize(bp);
     return bp;
   };
-  const childrenOf = (level: number, first: number, bp: OldNode): OldNode[] => {
+  const childrenOf = (level: number, bp: OldNode): OldNode[] => {
     const out: OldNode[] = new Array(per).fill(null);
     if (bp === VIRTUAL) {
       if (level - 1 > oldTopLevel) out[0] = VIRTUAL;
@@ -110,7 +110,6 @@ export function syncTree(old: TreeShape, oldTop: readonly (RawBp | null)[], ch: 
       const raw = ind.slice(j * BLKPTR_SIZE, (j + 1) * BLKPTR_SIZE);
       out[j] = rawIsHole(raw) ? null : raw;
     }
-    void first;
     return out;
   };
   const node = (level: number, first: number, bp: OldNode): RawBp | null => {
@@ -123,7 +122,7 @@ export function syncTree(old: TreeShape, oldTop: readonly (RawBp | null)[], ch: 
       if (data === undefined || isAllZero(data)) return null;
       return write(data, 0, io.fillOf(data));
     }
-    const children = childrenOf(level, first, bp);
+    const children = childrenOf(level, bp);
     const span = 2 ** (epbs * (level - 1));
     let same = bp !== VIRTUAL;
     let fill = 0;
