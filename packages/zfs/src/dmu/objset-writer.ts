@@ -427,8 +427,8 @@ export class ObjsetWriter {
     const d = exists
       ? new DirtyObject(obj, { dnode: decodeDnode(raw, 0, true), raw: raw.slice() })
       : new DirtyObject(obj, null, { type: DMU_OT_USERGROUP_USED, bonustype: 0, bonus: new Uint8Array(0), blockSize: 512, nblkptr: 3 });
-    const salt = exists ? ZapReader.open(this.committed, obj).salt : 0x5a17_0001n;
-    const z = buildZap([...values].map(([name, value]) => ({ name, value })), salt);
+    const old = exists ? ZapReader.open(this.committed, obj) : null;
+    const z = buildZap([...values].map(([name, value]) => ({ name, value })), old?.salt ?? 0x5a17_0001n, old?.shape);
     d.replaceWith(z.data, z.blockSize);
     return this.syncObject(d, io);
   }

@@ -15,6 +15,6 @@ export function updateZap(os: ObjsetWriter, obj: number, change: (entries: Map<s
     entries.set(e.name, e.values[0]!);
   }
   change(entries);
-  const built = buildZap([...entries].map(([name, value]) => ({ name, value })), z.salt);
+  const built = buildZap([...entries].map(([name, value]) => ({ name, value })), z.salt, z.shape);
   os.replace(obj, built.data, built.blockSize);
 }

@@ -328,14 +328,8 @@ export class ZplWriter {
     for (const obj of this.changed) {
       const entries = this.dirs.get(obj);
       if (!entries || !this.os.exists(obj)) continue;
-      const cur = this.os.hold(obj);
-      let salt: bigint;
-      try {
-        salt = cur.base ? ZapReader.open(this.os.committed, obj).salt : this.randomSalt();
-      } catch {
-        salt = this.randomSalt();
-      }
-      const z = buildZap([...entries].map(([name, value]) => ({ name, value })), salt);
+      const old = this.os.hold(obj).base ? ZapReader.open(this.os.committed, obj) : null;
+      const z = buildZap([...entries].map(([name, value]) => ({ name, value })), old?.salt ?? this.randomSalt(), old?.shape);
       this.os.replace(obj, z.data, z.blockSize);
     }
     this.dirs.clear();
