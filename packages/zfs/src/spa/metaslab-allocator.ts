@@ -51,6 +51,15 @@ export class MetaslabAllocator {
     return this.allocated[ms]!.bytes;
   }
 
+  /** Bytes allocatable now (free and not deferred). */
+  get freeBytes(): number {
+    return this.free.reduce((a, r) => a + r.bytes, 0);
+  }
+
+  get capacityBytes(): number {
+    return this.count * this.metaslabSize;
+  }
+
   get totalAllocatedBytes(): number {
     return this.allocated.reduce((a, r) => a + r.bytes, 0);
   }

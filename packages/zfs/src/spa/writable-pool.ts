@@ -156,6 +156,18 @@ export class WritablePool {
     return n;
   }
 
+  /**
+   * Refuses (ENOSPC) a change that would add `bytes` when the pool could not sync it: what is
+   * dirty, counted three times over (ditto copies, indirect and dnode blocks, the MOS), plus
+   * the new bytes must fit the allocatable space less a reserve of 1/32 of the pool (zfs keeps
+   * a similar slop so that frees, which need space to sync, stay possible).
+   */
+  reserve(bytes: number): void {
+    const a = this.allocator;
+    const reserve = Math.max(a.capacityBytes / 32, 4 << 20);
+    if (3 * (this.dirtyBytes + bytes) + reserve > a.freeBytes) throw new KernelError(Errno.ENOSPC, `pool ${this.name} is full`);
+  }
+
   /** Opens a file system (`pool` or `pool/child`) for writing. */
   dataset(name: string): WritableDataset {
     const have = this.datasets.get(name);
@@ -175,7 +187,9 @@ export class WritablePool {
   filesystem(name = this.name): ZplWriter {
     let z = this.zpls.get(name);
     if (!z) {
-      z = new ZplWriter(this.dataset(name).objset, { clock: this.options.clock, entropy: this.options.entropy, openTxg: () => this.txg + 1 });
+      z = new ZplWriter(this.dataset(name).objset, {
+        clock: this.options.clock, entropy: this.options.entropy, openTxg: () => this.txg + 1, reserve: (n) => this.reserve(n),
+      });
       this.zpls.set(name, z);
     }
     return z;

@@ -96,7 +96,10 @@ export class ZfsVfs implements FileSystem, VnodeOps {
   }
 
   statfs(): StatFs {
-    return { type: this.type, blockSize: 512, blocks: 0, blocksFree: 0, blocksAvailable: 0, files: 0, filesFree: 0, nameMax: 255 };
+    const a = this.writablePool?.allocator;
+    if (!a) return { type: this.type, blockSize: 512, blocks: 0, blocksFree: 0, blocksAvailable: 0, files: 0, filesFree: 0, nameMax: 255 };
+    const free = Math.floor(a.freeBytes / 512);
+    return { type: this.type, blockSize: 512, blocks: Math.floor(a.capacityBytes / 512), blocksFree: free, blocksAvailable: free, files: 0, filesFree: 0, nameMax: 255 };
   }
 
   private refresh(v: Vnode, z: Znode = this.zpl.stat((v.data as ZfsVnodeData).obj)): Vnode {

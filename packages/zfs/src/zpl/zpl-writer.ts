@@ -37,6 +37,8 @@ export interface ZplWriterOptions {
   entropy: Entropy;
   /** The txg that the next sync will write (zp_gen of new znodes). */
   openTxg: () => number;
+  /** Throws ENOSPC when a change adding this many bytes could not be synced. */
+  reserve?: (bytes: number) => void;
 }
 
 export interface SetAttrs {
@@ -157,6 +159,8 @@ export class ZplWriter {
   }
 
   private checkName(dir: number, name: string): void {
+    // A new entry costs a dnode and a share of its directory's ZAP.
+    this.o.reserve?.(2048);
     if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) throw new KernelError(Errno.EINVAL, `bad name ${JSON.stringify(name)}`);
     if (utf8.encode(name).length > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG, name);
     if (this.dir(dir).has(name)) throw new KernelError(Errno.EEXIST, name);
@@ -294,6 +298,7 @@ export class ZplWriter {
     const z = this.stat(obj);
     if (z.type !== 'file') throw new KernelError(z.type === 'dir' ? Errno.EISDIR : Errno.EINVAL, `object ${obj}`);
     if (data.length === 0) return 0;
+    this.o.reserve?.(data.length);
     const end = offset + data.length;
     this.growBlock(obj, end);
     this.os.write(obj, offset, data);
