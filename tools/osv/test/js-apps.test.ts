@@ -127,6 +127,16 @@ describe('JS-module apps (osv run app.mjs)', () => {
     expect(pkg.stderr).toMatch(/'@osv-ts\/libc'/);
   });
 
+  it('links the socket layer into the kernel only for a networked VM', () => {
+    const app = tempFile('plain.mjs', `export default () => 0;\n`);
+    const modules = (args: string[]): string[] => /modules: (.*)/.exec(osv(['run', '--dry-run', ...args, app]).stderr)![1]!.split(', ');
+    expect(modules([])).toEqual(['vfs', 'virtio-console']);
+    const networked = modules(['-n']);
+    expect(networked).toContain('posix-sockets');
+    expect(networked).toContain('netstack');
+    expect(networked.indexOf('netstack')).toBeLessThan(networked.indexOf('posix-sockets'));
+  });
+
   it('reports an uncaught KernelError with its message and status 1', () => {
     const r = osv(['run', tempFile('enoent.mjs', `export default (argv, env, libc) => { libc.open('/missing'); };\n`)]);
     expect(r.status).toBe(1);
