@@ -10,7 +10,7 @@ import { DnsResolver, HostsFile, IpAddress, TcpSocket, type NetStack, type Resol
 import { SocketFile } from '../fd/socket-file.js';
 import type { Process } from '../process.js';
 import { maxRights } from '../wasi/wasi-rights.js';
-import type { LookupFailure, SockAddr } from './getaddrinfo.js';
+import { addressText, type LookupFailure, type SockAddr } from './getaddrinfo.js';
 import {
   AF_INET, AF_INET6, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPV6_V6ONLY, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, O_NONBLOCK,
   SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SO_BROADCAST, SO_DOMAIN, SO_ERROR,
@@ -321,6 +321,6 @@ export class PosixSockets implements SocketLayer {
 
   private toSockAddr(family: 4 | 6, a: SocketAddress): SockAddr {
     const address = family === 6 && a.address.version === 4 ? a.address.toV4Mapped() : a.address;
-    return { family: address.version === 4 ? AF_INET : AF_INET6, address: address.toString(), port: a.port };
+    return { family: address.version === 4 ? AF_INET : AF_INET6, address: addressText(address), port: a.port };
   }
 }
