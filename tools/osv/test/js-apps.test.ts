@@ -127,6 +127,20 @@ describe('JS-module apps (osv run app.mjs)', () => {
     expect(pkg.stderr).toMatch(/'@osv-ts\/libc'/);
   });
 
+  it('finds no host globals at run time, even through the global object (the vCPU worker drops them)', () => {
+    const app = tempFile(
+      'escape.mjs',
+      `export default function main() {
+         const g = Function('return this')();
+         console.log([g.process, g.Buffer, g.fetch, g.setTimeout, g.require].map((x) => typeof x).join(' '));
+         return g.process === undefined ? 0 : g.process.getBuiltinModule('node:fs').readFileSync('/etc/hostname').length;
+       }\n`,
+    );
+    const r = osv(['run', app]);
+    expect(r.stdout.toString()).toBe('undefined undefined undefined undefined undefined\n');
+    expect(r.status).toBe(0);
+  });
+
   it('links the socket layer into the kernel only for a networked VM', () => {
     const app = tempFile('plain.mjs', `export default () => 0;\n`);
     const modules = (args: string[]): string[] => /modules: (.*)/.exec(osv(['run', '--dry-run', ...args, app]).stderr)![1]!.split(', ');
