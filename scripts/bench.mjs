@@ -74,6 +74,28 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   }
 }
 
+// 4. Root file system mount at boot: the bootchart stage that mounts a ZFS root (pool osv,
+//    dataset osv/zfs on virtio-blk) against the one that mounts a ROFS root, same app and files.
+{
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const out = mkdtempSync(join(tmpdir(), 'root-bench-'));
+  const stage = { rofs: [], zfs: [] };
+  for (const fs of ['rofs', 'zfs']) {
+    execFileSync(process.execPath, [cli, 'build', '--fs', fs, '--app', hello, '-o', join(out, `${fs}.img`)], { stdio: 'ignore' });
+  }
+  for (let i = 0; i < RUNS; i++) {
+    for (const fs of ['rofs', 'zfs']) {
+      const r = wallMs(process.execPath, [cli, 'run', '-i', join(out, `${fs}.img`), '-e', '--bootchart /hello.wasm']);
+      const m = new RegExp(`${fs.toUpperCase()} mounted: [\\d.]+ms, \\(\\+([\\d.]+)ms\\)`).exec(r.stderr);
+      if (!m) throw new Error(`no '${fs.toUpperCase()} mounted' stage in: ${r.stderr}`);
+      stage[fs].push(Number(m[1]));
+    }
+  }
+  row('root mount at boot: ZFS (osv/zfs)', median(stage.zfs), median(stage.rofs), 'ROFS root (OSv: ZFS 40-60 ms)');
+}
+
 // Package benchmarks that exist print their own tables.
 for (const dir of ['packages', 'tools']) {
   for (const name of readdirSync(join(root, dir))) {

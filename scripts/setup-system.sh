@@ -9,6 +9,7 @@ TEST_PACKAGES=(
   qemu-utils fdisk                                 # qemu-img, sfdisk: disk image checks
   zfs-fuse                                         # ZFS interop
   passt socat dnsmasq iproute2 iputils-ping curl wrk python3-scapy  # network interop
+  libc6-dev                                        # headers for osv-tap-relay (packages/vmm/native), built with clang
 )
 if [ "${1:-all}" = build ]; then PACKAGES=("${BUILD_PACKAGES[@]}"); else PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"); fi
 
@@ -34,3 +35,7 @@ for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "setup-system: $tool is still missing after install" >&2; exit 1; }
 done
 test -f /usr/lib/wasm32-wasi/libc.a || test -d /usr/lib/wasm32-wasi || { echo "setup-system: wasi-libc sysroot missing" >&2; exit 1; }
+if [ "${1:-all}" != build ]; then
+  /usr/bin/python3 -c 'import scapy' 2>/dev/null || { echo "setup-system: python3-scapy is not importable by /usr/bin/python3" >&2; exit 1; }
+  test -f /usr/include/linux/if_tun.h || { echo "setup-system: linux/if_tun.h missing (linux-libc-dev)" >&2; exit 1; }
+fi

@@ -3,6 +3,7 @@
 // them (DESIGN.md §1): the guest rings `hostWake` for MMIO traps and queue notifications, we
 // raise interrupts through `irqPending` + `guestWake`. The machine's life ends when the guest
 // publishes PowerOff; its exit status becomes the result of run().
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, TrapOp, TrapState } from '@osv-ts/kernel-api';
 import { GuestMemory, MmioTransportModel, type DeviceModel, type InterruptLine } from '@osv-ts/drivers-virtio';
@@ -22,6 +23,8 @@ export interface MachineConfig {
   readonly bootFlags?: number;
   /** Start the vCPU worker under the inspector (`osv run -d`). */
   readonly inspect?: boolean;
+  /** Inspector port for `inspect` (default 9229, as `node --inspect`). */
+  readonly inspectPort?: number;
 }
 
 /** How long the service loop polls for the guest's next doorbell before sleeping. */
@@ -72,14 +75,20 @@ export class Machine {
   /** Boots the vCPU and resolves with the exit when the guest powers off or dies. */
   run(): Promise<MachineExit> {
     const done = new Promise<MachineExit>((resolve) => (this.resolveExit = resolve));
-    const worker = new Worker(this.config.kernelPath, {
-      workerData: { ram: this.memory.buffer },
-      env: {},
-      argv: [],
-      execArgv: this.config.inspect ? ['--inspect-brk'] : [],
-      stdout: false,
-      stderr: false,
-    });
+    // Under -d the vCPU starts from a host-side bootstrap that opens the worker's own inspector
+    // (Node ignores --inspect-brk in a Worker's execArgv), waits for a debugger, and stops at a
+    // `debugger` statement just before the kernel's first line, as --inspect-brk would.
+    const kernelUrl = pathToFileURL(this.config.kernelPath).href;
+    const worker = this.config.inspect
+      ? new Worker(DEBUG_BOOTSTRAP, {
+          eval: true,
+          workerData: { ram: this.memory.buffer, kernelUrl, inspectPort: this.config.inspectPort ?? 9229 },
+          env: {},
+          argv: [],
+          stdout: false,
+          stderr: false,
+        })
+      : new Worker(this.config.kernelPath, { workerData: { ram: this.memory.buffer }, env: {}, argv: [], stdout: false, stderr: false });
     this.worker = worker;
     worker.on('error', (e) => this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU crashed: ${e.stack ?? e.message}` }));
     worker.on('exit', (code) => this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU exited without powering off (code ${code})` }));
@@ -212,3 +221,12 @@ export class Machine {
     v.setUint32(BootInfo.freeRamStart, L.freeRamStart, true);
   }
 }
+
+/** The vCPU's entry under `osv run -d` (CommonJS, run with `eval`). */
+const DEBUG_BOOTSTRAP = `
+const inspector = require('node:inspector');
+const { workerData } = require('node:worker_threads');
+inspector.open(workerData.inspectPort, '127.0.0.1', true);
+debugger; // paused here: step into the import to enter the kernel
+import(workerData.kernelUrl);
+`;

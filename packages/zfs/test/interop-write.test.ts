@@ -71,9 +71,11 @@ beforeAll(() => {
       });
       dev.close();
       const zdb = run('zdb', ['-e', '-p', fuse.dir, '-bc', c.name], { allowFail: true });
-      const mnt = join(fuse.dir, `m-${c.name}`);
-      fuse.zpool('import', '-d', fuse.dir, c.name);
-      fuse.zfs('set', `mountpoint=${mnt}`, c.name);
+      // An altroot mounts the pool (and its children) under our directory straight away; setting
+      // mountpoint after a mount at /NAME means a remount, which zfs-fuse can find busy.
+      const altroot = join(fuse.dir, `alt-${c.name}`);
+      const mnt = join(altroot, c.name);
+      fuse.zpool('import', '-d', fuse.dir, '-R', altroot, c.name);
       if (c.children) fuse.zfs('mount', '-a');
       const walked = walkFs(mnt, (r) => r === 'kid' || r.startsWith('kid/'));
       const kidWalked = c.children ? walkFs(join(mnt, 'kid')) : new Map<string, Node>();

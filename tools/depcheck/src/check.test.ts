@@ -53,6 +53,16 @@ describe('checkWorkspace', () => {
     ]);
   });
 
+  it('lets tests, but not sources, use a test-only package', () => {
+    const deps = { '@osv-ts/kernel-api': '0.1.0', '@osv-ts/test-support': '0.1.0' };
+    const root = workspace("import { ZfsFuse } from '@osv-ts/test-support';\nexport const y = ZfsFuse;\n", deps);
+    const v = checkWorkspace(root);
+    expect(v.map((e) => e.rule)).toEqual(['test-only-package']);
+    writeFileSync(join(root, 'packages/core-sched/src/index.ts'), 'export const y = 1;\n');
+    writeFileSync(join(root, 'packages/core-sched/src/pool.test.ts'), "import { ZfsFuse } from '@osv-ts/test-support';\nexport const t = ZfsFuse;\n");
+    expect(checkWorkspace(root)).toEqual([]);
+  });
+
   it('does not mistake a local declaration or a property name for a Node global', () => {
     const src = "const process = { env: 1 };\nexport const y = process.env;\nexport const o = { Buffer: 1 }.Buffer;\n";
     expect(checkWorkspace(workspace(src))).toEqual([]);

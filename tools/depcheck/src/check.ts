@@ -11,10 +11,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
-import { GUEST_PACKAGES, LAYER_RANK, NODE_GLOBALS } from './layers.js';
+import { GUEST_PACKAGES, LAYER_RANK, NODE_GLOBALS, TEST_ONLY_PACKAGES } from './layers.js';
 
 export interface Violation {
-  readonly rule: 'undeclared-dependency' | 'reach-into-package' | 'upward-dependency' | 'node-import-in-guest' | 'node-global-in-guest';
+  readonly rule: 'undeclared-dependency' | 'reach-into-package' | 'upward-dependency' | 'node-import-in-guest' | 'node-global-in-guest' | 'test-only-package';
   readonly file: string;
   readonly line: number;
   readonly message: string;
@@ -123,6 +123,7 @@ function checkFile(pkg: PackageInfo, rootPkg: PackageInfo, file: string, root: s
     if (name.startsWith('@osv-ts/') && /\/(src|dist)(\/|$)/.test(spec.slice(name.length))) {
       add('reach-into-package', node, `'${spec}' reaches into ${name}'s files: use its exports`);
     }
+    if (TEST_ONLY_PACKAGES.has(name) && !dev) add('test-only-package', node, `${name} is for tests: ${relFile} is not a test, benchmark or build file`);
     const from = LAYER_RANK[pkg.name];
     const to = LAYER_RANK[name];
     if (from !== undefined && to !== undefined && to >= from) {

@@ -16,7 +16,13 @@ export const LAYER_RANK: Record<string, number> = {
   '@osv-ts/vmm': 8,
   '@osv-ts/osv': 9,
   '@osv-ts/depcheck': 9,
+  // Host-side drivers of real tools (zfs-fuse, …) for interop tests: below everything so any
+  // package's tests may use them; TEST_ONLY_PACKAGES keeps them out of non-test sources.
+  '@osv-ts/test-support': -1,
 };
+
+/** Packages only test, benchmark and build files may import. */
+export const TEST_ONLY_PACKAGES = new Set(['@osv-ts/test-support']);
 
 /** Packages that run inside the guest and so must be isomorphic (DESIGN.md §2). */
 export const GUEST_PACKAGES = new Set([

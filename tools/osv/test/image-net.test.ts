@@ -1,10 +1,10 @@
 // `osv run -i` with user-mode networking: an httpd image (netstack and virtio-net linked because
 // the app imports sockets) answers curl-like requests through passt and a forwarded port.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, example, osv, spawn } from './osv-cli.js';
+import { CLI, curlRetrying, example, osv, spawn, tempFile } from './osv-cli.js';
 
 describe('osv run -i -n', () => {
   it('serves HTTP from a disk image through virtio-net and passt', async () => {
@@ -17,16 +17,9 @@ describe('osv run -i -n', () => {
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     try {
-      let body: string | undefined;
-      for (let i = 0; i < 100 && body === undefined; i++) {
-        try {
-          const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
-          body = await r.text();
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      expect(body).toBe('Hello from osv-ts httpd!\n');
+      const got = tempFile(`image-net-${port}.txt`, '');
+      expect(await curlRetrying(`http://127.0.0.1:${port}/`, got, Date.now() + 30_000)).toBe('200');
+      expect(readFileSync(got, 'utf8')).toBe('Hello from osv-ts httpd!\n');
       expect(stderr).toMatch(/eth0: \d+\.\d+\.\d+\.\d+\/\d+/);
     } finally {
       child.kill('SIGTERM');

@@ -76,7 +76,7 @@ describe('osv build', () => {
   });
 
   it('rejects unsupported options and values clearly', () => {
-    expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--fs', 'zfs']).stderr).toMatch(/--fs zfs: supported are rofs and ramfs/);
+    expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--fs', 'xfs']).stderr).toMatch(/--fs xfs: supported are rofs, zfs and ramfs/);
     expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--format', 'vmdk']).stderr).toMatch(/--format vmdk/);
     expect(osv(['build', '--app', example('hello')]).status).toBe(2);
   });

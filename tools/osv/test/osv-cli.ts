@@ -1,5 +1,6 @@
 // Runs the built osv CLI as a user would, for end-to-end tests.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,4 +42,24 @@ export function tempFile(name: string, data: Buffer | string): string {
   const path = join(dir, name);
   writeFileSync(path, data);
   return path;
+}
+
+// curl, one connection per request: httpd serves connections one at a time and keeps them
+// alive, so a client that pools idle connections (fetch) would hold it on the first one.
+const execFileAsync = promisify(execFile);
+export async function curl(url: string, out: string): Promise<string> {
+  const r = await execFileAsync('curl', ['-s', '--max-time', '20', '-o', out, '-w', '%{http_code}', url], { encoding: 'utf8' });
+  return r.stdout;
+}
+
+export async function curlRetrying(url: string, out: string, deadlineMs: number): Promise<string> {
+  for (;;) {
+    try {
+      return await curl(url, out);
+    } catch (e) {
+      // Before the guest listens, passt accepts and then resets the connection.
+      if (Date.now() > deadlineMs) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

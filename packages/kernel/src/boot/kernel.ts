@@ -1,7 +1,8 @@
 // The boot sequence (OSv loader.cc main_cont + do_main_thread, reduced to what osv-ts has):
 // parse the command line, initialise the linked modules (drivers first), set up the consoles,
 // print the boot time, then run the application commands and return the last exit status.
-import { KernelError, type Console, type KernelModule } from '@osv-ts/kernel-api';
+import { BufferedEntropy } from '../platform/buffered-entropy.js';
+import { KernelError, type Console, type Entropy, type KernelModule } from '@osv-ts/kernel-api';
 import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
 import {
   ConsoleFile, FdTable, POSIX_SOCKETS_CAPABILITY, Posix, Process, WASI_EXTENSION_CAPABILITY, installListeners,
@@ -94,7 +95,7 @@ export class Kernel {
           service: this.vfs,
           options: o,
           bootfsImage: p.bootfsImage,
-          entropy: p.entropy,
+          entropy: this.appEntropy(),
           console: this.stdout,
           proc: this.procInfo(),
           log: (t) => this.log(t),
@@ -136,9 +137,23 @@ export class Kernel {
       first = false;
     }
     this.drainNetwork();
+    this.syncFileSystems();
     this.stdout.flush();
     if (this.stderr !== this.stdout) this.stderr.flush();
     return status;
+  }
+
+  /**
+   * Before power-off, every mounted file system writes back (OSv's shutdown unmounts them; ZFS
+   * syncs its open transaction group), so what the app wrote is on the disk when the VM stops.
+   */
+  private syncFileSystems(): void {
+    if (!this.vfs) return;
+    try {
+      this.vfs.vfs.sync();
+    } catch (e) {
+      this.log(`sync at power-off failed: ${(e as Error).message}\n`);
+    }
   }
 
   /**
@@ -203,7 +218,7 @@ export class Kernel {
       args: argv,
       env: [...env].map(([k, v]) => `${k}=${v}`),
       clock: this.platform.clock,
-      entropy: this.platform.entropy,
+      entropy: this.appEntropy(),
       sched: this.sched,
       fds,
       tracer: this.tracer,
@@ -247,6 +262,21 @@ export class Kernel {
   }
 
   /** What /proc shows, from core-sched's counters and the running process. */
+  private deviceEntropy: Entropy | undefined;
+
+  /**
+   * What /dev/random, /dev/urandom and random_get read: virtio-rng when a driver for one is
+   * linked (the host's CSPRNG, as OSv feeds them from its virtio-rng driver), buffered so a
+   * small request is not a device round trip; otherwise the vCPU's own CSPRNG.
+   */
+  private appEntropy(): Entropy {
+    if (this.deviceEntropy) return this.deviceEntropy;
+    const all = this.registry.getAll<Entropy>('entropy');
+    const device = all.at(-1);
+    if (!device || device === this.platform.entropy) return this.platform.entropy;
+    return (this.deviceEntropy = new BufferedEntropy(device));
+  }
+
   private procInfo(): ProcInfo {
     const p = this.platform;
     return {

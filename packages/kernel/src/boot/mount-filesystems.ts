@@ -8,7 +8,8 @@ import type { VfsService } from '@osv-ts/vfs';
 import type { ProcInfo } from '@osv-ts/vfs';
 import type { LoaderOptions } from '../cmdline/loader-options.js';
 
-const ROOT_DEVICE = '/dev/vblk0.1';
+/** OSv's root: partition 1 of the first disk; a bare file-system image is the whole disk. */
+const ROOT_DEVICES = ['/dev/vblk0.1', '/dev/vblk0'];
 const AUTO_ORDER = ['rofs', 'zfs'] as const;
 
 export interface MountContext {
@@ -25,15 +26,17 @@ export interface MountContext {
 export function mountFileSystems(c: MountContext): string {
   const { service, options } = c;
   const { vfs, fsTypes } = service;
+  const rootDevice = ROOT_DEVICES.find((d) => service.blockDevice(d));
   let rootType = options.nomount ? 'ramfs' : options.rootfs;
   if (rootType === undefined) {
-    rootType = AUTO_ORDER.find((t) => fsTypes.has(t) && service.blockDevice(ROOT_DEVICE)) ?? 'ramfs';
+    rootType = (rootDevice && AUTO_ORDER.find((t) => fsTypes.has(t))) ?? 'ramfs';
   }
   const factory = fsTypes.get(rootType);
   if (!factory) throw new KernelError(Errno.ENODEV, `--rootfs=${rootType}: no ${rootType} module is linked into this kernel`);
-  const source = rootType === 'ramfs' ? 'none' : rootType === 'zfs' ? 'osv/zfs' : ROOT_DEVICE;
-  const readOnly = rootType === 'rofs';
-  vfs.mountRoot(factory(source), { source, readOnly });
+  const source = rootType === 'ramfs' ? 'none' : rootType === 'zfs' ? 'osv/zfs' : (rootDevice ?? ROOT_DEVICES[0]!);
+  const root = factory(source);
+  const readOnly = rootType === 'rofs' || root.readOnly === true;
+  vfs.mountRoot(root, { source, readOnly });
   if (rootType === 'ramfs' && c.bootfsImage.length > 0) service.unpackBootfs(c.bootfsImage);
 
   const ensureDir = (path: string): boolean => {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetBackend } from '@osv-ts/drivers-virtio';
+import { FrameStreamDecoder, encodeStreamFrame } from './frame-stream.js';
 
 export interface PortForward {
   readonly protocol: 'tcp' | 'udp';
@@ -27,7 +28,11 @@ export function parsePortForward(rule: string): PortForward {
 
 export class PasstBackend implements NetBackend {
   private deliver: ((frame: Uint8Array, checksumValid: boolean) => void) | undefined;
-  private pending: Buffer = Buffer.alloc(0);
+  private readonly decoder = new FrameStreamDecoder((frame) => {
+    this.counters.framesIn++;
+    this.counters.bytesIn += frame.length;
+    this.deliver?.(frame, false);
+  });
   private socket: net.Socket | undefined;
   private child: ChildProcess | undefined;
   private dir: string | undefined;
@@ -70,38 +75,18 @@ export class PasstBackend implements NetBackend {
       exited,
     ]);
     this.socket.setNoDelay(true);
-    this.socket.on('data', (d: Buffer) => this.onData(d));
+    this.socket.on('data', (d: Buffer) => this.decoder.push(d));
   }
 
   send(frame: Uint8Array): void {
     if (!this.socket) return;
-    const hdr = Buffer.allocUnsafe(4);
-    hdr.writeUInt32BE(frame.length, 0);
     this.counters.framesOut++;
     this.counters.bytesOut += frame.length;
-    this.socket.write(Buffer.concat([hdr, frame]));
+    this.socket.write(encodeStreamFrame(frame));
   }
 
   connect(deliver: (frame: Uint8Array, checksumValid: boolean) => void): void {
     this.deliver = deliver;
-  }
-
-  private onData(d: Buffer): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, d]) : d;
-    while (this.pending.length >= 4) {
-      const len = this.pending.readUInt32BE(0);
-      if (len > 65535 + 14) {
-        // Not a frame length: the stream lost sync; drop what we have.
-        this.pending = Buffer.alloc(0);
-        return;
-      }
-      if (this.pending.length < 4 + len) break;
-      const frame = new Uint8Array(this.pending.subarray(4, 4 + len));
-      this.pending = this.pending.subarray(4 + len);
-      this.counters.framesIn++;
-      this.counters.bytesIn += len;
-      this.deliver?.(frame, false);
-    }
   }
 
   /** Stops passt and removes its socket directory. */

@@ -49,9 +49,11 @@ export function decodeUberblockRing(label: Uint8Array, labelIndex: number, label
   for (let slot = 0; slot < UBERBLOCK_RING_SIZE / slotSize; slot++) {
     const at = UBERBLOCK_RING_OFFSET + slot * slotSize;
     const region = label.subarray(at, at + slotSize);
-    if (!verifyEmbedded(region, [BigInt(labelDevOffset + at), 0n, 0n, 0n])) continue;
+    // Magic first: most slots of a young pool (and every slot of a non-ZFS device) are empty,
+    // and the slot's SHA-256 costs far more than an 8-byte compare.
     const ub = decodeUberblock(region);
     if (ub === null) continue;
+    if (!verifyEmbedded(region, [BigInt(labelDevOffset + at), 0n, 0n, 0n])) continue;
     out.push({ ...ub, label: labelIndex, slot });
   }
   return out;

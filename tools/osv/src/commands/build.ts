@@ -1,6 +1,6 @@
 // `osv build`: compose a kernel for the app, and write a partitioned disk image (OSv's
 // scripts/build + imgedit.py): MBR, boot partition (kernel bundle, default command line,
-// bootfs), and a ROFS partition built from a usr.manifest. Prints the modules it selected and
+// bootfs), and a ROFS or ZFS partition built from a usr.manifest. Prints the modules it selected and
 // the kernel's size.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -13,6 +13,7 @@ import { writeDiskImage, type ImageFormat } from '../image/disk-image-writer.js'
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { readManifest } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
+import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
@@ -28,12 +29,15 @@ options:
       --app APP.wasm        the application (put at /APP.wasm; its imports select the modules)
       --manifest FILE       OSv usr.manifest (GUEST: HOST lines); HOST paths relative to FILE's
                             directory
-      --fs rofs|ramfs       file system of the image (default rofs); ramfs puts the files into
-                            the boot partition's bootfs instead (no fs partition)
+      --fs rofs|zfs|ramfs   file system of the image (default rofs). zfs: pool 'osv' with the
+                            files in dataset osv/zfs, mounted read-write as / (OSv's layout);
+                            ramfs puts the files into the boot partition's bootfs instead
   -o, --output IMAGE        image file to write
       --format raw|qcow2    image format (default raw)
       --kernel-cmdline CMD  default command line (default: /APP.wasm)
-      --fs-size SIZE        minimum size of the fs partition, e.g. 64M
+      --fs-size SIZE        minimum size of the fs partition, e.g. 64M (zfs: the pool's size;
+                            default the files plus room to write, at least 64M)
+      --compression ALG     zfs: off, lzjb (default), zle, gzip-N
   -n, --networking          link the network stack and virtio-net even if the app imports no
                             sockets (apps that do get them anyway)
   -h, --help                this text
@@ -42,7 +46,8 @@ options:
 export interface BuildOptions {
   app?: string;
   manifest?: string;
-  fs: 'rofs' | 'ramfs';
+  fs: 'rofs' | 'zfs' | 'ramfs';
+  compression: number;
   output?: string;
   format: ImageFormat;
   cmdline?: string;
@@ -52,7 +57,7 @@ export interface BuildOptions {
 }
 
 export function parseBuildOptions(argv: readonly string[]): BuildOptions {
-  const o: BuildOptions = { fs: 'rofs', format: 'raw', fsSizeBytes: 0, networking: false, help: false };
+  const o: BuildOptions = { fs: 'rofs', compression: parseCompression('lzjb'), format: 'raw', fsSizeBytes: 0, networking: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
     let inline: string | undefined;
@@ -76,10 +81,13 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
         break;
       case '--fs': {
         const v = value();
-        if (v !== 'rofs' && v !== 'ramfs') throw new UsageError(`--fs ${v}: supported are rofs and ramfs (zfs comes with the zfs package)`);
+        if (v !== 'rofs' && v !== 'zfs' && v !== 'ramfs') throw new UsageError(`--fs ${v}: supported are rofs, zfs and ramfs`);
         o.fs = v;
         break;
       }
+      case '--compression':
+        o.compression = parseCompression(value());
+        break;
       case '-o':
       case '--output':
         o.output = value();
@@ -155,11 +163,19 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
     }
   }
   if (o.fs === 'ramfs') bootfs.push(...bootfsEntriesFromTree(tree));
+  else {
+    // Mount points the kernel needs on a disk root (OSv's images carry them too): a read-only
+    // root cannot grow them at boot.
+    for (const d of ['dev', 'proc', 'tmp']) if (!tree.children.has(d)) tree.children.set(d, { kind: 'dir', children: new Map() });
+  }
 
   // 2. The kernel: modules for the app's needs plus the disk the image itself is.
+  // An image boots with virtio-rng attached (osv run -i): its driver feeds /dev/random and
+  // random_get with the host's CSPRNG, as on OSv.
+  capabilities.add('hwrng');
   const required = ['console', 'blockdev'];
   if (o.networking) capabilities.add('netstack');
-  const selection = selectModules(loadCatalog(), 'vm-node', required, [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'rofs' ? ['fs:rofs'] : []));
+  const selection = selectModules(loadCatalog(), 'vm-node', required, [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'ramfs' ? [] : [`fs:${o.fs}`]));
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const kernelBytes = readFileSync(kernel.path);
   log(`osv build: modules: ${kernel.modules.join(', ')}\n`);
@@ -169,12 +185,17 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
   // 3. The partitions and the image.
   const cmdline = o.cmdline ?? (appName ? `/${appName}` : '');
   const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs) });
-  const fs = o.fs === 'rofs' ? writeRofs(tree).image : new Uint8Array(0);
+  const fs =
+    o.fs === 'rofs'
+      ? writeRofs(tree).image
+      : o.fs === 'zfs'
+        ? writeZfsImage(tree, { pool: 'osv', dataset: 'zfs', sizeBytes: o.fsSizeBytes, ashift: 12, compression: o.compression, path: '/dev/vblk0.1' })
+        : new Uint8Array(0);
   const big = record.length + fs.length > 16 * 1024 * 1024;
   const layout = writeDiskImage(o.output!, record, fs, { format: o.format, onProgress: big ? progressBar(`osv build: writing ${basename(o.output!)}`) : undefined }, o.fsSizeBytes);
   log(
     `osv build: ${o.output} (${o.format}, ${formatMemorySize(layout.totalBytes)}): boot partition ${formatMemorySize(layout.boot.sizeBytes)}` +
-      (layout.fs ? `, ${o.fs} partition vblk0.1 ${formatMemorySize(layout.fs.sizeBytes)} (${fs.length} bytes used)` : '') +
+      (layout.fs ? `, ${o.fs} partition vblk0.1 ${formatMemorySize(layout.fs.sizeBytes)}${o.fs === 'rofs' ? ` (${fs.length} bytes used)` : ` (pool osv, root dataset osv/zfs)`}` : '') +
       `\nosv build: command line: ${cmdline || '(empty)'}\n`,
   );
   return 0;

@@ -6,13 +6,14 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, PasstBackend, formatMemorySize, loadBootImage, openDiskBackend, parsePortForward } from '@osv-ts/vmm';
+import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
 import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
-import { UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+import { UsageError, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
+import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
 
 export const IMAGE_RUN_USAGE = `
 disk images (osv build writes them):
@@ -21,7 +22,7 @@ disk images (osv build writes them):
 `;
 
 /** `osv run` options that take no value (every other option's next word is its value). */
-const FLAGS = new Set(['-V', '--verbose', '-d', '--debug', '--dry-run', '--bootchart', '-h', '--help']);
+const FLAGS = new Set(['-V', '--verbose', '-d', '--debug', '--dry-run', '--bootchart', '-h', '--help', '-n', '--networking', '-v', '--vhost']);
 
 /** Splits `-i IMAGE` / `--image IMAGE` / `--image=IMAGE` out of `osv run` options (before the app). */
 export function takeImageOption(argv: readonly string[]): { image: string | undefined; rest: string[] } {
@@ -61,14 +62,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   if (o.app !== undefined) throw new UsageError('osv run -i: the app comes from the image; give a command line with -e instead');
   if (o.files.length > 0) throw new UsageError('osv run -i: --file needs a bare .wasm run; put files into the image with --manifest');
 
-  if (o.forwards.length > 0 && !o.networking) throw new UsageError('--forward needs -n (user-mode networking)');
-  const forwards = o.forwards.map((rule) => {
-    try {
-      return parsePortForward(rule);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  });
+  const netPlan = planNetwork(o);
 
   const hash = createHash('sha256').update(loaded.kernel).digest('hex').slice(0, 16);
   const kernelPath = join(cacheDir(), `kernel-image-${hash}.mjs`);
@@ -80,23 +74,32 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const consoleOut = new VirtioConsoleDevice('console0', { write: (b) => void process.stdout.write(Buffer.from(b)) });
   const consoleErr = new VirtioConsoleDevice('console1', { write: (b) => void process.stderr.write(Buffer.from(b)) });
   const disk = openDiskBackend(image);
+  const extra = o.disks.map((path) => {
+    try {
+      return openDiskBackend(path);
+    } catch (e) {
+      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+    }
+  });
   const devices: DeviceModel[] = [
     consoleOut,
     consoleErr,
     new VirtioBlkDevice('vblk0', disk.backend, { serial: 'osv-ts-vblk0' }),
+    ...extra.map((d, i) => new VirtioBlkDevice(`vblk${i + 1}`, d.backend, { serial: `osv-ts-vblk${i + 1}` })),
     new VirtioRngDevice('rng0', { fill: (b) => void randomFillSync(b) }),
   ];
-  // -n: eth0 through passt. The image's kernel needs the netstack (osv build links it for an
+  const closeDisks = (): void => [disk, ...extra].forEach((d) => d.backend.close?.());
+  // -n: eth0 through passt or a TAP device. The image's kernel needs the netstack (osv build links it for an
   // app that imports sockets, or with osv build -n); a kernel without it ignores the device.
-  let passt: PasstBackend | undefined;
-  if (o.networking && !o.dryRun) {
+  let hostNet: HostNet | undefined;
+  if (!o.dryRun) {
     try {
-      passt = await PasstBackend.start({ forwards });
+      hostNet = await startNetwork(netPlan);
     } catch (e) {
-      disk.backend.close?.();
-      throw new UsageError(`-n: cannot start passt: ${(e as Error).message}`);
+      closeDisks();
+      throw e;
     }
-    devices.push(new VirtioNetDevice('eth0', passt, { mac: GUEST_MAC }));
+    if (hostNet) devices.push(new VirtioNetDevice('eth0', hostNet, { mac: GUEST_MAC }));
   }
   const stdinConnected = !o.dryRun;
   const flags =
@@ -112,6 +115,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     bootfs: loaded.bootfs,
     bootFlags: flags,
     inspect: o.debug,
+    inspectPort: inspectPort(),
   });
   if (o.verbose || o.dryRun) {
     const parts = loaded.partitions.map((p) => `vblk0.${p.index} type 0x${p.type.toString(16)} ${formatMemorySize(p.sizeBytes)} at ${p.startBytes}`);
@@ -123,21 +127,21 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     );
   }
   if (o.dryRun) {
-    disk.backend.close?.();
+    closeDisks();
     return 0;
   }
-  if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
+  if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
   process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
   process.stdin.on('end', () => consoleOut.endInput());
   process.stdin.on('error', () => consoleOut.endInput());
   const onSignal = (): void => void machine.stop(130, 'interrupted');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const exit = await machine.run().finally(() => passt?.close());
+  const exit = await machine.run().finally(() => hostNet?.close());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
-  disk.backend.close?.();
+  closeDisks();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.verbose) {
     const counters = machine.deviceCounters().map((d) => `${d.name}: ${JSON.stringify(d.counters)}`);

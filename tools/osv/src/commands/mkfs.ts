@@ -1,17 +1,28 @@
 // `osv mkfs rofs usr.manifest -o rootfs.img`: a file system image from a manifest, byte for byte
-// what OSv's scripts/gen-rofs-img.py writes for the same tree (ZFS: `osv mkfs zfs`, when the zfs
-// package's writer lands).
+// what OSv's scripts/gen-rofs-img.py writes for the same tree. `osv mkfs zfs … --pool osv`: a
+// ZFS pool (one file vdev, SPA 23 / ZPL 4) holding the tree, which zfs-fuse imports.
 import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { toRofsTree } from '@osv-ts/vfs/manifest';
 import { writeRofsImage } from '@osv-ts/vfs/rofs-writer';
 import { readManifest } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
+import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
+import { parseMemorySize } from '@osv-ts/vmm';
 import { UsageError } from './run-options.js';
 
 export const MKFS_USAGE = `usage: osv mkfs rofs MANIFEST -o IMAGE [-D NAME=VALUE]...
+       osv mkfs zfs MANIFEST -o IMAGE [--pool NAME] [--dataset NAME] [--size SIZE]
+                    [--ashift 9|12] [--compression off|lzjb|zle|gzip-N] [-D NAME=VALUE]...
 
-Writes an OSv ROFS image holding the files a usr.manifest names (host paths are relative to
+Writes a file system image holding the files a usr.manifest names (host paths are relative to
 the manifest's directory; -D defines %(NAME)s substitutions).
+
+rofs: OSv's read-only file system, as scripts/gen-rofs-img.py writes it.
+zfs:  a ZFS pool on one file vdev (SPA version 23, ZPL 4, as zfs-fuse 0.7 makes them); the
+      files go into the pool's root dataset, or into POOL/NAME with --dataset NAME. Default
+      pool name osv, size: the files plus room to write (at least 64M), ashift 12, lzjb.
+      zfs-fuse: zpool import -d DIR POOL.
 `;
 
 export function mkfsCommand(argv: readonly string[]): number {
@@ -20,14 +31,42 @@ export function mkfsCommand(argv: readonly string[]): number {
     process.stdout.write(MKFS_USAGE);
     return type === undefined ? 2 : 0;
   }
-  if (type !== 'rofs') throw new UsageError(`mkfs: unsupported file system '${type}' (supported: rofs)`);
+  if (type !== 'rofs' && type !== 'zfs') throw new UsageError(`mkfs: unsupported file system '${type}' (supported: rofs, zfs)`);
   let manifest: string | undefined;
   let output: string | undefined;
   const defines: Record<string, string> = {};
+  const zfs = { pool: 'osv', dataset: undefined as string | undefined, sizeBytes: 0, ashift: 12 as 9 | 12, compression: parseCompression('lzjb') };
+  const value = (i: number, name: string): string => {
+    const v = rest[i];
+    if (v === undefined) throw new UsageError(`mkfs: ${name} needs a value`);
+    return v;
+  };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
-    if (a === '-o' || a === '--output') output = rest[++i];
-    else if (a === '-D') {
+    const zfsOnly = (): void => {
+      if (type !== 'zfs') throw new UsageError(`mkfs: ${a} applies to zfs only`);
+    };
+    if (a === '-o' || a === '--output') output = value(++i, a);
+    else if (a === '--pool') {
+      zfsOnly();
+      zfs.pool = value(++i, a);
+      if (!/^[A-Za-z][A-Za-z0-9_.:-]*$/.test(zfs.pool)) throw new UsageError(`mkfs: '${zfs.pool}' is not a valid pool name`);
+    } else if (a === '--dataset') {
+      zfsOnly();
+      zfs.dataset = value(++i, a);
+      if (!/^[A-Za-z0-9_.:-]+$/.test(zfs.dataset)) throw new UsageError(`mkfs: '${zfs.dataset}' is not a valid dataset name (one component)`);
+    } else if (a === '--size') {
+      zfsOnly();
+      zfs.sizeBytes = parseMemorySize(value(++i, a));
+    } else if (a === '--ashift') {
+      zfsOnly();
+      const v = value(++i, a);
+      if (v !== '9' && v !== '12') throw new UsageError(`mkfs: --ashift ${v}: supported are 9 and 12`);
+      zfs.ashift = Number(v) as 9 | 12;
+    } else if (a === '--compression') {
+      zfsOnly();
+      zfs.compression = parseCompression(value(++i, a));
+    } else if (a === '-D') {
       const d = rest[++i] ?? '';
       const eq = d.indexOf('=');
       if (eq <= 0) throw new UsageError(`mkfs: -D expects NAME=VALUE, got '${d}'`);
@@ -37,7 +76,14 @@ export function mkfsCommand(argv: readonly string[]): number {
     else throw new UsageError(`mkfs: unexpected argument '${a}'`);
   }
   if (!manifest || !output) throw new UsageError('mkfs: need a MANIFEST and -o IMAGE');
-  const image = writeRofsImage(toRofsTree(readManifest(manifest, defines), nodeHostFs));
+  const tree = toRofsTree(readManifest(manifest, defines), nodeHostFs);
+  if (type === 'zfs') {
+    const image = writeZfsImage(tree, { ...zfs, path: `/${basename(output)}` });
+    writeFileSync(output, image);
+    process.stderr.write(`osv: wrote ${output}: zfs pool '${zfs.pool}'${zfs.dataset ? `, files in ${zfs.pool}/${zfs.dataset}` : ''}, ${image.length} bytes\n`);
+    return 0;
+  }
+  const image = writeRofsImage(tree);
   writeFileSync(output, image);
   process.stderr.write(`osv: wrote ${output}: rofs, ${image.length} bytes\n`);
   return 0;

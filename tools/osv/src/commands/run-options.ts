@@ -24,6 +24,10 @@ export interface RunOptions {
   files: { guestPath: string; hostPath: string }[];
   /** -n: user-mode networking through passt (DHCP, NAT, port forwarding). */
   networking: boolean;
+  /** -v (run.py's --vhost): with -n, eth0 on a TAP device instead of passt. */
+  vhost: boolean;
+  /** --tap NAME: with -n, eth0 on the TAP device NAME (created when missing). */
+  tap?: string;
   /** --forward tcp:HOST:GUEST rules (run.py's hostfwd), for passt. */
   forwards: string[];
   /** --tcplisten ADDR:PORT: listening sockets handed to the app as fds (wasmtime's name). */
@@ -32,6 +36,10 @@ export interface RunOptions {
   traceOut?: string;
   /** usr.manifest files whose entries go into the boot file system (a ramfs root). */
   manifests: string[];
+  /** --disk IMAGE: raw or qcow2 images attached as further virtio-blk disks (repeatable). */
+  disks: string[];
+  /** --rootfs-image IMG: a bare ROFS image (osv mkfs rofs) attached as vblk0 and mounted as /. */
+  rootfsImage?: string;
   help: boolean;
 }
 
@@ -49,15 +57,25 @@ options:
   -V, --verbose          print the composed kernel, boot time and device counters
       --bootchart        prepend --bootchart to the command line
       --trace NAME       prepend --trace=NAME (repeatable): enable tracepoints matching NAME
-  -n, --networking       user-mode networking through passt: DHCP, outbound NAT, --forward
+  -n, --networking       networking: user-mode through passt (DHCP, outbound NAT, --forward),
+                         or a TAP device with -v / --tap
       --forward RULE     forward a host port to the guest: tcp:8080:80 (repeatable; needs -n)
+  -v, --vhost            with -n: eth0 on a TAP device (tap0, tap1, … created for the run) instead
+                         of passt; needs CAP_NET_ADMIN. The host side configures the TAP
+  -t, --tap NAME         with -n: eth0 on TAP device NAME, attached to if it exists (as run.py's
+                         --tap), else created for the run and removed at exit
       --tcplisten A:P    listen on A:P in the guest and hand the socket to the app as fd 3, 4, …
       --trace-out FILE   at exit, write the guest's trace as Chrome trace-event JSON (Perfetto)
       --mount-fs X       prepend --mount-fs=X (repeatable)
       --ip X             prepend --ip=X (repeatable)
       --manifest FILE    add the files of a usr.manifest (OSv syntax) to the root ramfs
       --file G=HOST      put host file HOST into the boot file system at guest path G
-  -d, --debug            start the vCPU worker under the inspector (node inspect / DevTools)
+      --rootfs-image IMG mount IMG (osv mkfs rofs) read-only as / through virtio-blk, with a
+                         ramfs on /tmp; the app comes from the image (-e '/app.wasm …')
+      --disk IMAGE       attach IMAGE (raw or qcow2) as the next virtio-blk disk, vblk0, vblk1, …
+                         (repeatable; ZFS pools on them mount with --mount-fs=zfs,POOL/DS,/dir)
+  -d, --debug            start the vCPU worker under the inspector on 127.0.0.1:9229
+                         (OSV_INSPECT_PORT), paused before the kernel's first line
       --dry-run          print the machine it would start, and exit
   -h, --help             this text
 `;
@@ -65,7 +83,7 @@ options:
 export function parseRunOptions(argv: readonly string[]): RunOptions {
   const o: RunOptions = {
     memBytes: 64 * 1024 * 1024, vcpus: 1, verbose: false, debug: false, dryRun: false, bootchart: false,
-    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], help: false, networking: false, forwards: [], tcplisten: [],
+    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], disks: [], help: false, networking: false, vhost: false, forwards: [], tcplisten: [],
   };
   let i = 0;
   const value = (name: string): string => {
@@ -137,6 +155,14 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
       case '--networking':
         o.networking = true;
         break;
+      case '-v':
+      case '--vhost':
+        o.vhost = true;
+        break;
+      case '-t':
+      case '--tap':
+        o.tap = take(arg);
+        break;
       case '--forward':
         o.forwards.push(take(arg));
         break;
@@ -149,6 +175,12 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
       case '--manifest':
         o.manifests.push(take(arg));
         break;
+      case '--disk':
+        o.disks.push(take(arg));
+        break;
+      case '--rootfs-image':
+        o.rootfsImage = take(arg);
+        break;
       case '-h':
       case '--help':
         o.help = true;
@@ -160,6 +192,28 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
   }
   if (!o.help && o.app === undefined && o.execute === undefined) throw new UsageError('nothing to run: give an app.wasm or -e CMDLINE');
   return o;
+}
+
+/** The inspector port of `osv run -d`: OSV_INSPECT_PORT, else node's default 9229. */
+export function inspectPort(): number {
+  const v = process.env.OSV_INSPECT_PORT;
+  if (v === undefined || v === '') return 9229;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`OSV_INSPECT_PORT=${v}: not a TCP port`);
+  return Number(v);
+}
+
+/**
+ * File system types the command line will mount (`--rootfs=T`, `--mount-fs=T,…`), from the
+ * options and from the -e text, so the linker can put their modules into the kernel.
+ */
+export function fileSystemsNamed(o: RunOptions): string[] {
+  const words = [...o.mountFs.map((m) => `--mount-fs=${m}`), ...(o.execute ?? '').split(/\s+/)];
+  const types = new Set<string>();
+  for (const w of words) {
+    const m = /^--(?:rootfs|mount-fs)=([A-Za-z0-9_]+)/.exec(w);
+    if (m) types.add(m[1]!);
+  }
+  return [...types];
 }
 
 /** Quotes one argument for OSv's app command line so that it parses back to itself. */

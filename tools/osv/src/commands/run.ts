@@ -5,13 +5,13 @@ import { readTraceRing, toChromeTrace } from '@osv-ts/core-sched';
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize } from '@osv-ts/vmm';
-import { VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
-import { PasstBackend, parsePortForward } from '@osv-ts/vmm';
+import { Machine, formatMemorySize, openDiskBackend } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
+import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import { toBootfsEntries } from '@osv-ts/vfs/manifest';
 import { readManifest } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
@@ -20,8 +20,9 @@ import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
-import { RUN_USAGE, UsageError, buildCommandLine, parseRunOptions } from './run-options.js';
+import { RUN_USAGE, UsageError, buildCommandLine, fileSystemsNamed, inspectPort, parseRunOptions } from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
+import { planNetwork, startNetwork } from './net-backend.js';
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { image, rest } = takeImageOption(argv);
@@ -79,17 +80,31 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     }
     capabilities.add('vfs');
   }
+  if (o.app === undefined) {
+    // With -e the app is one of the boot file system's modules: link what any of them needs.
+    for (const f of files) {
+      if (f.kind !== 'file' || !f.name.endsWith('.wasm')) continue;
+      try {
+        for (const cap of appNeeds(parseWasmModule(f.data)).capabilities) capabilities.add(cap);
+      } catch {
+        // not a module the kernel could run either
+      }
+    }
+  }
 
   if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
   if (jsApps > 0) for (const cap of jsAppNeeds({ networking: o.networking || o.tcplisten.length > 0 }).capabilities) capabilities.add(cap);
-  if (o.forwards.length > 0 && !o.networking) throw new UsageError('--forward needs -n (user-mode networking)');
-  const forwards = o.forwards.map((rule) => {
-    try {
-      return parsePortForward(rule);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  });
+  const diskPaths = [...o.disks];
+  if (o.rootfsImage !== undefined) {
+    checkRofsImage(o.rootfsImage);
+    if (o.app !== undefined) throw new UsageError('--rootfs-image: the app comes from the image; give its command line with -e');
+    diskPaths.unshift(o.rootfsImage); // vblk0, which the kernel mounts as / (no partition table)
+    capabilities.add('fs:rofs');
+    capabilities.add('wasi:fs'); // the app is in the image, unread here: give it the file calls
+  }
+  if (diskPaths.length > 0) capabilities.add('blockdev');
+  for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
+  const netPlan = planNetwork(o);
   const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const devices: DeviceModel[] = [];
@@ -98,15 +113,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const consoleOut = new VirtioConsoleDevice('console0', stdoutSink);
   const consoleErr = new VirtioConsoleDevice('console1', stderrSink);
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoleOut, consoleErr);
-  let passt: PasstBackend | undefined;
-  if (o.networking && !o.dryRun) {
+  const disks = diskPaths.map((path) => {
     try {
-      passt = await PasstBackend.start({ forwards });
+      return openDiskBackend(path);
     } catch (e) {
-      throw new UsageError(`-n: cannot start passt: ${(e as Error).message}`);
+      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
     }
-    devices.push(new VirtioNetDevice('eth0', passt, { mac: GUEST_MAC }));
-  }
+  });
+  disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
+  const closeDisks = (): void => disks.forEach((d) => d.backend.close?.());
+  const hostNet = o.dryRun ? undefined : await startNetwork(netPlan);
+  if (hostNet) devices.push(new VirtioNetDevice('eth0', hostNet, { mac: GUEST_MAC }));
 
   const cmdline = buildCommandLine(o, appGuestName);
   const stdinConnected = !o.dryRun;
@@ -123,17 +140,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     bootfs: writeBootfs(files),
     bootFlags: flags,
     inspect: o.debug,
+    inspectPort: inspectPort(),
   });
   if (o.verbose || o.dryRun) {
     process.stderr.write(
       `osv: kernel ${kernel.hash} (${(kernel.sizeBytes / 1024).toFixed(1)} KiB${kernel.cached ? ', cached' : ''}) modules: ${kernel.modules.join(', ') || 'none'}\n` +
         (selection.unavailable.length ? `osv: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n` : '') +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ') || 'none'}\n` +
+        (hostNet ? `osv: network: ${hostNet.description}\n` : '') +
         `osv: cmdline: ${machine.cmdline}\n`,
     );
   }
-  if (o.dryRun) return 0;
-  if (o.debug) process.stderr.write('osv: vCPU worker waits for a debugger (node inspect / chrome://inspect)\n');
+  if (o.dryRun) {
+    closeDisks();
+    return 0;
+  }
+  if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
 
   if (stdinConnected) {
     process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
@@ -143,10 +165,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const onSignal = (): void => void machine.stop(130, 'interrupted');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const exit = await machine.run().finally(() => passt?.close());
+  const exit = await machine.run().finally(() => hostNet?.close());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.stdin.pause();
+  closeDisks();
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.traceOut) {
     const region = machine.traceRegion();
@@ -162,4 +185,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);
   }
   return exit.status;
+}
+
+/** `--rootfs-image` takes a bare ROFS image: its superblock starts with ROFS_MAGIC. */
+function checkRofsImage(path: string): void {
+  let head: Buffer;
+  try {
+    head = readFileSync(path).subarray(0, 8);
+  } catch (e) {
+    throw new UsageError(`--rootfs-image ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (head.length < 8 || head.readBigUInt64LE(0) !== ROFS_MAGIC) {
+    throw new UsageError(`--rootfs-image ${path}: not a ROFS image (osv mkfs rofs makes one; disk images from osv build boot with -i)`);
+  }
 }

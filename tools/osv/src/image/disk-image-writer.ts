@@ -1,7 +1,7 @@
 // An osv-ts disk image: MBR in sector 0, the boot partition (entry 0: kernel bundle, command
 // line, bootfs) from 1 MiB, and the file-system partition (entry 1, so the kernel names it
-// vblk0.1 as OSv does) after it, every partition 1 MiB aligned. Written raw or as qcow2 (only
-// non-zero clusters are stored), with progress reported per MiB.
+// vblk0.1 as OSv does) after it, every partition 1 MiB aligned. Written raw (sparse: all-zero
+// MiBs are skipped) or as qcow2 (only non-zero clusters are stored), with progress per MiB.
 import { NodeImageFile, Qcow2Image, BOOT_PARTITION_TYPE, FS_PARTITION_TYPE } from '@osv-ts/vmm';
 import { writeMbr } from './mbr-writer.js';
 
@@ -45,7 +45,7 @@ export function writeDiskImage(path: string, bootRecord: Uint8Array, fsImage: Ui
       for (let at = 0; at < data.length; at += MIB) {
         const chunk = data.subarray(at, Math.min(data.length, at + MIB));
         if (qcow2) writeNonZero(qcow2, offset + at, chunk);
-        else file.write(offset + at, chunk);
+        else if (chunk.some((b) => b !== 0)) file.write(offset + at, chunk); // a new file reads zero: stay sparse
         done += chunk.length;
         options.onProgress?.(done, total);
       }

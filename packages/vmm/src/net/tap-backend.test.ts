@@ -1,0 +1,115 @@
+// TapBackend against the Linux kernel: a TAP device in a network namespace this test creates
+// (and deletes), with Linux on the other side answering ARP and sending its own frames.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TapBackend } from './tap-backend.js';
+import { ensureTapRelay } from './tap-relay-binary.js';
+
+const MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
+const sh = (...args: string[]): string => execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const inNs = (ns: string, ...args: string[]): string => sh('ip', 'netns', 'exec', ns, ...args);
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const f of cleanup.reverse()) {
+    try {
+      f();
+    } catch {
+      // already gone
+    }
+  }
+  cleanup = [];
+});
+
+function netns(): string {
+  const ns = `osvt-${randomBytes(4).toString('hex')}`;
+  sh('ip', 'netns', 'add', ns);
+  cleanup.push(() => sh('ip', 'netns', 'del', ns));
+  return ns;
+}
+
+/** An ARP request from 10.9.0.2 (MAC) for `target`. */
+function arpRequest(target: number[]): Uint8Array {
+  const f = new Uint8Array(42);
+  f.fill(0xff, 0, 6);
+  f.set(MAC, 6);
+  f.set([0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1], 12);
+  f.set(MAC, 22);
+  f.set([10, 9, 0, 2], 28);
+  f.set(target, 38);
+  return f;
+}
+
+async function waitFor<T>(what: string, get: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
+  it('creates a missing TAP device, exchanges ARP with Linux over it, and the device goes away at close', async () => {
+    ensureTapRelay();
+    const ns = netns();
+    const tap = await TapBackend.start({ ifname: 'osvt%d', netns: ns });
+    cleanup.push(() => tap.close());
+    expect(tap.created).toBe(true);
+    expect(tap.ifname).toBe('osvt0'); // the kernel filled in the pattern
+    expect(inNs(ns, 'ip', '-o', 'link', 'show', 'osvt0')).toMatch(/UP/);
+    inNs(ns, 'ip', 'addr', 'add', '10.9.0.1/24', 'dev', 'osvt0');
+    const frames: Uint8Array[] = [];
+    tap.connect((f) => frames.push(f));
+    tap.send(arpRequest([10, 9, 0, 1]));
+    // Linux answers with an ARP reply to our MAC, from 10.9.0.1.
+    const reply = await waitFor('the ARP reply', () =>
+      frames.find((f) => f.length >= 42 && f[12] === 0x08 && f[13] === 0x06 && f[21] === 2 && f.subarray(28, 32).join('.') === '10.9.0.1'),
+    );
+    expect([...reply.subarray(0, 6)]).toEqual([...MAC]);
+    expect([...reply.subarray(32, 38)]).toEqual([...MAC]);
+    tap.close();
+    await waitFor('the TAP device to disappear', () => {
+      try {
+        inNs(ns, 'ip', 'link', 'show', 'osvt0');
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+  }, 60_000);
+
+  it('attaches to an existing TAP device and delivers what Linux sends on it, frame by frame', async () => {
+    const ns = netns();
+    inNs(ns, 'ip', 'tuntap', 'add', 'dev', 'osvt1', 'mode', 'tap');
+    inNs(ns, 'ip', 'addr', 'add', '10.9.1.1/24', 'dev', 'osvt1');
+    const tap = await TapBackend.start({ ifname: 'osvt1', netns: ns });
+    cleanup.push(() => tap.close());
+    expect(tap.created).toBe(false);
+    const frames: Uint8Array[] = [];
+    tap.connect((f) => frames.push(f));
+    // Linux resolves 10.9.1.77 before pinging it: broadcast ARP requests, one per frame.
+    try {
+      inNs(ns, 'ping', '-c', '2', '-W', '1', '-i', '0.3', '10.9.1.77');
+    } catch {
+      // nobody answers; the ARP requests are what we look at
+    }
+    const isRequest = (f: Uint8Array): boolean => f[12] === 0x08 && f[13] === 0x06 && f.subarray(38, 42).join('.') === '10.9.1.77';
+    await waitFor('ARP requests from Linux', () => (frames.some(isRequest) ? true : undefined));
+    const requests = frames.filter(isRequest);
+    for (const r of requests) expect(r.length).toBe(42); // one frame per read, no padding, no merging
+    tap.close();
+    // A persistent device stays after the relay goes.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(inNs(ns, 'ip', '-o', 'link', 'show', 'osvt1')).toMatch(/osvt1/);
+  }, 60_000);
+
+  it('refuses a device that is not a TAP with a message that says so', async () => {
+    const ns = netns();
+    inNs(ns, 'ip', 'link', 'add', 'osvt2', 'type', 'veth', 'peer', 'name', 'osvt2p');
+    await expect(TapBackend.start({ ifname: 'osvt2', netns: ns })).rejects.toThrow(/osvt2.*not a TAP device/);
+    await expect(TapBackend.start({ ifname: 'bad name!', netns: ns })).rejects.toThrow(/bad TAP device name/);
+  }, 60_000);
+});

@@ -1,0 +1,194 @@
+// The guest as a host on an Ethernet link with the Linux kernel (DESIGN.md §5): `osv run -n
+// --tap` puts eth0 on a TAP device inside a network namespace this file creates, where
+// dnsmasq hands out a DHCP lease and IPv6 router advertisements, ping/ping -6, curl and wrk
+// talk to the guest's httpd, and scapy throws malformed and hostile segments at it. Nothing
+// here touches the host's own network; namespaces, devices and processes go in afterAll.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, REPO, example } from './osv-cli.js';
+import { Netns, watchOutput } from './netns.js';
+
+const GUEST_MAC = '52:54:00:12:34:56';
+const GUEST_LINK_LOCAL = 'fe80::5054:ff:fe12:3456';
+const GUEST_SLAAC = 'fd00:a::5054:ff:fe12:3456';
+const GREETING = 'Hello from osv-ts httpd!\n';
+const dir = mkdtempSync(join(tmpdir(), 'osv-tap-'));
+
+/** A file with a pattern no offset repeats within, so a misplaced byte shows. */
+function payload(bytes: number): Buffer {
+  const b = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 4) b.writeUInt32LE((i * 2654435761) >>> 0, i);
+  return b;
+}
+
+async function eventually<T>(what: string, f: () => T, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return f();
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+describe('guest on a TAP device: DHCP and RA from dnsmasq, ping, curl, wrk, scapy', () => {
+  let ns: Netns;
+  let guest: ReturnType<typeof watchOutput>;
+  let guestPid: number;
+  let guestIp: string;
+  const file = payload(1 << 20);
+  const leases = join(dir, 'dnsmasq.leases');
+
+  beforeAll(async () => {
+    ns = new Netns();
+    try {
+      // The link: a persistent TAP the guest attaches to, Linux at .1 and fd00:a::1.
+      ns.run('ip', 'tuntap', 'add', 'dev', 'osv0', 'mode', 'tap');
+      ns.run('ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'osv0');
+      ns.run('ip', 'addr', 'add', 'fd00:a::1/64', 'dev', 'osv0', 'nodad');
+      const dnsmasq = watchOutput(
+        ns.spawn('dnsmasq', [
+          '--keep-in-foreground', '--no-resolv', '--no-hosts', '--port=0', '--interface=osv0', '--bind-interfaces',
+          '--dhcp-range=10.0.0.50,10.0.0.99,255.255.255.0,1h', '--enable-ra', '--dhcp-range=fd00:a::,ra-only,64',
+          `--dhcp-leasefile=${leases}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`, '--log-dhcp', '--log-facility=-',
+        ]),
+      );
+      await dnsmasq.waitFor(/DHCP, IP range 10\.0\.0\.50/, 10_000);
+      writeFileSync(join(dir, 'files.manifest'), `/srv/1m.bin: ${join(dir, '1m.bin')}\n`);
+      writeFileSync(join(dir, '1m.bin'), file);
+      const child = ns.spawn(process.execPath, [CLI, 'run', '-V', '-n', '--tap', 'osv0', '--tcplisten', '0.0.0.0:80', '--manifest', join(dir, 'files.manifest'), example('httpd')]);
+      guestPid = child.pid!;
+      guest = watchOutput(child);
+      guestIp = (await guest.waitFor(/eth0: (10\.0\.0\.\d+)\/24/, 30_000))[1]!;
+      await guest.waitFor(/httpd: serving on fd 3/, 10_000);
+    } catch (e) {
+      ns.dispose();
+      throw e;
+    }
+  }, 90_000);
+
+  afterAll(() => ns?.dispose());
+
+  it('takes its IPv4 address from the lease dnsmasq handed its MAC', () => {
+    const lease = readFileSync(leases, 'utf8').trim().split('\n').find((l) => l.includes(GUEST_MAC));
+    expect(lease).toBeDefined();
+    expect(lease!.split(' ')[2]).toBe(guestIp);
+  });
+
+  it('answers ping from Linux over IPv4, every echo', () => {
+    const out = ns.run('ping', '-c', '5', '-i', '0.2', '-W', '2', guestIp);
+    expect(out).toMatch(/5 packets transmitted, 5 received, 0% packet loss/);
+  });
+
+  it('answers ping -6 at its link-local address and at the SLAAC address from dnsmasq\'s RA', async () => {
+    expect(ns.run('ping', '-6', '-c', '3', '-i', '0.2', '-W', '2', `${GUEST_LINK_LOCAL}%osv0`)).toMatch(/3 received, 0% packet loss/);
+    // The guest forms fd00:a::/64 + EUI-64 from an RA (periodic, or the answer to its RS).
+    const out = await eventually('ping -6 the SLAAC address', () => ns.run('ping', '-6', '-c', '3', '-i', '0.2', '-W', '2', GUEST_SLAAC), 20_000);
+    expect(out).toMatch(/3 received, 0% packet loss/);
+  }, 40_000);
+
+  it('serves curl the greeting and a 1 MiB file from its manifest, byte for byte', () => {
+    expect(ns.run('curl', '-sS', '-m', '10', `http://${guestIp}/`)).toBe(GREETING);
+    const got = join(dir, 'got.bin');
+    ns.run('curl', '-sS', '-m', '30', '-o', got, `http://${guestIp}/srv/1m.bin`);
+    expect(readFileSync(got).equals(file)).toBe(true);
+    expect(ns.run('curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${guestIp}/nope`)).toBe('404');
+  }, 60_000);
+
+  it('serves wrk (10 connections, 3 s) with every response correct and no socket errors', () => {
+    // The httpd serves one connection at a time, so each request closes its connection and
+    // the other nine wait in the listen backlog; a body check runs on every response.
+    const script = join(dir, 'check.lua');
+    writeFileSync(
+      script,
+      `local threads = {}
+function setup(t) table.insert(threads, t) end
+function init() bad = 0; good = 0 end
+function response(status, headers, body)
+  if status == 200 and body == ${JSON.stringify(GREETING).replace(/\\n/g, '\\n')} then good = good + 1 else bad = bad + 1 end
+end
+function done()
+  local g, b = 0, 0
+  for _, t in ipairs(threads) do g = g + t:get("good"); b = b + t:get("bad") end
+  io.write(string.format("checked good=%d bad=%d\\n", g, b))
+end
+`,
+    );
+    const out = ns.run('wrk', '-t', '2', '-c', '10', '-d', '3s', '--timeout', '5s', '-H', 'Connection: close', '-s', script, `http://${guestIp}/`);
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+    const checked = /checked good=(\d+) bad=(\d+)/.exec(out);
+    expect(requests, out).toBeGreaterThan(50);
+    expect(out, out).not.toMatch(/Socket errors|Non-2xx/);
+    expect(Number(checked?.[2]), out).toBe(0);
+    expect(Number(checked?.[1]), out).toBeGreaterThanOrEqual(requests);
+  }, 60_000);
+
+  it('survives malformed and hostile segments from scapy and still answers correctly', () => {
+    const out = ns.run('/usr/bin/python3', join(REPO, 'tools/osv/test/hostile-segments.py'), 'osv0', '10.0.0.1', guestIp, '80');
+    const result = JSON.parse(out) as { sent: Record<string, number>; response: string; guestReplies: number };
+    expect(result.sent['syn_flood']).toBe(1000);
+    expect(result.sent['established_attacks']).toBeGreaterThan(60);
+    // The attacked connection neither took /evil nor died: it answers the real request.
+    expect(result.response).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(result.response.endsWith(GREETING)).toBe(true);
+    // Unacceptable segments and in-window RSTs get (rate-limited) ACKs, RFC 793 / RFC 5961.
+    expect(result.guestReplies).toBeGreaterThan(0);
+    expect(ns.run('curl', '-sS', '-m', '10', `http://${guestIp}/`)).toBe(GREETING);
+    expect(guest.text()).not.toMatch(/panic|crash|Error/i);
+  }, 90_000);
+
+  it('shuts down on SIGTERM, having received every frame on eth0 and dropped none', async () => {
+    process.kill(guestPid, 'SIGTERM');
+    await guest.exited;
+    const eth0 = /osv: eth0: (\{.*\})/.exec(guest.text());
+    expect(eth0, guest.text()).not.toBeNull();
+    const counters = JSON.parse(eth0![1]!) as { rxFrames: number; rxDropped: number; txFrames: number };
+    expect(counters.rxFrames).toBeGreaterThan(3000); // the scapy run alone sends ~2900
+    expect(counters.rxDropped).toBe(0);
+  }, 30_000);
+});
+
+describe('osv run -n --tap with a static address (-e, as OSv\'s run.py)', () => {
+  it('creates the missing TAP device, serves the request, exits 0, and the device goes with it', async () => {
+    const ns = new Netns();
+    try {
+      const child = ns.spawn(process.execPath, [
+        CLI, 'run', '-n', '-v', '--tap', 'osv0', '--tcplisten', '0.0.0.0:80', '--file', `/httpd.wasm=${example('httpd')}`,
+        '-e', '--ip=eth0,10.0.0.2,255.255.255.0 --defaultgw=10.0.0.1 /httpd.wasm 1',
+      ]);
+      const guest = watchOutput(child);
+      await guest.waitFor(/httpd: serving on fd 3/, 30_000);
+      ns.run('ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'osv0');
+      expect(await eventually('curl', () => ns.run('curl', '-sS', '-m', '5', 'http://10.0.0.2/'), 10_000)).toBe(GREETING);
+      expect(await guest.exited).toBe(0); // it served its one connection
+      expect(() => ns.run('ip', 'link', 'show', 'osv0')).toThrow(/does not exist|Cannot find/);
+    } finally {
+      ns.dispose();
+    }
+  }, 60_000);
+
+  it('refuses a device that is not a TAP with a clear error and a non-zero status', () => {
+    const ns = new Netns();
+    try {
+      ns.run('ip', 'link', 'add', 'osv0', 'type', 'veth', 'peer', 'name', 'osv0p');
+      let status = 0;
+      let stderr = '';
+      try {
+        execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, 'run', '-n', '--tap', 'osv0', example('httpd')], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+      } catch (e) {
+        const err = e as { status: number; stderr: Buffer };
+        status = err.status;
+        stderr = err.stderr.toString();
+      }
+      expect(status).not.toBe(0);
+      expect(stderr).toMatch(/--tap osv0: .*not a TAP device/);
+    } finally {
+      ns.dispose();
+    }
+  }, 60_000);
+});
