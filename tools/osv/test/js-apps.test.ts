@@ -113,6 +113,19 @@ describe('JS-module apps (osv run app.mjs)', () => {
     expect(viaE.status).toBe(2);
   });
 
+  it('links a TypeScript app whose only package import is a type from @osv-ts/libc', () => {
+    const app = tempFile(
+      'typed.ts',
+      `import type { Posix } from '@osv-ts/libc';
+       export default function main(argv: string[], env: Record<string, string>, libc: Posix): number {
+         return libc.write(1, \`typed \${argv.length}\\n\`);
+       }\n`,
+    );
+    const r = osv(['run', app, 'x']);
+    expect(r.stdout.toString()).toBe('typed 2\n');
+    expect(r.status).toBe(8);
+  });
+
   it('refuses at link time a module that imports host modules or packages', () => {
     const fsApp = tempFile('uses-fs.mjs', `import { readFileSync } from 'node:fs';\nexport default () => readFileSync('/etc/passwd').length;\n`);
     const r = osv(['run', fsApp]);
