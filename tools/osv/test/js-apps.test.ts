@@ -111,6 +111,11 @@ describe('JS-module apps (osv run app.mjs)', () => {
     const viaE = osv(['run', '--file', `/bin/app.mjs=${join(dir, 'app.mjs')}`, '-e', '--env=WHO=osv /bin/app.mjs x']);
     expect(viaE.stdout.toString()).toBe('X osv\n');
     expect(viaE.status).toBe(2);
+    // From a usr.manifest too (host paths relative to the manifest).
+    writeFileSync(join(dir, 'usr.manifest'), '/apps/app.mjs: app.mjs\n');
+    const viaManifest = osv(['run', '--manifest', join(dir, 'usr.manifest'), '-e', '/apps/app.mjs m n o']);
+    expect(viaManifest.stdout.toString()).toBe('M N O -\n');
+    expect(viaManifest.status).toBe(4);
   });
 
   it('links a TypeScript app whose only package import is a type from @osv-ts/libc', () => {
