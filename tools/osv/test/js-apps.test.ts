@@ -230,6 +230,31 @@ describe('examples/wget and examples/echo-server over passt (-n)', () => {
     expect(r.status).toBe(4);
   }, 60_000);
 
+  it("resolves through the DNS servers passt hands out by DHCP (the host's resolvers), as the host does", async () => {
+    // No /etc/resolv.conf in the guest: the resolver uses the DHCP servers, which passt copies
+    // from the host's resolv.conf and reaches through its NAT.
+    const name = 'deb.debian.org';
+    const app = tempFile(
+      'resolve.mjs',
+      `export default function main(argv, env, libc) {
+         const c = libc.constants;
+         const r = libc.getaddrinfo(argv[1], null, { family: c.AF_INET, socktype: c.SOCK_STREAM });
+         console.log(r.map((a) => a.address.address).sort().join(' '));
+         return 0;
+       }\n`,
+    );
+    const host = await import('node:dns').then((d) => d.promises.resolve4(name).then((a) => a.sort().join(' '), () => undefined));
+    const r = await run(['run', '-n', app, name]);
+    if (host === undefined) {
+      expect(r.status).toBe(1); // the host cannot resolve it either (offline): neither can the guest
+      expect(r.stderr).toMatch(/AddrInfo|resolution|not known/);
+    } else {
+      expect(r.stderr).toBe('');
+      expect(r.stdout.toString()).toBe(`${host}\n`);
+      expect(r.status).toBe(0);
+    }
+  }, 60_000);
+
   it('echo-server: serves two concurrent host clients through --forward with poll(), then exits 0', async () => {
     const hostPort = await freePort();
     const child = spawn(process.execPath, [CLI, 'run', '-n', '--forward', `tcp:${hostPort}:7`, ECHO, '7', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
