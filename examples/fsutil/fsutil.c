@@ -5,6 +5,7 @@
 //   fsutil append FILE TEXT     append TEXT to FILE
 //   fsutil put FILE TEXT        create/truncate FILE with TEXT, without fsync
 //   fsutil cp SRC DST           copy a file (64 KiB reads and writes, then fsync)
+//   fsutil many DIR N           create DIR and N files of 1 KiB in it (f0 … fN-1), fsync the last
 //   fsutil mkdir DIR | rm FILE | rmdir DIR | mv OLD NEW | ln -s TARGET LINK | ln TARGET LINK
 // Several commands may be chained with `,` as a separate word: fsutil write /a x , cat /a
 #include <dirent.h>
@@ -55,6 +56,22 @@ static int cp(const char *src, const char *dst) {
   if (fsync(out) != 0) return fail("fsync", dst);
   close(in);
   return close(out) == 0 ? 0 : fail("close", dst);
+}
+
+static int many(const char *dir, long n) {
+  if (mkdir(dir, 0755) != 0) return fail("mkdir", dir);
+  static char kib[1024];
+  memset(kib, 'x', sizeof kib);
+  char path[1024];
+  for (long i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "%s/f%ld", dir, i);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return fail("open", path);
+    if (write(fd, kib, sizeof kib) != (ssize_t)sizeof kib) return fail("write", path);
+    if (i == n - 1 && fsync(fd) != 0) return fail("fsync", path);
+    close(fd);
+  }
+  return 0;
 }
 
 static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -110,6 +127,7 @@ static int command(int argc, char **argv) {
   if (!strcmp(c, "ln") && argc == 4 && !strcmp(argv[1], "-s")) return symlink(argv[2], argv[3]) ? fail("symlink", argv[3]) : 0;
   if (!strcmp(c, "ln") && argc == 3) return link(argv[1], argv[2]) ? fail("link", argv[2]) : 0;
   if (!strcmp(c, "cp") && argc == 3) return cp(argv[1], argv[2]);
+  if (!strcmp(c, "many") && argc == 3) return many(argv[1], atol(argv[2]));
   fprintf(stderr, "fsutil: bad command '%s' (see the comment at the top of fsutil.c)\n", c);
   return 2;
 }

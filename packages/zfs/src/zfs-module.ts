@@ -49,6 +49,33 @@ function frontLabelPoolName(device: BlockDevice): string | undefined {
 
 /** zfs_txg_timeout: how often the sync thread commits what apps wrote (zfs's default, 5 s). */
 export const TXG_TIMEOUT_NS = 5_000_000_000;
+const IDLE_RETRY_NS = 1_000_000;
+
+/**
+ * A pool member that counts the requests under way on it. They can only be under way when
+ * the caller is blocked in one, i.e. a file-system operation is half done.
+ */
+class IoTrackingDevice implements BlockDevice {
+  constructor(
+    private readonly device: BlockDevice,
+    private readonly io: { inFlight: number },
+  ) {}
+  get name(): string { return this.device.name; }
+  get sectorSizeBytes(): number { return this.device.sectorSizeBytes; }
+  get sizeBytes(): number { return this.device.sizeBytes; }
+  get readOnly(): boolean { return this.device.readOnly; }
+  read(offsetBytes: number, into: Uint8Array): void { this.tracked(() => this.device.read(offsetBytes, into)); }
+  write(offsetBytes: number, data: Uint8Array): void { this.tracked(() => this.device.write(offsetBytes, data)); }
+  flush(): void { this.tracked(() => this.device.flush()); }
+  private tracked(op: () => void): void {
+    this.io.inFlight++;
+    try {
+      op();
+    } finally {
+      this.io.inFlight--;
+    }
+  }
+}
 
 const zfsModule: KernelModule = {
   name: 'zfs',
@@ -57,6 +84,7 @@ const zfsModule: KernelModule = {
     const clock = ctx.get<Clock>('clock');
     const entropy = ctx.get<Entropy>('entropy');
     const opened = new Map<string, { pool: Pool; writable?: WritablePool }>();
+    const io = { inFlight: 0 };
     let members: Map<string, BlockDevice[]> | undefined;
     const open = (name: string): { pool: Pool; writable?: WritablePool } => {
       const known = opened.get(name);
@@ -69,13 +97,14 @@ const zfsModule: KernelModule = {
       }
       // Read-write when the pool is one we can write (one file/disk vdev, SPA 15–23, a
       // writable device); anything else is still mounted, read-only.
+      const tracked = devices.map((d) => new IoTrackingDevice(d, io));
       let entry: { pool: Pool; writable?: WritablePool };
       try {
-        const writable = new WritablePool(devices, { clock, entropy });
+        const writable = new WritablePool(tracked, { clock, entropy });
         entry = { pool: writable.pool, writable };
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;
-        entry = { pool: openPool(devices) };
+        entry = { pool: openPool(tracked) };
       }
       opened.set(name, entry);
       return entry;
@@ -87,12 +116,15 @@ const zfsModule: KernelModule = {
       return new ZfsVfs(new ZplFilesystem(dsl.objset(dsl.find(source))), pool);
     });
     // txg_sync: commit every TXG_TIMEOUT_NS what is dirty, as zfs's sync thread does; fsync,
-    // sync(2), unmount and power-off commit at once through the VFS.
+    // sync(2), unmount and power-off commit at once through the VFS. A file-system operation
+    // blocks only in disk I/O, and while it does the scheduler may run this thread: it must not
+    // commit then, half-way through the operation, so it waits for the pool's disks to go idle.
     const sched = ctx.tryGet<Scheduler>('scheduler');
     sched?.spawn(
       function* txgSync(): ThreadBody {
         for (;;) {
           yield* sched.sleep(TXG_TIMEOUT_NS);
+          while (io.inFlight > 0) yield* sched.sleep(IDLE_RETRY_NS);
           for (const { writable } of opened.values()) if (writable?.dirty) writable.sync();
         }
       },

@@ -133,6 +133,28 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
     expect(r.stdout.toString()).toBe('not fsynced');
   }, 120_000);
 
+  it('stays consistent when the txg timeout commits in the middle of a long workload (9000 files)', () => {
+    const vdevDir = join(dir, 'many');
+    mkdirSync(vdevDir);
+    const pool = join(vdevDir, 'pool.img');
+    writeFileSync(join(dir, 'empty.manifest'), '');
+    expect(osv(['mkfs', 'zfs', join(dir, 'empty.manifest'), '-o', pool, '--pool', 'many', '--compression', 'off']).status).toBe(0);
+    const t0 = Date.now();
+    const r = osv(['run', '--disk', pool, '--mount-fs=zfs,many,/p', FSUTIL, 'many', '/p/d', '9000']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThan(5000); // long enough for txg_sync to have run mid-way
+    const mnt = join(dir, 'manyalt');
+    zfs.zpool('import', '-d', vdevDir, '-R', mnt, 'many');
+    try {
+      expect(run('ls', [join(mnt, 'many/d')]).split('\n').filter(Boolean).length).toBe(9000);
+      expect(readFileSync(join(mnt, 'many/d/f8999'), 'utf8')).toBe('x'.repeat(1024));
+    } finally {
+      zfs.zpool('export', 'many');
+    }
+    expect(run('zdb', ['-e', '-p', vdevDir, '-bc', 'many'], { allowFail: true })).toMatch(/No leaks/);
+  }, 180_000);
+
   it('reads a pool zfs-fuse created (lzjb dataset, snapshot, ashift 9), writes to it, and zfs-fuse sees the writes', () => {
     const vdevDir = join(dir, 'fuse');
     mkdirSync(vdevDir);

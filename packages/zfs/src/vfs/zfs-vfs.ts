@@ -17,6 +17,8 @@ import type { FileType, Znode, ZplFilesystem, DirEntry as ZplDirEntry } from '..
 import { ZplWriter } from '../zpl/zpl-writer.js';
 
 const NS = 1_000_000_000n;
+/** Uncommitted bytes after which a write commits the txg (zfs: 10% of RAM, ≤ 4 GiB; guests are small). */
+export const DIRTY_DATA_MAX_BYTES = 64 * 1024 * 1024;
 
 function vtypeOf(t: FileType): VType {
   switch (t) {
@@ -255,6 +257,10 @@ export class ZfsVfs implements FileSystem, VnodeOps {
   write(vnode: Vnode, offsetBytes: number, data: Uint8Array, _io: IoContext): number {
     const n = this.w.write(this.obj(vnode), offsetBytes, data);
     this.refresh(vnode);
+    // The write throttle (zfs_dirty_data_max): a writer that outruns the 5 s txg timeout commits
+    // the txg itself, so uncommitted data in memory stays bounded.
+    const pool = this.writablePool;
+    if (pool && pool.dirtyBytes > DIRTY_DATA_MAX_BYTES) pool.sync();
     return n;
   }
 
