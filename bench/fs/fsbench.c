@@ -1,8 +1,8 @@
 // File-system benchmark run unchanged in the osv-ts guest and under node:wasi on the host (there
 // over zfs-fuse's FUSE mount), timing itself so boot and start-up are not counted.
-//   zfsbench write DIR MB      sequential write of DIR/big in 1 MiB writes, then fsync
-//   zfsbench read DIR          sequential read of DIR/big in 1 MiB reads
-//   zfsbench small DIR N       N files of 1 KiB in DIR/small, one fsync at the end
+//   fsbench write DIR MB      sequential write of DIR/big in 1 MiB writes, then fsync
+//   fsbench read DIR          sequential read of DIR/big in 1 MiB reads
+//   fsbench small DIR N       N files of 1 KiB in DIR/small, one fsync at the end
 // Prints one line: "<what> <ms> <MB/s or files/s>".
 #include <fcntl.h>
 #include <stdio.h>
