@@ -74,6 +74,33 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   }
 }
 
+// 3b. Sequential read of a 64 MiB file from a ROFS root on virtio-blk (osv run --rootfs-image)
+//    against node:wasi reading the same file from the host's file system.
+{
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const out = mkdtempSync(join(tmpdir(), 'rofs-bench-'));
+  const wasm = join(out, 'fsbench.wasm');
+  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', wasm, join(root, 'bench/fs/fsbench.c')]);
+  const big = new Uint8Array(64 << 20);
+  for (let i = 0; i < big.length; i += 4096) big[i] = i >>> 12;
+  writeFileSync(join(out, 'big'), big);
+  writeFileSync(join(out, 'usr.manifest'), `/big: big\n/fsbench.wasm: fsbench.wasm\n`);
+  execFileSync(process.execPath, [cli, 'mkfs', 'rofs', join(out, 'usr.manifest'), '-o', join(out, 'rofs.img')], { stdio: 'ignore' });
+  const rate = (r) => {
+    if (r.status !== 0) throw new Error(`fsbench read failed: ${r.stderr}`);
+    return Number(r.stdout.trim().split(' ')[2]);
+  };
+  const ours = [];
+  const peer = [];
+  for (let i = 0; i < Math.min(RUNS, 5); i++) {
+    ours.push(rate(spawnSync(process.execPath, [cli, 'run', '-m', '256M', '--rootfs-image', join(out, 'rofs.img'), '-e', '/fsbench.wasm read /'], { encoding: 'utf8' })));
+    peer.push(rate(spawnSync(process.execPath, ['--no-warnings', join(root, 'tools/osv/test/node-wasi-child.mjs'), wasm, out, 'read', '/'], { encoding: 'utf8' })));
+  }
+  row('WASI seq read 64 MiB (ROFS on virtio-blk), MB/s', median(ours), median(peer), 'node:wasi on host fs', 'MB/s');
+}
+
 // 4. Root file system mount at boot: the bootchart stage that mounts a ZFS root (pool osv,
 //    dataset osv/zfs on virtio-blk) against the one that mounts a ROFS root, same app and files.
 {
@@ -94,6 +121,59 @@ function row(name, ours, peer, peerName, unit = 'ms') {
     }
   }
   row('root mount at boot: ZFS (osv/zfs)', median(stage.zfs), median(stage.rofs), 'ROFS root (OSv: ZFS 40-60 ms)');
+}
+
+// 5. ZFS in the guest against zfs-fuse: the same wasm (bench/fs/fsbench.c) writes a big file,
+//    reads it back after a reboot/re-import (cold caches), and creates 10 000 small files — in an
+//    osv-ts guest on a pool from `osv mkfs zfs`, and under node:wasi on zfs-fuse's FUSE mount.
+{
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { ZfsFuse } = await import('@osv-ts/test-support');
+  const MB = Number(process.env.BENCH_ZFS_MB ?? 1024);
+  const FILES = 10_000;
+  const out = mkdtempSync(join(tmpdir(), 'zfs-bench-'));
+  const wasm = join(out, 'fsbench.wasm');
+  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', wasm, join(root, 'bench/fs/fsbench.c')]);
+  const parse = (text) => {
+    const [what, ms, rate] = text.trim().split(' ');
+    return { what, ms: Number(ms), rate: Number(rate) };
+  };
+  const poolMiB = Math.ceil(MB * 1.5) + 512;
+  writeFileSync(join(out, 'empty.manifest'), '');
+  const img = join(out, 'osv.img');
+  execFileSync(process.execPath, [cli, 'mkfs', 'zfs', join(out, 'empty.manifest'), '-o', img, '--pool', 'osvb', '--size', `${poolMiB}M`, '--compression', 'off'], { stdio: 'ignore' });
+  const guest = (...args) => {
+    const r = spawnSync(process.execPath, [cli, 'run', '-m', '512M', '--disk', img, '--mount-fs=zfs,osvb,/p', wasm, ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`fsbench ${args.join(' ')} in the guest failed: ${r.stderr}`);
+    return parse(r.stdout);
+  };
+  const ours = { write: guest('write', '/p', String(MB)), read: guest('read', '/p'), small: guest('small', '/p', String(FILES)) };
+
+  const zfs = new ZfsFuse();
+  zfs.start();
+  let peer;
+  try {
+    const vdev = join(zfs.dir, 'vdev');
+    execFileSync('truncate', ['-s', `${poolMiB}M`, vdev]);
+    const mnt = join(out, 'mnt');
+    zfs.zpool('create', '-m', mnt, 'fuseb', vdev);
+    const host = (...args) => {
+      const r = spawnSync(process.execPath, ['--no-warnings', join(root, 'tools/osv/test/node-wasi-child.mjs'), wasm, mnt, ...args], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`fsbench ${args.join(' ')} under node:wasi failed: ${r.stderr}`);
+      return parse(r.stdout);
+    };
+    const write = host('write', '/', String(MB));
+    zfs.zpool('export', 'fuseb'); // cold ARC for the read, as the guest reads after a reboot
+    zfs.zpool('import', '-d', zfs.dir, 'fuseb');
+    peer = { write, read: host('read', '/'), small: host('small', '/', String(FILES)) };
+  } finally {
+    zfs.cleanup();
+  }
+  row(`ZFS sequential write ${MB} MiB, MB/s (guest vs zfs-fuse)`, ours.write.rate, peer.write.rate, 'zfs-fuse via FUSE + node:wasi', 'MB/s');
+  row(`ZFS sequential read ${MB} MiB, MB/s (guest vs zfs-fuse)`, ours.read.rate, peer.read.rate, 'zfs-fuse via FUSE + node:wasi', 'MB/s');
+  row(`ZFS ${FILES} small files, files/s (guest vs zfs-fuse)`, ours.small.rate, peer.small.rate, 'zfs-fuse via FUSE + node:wasi', 'f/s');
 }
 
 // Package benchmarks that exist print their own tables.

@@ -1,9 +1,15 @@
 /* A small HTTP/1.1 server for osv-ts: accepts on the listening socket the host hands over as
  * fd 3 (`osv run --tcplisten 0.0.0.0:80 httpd.wasm`, as wasmtime's --tcplisten), serves
- * GET / with a greeting and GET /<path> from the guest's file system, keeps connections alive,
- * and answers one request per read (requests are small). */
+ * GET / with a greeting and GET /<path> from the guest's file system, keeps connections alive
+ * and pipelines requests. One thread, many connections: poll() (WASI poll_oneoff) over the
+ * listener and every client, non-blocking sockets, and each response (head and body) queued as
+ * one buffer so a kept-alive connection never waits for Nagle and a delayed ACK.
+ *
+ *   httpd.wasm [N]   serve N connections, then exit once they are done (default: forever)
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,79 +18,159 @@
 #include <unistd.h>
 
 #define LISTEN_FD 3
+#define MAX_CLIENTS 256
+#define REQUEST_MAX 8192
 
-static int send_all(int fd, const char *buf, size_t len) {
-    while (len > 0) {
-        ssize_t n = send(fd, buf, len, 0);
-        if (n < 0) return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
+struct client {
+    int fd;
+    char req[REQUEST_MAX];
+    size_t have;
+    char *out; /* queued response bytes */
+    size_t out_len, out_sent;
+    int closing; /* close after the queued bytes are sent */
+};
+
+static struct client clients[MAX_CLIENTS];
+static int nclients;
+
+static void set_nonblocking(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-static int respond(int fd, int status, const char *reason, const char *type, const char *body, size_t len, int keep) {
+static void queue(struct client *c, const char *data, size_t len) {
+    c->out = realloc(c->out, c->out_len + len);
+    memcpy(c->out + c->out_len, data, len);
+    c->out_len += len;
+}
+
+static void respond(struct client *c, int status, const char *reason, const char *type, const char *body, size_t len, int keep) {
     char head[256];
     int n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: %s\r\n\r\n",
                      status, reason, type, len, keep ? "keep-alive" : "close");
-    if (send_all(fd, head, (size_t)n) < 0) return -1;
-    return send_all(fd, body, len);
+    queue(c, head, (size_t)n);
+    queue(c, body, len);
+    if (!keep) c->closing = 1;
 }
 
-static void serve(int fd) {
-    char req[4096];
-    size_t have = 0;
+static void handle(struct client *c, const char *req) {
+    char method[8] = {0}, path[1024] = {0};
+    sscanf(req, "%7s %1023s", method, path);
+    int keep = strstr(req, "Connection: close") == NULL && strstr(req, "connection: close") == NULL;
+    if (strcmp(method, "GET") != 0) {
+        respond(c, 405, "Method Not Allowed", "text/plain", "method not allowed\n", 19, keep);
+        return;
+    }
+    if (strcmp(path, "/") == 0) {
+        const char *body = "Hello from osv-ts httpd!\n";
+        respond(c, 200, "OK", "text/plain", body, strlen(body), keep);
+        return;
+    }
+    int f = open(path, O_RDONLY);
+    struct stat st;
+    if (f < 0 || fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (f >= 0) close(f);
+        respond(c, 404, "Not Found", "text/plain", "not found\n", 10, keep);
+        return;
+    }
+    char *body = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(f, body + got, (size_t)st.st_size - got);
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    close(f);
+    respond(c, 200, "OK", "application/octet-stream", body, got, keep);
+    free(body);
+}
+
+/* Parses every complete request in the buffer (pipelining); returns -1 on an oversized one. */
+static int parse(struct client *c) {
     for (;;) {
-        ssize_t n = recv(fd, req + have, sizeof req - 1 - have, 0);
-        if (n <= 0) return;
-        have += (size_t)n;
-        req[have] = 0;
-        char *end = strstr(req, "\r\n\r\n");
-        if (!end) {
-            if (have == sizeof req - 1) return;
-            continue;
-        }
-        char method[8] = {0}, path[1024] = {0};
-        sscanf(req, "%7s %1023s", method, path);
-        int keep = strstr(req, "Connection: close") == NULL;
-        int rc;
-        if (strcmp(method, "GET") != 0) {
-            rc = respond(fd, 405, "Method Not Allowed", "text/plain", "method not allowed\n", 19, keep);
-        } else if (strcmp(path, "/") == 0) {
-            const char *body = "Hello from osv-ts httpd!\n";
-            rc = respond(fd, 200, "OK", "text/plain", body, strlen(body), keep);
-        } else {
-            int f = open(path, O_RDONLY);
-            struct stat st;
-            if (f < 0 || fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
-                if (f >= 0) close(f);
-                rc = respond(fd, 404, "Not Found", "text/plain", "not found\n", 10, keep);
-            } else {
-                char *body = malloc((size_t)st.st_size + 1);
-                ssize_t got = read(f, body, (size_t)st.st_size);
-                close(f);
-                rc = respond(fd, 200, "OK", "application/octet-stream", body, got > 0 ? (size_t)got : 0, keep);
-                free(body);
-            }
-        }
-        size_t used = (size_t)(end + 4 - req);
-        memmove(req, req + used, have - used);
-        have -= used;
-        if (rc < 0 || !keep) return;
+        c->req[c->have] = 0;
+        char *end = strstr(c->req, "\r\n\r\n");
+        if (!end) return c->have >= REQUEST_MAX - 1 ? -1 : 0;
+        handle(c, c->req);
+        size_t used = (size_t)(end + 4 - c->req);
+        memmove(c->req, c->req + used, c->have - used);
+        c->have -= used;
+        if (c->closing) return 0;
     }
 }
 
+static void drop(int i) {
+    close(clients[i].fd);
+    free(clients[i].out);
+    clients[i] = clients[--nclients];
+}
+
 int main(int argc, char **argv) {
-    long max = argc > 1 ? atol(argv[1]) : -1; /* connections to serve, -1 = forever */
+    long max = argc > 1 ? atol(argv[1]) : -1;
+    long accepted = 0;
     fprintf(stderr, "httpd: serving on fd %d\n", LISTEN_FD);
-    for (long served = 0; max < 0 || served < max; served++) {
-        int c = accept(LISTEN_FD, NULL, NULL);
-        if (c < 0) {
-            perror("accept");
+    set_nonblocking(LISTEN_FD);
+    static struct pollfd fds[MAX_CLIENTS + 1];
+    while (max < 0 || accepted < max || nclients > 0) {
+        int nfds = 0;
+        int listening = (max < 0 || accepted < max) && nclients < MAX_CLIENTS;
+        if (listening) fds[nfds++] = (struct pollfd){.fd = LISTEN_FD, .events = POLLIN};
+        for (int i = 0; i < nclients; i++) {
+            struct client *c = &clients[i];
+            fds[nfds++] = (struct pollfd){.fd = c->fd, .events = c->out_sent < c->out_len ? POLLOUT : POLLIN};
+        }
+        if (poll(fds, (nfds_t)nfds, -1) < 0) {
+            if (errno == EINTR) continue;
+            perror("poll");
             return 1;
         }
-        serve(c);
-        close(c);
+        /* Clients first (indices shift when one is dropped, so walk them by fd). */
+        for (int k = listening ? 1 : 0; k < nfds; k++) {
+            if (!fds[k].revents) continue;
+            int i = 0;
+            while (i < nclients && clients[i].fd != fds[k].fd) i++;
+            if (i == nclients) continue;
+            struct client *c = &clients[i];
+            if (c->out_sent < c->out_len) {
+                ssize_t n = send(c->fd, c->out + c->out_sent, c->out_len - c->out_sent, 0);
+                if (n < 0 && errno != EAGAIN) {
+                    drop(i);
+                    continue;
+                }
+                if (n > 0) c->out_sent += (size_t)n;
+                if (c->out_sent == c->out_len) {
+                    c->out_len = c->out_sent = 0;
+                    if (c->closing) {
+                        drop(i);
+                        continue;
+                    }
+                    if (parse(c) < 0) drop(i); /* pipelined requests already buffered */
+                }
+                continue;
+            }
+            ssize_t n = recv(c->fd, c->req + c->have, REQUEST_MAX - 1 - c->have, 0);
+            if (n == 0 || (n < 0 && errno != EAGAIN)) {
+                drop(i);
+                continue;
+            }
+            if (n > 0) {
+                c->have += (size_t)n;
+                if (parse(c) < 0) drop(i);
+            }
+        }
+        if (listening && fds[0].revents) {
+            for (;;) {
+                if (!(max < 0 || accepted < max) || nclients >= MAX_CLIENTS) break;
+                int fd = accept(LISTEN_FD, NULL, NULL);
+                if (fd < 0) {
+                    if (errno != EAGAIN) perror("accept");
+                    break;
+                }
+                set_nonblocking(fd);
+                clients[nclients++] = (struct client){.fd = fd};
+                accepted++;
+            }
+        }
     }
     return 0;
 }

@@ -2,12 +2,14 @@
 //   1. sequential write of one BENCH_MB-MiB file (osv-ts: createPool; zfs-fuse: write + export)
 //   2. sequential read of that file (osv-ts: ZplFilesystem.read; zfs-fuse: read through FUSE)
 //   3. 10 000 small files written, then all read back
+//   4. the same writes on an opened pool through WritablePool/ZplWriter (1 MiB write calls, a txg
+//      per 64 MiB; small files with a txg per 1 000) vs zfs-fuse's own txgs through FUSE
 // Run: npm run bench (in packages/zfs). BENCH_MB (default 1024) sets the big file's size.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool, openPool, Dsl, ZplFilesystem, ZIO_COMPRESS } from '../dist/index.js';
+import { createPool, openPool, Dsl, ZplFilesystem, ZIO_COMPRESS, WritablePool } from '../dist/index.js';
 
 const MB = Number(process.env.BENCH_MB ?? 1024);
 const SMALL = 10_000;
@@ -73,6 +75,36 @@ const oSmallRead = time(() => {
 });
 dev.close();
 
+// Incremental: an empty pool opened for writing, written through the ZPL writer in many txgs.
+const oInc = vdev('o-inc', poolMb);
+dev = new FileDev(oInc, false);
+createPool(dev, { kind: 'dir', children: new Map() }, { name: 'oinc', clock, entropy });
+const oIncWrite = time(() => {
+  const wp = new WritablePool([dev], { clock, entropy });
+  const zpl = wp.filesystem();
+  const obj = zpl.create(zpl.rootObj, 'big', 0o644);
+  for (let off = 0; off < big.length; off += 1 << 20) {
+    zpl.write(obj, off, big.subarray(off, Math.min(big.length, off + (1 << 20))));
+    if ((off >> 20) % 64 === 63) wp.sync();
+  }
+  wp.sync();
+});
+dev.close();
+const oIncSmall = vdev('o-incs', 256);
+dev = new FileDev(oIncSmall, false);
+createPool(dev, { kind: 'dir', children: new Map() }, { name: 'oincs', clock, entropy });
+const oIncSmallWrite = time(() => {
+  const wp = new WritablePool([dev], { clock, entropy });
+  const zpl = wp.filesystem();
+  let i = 0;
+  for (const [name, f] of smallTree.children) {
+    zpl.write(zpl.create(zpl.rootObj, name, 0o644), 0, f.data);
+    if (++i % 1000 === 0) wp.sync();
+  }
+  wp.sync();
+});
+dev.close();
+
 // ---- zfs-fuse -----------------------------------------------------------------------------------
 while (true) { try { mkdirSync(LOCK); break; } catch { sleep(200); } }
 const daemon = spawn('zfs-fuse', ['-n', '--no-kstat-mount'], { stdio: 'ignore' });
@@ -109,6 +141,8 @@ try {
   rows.push(['sequential write', `${MB} MiB`, (MB / (oWrite / 1000)).toFixed(1), (MB / (zWrite / 1000)).toFixed(1), 'MiB/s', zWrite / oWrite]);
   rows.push(['sequential read', `${MB} MiB`, (MB / (oRead / 1000)).toFixed(1), (MB / (zRead / 1000)).toFixed(1), 'MiB/s', zRead / oRead]);
   rows.push(['small files write', `${SMALL} files`, oSmallWrite.toFixed(0), zSmallWrite.toFixed(0), 'ms', zSmallWrite / oSmallWrite]);
+  rows.push(['incremental write', `${MB} MiB`, (MB / (oIncWrite / 1000)).toFixed(1), (MB / (zWrite / 1000)).toFixed(1), 'MiB/s', zWrite / oIncWrite]);
+  rows.push(['incremental small', `${SMALL} files`, oIncSmallWrite.toFixed(0), zSmallWrite.toFixed(0), 'ms', zSmallWrite / oIncSmallWrite]);
   rows.push(['small files read', `${SMALL} files`, oSmallRead.toFixed(0), zSmallRead.toFixed(0), 'ms', zSmallRead / oSmallRead]);
 } finally {
   daemon.kill('SIGTERM');

@@ -45,3 +45,12 @@ export { zilHasRecords } from './dmu/zil.js';
 // Writing
 export { createPool, SPA_VERSION, ZPL_VERSION } from './write/create-pool.js';
 export type { CreatePoolOptions, CreatedPool } from './write/create-pool.js';
+// Writing to an opened pool (copy-on-write txgs)
+export { WritablePool, SPA_VERSION_WRITABLE_MIN, SPA_VERSION_WRITABLE_MAX } from './spa/writable-pool.js';
+export type { WritablePoolOptions, WritableDataset } from './spa/writable-pool.js';
+export { MetaslabAllocator, TXG_DEFER_SIZE } from './spa/metaslab-allocator.js';
+export { ObjsetWriter } from './dmu/objset-writer.js';
+export { ZplWriter, ZPL_RECORDSIZE } from './zpl/zpl-writer.js';
+export type { SetAttrs } from './zpl/zpl-writer.js';
+export type { ZplReader } from './vfs/zfs-vfs.js';
+export { takeSnapshot } from './dsl/snapshot.js';

@@ -1,14 +1,17 @@
 // Kernel module `zfs`: registers the `zfs` file system type with the VFS. A mount source names a
 // dataset (`osv/zfs`, `tank/data`, `tank@snap`); the pool is found by scanning the linked block
 // devices for ZFS labels, as `zpool import` does, and opened once per boot so every dataset
-// mounted from it shares one Pool (one ARC, one transaction engine).
-import { Errno, FormatError, KernelError, type BlockDevice, type KernelModule, type ModuleContext } from '@osv-ts/kernel-api';
+// mounted from it shares one Pool (one ARC, one transaction engine). Pools we can write are
+// mounted read-write, and a kernel thread commits their transaction groups.
+import { Errno, FormatError, KernelError, type BlockDevice, type Clock, type Entropy, type KernelModule, type ModuleContext } from '@osv-ts/kernel-api';
+import type { Scheduler, ThreadBody } from '@osv-ts/core-sched';
 import { VFS_CAPABILITY, type VfsService } from '@osv-ts/vfs';
 import { openPool, type Pool } from './pool/pool.js';
 import { decodeLabelConfig, LABEL_COUNT, LABEL_SIZE, labelOffset, labelPsize, VDEV_PHYS_OFFSET, VDEV_PHYS_SIZE } from './format/label.js';
 import { Dsl } from './dsl/dsl.js';
 import { ZplFilesystem } from './zpl/zpl.js';
 import { ZfsVfs } from './vfs/zfs-vfs.js';
+import { WritablePool } from './spa/writable-pool.js';
 
 /**
  * Leaf devices per pool name. Only a front label (L0 or L1) makes a device a member: a whole
@@ -44,13 +47,46 @@ function frontLabelPoolName(device: BlockDevice): string | undefined {
   return undefined;
 }
 
+/** zfs_txg_timeout: how often the sync thread commits what apps wrote (zfs's default, 5 s). */
+export const TXG_TIMEOUT_NS = 5_000_000_000;
+const IDLE_RETRY_NS = 1_000_000;
+
+/**
+ * A pool member that counts the requests under way on it. They can only be under way when
+ * the caller is blocked in one, i.e. a file-system operation is half done.
+ */
+class IoTrackingDevice implements BlockDevice {
+  constructor(
+    private readonly device: BlockDevice,
+    private readonly io: { inFlight: number },
+  ) {}
+  get name(): string { return this.device.name; }
+  get sectorSizeBytes(): number { return this.device.sectorSizeBytes; }
+  get sizeBytes(): number { return this.device.sizeBytes; }
+  get readOnly(): boolean { return this.device.readOnly; }
+  read(offsetBytes: number, into: Uint8Array): void { this.tracked(() => this.device.read(offsetBytes, into)); }
+  write(offsetBytes: number, data: Uint8Array): void { this.tracked(() => this.device.write(offsetBytes, data)); }
+  flush(): void { this.tracked(() => this.device.flush()); }
+  private tracked(op: () => void): void {
+    this.io.inFlight++;
+    try {
+      op();
+    } finally {
+      this.io.inFlight--;
+    }
+  }
+}
+
 const zfsModule: KernelModule = {
   name: 'zfs',
   init(ctx: ModuleContext): void {
     const service = ctx.get<VfsService>(VFS_CAPABILITY);
-    const opened = new Map<string, Pool>();
+    const clock = ctx.get<Clock>('clock');
+    const entropy = ctx.get<Entropy>('entropy');
+    const opened = new Map<string, { pool: Pool; writable?: WritablePool }>();
+    const io = { inFlight: 0 };
     let members: Map<string, BlockDevice[]> | undefined;
-    const pool = (name: string): Pool => {
+    const open = (name: string): { pool: Pool; writable?: WritablePool } => {
       const known = opened.get(name);
       if (known) return known;
       members ??= discoverPools(ctx.getAll<BlockDevice>('blockdev'));
@@ -59,16 +95,41 @@ const zfsModule: KernelModule = {
         const found = [...members.keys()];
         throw new KernelError(Errno.ENOENT, `zfs: no pool '${name}' on the block devices${found.length ? ` (found: ${found.join(', ')})` : ''}`);
       }
-      const p = openPool(devices);
-      opened.set(name, p);
-      return p;
+      // Read-write when the pool is one we can write (one file/disk vdev, SPA 15–23, a
+      // writable device); anything else is still mounted, read-only.
+      const tracked = devices.map((d) => new IoTrackingDevice(d, io));
+      let entry: { pool: Pool; writable?: WritablePool };
+      try {
+        const writable = new WritablePool(tracked, { clock, entropy });
+        entry = { pool: writable.pool, writable };
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        entry = { pool: openPool(tracked) };
+      }
+      opened.set(name, entry);
+      return entry;
     };
     service.fsTypes.set('zfs', (source) => {
-      const poolName = source.split(/[/@]/)[0]!;
-      const p = pool(poolName);
-      const dsl = new Dsl(p);
-      return new ZfsVfs(new ZplFilesystem(dsl.objset(dsl.find(source))), p);
+      const { pool, writable } = open(source.split(/[/@]/)[0]!);
+      if (writable && !source.includes('@')) return new ZfsVfs(writable.filesystem(source), writable);
+      const dsl = new Dsl(pool);
+      return new ZfsVfs(new ZplFilesystem(dsl.objset(dsl.find(source))), pool);
     });
+    // txg_sync: commit every TXG_TIMEOUT_NS what is dirty, as zfs's sync thread does; fsync,
+    // sync(2), unmount and power-off commit at once through the VFS. A file-system operation
+    // blocks only in disk I/O, and while it does the scheduler may run this thread: it must not
+    // commit then, half-way through the operation, so it waits for the pool's disks to go idle.
+    const sched = ctx.tryGet<Scheduler>('scheduler');
+    sched?.spawn(
+      function* txgSync(): ThreadBody {
+        for (;;) {
+          yield* sched.sleep(TXG_TIMEOUT_NS);
+          while (io.inFlight > 0) yield* sched.sleep(IDLE_RETRY_NS);
+          for (const { writable } of opened.values()) if (writable?.dirty) writable.sync();
+        }
+      },
+      { name: 'txg_sync' },
+    );
   },
 };
 

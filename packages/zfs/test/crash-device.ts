@@ -11,8 +11,9 @@ export class RecordingDevice implements BlockDevice {
   readonly readOnly = false;
   readonly log: DeviceOp[] = [];
   readonly bytes: Uint8Array;
-  constructor(readonly name: string, readonly sizeBytes: number) {
+  constructor(readonly name: string, readonly sizeBytes: number, initial?: Uint8Array) {
     this.bytes = new Uint8Array(sizeBytes);
+    if (initial) this.bytes.set(initial);
   }
   read(offset: number, into: Uint8Array): void {
     into.set(this.bytes.subarray(offset, offset + into.length));
@@ -29,9 +30,13 @@ export class RecordingDevice implements BlockDevice {
   }
 }
 
-/** The image after a power cut following write number `k` (1-based), with seeded reordering. */
-export function imageAfterCut(log: DeviceOp[], img: Uint8Array, k: number, seed: number): Uint8Array {
-  img.fill(0);
+/**
+ * The image after a power cut following write number `k` (1-based), with seeded reordering,
+ * on top of `base` (the device contents before the log started; zeros if absent).
+ */
+export function imageAfterCut(log: DeviceOp[], img: Uint8Array, k: number, seed: number, base?: Uint8Array): Uint8Array {
+  if (base) img.set(base);
+  else img.fill(0);
   let x = seed >>> 0 || 1;
   const rand = (): number => {
     x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;

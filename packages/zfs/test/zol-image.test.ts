@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dsl } from '../src/dsl/dsl.js';
+import { WritablePool } from '../src/spa/writable-pool.js';
 import { openPool, type Pool } from '../src/pool/pool.js';
 import { traversePool } from '../src/pool/traverse.js';
 import { RaidzVdev } from '../src/pool/vdev.js';
@@ -95,5 +96,14 @@ describe('zol-0.6.2 reference pool (SPA 5000, raidz1)', () => {
     // Without vdev2 at all.
     const degraded = open([0, 1, 3]);
     expect(trees(degraded)).toEqual(good);
+  });
+});
+
+describe('writing is refused with a reason', () => {
+  it('names the SPA version (5000) it does not write, from one device or all four', () => {
+    const clock = { resolutionNs: 1, monotonicNs: () => 0, realtimeNs: () => 0n };
+    const entropy = { fill: (b: Uint8Array) => b.fill(1) };
+    expect(() => new WritablePool([new FileBlockDevice(vdevPath(0), false)], { clock, entropy })).toThrow(/SPA version 5000.*open it read-only/);
+    expect(() => new WritablePool([0, 1, 2, 3].map((i) => new FileBlockDevice(vdevPath(i), false)), { clock, entropy })).toThrow(/SPA version 5000/);
   });
 });

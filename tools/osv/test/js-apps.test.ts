@@ -111,6 +111,24 @@ describe('JS-module apps (osv run app.mjs)', () => {
     const viaE = osv(['run', '--file', `/bin/app.mjs=${join(dir, 'app.mjs')}`, '-e', '--env=WHO=osv /bin/app.mjs x']);
     expect(viaE.stdout.toString()).toBe('X osv\n');
     expect(viaE.status).toBe(2);
+    // From a usr.manifest too (host paths relative to the manifest).
+    writeFileSync(join(dir, 'usr.manifest'), '/apps/app.mjs: app.mjs\n');
+    const viaManifest = osv(['run', '--manifest', join(dir, 'usr.manifest'), '-e', '/apps/app.mjs m n o']);
+    expect(viaManifest.stdout.toString()).toBe('M N O -\n');
+    expect(viaManifest.status).toBe(4);
+  });
+
+  it('links a TypeScript app whose only package import is a type from @osv-ts/libc', () => {
+    const app = tempFile(
+      'typed.ts',
+      `import type { Posix } from '@osv-ts/libc';
+       export default function main(argv: string[], env: Record<string, string>, libc: Posix): number {
+         return libc.write(1, \`typed \${argv.length}\\n\`);
+       }\n`,
+    );
+    const r = osv(['run', app, 'x']);
+    expect(r.stdout.toString()).toBe('typed 2\n');
+    expect(r.status).toBe(8);
   });
 
   it('refuses at link time a module that imports host modules or packages', () => {
@@ -125,6 +143,30 @@ describe('JS-module apps (osv run app.mjs)', () => {
     const pkg = osv(['run', tempFile('uses-pkg.mjs', `import { Posix } from '@osv-ts/libc';\nexport default () => 0;\n`)]);
     expect(pkg.status).toBe(2);
     expect(pkg.stderr).toMatch(/'@osv-ts\/libc'/);
+  });
+
+  it('finds no host globals at run time, even through the global object (the vCPU worker drops them)', () => {
+    const app = tempFile(
+      'escape.mjs',
+      `export default function main() {
+         const g = Function('return this')();
+         console.log([g.process, g.Buffer, g.fetch, g.setTimeout, g.require].map((x) => typeof x).join(' '));
+         return g.process === undefined ? 0 : g.process.getBuiltinModule('node:fs').readFileSync('/etc/hostname').length;
+       }\n`,
+    );
+    const r = osv(['run', app]);
+    expect(r.stdout.toString()).toBe('undefined undefined undefined undefined undefined\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('links the socket layer into the kernel only for a networked VM', () => {
+    const app = tempFile('plain.mjs', `export default () => 0;\n`);
+    const modules = (args: string[]): string[] => /modules: (.*)/.exec(osv(['run', '--dry-run', ...args, app]).stderr)![1]!.split(', ');
+    expect(modules([])).toEqual(['vfs', 'virtio-console']);
+    const networked = modules(['-n']);
+    expect(networked).toContain('posix-sockets');
+    expect(networked).toContain('netstack');
+    expect(networked.indexOf('netstack')).toBeLessThan(networked.indexOf('posix-sockets'));
   });
 
   it('reports an uncaught KernelError with its message and status 1', () => {
@@ -186,6 +228,31 @@ describe('examples/wget and examples/echo-server over passt (-n)', () => {
     const r = await run(['run', '-n', '--file', `/etc/resolv.conf=${resolvConf}`, WGET, `http://nowhere.dns.test:${port}/`]);
     expect(r.stderr).toMatch(/unable to resolve host address 'nowhere\.dns\.test': Name or service not known/);
     expect(r.status).toBe(4);
+  }, 60_000);
+
+  it("resolves through the DNS servers passt hands out by DHCP (the host's resolvers), as the host does", async () => {
+    // No /etc/resolv.conf in the guest: the resolver uses the DHCP servers, which passt copies
+    // from the host's resolv.conf and reaches through its NAT.
+    const name = 'deb.debian.org';
+    const app = tempFile(
+      'resolve.mjs',
+      `export default function main(argv, env, libc) {
+         const c = libc.constants;
+         const r = libc.getaddrinfo(argv[1], null, { family: c.AF_INET, socktype: c.SOCK_STREAM });
+         console.log(r.map((a) => a.address.address).sort().join(' '));
+         return 0;
+       }\n`,
+    );
+    const host = await import('node:dns').then((d) => d.promises.resolve4(name).then((a) => a.sort().join(' '), () => undefined));
+    const r = await run(['run', '-n', app, name]);
+    if (host === undefined) {
+      expect(r.status).toBe(1); // the host cannot resolve it either (offline): neither can the guest
+      expect(r.stderr).toMatch(/AddrInfo|resolution|not known/);
+    } else {
+      expect(r.stderr).toBe('');
+      expect(r.stdout.toString()).toBe(`${host}\n`);
+      expect(r.status).toBe(0);
+    }
   }, 60_000);
 
   it('echo-server: serves two concurrent host clients through --forward with poll(), then exits 0', async () => {

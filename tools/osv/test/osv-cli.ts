@@ -47,17 +47,18 @@ export function tempFile(name: string, data: Buffer | string): string {
 // curl, one connection per request: httpd serves connections one at a time and keeps them
 // alive, so a client that pools idle connections (fetch) would hold it on the first one.
 const execFileAsync = promisify(execFile);
-export async function curl(url: string, out: string): Promise<string> {
-  const r = await execFileAsync('curl', ['-s', '--max-time', '20', '-o', out, '-w', '%{http_code}', url], { encoding: 'utf8' });
+export async function curl(url: string, out: string, maxSeconds = 20): Promise<string> {
+  const r = await execFileAsync('curl', ['-s', '--max-time', String(maxSeconds), '-o', out, '-w', '%{http_code}', url], { encoding: 'utf8' });
   return r.stdout;
 }
 
 export async function curlRetrying(url: string, out: string, deadlineMs: number): Promise<string> {
   for (;;) {
     try {
-      return await curl(url, out);
+      // Short attempts: before the guest listens, passt accepts and then resets the connection,
+      // and a SYN that reaches the guest before its address is up waits for passt's backoff.
+      return await curl(url, out, 5);
     } catch (e) {
-      // Before the guest listens, passt accepts and then resets the connection.
       if (Date.now() > deadlineMs) throw e;
       await new Promise((r) => setTimeout(r, 200));
     }

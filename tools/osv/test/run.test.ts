@@ -136,3 +136,34 @@ describe('osv run', () => {
     expect(r.stderr).toMatch(/cmdline: virtio_mmio\.device=4K@0x10000:5 virtio_mmio\.device=4K@0x11000:6 hello\.wasm/);
   });
 });
+
+describe('OSv command sources: /init, runscript, --redirect', () => {
+  const manifest = (): string => {
+    const script = tempFile('run.sh', '--env=WHO=script --env=KEEP?=no /echo.wasm $WHO\n/echo.wasm $KEEP ; /echo.wasm third\n');
+    const init = tempFile('10-init', '/echo.wasm from-init');
+    return tempFile('cmd.manifest', [`/echo.wasm: ${example('echo-args')}`, `/init/10-init: ${init}`, `/etc/run.sh: ${script}`, ''].join('\n'));
+  };
+  const args = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('arg 1: ')).map((l) => l.slice(7));
+
+  it('runs /init files first (unless --noinit) and expands runscript with its --env lines', () => {
+    const r = osv(['run', '--manifest', manifest(), '-e', '--env=KEEP=yes runscript /etc/run.sh ; /echo.wasm last']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(args(r.stdout.toString())).toEqual(['from-init', 'script', 'yes', 'third', 'last']);
+    const noinit = osv(['run', '--manifest', manifest(), '-e', '--noinit /echo.wasm only']);
+    expect(args(noinit.stdout.toString())).toEqual(['only']);
+    const bad = osv(['run', '--manifest', manifest(), '-e', 'runscript /etc/missing']);
+    expect(bad.stderr).toMatch(/runscript: cannot read \/etc\/missing\. Powering off\./);
+    expect(bad.status).not.toBe(0);
+  });
+
+  it("--redirect sends every app's stdout and stderr to the file instead of the console", () => {
+    const r = osv(['run', '--manifest', manifest(), '-e', '--noinit --redirect=/tmp/log /echo.wasm one ; /echo.wasm two']);
+    expect(r.stderr).toBe('Writing stdout and stderr to /tmp/log\n');
+    expect(r.stdout.toString()).toBe('');
+    expect(r.status).toBe(0);
+    const appended = osv(['run', '--manifest', manifest(), '-e', '--noinit --redirect=>>/tmp/log /echo.wasm three']);
+    expect(appended.stderr).toBe('Appending stdout and stderr to /tmp/log\n');
+    expect(appended.stdout.toString()).toBe('');
+  });
+});

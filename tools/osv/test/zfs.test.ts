@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZfsFuse, run } from '@osv-ts/test-support';
-import { example, osv } from './osv-cli.js';
+import { CLI, example, osv, spawn } from './osv-cli.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const FSUTIL = example('fsutil');
@@ -75,7 +75,87 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
     expect(missing.stderr).toMatch(/failed to mount nosuch\/files on \/mnt: .*no pool 'nosuch'.*found: tank/);
   }, 120_000);
 
-  it('reads a pool zfs-fuse created (lzjb dataset, snapshot, ashift 9) and writes are refused read-only', () => {
+  it('the guest writes into a pool (files, a 1.5 MB copy, dirs, rename, links, unlink); zfs-fuse scrubs it clean and reads it back', () => {
+    const vdevDir = join(dir, 'guestw');
+    mkdirSync(vdevDir);
+    const pool = join(vdevDir, 'pool.img');
+    expect(osv(['mkfs', 'zfs', join(dir, 'usr.manifest'), '-o', pool, '--pool', 'gw']).status).toBe(0);
+    const bigHost = join(dir, 'src/big.bin');
+    const w = osv([
+      'run', '--disk', pool, '--mount-fs=zfs,gw,/p', '--file', `/big.bin=${bigHost}`,
+      FSUTIL, 'write', '/p/new.txt', 'written in the guest', ',', 'mkdir', '/p/d', ',', 'cp', '/big.bin', '/p/d/copy.bin',
+      ',', 'mv', '/p/hello.txt', '/p/d/hello.txt', ',', 'ln', '-s', 'd/copy.bin', '/p/sym', ',', 'ln', '/p/new.txt', '/p/hard.txt',
+      ',', 'rm', '/p/sub/deep.txt', ',', 'rmdir', '/p/sub',
+    ]);
+    expect(w.stderr).toBe('');
+    expect(w.status).toBe(0);
+    // A second boot sees the first one's writes (synced at power-off), and appends.
+    const again = osv(['run', '--disk', pool, '--mount-fs=zfs,gw,/p', FSUTIL, 'append', '/p/new.txt', ' twice', ',', 'ls', '/p']);
+    expect(again.stdout.toString()).toBe('d 4 d\nd 3 data\n- 26 hard.txt\nl 10 link\n- 26 new.txt\nl 10 sym\n');
+    const mnt = join(dir, 'gwalt');
+    zfs.zpool('import', '-d', vdevDir, '-R', mnt, 'gw');
+    try {
+      zfs.zpool('scrub', 'gw');
+      let status = '';
+      for (let i = 0; i < 100 && !/scrub repaired|scrub completed/.test(status); i++) {
+        status = zfs.zpool('status', '-v', 'gw');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      }
+      expect(status).toMatch(/with 0 errors/);
+      const root = join(mnt, 'gw');
+      expect(readFileSync(join(root, 'new.txt'), 'utf8')).toBe('written in the guest twice');
+      expect(readFileSync(join(root, 'hard.txt'), 'utf8')).toBe('written in the guest twice');
+      expect(sha(readFileSync(join(root, 'd/copy.bin')))).toBe(sha(big));
+      expect(sha(readFileSync(join(root, 'sym')))).toBe(sha(big));
+      expect(readFileSync(join(root, 'd/hello.txt'), 'utf8')).toBe('hello from a zfs pool\n');
+      expect(run('ls', [root]).split('\n').filter(Boolean).sort()).toEqual(['d', 'data', 'hard.txt', 'link', 'new.txt', 'sym']);
+    } finally {
+      zfs.zpool('export', 'gw');
+    }
+    const zdb = run('zdb', ['-e', '-p', vdevDir, '-bc', 'gw'], { allowFail: true });
+    expect(zdb).toMatch(/No leaks/);
+  }, 180_000);
+
+  it('commits unsynced writes within the txg timeout (5 s): they survive a SIGKILL of the VMM', async () => {
+    const pool = join(dir, 'txg.img');
+    expect(osv(['mkfs', 'zfs', join(dir, 'usr.manifest'), '-o', pool, '--pool', 'txg']).status).toBe(0);
+    // put: no fsync. The txg_sync thread must commit it while the next app sleeps 7 s.
+    const child = spawn(process.execPath, [CLI, 'run', '--disk', pool, '--mount-fs=zfs,txg,/p', '--file', `/sleep.wasm=${example('sleep')}`,
+      '-e', `/fsutil.wasm put /p/late.txt "not fsynced" ; /sleep.wasm 7000`, '--file', `/fsutil.wasm=${FSUTIL}`]);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => child.on('exit', r));
+    for (const until = Date.now() + 60_000; !out.includes('awake') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL'); // no power-off sync
+    await exited;
+    expect(out).toContain('awake');
+    const r = osv(['run', '--disk', pool, '--mount-fs=zfs,txg,/p', FSUTIL, 'cat', '/p/late.txt']);
+    expect(r.stdout.toString()).toBe('not fsynced');
+  }, 120_000);
+
+  it('stays consistent when the txg timeout commits in the middle of a long workload (9000 files)', () => {
+    const vdevDir = join(dir, 'many');
+    mkdirSync(vdevDir);
+    const pool = join(vdevDir, 'pool.img');
+    writeFileSync(join(dir, 'empty.manifest'), '');
+    expect(osv(['mkfs', 'zfs', join(dir, 'empty.manifest'), '-o', pool, '--pool', 'many', '--compression', 'off']).status).toBe(0);
+    const t0 = Date.now();
+    const r = osv(['run', '--disk', pool, '--mount-fs=zfs,many,/p', FSUTIL, 'many', '/p/d', '9000']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThan(5000); // long enough for txg_sync to have run mid-way
+    const mnt = join(dir, 'manyalt');
+    zfs.zpool('import', '-d', vdevDir, '-R', mnt, 'many');
+    try {
+      expect(run('ls', [join(mnt, 'many/d')]).split('\n').filter(Boolean).length).toBe(9000);
+      expect(readFileSync(join(mnt, 'many/d/f8999'), 'utf8')).toBe('x'.repeat(1024));
+    } finally {
+      zfs.zpool('export', 'many');
+    }
+    expect(run('zdb', ['-e', '-p', vdevDir, '-bc', 'many'], { allowFail: true })).toMatch(/No leaks/);
+  }, 180_000);
+
+  it('reads a pool zfs-fuse created (lzjb dataset, snapshot, ashift 9), writes to it, and zfs-fuse sees the writes', () => {
     const vdevDir = join(dir, 'fuse');
     mkdirSync(vdevDir);
     const vdev = join(vdevDir, 'vdev.img');
@@ -93,13 +173,20 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
     }
     const r = osv([
       'run', '--disk', vdev, '--mount-fs=zfs,fusepool/data,/data', '--mount-fs=zfs,fusepool/data@one,/snap',
-      FSUTIL, 'cat', '/data/note.txt', '/snap/note.txt', '/data/big.bin', ',', 'write', '/data/x', 'y',
+      FSUTIL, 'cat', '/data/note.txt', '/snap/note.txt', '/data/big.bin', ',', 'write', '/data/x', 'from osv-ts', ',', 'write', '/snap/x', 'y',
     ]);
     const head = 'after the snapshot\nbefore the snapshot\n';
     expect(r.stdout.subarray(0, head.length).toString()).toBe(head);
     expect(sha(r.stdout.subarray(head.length))).toBe(sha(big));
-    expect(r.stderr).toMatch(/fsutil: open \/data\/x: Read-only file system/);
+    expect(r.stderr).toMatch(/fsutil: open \/snap\/x: Read-only file system/); // snapshots stay read-only
     expect(r.status).toBe(1);
+    zfs.zpool('import', '-d', vdevDir, 'fusepool');
+    try {
+      expect(readFileSync(join(mnt, 'data/x'), 'utf8')).toBe('from osv-ts');
+      expect(zfs.zfs('list', '-H', '-o', 'name', '-t', 'snapshot').trim()).toBe('fusepool/data@one');
+    } finally {
+      zfs.zpool('export', 'fusepool');
+    }
   }, 120_000);
 
   it('osv build --fs zfs boots with its root on ZFS (pool osv, dataset osv/zfs)', () => {

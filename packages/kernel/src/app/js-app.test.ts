@@ -94,4 +94,22 @@ describe('JS-module apps', () => {
     expect(r.status).toBe(1);
     expect(r.err).toMatch(/EAFNOSUPPORT/);
   });
+
+  it('hands --tcplisten sockets to the app as fd 3, as for WASI apps', () => {
+    const r = run(
+      `module.exports.default = (argv, env, libc) => {
+         const c = libc.constants;
+         const name = libc.getsockname(3);
+         const s = libc.socket(c.AF_INET, c.SOCK_STREAM);
+         libc.connect(s, { family: c.AF_INET, address: '127.0.0.1', port: name.port });
+         const a = libc.accept(3);
+         libc.send(a, 'over fd 3');
+         const buf = new Uint8Array(16);
+         console.log(name.address + ':' + name.port, new TextDecoder().decode(buf.subarray(0, libc.recv(s, buf))));
+         return 0;
+       };`,
+      { loaderOptions: '--tcplisten=127.0.0.1:8080' },
+    );
+    expect(r).toEqual({ status: 0, out: '127.0.0.1:8080 over fd 3\n', err: '' });
+  });
 });

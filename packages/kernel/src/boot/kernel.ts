@@ -5,10 +5,11 @@ import { BufferedEntropy } from '../platform/buffered-entropy.js';
 import { KernelError, type Console, type Entropy, type KernelModule } from '@osv-ts/kernel-api';
 import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
 import {
-  ConsoleFile, FdTable, POSIX_SOCKETS_CAPABILITY, Posix, Process, WASI_EXTENSION_CAPABILITY, installListeners,
+  ConsoleFile, FdTable, POSIX_SOCKETS_CAPABILITY, Posix, Process, VfsFile, WASI_EXTENSION_CAPABILITY, installListeners,
   type OpenFile, type Preview1Extension, type SocketLayerFactory, type WasiExtensionFactory,
 } from '@osv-ts/libc';
-import type { File, VfsService } from '@osv-ts/vfs';
+import { O_APPEND, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, type File, type Vfs, type VfsService } from '@osv-ts/vfs';
+import { expandRunscripts, initCommands, type CommandFiles } from './command-sources.js';
 import { mountFileSystems } from './mount-filesystems.js';
 import type { NetstackService } from '@osv-ts/netstack';
 import { startNetwork, type NetworkRuntime } from './network.js';
@@ -121,12 +122,31 @@ export class Kernel {
       const eq = kv.indexOf('=');
       if (eq > 0) env.set(kv.slice(0, eq), kv.slice(eq + 1));
     }
-    const commands = p.commands ?? parseAppCommands(appCommandLine, env);
+    let commands = p.commands ?? parseAppCommands(appCommandLine, env);
     if (commands.length === 0) {
       this.log('This image has an empty command line. Nothing to run.\n');
       return 0;
     }
     if (o.verbose) this.log(`Cmdline: ${appCommandLine.trim()}\n`);
+    if (this.vfs) {
+      const files = this.commandFiles(this.vfs.vfs);
+      try {
+        commands = expandRunscripts(commands, files, env);
+        if (!o.noinit) commands = [...expandRunscripts(initCommands(files, env), files, env), ...commands];
+      } catch (e) {
+        if (!(e instanceof CommandLineError)) throw e;
+        this.log(`${e.message}. Powering off.\n`);
+        return 1;
+      }
+      if (o.redirect) {
+        try {
+          this.redirectOutput(this.vfs.vfs, o.redirect);
+        } catch (e) {
+          this.log(`--redirect=${o.redirect.path}: ${(e as Error).message}. Powering off.\n`);
+          return 1;
+        }
+      }
+    }
     let status = 0;
     let first = true;
     for (const cmd of commands) {
@@ -176,6 +196,42 @@ export class Kernel {
     }
   }
 
+  /** The VFS as /init and runscript see it: whole small text files and directory listings. */
+  private commandFiles(vfs: Vfs): CommandFiles {
+    return {
+      readText: (path) => {
+        const data = this.readWholeFile(vfs, path);
+        return data && new TextDecoder().decode(data);
+      },
+      list: (path) => {
+        let dir: File | undefined;
+        try {
+          dir = vfs.open(path, O_RDONLY | O_DIRECTORY);
+          const names: string[] = [];
+          for (let e = dir.readdir(2); e; e = dir.readdir(e.next)) names.push(e.name); // 0, 1: . and ..
+          return names;
+        } catch (e) {
+          if (e instanceof KernelError) return undefined;
+          throw e;
+        } finally {
+          dir?.close();
+        }
+      },
+    };
+  }
+
+  /**
+   * OSv's --redirect: stdout and stderr of every app go to FILE (truncated, or appended to with
+   * `>>FILE`) instead of the console, announced on the console first as OSv does.
+   */
+  private redirectOutput(vfs: Vfs, r: { path: string; append: boolean }): void {
+    vfs.open(r.path, O_WRONLY | O_CREAT | (r.append ? O_APPEND : O_TRUNC), 0o644).close();
+    this.log(`${r.append ? 'Appending' : 'Writing'} stdout and stderr to ${r.path}\n`);
+    this.redirectPath = r.path;
+  }
+
+  private redirectPath: string | undefined;
+
   /** Reads the program file: through the VFS when one is linked, else from the bootfs. */
   private loadProgram(name: string): Uint8Array | undefined {
     const path = name.startsWith('/') ? name : `${this.options?.cwd ?? ''}/${name}`;
@@ -183,9 +239,14 @@ export class Kernel {
       const entry = this.platform.bootfs.get(path);
       return entry?.kind === 'file' ? entry.data : undefined;
     }
+    return this.readWholeFile(this.vfs.vfs, path);
+  }
+
+  /** A whole file through the VFS; undefined when it cannot be opened or read. */
+  private readWholeFile(vfs: Vfs, path: string): Uint8Array | undefined {
     let file: File | undefined;
     try {
-      file = this.vfs.vfs.open(path, 0 /* O_RDONLY */);
+      file = vfs.open(path, O_RDONLY);
       const size = file.stat().size;
       const data = new Uint8Array(size);
       for (let at = 0; at < size; ) {
@@ -212,8 +273,14 @@ export class Kernel {
     const block = (ready: () => boolean): void => void this.sched.block(ready);
     const stdinFile: OpenFile = this.stdin ? new ConsoleFile(this.stdin, true, false, block, 1n) : new EmptyInputFile();
     fds.allocate(stdinFile);
-    fds.allocate(new ConsoleFile(this.stdout, false, true, block, 2n));
-    fds.allocate(new ConsoleFile(this.stderr, false, true, block, 3n));
+    if (this.redirectPath !== undefined && this.vfs) {
+      // Each app appends to the file --redirect truncated (or appends to) once at boot.
+      fds.allocate(new VfsFile(this.vfs.vfs.open(this.redirectPath, O_WRONLY | O_APPEND), this.redirectPath));
+      fds.dup(1);
+    } else {
+      fds.allocate(new ConsoleFile(this.stdout, false, true, block, 2n));
+      fds.allocate(new ConsoleFile(this.stderr, false, true, block, 3n));
+    }
     const process = new Process({
       args: argv,
       env: [...env].map(([k, v]) => `${k}=${v}`),

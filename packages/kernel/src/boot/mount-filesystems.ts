@@ -26,10 +26,12 @@ export interface MountContext {
 export function mountFileSystems(c: MountContext): string {
   const { service, options } = c;
   const { vfs, fsTypes } = service;
+  // Without --rootfs only a partitioned disk's vblk0.1 is taken for a root (a bare disk may be a
+  // data pool); --rootfs=rofs also takes a whole vblk0 (osv run --rootfs-image).
   const rootDevice = ROOT_DEVICES.find((d) => service.blockDevice(d));
   let rootType = options.nomount ? 'ramfs' : options.rootfs;
   if (rootType === undefined) {
-    rootType = (rootDevice && AUTO_ORDER.find((t) => fsTypes.has(t))) ?? 'ramfs';
+    rootType = (rootDevice === ROOT_DEVICES[0] && AUTO_ORDER.find((t) => fsTypes.has(t))) || 'ramfs';
   }
   const factory = fsTypes.get(rootType);
   if (!factory) throw new KernelError(Errno.ENODEV, `--rootfs=${rootType}: no ${rootType} module is linked into this kernel`);
@@ -50,7 +52,8 @@ export function mountFileSystems(c: MountContext): string {
   };
   if (ensureDir('/dev')) vfs.mount('/dev', service.devfs({ entropy: c.entropy, ...(c.console ? { console: c.console } : {}) }), { source: 'none' });
   if (ensureDir('/proc')) vfs.mount('/proc', service.procfs(c.proc), { source: 'none' });
-  if (readOnly && ensureDir('/tmp')) vfs.mount('/tmp', fsTypes.get('ramfs')!('none'), { source: 'none' });
+  // /tmp: a ramfs under a read-only root (OSv's fstab_rofs); on a writable root, a directory.
+  if (ensureDir('/tmp') && readOnly) vfs.mount('/tmp', fsTypes.get('ramfs')!('none'), { source: 'none' });
   for (const m of options.mountFs) {
     const f = fsTypes.get(m.fsType);
     if (!f) {

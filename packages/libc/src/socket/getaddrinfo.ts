@@ -46,6 +46,11 @@ const MESSAGES: Record<number, string> = {
   [EAI_ADDRFAMILY]: 'Address family for hostname not supported',
 };
 
+/** An address as text; v4-mapped IPv6 in the mixed notation of RFC 5952 §5 (::ffff:192.0.2.1). */
+export function addressText(a: IpAddress): string {
+  return a.isV4Mapped() ? `::ffff:${a.toV4().toString()}` : a.toString();
+}
+
 export function gaiStrerror(code: number): string {
   return MESSAGES[code] ?? `Unknown error ${code}`;
 }
@@ -120,7 +125,7 @@ export function getaddrinfo(
         family: a.version === 4 ? AF_INET : AF_INET6,
         socktype,
         protocol: socktype === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP,
-        address: { family: a.version === 4 ? AF_INET : AF_INET6, address: a.toString(), port },
+        address: { family: a.version === 4 ? AF_INET : AF_INET6, address: addressText(a), port },
       });
     }
   }

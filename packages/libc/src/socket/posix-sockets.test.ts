@@ -168,6 +168,18 @@ describe('Posix sockets (BSD API over the netstack)', () => {
     expect(fds[0]!.revents).toBe(C.POLLIN);
   });
 
+  it('an AF_INET6 listener on :: accepts IPv4 clients, seen as v4-mapped addresses (RFC 3493 §3.7)', () => {
+    const { a, b } = world();
+    const l = a.socket(C.AF_INET6, C.SOCK_STREAM);
+    a.bind(l, { family: C.AF_INET6, address: '::', port: 80 });
+    a.listen(l);
+    const c = b.socket(C.AF_INET, C.SOCK_STREAM);
+    b.connect(c, { family: C.AF_INET, address: '10.0.0.1', port: 80 });
+    const s = a.accept(l);
+    expect(a.getpeername(s)).toEqual({ family: C.AF_INET6, address: '::ffff:10.0.0.2', port: b.getsockname(c).port });
+    expect(a.getsockname(s)).toEqual({ family: C.AF_INET6, address: '::ffff:10.0.0.1', port: 80 });
+  });
+
   it('UDP: sendto/recvfrom keep datagram boundaries and report the sender; MSG_PEEK', () => {
     const { a, b } = world();
     const u = a.socket(C.AF_INET, C.SOCK_DGRAM);

@@ -10,7 +10,7 @@ import { DnsResolver, HostsFile, IpAddress, TcpSocket, type NetStack, type Resol
 import { SocketFile } from '../fd/socket-file.js';
 import type { Process } from '../process.js';
 import { maxRights } from '../wasi/wasi-rights.js';
-import type { LookupFailure, SockAddr } from './getaddrinfo.js';
+import { addressText, type LookupFailure, type SockAddr } from './getaddrinfo.js';
 import {
   AF_INET, AF_INET6, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPV6_V6ONLY, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, O_NONBLOCK,
   SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SO_BROADCAST, SO_DOMAIN, SO_ERROR,
@@ -132,30 +132,46 @@ export class PosixSockets implements SocketLayer {
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) throw new KernelError(Errno.EOPNOTSUPP, `send flags 0x${flags.toString(16)}`);
     const file = this.file(fd);
     const s = file.socket;
+    const nonBlocking = (flags & MSG_DONTWAIT) !== 0 || (file.statusFlags & O_NONBLOCK) !== 0;
     if (!(s instanceof TcpSocket)) {
       const dest = to && this.toSocketAddress(to);
       return this.blocking(file, flags, () => s.sendTo(data, dest));
     }
     // Linux ignores the address of sendto() on a connected stream socket.
-    if (data.length === 0) return 0;
-    const dontWait = (flags & MSG_DONTWAIT) !== 0 || (file.statusFlags & O_NONBLOCK) !== 0;
+    return this.streamSend(s, data, nonBlocking);
+  }
+
+  /**
+   * A stream send: blocking, until everything is queued; non-blocking, what fits now (EAGAIN
+   * when nothing does). Uses the socket's errno-returning write(), so a full buffer costs no
+   * exception; a partial send is a success and any error comes with the next call.
+   */
+  private streamSend(s: TcpSocket, data: Uint8Array, nonBlocking: boolean): number {
     let sent = 0;
     while (sent < data.length) {
-      try {
-        sent += this.blocking(file, flags, () => s.send(data.subarray(sent)));
-      } catch (e) {
-        // A partial send is a success; the error comes with the next call.
-        if (sent > 0 && e instanceof KernelError) break;
-        throw e;
+      const r = s.write(sent === 0 ? data : data.subarray(sent));
+      if (r > 0) {
+        sent += r;
+        if (nonBlocking) break;
+        continue;
       }
-      this.pump();
-      if (dontWait) break;
+      if ((r === 0 || r === -Errno.EAGAIN) && !nonBlocking) {
+        this.awaitChange(s);
+        continue;
+      }
+      if (sent > 0) break;
+      throw new KernelError(r === 0 ? Errno.EAGAIN : -r);
     }
+    this.pump();
     return sent;
   }
 
   recv(fd: number, into: Uint8Array, flags: number): number {
-    return this.recvfrom(fd, into, flags).bytes;
+    const file = this.file(fd);
+    const s = file.socket;
+    if (!(s instanceof TcpSocket)) return this.recvfrom(fd, into, flags).bytes;
+    if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL)) throw new KernelError(Errno.EOPNOTSUPP, `recv flags 0x${flags.toString(16)}`);
+    return this.streamReceive(file, s, into, flags);
   }
 
   recvfrom(fd: number, into: Uint8Array, flags: number): { bytes: number; address: SockAddr | undefined } {
@@ -166,24 +182,22 @@ export class PosixSockets implements SocketLayer {
       const got = this.blocking(file, flags, () => s.recvFrom(into, (flags & MSG_PEEK) !== 0));
       return { bytes: got.bytes, address: this.toSockAddr(s.family, got.from) };
     }
+    const bytes = this.streamReceive(file, s, into, flags);
     const peer = s.peerName();
-    const address = peer && this.toSockAddr(s.family, peer);
-    if (into.length === 0) return { bytes: 0, address };
-    if (flags & MSG_PEEK) {
-      const n = this.blocking(file, flags, () => {
-        const r = s.peek(into);
-        if (r < 0) throw new KernelError(-r);
-        return r;
-      });
-      return { bytes: n, address };
-    }
-    let n = this.blocking(file, flags, () => s.recv(into));
-    // MSG_WAITALL: keep reading until the buffer is full, the stream ends or an error comes.
-    if (flags & MSG_WAITALL && !(flags & MSG_DONTWAIT)) {
+    return { bytes, address: peer && this.toSockAddr(s.family, peer) };
+  }
+
+  /** A stream receive: MSG_PEEK copies without consuming; MSG_WAITALL fills `into` unless the stream ends or fails. */
+  private streamReceive(file: SocketFile, s: TcpSocket, into: Uint8Array, flags: number): number {
+    if (into.length === 0) return 0;
+    const nonBlocking = (flags & MSG_DONTWAIT) !== 0 || (file.statusFlags & O_NONBLOCK) !== 0;
+    const peek = (flags & MSG_PEEK) !== 0;
+    let n = this.streamStep(s, into, peek, nonBlocking);
+    if (flags & MSG_WAITALL && !peek && !nonBlocking) {
       while (n > 0 && n < into.length) {
         let k: number;
         try {
-          k = this.blocking(file, flags, () => s.recv(into.subarray(n)));
+          k = this.streamStep(s, into.subarray(n), false, false);
         } catch (e) {
           if (e instanceof KernelError) break;
           throw e;
@@ -192,7 +206,27 @@ export class PosixSockets implements SocketLayer {
         n += k;
       }
     }
-    return { bytes: n, address };
+    return n;
+  }
+
+  /** One read (or peek) from the socket's errno-returning calls, waiting while it says EAGAIN. */
+  private streamStep(s: TcpSocket, into: Uint8Array, peek: boolean, nonBlocking: boolean): number {
+    for (;;) {
+      const r = peek ? s.peek(into) : s.read(into);
+      if (r >= 0) return r;
+      if (r !== -Errno.EAGAIN || nonBlocking) throw new KernelError(-r);
+      this.awaitChange(s);
+    }
+  }
+
+  /**
+   * Waits until the socket's readiness differs from what it is now (the state in which the
+   * call just failed with EAGAIN); the caller then retries. Readiness is sampled before the
+   * stack runs, so a change made by that run is not missed.
+   */
+  private awaitChange(s: TcpSocket | UdpSocket): void {
+    const before = s.readiness();
+    this.waitFor(() => s.readiness() !== before || s.closed);
   }
 
   shutdown(fd: number, how: number): void {
@@ -304,9 +338,7 @@ export class PosixSockets implements SocketLayer {
       } catch (e) {
         if (!(e instanceof KernelError) || e.errno !== Errno.EAGAIN || nonBlocking) throw e;
       }
-      const s = file.socket;
-      const before = s.readiness();
-      this.waitFor(() => s.readiness() !== before || s.closed);
+      this.awaitChange(file.socket);
     }
   }
 
@@ -321,6 +353,6 @@ export class PosixSockets implements SocketLayer {
 
   private toSockAddr(family: 4 | 6, a: SocketAddress): SockAddr {
     const address = family === 6 && a.address.version === 4 ? a.address.toV4Mapped() : a.address;
-    return { family: address.version === 4 ? AF_INET : AF_INET6, address: address.toString(), port: a.port };
+    return { family: address.version === 4 ? AF_INET : AF_INET6, address: addressText(address), port: a.port };
   }
 }

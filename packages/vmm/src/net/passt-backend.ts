@@ -67,13 +67,23 @@ export class PasstBackend implements NetBackend {
       await Promise.race([new Promise((r) => setTimeout(r, 25)), exited]);
     }
     if (!existsSync(sock)) throw new Error(`passt did not create ${sock}: ${stderr.trim()}`);
-    this.socket = await Promise.race([
+    // The socket file appears at bind(), a moment before passt listen()s: until then a connect is
+    // refused, so retry that (and only that) for a while.
+    const connectOnce = (): Promise<net.Socket> =>
       new Promise<net.Socket>((resolve, reject) => {
         const s = net.connect(sock, () => resolve(s));
         s.once('error', reject);
-      }),
-      exited,
-    ]);
+      });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.socket = await Promise.race([connectOnce(), exited]);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ECONNREFUSED' || attempt >= 200) throw e;
+        await Promise.race([new Promise((r) => setTimeout(r, 25)), exited]);
+      }
+    }
     this.socket.setNoDelay(true);
     this.socket.on('data', (d: Buffer) => this.decoder.push(d));
   }

@@ -98,11 +98,36 @@ export class ObjectSet {
     return out;
   }
 
-  /** Every allocated object number (scans the meta-dnode; holes skip whole blocks). */
+  /**
+   * Level-0 block ids of `dn` that are not holes, in order. Walks the indirect tree, so a hole
+   * high up skips everything under it (a corrupt dn_maxblkid cannot make this loop for long).
+   */
+  *dataBlocks(dn: Dnode): Generator<number> {
+    const epbs = dn.indblkshift - 7;
+    const top = dn.nlevels - 1;
+    const self = this;
+    function* walk(bp: Blkptr, level: number, firstBlkid: number): Generator<number> {
+      if (isHole(bp) && !bp.embedded) return;
+      if (level === 0) {
+        if (firstBlkid <= dn.maxblkid) yield firstBlkid;
+        return;
+      }
+      const ind = self.reader.read(bp);
+      const span = 2 ** (epbs * (level - 1));
+      for (let i = 0; (i + 1) * BLKPTR_SIZE <= ind.length && i < 2 ** epbs; i++) {
+        const first = firstBlkid + i * span;
+        if (first > dn.maxblkid) return;
+        yield* walk(decodeBlkptr(ind, i * BLKPTR_SIZE, bp.littleEndian), level - 1, first);
+      }
+    }
+    for (let i = 0; i < dn.blkptr.length; i++) yield* walk(dn.blkptr[i]!, top, i * 2 ** (epbs * top));
+  }
+
+  /** Every allocated object number (walks the meta-dnode's non-hole blocks). */
   *objects(): Generator<number> {
     const md = this.phys.metaDnode;
     const perBlock = dataBlockSize(md) / DNODE_SIZE;
-    for (let blkid = 0; blkid <= md.maxblkid; blkid++) {
+    for (const blkid of this.dataBlocks(md)) {
       const got = this.block(md, blkid);
       if (got === null) continue;
       for (let i = 0; i < perBlock; i++) {

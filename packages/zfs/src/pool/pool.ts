@@ -38,6 +38,8 @@ export interface OpenPoolOptions {
   arcBytes?: number;
   /** Use the newest valid uberblock with txg ≤ this (rewind). */
   maxTxg?: number;
+  /** Skip block checksum verification (forensics and parser fuzzing only). Default true. */
+  verifyChecksums?: boolean;
 }
 
 export function readDeviceLabels(device: BlockDevice): DeviceLabels {
@@ -85,11 +87,13 @@ export class Pool {
     readonly uberblock: LabelUberblock,
     readonly devices: readonly DeviceLabels[],
     arc: Arc,
+    verifyChecksums = true,
   ) {
     this.name = config.string('name') ?? '';
     this.guid = config.u64('pool_guid') ?? 0n;
     this.version = uberblock.version;
     this.reader = new BlockReader(vdevs, arc);
+    this.reader.verifyChecksums = verifyChecksums;
     this.mos = new ObjectSet(this.reader, uberblock.rootbp);
     this.objectDirectory = ZapReader.open(this.mos, 1);
     const features = new Map<string, number>();
@@ -152,7 +156,7 @@ export function openPool(devices: readonly BlockDevice[], opts: OpenPoolOptions 
     }
     let pool: Pool;
     try {
-      pool = new Pool(bestConfig, vdevs, ub, labels, arc);
+      pool = new Pool(bestConfig, vdevs, ub, labels, arc, opts.verifyChecksums ?? true);
     } catch (e) {
       if (e instanceof UnsupportedError) throw e;
       if (!(e instanceof KernelError) && !(e instanceof FormatError)) throw e;

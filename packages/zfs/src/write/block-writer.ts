@@ -7,7 +7,13 @@ import { ZIO_CHECKSUM } from '../format/checksum.js';
 import { compressBlock, ZIO_COMPRESS } from '../format/compress.js';
 import { fletcher4 } from '../format/fletcher.js';
 import { VDEV_LABEL_START_SIZE } from '../format/label.js';
-import type { Allocator } from './allocator.js';
+
+/** Where blocks get their space: createPool's lanes or an opened pool's metaslabs. */
+export interface SpaceAllocator {
+  readonly ashift: number;
+  /** Allocates DVA number `copy` of a block (copy 0 starts a new block); returns its offset. */
+  allocate(size: number, copy: number): number;
+}
 
 export interface BlockOptions {
   type: number;
@@ -34,7 +40,7 @@ export function isMetadataType(type: number): boolean {
 export class BlockWriter {
   blocksWritten = 0;
 
-  constructor(readonly device: BlockDevice, readonly alloc: Allocator, readonly txg: number) {}
+  constructor(readonly device: BlockDevice, readonly alloc: SpaceAllocator, readonly txg: number) {}
 
   private asizeOf(psize: number): number {
     const unit = 2 ** this.alloc.ashift;

@@ -30,18 +30,28 @@ function isMicro(entries: ZapInput[]): boolean {
     && (entries.length + 1) * MZAP_ENT_LEN <= MZAP_MAX_BLKSZ;
 }
 
-export function buildZap(entries: ZapInput[], salt: bigint): BuiltZap {
+/**
+ * What a rebuilt ZAP must keep of the one it replaces: zfs never turns a fat ZAP back into a
+ * microZAP, nor shrinks a microZAP's block (zap_micro.c only grows it).
+ */
+export interface ZapShape {
+  fat?: boolean;
+  microBlockSize?: number;
+}
+
+export function buildZap(entries: ZapInput[], salt: bigint, shape: ZapShape = {}): BuiltZap {
   const seen = new Set<string>();
   for (const e of entries) {
     if (seen.has(e.name)) throw new KernelError(Errno.EEXIST, `duplicate ZAP name ${e.name}`);
     seen.add(e.name);
   }
-  return isMicro(entries) ? buildMicro(entries, salt) : buildFat(entries, salt);
+  return !shape.fat && isMicro(entries) ? buildMicro(entries, salt, shape.microBlockSize ?? 512) : buildFat(entries, salt);
 }
 
-function buildMicro(entries: ZapInput[], salt: bigint): BuiltZap {
+function buildMicro(entries: ZapInput[], salt: bigint, minBlockSize: number): BuiltZap {
   // zfs-fuse grows a microZAP in 512-byte steps; start at 512 and size to fit.
-  const blockSize = Math.max(512, Math.ceil(((entries.length + 1) * MZAP_ENT_LEN) / 512) * 512);
+  const fit = Math.ceil(((entries.length + 1) * MZAP_ENT_LEN) / 512) * 512;
+  const blockSize = Math.min(MZAP_MAX_BLKSZ, Math.max(512, minBlockSize, fit));
   const block = new Uint8Array(blockSize);
   encodeMicroZapHeader(block, salt);
   entries.forEach((e, i) => encodeMicroZapEntry(block, i, utf8.encode(e.name), e.value as bigint, 0));

@@ -57,6 +57,16 @@ export class ZapReader {
     }
   }
 
+  /** The hash salt (kept when a writer rebuilds the ZAP, so readdir cookies stay put). */
+  get salt(): bigint {
+    return this.kind === 'fat' ? this.header!.salt : decodeMicroZap(this.block0, this.le).salt;
+  }
+
+  /** Kind and microZAP block size, which a rebuild keeps (see buildZap). */
+  get shape(): { fat: boolean; microBlockSize: number } {
+    return { fat: this.kind === 'fat', microBlockSize: this.kind === 'micro' ? this.block0.length : 512 };
+  }
+
   static open(os: ObjectSet, obj: number): ZapReader {
     return new ZapReader(os, os.object(obj), obj);
   }

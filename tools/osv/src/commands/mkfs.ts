@@ -1,7 +1,7 @@
 // `osv mkfs rofs usr.manifest -o rootfs.img`: a file system image from a manifest, byte for byte
 // what OSv's scripts/gen-rofs-img.py writes for the same tree. `osv mkfs zfs … --pool osv`: a
 // ZFS pool (one file vdev, SPA 23 / ZPL 4) holding the tree, which zfs-fuse imports.
-import { writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { toRofsTree } from '@osv-ts/vfs/manifest';
 import { writeRofsImage } from '@osv-ts/vfs/rofs-writer';
@@ -79,7 +79,7 @@ export function mkfsCommand(argv: readonly string[]): number {
   const tree = toRofsTree(readManifest(manifest, defines), nodeHostFs);
   if (type === 'zfs') {
     const image = writeZfsImage(tree, { ...zfs, path: `/${basename(output)}` });
-    writeFileSync(output, image);
+    writeSparse(output, image);
     process.stderr.write(`osv: wrote ${output}: zfs pool '${zfs.pool}'${zfs.dataset ? `, files in ${zfs.pool}/${zfs.dataset}` : ''}, ${image.length} bytes\n`);
     return 0;
   }
@@ -87,4 +87,19 @@ export function mkfsCommand(argv: readonly string[]): number {
   writeFileSync(output, image);
   process.stderr.write(`osv: wrote ${output}: rofs, ${image.length} bytes\n`);
   return 0;
+}
+
+/** Writes `image` skipping all-zero MiBs (a new file reads zero there): pools are mostly empty. */
+function writeSparse(path: string, image: Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    const MIB = 1024 * 1024;
+    for (let at = 0; at < image.length; at += MIB) {
+      const chunk = image.subarray(at, Math.min(image.length, at + MIB));
+      if (chunk.some((b) => b !== 0)) writeSync(fd, chunk, 0, chunk.length, at);
+    }
+    ftruncateSync(fd, image.length);
+  } finally {
+    closeSync(fd);
+  }
 }

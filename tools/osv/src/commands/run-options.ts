@@ -230,6 +230,7 @@ export function buildCommandLine(o: RunOptions, appGuestName: string | undefined
   for (const m of o.mountFs) prefix.push(`--mount-fs=${m}`);
   for (const ip of o.ip) prefix.push(`--ip=${ip}`);
   for (const l of o.tcplisten) prefix.push(`--tcplisten=${l}`);
+  if (o.rootfsImage !== undefined) prefix.push('--rootfs=rofs');
   if (o.bootchart) prefix.push('--bootchart');
   const body = o.execute ?? [appGuestName!, ...o.appArgs].map(quoteAppWord).join(' ');
   return [...prefix.reverse(), body].join(' ');

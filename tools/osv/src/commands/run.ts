@@ -73,11 +73,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     files.push({ name: f.guestPath, kind: 'file', data: JS_APP_FILE.test(f.guestPath) && /\.m?js$|\.m?ts$/.test(f.hostPath) ? await link(f.hostPath) : readHost(f.hostPath) });
   }
   for (const m of o.manifests) {
+    let entries: BootfsEntry[];
+    let listed: { guest: string; host: string }[];
     try {
-      files.push(...toBootfsEntries(readManifest(m), nodeHostFs));
+      listed = readManifest(m);
+      entries = toBootfsEntries(listed, nodeHostFs);
     } catch (e) {
       throw new UsageError(`manifest ${m}: ${(e as Error).message}`);
     }
+    // `.mjs` files a manifest puts in the guest are JS apps: link them (other .js files, such
+    // as a web server's assets, stay as they are).
+    for (const l of listed) {
+      if (!l.guest.endsWith('.mjs') || l.host.startsWith('->')) continue;
+      const at = entries.findIndex((e) => e.kind === 'file' && e.name === l.guest);
+      if (at >= 0) entries[at] = { name: l.guest, kind: 'file', data: await link(l.host.replace(/^!/, '')) };
+    }
+    files.push(...entries);
     capabilities.add('vfs');
   }
   if (o.app === undefined) {

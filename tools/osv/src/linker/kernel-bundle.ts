@@ -16,6 +16,12 @@ export interface KernelBundle {
   readonly modules: readonly string[];
 }
 
+/** Node's host-facing globals, removed from the vCPU worker before boot. */
+export const HOST_GLOBALS = [
+  'process', 'Buffer', 'global', 'require', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval',
+  'clearImmediate', 'fetch', 'WebSocket', 'EventSource', 'BroadcastChannel',
+] as const;
+
 export function kernelEntrySource(modules: readonly CatalogEntry[], target: Target): string {
   if (target === 'inprocess') throw new Error('the inprocess target has no kernel bundle: use runWasm() from @osv-ts/kernel');
   const imports = modules.map((m, i) => `import m${i} from ${JSON.stringify(m.specifier)};`).join('\n');
@@ -26,7 +32,12 @@ export function kernelEntrySource(modules: readonly CatalogEntry[], target: Targ
 import { workerData } from 'node:worker_threads';
 import { bootVm } from '@osv-ts/kernel/vm';
 ${imports}
-bootVm(workerData.ram, [${list}], ${JSON.stringify(target)});
+const ram = workerData.ram;
+// DESIGN.md §1: the guest reaches the host only through its devices. The vCPU worker drops the
+// host globals Node gives it (process.getBuiltinModule would open every host module) before
+// the kernel and its app run; no guest package uses them.
+for (const name of ${JSON.stringify(HOST_GLOBALS)}) delete globalThis[name];
+bootVm(ram, [${list}], ${JSON.stringify(target)});
 `;
 }
 
