@@ -123,6 +123,13 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     expect(r.stderr).toMatch(/osv-tap-relay: (cannot open \/dev\/net\/tun: Permission denied \(needs root or CAP_NET_ADMIN\)|TUNSETIFF osvt3: Operation not permitted \(needs CAP_NET_ADMIN)/);
   });
 
+  it('refuses a TAP device another VMM already holds', async () => {
+    const ns = netns();
+    const first = await TapBackend.start({ ifname: 'osvt4', netns: ns });
+    cleanup.push(() => first.close());
+    await expect(TapBackend.start({ ifname: 'osvt4', netns: ns })).rejects.toThrow(/TUNSETIFF osvt4: Device or resource busy \(another process is attached to it\)/);
+  }, 60_000);
+
   it('refuses a device that is not a TAP with a message that says so', async () => {
     const ns = netns();
     inNs(ns, 'ip', 'link', 'add', 'osvt2', 'type', 'veth', 'peer', 'name', 'osvt2p');
