@@ -118,6 +118,11 @@ int main(int argc, char **argv) {
             perror("osv-tap-relay: poll");
             return 1;
         }
+        if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL) && !(fds[0].revents & POLLIN)) {
+            /* The device was deleted under us (ip link del): nothing more will come. */
+            fprintf(stderr, "osv-tap-relay: %s went away\n", name);
+            return 1;
+        }
         if (fds[0].revents & POLLIN) {
             /* Batch what the TAP has into one write to the VMM. */
             size_t used = 0;

@@ -123,6 +123,15 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     expect(r.stderr).toMatch(/osv-tap-relay: (cannot open \/dev\/net\/tun: Permission denied \(needs root or CAP_NET_ADMIN\)|TUNSETIFF osvt3: Operation not permitted \(needs CAP_NET_ADMIN)/);
   });
 
+  it('ends the relay with a message when the device is deleted under it, instead of spinning', async () => {
+    const ns = netns();
+    const tap = await TapBackend.start({ ifname: 'osvt5', netns: ns });
+    cleanup.push(() => tap.close());
+    inNs(ns, 'ip', 'link', 'del', 'osvt5');
+    const code = await Promise.race([tap.exited, new Promise((r) => setTimeout(() => r('still running'), 5000))]);
+    expect(code).toBe(1);
+  }, 60_000);
+
   it('refuses a TAP device another VMM already holds', async () => {
     const ns = netns();
     const first = await TapBackend.start({ ifname: 'osvt4', netns: ns });

@@ -25,6 +25,8 @@ export class TapBackend implements NetBackend {
   private readonly decoder = new FrameStreamDecoder((f) => this.onFrame(f));
   private readonly txBacklogBytes: number;
   readonly counters = { framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0, framesDropped: 0 };
+  /** Settles with the relay's exit code when it ends (close(), or the device was deleted). */
+  readonly exited: Promise<number | null>;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -35,6 +37,7 @@ export class TapBackend implements NetBackend {
     txBacklogFrames: number,
   ) {
     this.txBacklogBytes = txBacklogFrames * 1600;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     child.stdout!.on('data', (d: Buffer) => this.decoder.push(d));
     child.stdin!.on('error', () => undefined);
   }
