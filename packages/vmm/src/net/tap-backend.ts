@@ -37,7 +37,7 @@ export class TapBackend implements NetBackend {
     txBacklogFrames: number,
   ) {
     this.txBacklogBytes = txBacklogFrames * 1600;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     child.stdout!.on('data', (d: Buffer) => this.decoder.push(d));
     child.stdin!.on('error', () => undefined);
   }
