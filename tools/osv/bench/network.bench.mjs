@@ -147,9 +147,10 @@ try {
   await wrk('host', `${nodeUrl}/`, { close: true, connections: 2 });
   row('wrk req/s, TAP, -c 10, Connection: close', await wrk('ns', `${tapUrl}/`, { close: true, connections: 10 }), await wrk('host', `${nodeUrl}/`, { close: true, connections: 10 }), 'req/s');
   row('wrk req/s, passt, -c 10, Connection: close', await wrk('host', `${passtUrl}/`, { close: true, connections: 10 }), await wrk('host', `${nodeUrl}/`, { close: true, connections: 10 }), 'req/s');
-  // No keep-alive row: httpd.c writes the head and the body with two send()s, so on a kept
-  // connection Nagle holds the body until Linux's delayed ACK (~40 ms) releases it, the
-  // classic stall any TCP stack with Nagle shows (Node writes head and body in one go).
+  // Keep-alive: httpd multiplexes its connections with poll() and queues head and body as one
+  // buffer, so a kept connection does not wait on Nagle and a delayed ACK.
+  row('wrk req/s, TAP, -c 100, keep-alive', await wrk('ns', `${tapUrl}/`, { close: false, connections: 100 }), await wrk('host', `${nodeUrl}/`, { close: false, connections: 100 }), 'req/s');
+  row('wrk req/s, passt, -c 100, keep-alive', await wrk('host', `${passtUrl}/`, { close: false, connections: 100 }), await wrk('host', `${nodeUrl}/`, { close: false, connections: 100 }), 'req/s');
 
   // Round-trip latency: what bounds a TCP window's worth of frames (see README).
   const rttUs = async (host) => {
