@@ -21,6 +21,7 @@ import {
 } from './net-format.js';
 
 const BUFFER_BYTES = 2048;
+const ETHERNET_HEADER_BYTES = 14;
 
 export interface VirtioNetDriverOptions {
   readonly rxBuffers?: number;
@@ -65,7 +66,15 @@ export class VirtioNetDriver implements NetDevice {
     if (this.options.txChecksumOffload) wanted |= bit(NetFeature.CSUM);
     this.features = t.negotiate(wanted);
     if (this.has(NetFeature.MAC)) for (let i = 0; i < 6; i++) this.mac[i] = t.readConfig(NetConfig.mac + i, 1);
-    if (this.has(NetFeature.MTU)) this.mtu = t.readConfig(NetConfig.mtu, 2) || 1500;
+    // §5.1.4.1: the config MTU is the most the device takes, not what the driver must use. Our
+    // transmit buffers hold BUFFER_BYTES, so the MTU is capped to what a frame there can carry
+    // (a TAP with MTU 65520 would otherwise hand the stack frames no buffer can send); receive
+    // needs no cap with MRG_RXBUF, where a large frame spans several buffers (§5.1.6.3.2).
+    if (this.has(NetFeature.MTU)) {
+      const deviceMtu = t.readConfig(NetConfig.mtu, 2) || 1500;
+      this.mtu = Math.min(deviceMtu, BUFFER_BYTES - NET_HDR_BYTES - ETHERNET_HEADER_BYTES);
+      if (!this.has(NetFeature.MRG_RXBUF)) this.mtu = Math.min(this.mtu, 1500);
+    }
     this.readStatus();
     this.offloads = { txChecksum: this.has(NetFeature.CSUM), rxChecksumVerified: false };
     const rxCount = this.options.rxBuffers ?? 64;

@@ -12,10 +12,10 @@ import { onesSum } from './net-format.js';
 const macA = new Uint8Array([0x52, 0x54, 0, 0x12, 0x34, 0x01]);
 const macB = new Uint8Array([0x52, 0x54, 0, 0x12, 0x34, 0x02]);
 
-function twoHosts(options: VirtioNetDriverOptions = {}) {
+function twoHosts(options: VirtioNetDriverOptions = {}, deviceMtu?: number) {
   const pair = new NetPair();
-  const devA = new VirtioNetDevice('net0', pair.a, { mac: macA });
-  const devB = new VirtioNetDevice('net1', pair.b, { mac: macB });
+  const devA = new VirtioNetDevice('net0', pair.a, { mac: macA, ...(deviceMtu ? { mtu: deviceMtu } : {}) });
+  const devB = new VirtioNetDevice('net1', pair.b, { mac: macB, ...(deviceMtu ? { mtu: deviceMtu } : {}) });
   const machine = new LoopbackMachine(8 << 20, [devA, devB]);
   const dma = new PageAllocator(0x100000, 7 << 20);
   const mk = (i: number) => {
@@ -110,6 +110,18 @@ describe('virtio-net', () => {
     expect(h.gotB).toEqual([udpFrame(payload, false)]);
     expect(h.devA.counters.txChecksums).toBe(1);
     expect(h.b.counters.rxChecksumValid).toBe(1);
+  });
+
+  it('caps a large device MTU (a TAP at 65520) to what its transmit buffers carry, and sends frames of that MTU', () => {
+    const h = twoHosts({}, 65520);
+    expect(h.a.mtu).toBeGreaterThanOrEqual(1500);
+    expect(h.a.mtu).toBeLessThan(2048);
+    const frame = new Uint8Array(14 + h.a.mtu).fill(7);
+    frame.set(macB, 0);
+    frame.set(macA, 6);
+    expect(h.a.transmit(frame)).toBe(true);
+    h.machine.pollInterrupts();
+    expect(h.gotB.some((f) => f.length === frame.length)).toBe(true);
   });
 
   it('returns false from transmit when every buffer is in flight, then calls onTransmitReady', () => {
