@@ -14,6 +14,7 @@ const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
 import { UsageError, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
 import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
+import { printDeviceCounters, runInForeground } from './foreground-machine.js';
 
 export const IMAGE_RUN_USAGE = `
 disk images (osv build writes them):
@@ -132,21 +133,8 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     return 0;
   }
   if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
-  process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
-  process.stdin.on('end', () => consoleOut.endInput());
-  process.stdin.on('error', () => consoleOut.endInput());
-  const onSignal = (): void => void machine.stop(130, 'interrupted');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const exit = await machine.run().finally(() => hostNet?.close());
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.stdin.pause();
-  closeDisks();
+  const exit = await runInForeground(machine, { stdinConsole: consoleOut, cleanup: () => { hostNet?.close(); closeDisks(); } });
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
-  if (o.verbose) {
-    const counters = machine.deviceCounters().map((d) => `${d.name}: ${JSON.stringify(d.counters)}`);
-    process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);
-  }
+  if (o.verbose) printDeviceCounters(machine, exit.status);
   return exit.status;
 }

@@ -23,6 +23,7 @@ import { selectModules } from '../linker/select-modules.js';
 import { RUN_USAGE, UsageError, buildCommandLine, fileSystemsNamed, inspectPort, parseRunOptions } from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
 import { planNetwork, startNetwork } from './net-backend.js';
+import { printDeviceCounters, runInForeground } from './foreground-machine.js';
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { image, rest } = takeImageOption(argv);
@@ -168,19 +169,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
 
-  if (stdinConnected) {
-    process.stdin.on('data', (chunk: Buffer) => consoleOut.pushInput(chunk));
-    process.stdin.on('end', () => consoleOut.endInput());
-    process.stdin.on('error', () => consoleOut.endInput());
-  }
-  const onSignal = (): void => void machine.stop(130, 'interrupted');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const exit = await machine.run().finally(() => hostNet?.close());
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.stdin.pause();
-  closeDisks();
+  const exit = await runInForeground(machine, { stdinConsole: stdinConnected ? consoleOut : undefined, cleanup: () => { hostNet?.close(); closeDisks(); } });
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.traceOut) {
     const region = machine.traceRegion();
@@ -191,10 +180,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       process.stderr.write(`osv: wrote ${trace.records.length} trace records to ${o.traceOut}${trace.lostBytes ? ` (${trace.lostBytes} bytes overwritten)` : ''}\n`);
     }
   }
-  if (o.verbose) {
-    const counters = machine.transports.map((t) => `${t.device.name}: ${JSON.stringify({ ...t.counters, ...(t.device.counters ?? {}) })}`);
-    process.stderr.write(`osv: exit status ${exit.status}\nosv: ${counters.join('\nosv: ')}\n`);
-  }
+  if (o.verbose) printDeviceCounters(machine, exit.status);
   return exit.status;
 }
 
