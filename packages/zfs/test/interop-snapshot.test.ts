@@ -99,7 +99,7 @@ beforeAll(() => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
     for (const snap of [`${NAME}@s1`, `${NAME}@s2`, `${NAME}/kid@k2`, `${NAME}/kid@k1`]) fuse.zfs('destroy', snap);
-    fuse.zpool('export', NAME);
+    fuse.exportPool(NAME);
     r.zdbAfter = run('zdb', ['-e', '-p', fuse.dir, '-bc', NAME], { allowFail: true });
   } finally {
     fuse.stop();

@@ -100,6 +100,16 @@ export class ZfsFuse {
     return run('zfs', args);
   }
 
+  /** `zpool export`, retried while FUSE still holds the mount busy (a just-closed file, a scrub). */
+  exportPool(name: string): void {
+    for (let i = 0; ; i++) {
+      const r = spawnSync('zpool', ['export', name], { encoding: 'utf8' });
+      if (r.status === 0) return;
+      if (i >= 40 || !/busy/.test(r.stderr + r.stdout)) throw new Error(`zpool export ${name} failed (${r.status}): ${r.stderr}${r.stdout}`);
+      sleep(250);
+    }
+  }
+
   stop(): void {
     if (this.child && this.child.exitCode === null && this.child.pid !== undefined) {
       for (const name of this.poolNames()) run('zpool', ['export', '-f', name], { allowFail: true });
