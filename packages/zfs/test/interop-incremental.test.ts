@@ -72,7 +72,7 @@ function check(name: string, vdev: string, model: Model, txgs: number, key = nam
   const zdb = run('zdb', ['-e', '-p', fuse.dir, '-bc', name], { allowFail: true });
   const mnt = join(fuse.dir, `m-${name}`);
   fuse.zpool('import', '-d', fuse.dir, name);
-  fuse.zfs('set', `mountpoint=${mnt}`, name);
+  fuse.mountAt(name, mnt);
   const walked = withoutIno(walkFs(mnt));
   between?.(mnt);
   fuse.zpool('scrub', name);

@@ -73,8 +73,7 @@ beforeAll(() => {
       const zdb = run('zdb', ['-e', '-p', fuse.dir, '-bc', c.name], { allowFail: true });
       const mnt = join(fuse.dir, `m-${c.name}`);
       fuse.zpool('import', '-d', fuse.dir, c.name);
-      fuse.zfs('set', `mountpoint=${mnt}`, c.name);
-      if (c.children) fuse.zfs('mount', '-a');
+      fuse.mountAt(c.name, mnt);
       const walked = walkFs(mnt, (r) => r === 'kid' || r.startsWith('kid/'));
       const kidWalked = c.children ? walkFs(join(mnt, 'kid')) : new Map<string, Node>();
       const all = c.children ? fuse.zfs('list', '-H', '-o', 'name', '-t', 'all', '-r', c.name) : '';
