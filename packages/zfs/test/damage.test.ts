@@ -32,7 +32,7 @@ beforeAll(() => {
     for (let i = 0; i < 300; i++) writeFileSync(join(m, `f${i}`), `file ${i}\n`.repeat(i));
     fuse.zfs('snapshot', 'osvdmg@s');
     for (let i = 0; i < 50; i++) writeFileSync(join(m, `g${i}`), `g ${i}\n`);
-    fuse.zpool('export', 'osvdmg');
+    fuse.exportPool('osvdmg');
   } finally {
     fuse.stop();
   }

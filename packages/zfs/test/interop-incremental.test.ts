@@ -72,7 +72,7 @@ function check(name: string, vdev: string, model: Model, txgs: number, key = nam
   const zdb = run('zdb', ['-e', '-p', fuse.dir, '-bc', name], { allowFail: true });
   const mnt = join(fuse.dir, `m-${name}`);
   fuse.zpool('import', '-d', fuse.dir, name);
-  fuse.zfs('set', `mountpoint=${mnt}`, name);
+  fuse.mountAt(name, mnt);
   const walked = withoutIno(walkFs(mnt));
   between?.(mnt);
   fuse.zpool('scrub', name);
@@ -82,7 +82,7 @@ function check(name: string, vdev: string, model: Model, txgs: number, key = nam
     if (!scrub.includes('in progress')) break;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
-  fuse.zpool('export', name);
+  fuse.exportPool(name);
   results.set(key, { accounting, walked, expected: expectedTree(model), scrub, zdb, txgs, manyEntries: [...walked.keys()].filter((p) => p.startsWith('many/')).length });
 }
 
@@ -124,7 +124,7 @@ beforeAll(() => {
       for (let i = 0; i < 60; i++) writeFileSync(join(mnt, 'olddir', `f${i}`), `file ${i}\n`.repeat(i));
       symlinkSync('existing.txt', join(mnt, 'old-link'));
       linkSync(join(mnt, 'existing-big'), join(mnt, 'olddir', 'hard'));
-      fuse.zpool('export', f.name);
+      fuse.exportPool(f.name);
       const dev = new FileBlockDevice(vdev, false);
       const wp = new WritablePool([dev], { clock: fixedClock, entropy: seededEntropy(5) });
       const zpl = wp.filesystem();

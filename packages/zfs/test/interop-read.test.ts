@@ -95,8 +95,8 @@ beforeAll(() => {
     fuse.zpool('create', '-o', 'ashift=9', '-m', m9, 'osvr9', vdev9);
     populate(m9);
     expected['osvr9'] = walkFs(m9);
-    fuse.zpool('export', 'osvr12');
-    fuse.zpool('export', 'osvr9');
+    fuse.exportPool('osvr12');
+    fuse.exportPool('osvr9');
 
     // A crash right after fsync: the write is only in the intent log.
     vdevZil = join(fuse.dir, 'vzil');

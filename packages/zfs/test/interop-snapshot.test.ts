@@ -84,12 +84,7 @@ beforeAll(() => {
     r.zdbBefore = run('zdb', ['-e', '-p', fuse.dir, '-bc', NAME], { allowFail: true });
     const mnt = join(fuse.dir, 'm');
     fuse.zpool('import', '-d', fuse.dir, NAME);
-    // Remounting right after import can meet a FUSE mount that is still busy: retry.
-    run('zfs', ['set', `mountpoint=${mnt}`, NAME], { allowFail: true });
-    for (let i = 0; i < 20 && fuse.zfs('list', '-H', '-o', 'mounted', NAME, `${NAME}/kid`).trim() !== 'yes\nyes'; i++) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
-      run('zfs', ['mount', '-a'], { allowFail: true });
-    }
+    fuse.mountAt(NAME, mnt);
     r.head = { expected: expectedTree(model), got: withoutIno(walkFs(mnt, (p) => p === 'kid' || p.startsWith('kid/'))) };
     r.list = fuse.zfs('list', '-H', '-o', 'name', '-t', 'all', '-r', NAME);
     fuse.zpool('scrub', NAME);
@@ -99,7 +94,7 @@ beforeAll(() => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
     for (const snap of [`${NAME}@s1`, `${NAME}@s2`, `${NAME}/kid@k2`, `${NAME}/kid@k1`]) fuse.zfs('destroy', snap);
-    fuse.zpool('export', NAME);
+    fuse.exportPool(NAME);
     r.zdbAfter = run('zdb', ['-e', '-p', fuse.dir, '-bc', NAME], { allowFail: true });
   } finally {
     fuse.stop();

@@ -88,7 +88,7 @@ beforeAll(() => {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
       }
       const list = fuse.zfs('list', '-H', '-o', 'name,used', c.name);
-      fuse.zpool('export', c.name);
+      fuse.exportPool(c.name);
       results.set(c.name, { walked, scrub, zdb, list, kidWalked, all });
     }
   } finally {

@@ -58,7 +58,7 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
       expect(run('readlink', [join(alt, 'osvmk/link')]).trim()).toBe('/hello.txt');
       expect(zfs.zfs('get', '-H', '-o', 'value', 'compression', 'osvmk').trim()).toMatch(/^gzip(-6)?$/); // 6 is gzip's default
     } finally {
-      zfs.zpool('export', 'osvmk');
+      zfs.exportPool('osvmk');
     }
   }, 120_000);
 
@@ -110,7 +110,7 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
       expect(readFileSync(join(root, 'd/hello.txt'), 'utf8')).toBe('hello from a zfs pool\n');
       expect(run('ls', [root]).split('\n').filter(Boolean).sort()).toEqual(['d', 'data', 'hard.txt', 'link', 'new.txt', 'sym']);
     } finally {
-      zfs.zpool('export', 'gw');
+      zfs.exportPool('gw');
     }
     const zdb = run('zdb', ['-e', '-p', vdevDir, '-bc', 'gw'], { allowFail: true });
     expect(zdb).toMatch(/No leaks/);
@@ -150,7 +150,7 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
       expect(run('ls', [join(mnt, 'many/d')]).split('\n').filter(Boolean).length).toBe(9000);
       expect(readFileSync(join(mnt, 'many/d/f8999'), 'utf8')).toBe('x'.repeat(1024));
     } finally {
-      zfs.zpool('export', 'many');
+      zfs.exportPool('many');
     }
     expect(run('zdb', ['-e', '-p', vdevDir, '-bc', 'many'], { allowFail: true })).toMatch(/No leaks/);
   }, 180_000);
@@ -169,7 +169,7 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
       zfs.zfs('snapshot', 'fusepool/data@one');
       writeFileSync(join(mnt, 'data/note.txt'), 'after the snapshot\n');
     } finally {
-      zfs.zpool('export', 'fusepool');
+      zfs.exportPool('fusepool');
     }
     const r = osv([
       'run', '--disk', vdev, '--mount-fs=zfs,fusepool/data,/data', '--mount-fs=zfs,fusepool/data@one,/snap',
@@ -185,7 +185,7 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
       expect(readFileSync(join(mnt, 'data/x'), 'utf8')).toBe('from osv-ts');
       expect(zfs.zfs('list', '-H', '-o', 'name', '-t', 'snapshot').trim()).toBe('fusepool/data@one');
     } finally {
-      zfs.zpool('export', 'fusepool');
+      zfs.exportPool('fusepool');
     }
   }, 120_000);
 

@@ -87,6 +87,32 @@ export class ZfsFuse {
     throw new Error('zfs-fuse did not come up');
   }
 
+  /**
+   * `zfs set mountpoint=` and mount every file system of `pool`; remounting right after an
+   * import can meet a FUSE mount that is still busy, so mounting is retried until all are up.
+   */
+  mountAt(pool: string, mnt: string): void {
+    run('zfs', ['set', `mountpoint=${mnt}`, pool], { allowFail: true });
+    for (let i = 0; ; i++) {
+      const states = run('zfs', ['list', '-H', '-o', 'mounted,mountpoint', '-r', '-t', 'filesystem', pool]).trim().split('\n');
+      if (states.every((l) => l.startsWith('yes')) && states[0]!.endsWith(mnt)) return;
+      if (i >= 40) throw new Error(`cannot mount ${pool} at ${mnt}: ${states.join('; ')}`);
+      sleep(250);
+      run('zfs', ['set', `mountpoint=${mnt}`, pool], { allowFail: true });
+      run('zfs', ['mount', '-a'], { allowFail: true });
+    }
+  }
+
+  /** `zpool export`, retried while FUSE still holds the mount busy (a just-closed file, a scrub). */
+  exportPool(name: string): void {
+    for (let i = 0; ; i++) {
+      const r = spawnSync('zpool', ['export', name], { encoding: 'utf8' });
+      if (r.status === 0) return;
+      if (i >= 40 || !/busy/.test(r.stderr + r.stdout)) throw new Error(`zpool export ${name} failed (${r.status}): ${r.stderr}${r.stdout}`);
+      sleep(250);
+    }
+  }
+
   poolNames(): string[] {
     return run('zpool', ['list', '-H', '-o', 'name'], { allowFail: true }).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.includes(' '));
   }

@@ -18,10 +18,10 @@ import { buildZap } from '../write/zap-builder.js';
 import { ZapReader } from '../zap/zap-reader.js';
 import { ObjectSet } from './objset.js';
 import { levelsFor, rawIsHole, syncTree, type RawBp } from './tree-sync.js';
+import { UserUsage, type UsageKind } from './user-usage.js';
 
 export const DMU_OT_DNODE = 10;
 export const DMU_OT_OBJSET = 11;
-export const DMU_OT_ZNODE = 17;
 export const DMU_OT_USERGROUP_USED = 39;
 const MAX_BONUS = 320;
 export const DEFAULT_INDBLKSHIFT = 14;
@@ -295,29 +295,19 @@ export class ObjsetWriter {
   /** Writes every dirty object and a new objset_phys_t; returns the new objset blkptr. */
   sync(io: ObjsetIo): BlkptrFields {
     const dnodeRaw = new Map<number, Uint8Array>();
-    const usage = new Map<string, number>();
-    const account = (raw: Uint8Array, sign: number): void => {
-      if (!this.options.userAccounting || raw[0] === 0 || (raw[7]! & DNODE_FLAG_USERUSED_ACCOUNTED) === 0 || raw[4] !== DMU_OT_ZNODE) return;
-      const v = viewOf(raw);
-      const bonus = DN_BONUS_OFFSET + raw[3]! * 128;
-      const used = DNODE_SIZE + Number(v.getBigUint64(24, true));
-      for (const [kind, off] of [['u', 128], ['g', 136]] as const) {
-        const key = `${kind}${v.getBigUint64(bonus + off, true).toString(16)}`;
-        usage.set(key, (usage.get(key) ?? 0) + sign * used);
-      }
-    };
+    const usage = new UserUsage();
     for (const obj of [...this.dirty.keys()].sort((a, b) => a - b)) {
       const d = this.dirty.get(obj)!;
-      if (d.base) account(d.base.raw, -1);
+      if (d.base && this.options.userAccounting) usage.charge(d.base.raw, -1);
       const raw = this.syncObject(d, io);
       if (this.options.userAccounting && raw[0] !== 0) raw[7]! |= DNODE_FLAG_USERUSED_ACCOUNTED;
-      account(raw, +1);
+      if (this.options.userAccounting) usage.charge(raw, 1);
       dnodeRaw.set(obj, raw);
     }
     const osRaw = this.committedRaw.slice();
-    if (this.options.userAccounting && [...usage.values()].some((x) => x !== 0)) {
-      osRaw.set(this.syncUsedObject(-1, osRaw.subarray(USERUSED_OFFSET, USERUSED_OFFSET + DNODE_SIZE), usage, 'u', io), USERUSED_OFFSET);
-      osRaw.set(this.syncUsedObject(-2, osRaw.subarray(GROUPUSED_OFFSET, GROUPUSED_OFFSET + DNODE_SIZE), usage, 'g', io), GROUPUSED_OFFSET);
+    if (usage.changed) {
+      osRaw.set(this.syncUsedObject(-1, osRaw.subarray(USERUSED_OFFSET, USERUSED_OFFSET + DNODE_SIZE), usage, 'user', io), USERUSED_OFFSET);
+      osRaw.set(this.syncUsedObject(-2, osRaw.subarray(GROUPUSED_OFFSET, GROUPUSED_OFFSET + DNODE_SIZE), usage, 'group', io), GROUPUSED_OFFSET);
     }
     // Dnode blocks: the committed block with the dirty slots patched in.
     const md = this.committed.metaDnode;
@@ -409,25 +399,14 @@ export class ObjsetWriter {
   }
 
   /** Rewrites the user- or group-used ZAP (object −1/−2) with this txg's deltas applied. */
-  private syncUsedObject(obj: number, raw: Uint8Array, usage: Map<string, number>, kind: 'u' | 'g', io: ObjsetIo): Uint8Array {
-    const values = new Map<string, bigint>();
+  private syncUsedObject(obj: number, raw: Uint8Array, usage: UserUsage, kind: UsageKind, io: ObjsetIo): Uint8Array {
     const exists = raw[0] !== 0;
-    if (exists) for (const e of ZapReader.open(this.committed, obj).entries()) values.set(e.name, e.values[0] ?? 0n);
-    let changed = false;
-    for (const [key, delta] of usage) {
-      if (key[0] !== kind || delta === 0) continue;
-      const id = key.slice(1);
-      // Never below zero: the figures are advisory (`zfs userspace`), a sync must not fail on them.
-      const v = (values.get(id) ?? 0n) + BigInt(delta);
-      if (v <= 0n) values.delete(id);
-      else values.set(id, v);
-      changed = true;
-    }
-    if (!changed) return raw.slice();
+    const old = exists ? ZapReader.open(this.committed, obj) : null;
+    const values = usage.apply(kind, new Map(old ? old.entries().map((e) => [e.name, e.values[0] ?? 0n]) : []));
+    if (values === null) return raw.slice();
     const d = exists
       ? new DirtyObject(obj, { dnode: decodeDnode(raw, 0, true), raw: raw.slice() })
       : new DirtyObject(obj, null, { type: DMU_OT_USERGROUP_USED, bonustype: 0, bonus: new Uint8Array(0), blockSize: 512, nblkptr: 3 });
-    const old = exists ? ZapReader.open(this.committed, obj) : null;
     const z = buildZap([...values].map(([name, value]) => ({ name, value })), old?.salt ?? 0x5a17_0001n, old?.shape);
     d.replaceWith(z.data, z.blockSize);
     return this.syncObject(d, io);

@@ -1,10 +1,10 @@
-// Incremental txgs in memory: changes made through ZplWriter survive sync + reopen (read side),
-// every block the new tree references verifies, and the space maps account for exactly the
-// blocks reachable from the newest uberblock.
+// Incremental txgs in memory: changes made through ZplWriter survive sync + reopen (read side)
+// with every block verifying, and each txg's uberblock lands in ring slot txg % N of all four
+// labels (reference §1.2, ashift 9: 128 slots, ashift 12: 32 slots), wrapping around the ring.
 import { imageDir, imageFile, imageSymlink } from '@osv-ts/vfs';
 import { describe, expect, it } from 'vitest';
 import { Dsl } from '../dsl/dsl.js';
-import { openPool } from '../pool/pool.js';
+import { openPool, readDeviceLabels } from '../pool/pool.js';
 import { traversePool } from '../pool/traverse.js';
 import { createPool } from '../write/create-pool.js';
 import { ZplFilesystem } from '../zpl/zpl.js';
@@ -40,5 +40,22 @@ describe('WritablePool', () => {
     expect(new TextDecoder().decode(r.read(r.resolve('/a.txt'), 0, 100))).toBe('alpha\n');
     const stats = traversePool(openPool([dev]));
     expect(stats.blocks).toBeGreaterThan(20);
+  });
+
+  it('puts each txg\'s uberblock into slot txg % ring size of all four labels', () => {
+    for (const ashift of [9, 12]) {
+      const dev = fresh(ashift);
+      const wp = new WritablePool([dev], { clock: fixedClock, entropy: seededEntropy(3) });
+      const fs = wp.filesystem();
+      const slots = 131072 / 2 ** Math.max(ashift, 10);
+      for (let i = 0; i < slots + 3; i++) {
+        fs.write(fs.create(fs.rootObj, `f${i}`), 0, new Uint8Array([i + 1]));
+        const txg = wp.sync();
+        const ubs = readDeviceLabels(dev).uberblocks.filter((u) => u.txg === txg);
+        expect(ubs.map((u) => u.label).sort()).toEqual([0, 1, 2, 3]);
+        expect(new Set(ubs.map((u) => u.slot))).toEqual(new Set([txg % slots]));
+      }
+      expect(openPool([dev]).uberblock.txg).toBe(wp.txg);
+    }
   });
 });

@@ -10,13 +10,8 @@
 // little-endian, no dedup. Anything else is refused when the pool is opened for writing.
 import { ENOTSUP, Errno, KernelError, type BlockDevice, type Clock, type Entropy } from '@osv-ts/kernel-api';
 import { encodeBlkptr, type Blkptr, type BlkptrFields } from '../format/blkptr.js';
-import { putU64 } from '../format/bytes.js';
 import { ZIO_COMPRESS } from '../format/compress.js';
 import { encodeUberblockSlot, labelOffset, labelPsize } from '../format/label.js';
-import {
-  decodeSpaceMapEntries, decodeSpaceMapHeader, encodeSpaceMapHeader, encodeSpaceMapWords, SM_ALLOC, SM_FREE,
-  spaceMapDataEntries, spaceMapDebugEntry, SPACE_MAP_OBJ_SIZE,
-} from '../format/space-map.js';
 import { ObjsetWriter, type ObjsetIo } from '../dmu/objset-writer.js';
 import { Dsl } from '../dsl/dsl.js';
 import { decodeDslDataset } from '../format/dsl.js';
@@ -28,13 +23,10 @@ import { openPool, readDeviceLabels, type OpenPoolOptions, type Pool } from '../
 import { BlockWriter, isMetadataType } from '../write/block-writer.js';
 import { ZplWriter } from '../zpl/zpl-writer.js';
 import { MetaslabAllocator } from './metaslab-allocator.js';
-import { RangeSet } from './range-set.js';
+import { SpaceMaps } from './space-maps.js';
 
 export const SPA_VERSION_WRITABLE_MIN = 15;
 export const SPA_VERSION_WRITABLE_MAX = 23;
-const DMU_OT_SPACE_MAP = 8;
-const DMU_OT_SPACE_MAP_HEADER = 7;
-const SPACE_MAP_BLOCK = 4096;
 const MAX_SYNC_PASSES = 20;
 
 export interface WritablePoolOptions extends OpenPoolOptions {
@@ -62,8 +54,7 @@ export class WritablePool {
   private readonly accounting: SpaceAccounting;
   private readonly datasets = new Map<string, WritableDataset>();
   private readonly zpls = new Map<string, ZplWriter>();
-  private readonly msArrayObj: number;
-  private readonly smObjs: number[];
+  private readonly spaceMaps: SpaceMaps;
   private readonly mosDirObj: number;
   private readonly ashift: number;
   private guidSum: bigint;
@@ -76,14 +67,22 @@ export class WritablePool {
         throw new KernelError(ENOTSUP, `writing SPA version ${version} (osv-ts writes versions ${SPA_VERSION_WRITABLE_MIN}–${SPA_VERSION_WRITABLE_MAX}; open it read-only)`);
       }
     };
-    // The labels name the version even when the pool could not be opened from these devices.
-    for (const d of devices) for (const c of readDeviceLabels(d).configs) if (c) refuseVersion(c.num('version') ?? 0);
+    let pool: Pool;
+    try {
+      pool = openPool(devices, options);
+    } catch (e) {
+      // The labels name the version even when the pool could not be opened from these devices.
+      for (const d of devices) for (const c of readDeviceLabels(d).configs) if (c) refuseVersion(c.num('version') ?? 0);
+      throw e;
+    }
+    // Every label's config, as openPool read and verified them (reading them again costs a
+    // SHA-256 of 4 × 112 KiB per device, which a ZFS root pays at boot).
+    for (const d of pool.devices) for (const c of d.configs) if (c) refuseVersion(c.num('version') ?? 0);
+    refuseVersion(pool.uberblock.version);
     if (devices.length !== 1) throw new KernelError(ENOTSUP, `writing pools of ${devices.length} devices (one file or disk vdev only)`);
     this.device = devices[0]!;
     if (this.device.readOnly) throw new KernelError(Errno.EROFS, `${this.device.name} is read-only`);
-    const pool = openPool(devices, options);
     this.pool = pool;
-    refuseVersion(pool.uberblock.version);
     if (!pool.uberblock.rootbp.littleEndian) throw new KernelError(ENOTSUP, 'writing a big-endian pool');
     const tree = pool.config.list('vdev_tree');
     const children = pool.config.num('vdev_children') ?? 1;
@@ -97,7 +96,6 @@ export class WritablePool {
     const asize = tree.num('asize');
     const msArray = tree.num('metaslab_array');
     if (msShift === undefined || asize === undefined || msArray === undefined) throw new KernelError(Errno.EIO, 'vdev config lacks metaslab_shift/asize/metaslab_array');
-    this.msArrayObj = msArray;
     this.txg = pool.uberblock.txg;
     this.guidSum = pool.uberblock.guidSum;
     this.mos = new ObjsetWriter(pool.reader, pool.uberblock.rootbp, { userAccounting: false });
@@ -106,36 +104,8 @@ export class WritablePool {
     const mosDir = ZapReader.open(pool.mos, this.dsl.dir(this.dsl.rootDirObj()).childDirZapobj).lookupNumber('$MOS');
     if (mosDir === undefined) throw new KernelError(Errno.EIO, 'root DSL dir has no $MOS');
     this.mosDirObj = mosDir;
-    const count = Math.floor(asize / 2 ** msShift);
-    const arr = this.mos.read(msArray, 0, count * 8);
-    const view = new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
-    this.smObjs = [];
-    const allocated: RangeSet[] = [];
-    for (let ms = 0; ms < count; ms++) {
-      const obj = Number(view.getBigUint64(ms * 8, true));
-      this.smObjs.push(obj);
-      allocated.push(this.loadSpaceMap(ms, obj, msShift));
-    }
-    this.allocator = new MetaslabAllocator(msShift, this.ashift, allocated);
-  }
-
-  /** Replays one metaslab's space map into its allocated segments (space_map_load). */
-  private loadSpaceMap(ms: number, obj: number, msShift: number): RangeSet {
-    const set = new RangeSet();
-    if (obj === 0) return set;
-    const h = decodeSpaceMapHeader(this.mos.bonus(obj), true);
-    const base = ms * 2 ** msShift;
-    try {
-      for (const e of decodeSpaceMapEntries(this.mos.read(obj, 0, h.objsize), true, this.ashift)) {
-        if (e.offset + e.size > 2 ** msShift) throw new Error(`entry beyond metaslab`);
-        if (e.type === SM_ALLOC) set.add(base + e.offset, base + e.offset + e.size);
-        else set.remove(base + e.offset, base + e.offset + e.size);
-      }
-    } catch (e) {
-      throw new KernelError(Errno.EIO, `space map of metaslab ${ms} (object ${obj}) does not replay: ${(e as Error).message}`);
-    }
-    if (set.bytes !== h.alloc) throw new KernelError(Errno.EIO, `space map of metaslab ${ms}: entries give ${set.bytes} bytes, smo_alloc says ${h.alloc}`);
-    return set;
+    this.spaceMaps = new SpaceMaps(this.mos, msArray, msShift, this.ashift, Math.floor(asize / 2 ** msShift));
+    this.allocator = new MetaslabAllocator(msShift, this.ashift, this.spaceMaps.load());
   }
 
   get name(): string {
@@ -308,15 +278,14 @@ export class WritablePool {
       this.mos.setBonus(ds.datasetObj, b);
     }
     this.mosDelta = { used: 0, compressed: 0, uncompressed: 0 };
-    const written = new Map<number, string>();
-    const baseSize = new Map<number, number>();
+    this.spaceMaps.beginTxg();
     let rootbp: BlkptrFields | null = null;
     for (let pass = 1; ; pass++) {
       if (pass > MAX_SYNC_PASSES) throw new KernelError(Errno.EIO, `txg ${txg} did not converge in ${MAX_SYNC_PASSES} sync passes`);
       const d = this.mosDelta;
       this.mosDelta = { used: 0, compressed: 0, uncompressed: 0 };
       this.accounting.dirDidUse(this.mosDirObj, DD_USED.HEAD, d);
-      this.updateSpaceMaps(txg, written, baseSize);
+      this.spaceMaps.append(txg, this.allocator);
       if (!this.mos.isDirty) break;
       rootbp = this.mos.sync(this.io('mos', pass));
     }
@@ -324,47 +293,6 @@ export class WritablePool {
     this.writeUberblock(txg, rootbp);
     this.txg = txg;
     return txg;
-  }
-
-  /**
-   * Appends this txg's allocations and frees to the space maps (metaslab_sync): per metaslab a
-   * debug entry and the ALLOC runs, then a debug entry and the FREE runs, after the entries of
-   * earlier txgs. Rewritten each pass from the same base until they no longer change.
-   */
-  private updateSpaceMaps(txg: number, written: Map<number, string>, baseSize: Map<number, number>): void {
-    const touched = new Set([...this.allocator.touched(), ...written.keys()]);
-    for (const ms of [...touched].sort((a, b) => a - b)) {
-      const a = this.allocator.activity(ms);
-      const words: bigint[] = [];
-      if (a.allocs.length > 0) {
-        words.push(spaceMapDebugEntry(SM_ALLOC, 1, txg));
-        for (const [off, size] of a.allocs) words.push(...spaceMapDataEntries(SM_ALLOC, off, size, this.ashift));
-      }
-      if (a.frees.length > 0) {
-        words.push(spaceMapDebugEntry(SM_FREE, 1, txg));
-        for (const [off, size] of a.frees) words.push(...spaceMapDataEntries(SM_FREE, off, size, this.ashift));
-      }
-      const key = words.join(',');
-      if (written.get(ms) === key) continue;
-      written.set(ms, key);
-      let obj = this.smObjs[ms]!;
-      if (obj === 0) {
-        obj = this.mos.create(DMU_OT_SPACE_MAP, DMU_OT_SPACE_MAP_HEADER, new Uint8Array(SPACE_MAP_OBJ_SIZE), SPACE_MAP_BLOCK);
-        this.smObjs[ms] = obj;
-        const entry = new Uint8Array(8);
-        putU64(entry, 0, obj);
-        this.mos.write(this.msArrayObj, ms * 8, entry);
-      }
-      let base = baseSize.get(ms);
-      if (base === undefined) {
-        base = decodeSpaceMapHeader(this.mos.bonus(obj), true).objsize;
-        baseSize.set(ms, base);
-      }
-      const tail = encodeSpaceMapWords(words);
-      if (tail.length > 0) this.mos.write(obj, base, tail);
-      this.mos.truncate(obj, base + tail.length);
-      this.mos.setBonus(obj, encodeSpaceMapHeader({ object: obj, objsize: base + tail.length, alloc: this.allocator.allocatedBytes(ms) }));
-    }
   }
 
   /** vdev_config_sync: flush, uberblock into L0/L2, flush, into L1/L3, flush. */

@@ -80,4 +80,23 @@ describe('ZfsVfs read-write', () => {
     expect(leaks.referencedBytes).toBe(leaks.allocatedBytes);
     expect(after.fs.os.dnode(ino).type).toBe(0);
   });
+
+  it('a file left on the delete queue by a session that ended is freed by the next one', () => {
+    const { dev, wp, vfs } = setup();
+    const w = vfs.open('/orphan', O_CREAT | O_RDWR, 0o644);
+    w.write(pseudoRandom(50_000, 3));
+    const ino = vfs.stat('/orphan').ino;
+    vfs.unlink('/orphan');
+    wp.sync(); // the session ends here with the file still open: no close, no release
+    expect(reopened(dev).queue).toBe(1);
+    const next = new WritablePool([dev], { clock: fixedClock, entropy: seededEntropy(3) });
+    next.filesystem();
+    expect(next.dirty).toBe(true);
+    next.sync();
+    const after = reopened(dev);
+    expect(after.queue).toBe(0);
+    expect(after.fs.os.dnode(ino).type).toBe(0);
+    const leaks = leakCheck(dev);
+    expect(leaks.referencedBytes).toBe(leaks.allocatedBytes);
+  });
 });

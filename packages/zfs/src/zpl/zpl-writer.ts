@@ -7,7 +7,8 @@
 // mtime/ctime, attribute and link-count changes set ctime.
 //
 // A file whose last link goes while it is still open moves to the delete queue (zfs_unlinked_add)
-// and is freed when released; zfs-fuse drains the queue at mount if we never get there.
+// and is freed when released; what a session left on the queue is freed when the next one opens
+// the file system (zfs-fuse drains it at mount too).
 // Left out: xattr directories, non-trivial ACLs (chmod regenerates the trivial ACL), FUIDs,
 // quotas.
 import { Errno, KernelError, type Clock, type Entropy } from '@osv-ts/kernel-api';
@@ -69,6 +70,16 @@ export class ZplWriter {
     if (root === undefined) throw new KernelError(Errno.EIO, 'ZPL master node has no ROOT');
     this.rootObj = root;
     this.deleteQueueObj = master.lookupNumber('DELETE_QUEUE') ?? 0;
+    this.drainDeleteQueue();
+  }
+
+  /**
+   * zfs_unlinked_drain: files that were unlinked while open when the last session ended are
+   * freed now (committed by the next sync).
+   */
+  private drainDeleteQueue(): void {
+    if (this.deleteQueueObj === 0) return;
+    for (const value of [...this.zap(this.deleteQueueObj).values()]) this.release(Number(value));
   }
 
   private now(): Timespec {
@@ -237,9 +248,9 @@ export class ZplWriter {
 
   /** The last user of an unlinked object let go of it (zfs_rmnode): free it. */
   release(obj: number): void {
-    if (!this.os.exists(obj) || this.os.info(obj).bonustype !== DMU_OT_ZNODE || this.stat(obj).links > 0) return;
     const q = this.zap(this.deleteQueueObj);
     if (q.delete(obj.toString(16))) this.changed.add(this.deleteQueueObj);
+    if (!this.os.exists(obj) || this.os.info(obj).bonustype !== DMU_OT_ZNODE || this.stat(obj).links > 0) return;
     this.os.remove(obj);
   }
 
