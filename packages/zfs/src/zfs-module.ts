@@ -49,7 +49,6 @@ function frontLabelPoolName(device: BlockDevice): string | undefined {
 
 /** zfs_txg_timeout: how often the sync thread commits what apps wrote (zfs's default, 5 s). */
 export const TXG_TIMEOUT_NS = 5_000_000_000;
-const IDLE_RETRY_NS = 1_000_000;
 
 /**
  * A pool member that counts the requests under way on it. They can only be under way when
@@ -117,15 +116,19 @@ const zfsModule: KernelModule = {
     });
     // txg_sync: commit every TXG_TIMEOUT_NS what is dirty, as zfs's sync thread does; fsync,
     // sync(2), unmount and power-off commit at once through the VFS. A file-system operation
-    // blocks only in disk I/O, and while it does the scheduler may run this thread: it must not
-    // commit then, half-way through the operation, so it waits for the pool's disks to go idle.
+    // blocks only in disk I/O, and while it does the scheduler may run this thread: committing
+    // then would cut the operation in half. So with requests under way on the pool's disks the
+    // thread only marks the commit due, and the operation's end runs it (ZfsVfs, syncDue).
     const sched = ctx.tryGet<Scheduler>('scheduler');
     sched?.spawn(
       function* txgSync(): ThreadBody {
         for (;;) {
           yield* sched.sleep(TXG_TIMEOUT_NS);
-          while (io.inFlight > 0) yield* sched.sleep(IDLE_RETRY_NS);
-          for (const { writable } of opened.values()) if (writable?.dirty) writable.sync();
+          for (const { writable } of opened.values()) {
+            if (!writable?.dirty) continue;
+            if (io.inFlight > 0) writable.syncDue = true;
+            else writable.sync();
+          }
         }
       },
       { name: 'txg_sync' },

@@ -2,7 +2,10 @@
 // reorderings between flushes) of a createPool run, the image either opens as the complete pool
 // with the right contents or is refused with a KernelError — never a half-written tree; and for
 // every cut during incremental txgs on an opened pool, it opens at a txg that had synced, with
-// exactly that txg's tree and leak-free space maps.
+// exactly that txg's tree and leak-free space maps — and zfs-fuse scrubs a sample of those
+// images clean.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KernelError } from '@osv-ts/kernel-api';
 import { imageDir, imageFile, imageSymlink } from '@osv-ts/vfs';
 import { describe, expect, it } from 'vitest';
@@ -17,8 +20,11 @@ import { WritablePool } from '../src/spa/writable-pool.js';
 import { leakCheck } from './leak-check.js';
 import { walkZpl, type Node } from './tree.js';
 import { expectedTree, loadModel, randomStep, Rng, Scripted, withoutIno } from './workload.js';
+import { ZfsFuse } from './zfs-fuse.js';
 
 const SIZE = 24 * 1024 * 1024;
+/** The incremental run's vdev: zfs-fuse imports nothing under SPA_MINDEVSIZE (64 MiB). */
+const INCREMENTAL_SIZE = 64 * 1024 * 1024;
 const big = pseudoRandom(300_000, 5);
 const tree = imageDir([
   ['a.txt', imageFile('alpha\n')],
@@ -62,9 +68,9 @@ describe('power cut during createPool', () => {
 
 describe('power cut during incremental txgs', () => {
   it('every cut point opens at a synced txg with exactly that txg\'s tree, leak-free', () => {
-    const base = new MemoryBlockDevice('base', new Uint8Array(SIZE));
+    const base = new MemoryBlockDevice('base', new Uint8Array(INCREMENTAL_SIZE));
     createPool(base, imageDir([['keep.txt', imageFile('synced before everything\n')]]), { name: 'crashy', clock: fixedClock, entropy: seededEntropy(4), ashift: 9 });
-    const rec = new RecordingDevice('rec', SIZE, base.bytes);
+    const rec = new RecordingDevice('rec', INCREMENTAL_SIZE, base.bytes);
     const wp = new WritablePool([rec], { clock: fixedClock, entropy: seededEntropy(5) });
     const zpl = wp.filesystem();
     const model = loadModel(zpl);
@@ -82,11 +88,14 @@ describe('power cut during incremental txgs', () => {
       doneAt.push([rec.writes, txg]);
     }
     const n = rec.writes;
-    const img = new Uint8Array(SIZE);
+    const img = new Uint8Array(INCREMENTAL_SIZE);
     const seen = new Set<number>();
+    const sampleAt = new Set([1, 2, 3, 4, 5].map((i) => Math.round((n * i) / 5)));
+    const samples: Uint8Array[] = [];
     for (let k = 0; k <= n; k++) {
       for (const seed of [1, 2]) {
         const dev = new MemoryBlockDevice(`cut-${k}`, imageAfterCut(rec.log, img, k, seed * 7919 + k, base.bytes));
+        if (seed === 1 && sampleAt.has(k)) samples.push(dev.bytes.slice());
         const pool = openPool([dev]);
         const txg = pool.uberblock.txg;
         const mustReach = doneAt.filter(([w]) => w <= k).map(([, t]) => t).reduce((a, b) => Math.max(a, b));
@@ -105,5 +114,30 @@ describe('power cut during incremental txgs', () => {
     }
     // Cuts landed before, between and after the commits of all five txgs.
     expect(seen.size).toBe(6);
+
+    // A sample of the cut images, checked by the real thing: zfs-fuse imports and scrubs them.
+    const fuse = new ZfsFuse();
+    fuse.start();
+    try {
+      samples.forEach((bytes, i) => {
+        const dir = join(fuse.dir, `cut${i}`);
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'vdev'), bytes);
+        fuse.zpool('import', '-d', dir, '-R', join(dir, 'alt'), 'crashy');
+        try {
+          fuse.zpool('scrub', 'crashy');
+          let status = '';
+          for (let t = 0; t < 100 && !/scrub completed|scrub repaired/.test(status); t++) {
+            status = fuse.zpool('status', '-v', 'crashy');
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+          }
+          expect(status).toMatch(/with 0 errors/);
+        } finally {
+          fuse.exportPool('crashy');
+        }
+      });
+    } finally {
+      fuse.cleanup();
+    }
   }, 600_000);
 });

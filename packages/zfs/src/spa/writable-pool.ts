@@ -67,6 +67,7 @@ export class WritablePool {
         throw new KernelError(ENOTSUP, `writing SPA version ${version} (osv-ts writes versions ${SPA_VERSION_WRITABLE_MIN}–${SPA_VERSION_WRITABLE_MAX}; open it read-only)`);
       }
     };
+    this.lastSyncNs = options.clock.monotonicNs();
     let pool: Pool;
     try {
       pool = openPool(devices, options);
@@ -265,7 +266,27 @@ export class WritablePool {
    * Commits every change as the next txg and returns it (the current txg when nothing was
    * dirty). On return the new uberblock is on stable storage.
    */
+  /**
+   * Set when a commit is due but could not run where it was noticed (the txg timeout fired while
+   * an operation was half done): the next operation boundary commits (ZfsVfs).
+   */
+  syncDue = false;
+  /** Bytes the file system wrote since the last commit, a cheap stand-in for dirtyBytes. */
+  writtenSinceSync = 0;
+  /** zfs_txg_timeout: the most a change waits to be committed (5 s, as zfs). */
+  txgTimeoutNs = 5_000_000_000;
+  /** When the last commit ran (monotonic); set at open. */
+  lastSyncNs: number;
+
+  /** A commit is due: the timeout passed since the last one, with changes waiting. */
+  get txgTimedOut(): boolean {
+    return this.writtenSinceSync > 0 && this.options.clock.monotonicNs() - this.lastSyncNs >= this.txgTimeoutNs;
+  }
+
   sync(): number {
+    this.syncDue = false;
+    this.writtenSinceSync = 0;
+    this.lastSyncNs = this.options.clock.monotonicNs();
     for (const z of this.zpls.values()) z.flush();
     if (!this.dirty) return this.txg;
     const txg = this.txg + 1;

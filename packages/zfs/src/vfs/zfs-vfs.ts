@@ -17,7 +17,7 @@ import type { FileType, Znode, ZplFilesystem, DirEntry as ZplDirEntry } from '..
 import { ZplWriter } from '../zpl/zpl-writer.js';
 
 const NS = 1_000_000_000n;
-/** Uncommitted bytes after which a write commits the txg (zfs: 10% of RAM, ≤ 4 GiB; guests are small). */
+/** Bytes written after which an operation commits the txg (zfs_dirty_data_max: 10% of RAM, ≤ 4 GiB; guests are small). */
 export const DIRTY_DATA_MAX_BYTES = 64 * 1024 * 1024;
 
 function vtypeOf(t: FileType): VType {
@@ -199,6 +199,7 @@ export class ZfsVfs implements FileSystem, VnodeOps {
     const obj = this.w.create(this.obj(dir), name, perm);
     this.refresh(dir);
     this.added(dir, name);
+    this.boundary();
     return this.vget(obj);
   }
 
@@ -206,6 +207,7 @@ export class ZfsVfs implements FileSystem, VnodeOps {
     const obj = this.w.mkdir(this.obj(dir), name, perm);
     this.refresh(dir);
     this.added(dir, name);
+    this.boundary();
     return this.vget(obj);
   }
 
@@ -213,6 +215,7 @@ export class ZfsVfs implements FileSystem, VnodeOps {
     const obj = this.w.symlink(this.obj(dir), name, target);
     this.refresh(dir);
     this.added(dir, name);
+    this.boundary();
     return this.vget(obj);
   }
 
@@ -221,6 +224,7 @@ export class ZfsVfs implements FileSystem, VnodeOps {
     this.refresh(dir);
     this.refresh(target);
     this.added(dir, name);
+    this.boundary();
   }
 
   remove(dir: Vnode, name: string, vnode: Vnode): void {
@@ -230,6 +234,7 @@ export class ZfsVfs implements FileSystem, VnodeOps {
     this.removed(dir, name);
     if (links > 1) this.refresh(vnode);
     else vnode.nlink = 0;
+    this.boundary();
   }
 
   rmdir(dir: Vnode, name: string, vnode: Vnode): void {
@@ -237,6 +242,7 @@ export class ZfsVfs implements FileSystem, VnodeOps {
     this.refresh(dir);
     this.removed(dir, name);
     vnode.nlink = 0;
+    this.boundary();
   }
 
   rename(srcDir: Vnode, srcName: string, vnode: Vnode, dstDir: Vnode, dstName: string, replaced: Vnode | undefined): void {
@@ -252,21 +258,34 @@ export class ZfsVfs implements FileSystem, VnodeOps {
     this.refresh(srcDir);
     this.refresh(dstDir);
     this.refresh(vnode);
+    this.boundary();
   }
 
   write(vnode: Vnode, offsetBytes: number, data: Uint8Array, _io: IoContext): number {
     const n = this.w.write(this.obj(vnode), offsetBytes, data);
     this.refresh(vnode);
-    // The write throttle (zfs_dirty_data_max): a writer that outruns the 5 s txg timeout commits
-    // the txg itself, so uncommitted data in memory stays bounded.
-    const pool = this.writablePool;
-    if (pool && pool.dirtyBytes > DIRTY_DATA_MAX_BYTES) pool.sync();
+    this.boundary(n);
     return n;
+  }
+
+  /**
+   * The end of a modifying operation: the pool is consistent here, so this is where a commit
+   * runs when one is due — the txg timeout passed (a busy app gives the kernel's txg_sync
+   * thread no chance to run: threads are cooperative), the thread found an operation half done
+   * (`syncDue`), or DIRTY_DATA_MAX_BYTES were written since the last commit (the write
+   * throttle, zfs_dirty_data_max), so memory stays bounded.
+   */
+  private boundary(bytes = 512): void {
+    const pool = this.writablePool;
+    if (!pool) return;
+    pool.writtenSinceSync += bytes;
+    if (pool.syncDue || pool.writtenSinceSync > DIRTY_DATA_MAX_BYTES || pool.txgTimedOut) pool.sync();
   }
 
   truncate(vnode: Vnode, sizeBytes: number): void {
     this.w.truncate(this.obj(vnode), sizeBytes);
     this.refresh(vnode);
+    this.boundary();
   }
 
   setattr(vnode: Vnode, attr: SetAttr): void {
@@ -278,6 +297,7 @@ export class ZfsVfs implements FileSystem, VnodeOps {
       ...(attr.mtimeNs !== undefined ? { mtime: fromNs(attr.mtimeNs) } : {}),
     });
     this.refresh(vnode);
+    this.boundary();
   }
 
   /** fsync(2): zfs-fuse 0.7 also answers fsync by syncing the txg (no ZIL records). */
