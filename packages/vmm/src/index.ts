@@ -25,5 +25,5 @@ export { PasstBackend, parsePortForward } from './net/passt-backend.js';
 export type { PortForward } from './net/passt-backend.js';
 export { TapBackend } from './net/tap-backend.js';
 export type { TapBackendOptions } from './net/tap-backend.js';
-export { ensureTapRelay, TapRelayBuildError } from './net/tap-relay-binary.js';
+export { cacheDir, ensureTapRelay, TapRelayBuildError } from './net/tap-relay-binary.js';
 export { FrameStreamDecoder, encodeStreamFrame, MAX_STREAM_FRAME_BYTES } from './net/frame-stream.js';

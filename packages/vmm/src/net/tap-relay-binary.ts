@@ -21,8 +21,12 @@ function relaySource(): string {
   throw new TapRelayBuildError('native/tap-relay.c is missing from @osv-ts/vmm');
 }
 
-function cacheDir(): string {
-  const dir = process.env['OSV_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'osv-ts');
+/**
+ * The directory osv-ts caches host-side build products in (kernel bundles, the TAP relay):
+ * OSV_CACHE_DIR, else `preferred`, else $XDG_CACHE_HOME/osv-ts; a temp dir when it cannot be made.
+ */
+export function cacheDir(preferred?: string): string {
+  const dir = process.env['OSV_CACHE_DIR'] ?? preferred ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'osv-ts');
   try {
     mkdirSync(dir, { recursive: true });
     return dir;

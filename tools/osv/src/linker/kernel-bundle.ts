@@ -2,9 +2,9 @@
 // esbuild (tree-shaken, so unselected modules are not in it), and caches the result by the
 // content hash of the entry and of every input package's build output.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { cacheDir as hostCacheDir } from '@osv-ts/vmm';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import type { Target } from '@osv-ts/kernel-api';
 import { KERNEL_PACKAGES, packageDir, type CatalogEntry } from './module-catalog.js';
 
@@ -41,16 +41,9 @@ bootVm(ram, [${list}], ${JSON.stringify(target)});
 `;
 }
 
+/** Kernel bundles live in the workspace's node_modules/.cache/osv-ts (OSV_CACHE_DIR overrides). */
 export function cacheDir(): string {
-  const dir = process.env['OSV_CACHE_DIR'] ?? join(packageDir('@osv-ts/osv'), '..', '..', 'node_modules', '.cache', 'osv-ts');
-  try {
-    mkdirSync(dir, { recursive: true });
-    return dir;
-  } catch {
-    const fallback = join(tmpdir(), 'osv-ts-cache');
-    mkdirSync(fallback, { recursive: true });
-    return fallback;
-  }
+  return hostCacheDir(join(packageDir('@osv-ts/osv'), '..', '..', 'node_modules', '.cache', 'osv-ts'));
 }
 
 /** Hash of the entry and of every file in the kernel packages' dist/ directories. */
