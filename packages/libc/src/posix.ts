@@ -176,7 +176,8 @@ export class Posix {
   }
 
   getenv(name: string): string | undefined {
-    const hit = this.process.env.find((kv) => kv.startsWith(`${name}=`));
+    const { env } = this.process; // libc's Process, not Node's
+    const hit = env.find((kv) => kv.startsWith(`${name}=`));
     return hit?.slice(name.length + 1);
   }
 

@@ -72,7 +72,8 @@ export function runJsApp(path: string, program: Uint8Array, libc: Posix, options
   }
   options.beforeStart?.();
   const env: Record<string, string> = {};
-  for (const kv of libc.process.env) {
+  const { env: environ } = libc.process; // the guest Process's KEY=VALUE list
+  for (const kv of environ) {
     const eq = kv.indexOf('=');
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }

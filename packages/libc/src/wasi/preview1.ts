@@ -100,6 +100,12 @@ export class WasiPreview1 {
 
   // --- args and environment -------------------------------------------------------------
 
+  /** The app's KEY=VALUE environment (libc's Process, not the host's). */
+  private appEnv(): readonly string[] {
+    const { env } = this.process;
+    return env;
+  }
+
   args_sizes_get(argcPtr: number, bufSizePtr: number): number {
     return this.sizes(this.process.args, argcPtr, bufSizePtr);
   }
@@ -109,11 +115,11 @@ export class WasiPreview1 {
   }
 
   environ_sizes_get(countPtr: number, bufSizePtr: number): number {
-    return this.sizes(this.process.env, countPtr, bufSizePtr);
+    return this.sizes(this.appEnv(), countPtr, bufSizePtr);
   }
 
   environ_get(environPtr: number, bufPtr: number): number {
-    return this.strings(this.process.env, environPtr, bufPtr);
+    return this.strings(this.appEnv(), environPtr, bufPtr);
   }
 
   private sizes(list: readonly string[], countPtr: number, bufSizePtr: number): number {
