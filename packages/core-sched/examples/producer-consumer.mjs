@@ -34,3 +34,4 @@ console.log(sim.events);
 // → [ '12000000 worker finished a', '22000000 worker finished b', '32000000 worker finished c' ]
 console.log(sim.nowNs / 1e6, 'ms of virtual time;', sim.trace().length, 'trace records');
 const chrome = toChromeTrace(sim.trace()); // load in chrome://tracing or ui.perfetto.dev
+console.log(chrome.traceEvents.length, 'Chrome trace events');

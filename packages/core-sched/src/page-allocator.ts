@@ -9,7 +9,6 @@
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 
 export const PAGE_SIZE = 4096;
-const PAGE_SHIFT = 12;
 
 export interface PageAllocatorStats {
   allocations: number;

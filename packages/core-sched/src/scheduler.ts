@@ -416,7 +416,7 @@ export class Scheduler {
     if (thread.state !== 'waiting') return;
     const parked = thread.parkedOn;
     if (parked instanceof WaitQueue) parked.remove(thread);
-    else for (const q of parked) q.remove(thread as Waiter);
+    else for (const q of parked) q.remove(thread);
     thread.parkedOn = NO_QUEUES;
     thread.wokenBy = source;
     if (thread.deadlineTimer !== undefined) {

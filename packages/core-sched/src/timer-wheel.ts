@@ -24,8 +24,8 @@ const POW: number[] = Array.from({ length: LEVELS + 1 }, (_, i) => SLOTS ** i);
 const TICK_LIMIT = POW[LEVELS]!;
 
 export class TimerWheel {
-  private readonly heads: (Timer | undefined)[] = new Array(LEVELS * SLOTS).fill(undefined);
-  private readonly tails: (Timer | undefined)[] = new Array(LEVELS * SLOTS).fill(undefined);
+  private readonly heads = new Array<Timer | undefined>(LEVELS * SLOTS).fill(undefined);
+  private readonly tails = new Array<Timer | undefined>(LEVELS * SLOTS).fill(undefined);
   private readonly counts = new Int32Array(LEVELS * SLOTS);
   /** Occupied slots per level: two 32-bit words (slots 0–31, 32–63). */
   private readonly occupied = new Int32Array(LEVELS * 2);

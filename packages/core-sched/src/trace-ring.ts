@@ -181,7 +181,7 @@ export class TraceRing {
     let at = 16;
     for (let i = 0; i < types.length; i++) {
       const v = args[i];
-      switch (types[i]) {
+      switch (types[i]!) {
         case 'u32':
           view.setUint32(at, Number(v) >>> 0, true);
           at += 4;

@@ -34,7 +34,7 @@ export class Tracepoint<A extends readonly TraceArgType[] = readonly TraceArgTyp
   /** Records one event if enabled. Guard hot call sites with `if (tp.enabled)` to skip argument evaluation. */
   emit(...values: TraceArgValues<A>): void {
     if (!this.enabled) return;
-    this.tracer.record(this, values as readonly unknown[]);
+    this.tracer.record(this, values);
   }
 }
 
@@ -65,8 +65,8 @@ export class Tracer {
     if (existing !== undefined) return existing as unknown as Tracepoint<A>;
     if (args.length > MAX_TRACE_ARGS) throw new KernelError(Errno.EINVAL, `tracepoint ${name}: at most ${MAX_TRACE_ARGS} arguments`);
     const tp = new Tracepoint<A>(this, this.points.length + 1, name, format, args);
-    this.points.push(tp as unknown as Tracepoint);
-    this.byName.set(name, tp as unknown as Tracepoint);
+    this.points.push(tp);
+    this.byName.set(name, tp);
     tp.enabled = this.patterns.some((p) => matchesTracePattern(name, p));
     this.ringStore?.writeCatalog(this.points);
     return tp;

@@ -327,7 +327,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const ok = this.sendIp(src ?? this.anyAddress(to.address.version), to.address, IpProtocol.UDP, length, device, (out, off, pseudo) =>
       emitUdp(out, off, local.port, to.port, data, pseudo),
     );
-    if (!ok) throw new KernelError(Errno.ENETUNREACH, `no route to ${to.address}`);
+    if (!ok) throw new KernelError(Errno.ENETUNREACH, `no route to ${to.address.toString()}`);
   }
 
   // TcpSocketHost
@@ -380,7 +380,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     let localAddress = socket.local?.address;
     if (!localAddress || localAddress.isUnspecified()) {
       const src = this.sourceFor(remote.address, device);
-      if (!src) throw new KernelError(Errno.ENETUNREACH, `no route to ${remote.address}`);
+      if (!src) throw new KernelError(Errno.ENETUNREACH, `no route to ${remote.address.toString()}`);
       localAddress = src;
     }
     let localPort = socket.local?.port ?? 0;
@@ -984,7 +984,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 
   private sendEcho(dst: IpAddress, id: number, seq: number, payload: Uint8Array): void {
     const src = this.sourceFor(dst);
-    if (!src) throw new KernelError(Errno.ENETUNREACH, `no route to ${dst}`);
+    if (!src) throw new KernelError(Errno.ENETUNREACH, `no route to ${dst.toString()}`);
     const rest = ((id << 16) | seq) >>> 0;
     if (dst.version === 4) {
       const msg = emitIcmpv4(Icmpv4Type.EchoRequest, 0, rest, payload);
@@ -1294,7 +1294,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 
   private checkLocalAddress(a: IpAddress): void {
     if (a.isUnspecified() || a.isMulticast() || a.isBroadcast()) return;
-    if (!this.isLocal(a)) throw new KernelError(Errno.EADDRNOTAVAIL, `${a} is not a local address`);
+    if (!this.isLocal(a)) throw new KernelError(Errno.EADDRNOTAVAIL, `${a.toString()} is not a local address`);
   }
 
   private pickEphemeral(free: (port: number) => boolean): number {

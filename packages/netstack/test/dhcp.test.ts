@@ -85,7 +85,7 @@ describe('DHCPv4 client (RFC 2131)', () => {
     t.sim.runUntil(() => t.dhcp.state === 'BOUND', 60e9);
     expect(t.dhcp.history).toEqual(['SELECTING', 'REQUESTING', 'BOUND']);
     expect(t.dhcpServer.log).toEqual(['DISCOVER', 'OFFER', 'REQUEST', 'ACK']);
-    expect(t.ci.ipv4.map((a) => `${a.address}/${a.prefixLength}`)).toEqual(['10.0.0.100/24']);
+    expect(t.ci.ipv4.map((a) => `${a.address.toString()}/${a.prefixLength}`)).toEqual(['10.0.0.100/24']);
     expect(t.client.routes.lookup(IpAddress.parse('1.1.1.1'))?.gateway?.toString()).toBe('10.0.0.1');
     expect(t.client.nameservers.map(String)).toEqual(['10.0.0.53']);
     expect(t.client.searchDomains).toEqual(['sim.test']);

@@ -6,7 +6,7 @@ import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { DirEntry, IoContext } from './file-system.js';
 import {
   O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_SETFL_MASK, O_WRONLY, POLLIN, POLLOUT,
-  SEEK_CUR, SEEK_END, SEEK_SET, UTIME_NOW, UTIME_OMIT,
+  SEEK_CUR, SEEK_END, SEEK_SET, UTIME_NOW,
 } from './open-flags.js';
 import type { Stat } from './stat.js';
 import type { Vfs } from './vfs.js';
@@ -243,6 +243,7 @@ export class File implements IoContext {
     const v = this.vnode;
     if (v.type === VType.VDIR) throw new KernelError(Errno.EISDIR);
     if (into.length === 0) return 0;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const read = v.ops.read;
     if (!read) throw new KernelError(Errno.EINVAL);
     const locked = this.lockFor(v);
@@ -257,6 +258,7 @@ export class File implements IoContext {
     const v = this.vnode;
     if (data.length === 0) return 0;
     if (position + data.length > MAX_OFFSET) throw new KernelError(Errno.EFBIG);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const write = v.ops.write;
     if (!write) throw new KernelError(Errno.EINVAL);
     if (v.mount.readOnly && v.type === VType.VREG) throw new KernelError(Errno.EROFS);

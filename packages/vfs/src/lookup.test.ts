@@ -63,19 +63,19 @@ function treeArb(): fc.Arbitrary<MNode> {
   let id = 0;
   const node = (depth: number): fc.Arbitrary<MNode> =>
     depth >= 3
-      ? fc.oneof(fc.constant(null).map(() => ({ kind: 'file', id: id++ }) as MNode), targetArb.map((t) => ({ kind: 'link', id: id++, target: t }) as MNode))
+      ? fc.oneof(fc.constant(null).map((): MNode => ({ kind: 'file', id: id++ })), targetArb.map((t): MNode => ({ kind: 'link', id: id++, target: t })))
       : fc.oneof(
-          fc.constant(null).map(() => ({ kind: 'file', id: id++ }) as MNode),
-          targetArb.map((t) => ({ kind: 'link', id: id++, target: t }) as MNode),
+          fc.constant(null).map((): MNode => ({ kind: 'file', id: id++ })),
+          targetArb.map((t): MNode => ({ kind: 'link', id: id++, target: t })),
           dir(depth + 1),
         );
   const dir = (depth: number): fc.Arbitrary<MNode> =>
     fc
       .tuple(fc.subarray(NAMES, { minLength: 2 }), fc.array(node(depth), { minLength: 3, maxLength: 3 }), fc.boolean())
-      .map(([names, kids, mount]) => ({
+      .map(([names, kids, mount]): MNode => ({
         kind: 'dir', id: id++, mount: depth > 0 && mount,
         children: new Map(names.map((n, i) => [n, kids[i]!])),
-      }) as MNode);
+      }));
   return dir(0);
 }
 

@@ -196,6 +196,7 @@ export class Vfs {
         if (r.mustBeDir) throw new KernelError(Errno.EISDIR, path);
         const dir = r.parent;
         this.checkWritableMount(dir);
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
         const create = dir.ops.create;
         if (!create) throw new KernelError(Errno.EPERM, `${dir.mount.fs.type} cannot create files`);
         vnode = this.withLock(dir, () => {
@@ -279,6 +280,7 @@ export class Vfs {
     if (r.vnode !== undefined) throw new KernelError(Errno.EEXIST, path);
     const dir = r.parent;
     this.checkWritableMount(dir);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const mkdir = dir.ops.mkdir;
     if (!mkdir) throw new KernelError(Errno.EPERM, `${dir.mount.fs.type} cannot create directories`);
     return this.withLock(dir, () => {
@@ -299,6 +301,7 @@ export class Vfs {
     this.checkWritableMount(dir);
     this.withLock(dir, () => {
       if (!v.ops.isEmpty(v)) throw new KernelError(Errno.ENOTEMPTY, path);
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
       const rmdir = dir.ops.rmdir;
       if (!rmdir) throw new KernelError(Errno.EPERM);
       rmdir.call(dir.ops, dir, r.name, v);
@@ -314,6 +317,7 @@ export class Vfs {
     if (r.mustBeDir) throw new KernelError(Errno.ENOTDIR, path);
     const dir = r.parent;
     this.checkWritableMount(dir);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const remove = dir.ops.remove;
     if (!remove) throw new KernelError(Errno.EPERM);
     this.withLock(dir, () => remove.call(dir.ops, dir, r.name, v));
@@ -347,6 +351,7 @@ export class Vfs {
       if (v.type !== VType.VDIR && replaced.type === VType.VDIR) throw new KernelError(Errno.EISDIR, newPath);
     }
     if (v.type === VType.VDIR && this.isAncestorOrSelf(v, dstDir)) throw new KernelError(Errno.EINVAL, `cannot move ${oldPath} into itself`);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const rename = srcDir.ops.rename;
     if (!rename) throw new KernelError(Errno.EPERM);
     this.withLocks(srcDir, dstDir, () => {
@@ -368,6 +373,7 @@ export class Vfs {
     const dir = dst.parent;
     if (dir.mount !== v.mount) throw new KernelError(Errno.EXDEV);
     this.checkWritableMount(dir);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const link = dir.ops.link;
     if (!link) throw new KernelError(Errno.EPERM);
     this.withLock(dir, () => {
@@ -384,6 +390,7 @@ export class Vfs {
     if (r.mustBeDir) throw new KernelError(Errno.ENOENT, path);
     const dir = r.parent;
     this.checkWritableMount(dir);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const symlink = dir.ops.symlink;
     if (!symlink) throw new KernelError(Errno.EPERM);
     return this.withLock(dir, () => {
@@ -424,6 +431,7 @@ export class Vfs {
     if (v.type === VType.VDIR) throw new KernelError(Errno.EISDIR);
     if (v.type !== VType.VREG) throw new KernelError(Errno.EINVAL);
     this.checkWritableMount(v);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const truncate = v.ops.truncate;
     if (!truncate) throw new KernelError(Errno.EPERM);
     this.withLock(v, () => truncate.call(v.ops, v, sizeBytes));

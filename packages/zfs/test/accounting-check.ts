@@ -47,7 +47,7 @@ export function accountingProblems(dev: BlockDevice): string[] {
       const got = new Map(ZapReader.open(os, obj).entries().map((e) => [e.name, e.values[0]!]));
       const w = [...want[k]!].sort();
       const g = [...got].sort();
-      if (JSON.stringify(w.map(String)) !== JSON.stringify(g.map(String))) problems.push(`${ds.name} ${obj === -1 ? 'user' : 'group'}used ${g} but znodes give ${w}`);
+      if (JSON.stringify(w.map(String)) !== JSON.stringify(g.map(String))) problems.push(`${ds.name} ${obj === -1 ? 'user' : 'group'}used ${g.join(',')} but znodes give ${w.join(',')}`);
     });
   }
   const root = dsl.rootDirObj();
@@ -63,7 +63,7 @@ export function accountingProblems(dev: BlockDevice): string[] {
     const childUsed = kids.reduce((a, k) => a + dsl.dir(k).usedBytes, 0);
     const b = d.usedBreakdown;
     if (b.length === 5) {
-      if (b.reduce((x, y) => x + y, 0) !== d.usedBytes) problems.push(`dir ${dirObj}: breakdown ${b} does not sum to ${d.usedBytes}`);
+      if (b.reduce((x, y) => x + y, 0) !== d.usedBytes) problems.push(`dir ${dirObj}: breakdown ${b.join(',')} does not sum to ${d.usedBytes}`);
       if (b[2] !== childUsed) problems.push(`dir ${dirObj}: CHILD ${b[2]} but children use ${childUsed}`);
     }
     for (const k of kids) walk(k);

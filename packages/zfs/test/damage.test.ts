@@ -19,7 +19,7 @@ import { ZfsFuse } from './zfs-fuse.js';
 
 const fuse = new ZfsFuse();
 let vdev = '';
-let metadataBlocks: { offset: number; psize: number; type: number }[] = [];
+const metadataBlocks: { offset: number; psize: number; type: number }[] = [];
 
 beforeAll(() => {
   fuse.start();

@@ -55,7 +55,7 @@ function walkAll(dev: OverlayDevice): void {
     };
     try {
       walk(fs.rootObj, 0);
-      [...dsl.objset(ds).objects()];
+      for (const _ of dsl.objset(ds).objects());
     } catch (err) {
       if (!(err instanceof KernelError || err instanceof FormatError)) throw err;
     }

@@ -21,7 +21,7 @@ let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'osv-zol-'));
   const r = spawnSync('tar', ['-xjf', IMAGE, '-C', dir]);
-  if (r.status !== 0) throw new Error(`cannot extract ${IMAGE}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`cannot extract ${IMAGE}: ${r.stderr.toString()}`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -141,11 +141,19 @@ if len(sys.argv) > 5:
     burst2("v6_bogus_router_adverts", bad_ras)
     L2.close()
 
+def start_capture(sniffer):
+    """AsyncSniffer.start() returns before its thread has opened the capture socket, and stop()
+    before then raises "Unsupported (offline or unsupported socket)": wait until it captures."""
+    sniffer.start()
+    while not getattr(sniffer, "stop_cb", None):
+        time.sleep(0.01)
+
+
 # 5. Attacks on one established connection.
 # How long the forged half-opens keep a real client out (without eviction: ~63 s).
 flood_end = time.monotonic()
 watch = AsyncSniffer(iface=iface, store=True, lfilter=lambda p: TCP in p and IP in p and peer in (p[IP].src, p[IP].dst) and port in (p[TCP].sport, p[TCP].dport))
-watch.start()
+start_capture(watch)
 try:
     c = socket.create_connection((guest, port), timeout=20)
 except OSError as e:
@@ -162,7 +170,7 @@ lockout_s = time.monotonic() - flood_end
 c.settimeout(5)
 lport = c.getsockname()[1]
 sniffer = AsyncSniffer(iface=iface, store=True, lfilter=lambda p: TCP in p and IP in p and p[IP].src == peer and p[TCP].sport == lport)
-sniffer.start()
+start_capture(sniffer)
 time.sleep(0.5)
 c.sendall(b"GET ")
 time.sleep(0.5)
@@ -194,7 +202,7 @@ attacks += [seg("S", rseq())]                                                   
 attacks += [seg("PA", snd_nxt, payload=evil, dataofs=15)]                                        # header longer than the segment
 attacks += [seg("A", snd_nxt) for _ in range(50)]                                                # duplicate ACK storm
 replies = AsyncSniffer(iface=iface, store=True, lfilter=lambda p: TCP in p and IP in p and p[IP].src == guest and p[TCP].dport == lport)
-replies.start()
+start_capture(replies)
 time.sleep(0.3)
 burst("established_attacks", attacks)
 time.sleep(0.7)

@@ -15,7 +15,7 @@ describe('osv run -i -n', () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, [CLI, 'run', '-i', image, '-n', '--forward', `tcp:${port}:80`, '--tcplisten', '0.0.0.0:80', '-V'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     try {
       const got = tempFile(`image-net-${port}.txt`, '');
       expect(await curlRetrying(`http://127.0.0.1:${port}/`, got, Date.now() + 30_000)).toBe('200');

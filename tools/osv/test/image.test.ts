@@ -36,7 +36,7 @@ describe('osv build', () => {
     expect(sf.out).toMatch(/hello\.img1 : start=\s+2048, size=\s+2048, type=da, bootable/);
     expect(sf.out).toMatch(/hello\.img2 : start=\s+4096, size=\s+\d+, type=83/);
     const info = tool('qemu-img', ['info', '--output=json', raw]);
-    expect(JSON.parse(info.out)['format']).toBe('raw');
+    expect((JSON.parse(info.out) as { format: string }).format).toBe('raw');
   });
 
   it('puts the manifest and the app into a ROFS partition at MBR entry 1 (vblk0.1)', () => {
@@ -61,7 +61,7 @@ describe('osv build', () => {
     const check = tool('qemu-img', ['check', qcow2]);
     expect(check.out).toContain('No errors were found on the image.');
     expect(check.status).toBe(0);
-    expect(JSON.parse(tool('qemu-img', ['info', '--output=json', qcow2]).out)['format']).toBe('qcow2');
+    expect((JSON.parse(tool('qemu-img', ['info', '--output=json', qcow2]).out) as { format: string }).format).toBe('qcow2');
     const cmp = tool('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', raw, qcow2]);
     expect(cmp.out).toContain('Images are identical.');
   });

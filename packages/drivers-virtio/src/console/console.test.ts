@@ -21,7 +21,10 @@ function consoleMachine(autoService = true) {
     const total = out.reduce((n, b) => n + b.length, 0);
     const all = new Uint8Array(total);
     let at = 0;
-    for (const b of out) (all.set(b, at), (at += b.length));
+    for (const b of out) {
+      all.set(b, at);
+      at += b.length;
+    }
     return all;
   };
   return { device, driver, machine, received };
@@ -36,7 +39,10 @@ describe('virtio-console', () => {
         c.driver.flush();
         const expected = new Uint8Array(writes.reduce((n, w) => n + w.length, 0));
         let at = 0;
-        for (const w of writes) (expected.set(w, at), (at += w.length));
+        for (const w of writes) {
+          expected.set(w, at);
+          at += w.length;
+        }
         expect(c.received()).toEqual(expected);
       }),
       { numRuns: 60 },

@@ -92,10 +92,10 @@ describe('split virtqueue model', () => {
             popped.push({ token, chain: chain! });
           } else if (o.kind === 'complete') {
             if (popped.length === 0) return;
-            const [{ token, chain }] = popped.splice(o.pick % popped.length, 1);
-            const written = Math.min(o.written, chain!.writableBytes);
-            q.device.pushUsed(chain!.head, written);
-            completed.push({ token: token!, written });
+            const { token, chain } = popped.splice(o.pick % popped.length, 1)[0]!;
+            const written = Math.min(o.written, chain.writableBytes);
+            q.device.pushUsed(chain.head, written);
+            completed.push({ token: token, written });
           } else {
             const u = q.guest.takeUsed();
             if (taken.length === completed.length) return void expect(u).toBeUndefined();

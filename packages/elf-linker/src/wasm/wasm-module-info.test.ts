@@ -6,7 +6,7 @@ import { parseWasmModule } from './wasm-module-info.js';
 import { resolveImports, UnresolvedImportError } from './import-resolver.js';
 
 const wabt = await wabtInit();
-const wat = (src: string): Uint8Array => {
+const wat = (src: string): Uint8Array<ArrayBuffer> => {
   const m = wabt.parseWat('t.wat', src);
   try {
     return new Uint8Array(m.toBinary({}).buffer);

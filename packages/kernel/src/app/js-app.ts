@@ -60,7 +60,7 @@ export function runJsApp(path: string, program: Uint8Array, libc: Posix, options
   let main: JsAppMain;
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the app is code by definition
-    const body = new Function(...SHADOWED, `"use strict";\n${code}\n//# sourceURL=${path}`);
+    const body = new Function(...SHADOWED, `"use strict";\n${code}\n//# sourceURL=${path}`) as (...scope: unknown[]) => void;
     body(...SHADOWED.map((n) => scope[n]));
     const e = module.exports;
     const found = typeof e === 'function' ? e : (e['default'] ?? e['main']);
@@ -112,7 +112,7 @@ function format(v: unknown): string {
     try {
       return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
     } catch {
-      return String(v);
+      return Object.prototype.toString.call(v);
     }
   }
   return String(v);

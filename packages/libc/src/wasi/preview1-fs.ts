@@ -7,7 +7,7 @@ import { Errno, KernelError } from '@osv-ts/kernel-api';
 import {
   O_APPEND, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY,
   SandboxEscapeError, UTIME_NOW, UTIME_OMIT, VType,
-  type LookupOptions, type Vfs, type Vnode,
+  type LookupOptions, type Vfs,
 } from '@osv-ts/vfs';
 import { VfsFile, toFileStat, type Sandbox } from '../fd/vfs-file.js';
 import type { FdEntry } from '../fd/fd-table.js';
@@ -264,7 +264,7 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       this.memory.setU32(bufusedPtr, n);
       return WasiErrno.SUCCESS;
     },
-  } as Preview1Extension;
+  };
 }
 
 /** Errors of the fs binding that are not Linux errnos. */

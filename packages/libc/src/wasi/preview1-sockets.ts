@@ -73,7 +73,7 @@ export function wasiSocketsExtension(): Preview1Extension {
       s.socket.shutdown(how === (SDFLAGS_RD | SDFLAGS_WR) ? 'both' : how === SDFLAGS_RD ? 'read' : 'write');
       return WasiErrno.SUCCESS;
     },
-  } as Preview1Extension;
+  };
 }
 
 /** The iovecs with the first `skip` bytes removed. */

@@ -60,8 +60,8 @@ export class WasiPreview1 {
     const out = {} as Record<Preview1Function, WasiFn>;
     for (const name of PREVIEW1_FUNCTIONS) {
       let impl: ((...args: never[]) => number) | undefined;
-      for (const ext of this.extensions) if (ext[name]) impl = ext[name]!.bind(this) as (...args: never[]) => number;
-      impl ??= ((this as unknown as Record<string, unknown>)[name] as ((...args: never[]) => number) | undefined)?.bind(this);
+      for (const ext of this.extensions) if (ext[name]) impl = ext[name].bind<(...args: never[]) => number>(this);
+      impl ??= ((this as unknown as Record<string, unknown>)[name] as ((...args: never[]) => number) | undefined)?.bind<(...args: never[]) => number>(this);
       out[name] = this.guard(name, impl ?? (() => WasiErrno.NOSYS));
     }
     return out;

@@ -269,8 +269,8 @@ export class DhcpClient {
     const lease: DhcpLease = {
       address: IpAddress.v4(m.yiaddr),
       prefixLength,
-      routers: dhcpAddresses(m.options.get(DhcpOption.Router)).map(IpAddress.v4),
-      dnsServers: dhcpAddresses(m.options.get(DhcpOption.DomainNameServer)).map(IpAddress.v4),
+      routers: dhcpAddresses(m.options.get(DhcpOption.Router)).map((a) => IpAddress.v4(a)),
+      dnsServers: dhcpAddresses(m.options.get(DhcpOption.DomainNameServer)).map((a) => IpAddress.v4(a)),
       domainName: domain ? new TextDecoder().decode(domain).replace(/\0+$/, '') : undefined,
       server: IpAddress.v4(server),
       leaseTimeS,

@@ -29,7 +29,8 @@ export class SackScoreboard {
   /** Adds reported blocks, ignoring any outside (una, max]. Returns true if new octets were SACKed. */
   update(reported: Array<[number, number]>, una: number, max: number): boolean {
     const before = this.sackedBytes;
-    for (let [a, b] of reported) {
+    for (const [reportedStart, b] of reported) {
+      let a = reportedStart;
       if (!Sequence.lt(a, b)) continue;
       if (Sequence.gt(b, max) || Sequence.lt(a, una)) continue; // RFC 2018 §4: stale or bogus
       if (Sequence.le(b, una)) continue; // D-SACK or old

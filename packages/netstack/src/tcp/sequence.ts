@@ -3,33 +3,15 @@
 // difference, so they are correct across wrap-around as long as the two lie within 2^31.
 
 export const Sequence = {
-  add(a: number, n: number): number {
-    return (a + n) >>> 0;
-  },
+  add: (a: number, n: number): number => (a + n) >>> 0,
   /** Signed distance a - b. */
-  diff(a: number, b: number): number {
-    return (a - b) | 0;
-  },
-  lt(a: number, b: number): boolean {
-    return ((a - b) | 0) < 0;
-  },
-  le(a: number, b: number): boolean {
-    return ((a - b) | 0) <= 0;
-  },
-  gt(a: number, b: number): boolean {
-    return ((a - b) | 0) > 0;
-  },
-  ge(a: number, b: number): boolean {
-    return ((a - b) | 0) >= 0;
-  },
-  max(a: number, b: number): number {
-    return ((a - b) | 0) >= 0 ? a : b;
-  },
-  min(a: number, b: number): number {
-    return ((a - b) | 0) <= 0 ? a : b;
-  },
+  diff: (a: number, b: number): number => (a - b) | 0,
+  lt: (a: number, b: number): boolean => ((a - b) | 0) < 0,
+  le: (a: number, b: number): boolean => ((a - b) | 0) <= 0,
+  gt: (a: number, b: number): boolean => ((a - b) | 0) > 0,
+  ge: (a: number, b: number): boolean => ((a - b) | 0) >= 0,
+  max: (a: number, b: number): number => ((a - b) | 0) >= 0 ? a : b,
+  min: (a: number, b: number): number => ((a - b) | 0) <= 0 ? a : b,
   /** a <= x < b, modulo 2^32. */
-  inRange(x: number, a: number, b: number): boolean {
-    return ((x - a) | 0) >= 0 && ((x - b) | 0) < 0;
-  },
+  inRange: (x: number, a: number, b: number): boolean => ((x - a) | 0) >= 0 && ((x - b) | 0) < 0,
 } as const;

@@ -378,7 +378,7 @@ export class TcpConnection {
     if (this.state === 'TIME-WAIT' || this.state === 'SYN-RECEIVED') this.release();
   }
 
-  abort(nowNs: number): void {
+  abort(_nowNs: number): void {
     if (this.isSynchronized() || this.state === 'SYN-RECEIVED') {
       this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlags.RST | TcpFlags.ACK, window: 0, options: {}, payload: EMPTY });
     }
@@ -1125,7 +1125,7 @@ export class TcpConnection {
     }
   }
 
-  private updateKeepalive(nowNs: number): void {
+  private updateKeepalive(_nowNs: number): void {
     if (this.config.keepAlive && (this.state === 'ESTABLISHED' || this.state === 'CLOSE-WAIT')) {
       if (this.keepaliveAt === NO_DEADLINE || this.probesUnanswered === 0) this.keepaliveAt = this.lastRecvNs + this.config.keepIdleNs;
     } else {

@@ -58,7 +58,7 @@ export function parseDhcp(b: Uint8Array): DhcpMessage {
     if (overload[0]! & 2) parseOptionArea(b, 44, 108, options); // sname
   }
   return {
-    op: op as 1 | 2,
+    op: op,
     xid: u32(b, 4),
     secs: u16(b, 8),
     broadcast: (u16(b, 10) & 0x8000) !== 0,

@@ -1,7 +1,7 @@
 // ICMPv6 (RFC 4443) and Neighbor Discovery messages (RFC 4861 §4): router solicitation and
 // advertisement, neighbour solicitation and advertisement, with the source/target link-layer
 // address, prefix information and MTU options (§4.6). The checksum covers the IPv6 pseudo-header.
-import { fail, need, put16, put32, u16, u32 } from './bounds.js';
+import { fail, need, put16, put32, u32 } from './bounds.js';
 import { finishChecksum, pseudoSumV6, sumWords } from './checksum.js';
 
 export const Icmpv6Type = {

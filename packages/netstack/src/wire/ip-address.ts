@@ -214,6 +214,6 @@ export function maskToPrefixLength(mask: IpAddress): number {
   const n = mask.v4;
   let len = 0;
   while (len < 32 && (n & (0x80000000 >>> len)) !== 0) len++;
-  if (len < 32 && ((n << len) >>> 0) !== 0) throw new FormatError('netmask', 'mask', 0, `non-contiguous netmask ${mask}`);
+  if (len < 32 && ((n << len) >>> 0) !== 0) throw new FormatError('netmask', 'mask', 0, `non-contiguous netmask ${mask.toString()}`);
   return len;
 }

@@ -237,7 +237,7 @@ describe('round trips', () => {
           if (len - seg.payload.length > 60) return;
           const out = new Uint8Array(len);
           const pseudo = pseudoSumV6(A6.bytes, B6.bytes, 6, len);
-          emitTcp(out, 0, seg as TcpSegment, pseudo);
+          emitTcp(out, 0, seg, pseudo);
           const back = parseTcp(out, pseudo); // also verifies the checksum
           expect({ ...back, payload: [...back.payload] }).toEqual({ ...seg, payload: [...seg.payload] });
         },

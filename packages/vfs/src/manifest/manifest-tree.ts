@@ -23,13 +23,13 @@ function child(dir: MutableDir, name: string, guest: string): MutableDir {
     dir.children.set(name, next);
   }
   if (next.kind !== 'dir') throw new FormatError('manifest', guest, 0, `"${name}" is a file in one entry and a directory in another`);
-  return next as MutableDir;
+  return next;
 }
 
 export function toRofsTree(entries: Iterable<ManifestEntry>, host: HostFs): ImageDir {
   // The script's dict keyed by path component; guest paths start with "/", so the image root
   // is the key "" of the top-level dict.
-  const top: MutableDir = imageDir() as MutableDir;
+  const top: MutableDir = imageDir();
   const parentOf = (guest: string): [MutableDir, string] => {
     const tokens = guest.replace(/\/+$/, '').split('/');
     let d = top;

@@ -54,19 +54,19 @@ export class TapBackend implements NetBackend {
         stderr += d.toString();
         const m = /^ready (\S+) (created|attached)$/m.exec(stderr);
         if (m) {
-          child.stderr!.off('data', onData);
+          child.stderr.off('data', onData);
           child.off('exit', onExit);
           resolve({ ifname: m[1]!, how: m[2]! });
         }
       };
       const onExit = (code: number | null): void =>
         reject(new Error(stderr.trim() || `osv-tap-relay exited (${code}) before it attached to ${options.ifname}`));
-      child.stderr!.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('exit', onExit);
       child.once('error', (e) => reject(new Error(`cannot start ${relay}: ${e.message}`)));
     });
     // Later relay messages (a lost stream, a failed write) go to our stderr.
-    child.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
     return new TapBackend(child, ready.ifname, ready.how === 'created', options.txBacklogFrames ?? 1024);
   }
 

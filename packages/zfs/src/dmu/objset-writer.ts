@@ -357,7 +357,7 @@ export class ObjsetWriter {
     const oldTop: (RawBp | null)[] = [];
     if (base && base.type !== 0) {
       for (let i = 0; i < base.nblkptr; i++) {
-        const raw = d.base!.raw.slice(DN_BONUS_OFFSET + i * 128, DN_BONUS_OFFSET + (i + 1) * 128);
+        const raw = d.base.raw.slice(DN_BONUS_OFFSET + i * 128, DN_BONUS_OFFSET + (i + 1) * 128);
         oldTop.push(rawIsHole(raw) ? null : raw);
       }
     }

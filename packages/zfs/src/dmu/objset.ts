@@ -105,6 +105,7 @@ export class ObjectSet {
   *dataBlocks(dn: Dnode): Generator<number> {
     const epbs = dn.indblkshift - 7;
     const top = dn.nlevels - 1;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a nested generator function (no arrow form) reads the objset
     const self = this;
     function* walk(bp: Blkptr, level: number, firstBlkid: number): Generator<number> {
       if (isHole(bp) && !bp.embedded) return;

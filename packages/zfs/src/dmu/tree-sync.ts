@@ -98,7 +98,7 @@ export function syncTree(old: TreeShape, oldTop: readonly (RawBp | null)[], ch: 
     return bp;
   };
   const childrenOf = (level: number, bp: OldNode): OldNode[] => {
-    const out: OldNode[] = new Array(per).fill(null);
+    const out = new Array<OldNode>(per).fill(null);
     if (bp === VIRTUAL) {
       if (level - 1 > oldTopLevel) out[0] = VIRTUAL;
       else for (let j = 0; j < oldTop.length && j < per; j++) out[j] = oldTop[j] ?? null;

@@ -25,7 +25,7 @@ function setup(nused: number, corrupt = false): { reader: BlockReader; objset: U
   for (let i = 0; i < 4; i++) putU64(block, 152 + i * 8, verifier[i]!);
   const sum = fletcher4(block.subarray(0, Math.ceil(nused / 4096) * 4096));
   for (let i = 0; i < 4; i++) putU64(block, 152 + i * 8, sum[i]!);
-  if (corrupt) block[200] ^= 1;
+  if (corrupt) block[200]! ^= 1;
   disk.set(block, 8192);
   const objset = new Uint8Array(2048);
   objset[0] = 10; objset[1] = 14; objset[2] = 1; objset[3] = 3; // meta-dnode header

@@ -5,24 +5,24 @@ import { decodeNvList, encodeNvList, NvList, type NvValue } from './nvlist.js';
 
 const name = fc.string({ minLength: 1, maxLength: 20 });
 const scalar: fc.Arbitrary<NvValue> = fc.oneof(
-  fc.constant({ type: 1 } as NvValue),
-  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((value) => ({ type: 8, value }) as NvValue),
-  fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map((value) => ({ type: 7, value }) as NvValue),
-  fc.string({ maxLength: 40 }).map((value) => ({ type: 9, value }) as NvValue),
-  fc.integer({ min: 0, max: 0xffffffff }).map((value) => ({ type: 6, value }) as NvValue),
-  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((value) => ({ type: 5, value }) as NvValue),
-  fc.boolean().map((value) => ({ type: 21, value }) as NvValue),
-  fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 5 }).map((value) => ({ type: 16, value }) as NvValue),
-  fc.array(fc.string({ maxLength: 10 }), { maxLength: 4 }).map((value) => ({ type: 17, value }) as NvValue),
-  fc.uint8Array({ maxLength: 13 }).map((value) => ({ type: 10, value }) as NvValue),
+  fc.constant<NvValue>({ type: 1 }),
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((value): NvValue => ({ type: 8, value })),
+  fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map((value): NvValue => ({ type: 7, value })),
+  fc.string({ maxLength: 40 }).map((value): NvValue => ({ type: 9, value })),
+  fc.integer({ min: 0, max: 0xffffffff }).map((value): NvValue => ({ type: 6, value })),
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((value): NvValue => ({ type: 5, value })),
+  fc.boolean().map((value): NvValue => ({ type: 21, value })),
+  fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 5 }).map((value): NvValue => ({ type: 16, value })),
+  fc.array(fc.string({ maxLength: 10 }), { maxLength: 4 }).map((value): NvValue => ({ type: 17, value })),
+  fc.uint8Array({ maxLength: 13 }).map((value): NvValue => ({ type: 10, value })),
 );
 
 const nvlist: fc.Arbitrary<NvList> = fc.letrec<{ list: NvList; value: NvValue }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     scalar,
-    tie('list').map((value) => ({ type: 19, value }) as NvValue),
-    fc.array(tie('list'), { maxLength: 3 }).map((value) => ({ type: 20, value }) as NvValue),
+    tie('list').map((value): NvValue => ({ type: 19, value })),
+    fc.array(tie('list'), { maxLength: 3 }).map((value): NvValue => ({ type: 20, value })),
   ),
   list: fc.uniqueArray(fc.tuple(name, tie('value')), { selector: ([n]) => n, maxLength: 6 }).map((pairs) => {
     const l = new NvList();

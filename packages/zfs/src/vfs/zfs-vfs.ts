@@ -13,7 +13,7 @@ import {
 } from '@osv-ts/vfs';
 import type { Pool } from '../pool/pool.js';
 import type { WritablePool } from '../spa/writable-pool.js';
-import type { FileType, Znode, ZplFilesystem, DirEntry as ZplDirEntry } from '../zpl/zpl.js';
+import type { FileType, Znode, DirEntry as ZplDirEntry } from '../zpl/zpl.js';
 import { ZplWriter } from '../zpl/zpl-writer.js';
 
 const NS = 1_000_000_000n;

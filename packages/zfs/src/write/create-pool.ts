@@ -106,7 +106,7 @@ interface PendingObject {
 const EMPTY: WrittenObject = { blkptr: [], nlevels: 1, maxblkid: 0, used: 0, datablkszsec: 1, fill: 0 };
 
 function emptyObject(type: number, bonustype: number, bonus: Uint8Array, blockSize: number, flags = 0): PendingObject {
-  return { type, bonustype, bonus, flags, written: { ...EMPTY, blkptr: new Array(nblkptrFor(bonus.length)).fill(null), datablkszsec: blockSize / 512 } };
+  return { type, bonustype, bonus, flags, written: { ...EMPTY, blkptr: new Array<BlkptrFields | null>(nblkptrFor(bonus.length)).fill(null), datablkszsec: blockSize / 512 } };
 }
 
 /** Writes a new pool holding `root` as its root file system onto `device`. */
@@ -216,7 +216,7 @@ export function createPool(device: BlockDevice, root: ImageDir, opts: CreatePool
   const rootPlan: DsPlan = { head: O.ROOT_DS, snapmap: O.ROOT_SNAPMAP, deadlist: O.ROOT_DL, snaps: planSnaps(opts.snapshots) };
   const childPlans = children.map((c) => ({
     ...c, dir: newObj(), props: newObj(), childmap: newObj(),
-    plan: { head: newObj(), snapmap: newObj(), deadlist: newObj(), snaps: planSnaps(c.spec.snapshots) } as DsPlan,
+    plan: { head: newObj(), snapmap: newObj(), deadlist: newObj(), snaps: planSnaps(c.spec.snapshots) },
   }));
   const SM0 = nextMos;
   const msCount = alloc.metaslabCount;

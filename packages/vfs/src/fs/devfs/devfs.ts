@@ -44,6 +44,7 @@ class ConsoleInput {
   /** Fetches input into `pending` if there is some; true when a read would not block. */
   fill(): boolean {
     if (this.pending.length > 0 || this.eof) return true;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(this.console) below, after the presence check
     const read = this.console.read;
     if (!read) {
       this.eof = true;

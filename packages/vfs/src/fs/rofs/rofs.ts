@@ -117,7 +117,7 @@ export class Rofs implements FileSystem, VnodeOps {
         }
         v.nlink = 2 + subdirs;
       } else if (type === VType.VLNK) {
-        v.size = encoder.encode(this.meta.symlinks[i.dataOffset]!).length;
+        v.size = encoder.encode(this.meta.symlinks[i.dataOffset]).length;
       } else {
         v.size = i.count;
       }

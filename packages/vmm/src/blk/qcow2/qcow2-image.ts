@@ -197,7 +197,7 @@ export class Qcow2Image {
       this.counters.l2Allocated++;
       this.l1[l1Index] = BigInt(l2Offset) | QCOW_OFLAG_COPIED;
       const e = new Uint8Array(8);
-      new DataView(e.buffer).setBigUint64(0, this.l1[l1Index]!);
+      new DataView(e.buffer).setBigUint64(0, this.l1[l1Index]);
       this.file.write(this.header.l1TableOffset + l1Index * 8, e);
     } else {
       this.checkedOffset(l1Entry & OFFSET_MASK, 'L1 entry', this.header.l1TableOffset + l1Index * 8);
