@@ -56,12 +56,35 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   const { tmpdir } = await import('node:os');
   const out = mkdtempSync(join(tmpdir(), 'wasi-bench-'));
   const wasm = join(out, 'wasi-bench.wasm');
-  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', wasm, join(root, 'bench/wasi/wasi-bench.c')]);
-  const parse = (text) => Object.fromEntries(text.trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
+  execFileSync('clang', [
+    '--target=wasm32-wasi',
+    '--sysroot=/usr',
+    '-O2',
+    '-o',
+    wasm,
+    join(root, 'bench/wasi/wasi-bench.c'),
+  ]);
+  const parse = (text) =>
+    Object.fromEntries(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '))
+        .map(([k, v]) => [k, Number(v)]),
+    );
   const runs = { osv: [], node: [] };
   for (let i = 0; i < Math.min(RUNS, 5); i++) {
     const o = spawnSync(process.execPath, [cli, 'run', '-m', '256M', wasm], { encoding: 'utf8' });
-    const n = spawnSync(process.execPath, ['--no-warnings', join(root, 'tools/osv/test/node-wasi-child.mjs'), wasm, mkdtempSync(join(tmpdir(), 'wasi-root-'))], { encoding: 'utf8' });
+    const n = spawnSync(
+      process.execPath,
+      [
+        '--no-warnings',
+        join(root, 'tools/osv/test/node-wasi-child.mjs'),
+        wasm,
+        mkdtempSync(join(tmpdir(), 'wasi-root-')),
+      ],
+      { encoding: 'utf8' },
+    );
     if (o.status !== 0 || n.status !== 0) throw new Error(`wasi-bench failed: ${o.stderr} ${n.stderr}`);
     runs.osv.push(parse(o.stdout));
     runs.node.push(parse(n.stdout));
@@ -69,7 +92,8 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   for (const key of Object.keys(runs.osv[0])) {
     const ours = median(runs.osv.map((r) => r[key]));
     const peer = median(runs.node.map((r) => r[key]));
-    if (key.endsWith('MBps')) row(`WASI ${key.replace('_MBps', '')} (ramfs), MB/s`, ours, peer, 'node:wasi on host fs', 'MB/s');
+    if (key.endsWith('MBps'))
+      row(`WASI ${key.replace('_MBps', '')} (ramfs), MB/s`, ours, peer, 'node:wasi on host fs', 'MB/s');
     else row(`WASI ${key}, ns/call`, ours, peer, 'node:wasi', 'ns');
   }
 }
@@ -82,12 +106,21 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   const { tmpdir } = await import('node:os');
   const out = mkdtempSync(join(tmpdir(), 'rofs-bench-'));
   const wasm = join(out, 'fsbench.wasm');
-  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', wasm, join(root, 'bench/fs/fsbench.c')]);
+  execFileSync('clang', [
+    '--target=wasm32-wasi',
+    '--sysroot=/usr',
+    '-O2',
+    '-o',
+    wasm,
+    join(root, 'bench/fs/fsbench.c'),
+  ]);
   const big = new Uint8Array(64 << 20);
   for (let i = 0; i < big.length; i += 4096) big[i] = i >>> 12;
   writeFileSync(join(out, 'big'), big);
   writeFileSync(join(out, 'usr.manifest'), `/big: big\n/fsbench.wasm: fsbench.wasm\n`);
-  execFileSync(process.execPath, [cli, 'mkfs', 'rofs', join(out, 'usr.manifest'), '-o', join(out, 'rofs.img')], { stdio: 'ignore' });
+  execFileSync(process.execPath, [cli, 'mkfs', 'rofs', join(out, 'usr.manifest'), '-o', join(out, 'rofs.img')], {
+    stdio: 'ignore',
+  });
   const rate = (r) => {
     if (r.status !== 0) throw new Error(`fsbench read failed: ${r.stderr}`);
     return Number(r.stdout.trim().split(' ')[2]);
@@ -95,8 +128,24 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   const ours = [];
   const peer = [];
   for (let i = 0; i < Math.min(RUNS, 5); i++) {
-    ours.push(rate(spawnSync(process.execPath, [cli, 'run', '-m', '256M', '--rootfs-image', join(out, 'rofs.img'), '-e', '/fsbench.wasm read /'], { encoding: 'utf8' })));
-    peer.push(rate(spawnSync(process.execPath, ['--no-warnings', join(root, 'tools/osv/test/node-wasi-child.mjs'), wasm, out, 'read', '/'], { encoding: 'utf8' })));
+    ours.push(
+      rate(
+        spawnSync(
+          process.execPath,
+          [cli, 'run', '-m', '256M', '--rootfs-image', join(out, 'rofs.img'), '-e', '/fsbench.wasm read /'],
+          { encoding: 'utf8' },
+        ),
+      ),
+    );
+    peer.push(
+      rate(
+        spawnSync(
+          process.execPath,
+          ['--no-warnings', join(root, 'tools/osv/test/node-wasi-child.mjs'), wasm, out, 'read', '/'],
+          { encoding: 'utf8' },
+        ),
+      ),
+    );
   }
   row('WASI seq read 64 MiB (ROFS on virtio-blk), MB/s', median(ours), median(peer), 'node:wasi on host fs', 'MB/s');
 }
@@ -110,7 +159,9 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   const out = mkdtempSync(join(tmpdir(), 'root-bench-'));
   const stage = { rofs: [], zfs: [] };
   for (const fs of ['rofs', 'zfs']) {
-    execFileSync(process.execPath, [cli, 'build', '--fs', fs, '--app', hello, '-o', join(out, `${fs}.img`)], { stdio: 'ignore' });
+    execFileSync(process.execPath, [cli, 'build', '--fs', fs, '--app', hello, '-o', join(out, `${fs}.img`)], {
+      stdio: 'ignore',
+    });
   }
   for (let i = 0; i < RUNS; i++) {
     for (const fs of ['rofs', 'zfs']) {
@@ -135,7 +186,14 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   const FILES = 10_000;
   const out = mkdtempSync(join(tmpdir(), 'zfs-bench-'));
   const wasm = join(out, 'fsbench.wasm');
-  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', wasm, join(root, 'bench/fs/fsbench.c')]);
+  execFileSync('clang', [
+    '--target=wasm32-wasi',
+    '--sysroot=/usr',
+    '-O2',
+    '-o',
+    wasm,
+    join(root, 'bench/fs/fsbench.c'),
+  ]);
   const parse = (text) => {
     const [what, ms, rate] = text.trim().split(' ');
     return { what, ms: Number(ms), rate: Number(rate) };
@@ -143,13 +201,38 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   const poolMiB = Math.ceil(MB * 1.5) + 512;
   writeFileSync(join(out, 'empty.manifest'), '');
   const img = join(out, 'osv.img');
-  execFileSync(process.execPath, [cli, 'mkfs', 'zfs', join(out, 'empty.manifest'), '-o', img, '--pool', 'osvb', '--size', `${poolMiB}M`, '--compression', 'off'], { stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [
+      cli,
+      'mkfs',
+      'zfs',
+      join(out, 'empty.manifest'),
+      '-o',
+      img,
+      '--pool',
+      'osvb',
+      '--size',
+      `${poolMiB}M`,
+      '--compression',
+      'off',
+    ],
+    { stdio: 'ignore' },
+  );
   const guest = (...args) => {
-    const r = spawnSync(process.execPath, [cli, 'run', '-m', '512M', '--disk', img, '--mount-fs=zfs,osvb,/p', wasm, ...args], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'run', '-m', '512M', '--disk', img, '--mount-fs=zfs,osvb,/p', wasm, ...args],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`fsbench ${args.join(' ')} in the guest failed: ${r.stderr}`);
     return parse(r.stdout);
   };
-  const ours = { write: guest('write', '/p', String(MB)), read: guest('read', '/p'), small: guest('small', '/p', String(FILES)) };
+  const ours = {
+    write: guest('write', '/p', String(MB)),
+    read: guest('read', '/p'),
+    small: guest('small', '/p', String(FILES)),
+  };
 
   const zfs = new ZfsFuse();
   zfs.start();
@@ -160,7 +243,11 @@ function row(name, ours, peer, peerName, unit = 'ms') {
     const mnt = join(out, 'mnt');
     zfs.zpool('create', '-m', mnt, 'fuseb', vdev);
     const host = (...args) => {
-      const r = spawnSync(process.execPath, ['--no-warnings', join(root, 'tools/osv/test/node-wasi-child.mjs'), wasm, mnt, ...args], { encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        ['--no-warnings', join(root, 'tools/osv/test/node-wasi-child.mjs'), wasm, mnt, ...args],
+        { encoding: 'utf8' },
+      );
       if (r.status !== 0) throw new Error(`fsbench ${args.join(' ')} under node:wasi failed: ${r.stderr}`);
       return parse(r.stdout);
     };
@@ -171,9 +258,27 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   } finally {
     zfs.cleanup();
   }
-  row(`ZFS sequential write ${MB} MiB, MB/s (guest vs zfs-fuse)`, ours.write.rate, peer.write.rate, 'zfs-fuse via FUSE + node:wasi', 'MB/s');
-  row(`ZFS sequential read ${MB} MiB, MB/s (guest vs zfs-fuse)`, ours.read.rate, peer.read.rate, 'zfs-fuse via FUSE + node:wasi', 'MB/s');
-  row(`ZFS ${FILES} small files, files/s (guest vs zfs-fuse)`, ours.small.rate, peer.small.rate, 'zfs-fuse via FUSE + node:wasi', 'f/s');
+  row(
+    `ZFS sequential write ${MB} MiB, MB/s (guest vs zfs-fuse)`,
+    ours.write.rate,
+    peer.write.rate,
+    'zfs-fuse via FUSE + node:wasi',
+    'MB/s',
+  );
+  row(
+    `ZFS sequential read ${MB} MiB, MB/s (guest vs zfs-fuse)`,
+    ours.read.rate,
+    peer.read.rate,
+    'zfs-fuse via FUSE + node:wasi',
+    'MB/s',
+  );
+  row(
+    `ZFS ${FILES} small files, files/s (guest vs zfs-fuse)`,
+    ours.small.rate,
+    peer.small.rate,
+    'zfs-fuse via FUSE + node:wasi',
+    'f/s',
+  );
 }
 
 // Package benchmarks that exist print their own tables.
@@ -189,5 +294,7 @@ for (const dir of ['packages', 'tools']) {
 process.stdout.write(`\nosv-ts benchmarks (median of ${RUNS} runs, node ${process.version})\n`);
 const w = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) {
-  process.stdout.write(`${r.name.padEnd(w)}  ${r.ours.toFixed(2).padStart(8)} ${r.unit}  vs ${r.peer.toFixed(2).padStart(8)} ${r.unit} ${r.peerName}  ratio ${r.ratio.toFixed(2)}x\n`);
+  process.stdout.write(
+    `${r.name.padEnd(w)}  ${r.ours.toFixed(2).padStart(8)} ${r.unit}  vs ${r.peer.toFixed(2).padStart(8)} ${r.unit} ${r.peerName}  ratio ${r.ratio.toFixed(2)}x\n`,
+  );
 }

@@ -12,7 +12,9 @@ const examples = join(root, 'examples');
 const fresh = (src, out) => existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs;
 
 export function compileC(src, out, extra = []) {
-  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-Wall', '-o', out, src, ...extra], { stdio: 'inherit' });
+  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-Wall', '-o', out, src, ...extra], {
+    stdio: 'inherit',
+  });
 }
 
 let built = 0;

@@ -1,24 +1,32 @@
 #!/usr/bin/env node
 // `npm test`: installs the system tools the tests use (scripts/setup-system.sh, idempotent, loud
-// on failure), builds everything and the example apps, runs every package's tests through nx,
-// and checks the package rules. Exits non-zero on the first failure.
+// on failure), builds everything and the example apps, type-checks, lints and format-checks
+// (scripts/code-checks.mjs), checks the package rules, and runs every package's tests through nx.
+// Exits non-zero on the first failure.
 import { spawnSync } from 'node:child_process';
+import { CODE_CHECKS } from './code-checks.mjs';
 
 const steps = [
-  ['system tools', 'bash', ['scripts/setup-system.sh', 'all']],
-  ['build', 'npx', ['nx', 'run-many', '-t', 'build', '--output-style=static']],
-  ['examples', 'node', ['scripts/build-examples.mjs']],
-  ['package rules', 'node', ['tools/depcheck/dist/cli.js', '.']],
-  ['tests', 'npx', ['nx', 'run-many', '-t', 'test', '--output-style=static']],
+  { name: 'system tools', cmd: 'bash', args: ['scripts/setup-system.sh', 'all'] },
+  { name: 'build', cmd: 'npx', args: ['nx', 'run-many', '-t', 'build', '--output-style=static'] },
+  { name: 'examples', cmd: 'node', args: ['scripts/build-examples.mjs'] },
+  ...CODE_CHECKS,
+  { name: 'package rules', cmd: 'node', args: ['tools/depcheck/dist/cli.js', '.'] },
+  { name: 'tests', cmd: 'npx', args: ['nx', 'run-many', '-t', 'test', '--output-style=static'] },
 ];
 
 const started = Date.now();
-for (const [name, cmd, args] of steps) {
+for (const { name, cmd, args } of steps) {
   const t0 = Date.now();
   process.stdout.write(`\n=== ${name}: ${cmd} ${args.join(' ')}\n`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
+  const r = spawnSync(cmd, args, {
+    stdio: 'inherit',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+  });
   if (r.status !== 0) {
-    process.stderr.write(`\n=== ${name} FAILED (status ${r.status ?? r.signal}) after ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `\n=== ${name} FAILED (status ${r.status ?? r.signal}) after ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
     process.exit(r.status || 1);
   }
   process.stdout.write(`=== ${name}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);

@@ -25,7 +25,7 @@ export default function main(argv, env, libc) {
     }
   }
   const target = url && parseUrl(url);
-  if (!target || output === undefined && argv.includes('-O')) {
+  if (!target || (output === undefined && argv.includes('-O'))) {
     libc.write(2, url ? `wget: ${url}: only http://HOST[:PORT]/PATH URLs\n` : USAGE);
     return 1;
   }
@@ -57,8 +57,12 @@ export default function main(argv, env, libc) {
     return 4;
   }
   libc.setsockopt(fd, c.IPPROTO_TCP, c.TCP_NODELAY, 1);
-  const hostHeader = (target.host.includes(':') ? `[${target.host}]` : target.host) + (target.port === 80 ? '' : `:${target.port}`);
-  libc.send(fd, `GET ${target.path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: osv-ts-wget/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n`);
+  const hostHeader =
+    (target.host.includes(':') ? `[${target.host}]` : target.host) + (target.port === 80 ? '' : `:${target.port}`);
+  libc.send(
+    fd,
+    `GET ${target.path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: osv-ts-wget/0.1\r\nAccept: */*\r\nConnection: close\r\n\r\n`,
+  );
 
   const reader = new Reader(libc, fd);
   const statusLine = reader.line();
@@ -86,7 +90,7 @@ export default function main(argv, env, libc) {
   const sink = (bytes) => {
     sha.update(bytes);
     size += bytes.length;
-    for (let at = 0; at < bytes.length; ) at += libc.write(out, bytes.subarray(at));
+    for (let at = 0; at < bytes.length;) at += libc.write(out, bytes.subarray(at));
   };
   let complete = true;
   if (/(^|,)\s*chunked\s*$/i.test(headers.get('transfer-encoding') ?? '')) {
@@ -109,7 +113,9 @@ export default function main(argv, env, libc) {
     return 4;
   }
   if (!quiet) {
-    console.error(`wget: ${status} ${m[2] ?? ''} from ${peer.address} port ${peer.port}: ${size} bytes, sha256 ${sha.hex()}${out !== 1 ? ` -> ${output}` : ''}`);
+    console.error(
+      `wget: ${status} ${m[2] ?? ''} from ${peer.address} port ${peer.port}: ${size} bytes, sha256 ${sha.hex()}${out !== 1 ? ` -> ${output}` : ''}`,
+    );
   }
   return status >= 200 && status < 300 ? 0 : 8;
 }
@@ -119,7 +125,11 @@ function parseUrl(url) {
   if (!m) return undefined;
   const port = m[2] === undefined ? 80 : Number(m[2]);
   if (port < 1 || port > 65535) return undefined;
-  return { host: m[1].replace(/^\[|\]$/g, ''), port, path: m[3] === undefined ? '/' : m[3].startsWith('?') ? `/${m[3]}` : m[3] };
+  return {
+    host: m[1].replace(/^\[|\]$/g, ''),
+    port,
+    path: m[3] === undefined ? '/' : m[3].startsWith('?') ? `/${m[3]}` : m[3],
+  };
 }
 
 /** Buffered reads from a socket: CRLF-terminated lines, then raw bytes. */
@@ -182,7 +192,7 @@ function readChunked(reader, sink) {
       for (let t = reader.line(); t !== undefined && t !== ''; t = reader.line());
       return true;
     }
-    for (let left = size; left > 0; ) {
+    for (let left = size; left > 0;) {
       const piece = reader.take(left);
       if (!piece) return false;
       sink(piece);

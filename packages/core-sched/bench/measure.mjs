@@ -25,7 +25,9 @@ export async function measureAsync(fn, ops, runs = 7) {
 
 export function row(name, oursNs, peerName, peerNs) {
   const ratio = oursNs / peerNs;
-  console.log(`${name.padEnd(34)} ours ${fmt(oursNs)}   ${peerName.padEnd(26)} ${fmt(peerNs)}   ratio ${ratio.toFixed(2)}x`);
+  console.log(
+    `${name.padEnd(34)} ours ${fmt(oursNs)}   ${peerName.padEnd(26)} ${fmt(peerNs)}   ratio ${ratio.toFixed(2)}x`,
+  );
   return { name, oursNs, peerName, peerNs, ratio };
 }
 
@@ -40,7 +42,15 @@ export function compare(a, b, ops, runs = 11) {
   const sa = [];
   const sb = [];
   for (let i = 0; i < runs; i++) {
-    for (const [fn, out] of i % 2 === 0 ? [[a, sa], [b, sb]] : [[b, sb], [a, sa]]) {
+    for (const [fn, out] of i % 2 === 0
+      ? [
+          [a, sa],
+          [b, sb],
+        ]
+      : [
+          [b, sb],
+          [a, sa],
+        ]) {
       const t0 = process.hrtime.bigint();
       fn();
       out.push(Number(process.hrtime.bigint() - t0) / ops);
@@ -58,7 +68,15 @@ export async function compareAsync(a, b, ops, runs = 11) {
   const sa = [];
   const sb = [];
   for (let i = 0; i < runs; i++) {
-    for (const [fn, out] of i % 2 === 0 ? [[a, sa], [b, sb]] : [[b, sb], [a, sa]]) {
+    for (const [fn, out] of i % 2 === 0
+      ? [
+          [a, sa],
+          [b, sb],
+        ]
+      : [
+          [b, sb],
+          [a, sa],
+        ]) {
       const t0 = process.hrtime.bigint();
       await fn();
       out.push(Number(process.hrtime.bigint() - t0) / ops);

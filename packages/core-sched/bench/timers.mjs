@@ -84,7 +84,11 @@ export function run() {
   const ops = 2 * N; // N arms + N/2 cancels + N/2 expiries
   const heapFactory = () => new TimerHeap();
   const wheelFactory = () => new TimerWheel();
-  const sorted = measure(structure(() => new SortedArrayTimers()), ops, 3);
+  const sorted = measure(
+    structure(() => new SortedArrayTimers()),
+    ops,
+    3,
+  );
   const [heap, wheel] = compare(structure(heapFactory), structure(wheelFactory), ops);
   const [heapAc, wheelAc] = compare(armCancel(heapFactory), armCancel(wheelFactory), 2 * N);
   const [heapSame, wheelSame] = compare(sameDeadline(heapFactory), sameDeadline(wheelFactory), 2 * N);

@@ -41,7 +41,16 @@ export function toChromeTrace(records: readonly TraceRecord[], options: ChromeTr
   for (const r of records) {
     const args: Record<string, unknown> = {};
     r.args.forEach((v, i) => (args[`arg${i}`] = typeof v === 'bigint' ? v.toString() : v));
-    events.push({ name: r.name, cat: r.name.split('_')[0] ?? 'trace', ph: 'i', s: 't', ts: r.timeNs / 1000, pid, tid: r.threadId, args });
+    events.push({
+      name: r.name,
+      cat: r.name.split('_')[0] ?? 'trace',
+      ph: 'i',
+      s: 't',
+      ts: r.timeNs / 1000,
+      pid,
+      tid: r.threadId,
+      args,
+    });
   }
   const chart = options.bootchart;
   if (chart !== undefined) {

@@ -7,7 +7,13 @@ import { Scheduler } from './scheduler.js';
 
 async function packageModuleUrl(): Promise<string> {
   const { build } = await import('esbuild');
-  const out = await build({ entryPoints: [new URL('./index.ts', import.meta.url).pathname], bundle: true, format: 'esm', write: false, platform: 'neutral' });
+  const out = await build({
+    entryPoints: [new URL('./index.ts', import.meta.url).pathname],
+    bundle: true,
+    format: 'esm',
+    write: false,
+    platform: 'neutral',
+  });
   return `data:text/javascript;base64,${Buffer.from(out.outputFiles[0]!.text).toString('base64')}`;
 }
 
@@ -40,10 +46,12 @@ describe('InterruptWordCpu in a vCPU worker', () => {
       `,
       { eval: true, workerData: { sab, module: await packageModuleUrl() } },
     );
-    const done = new Promise<{ slept: number; irqNs: number; threadNs: number; idleNs: number; irqs: number }>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
+    const done = new Promise<{ slept: number; irqNs: number; threadNs: number; idleNs: number; irqs: number }>(
+      (resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      },
+    );
     while (Atomics.load(words, 1) === 0) await new Promise((r) => setTimeout(r, 5));
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();

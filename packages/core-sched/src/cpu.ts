@@ -94,7 +94,10 @@ export class HostCpu implements Cpu {
   }
 
   idle(deadlineNs: number | undefined): boolean {
-    const ms = deadlineNs === undefined ? this.maxSleepMs : Math.min(this.maxSleepMs, Math.max(0, (deadlineNs - this.clock.monotonicNs()) / 1e6));
+    const ms =
+      deadlineNs === undefined
+        ? this.maxSleepMs
+        : Math.min(this.maxSleepMs, Math.max(0, (deadlineNs - this.clock.monotonicNs()) / 1e6));
     Atomics.wait(this.sleeper, 0, 0, ms);
     return true;
   }

@@ -57,7 +57,8 @@ export class Heap {
    * when guest RAM is exhausted and KernelError(EINVAL) for a bad size or alignment.
    */
   alloc(sizeBytes: number, alignBytes = 8): number {
-    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) throw new KernelError(Errno.EINVAL, `heap allocation of ${sizeBytes} bytes`);
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0)
+      throw new KernelError(Errno.EINVAL, `heap allocation of ${sizeBytes} bytes`);
     if (!(alignBytes > 0) || !Number.isSafeInteger(alignBytes) || (alignBytes & (alignBytes - 1)) !== 0) {
       throw new KernelError(Errno.EINVAL, `alignment ${alignBytes} is not a power of two`);
     }
@@ -83,7 +84,8 @@ export class Heap {
   /** Frees an object. Throws KernelError(EINVAL) for an address alloc() did not return or already freed. */
   free(address: number): void {
     const size = this.requested.get(address);
-    if (size === undefined) throw new KernelError(Errno.EINVAL, `heap free of 0x${address.toString(16)}, which is not allocated`);
+    if (size === undefined)
+      throw new KernelError(Errno.EINVAL, `heap free of 0x${address.toString(16)}, which is not allocated`);
     this.requested.delete(address);
     this.stats.objects--;
     this.stats.requestedBytes -= size;
@@ -114,7 +116,8 @@ export class Heap {
 
   /** Bytes usable at `address` (malloc_usable_size). */
   usableSize(address: number): number {
-    if (!this.requested.has(address)) throw new KernelError(Errno.EINVAL, `0x${address.toString(16)} is not a heap object`);
+    if (!this.requested.has(address))
+      throw new KernelError(Errno.EINVAL, `0x${address.toString(16)} is not a heap object`);
     if (this.large.has(address)) return this.pages.sizeOf(address);
     return this.slabsByPage.get(address - (address % PAGE_SIZE))!.classBytes;
   }

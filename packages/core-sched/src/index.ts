@@ -29,8 +29,24 @@ export { memInfo, formatMemInfo } from './meminfo.js';
 export type { MemInfo, MemInfoExtras } from './meminfo.js';
 export { Tracer, Tracepoint } from './tracer.js';
 export type { TracerOptions } from './tracer.js';
-export { TraceRing, readTraceRing, traceRingMinimumBytes, TRACE_RING_HEADER_BYTES, TRACE_RING_MAGIC, TRACE_RING_VERSION, MAX_TRACE_ARGS } from './trace-ring.js';
-export type { TraceArgType, TraceArgValue, TraceArgValues, TracepointInfo, TraceReadResult, TraceRecord, TraceRingPlacement } from './trace-ring.js';
+export {
+  TraceRing,
+  readTraceRing,
+  traceRingMinimumBytes,
+  TRACE_RING_HEADER_BYTES,
+  TRACE_RING_MAGIC,
+  TRACE_RING_VERSION,
+  MAX_TRACE_ARGS,
+} from './trace-ring.js';
+export type {
+  TraceArgType,
+  TraceArgValue,
+  TraceArgValues,
+  TracepointInfo,
+  TraceReadResult,
+  TraceRecord,
+  TraceRingPlacement,
+} from './trace-ring.js';
 export { tracePatternToRegExp, matchesTracePattern } from './trace-pattern.js';
 export { toChromeTrace } from './chrome-trace.js';
 export { formatTrace, formatTraceRecord } from './trace-format.js';

@@ -44,7 +44,8 @@ export class Mutex {
 
   /** Throws EPERM when the caller does not hold the lock. */
   unlock(): void {
-    if (!this.ownedByCaller) throw new KernelError(Errno.EPERM, `${this.name}: unlock by a thread that does not hold it`);
+    if (!this.ownedByCaller)
+      throw new KernelError(Errno.EPERM, `${this.name}: unlock by a thread that does not hold it`);
     this.ownerToken = undefined;
     this.queue.wakeOne();
   }

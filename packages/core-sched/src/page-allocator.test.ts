@@ -10,7 +10,11 @@ type Op = { alloc: true; size: number; align: number } | { alloc: false; pick: n
 const ops = (maxSize: number, maxAlignLog2: number): fc.Arbitrary<Op[]> =>
   fc.array(
     fc.oneof(
-      fc.record({ alloc: fc.constant(true as const), size: fc.integer({ min: 0, max: maxSize }), align: fc.integer({ min: 0, max: maxAlignLog2 }).map((l) => 2 ** l) }),
+      fc.record({
+        alloc: fc.constant(true as const),
+        size: fc.integer({ min: 0, max: maxSize }),
+        align: fc.integer({ min: 0, max: maxAlignLog2 }).map((l) => 2 ** l),
+      }),
       fc.record({ alloc: fc.constant(false as const), pick: fc.nat() }),
     ),
     { maxLength: 300 },
@@ -18,48 +22,54 @@ const ops = (maxSize: number, maxAlignLog2: number): fc.Arbitrary<Op[]> =>
 
 function expectNoOverlap(blocks: [number, number][]): void {
   const sorted = [...blocks].sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < sorted.length; i++) expect(sorted[i - 1]![0] + sorted[i - 1]![1]).toBeLessThanOrEqual(sorted[i]![0]);
+  for (let i = 1; i < sorted.length; i++)
+    expect(sorted[i - 1]![0] + sorted[i - 1]![1]).toBeLessThanOrEqual(sorted[i]![0]);
 }
 
 describe('PageAllocator (buddy)', () => {
   it('never overlaps blocks, keeps them aligned and in range, accounts exactly, and coalesces fully', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 300 }), ops(70_000, 16), (basePages, pages, seq) => {
-        const base = basePages * PAGE_SIZE + 100; // unaligned base: rounded up
-        const pa = new PageAllocator(base, pages * PAGE_SIZE);
-        const initialFree = [...pa.freeBlocks()].sort((a, b) => a[0] - b[0]);
-        const live = new Map<number, number>();
-        for (const op of seq) {
-          if (op.alloc) {
-            try {
-              const addr = pa.alloc(op.size, op.align);
-              const size = pa.sizeOf(addr);
-              expect(size).toBeGreaterThanOrEqual(Math.max(op.size, 1));
-              expect(addr % size).toBe(0);
-              expect(addr % op.align).toBe(0);
-              expect(addr).toBeGreaterThanOrEqual(pa.start);
-              expect(addr + size).toBeLessThanOrEqual(pa.end);
-              live.set(addr, size);
-            } catch (e) {
-              expect(e).toBeInstanceOf(KernelError);
-              expect((e as KernelError).errno).toBe(Errno.ENOMEM);
-              // ENOMEM only when no free block is large enough.
-              expect(pa.largestFreeBytes).toBeLessThan(Math.max(op.size, op.align, 1));
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 300 }),
+        ops(70_000, 16),
+        (basePages, pages, seq) => {
+          const base = basePages * PAGE_SIZE + 100; // unaligned base: rounded up
+          const pa = new PageAllocator(base, pages * PAGE_SIZE);
+          const initialFree = [...pa.freeBlocks()].sort((a, b) => a[0] - b[0]);
+          const live = new Map<number, number>();
+          for (const op of seq) {
+            if (op.alloc) {
+              try {
+                const addr = pa.alloc(op.size, op.align);
+                const size = pa.sizeOf(addr);
+                expect(size).toBeGreaterThanOrEqual(Math.max(op.size, 1));
+                expect(addr % size).toBe(0);
+                expect(addr % op.align).toBe(0);
+                expect(addr).toBeGreaterThanOrEqual(pa.start);
+                expect(addr + size).toBeLessThanOrEqual(pa.end);
+                live.set(addr, size);
+              } catch (e) {
+                expect(e).toBeInstanceOf(KernelError);
+                expect((e as KernelError).errno).toBe(Errno.ENOMEM);
+                // ENOMEM only when no free block is large enough.
+                expect(pa.largestFreeBytes).toBeLessThan(Math.max(op.size, op.align, 1));
+              }
+            } else if (live.size > 0) {
+              const addr = [...live.keys()][op.pick % live.size]!;
+              pa.free(addr);
+              live.delete(addr);
             }
-          } else if (live.size > 0) {
-            const addr = [...live.keys()][op.pick % live.size]!;
-            pa.free(addr);
-            live.delete(addr);
+            const used = [...live.values()].reduce((a, b) => a + b, 0);
+            expect(pa.usedBytes).toBe(used);
+            expect(pa.freeBytes + pa.usedBytes).toBe(pa.totalBytes);
+            expectNoOverlap([...live.entries(), ...pa.freeBlocks()]);
           }
-          const used = [...live.values()].reduce((a, b) => a + b, 0);
-          expect(pa.usedBytes).toBe(used);
-          expect(pa.freeBytes + pa.usedBytes).toBe(pa.totalBytes);
-          expectNoOverlap([...live.entries(), ...pa.freeBlocks()]);
-        }
-        for (const addr of live.keys()) pa.free(addr);
-        expect(pa.freeBytes).toBe(pa.totalBytes);
-        expect([...pa.freeBlocks()].sort((a, b) => a[0] - b[0])).toEqual(initialFree);
-      }),
+          for (const addr of live.keys()) pa.free(addr);
+          expect(pa.freeBytes).toBe(pa.totalBytes);
+          expect([...pa.freeBlocks()].sort((a, b) => a[0] - b[0])).toEqual(initialFree);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -49,7 +49,7 @@ export class PageAllocator {
     let addr = start;
     while (addr < end) {
       let order = this.maxOrder;
-      while (order > 0 && (addr % (blockBytes(order)) !== 0 || addr + (blockBytes(order)) > end)) order--;
+      while (order > 0 && (addr % blockBytes(order) !== 0 || addr + blockBytes(order) > end)) order--;
       this.freeLists[order]!.add(addr);
       this.freePages += 2 ** order;
       addr += blockBytes(order);
@@ -90,15 +90,20 @@ export class PageAllocator {
    * enough, KernelError(EINVAL) for a nonsensical request.
    */
   alloc(sizeBytes: number, alignBytes = PAGE_SIZE): number {
-    if (!(sizeBytes >= 0) || !Number.isFinite(sizeBytes)) throw new KernelError(Errno.EINVAL, `page allocation of ${sizeBytes} bytes`);
-    if (!(alignBytes > 0) || (alignBytes & (alignBytes - 1)) !== 0) throw new KernelError(Errno.EINVAL, `alignment ${alignBytes} is not a power of two`);
+    if (!(sizeBytes >= 0) || !Number.isFinite(sizeBytes))
+      throw new KernelError(Errno.EINVAL, `page allocation of ${sizeBytes} bytes`);
+    if (!(alignBytes > 0) || (alignBytes & (alignBytes - 1)) !== 0)
+      throw new KernelError(Errno.EINVAL, `alignment ${alignBytes} is not a power of two`);
     const pages = Math.max(1, Math.ceil(Math.max(sizeBytes, alignBytes) / PAGE_SIZE));
     const order = orderOf(pages);
     let o = order;
     while (o <= this.maxOrder && this.freeLists[o]!.size === 0) o++;
     if (o > this.maxOrder) {
       this.stats.failures++;
-      throw new KernelError(Errno.ENOMEM, `no free block of ${PAGE_SIZE * 2 ** order} bytes (${this.freeBytes} bytes free)`);
+      throw new KernelError(
+        Errno.ENOMEM,
+        `no free block of ${PAGE_SIZE * 2 ** order} bytes (${this.freeBytes} bytes free)`,
+      );
     }
     const list = this.freeLists[o]!;
     const addr = list.values().next().value as number;
@@ -106,7 +111,7 @@ export class PageAllocator {
     // Split down to the requested order, returning the upper halves to the free lists.
     while (o > order) {
       o--;
-      this.freeLists[o]!.add(addr + (blockBytes(o)));
+      this.freeLists[o]!.add(addr + blockBytes(o));
     }
     this.allocated.set(addr, order);
     this.freePages -= 2 ** order;
@@ -117,7 +122,8 @@ export class PageAllocator {
   /** Frees a block returned by alloc(), merging it with its free buddies. */
   free(address: number): void {
     let order = this.allocated.get(address);
-    if (order === undefined) throw new KernelError(Errno.EINVAL, `free of unallocated address 0x${address.toString(16)}`);
+    if (order === undefined)
+      throw new KernelError(Errno.EINVAL, `free of unallocated address 0x${address.toString(16)}`);
     this.allocated.delete(address);
     this.freePages += 2 ** order;
     this.stats.frees++;

@@ -15,7 +15,11 @@ describe('RunQueue', () => {
       fc.property(
         fc.array(
           fc.oneof(
-            fc.record({ op: fc.constant('push' as const), rt: fc.integer({ min: 0, max: 3 }), scaled: fc.integer({ min: 0, max: 5 }) }),
+            fc.record({
+              op: fc.constant('push' as const),
+              rt: fc.integer({ min: 0, max: 3 }),
+              scaled: fc.integer({ min: 0, max: 5 }),
+            }),
             fc.record({ op: fc.constant('pop' as const) }),
             fc.record({ op: fc.constant('remove' as const), pick: fc.nat() }),
           ),
@@ -31,7 +35,12 @@ describe('RunQueue', () => {
               rq.push(t);
               model.push({ t, seq: id });
             } else if (op.op === 'pop') {
-              model.sort((a, b) => b.t.realtimePriority - a.t.realtimePriority || (a.t.realtimePriority === 0 ? a.t.scaledRuntime - b.t.scaledRuntime : 0) || a.seq - b.seq);
+              model.sort(
+                (a, b) =>
+                  b.t.realtimePriority - a.t.realtimePriority ||
+                  (a.t.realtimePriority === 0 ? a.t.scaledRuntime - b.t.scaledRuntime : 0) ||
+                  a.seq - b.seq,
+              );
               expect(rq.pop()).toBe(model.shift()?.t);
             } else if (model.length > 0) {
               const victim = model[op.pick % model.length]!;

@@ -8,7 +8,12 @@ import { WaitQueue } from './wait-queue.js';
 import type { KernelThread } from './kernel-thread.js';
 
 /** Spawns a CPU-bound thread that computes in slices of `sliceNs` forever. */
-function cpuBound(sim: Simulation, name: string, sliceNs: number, options: { priority?: number; realtimePriority?: number } = {}): KernelThread {
+function cpuBound(
+  sim: Simulation,
+  name: string,
+  sliceNs: number,
+  options: { priority?: number; realtimePriority?: number } = {},
+): KernelThread {
   return sim.spawn(
     name,
     function* () {
@@ -33,7 +38,10 @@ describe('Scheduler fairness (OSv decayed run time)', () => {
   it('gives any mix of CPU-bound threads shares proportional to 1/priority, whatever their slice lengths', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ priority: fc.constantFrom(0.5, 1, 2, 4), sliceUs: fc.integer({ min: 50, max: 2000 }) }), { minLength: 2, maxLength: 5 }),
+        fc.array(fc.record({ priority: fc.constantFrom(0.5, 1, 2, 4), sliceUs: fc.integer({ min: 50, max: 2000 }) }), {
+          minLength: 2,
+          maxLength: 5,
+        }),
         (specs) => {
           const sim = new Simulation({ seed: 1 });
           const threads = specs.map((s, i) => cpuBound(sim, `t${i}`, s.sliceUs * 1000, { priority: s.priority }));

@@ -10,7 +10,14 @@
 // higher priority that became runnable runs at the next scheduling point.
 import { Errno, KernelError, type Clock } from '@osv-ts/kernel-api';
 import { VirtualCpu, type Cpu } from './cpu.js';
-import { KernelThread, type Blocking, type ThreadBody, type ThreadOptions, type Wait, type WaitRequest } from './kernel-thread.js';
+import {
+  KernelThread,
+  type Blocking,
+  type ThreadBody,
+  type ThreadOptions,
+  type Wait,
+  type WaitRequest,
+} from './kernel-thread.js';
 import { DEFAULT_TAU_NS, RunQueue } from './run-queue.js';
 import { TimerQueue, type Timer } from './timer-queue.js';
 import { Tracer, type Tracepoint } from './tracer.js';
@@ -149,10 +156,12 @@ export class Scheduler {
   spawn(body: () => ThreadBody, options: ThreadOptions = {}): KernelThread {
     const cpu = options.cpu ?? 0;
     const rq = this.runQueues[cpu];
-    if (rq === undefined) throw new KernelError(Errno.EINVAL, `no vCPU ${cpu}: this scheduler runs ${this.runQueues.length}`);
+    if (rq === undefined)
+      throw new KernelError(Errno.EINVAL, `no vCPU ${cpu}: this scheduler runs ${this.runQueues.length}`);
     const id = this.nextId++;
     const priority = options.priority ?? 1;
-    if (!(priority > 0) || !Number.isFinite(priority)) throw new KernelError(Errno.EINVAL, `thread priority must be a positive number, got ${priority}`);
+    if (!(priority > 0) || !Number.isFinite(priority))
+      throw new KernelError(Errno.EINVAL, `thread priority must be a positive number, got ${priority}`);
     const thread = new KernelThread(
       id,
       options.name ?? `thread-${id}`,
@@ -171,7 +180,8 @@ export class Scheduler {
 
   /** Changes a thread's priorities; a queued thread takes its new place at once. */
   setPriority(thread: KernelThread, priority: number, realtimePriority = thread.realtimePriority): void {
-    if (!(priority > 0) || !Number.isFinite(priority)) throw new KernelError(Errno.EINVAL, `thread priority must be a positive number, got ${priority}`);
+    if (!(priority > 0) || !Number.isFinite(priority))
+      throw new KernelError(Errno.EINVAL, `thread priority must be a positive number, got ${priority}`);
     const rq = this.runQueues[thread.cpu]!;
     const queued = thread.queueIndex >= 0;
     if (queued) rq.remove(thread);

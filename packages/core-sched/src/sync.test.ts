@@ -70,7 +70,9 @@ describe('no lost wake-ups', () => {
           const r = sim.runUntilQuiescent();
           expect(r.waiting.map((t) => t.name)).toEqual([]);
           expect(got.sort((a, b) => a - b)).toEqual(
-            Array.from({ length: producers }, (_, p) => Array.from({ length: itemsEach }, (_, i) => p * 100 + i)).flat(),
+            Array.from({ length: producers }, (_, p) =>
+              Array.from({ length: itemsEach }, (_, i) => p * 100 + i),
+            ).flat(),
           );
         },
       ),
@@ -81,9 +83,16 @@ describe('no lost wake-ups', () => {
   it('semaphore waits with deadlines never strand a waiter while units are available', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ kind: fc.constantFrom('wait', 'post'), atUs: fc.integer({ min: 0, max: 200 }), timeoutUs: fc.integer({ min: 0, max: 100 }) }), {
-          maxLength: 30,
-        }),
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom('wait', 'post'),
+            atUs: fc.integer({ min: 0, max: 200 }),
+            timeoutUs: fc.integer({ min: 0, max: 100 }),
+          }),
+          {
+            maxLength: 30,
+          },
+        ),
         fc.integer(),
         (ops, seed) => {
           const sim = new Simulation({ seed });

@@ -16,7 +16,7 @@ interface Timers {
 const implementations: [string, () => Timers][] = [
   ['TimerHeap', () => new TimerHeap()],
   ['TimerWheel', () => new TimerWheel()],
-  ['TimerQueue (the kernel\'s choice)', () => new TimerQueue()],
+  ["TimerQueue (the kernel's choice)", () => new TimerQueue()],
 ];
 
 type Step = { op: 'add'; delta: number } | { op: 'cancel'; pick: number } | { op: 'advance'; by: number };
@@ -36,7 +36,10 @@ describe.each(implementations)('%s', (_name, make) => {
           fc.oneof(
             fc.record({ op: fc.constant('add' as const), delta: deltaArb }),
             fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }),
-            fc.record({ op: fc.constant('advance' as const), by: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 2 ** 41 })) }),
+            fc.record({
+              op: fc.constant('advance' as const),
+              by: fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 2 ** 41 })),
+            }),
           ),
           { maxLength: 200 },
         ),
@@ -51,7 +54,10 @@ describe.each(implementations)('%s', (_name, make) => {
           for (const s of steps) {
             if (s.op === 'add') {
               const my = id++;
-              timers.set(my, q.add(now + s.delta, () => fired.push(my)));
+              timers.set(
+                my,
+                q.add(now + s.delta, () => fired.push(my)),
+              );
               model.push({ id: my, deadline: now + s.delta, seq: my });
             } else if (s.op === 'cancel') {
               if (model.length === 0) continue;
@@ -66,7 +72,10 @@ describe.each(implementations)('%s', (_name, make) => {
             }
             expect(fired).toEqual(expected);
             expect(q.size).toBe(model.length);
-            const min = model.reduce<number | undefined>((m, t) => (m === undefined || t.deadline < m ? t.deadline : m), undefined);
+            const min = model.reduce<number | undefined>(
+              (m, t) => (m === undefined || t.deadline < m ? t.deadline : m),
+              undefined,
+            );
             // Infinity means "never": no deadline to wait for.
             expect(q.nextDeadlineNs()).toBe(min === Infinity ? undefined : min);
           }

@@ -93,14 +93,19 @@ export class TimerWheel {
   private insert(timer: Timer): void {
     const tick = Math.max(this.currentTick, Math.floor(timer.deadlineNs / TICK_NS));
     let level = 0;
-    while (level < LEVELS - 1 && Math.floor(tick / POW[level + 1]!) !== Math.floor(this.currentTick / POW[level + 1]!)) level++;
+    while (level < LEVELS - 1 && Math.floor(tick / POW[level + 1]!) !== Math.floor(this.currentTick / POW[level + 1]!))
+      level++;
     const slot = level * SLOTS + (Math.floor(tick / POW[level]!) % SLOTS);
     timer.wheelSlot = slot;
     // Find the timer to insert after: the tail for higher levels; for level 0 the last one
     // that fires before `timer`.
     let after = this.tails[slot];
     if (level === 0) {
-      while (after !== undefined && (after.deadlineNs > timer.deadlineNs || (after.deadlineNs === timer.deadlineNs && after.sequence > timer.sequence))) {
+      while (
+        after !== undefined &&
+        (after.deadlineNs > timer.deadlineNs ||
+          (after.deadlineNs === timer.deadlineNs && after.sequence > timer.sequence))
+      ) {
         after = after.wheelPrev;
       }
     }

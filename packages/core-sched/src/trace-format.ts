@@ -5,7 +5,9 @@ import type { TracepointInfo, TraceRecord } from './trace-ring.js';
 
 export function formatTraceRecord(record: TraceRecord, info?: TracepointInfo): string {
   const head = `${String(record.threadId).padStart(6)} ${(record.timeNs / 1e9).toFixed(9)} ${record.name.padEnd(20)}`;
-  return info === undefined || info.format === '' ? `${head} ${record.args.join(' ')}`.trimEnd() : `${head} ${printf(info.format, record.args)}`;
+  return info === undefined || info.format === ''
+    ? `${head} ${record.args.join(' ')}`.trimEnd()
+    : `${head} ${printf(info.format, record.args)}`;
 }
 
 export function formatTrace(records: readonly TraceRecord[], catalog: readonly TracepointInfo[]): string {

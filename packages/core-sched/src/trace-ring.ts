@@ -104,8 +104,19 @@ export interface TraceRingPlacement {
 
 function place(memory: Uint8Array, { offset = 0, length }: TraceRingPlacement): Uint8Array {
   const len = length ?? memory.byteLength - offset;
-  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(len) || len < 0 || offset + len > memory.byteLength) {
-    throw new FormatError('trace ring', 'placement', offset, `${len} bytes at offset ${offset} exceed a ${memory.byteLength}-byte memory`);
+  if (
+    !Number.isSafeInteger(offset) ||
+    offset < 0 ||
+    !Number.isSafeInteger(len) ||
+    len < 0 ||
+    offset + len > memory.byteLength
+  ) {
+    throw new FormatError(
+      'trace ring',
+      'placement',
+      offset,
+      `${len} bytes at offset ${offset} exceed a ${memory.byteLength}-byte memory`,
+    );
   }
   return offset === 0 && len === memory.byteLength ? memory : memory.subarray(offset, offset + len);
 }
@@ -138,9 +149,15 @@ export class TraceRing {
     const region = place(memory, options);
     this.region = region;
     const catalogBytes = align8(options.catalogBytes ?? Math.min(16384, align8(region.byteLength >>> 3)));
-    const dataBytes = Math.min(MAX_DATA_BYTES, Math.floor((region.byteLength - TRACE_RING_HEADER_BYTES - catalogBytes) / 8) * 8);
+    const dataBytes = Math.min(
+      MAX_DATA_BYTES,
+      Math.floor((region.byteLength - TRACE_RING_HEADER_BYTES - catalogBytes) / 8) * 8,
+    );
     if (dataBytes < 4096) {
-      throw new KernelError(Errno.EINVAL, `trace ring region of ${region.byteLength} bytes is too small (need ${traceRingMinimumBytes(catalogBytes)})`);
+      throw new KernelError(
+        Errno.EINVAL,
+        `trace ring region of ${region.byteLength} bytes is too small (need ${traceRingMinimumBytes(catalogBytes)})`,
+      );
     }
     this.catalogBytes = catalogBytes;
     this.dataBytes = dataBytes;
@@ -159,9 +176,14 @@ export class TraceRing {
 
   /** Rewrites the catalog (tracepoint definitions) readers decode records with. */
   writeCatalog(catalog: readonly TracepointInfo[]): void {
-    const json = this.encoder.encode(JSON.stringify(catalog.map((t) => ({ id: t.id, name: t.name, format: t.format, args: t.args }))));
+    const json = this.encoder.encode(
+      JSON.stringify(catalog.map((t) => ({ id: t.id, name: t.name, format: t.format, args: t.args }))),
+    );
     if (json.length > this.catalogBytes) {
-      throw new KernelError(Errno.ENOSPC, `trace catalog of ${json.length} bytes exceeds its ${this.catalogBytes}-byte area`);
+      throw new KernelError(
+        Errno.ENOSPC,
+        `trace catalog of ${json.length} bytes exceeds its ${this.catalogBytes}-byte area`,
+      );
     }
     const w = this.w;
     Atomics.add(w, H_CATALOG_SEQ, 1);
@@ -174,7 +196,13 @@ export class TraceRing {
   }
 
   /** Appends one record; returns false when it was dropped (larger than a quarter of the ring). */
-  write(id: number, threadId: number, timeNs: number, types: readonly TraceArgType[], args: readonly unknown[]): boolean {
+  write(
+    id: number,
+    threadId: number,
+    timeNs: number,
+    types: readonly TraceArgType[],
+    args: readonly unknown[],
+  ): boolean {
     const view = this.scratchView;
     view.setUint32(4, threadId >>> 0, true);
     view.setFloat64(8, timeNs, true);
@@ -259,23 +287,35 @@ export class TraceRing {
  * of guest RAM with the ring's `offset` and `length`. `fromCursor` (a previous result's
  * `nextCursor`) returns only newer records.
  */
-export function readTraceRing(memory: Uint8Array, options: TraceRingPlacement & { fromCursor?: number } = {}): TraceReadResult {
+export function readTraceRing(
+  memory: Uint8Array,
+  options: TraceRingPlacement & { fromCursor?: number } = {},
+): TraceReadResult {
   const region = place(memory, options);
   if (region.byteLength < TRACE_RING_HEADER_BYTES) {
     throw new FormatError('trace ring', 'header', 0, `region of ${region.byteLength} bytes is shorter than the header`);
   }
   const w = words(region);
   const magic = Atomics.load(w, H_MAGIC) >>> 0;
-  if (magic !== TRACE_RING_MAGIC) throw new FormatError('trace ring', 'magic', 0, `0x${magic.toString(16)} is not "OSVT"`);
+  if (magic !== TRACE_RING_MAGIC)
+    throw new FormatError('trace ring', 'magic', 0, `0x${magic.toString(16)} is not "OSVT"`);
   const version = Atomics.load(w, H_VERSION);
-  if (version !== TRACE_RING_VERSION) throw new FormatError('trace ring', 'version', 4, `unsupported version ${version}`);
+  if (version !== TRACE_RING_VERSION)
+    throw new FormatError('trace ring', 'version', 4, `unsupported version ${version}`);
   const headerBytes = Atomics.load(w, H_HEADER);
   const catalogBytes = Atomics.load(w, H_CATALOG);
   const dataBytes = Atomics.load(w, H_DATA);
-  if (headerBytes !== TRACE_RING_HEADER_BYTES) throw new FormatError('trace ring', 'headerBytes', 8, `expected 64, got ${headerBytes}`);
-  if (catalogBytes < 0 || catalogBytes % 8 !== 0) throw new FormatError('trace ring', 'catalogBytes', 12, `bad value ${catalogBytes}`);
+  if (headerBytes !== TRACE_RING_HEADER_BYTES)
+    throw new FormatError('trace ring', 'headerBytes', 8, `expected 64, got ${headerBytes}`);
+  if (catalogBytes < 0 || catalogBytes % 8 !== 0)
+    throw new FormatError('trace ring', 'catalogBytes', 12, `bad value ${catalogBytes}`);
   if (dataBytes <= 0 || dataBytes % 8 !== 0 || headerBytes + catalogBytes + dataBytes > region.byteLength) {
-    throw new FormatError('trace ring', 'dataBytes', 16, `${dataBytes} does not fit a ${region.byteLength}-byte region`);
+    throw new FormatError(
+      'trace ring',
+      'dataBytes',
+      16,
+      `${dataBytes} does not fit a ${region.byteLength}-byte region`,
+    );
   }
   const catalog = readCatalog(w, catalogBytes);
   const byId = new Map<number, TracepointInfo>();
@@ -291,13 +331,21 @@ export function readTraceRing(memory: Uint8Array, options: TraceRingPlacement & 
     head = Atomics.load(w, H_HEAD) >>> 0;
     tail1 = Atomics.load(w, H_TAIL) >>> 0;
   }
-  if ((head | tail1) & 7) throw new FormatError('trace ring', (head & 7) !== 0 ? 'head' : 'tail', (head & 7) !== 0 ? 20 : 24, 'cursor is not 8-byte aligned');
-  let from = options.fromCursor !== undefined && ((options.fromCursor - tail1) | 0) > 0 ? options.fromCursor >>> 0 : tail1;
+  if ((head | tail1) & 7)
+    throw new FormatError(
+      'trace ring',
+      (head & 7) !== 0 ? 'head' : 'tail',
+      (head & 7) !== 0 ? 20 : 24,
+      'cursor is not 8-byte aligned',
+    );
+  let from =
+    options.fromCursor !== undefined && ((options.fromCursor - tail1) | 0) > 0 ? options.fromCursor >>> 0 : tail1;
   if (((head - from) | 0) < 0) from = head;
   const span = (head - from) >>> 0;
   if (span > dataBytes) throw new FormatError('trace ring', 'head', 20, `cursor distance ${span} exceeds the ring`);
   const copy = new Int32Array(span >>> 2);
-  for (let i = 0; i < copy.length; i++) copy[i] = Atomics.load(w, dataWord + ((((from + i * 4) >>> 0) % dataBytes) >>> 2));
+  for (let i = 0; i < copy.length; i++)
+    copy[i] = Atomics.load(w, dataWord + ((((from + i * 4) >>> 0) % dataBytes) >>> 2));
   const tail2 = Atomics.load(w, H_TAIL) >>> 0;
   const dropped = Atomics.load(w, H_DROPPED) >>> 0;
 
@@ -316,7 +364,12 @@ export function readTraceRing(memory: Uint8Array, options: TraceRingPlacement & 
     const size = (word0 & 0xffff) << 3;
     const id = word0 >>> 16;
     if (size === 0 || at + size > span) {
-      throw new FormatError('trace ring', 'record length', cursorOffset, `record of ${size} bytes overruns the written data`);
+      throw new FormatError(
+        'trace ring',
+        'record length',
+        cursorOffset,
+        `record of ${size} bytes overruns the written data`,
+      );
     }
     if (id !== PAD_ID) {
       const info = byId.get(id);
@@ -325,7 +378,8 @@ export function readTraceRing(memory: Uint8Array, options: TraceRingPlacement & 
       const end = at + size;
       for (const type of info?.args ?? []) {
         const need = type === 'f64' || type === 'u64' ? 8 : 4;
-        if (p + need > end) throw new FormatError('trace ring', `argument of ${info!.name}`, cursorOffset, 'runs past the record');
+        if (p + need > end)
+          throw new FormatError('trace ring', `argument of ${info!.name}`, cursorOffset, 'runs past the record');
         if (type === 'u32') args.push(view.getUint32(p, true));
         else if (type === 'i32') args.push(view.getInt32(p, true));
         else if (type === 'bool') args.push(view.getUint32(p, true) !== 0);
@@ -333,7 +387,13 @@ export function readTraceRing(memory: Uint8Array, options: TraceRingPlacement & 
         else if (type === 'u64') args.push(view.getBigUint64(p, true));
         else {
           const len = view.getUint32(p, true);
-          if (p + 4 + len > end) throw new FormatError('trace ring', `string argument of ${info!.name}`, cursorOffset, `length ${len} runs past the record`);
+          if (p + 4 + len > end)
+            throw new FormatError(
+              'trace ring',
+              `string argument of ${info!.name}`,
+              cursorOffset,
+              `length ${len} runs past the record`,
+            );
           args.push(decoder.decode(bytes.subarray(p + 4, p + 4 + len)));
           p += align4(len);
         }
@@ -358,7 +418,8 @@ function readCatalog(w: Int32Array, catalogBytes: number): TracepointInfo[] {
     const seq1 = Atomics.load(w, H_CATALOG_SEQ);
     if (seq1 & 1) continue;
     const length = Atomics.load(w, H_CATALOG_LEN);
-    if (length < 0 || length > catalogBytes) throw new FormatError('trace ring', 'catalogLength', 28, `${length} exceeds ${catalogBytes}`);
+    if (length < 0 || length > catalogBytes)
+      throw new FormatError('trace ring', 'catalogLength', 28, `${length} exceeds ${catalogBytes}`);
     const copy = new Int32Array(align4(length) >>> 2);
     for (let i = 0; i < copy.length; i++) copy[i] = Atomics.load(w, base + i);
     if (Atomics.load(w, H_CATALOG_SEQ) !== seq1) continue;
@@ -370,7 +431,8 @@ function readCatalog(w: Int32Array, catalogBytes: number): TracepointInfo[] {
     } catch {
       throw new FormatError('trace ring', 'catalog', TRACE_RING_HEADER_BYTES, 'is not valid JSON');
     }
-    if (!Array.isArray(parsed)) throw new FormatError('trace ring', 'catalog', TRACE_RING_HEADER_BYTES, 'is not an array');
+    if (!Array.isArray(parsed))
+      throw new FormatError('trace ring', 'catalog', TRACE_RING_HEADER_BYTES, 'is not an array');
     parsed.forEach((t: Partial<TracepointInfo> | null, i) => {
       const ok =
         t !== null &&
@@ -380,7 +442,13 @@ function readCatalog(w: Int32Array, catalogBytes: number): TracepointInfo[] {
         typeof t.format === 'string' &&
         Array.isArray(t.args) &&
         t.args.every((a) => ARG_TYPES.has(a));
-      if (!ok) throw new FormatError('trace ring', `catalog entry ${i}`, TRACE_RING_HEADER_BYTES, 'is not {id, name, format, args}');
+      if (!ok)
+        throw new FormatError(
+          'trace ring',
+          `catalog entry ${i}`,
+          TRACE_RING_HEADER_BYTES,
+          'is not {id, name, format, args}',
+        );
     });
     return parsed as TracepointInfo[];
   }

@@ -47,7 +47,14 @@ describe('TraceRing', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.tuple(fc.nat(), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.double({ noNaN: true }), fc.bigUint64Array({ minLength: 1, maxLength: 1 }), fc.boolean(), fc.string({ maxLength: 40 })),
+          fc.tuple(
+            fc.nat(),
+            fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+            fc.double({ noNaN: true }),
+            fc.bigUint64Array({ minLength: 1, maxLength: 1 }),
+            fc.boolean(),
+            fc.string({ maxLength: 40 }),
+          ),
           { maxLength: 300 },
         ),
         fc.integer({ min: 1, max: 50 }),
@@ -70,7 +77,15 @@ describe('TraceRing', () => {
           });
           drain();
           // What was read is a subsequence of what was written, in order, each record intact.
-          const written = events.map(([u, i, f, big, b, s], n) => [u >>> 0, i, Object.is(f, -0) ? -0 : f, big[0]!, b, truncateUtf8(s, 255), n]);
+          const written = events.map(([u, i, f, big, b, s], n) => [
+            u >>> 0,
+            i,
+            Object.is(f, -0) ? -0 : f,
+            big[0]!,
+            b,
+            truncateUtf8(s, 255),
+            n,
+          ]);
           const times = seen.map((r) => r[6] as number);
           for (const r of seen) expect(r).toEqual(written[r[6] as number]);
           expect(times).toEqual([...times].sort((a, b) => a - b));
@@ -116,23 +131,32 @@ describe('TraceRing', () => {
       { eval: true, workerData: { region, control, module: await ringModuleUrl() } },
     );
     let seqWritten = 0;
-    const result = await new Promise<{ reads: number; records: number; bad: number; lost: number; last: number }>((resolve, reject) => {
-      worker.once('error', reject);
-      worker.once('message', resolve);
-      let seq = 0;
-      // Write while the reader reads: start when it has started, stop once it read many times.
-      const writeBatch = (): void => {
-        if (Atomics.load(words, 1) === 1) {
-          for (let i = 0; i < 2000; i++, seq++) ring.write(1, 1, seq, ['u32', 'u32', 'str'], [seq, Math.imul(seq, 2654435761) >>> 0, 'x'.repeat(seq % 50)]);
-        }
-        if (seq < 100_000 || Atomics.load(words, 2) < 50) setImmediate(writeBatch);
-        else {
-          seqWritten = seq;
-          Atomics.store(words, 0, 1);
-        }
-      };
-      writeBatch();
-    });
+    const result = await new Promise<{ reads: number; records: number; bad: number; lost: number; last: number }>(
+      (resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('message', resolve);
+        let seq = 0;
+        // Write while the reader reads: start when it has started, stop once it read many times.
+        const writeBatch = (): void => {
+          if (Atomics.load(words, 1) === 1) {
+            for (let i = 0; i < 2000; i++, seq++)
+              ring.write(
+                1,
+                1,
+                seq,
+                ['u32', 'u32', 'str'],
+                [seq, Math.imul(seq, 2654435761) >>> 0, 'x'.repeat(seq % 50)],
+              );
+          }
+          if (seq < 100_000 || Atomics.load(words, 2) < 50) setImmediate(writeBatch);
+          else {
+            seqWritten = seq;
+            Atomics.store(words, 0, 1);
+          }
+        };
+        writeBatch();
+      },
+    );
     await worker.terminate();
     expect(result.bad).toBe(0);
     expect(result.reads).toBeGreaterThanOrEqual(50);
@@ -154,19 +178,26 @@ describe('TraceRing', () => {
 
   it('rejects corrupted rings with a FormatError and never a bare RangeError', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 63 }), fc.nat()), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 200 }), (pokes, records) => {
-        const region = new Uint8Array(new SharedArrayBuffer(64 + 512 + 4096));
-        const ring = new TraceRing(region, { catalogBytes: 512 });
-        ring.writeCatalog([{ id: 1, name: 'x', format: '%u %s', args: ['u32', 'str'] }]);
-        for (let i = 0; i < records; i++) ring.write(1, 0, i, ['u32', 'str'], [i, 'y'.repeat(i % 30)]);
-        for (const [at, value] of pokes) region[at % region.length] = value;
-        try {
-          const r = readTraceRing(region);
-          expect(Array.isArray(r.records)).toBe(true);
-        } catch (e) {
-          expect(e).toBeInstanceOf(FormatError);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 63 }), fc.nat()), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        fc.integer({ min: 0, max: 200 }),
+        (pokes, records) => {
+          const region = new Uint8Array(new SharedArrayBuffer(64 + 512 + 4096));
+          const ring = new TraceRing(region, { catalogBytes: 512 });
+          ring.writeCatalog([{ id: 1, name: 'x', format: '%u %s', args: ['u32', 'str'] }]);
+          for (let i = 0; i < records; i++) ring.write(1, 0, i, ['u32', 'str'], [i, 'y'.repeat(i % 30)]);
+          for (const [at, value] of pokes) region[at % region.length] = value;
+          try {
+            const r = readTraceRing(region);
+            expect(Array.isArray(r.records)).toBe(true);
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -193,7 +224,13 @@ describe('text listing', () => {
     const clock = new VirtualClock();
     const tracer = new Tracer(clock);
     tracer.enable('*');
-    const a = tracer.tracepoint('virtio_req', 'queue=%u addr=%p len=%d ok=%d %s 100%%', ['u32', 'u64', 'i32', 'bool', 'str']);
+    const a = tracer.tracepoint('virtio_req', 'queue=%u addr=%p len=%d ok=%d %s 100%%', [
+      'u32',
+      'u64',
+      'i32',
+      'bool',
+      'str',
+    ]);
     const b = tracer.tracepoint('no_format', '', ['f64']);
     clock.advanceTo(1_500_000_000);
     a.emit(2, 0xdead0000n, -5, true, 'hi');
@@ -241,7 +278,12 @@ function truncateUtf8(s: string, maxBytes: number): string {
 async function ringModuleUrl(): Promise<string> {
   // Bundle trace-ring.ts (and its kernel-api import) into one ESM module the worker can import.
   const { build } = await import('esbuild');
-  const out = await build({ entryPoints: [new URL('./trace-ring.ts', import.meta.url).pathname], bundle: true, format: 'esm', write: false, platform: 'neutral' });
+  const out = await build({
+    entryPoints: [new URL('./trace-ring.ts', import.meta.url).pathname],
+    bundle: true,
+    format: 'esm',
+    write: false,
+    platform: 'neutral',
+  });
   return `data:text/javascript;base64,${Buffer.from(out.outputFiles[0]!.text).toString('base64')}`;
 }
-

@@ -63,7 +63,8 @@ export class Tracer {
   tracepoint<const A extends readonly TraceArgType[]>(name: string, format: string, args: A): Tracepoint<A> {
     const existing = this.byName.get(name);
     if (existing !== undefined) return existing as unknown as Tracepoint<A>;
-    if (args.length > MAX_TRACE_ARGS) throw new KernelError(Errno.EINVAL, `tracepoint ${name}: at most ${MAX_TRACE_ARGS} arguments`);
+    if (args.length > MAX_TRACE_ARGS)
+      throw new KernelError(Errno.EINVAL, `tracepoint ${name}: at most ${MAX_TRACE_ARGS} arguments`);
     const tp = new Tracepoint<A>(this, this.points.length + 1, name, format, args);
     this.points.push(tp);
     this.byName.set(name, tp);

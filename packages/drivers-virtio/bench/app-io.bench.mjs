@@ -25,7 +25,9 @@ for (let i = 0; i < SIZE; i += 4096) data[i] = (i >>> 12) & 0xff;
 writeFileSync(join(dir, 'data.bin'), data);
 writeFileSync(join(dir, 'usr.manifest'), '/data.bin: data.bin\n');
 const image = join(dir, 'io.img');
-execFileSync(process.execPath, [cli, 'build', '--app', wasm, '--manifest', join(dir, 'usr.manifest'), '-o', image], { stdio: 'ignore' });
+execFileSync(process.execPath, [cli, 'build', '--app', wasm, '--manifest', join(dir, 'usr.manifest'), '-o', image], {
+  stdio: 'ignore',
+});
 
 const parse = (out) => {
   const m = /^([\d.]+) ms (\d+)$/m.exec(out);
@@ -34,7 +36,9 @@ const parse = (out) => {
 };
 
 function osvRun(mode) {
-  const r = spawnSync(process.execPath, [cli, 'run', '-i', image, '-e', `/iobench.wasm /data.bin ${mode} ${COUNT}`], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'run', '-i', image, '-e', `/iobench.wasm /data.bin ${mode} ${COUNT}`], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`osv run failed: ${r.stderr}`);
   return parse(r.stdout);
 }
@@ -44,14 +48,22 @@ async function nodeRun(mode) {
   const outPath = join(dir, 'out.txt');
   const { openSync, closeSync } = await import('node:fs');
   const fd = openSync(outPath, 'w');
-  const wasi = new WASI({ version: 'preview1', args: ['iobench', '/data.bin', mode, String(COUNT)], preopens: { '/': dir }, stdout: fd, returnOnExit: true });
+  const wasi = new WASI({
+    version: 'preview1',
+    args: ['iobench', '/data.bin', mode, String(COUNT)],
+    preopens: { '/': dir },
+    stdout: fd,
+    returnOnExit: true,
+  });
   const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
   wasi.start(instance);
   closeSync(fd);
   return parse(readFileSync(outPath, 'utf8'));
 }
 
-console.log(`wasm app, ${COUNT} preads of 4 KiB from a ${SIZE >> 20} MiB file, median of ${ROUNDS} (app-timed ms; ratio = osv-ts / node:wasi)`);
+console.log(
+  `wasm app, ${COUNT} preads of 4 KiB from a ${SIZE >> 20} MiB file, median of ${ROUNDS} (app-timed ms; ratio = osv-ts / node:wasi)`,
+);
 for (const mode of ['seq', 'rand']) {
   const ours = [];
   const peer = [];
@@ -64,6 +76,8 @@ for (const mode of ['seq', 'rand']) {
   }
   const o = median(ours);
   const p = median(peer);
-  console.log(`app ${mode === 'seq' ? 'sequential' : 'random    '} read 4 KiB   osv-ts ${o.toFixed(1).padStart(8)} ms  node:wasi ${p.toFixed(1).padStart(8)} ms  ratio ${(o / p).toFixed(2)}`);
+  console.log(
+    `app ${mode === 'seq' ? 'sequential' : 'random    '} read 4 KiB   osv-ts ${o.toFixed(1).padStart(8)} ms  node:wasi ${p.toFixed(1).padStart(8)} ms  ratio ${(o / p).toFixed(2)}`,
+  );
 }
 rmSync(dir, { recursive: true, force: true });

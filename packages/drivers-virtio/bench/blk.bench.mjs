@@ -11,7 +11,13 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
-import { LoopbackMachine, VirtioBlkDevice, VirtioBlkDriver, VirtioMmioTransport, MemoryBlockBackend } from '../dist/index.js';
+import {
+  LoopbackMachine,
+  VirtioBlkDevice,
+  VirtioBlkDriver,
+  VirtioMmioTransport,
+  MemoryBlockBackend,
+} from '../dist/index.js';
 
 const SIZE = 64 * 1024 * 1024;
 const BLOCK = 4096;
@@ -53,7 +59,14 @@ function guest(backend, { eventIdx = true, busy = false } = {}) {
   const machine = new LoopbackMachine(32 << 20, [device]);
   machine.autoService = !busy;
   const sched = new Scheduler(new HostClock(), machine);
-  const driver = new VirtioBlkDriver('vblk0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]), machine.memory, new PageAllocator(0x100000, 30 << 20), sched, { cacheBlocks: 0 });
+  const driver = new VirtioBlkDriver(
+    'vblk0',
+    new VirtioMmioTransport(machine.memory, machine, machine.devices[0]),
+    machine.memory,
+    new PageAllocator(0x100000, 30 << 20),
+    sched,
+    { cacheBlocks: 0 },
+  );
   machine.onInterrupt(machine.devices[0].irq, () => driver.onInterrupt());
   driver.init();
   return { driver, device, transport: machine.transports[0] };
@@ -87,7 +100,10 @@ function time(fn) {
 }
 
 const rows = [];
-for (const [pattern, offsets] of [['sequential', sequential], ['random', random]]) {
+for (const [pattern, offsets] of [
+  ['sequential', sequential],
+  ['random', random],
+]) {
   for (const op of ['read', 'write']) {
     const ours = time(() => {
       for (const o of offsets) op === 'read' ? driver.read(o, buf) : driver.write(o, buf);
@@ -99,10 +115,14 @@ for (const [pattern, offsets] of [['sequential', sequential], ['random', random]
   }
 }
 
-console.log(`virtio-blk, ${OPS} requests of 4 KiB on a ${SIZE >> 20} MiB raw file, median of ${ROUNDS} (ms; ratio = osv-ts / node:fs)`);
+console.log(
+  `virtio-blk, ${OPS} requests of 4 KiB on a ${SIZE >> 20} MiB raw file, median of ${ROUNDS} (ms; ratio = osv-ts / node:fs)`,
+);
 for (const [name, ours, peer] of rows) {
   const mib = (OPS * BLOCK) / 1024 / 1024;
-  console.log(`${name.padEnd(28)} osv-ts ${ours.toFixed(1).padStart(8)} ms (${(mib / (ours / 1000)).toFixed(0).padStart(5)} MiB/s)  node:fs ${peer.toFixed(1).padStart(8)} ms  ratio ${(ours / peer).toFixed(2)}`);
+  console.log(
+    `${name.padEnd(28)} osv-ts ${ours.toFixed(1).padStart(8)} ms (${(mib / (ours / 1000)).toFixed(0).padStart(5)} MiB/s)  node:fs ${peer.toFixed(1).padStart(8)} ms  ratio ${(ours / peer).toFixed(2)}`,
+  );
 }
 
 // Notifications per request: 1 MiB transfers split into 64 KiB requests, 8 in flight.

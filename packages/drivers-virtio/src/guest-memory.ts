@@ -31,12 +31,20 @@ export class GuestMemory {
 
   /** True when [address, address + length) lies inside RAM. */
   contains(address: number, length: number): boolean {
-    return Number.isInteger(address) && Number.isInteger(length) && address >= 0 && length >= 0 && address + length <= this.bytes.length;
+    return (
+      Number.isInteger(address) &&
+      Number.isInteger(length) &&
+      address >= 0 &&
+      length >= 0 &&
+      address + length <= this.bytes.length
+    );
   }
 
   check(address: number, length: number, what: string): void {
     if (!this.contains(address, length)) {
-      throw new GuestMemoryError(`${what}: [0x${address.toString(16)}, +${length}) is outside guest RAM (${this.bytes.length} bytes)`);
+      throw new GuestMemoryError(
+        `${what}: [0x${address.toString(16)}, +${length}) is outside guest RAM (${this.bytes.length} bytes)`,
+      );
     }
   }
 

@@ -2,7 +2,17 @@
 // and host device models.
 export { GuestMemory, GuestMemoryError } from './guest-memory.js';
 export * from './ring/split-ring-layout.js';
-export { MmioReg, MMIO_MAGIC, MMIO_VERSION, DeviceStatus, DeviceId, Feature, INT_CONFIG, INT_VRING, bit } from './mmio/registers.js';
+export {
+  MmioReg,
+  MMIO_MAGIC,
+  MMIO_VERSION,
+  DeviceStatus,
+  DeviceId,
+  Feature,
+  INT_CONFIG,
+  INT_VRING,
+  bit,
+} from './mmio/registers.js';
 export type { MmioBus } from './mmio/mmio-bus.js';
 export { GuestVirtqueue, VirtqueueFullError } from './guest/guest-virtqueue.js';
 export type { BufferSegment, UsedBuffer } from './guest/guest-virtqueue.js';
@@ -19,14 +29,29 @@ export { VirtioConsoleDriver } from './console/console-driver.js';
 export { VIRTIO_MMIO_CAPABILITY } from './virtio-platform.js';
 export type { VirtioPlatform } from './virtio-platform.js';
 export { LoopbackMachine } from './testing/loopback-machine.js';
-export { BlkFeature, BlkConfig, BlkRequestType, BlkStatus, SECTOR_BYTES, BLK_REQUEST_HEADER_BYTES, BLK_ID_BYTES } from './blk/blk-format.js';
+export {
+  BlkFeature,
+  BlkConfig,
+  BlkRequestType,
+  BlkStatus,
+  SECTOR_BYTES,
+  BLK_REQUEST_HEADER_BYTES,
+  BLK_ID_BYTES,
+} from './blk/blk-format.js';
 export { MemoryBlockBackend, FaultInjectingBackend, BackendError } from './blk/block-backend.js';
 export type { BlockBackend, BackendDone, FaultPlan } from './blk/block-backend.js';
 export { VirtioBlkDevice } from './blk/blk-device.js';
 export type { VirtioBlkOptions, BlkCounters } from './blk/blk-device.js';
 export { VirtioBlkDriver } from './blk/blk-driver.js';
 export type { VirtioBlkDriverOptions } from './blk/blk-driver.js';
-export { parseMbr, hasMbrSignature, MBR_BYTES, MBR_TABLE_OFFSET, MBR_ENTRY_BYTES, MBR_SIGNATURE_OFFSET } from './blk/mbr.js';
+export {
+  parseMbr,
+  hasMbrSignature,
+  MBR_BYTES,
+  MBR_TABLE_OFFSET,
+  MBR_ENTRY_BYTES,
+  MBR_SIGNATURE_OFFSET,
+} from './blk/mbr.js';
 export type { MbrPartition } from './blk/mbr.js';
 export { PartitionBlockDevice } from './blk/partition-device.js';
 export { scanPartitions } from './blk/partition-scan.js';
@@ -34,7 +59,18 @@ export { BLOCKDEV_CAPABILITY } from './blk/blk-module.js';
 export { VirtioRngDevice, RNG_REQUESTQ } from './rng/rng-device.js';
 export { VirtioRngDriver } from './rng/rng-driver.js';
 export { segmentRange } from './ring/segment-range.js';
-export { NetFeature, NetConfig, NET_S_LINK_UP, NET_RECEIVEQ, NET_TRANSMITQ, NET_HDR_BYTES, NET_HDR_F_NEEDS_CSUM, NET_HDR_F_DATA_VALID, onesSum, locateL4Checksum } from './net/net-format.js';
+export {
+  NetFeature,
+  NetConfig,
+  NET_S_LINK_UP,
+  NET_RECEIVEQ,
+  NET_TRANSMITQ,
+  NET_HDR_BYTES,
+  NET_HDR_F_NEEDS_CSUM,
+  NET_HDR_F_DATA_VALID,
+  onesSum,
+  locateL4Checksum,
+} from './net/net-format.js';
 export { NetPair, LoopbackNetBackend } from './net/net-backend.js';
 export type { NetBackend } from './net/net-backend.js';
 export { VirtioNetDevice } from './net/net-device.js';

@@ -16,6 +16,8 @@ describe('errno', () => {
     const e = new KernelError(Errno.EROFS, 'mount is read-only');
     expect(e.errno).toBe(30);
     expect(e.message).toBe('EROFS: mount is read-only');
-    expect(new FormatError('rofs', 'inode count', 16, 'too large').message).toBe('rofs: inode count at offset 16: too large');
+    expect(new FormatError('rofs', 'inode count', 16, 'too large').message).toBe(
+      'rofs: inode count at offset 16: too large',
+    );
   });
 });

@@ -88,9 +88,7 @@ export type ErrnoValue = (typeof Errno)[ErrnoName];
 /** ENOTSUP is EOPNOTSUPP on Linux. */
 export const ENOTSUP = Errno.EOPNOTSUPP;
 
-const names = new Map<number, ErrnoName>(
-  (Object.entries(Errno) as [ErrnoName, number][]).map(([k, v]) => [v, k]),
-);
+const names = new Map<number, ErrnoName>((Object.entries(Errno) as [ErrnoName, number][]).map(([k, v]) => [v, k]));
 
 /** The symbolic name of a Linux errno value (`2` → `"ENOENT"`), or `E<n>` when unknown. */
 export function errnoName(errno: number): string {

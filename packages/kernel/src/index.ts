@@ -9,7 +9,12 @@ export { ExitStatus, runWasmApp } from './app/wasm-app.js';
 export type { AppResult, WasmAppOptions } from './app/wasm-app.js';
 export { JS_APP_HEADER, isJsApp, runJsApp } from './app/js-app.js';
 export type { JsAppMain, JsAppOptions } from './app/js-app.js';
-export { extractMmioDevices, parseMmioDevice, formatMmioDevice, CommandLineError } from './cmdline/mmio-device-tokens.js';
+export {
+  extractMmioDevices,
+  parseMmioDevice,
+  formatMmioDevice,
+  CommandLineError,
+} from './cmdline/mmio-device-tokens.js';
 export type { MmioDeviceToken } from './cmdline/mmio-device-tokens.js';
 export { splitLoaderCommandLine } from './cmdline/loader-cmdline.js';
 export { parseLoaderOptions, LOADER_USAGE } from './cmdline/loader-options.js';

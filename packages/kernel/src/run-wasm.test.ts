@@ -7,7 +7,12 @@ function run(wasm: Uint8Array, args: string[] = [], loaderOptions = '') {
   let out = '';
   let err = '';
   const dec = new TextDecoder();
-  const status = runWasm(wasm, { args, loaderOptions, stdout: (b) => (out += dec.decode(b)), stderr: (b) => (err += dec.decode(b)) });
+  const status = runWasm(wasm, {
+    args,
+    loaderOptions,
+    stdout: (b) => (out += dec.decode(b)),
+    stderr: (b) => (err += dec.decode(b)),
+  });
   return { status, out, err };
 }
 
@@ -46,9 +51,15 @@ describe('runWasm (inprocess)', () => {
   });
 
   it('refuses an app importing an unknown function, naming it, before running anything', () => {
-    const r = run(wat('(module (import "wasi_snapshot_preview1" "fd_frobnicate" (func)) (import "env" "mystery" (func)) (func (export "_start")))'));
+    const r = run(
+      wat(
+        '(module (import "wasi_snapshot_preview1" "fd_frobnicate" (func)) (import "env" "mystery" (func)) (func (export "_start")))',
+      ),
+    );
     expect(r.status).toBe(126);
-    expect(r.err).toMatch(/unresolved imports: wasi_snapshot_preview1\.fd_frobnicate \(function\), env\.mystery \(function\)/);
+    expect(r.err).toMatch(
+      /unresolved imports: wasi_snapshot_preview1\.fd_frobnicate \(function\), env\.mystery \(function\)/,
+    );
   });
 
   it('turns an out-of-bounds pointer into EFAULT for the app, not a kernel exception', () => {

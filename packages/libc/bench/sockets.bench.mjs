@@ -47,7 +47,10 @@ function osvBulk(libc) {
   const { a, b } = osvPair(libc);
   const out = new Uint8Array(CHUNK).fill(7);
   const into = new Uint8Array(CHUNK);
-  const fds = [{ fd: a, events: c.POLLOUT }, { fd: b, events: c.POLLIN }];
+  const fds = [
+    { fd: a, events: c.POLLOUT },
+    { fd: b, events: c.POLLIN },
+  ];
   let sent = 0;
   let got = 0;
   const t0 = performance.now();
@@ -165,8 +168,18 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const mibs = (ms) => (BULK / 1048576 / (ms / 1000)).toFixed(0);
 const us = (ms) => ((ms * 1000) / PINGS).toFixed(1);
-rows.push(['bulk 32 MiB over 127.0.0.1', `${mibs(median(bulkOsv))} MiB/s`, `${mibs(median(bulkLinux))} MiB/s`, (median(bulkOsv) / median(bulkLinux)).toFixed(2)]);
-rows.push(['1-byte round trip', `${us(median(pingOsv))} µs`, `${us(median(pingLinux))} µs`, (median(pingOsv) / median(pingLinux)).toFixed(2)]);
+rows.push([
+  'bulk 32 MiB over 127.0.0.1',
+  `${mibs(median(bulkOsv))} MiB/s`,
+  `${mibs(median(bulkLinux))} MiB/s`,
+  (median(bulkOsv) / median(bulkLinux)).toFixed(2),
+]);
+rows.push([
+  '1-byte round trip',
+  `${us(median(pingOsv))} µs`,
+  `${us(median(pingLinux))} µs`,
+  (median(pingOsv) / median(pingLinux)).toFixed(2),
+]);
 console.log('| libc sockets (median of %d) | osv-ts Posix | Linux TCP via node:net | ratio (time) |', ROUNDS);
 console.log('| --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -3,7 +3,18 @@
 // codes, and errno names (Linux values throughout).
 import { Errno } from '@osv-ts/kernel-api';
 import {
-  O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_SYNC, O_DSYNC,
+  O_RDONLY,
+  O_WRONLY,
+  O_RDWR,
+  O_CREAT,
+  O_EXCL,
+  O_TRUNC,
+  O_APPEND,
+  O_DIRECTORY,
+  O_NOFOLLOW,
+  O_CLOEXEC,
+  O_SYNC,
+  O_DSYNC,
 } from '@osv-ts/vfs';
 import * as sockets from './socket/socket-constants.js';
 
@@ -18,10 +29,31 @@ export const FD_CLOEXEC = 1;
 export const POSIX_CONSTANTS = Object.freeze({
   ...Errno,
   ...sockets,
-  O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_SYNC, O_DSYNC,
-  F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC,
-  SEEK_SET: 0, SEEK_CUR: 1, SEEK_END: 2,
-  STDIN_FILENO: 0, STDOUT_FILENO: 1, STDERR_FILENO: 2,
+  O_RDONLY,
+  O_WRONLY,
+  O_RDWR,
+  O_CREAT,
+  O_EXCL,
+  O_TRUNC,
+  O_APPEND,
+  O_DIRECTORY,
+  O_NOFOLLOW,
+  O_CLOEXEC,
+  O_SYNC,
+  O_DSYNC,
+  F_DUPFD,
+  F_GETFD,
+  F_SETFD,
+  F_GETFL,
+  F_SETFL,
+  F_DUPFD_CLOEXEC,
+  FD_CLOEXEC,
+  SEEK_SET: 0,
+  SEEK_CUR: 1,
+  SEEK_END: 2,
+  STDIN_FILENO: 0,
+  STDOUT_FILENO: 1,
+  STDERR_FILENO: 2,
 });
 
 export type PosixConstants = typeof POSIX_CONSTANTS;

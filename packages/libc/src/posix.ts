@@ -13,7 +13,16 @@ import { ProcessExit, type Process } from './process.js';
 import { getaddrinfo, type AddrInfo, type AddrInfoHints, type SockAddr } from './socket/getaddrinfo.js';
 import type { SocketLayer } from './socket/posix-sockets.js';
 import { POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT } from './socket/socket-constants.js';
-import { F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, POSIX_CONSTANTS } from './posix-constants.js';
+import {
+  F_DUPFD,
+  F_DUPFD_CLOEXEC,
+  F_GETFD,
+  F_GETFL,
+  F_SETFD,
+  F_SETFL,
+  FD_CLOEXEC,
+  POSIX_CONSTANTS,
+} from './posix-constants.js';
 
 /** One entry of poll()'s array (struct pollfd): `revents` is filled in. */
 export interface PollFd {
@@ -130,7 +139,8 @@ export class Posix {
     const dir = this.vfs.open(path, O_RDONLY | O_DIRECTORY);
     try {
       const names: string[] = [];
-      for (let e = dir.readdir(0); e; e = dir.readdir(e.next)) if (e.name !== '.' && e.name !== '..') names.push(e.name);
+      for (let e = dir.readdir(0); e; e = dir.readdir(e.next))
+        if (e.name !== '.' && e.name !== '..') names.push(e.name);
       return names;
     } finally {
       dir.close();
@@ -194,7 +204,8 @@ export class Posix {
 
   private net(fd?: number): SocketLayer {
     if (this.sockets) return this.sockets;
-    if (fd !== undefined && !(this.process.fds.file(fd) instanceof SocketFile)) throw new KernelError(Errno.ENOTSOCK, `fd ${fd}`);
+    if (fd !== undefined && !(this.process.fds.file(fd) instanceof SocketFile))
+      throw new KernelError(Errno.ENOTSOCK, `fd ${fd}`);
     throw new KernelError(Errno.ENOSYS, 'no network stack in this kernel (run with -n)');
   }
 
@@ -267,12 +278,19 @@ export class Posix {
    * EAI_*). Reads /etc/hosts and /etc/resolv.conf from the VFS on each call (the nameservers
    * from DHCP or --nameserver= when there is no resolv.conf).
    */
-  getaddrinfo(node: string | null | undefined, service?: string | number | null, hints: AddrInfoHints = {}): AddrInfo[] {
+  getaddrinfo(
+    node: string | null | undefined,
+    service?: string | number | null,
+    hints: AddrInfoHints = {},
+  ): AddrInfo[] {
     const hosts = HostsFile.parse(this.readText('/etc/hosts') ?? '');
     const resolvConf = this.readText('/etc/resolv.conf');
     const config: Partial<ResolverConfig> = resolvConf === undefined ? {} : parseResolvConf(resolvConf);
     const net = this.sockets;
-    return getaddrinfo(node, service, hints, { hosts, dns: net && ((name, versions) => net.lookup(name, versions, config)) });
+    return getaddrinfo(node, service, hints, {
+      hosts,
+      dns: net && ((name, versions) => net.lookup(name, versions, config)),
+    });
   }
 
   /**

@@ -11,7 +11,10 @@ export interface WasiExtensionOptions {
 }
 
 export interface WasiExtensionFactory {
-  (process: Process, options: WasiExtensionOptions): { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined };
+  (
+    process: Process,
+    options: WasiExtensionOptions,
+  ): { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined };
   /**
    * Factories run in ascending order, so the fds they install come in a fixed order: listening
    * sockets (0) before preopened directories (10), as wasmtime numbers them (fd 3 = the first

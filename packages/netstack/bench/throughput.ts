@@ -5,7 +5,16 @@
 import net from 'node:net';
 import { VirtualClock } from '@osv-ts/core-sched';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
-import { IpAddress, NetStack, PERFECT_LINK, SeededRandom, SimulatedLink, Simulation, type LinkImpairments, type TcpSocket } from '../src/index.js';
+import {
+  IpAddress,
+  NetStack,
+  PERFECT_LINK,
+  SeededRandom,
+  SimulatedLink,
+  Simulation,
+  type LinkImpairments,
+  type TcpSocket,
+} from '../src/index.js';
 
 const MB = 1 << 20;
 
@@ -13,7 +22,11 @@ function again(e: unknown): boolean {
   return e instanceof KernelError && e.errno === Errno.EAGAIN;
 }
 
-function runTransfer(seed: number, bytes: number, imp: Partial<LinkImpairments>): { wallMs: number; virtualMs: number; ok: boolean; frames: number } {
+function runTransfer(
+  seed: number,
+  bytes: number,
+  imp: Partial<LinkImpairments>,
+): { wallMs: number; virtualMs: number; ok: boolean; frames: number } {
   const clock = new VirtualClock();
   const link = new SimulatedLink(clock, new SeededRandom(seed), { ...PERFECT_LINK, ...imp });
   const tcp = { sendBufferBytes: 1 << 20, receiveBufferBytes: 1 << 20 };
@@ -73,7 +86,12 @@ function runTransfer(seed: number, bytes: number, imp: Partial<LinkImpairments>)
     }
     return false;
   }, 36000e9);
-  return { wallMs: performance.now() - t0, virtualMs: (clock.monotonicNs() - 0) / 1e6, ok: ok && got === bytes, frames: link.counters.sent };
+  return {
+    wallMs: performance.now() - t0,
+    virtualMs: (clock.monotonicNs() - 0) / 1e6,
+    ok: ok && got === bytes,
+    frames: link.counters.sent,
+  };
 }
 
 async function nodeLoopback(bytes: number): Promise<number> {
@@ -122,8 +140,19 @@ async function main(): Promise<void> {
   console.log('| seed | byte-exact | wall s | wall MB/s | virtual s | frames |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const seed of [1, 2, 3]) {
-    const r = runTransfer(seed, size, { loss: 0.01, duplicate: 0.005, reorder: 0.01, reorderDelayNs: 3e6, corrupt: 0.002, delayNs: 2e6, jitterNs: 1e6, bitsPerSecond: 1e9 });
-    console.log(`| ${seed} | ${r.ok} | ${fmt(r.wallMs / 1000, 2)} | ${fmt(size / MB / (r.wallMs / 1000))} | ${fmt(r.virtualMs / 1000, 2)} | ${r.frames} |`);
+    const r = runTransfer(seed, size, {
+      loss: 0.01,
+      duplicate: 0.005,
+      reorder: 0.01,
+      reorderDelayNs: 3e6,
+      corrupt: 0.002,
+      delayNs: 2e6,
+      jitterNs: 1e6,
+      bitsPerSecond: 1e9,
+    });
+    console.log(
+      `| ${seed} | ${r.ok} | ${fmt(r.wallMs / 1000, 2)} | ${fmt(size / MB / (r.wallMs / 1000))} | ${fmt(r.virtualMs / 1000, 2)} | ${r.frames} |`,
+    );
   }
   console.log('\n## 2. bulk TCP throughput, in-process stacks vs Node net over Linux loopback\n');
   const ours: number[] = [];

@@ -49,7 +49,7 @@ sim.runUntil(() => {
     conn.close();
     answered = true;
   }
-  for (let n; (n = tryIo(() => sock.recv(buf))); ) reply += new TextDecoder().decode(buf.subarray(0, n));
+  for (let n; (n = tryIo(() => sock.recv(buf)));) reply += new TextDecoder().decode(buf.subarray(0, n));
   return answered && sock.connection.eof;
 });
 console.log(reply.trim());

@@ -2,7 +2,12 @@
 export { NetStack } from './net-stack.js';
 export type { NetStackOptions, InterfaceOptions, StackCounters } from './net-stack.js';
 export { NetInterface } from './iface/net-interface.js';
-export type { Ipv4InterfaceAddress, Ipv6InterfaceAddress, Ipv6AddressState, InterfaceCounters } from './iface/net-interface.js';
+export type {
+  Ipv4InterfaceAddress,
+  Ipv6InterfaceAddress,
+  Ipv6AddressState,
+  InterfaceCounters,
+} from './iface/net-interface.js';
 export { LoopbackDevice } from './iface/loopback-device.js';
 export { RouteTable } from './iface/route-table.js';
 export type { Route } from './iface/route-table.js';

@@ -6,7 +6,13 @@
 import { Errno, FormatError, KernelError, type Clock, type Entropy, type NetDevice } from '@osv-ts/kernel-api';
 import { Timer, TimerQueue } from '@osv-ts/core-sched';
 import { LoopbackDevice } from './iface/loopback-device.js';
-import { NetInterface, ipv4MulticastMac, ipv6MulticastMac, solicitedNode, type Ipv6InterfaceAddress } from './iface/net-interface.js';
+import {
+  NetInterface,
+  ipv4MulticastMac,
+  ipv6MulticastMac,
+  solicitedNode,
+  type Ipv6InterfaceAddress,
+} from './iface/net-interface.js';
 import { Ipv4Reassembler } from './iface/ipv4-reassembly.js';
 import { RouteTable, type Route } from './iface/route-table.js';
 import { PingSocket } from './socket/ping-socket.js';
@@ -19,13 +25,36 @@ import { DEFAULT_TCP_CONFIG, type TcpConfig } from './tcp/tcp-config.js';
 import { TcpConnection, type TcpHost } from './tcp/tcp-connection.js';
 import { ArpOperation, emitArp, parseArp, ARP_PACKET_BYTES } from './wire/arp.js';
 import { pseudoSumV4, pseudoSumV6 } from './wire/checksum.js';
-import { BROADCAST_MAC, ETHERNET_HEADER_BYTES, EtherType, emitEthernetHeader, isMulticastMac, macEquals, parseEthernet } from './wire/ethernet.js';
+import {
+  BROADCAST_MAC,
+  ETHERNET_HEADER_BYTES,
+  EtherType,
+  emitEthernetHeader,
+  isMulticastMac,
+  macEquals,
+  parseEthernet,
+} from './wire/ethernet.js';
 import { Icmpv4Type, Icmpv4Unreachable, emitIcmpv4, parseIcmpv4 } from './wire/icmpv4.js';
-import { Icmpv6Type, NdpOption, emitIcmpv6, ndpTargetBody, parseIcmpv6, parseNdpOptions, parseRouterAdvertisement } from './wire/icmpv6.js';
+import {
+  Icmpv6Type,
+  NdpOption,
+  emitIcmpv6,
+  ndpTargetBody,
+  parseIcmpv6,
+  parseNdpOptions,
+  parseRouterAdvertisement,
+} from './wire/icmpv6.js';
 import { IPV4_ANY, IPV6_ANY, IpAddress, prefixMatches, type IpVersion } from './wire/ip-address.js';
 import { IPV4_HEADER_BYTES, IpProtocol, emitIpv4Header, parseIpv4 } from './wire/ipv4.js';
 import { IPV6_HEADER_BYTES, emitIpv6Header, parseIpv6 } from './wire/ipv6.js';
-import { TCP_HEADER_BYTES, TcpFlags, emitTcp, parseTcp, tcpOptionsLength, type TcpSegment } from './wire/tcp-segment.js';
+import {
+  TCP_HEADER_BYTES,
+  TcpFlags,
+  emitTcp,
+  parseTcp,
+  tcpOptionsLength,
+  type TcpSegment,
+} from './wire/tcp-segment.js';
 import { UDP_HEADER_BYTES, emitUdp, parseUdp } from './wire/udp.js';
 
 export interface NetStackOptions {
@@ -168,7 +197,14 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       dadDoneAtNs: 0,
     });
     this.loopback.ipv6Enabled = true;
-    this.routes.add({ prefix: IpAddress.parse('::1'), prefixLength: 128, gateway: undefined, iface: this.loopback, metric: 0, source: 'connected' });
+    this.routes.add({
+      prefix: IpAddress.parse('::1'),
+      prefixLength: 128,
+      gateway: undefined,
+      iface: this.loopback,
+      metric: 0,
+      source: 'connected',
+    });
   }
 
   /**
@@ -198,7 +234,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   }
 
   addIpv4Address(iface: NetInterface, address: IpAddress, prefixLength: number, origin = 'static'): void {
-    if (address.version !== 4 || prefixLength < 0 || prefixLength > 32) throw new KernelError(Errno.EINVAL, 'IPv4 address/prefix');
+    if (address.version !== 4 || prefixLength < 0 || prefixLength > 32)
+      throw new KernelError(Errno.EINVAL, 'IPv4 address/prefix');
     if (!iface.ipv4.some((a) => a.address.equals(address))) iface.ipv4.push({ address, prefixLength, origin });
     const net = IpAddress.v4(prefixLength === 0 ? 0 : (address.v4 & (0xffffffff << (32 - prefixLength))) >>> 0);
     this.routes.add({ prefix: net, prefixLength, gateway: undefined, iface, metric: 0, source: `connected:${origin}` });
@@ -215,10 +252,23 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.routes.add({ prefix: p, prefixLength, gateway, iface, metric: 1, source: origin });
   }
 
-  addIpv6Address(iface: NetInterface, address: IpAddress, prefixLength: number, origin: Ipv6InterfaceAddress['origin'] = 'static'): void {
+  addIpv6Address(
+    iface: NetInterface,
+    address: IpAddress,
+    prefixLength: number,
+    origin: Ipv6InterfaceAddress['origin'] = 'static',
+  ): void {
     const now = this.current;
     if (iface.ipv6.some((a) => a.address.equals(address))) return;
-    iface.ipv6.push({ address, prefixLength, state: 'tentative', origin, validUntilNs: Infinity, preferredUntilNs: Infinity, dadDoneAtNs: now + DAD_TIME_NS });
+    iface.ipv6.push({
+      address,
+      prefixLength,
+      state: 'tentative',
+      origin,
+      validUntilNs: Infinity,
+      preferredUntilNs: Infinity,
+      dadDoneAtNs: now + DAD_TIME_NS,
+    });
     this.sendNeighborSolicitation(iface, address, solicitedNode(address), IPV6_ANY);
     if (origin === 'static') {
       const net = maskPrefix(address, prefixLength);
@@ -231,7 +281,14 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   enableIpv6(iface: NetInterface): void {
     if (iface.ipv6Enabled) return;
     iface.ipv6Enabled = true;
-    this.routes.add({ prefix: IpAddress.parse('fe80::'), prefixLength: 64, gateway: undefined, iface, metric: 256, source: 'connected:link-local' });
+    this.routes.add({
+      prefix: IpAddress.parse('fe80::'),
+      prefixLength: 64,
+      gateway: undefined,
+      iface,
+      metric: 256,
+      source: 'connected:link-local',
+    });
     this.addIpv6Address(iface, iface.linkLocalAddress(), 64, 'link-local');
     iface.nextRouterSolicitationNs = this.current + DAD_TIME_NS;
     this.rearmHousekeeping();
@@ -281,7 +338,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       this.entropy.fill(b);
       id = (b[0]! << 8) | b[1]!;
     } while (this.pingSockets.has(id));
-    const s = new PingSocket(family, id, (dst, seq, payload) => this.sendEcho(dst, id, seq, payload), () => this.pingSockets.delete(id));
+    const s = new PingSocket(
+      family,
+      id,
+      (dst, seq, payload) => this.sendEcho(dst, id, seq, payload),
+      () => this.pingSockets.delete(id),
+    );
     this.pingSockets.set(id, s);
     return s;
   }
@@ -324,8 +386,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const device = socket.boundDevice ? this.interface(socket.boundDevice) : undefined;
     const src = local.address.isUnspecified() ? this.sourceFor(to.address, device) : local.address;
     const length = UDP_HEADER_BYTES + data.length;
-    const ok = this.sendIp(src ?? this.anyAddress(to.address.version), to.address, IpProtocol.UDP, length, device, (out, off, pseudo) =>
-      emitUdp(out, off, local.port, to.port, data, pseudo),
+    const ok = this.sendIp(
+      src ?? this.anyAddress(to.address.version),
+      to.address,
+      IpProtocol.UDP,
+      length,
+      device,
+      (out, off, pseudo) => emitUdp(out, off, local.port, to.port, data, pseudo),
     );
     if (!ok) throw new KernelError(Errno.ENETUNREACH, `no route to ${to.address.toString()}`);
   }
@@ -366,7 +433,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const list = this.tcpBindings.get(port) ?? [];
     const dual = isDual(socket.family, socket.v6Only, socket.local!.address);
     for (const b of list) {
-      if (b.owner !== socket && b.listening && overlaps(b.address, b.dual, socket.local!.address, dual)) throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
+      if (b.owner !== socket && b.listening && overlaps(b.address, b.dual, socket.local!.address, dual))
+        throw new KernelError(Errno.EADDRINUSE, `tcp port ${port}`);
     }
     const own = list.find((b) => b.owner === socket);
     if (own) own.listening = true;
@@ -412,12 +480,26 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const route = this.routeFor(endpoints.remoteAddress);
     const mtu = route ? route.iface.mtu : 1500;
     const ipHeader = endpoints.remoteAddress.version === 4 ? IPV4_HEADER_BYTES : IPV6_HEADER_BYTES;
-    config.mss = Math.min(config.mss === DEFAULT_TCP_CONFIG.mss ? 65495 : config.mss, mtu - ipHeader - TCP_HEADER_BYTES);
-    const isn = this.isnGen.isn(endpoints.localAddress.bytes, endpoints.localPort, endpoints.remoteAddress.bytes, endpoints.remotePort, this.current);
+    config.mss = Math.min(
+      config.mss === DEFAULT_TCP_CONFIG.mss ? 65495 : config.mss,
+      mtu - ipHeader - TCP_HEADER_BYTES,
+    );
+    const isn = this.isnGen.isn(
+      endpoints.localAddress.bytes,
+      endpoints.localPort,
+      endpoints.remoteAddress.bytes,
+      endpoints.remotePort,
+      this.current,
+    );
     const tsOffset = new Uint8Array(4);
     this.entropy.fill(tsOffset);
     const conn = new TcpConnection(this, config, endpoints, isn, new DataView(tsOffset.buffer).getUint32(0));
-    const key = connectionKey(endpoints.localAddress, endpoints.localPort, endpoints.remoteAddress, endpoints.remotePort);
+    const key = connectionKey(
+      endpoints.localAddress,
+      endpoints.localPort,
+      endpoints.remoteAddress,
+      endpoints.remotePort,
+    );
     this.connections.set(key, conn);
     const list = this.tcpBindings.get(endpoints.localPort) ?? [];
     list.push({ owner: conn, address: endpoints.localAddress, dual: false, reuse, listening: false, connection: conn });
@@ -428,7 +510,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   output(conn: TcpConnection, seg: TcpSegment): void {
     const e = conn.endpoints;
     const length = TCP_HEADER_BYTES + tcpOptionsLength(seg.options) + seg.payload.length;
-    this.sendIp(e.localAddress, e.remoteAddress, IpProtocol.TCP, length, undefined, (out, off, pseudo) => emitTcp(out, off, seg, pseudo));
+    this.sendIp(e.localAddress, e.remoteAddress, IpProtocol.TCP, length, undefined, (out, off, pseudo) =>
+      emitTcp(out, off, seg, pseudo),
+    );
   }
 
   released(conn: TcpConnection): void {
@@ -513,7 +597,17 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     if (targetIsUs && p.operation === ArpOperation.Request) {
       const frame = new Uint8Array(ETHERNET_HEADER_BYTES + ARP_PACKET_BYTES);
       emitEthernetHeader(frame, p.senderMac, iface.mac, EtherType.ARP);
-      emitArp({ operation: ArpOperation.Reply, senderMac: iface.mac, senderIp: p.targetIp, targetMac: p.senderMac, targetIp: p.senderIp }, frame, ETHERNET_HEADER_BYTES);
+      emitArp(
+        {
+          operation: ArpOperation.Reply,
+          senderMac: iface.mac,
+          senderIp: p.targetIp,
+          targetMac: p.senderMac,
+          targetIp: p.senderIp,
+        },
+        frame,
+        ETHERNET_HEADER_BYTES,
+      );
       this.deviceTransmit(iface, frame);
     }
   }
@@ -529,8 +623,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
     const dst = p.destination;
     const limitedBroadcast = dst === 0xffffffff;
-    let forUs = limitedBroadcast || (dst >>> 28) === 0xe || this.isLocalV4(dst);
-    let broadcast = limitedBroadcast || (dst >>> 28) === 0xe;
+    let forUs = limitedBroadcast || dst >>> 28 === 0xe || this.isLocalV4(dst);
+    let broadcast = limitedBroadcast || dst >>> 28 === 0xe;
     if (!forUs) {
       for (const a of iface.ipv4) {
         const host = a.prefixLength >= 31 ? 0 : 0xffffffff >>> a.prefixLength;
@@ -585,7 +679,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private receiveIpv6(iface: NetInterface, bytes: Uint8Array): void {
     const p = parseIpv6(bytes);
     this.counters.ipv6Received++;
-    if (p.source[0] === 0xff || (!iface.loopback && !isUnspecifiedBytes(p.source) && this.isLocalV6(IpAddress.fromBytes(p.source)))) {
+    if (
+      p.source[0] === 0xff ||
+      (!iface.loopback && !isUnspecifiedBytes(p.source) && this.isLocalV6(IpAddress.fromBytes(p.source)))
+    ) {
       this.counters.martians++;
       return;
     }
@@ -636,7 +733,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         this.receiveUdp(meta, payload, pseudoSumV6(p.source, p.destination, IpProtocol.UDP, payload.length));
         break;
       case IpProtocol.TCP:
-        if (!multicast) this.receiveTcp(meta, payload, pseudoSumV6(p.source, p.destination, IpProtocol.TCP, payload.length));
+        if (!multicast)
+          this.receiveTcp(meta, payload, pseudoSumV6(p.source, p.destination, IpProtocol.TCP, payload.length));
         break;
       case IpProtocol.NoNext:
         break;
@@ -659,8 +757,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         break;
       case Icmpv4Type.DestinationUnreachable:
         // RFC 1191 §4: "fragmentation needed" carries the next-hop MTU in the low 16 bits.
-        if (m.code === Icmpv4Unreachable.FragmentationNeeded) this.receiveIcmpError(m.body, 4, false, m.rest & 0xffff || 576);
-        else this.receiveIcmpError(m.body, 4, m.code === Icmpv4Unreachable.Port || m.code === Icmpv4Unreachable.Protocol);
+        if (m.code === Icmpv4Unreachable.FragmentationNeeded)
+          this.receiveIcmpError(m.body, 4, false, m.rest & 0xffff || 576);
+        else
+          this.receiveIcmpError(m.body, 4, m.code === Icmpv4Unreachable.Port || m.code === Icmpv4Unreachable.Protocol);
         break;
       default:
         break;
@@ -702,16 +802,25 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         }
         if (mine.state === 'duplicate') return;
         if (opts.sourceLinkLayer && !meta.source.isUnspecified()) {
-          for (const f of iface.ndp.learnFromSolicitation(meta.source.key, opts.sourceLinkLayer, this.current)) this.transmitResolved(iface, f, opts.sourceLinkLayer);
+          for (const f of iface.ndp.learnFromSolicitation(meta.source.key, opts.sourceLinkLayer, this.current))
+            this.transmitResolved(iface, f, opts.sourceLinkLayer);
         }
         const dad = meta.source.isUnspecified();
         const dst = dad ? ALL_NODES : meta.source;
         // RFC 4861 §7.2.4: solicited (unless answering DAD), override, with our link-layer address.
         const flags = (dad ? 0 : 0x40000000) | 0x20000000;
         const body = ndpTargetBody(target.bytes, NdpOption.TargetLinkLayer, iface.mac);
-        this.sendIp(target, dst, IpProtocol.ICMPv6, 8 + body.length, iface, (out, off) => {
-          out.set(emitIcmpv6(Icmpv6Type.NeighborAdvertisement, 0, flags, body, target.bytes, dst.bytes), off);
-        }, 255);
+        this.sendIp(
+          target,
+          dst,
+          IpProtocol.ICMPv6,
+          8 + body.length,
+          iface,
+          (out, off) => {
+            out.set(emitIcmpv6(Icmpv6Type.NeighborAdvertisement, 0, flags, body, target.bytes, dst.bytes), off);
+          },
+          255,
+        );
         break;
       }
       case Icmpv6Type.NeighborAdvertisement: {
@@ -726,7 +835,14 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         const router = (m.rest & 0x80000000) !== 0;
         const solicited = (m.rest & 0x40000000) !== 0;
         const override = (m.rest & 0x20000000) !== 0;
-        const released = iface.ndp.advertisement(target.key, opts.targetLinkLayer, solicited, override, router, this.current);
+        const released = iface.ndp.advertisement(
+          target.key,
+          opts.targetLinkLayer,
+          solicited,
+          override,
+          router,
+          this.current,
+        );
         const mac = opts.targetLinkLayer;
         if (mac) for (const f of released) this.transmitResolved(iface, f, mac);
         break;
@@ -741,20 +857,35 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   }
 
   /** RFC 4861 §6.3.4 and RFC 4862 §5.5.3: default router, on-link prefixes, SLAAC addresses. */
-  private receiveRouterAdvertisement(iface: NetInterface, router: IpAddress, ra: ReturnType<typeof parseRouterAdvertisement>): void {
+  private receiveRouterAdvertisement(
+    iface: NetInterface,
+    router: IpAddress,
+    ra: ReturnType<typeof parseRouterAdvertisement>,
+  ): void {
     const now = this.current;
     if (ra.options.sourceLinkLayer) {
-      for (const f of iface.ndp.learnFromSolicitation(router.key, ra.options.sourceLinkLayer, now)) this.transmitResolved(iface, f, ra.options.sourceLinkLayer);
+      for (const f of iface.ndp.learnFromSolicitation(router.key, ra.options.sourceLinkLayer, now))
+        this.transmitResolved(iface, f, ra.options.sourceLinkLayer);
     }
     iface.nextRouterSolicitationNs = Infinity;
-    this.routes.remove((r) => r.iface === iface && r.source === 'ra' && r.gateway !== undefined && r.gateway.equals(router));
+    this.routes.remove(
+      (r) => r.iface === iface && r.source === 'ra' && r.gateway !== undefined && r.gateway.equals(router),
+    );
     if (ra.routerLifetimeS > 0) this.addGateway(iface, router, 'ra');
     if (ra.options.mtu && ra.options.mtu >= 1280 && ra.options.mtu <= iface.device.mtu) iface.mtu = ra.options.mtu;
     for (const p of ra.options.prefixes) {
       if (p.prefix[0] === 0xfe && (p.prefix[1]! & 0xc0) === 0x80) continue; // §5.5.3 b: ignore link-local prefix
       if (p.preferredLifetimeS > p.validLifetimeS) continue; // §5.5.3 c
       const prefix = maskPrefix(IpAddress.fromBytes(p.prefix), p.prefixLength);
-      if (p.onLink) this.routes.add({ prefix, prefixLength: p.prefixLength, gateway: undefined, iface, metric: 0, source: 'ra-prefix' });
+      if (p.onLink)
+        this.routes.add({
+          prefix,
+          prefixLength: p.prefixLength,
+          gateway: undefined,
+          iface,
+          metric: 0,
+          source: 'ra-prefix',
+        });
       if (!p.autonomous || p.prefixLength !== 64) continue;
       const b = new Uint8Array(16);
       b.set(prefix.bytes.subarray(0, 8), 0);
@@ -817,7 +948,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         if (conn && pathMtu !== undefined) {
           // RFC 8201 §5.2 / RFC 1191 §3: never below the protocol minimum (1280, or 68 → use 576 for TCP).
           const floor = version === 4 ? 576 : 1280;
-          conn.pathMtuChanged(Math.max(pathMtu, floor) - (version === 4 ? IPV4_HEADER_BYTES : IPV6_HEADER_BYTES) - TCP_HEADER_BYTES, this.current);
+          conn.pathMtuChanged(
+            Math.max(pathMtu, floor) - (version === 4 ? IPV4_HEADER_BYTES : IPV6_HEADER_BYTES) - TCP_HEADER_BYTES,
+            this.current,
+          );
           return;
         }
         if (conn && conn.state === 'SYN-SENT') {
@@ -861,7 +995,11 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const conn = this.connections.get(key);
     if (conn) {
       // RFC 9293 §3.6.1 / RFC 6191: a new SYN above the old window may reopen a TIME-WAIT pair.
-      const reopen = conn.state === 'TIME-WAIT' && seg.flags & TcpFlags.SYN && !(seg.flags & TcpFlags.ACK) && Sequence.gt(seg.seq, conn.rcvNxt);
+      const reopen =
+        conn.state === 'TIME-WAIT' &&
+        seg.flags & TcpFlags.SYN &&
+        !(seg.flags & TcpFlags.ACK) &&
+        Sequence.gt(seg.seq, conn.rcvNxt);
       if (!reopen) {
         conn.onSegment(seg, now);
         return;
@@ -884,7 +1022,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         listener.synQueue.delete(oldest);
       }
       const child = this.createConnection(
-        { localAddress: meta.destination, localPort: seg.destinationPort, remoteAddress: meta.source, remotePort: seg.sourcePort },
+        {
+          localAddress: meta.destination,
+          localPort: seg.destinationPort,
+          remoteAddress: meta.source,
+          remotePort: seg.sourcePort,
+        },
         { ...this.tcpDefaults, ...listener.options },
         true,
       );
@@ -912,7 +1055,17 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const len = seg.payload.length + (seg.flags & TcpFlags.SYN ? 1 : 0) + (seg.flags & TcpFlags.FIN ? 1 : 0);
     const rst: TcpSegment =
       seg.flags & TcpFlags.ACK
-        ? { sourcePort: seg.destinationPort, destinationPort: seg.sourcePort, seq: seg.ack, ack: 0, flags: TcpFlags.RST, window: 0, urgent: 0, options: {}, payload: EMPTY }
+        ? {
+            sourcePort: seg.destinationPort,
+            destinationPort: seg.sourcePort,
+            seq: seg.ack,
+            ack: 0,
+            flags: TcpFlags.RST,
+            window: 0,
+            urgent: 0,
+            options: {},
+            payload: EMPTY,
+          }
         : {
             sourcePort: seg.destinationPort,
             destinationPort: seg.sourcePort,
@@ -925,7 +1078,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
             payload: EMPTY,
           };
     this.counters.tcpResetsSent++;
-    this.sendIp(meta.destination, meta.source, IpProtocol.TCP, TCP_HEADER_BYTES, undefined, (out, off, pseudo) => emitTcp(out, off, rst, pseudo));
+    this.sendIp(meta.destination, meta.source, IpProtocol.TCP, TCP_HEADER_BYTES, undefined, (out, off, pseudo) =>
+      emitTcp(out, off, rst, pseudo),
+    );
   }
 
   /** Exact address first, then the family's wildcard, then (for IPv4) a dual-stack IPv6 wildcard. */
@@ -972,13 +1127,24 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       const quote = meta.packet.subarray(0, Math.min(meta.packet.length, 576 - 28));
       const code = kind === 'port-unreachable' ? Icmpv4Unreachable.Port : Icmpv4Unreachable.Protocol;
       const msg = emitIcmpv4(Icmpv4Type.DestinationUnreachable, code, 0, quote);
-      this.sendIp(meta.destination, meta.source, IpProtocol.ICMP, msg.length, undefined, (out, off) => out.set(msg, off));
+      this.sendIp(meta.destination, meta.source, IpProtocol.ICMP, msg.length, undefined, (out, off) =>
+        out.set(msg, off),
+      );
     } else {
       // RFC 4443 §3.1: as much of the packet as fits in the minimum MTU (1280).
       const quote = meta.packet.subarray(0, Math.min(meta.packet.length, 1280 - 48));
       const code = kind === 'port-unreachable' ? 4 : 1;
-      const msg = emitIcmpv6(Icmpv6Type.DestinationUnreachable, code, 0, quote, meta.destination.bytes, meta.source.bytes);
-      this.sendIp(meta.destination, meta.source, IpProtocol.ICMPv6, msg.length, undefined, (out, off) => out.set(msg, off));
+      const msg = emitIcmpv6(
+        Icmpv6Type.DestinationUnreachable,
+        code,
+        0,
+        quote,
+        meta.destination.bytes,
+        meta.source.bytes,
+      );
+      this.sendIp(meta.destination, meta.source, IpProtocol.ICMPv6, msg.length, undefined, (out, off) =>
+        out.set(msg, off),
+      );
     }
   }
 
@@ -997,10 +1163,22 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
 
   private sendNeighborSolicitation(iface: NetInterface, target: IpAddress, dst: IpAddress, src: IpAddress): void {
     const withSource = !src.isUnspecified();
-    const body = ndpTargetBody(target.bytes, withSource ? NdpOption.SourceLinkLayer : undefined, withSource ? iface.mac : undefined);
-    this.sendIp(src, dst, IpProtocol.ICMPv6, 8 + body.length, iface, (out, off) => {
-      out.set(emitIcmpv6(Icmpv6Type.NeighborSolicitation, 0, 0, body, src.bytes, dst.bytes), off);
-    }, 255);
+    const body = ndpTargetBody(
+      target.bytes,
+      withSource ? NdpOption.SourceLinkLayer : undefined,
+      withSource ? iface.mac : undefined,
+    );
+    this.sendIp(
+      src,
+      dst,
+      IpProtocol.ICMPv6,
+      8 + body.length,
+      iface,
+      (out, off) => {
+        out.set(emitIcmpv6(Icmpv6Type.NeighborSolicitation, 0, 0, body, src.bytes, dst.bytes), off);
+      },
+      255,
+    );
   }
 
   private sendRouterSolicitation(iface: NetInterface): void {
@@ -1012,24 +1190,44 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       body[5] = 1;
       body.set(iface.mac, 6);
     }
-    this.sendIp(src, ALL_ROUTERS, IpProtocol.ICMPv6, 4 + body.length, iface, (out, off) => {
-      const msg = emitIcmpv6(Icmpv6Type.RouterSolicitation, 0, 0, body.subarray(4), src.bytes, ALL_ROUTERS.bytes);
-      out.set(msg, off);
-    }, 255);
+    this.sendIp(
+      src,
+      ALL_ROUTERS,
+      IpProtocol.ICMPv6,
+      4 + body.length,
+      iface,
+      (out, off) => {
+        const msg = emitIcmpv6(Icmpv6Type.RouterSolicitation, 0, 0, body.subarray(4), src.bytes, ALL_ROUTERS.bytes);
+        out.set(msg, off);
+      },
+      255,
+    );
   }
 
   // ---- IP output -------------------------------------------------------------------------
 
   private routeFor(dst: IpAddress, device?: NetInterface): Route<NetInterface> | undefined {
-    if (this.isLocal(dst)) return { prefix: dst, prefixLength: 128, gateway: undefined, iface: this.loopback, metric: 0, source: 'local' };
+    if (this.isLocal(dst))
+      return { prefix: dst, prefixLength: 128, gateway: undefined, iface: this.loopback, metric: 0, source: 'local' };
     if (device) {
-      if (dst.isMulticast() || dst.isBroadcast() || dst.isLinkLocal()) return { prefix: dst, prefixLength: 0, gateway: undefined, iface: device, metric: 0, source: 'device' };
-      const r = this.routes.list().find((x) => x.iface === device && x.prefix.version === dst.version && prefixMatches(x.prefix.bytes, dst.bytes, x.prefixLength));
+      if (dst.isMulticast() || dst.isBroadcast() || dst.isLinkLocal())
+        return { prefix: dst, prefixLength: 0, gateway: undefined, iface: device, metric: 0, source: 'device' };
+      const r = this.routes
+        .list()
+        .find(
+          (x) =>
+            x.iface === device &&
+            x.prefix.version === dst.version &&
+            prefixMatches(x.prefix.bytes, dst.bytes, x.prefixLength),
+        );
       return r;
     }
     if (dst.isBroadcast()) {
-      const iface = this.interfaces.find((i) => !i.loopback && i.ipv4.length > 0) ?? this.interfaces.find((i) => !i.loopback);
-      return iface ? { prefix: dst, prefixLength: 32, gateway: undefined, iface, metric: 0, source: 'broadcast' } : undefined;
+      const iface =
+        this.interfaces.find((i) => !i.loopback && i.ipv4.length > 0) ?? this.interfaces.find((i) => !i.loopback);
+      return iface
+        ? { prefix: dst, prefixLength: 32, gateway: undefined, iface, metric: 0, source: 'broadcast' }
+        : undefined;
     }
     return this.routes.lookup(dst);
   }
@@ -1041,7 +1239,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const iface = route.iface;
     if (dst.version === 4) {
       if (iface.loopback && this.isLocalV4(dst.v4)) return dst;
-      return iface.ipv4.find((a) => prefixMatches(a.address.bytes, dst.bytes, a.prefixLength))?.address ?? iface.ipv4[0]?.address;
+      return (
+        iface.ipv4.find((a) => prefixMatches(a.address.bytes, dst.bytes, a.prefixLength))?.address ??
+        iface.ipv4[0]?.address
+      );
     }
     if (iface.loopback && this.isLocalV6(dst)) return dst;
     const usable = iface.ipv6.filter((a) => a.state === 'preferred');
@@ -1074,7 +1275,15 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       const id = (this.ipv4Identification = (this.ipv4Identification + 1) & 0xffff);
       if (total <= iface.mtu) {
         const frame = new Uint8Array(ETHERNET_HEADER_BYTES + total);
-        emitIpv4Header(frame, ETHERNET_HEADER_BYTES, { source: src.v4, destination: dst.v4, protocol, payloadLength: l4Length, identification: id, ttl: hopLimit, dontFragment: protocol === IpProtocol.TCP });
+        emitIpv4Header(frame, ETHERNET_HEADER_BYTES, {
+          source: src.v4,
+          destination: dst.v4,
+          protocol,
+          payloadLength: l4Length,
+          identification: id,
+          ttl: hopLimit,
+          dontFragment: protocol === IpProtocol.TCP,
+        });
         write(frame, ETHERNET_HEADER_BYTES + IPV4_HEADER_BYTES, pseudoSumV4(src.v4, dst.v4, protocol, l4Length));
         this.transmitIp(iface, nextHop, frame, EtherType.IPv4);
         return true;
@@ -1109,7 +1318,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       for (let off = 0; off < l4Length; off += chunk) {
         const len = Math.min(chunk, l4Length - off);
         const f = new Uint8Array(ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES + 8 + len);
-        emitIpv6Header(f, ETHERNET_HEADER_BYTES, { source: src.bytes, destination: dst.bytes, protocol: IpProtocol.IPv6Frag, payloadLength: 8 + len, hopLimit });
+        emitIpv6Header(f, ETHERNET_HEADER_BYTES, {
+          source: src.bytes,
+          destination: dst.bytes,
+          protocol: IpProtocol.IPv6Frag,
+          payloadLength: 8 + len,
+          hopLimit,
+        });
         const h = ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES;
         f[h] = protocol;
         const fo = off | (off + len < l4Length ? 1 : 0);
@@ -1125,7 +1340,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       return true;
     }
     const frame = new Uint8Array(ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES + l4Length);
-    emitIpv6Header(frame, ETHERNET_HEADER_BYTES, { source: src.bytes, destination: dst.bytes, protocol, payloadLength: l4Length, hopLimit });
+    emitIpv6Header(frame, ETHERNET_HEADER_BYTES, {
+      source: src.bytes,
+      destination: dst.bytes,
+      protocol,
+      payloadLength: l4Length,
+      hopLimit,
+    });
     write(frame, ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length));
     this.transmitIp(iface, nextHop, frame, EtherType.IPv6);
     return true;
@@ -1143,7 +1364,9 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
     if (nextHop.version === 4) {
       const ip = nextHop.v4;
-      const directed = iface.ipv4.some((a) => a.prefixLength < 31 && ((ip & (0xffffffff >>> a.prefixLength)) >>> 0) === 0xffffffff >>> a.prefixLength);
+      const directed = iface.ipv4.some(
+        (a) => a.prefixLength < 31 && (ip & (0xffffffff >>> a.prefixLength)) >>> 0 === 0xffffffff >>> a.prefixLength,
+      );
       if (nextHop.isBroadcast() || directed) frame.set(BROADCAST_MAC, 0);
       else if (nextHop.isMulticast()) frame.set(ipv4MulticastMac(nextHop), 0);
       else {
@@ -1222,7 +1445,17 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const src = iface.ipv4[0]?.address.v4 ?? 0;
     const frame = new Uint8Array(ETHERNET_HEADER_BYTES + ARP_PACKET_BYTES);
     emitEthernetHeader(frame, to, iface.mac, EtherType.ARP);
-    emitArp({ operation: ArpOperation.Request, senderMac: iface.mac, senderIp: src, targetMac: new Uint8Array(6), targetIp: ip }, frame, ETHERNET_HEADER_BYTES);
+    emitArp(
+      {
+        operation: ArpOperation.Request,
+        senderMac: iface.mac,
+        senderIp: src,
+        targetMac: new Uint8Array(6),
+        targetIp: ip,
+      },
+      frame,
+      ETHERNET_HEADER_BYTES,
+    );
     this.deviceTransmit(iface, frame);
   }
 
@@ -1240,7 +1473,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       next = Math.min(next, i.arp.nextDeadlineNs(), i.ndp.nextDeadlineNs(), i.nextRouterSolicitationNs);
       for (const a of i.ipv6) {
         if (a.state === 'tentative') next = Math.min(next, a.dadDoneAtNs);
-        else if (a.state !== 'duplicate') next = Math.min(next, a.state === 'preferred' ? a.preferredUntilNs : a.validUntilNs);
+        else if (a.state !== 'duplicate')
+          next = Math.min(next, a.state === 'preferred' ? a.preferredUntilNs : a.validUntilNs);
       }
     }
     if (next === Infinity) {
@@ -1269,7 +1503,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       if (now >= iface.nextRouterSolicitationNs) {
         this.sendRouterSolicitation(iface);
         iface.routerSolicitationsSent++;
-        iface.nextRouterSolicitationNs = iface.routerSolicitationsSent >= MAX_RTR_SOLICITATIONS ? Infinity : now + RTR_SOLICITATION_INTERVAL_NS;
+        iface.nextRouterSolicitationNs =
+          iface.routerSolicitationsSent >= MAX_RTR_SOLICITATIONS ? Infinity : now + RTR_SOLICITATION_INTERVAL_NS;
       }
     }
     this.rearmHousekeeping();

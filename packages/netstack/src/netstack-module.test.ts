@@ -10,13 +10,13 @@ function context(services: Record<string, unknown[]>): ModuleContext & { provide
   return {
     provided,
     provide: (k, v) => void provided.set(k, v),
-    get: <T,>(k: string) => {
+    get: <T>(k: string) => {
       const v = services[k]?.[0];
       if (v === undefined) throw new Error(`missing ${k}`);
       return v as T;
     },
-    tryGet: <T,>(k: string) => services[k]?.[0] as T | undefined,
-    getAll: <T,>(k: string) => (services[k] ?? []) as T[],
+    tryGet: <T>(k: string) => services[k]?.[0] as T | undefined,
+    getAll: <T>(k: string) => (services[k] ?? []) as T[],
   };
 }
 

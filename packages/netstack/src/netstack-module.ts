@@ -38,7 +38,10 @@ const netstackModule: KernelModule = {
   init(ctx: ModuleContext): void {
     const stack = new NetStack({ clock: ctx.get<Clock>('clock'), entropy: ctx.get<Entropy>('entropy') });
     ctx.getAll<NetDevice>('netdev').forEach((device, i) => stack.addInterface(device, { name: `eth${i}` }));
-    ctx.provide<NetstackService>(NETSTACK_CAPABILITY, { stack, bringUp: (args, hostname) => bringUpNetwork(stack, args, hostname) });
+    ctx.provide<NetstackService>(NETSTACK_CAPABILITY, {
+      stack,
+      bringUp: (args, hostname) => bringUpNetwork(stack, args, hostname),
+    });
   },
 };
 

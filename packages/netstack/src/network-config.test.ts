@@ -9,8 +9,17 @@ import { IpAddress } from './wire/ip-address.js';
 
 describe("OSv's static network options", () => {
   it('parses --ip, --defaultgw and --nameserver and applies them', () => {
-    const cfg = parseNetworkOptions(['--ip=eth0,10.0.0.2,255.255.255.0', '--defaultgw=10.0.0.1', '--nameserver=10.0.0.53', '--nameserver=1.1.1.1', '--verbose', '/httpd.wasm']);
-    expect(cfg.addresses.map((a) => `${a.iface} ${a.address.toString()}/${a.prefixLength}`)).toEqual(['eth0 10.0.0.2/24']);
+    const cfg = parseNetworkOptions([
+      '--ip=eth0,10.0.0.2,255.255.255.0',
+      '--defaultgw=10.0.0.1',
+      '--nameserver=10.0.0.53',
+      '--nameserver=1.1.1.1',
+      '--verbose',
+      '/httpd.wasm',
+    ]);
+    expect(cfg.addresses.map((a) => `${a.iface} ${a.address.toString()}/${a.prefixLength}`)).toEqual([
+      'eth0 10.0.0.2/24',
+    ]);
     expect(String(cfg.defaultGateway)).toBe('10.0.0.1');
     expect(cfg.nameservers.map(String)).toEqual(['10.0.0.53', '1.1.1.1']);
     const stack = new NetStack({ clock: new VirtualClock(), entropy: new SeededRandom(1) });

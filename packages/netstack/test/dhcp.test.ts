@@ -1,7 +1,17 @@
 // The DHCPv4 client against a simulated server (a second stack with a UDP socket on port 67).
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '@osv-ts/core-sched';
-import { DhcpClient, IpAddress, NetStack, PERFECT_LINK, SeededRandom, SimulatedLink, Simulation, wire, type UdpSocket } from '../src/index.js';
+import {
+  DhcpClient,
+  IpAddress,
+  NetStack,
+  PERFECT_LINK,
+  SeededRandom,
+  SimulatedLink,
+  Simulation,
+  wire,
+  type UdpSocket,
+} from '../src/index.js';
 
 const { DhcpOption, DhcpMessageType } = wire;
 
@@ -56,7 +66,18 @@ class SimDhcpServer {
         [DhcpOption.DomainName, new TextEncoder().encode('sim.test')],
         [DhcpOption.LeaseTime, wire.u32Bytes(this.leaseTimeS)],
       ]);
-      const out = wire.emitDhcp({ op: 2, xid: m.xid, secs: 0, broadcast: m.broadcast, ciaddr: m.ciaddr, yiaddr: reply === DhcpMessageType.Nak ? 0 : addr, siaddr: 0, giaddr: 0, chaddr: m.chaddr, options });
+      const out = wire.emitDhcp({
+        op: 2,
+        xid: m.xid,
+        secs: 0,
+        broadcast: m.broadcast,
+        ciaddr: m.ciaddr,
+        yiaddr: reply === DhcpMessageType.Nak ? 0 : addr,
+        siaddr: 0,
+        giaddr: 0,
+        chaddr: m.chaddr,
+        options,
+      });
       const to = m.ciaddr && !m.broadcast ? IpAddress.v4(m.ciaddr) : IpAddress.parse('255.255.255.255');
       this.socket.sendTo(out, { address: to, port: 68 });
       this.log.push(reply === DhcpMessageType.Offer ? 'OFFER' : reply === DhcpMessageType.Ack ? 'ACK' : 'NAK');

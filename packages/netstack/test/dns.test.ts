@@ -2,7 +2,16 @@
 // resolv.conf parsing.
 import { describe, expect, it } from 'vitest';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
-import { DnsResolver, HostsFile, IpAddress, parseResolvConf, wire, type DnsLookup, type NetStack, type TcpSocket } from '../src/index.js';
+import {
+  DnsResolver,
+  HostsFile,
+  IpAddress,
+  parseResolvConf,
+  wire,
+  type DnsLookup,
+  type NetStack,
+  type TcpSocket,
+} from '../src/index.js';
 import { makePair, type Pair } from './harness.js';
 
 const { DnsType } = wire;
@@ -53,7 +62,9 @@ class SimDnsServer {
     const q = wire.parseDns(query);
     const question = q.questions[0]!;
     const name = question.name.toLowerCase();
-    const records = (this.zone[name] ?? []).map((t) => IpAddress.parse(t)).filter((a) => (question.type === DnsType.A ? a.version === 4 : a.version === 6));
+    const records = (this.zone[name] ?? [])
+      .map((t) => IpAddress.parse(t))
+      .filter((a) => (question.type === DnsType.A ? a.version === 4 : a.version === 6));
     const truncated = overUdp && this.truncate.has(name);
     return wire.emitDns({
       id: q.id,
@@ -65,7 +76,9 @@ class SimDnsServer {
       recursionAvailable: true,
       rcode: name in this.zone ? 0 : wire.DnsRcode.NXDomain,
       questions: q.questions,
-      answers: truncated ? [] : records.map((a) => ({ name: question.name, type: question.type, class: 1, ttl: 60, data: a.bytes })),
+      answers: truncated
+        ? []
+        : records.map((a) => ({ name: question.name, type: question.type, class: 1, ttl: 60, data: a.bytes })),
       authorities: [],
       additionals: [],
     });
@@ -178,7 +191,9 @@ describe('DNS stub resolver', () => {
     const l = run(p, resolver.lookup('www.test'));
     expect(l.state).toBe('done');
     expect(Math.round((p.clock.monotonicNs() - t0) / 1e9)).toBe(5); // resolv.conf default timeout
-    const dead = new DnsResolver(p.b, { config: { nameservers: [IpAddress.parse('10.0.0.250'), p.addrA], timeoutS: 1, attempts: 2 } });
+    const dead = new DnsResolver(p.b, {
+      config: { nameservers: [IpAddress.parse('10.0.0.250'), p.addrA], timeoutS: 1, attempts: 2 },
+    });
     const l2 = run(p, dead.lookup('www.test'));
     expect(l2.addresses.map(String)).toEqual(['10.1.2.3']);
   });
@@ -193,7 +208,9 @@ describe('DNS stub resolver', () => {
 
   it('answers from the hosts file and literals without a query, and walks the search list', () => {
     const { p, server, resolver } = setup();
-    resolver.hosts = HostsFile.parse('# comment\n127.0.0.1 localhost\n10.5.5.5  gateway gw # trailing\n::1 localhost ip6-localhost\n');
+    resolver.hosts = HostsFile.parse(
+      '# comment\n127.0.0.1 localhost\n10.5.5.5  gateway gw # trailing\n::1 localhost ip6-localhost\n',
+    );
     expect(resolver.lookup('GW').addresses.map(String)).toEqual(['10.5.5.5']);
     expect(resolver.lookup('localhost', 'AAAA').addresses.map(String)).toEqual(['::1']);
     expect(resolver.lookup('192.0.2.1').source).toBe('literal');
@@ -204,7 +221,9 @@ describe('DNS stub resolver', () => {
   });
 
   it('parses resolv.conf', () => {
-    const c = parseResolvConf('nameserver 10.0.0.53\nnameserver 2001:db8::53\nnameserver bogus\nsearch a.test b.test\noptions ndots:2 timeout:3 attempts:4 rotate\n');
+    const c = parseResolvConf(
+      'nameserver 10.0.0.53\nnameserver 2001:db8::53\nnameserver bogus\nsearch a.test b.test\noptions ndots:2 timeout:3 attempts:4 rotate\n',
+    );
     expect(c.nameservers.map(String)).toEqual(['10.0.0.53', '2001:db8::53']);
     expect(c.search).toEqual(['a.test', 'b.test']);
     expect([c.ndots, c.timeoutS, c.attempts, c.rotate]).toEqual([2, 3, 4, true]);

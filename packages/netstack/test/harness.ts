@@ -1,7 +1,17 @@
 // Test harness: two stacks joined by a SimulatedLink on one VirtualClock.
 import { KernelError, Errno } from '@osv-ts/kernel-api';
 import { VirtualClock } from '@osv-ts/core-sched';
-import { NetStack, IpAddress, SeededRandom, SimulatedLink, Simulation, PERFECT_LINK, type LinkImpairments, type TcpConfig, type TcpSocket } from '../src/index.js';
+import {
+  NetStack,
+  IpAddress,
+  SeededRandom,
+  SimulatedLink,
+  Simulation,
+  PERFECT_LINK,
+  type LinkImpairments,
+  type TcpConfig,
+  type TcpSocket,
+} from '../src/index.js';
 
 export interface Pair {
   clock: VirtualClock;
@@ -14,7 +24,12 @@ export interface Pair {
   addrB: IpAddress;
 }
 
-export function makePair(seed: number, impairments: Partial<LinkImpairments> = {}, tcp: Partial<TcpConfig> = {}, ipv6 = false): Pair {
+export function makePair(
+  seed: number,
+  impairments: Partial<LinkImpairments> = {},
+  tcp: Partial<TcpConfig> = {},
+  ipv6 = false,
+): Pair {
   const clock = new VirtualClock();
   const rng = new SeededRandom(seed);
   const link = new SimulatedLink(clock, rng, { ...PERFECT_LINK, ...impairments });
@@ -60,7 +75,8 @@ export function transfer(p: Pair, data: Uint8Array, port = 5000, maxTimeNs = 360
   listener.bind({ address: p.addrA, port });
   listener.listen(4);
   const client = p.b.tcpSocket();
-  if (errnoOf(() => client.connect({ address: p.addrA, port })) !== Errno.EINPROGRESS) throw new Error('connect did not report EINPROGRESS');
+  if (errnoOf(() => client.connect({ address: p.addrA, port })) !== Errno.EINPROGRESS)
+    throw new Error('connect did not report EINPROGRESS');
   let server: TcpSocket | undefined;
   const received = new Uint8Array(data.length);
   let got = 0;

@@ -36,7 +36,8 @@ describe('IPv4', () => {
     const requests: number[] = [];
     p.link.tap = (_f, frame) => {
       const eth = wire.parseEthernet(frame);
-      if (eth.etherType === wire.EtherType.ARP && wire.parseArp(eth.payload).operation === 1) requests.push(p.clock.monotonicNs());
+      if (eth.etherType === wire.EtherType.ARP && wire.parseArp(eth.payload).operation === 1)
+        requests.push(p.clock.monotonicNs());
     };
     for (let i = 0; i < 50; i++) {
       u.sendTo(Uint8Array.of(i), { address: IpAddress.parse('10.0.0.77'), port: 9 });
@@ -113,7 +114,9 @@ describe('IPv4', () => {
   it('requires SO_BROADCAST to send to 255.255.255.255', () => {
     const p = makePair(106);
     const u = p.b.udpSocket();
-    expect(errnoOf(() => u.sendTo(Uint8Array.of(1), { address: IpAddress.parse('255.255.255.255'), port: 9 }))).toBe(Errno.EACCES);
+    expect(errnoOf(() => u.sendTo(Uint8Array.of(1), { address: IpAddress.parse('255.255.255.255'), port: 9 }))).toBe(
+      Errno.EACCES,
+    );
     u.setOption('SO_BROADCAST', true);
     const rx = p.a.udpSocket();
     rx.bind({ address: IpAddress.parse('0.0.0.0'), port: 9 });
@@ -151,13 +154,18 @@ describe('IPv4', () => {
     expect(equalBytes(transfer(p, data, 5000).received, data)).toBe(true);
     const rng = new SeededRandom(108);
     fc.assert(
-      fc.property(fc.nat(captured.length - 1), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 }), fc.nat(), (which, flips, cut) => {
-        const f = Uint8Array.from(captured[which]!);
-        f.set(iface.mac, 0);
-        for (const [i, v] of flips) f[14 + (i % Math.max(1, f.length - 14))] = v;
-        const g = rng.next() < 0.2 ? f.subarray(0, 14 + (cut % (f.length - 13))) : f;
-        p.a.receiveFrame(iface, g);
-      }),
+      fc.property(
+        fc.nat(captured.length - 1),
+        fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 4 }),
+        fc.nat(),
+        (which, flips, cut) => {
+          const f = Uint8Array.from(captured[which]!);
+          f.set(iface.mac, 0);
+          for (const [i, v] of flips) f[14 + (i % Math.max(1, f.length - 14))] = v;
+          const g = rng.next() < 0.2 ? f.subarray(0, 14 + (cut % (f.length - 13))) : f;
+          p.a.receiveFrame(iface, g);
+        },
+      ),
       { numRuns: 10_000 },
     );
     expect(iface.counters.rxMalformed).toBeGreaterThan(0);
@@ -169,7 +177,16 @@ describe('IPv4', () => {
 describe('IPv6', () => {
   function routerAdvertisement(router: IpAddress, routerMac: Uint8Array, prefix: string): Uint8Array {
     const body = wire.routerAdvertisementBody(
-      [{ prefixLength: 64, onLink: true, autonomous: true, validLifetimeS: 86400, preferredLifetimeS: 14400, prefix: IpAddress.parse(prefix).bytes }],
+      [
+        {
+          prefixLength: 64,
+          onLink: true,
+          autonomous: true,
+          validLifetimeS: 86400,
+          preferredLifetimeS: 14400,
+          prefix: IpAddress.parse(prefix).bytes,
+        },
+      ],
       routerMac,
       1500,
     );
@@ -177,7 +194,13 @@ describe('IPv6', () => {
     const icmp = wire.emitIcmpv6(134, 0, ((64 << 24) | 1800) >>> 0, body, router.bytes, allNodes.bytes);
     const frame = new Uint8Array(14 + 40 + icmp.length);
     wire.emitEthernetHeader(frame, Uint8Array.of(0x33, 0x33, 0, 0, 0, 1), routerMac, wire.EtherType.IPv6);
-    wire.emitIpv6Header(frame, 14, { source: router.bytes, destination: allNodes.bytes, protocol: 58, payloadLength: icmp.length, hopLimit: 255 });
+    wire.emitIpv6Header(frame, 14, {
+      source: router.bytes,
+      destination: allNodes.bytes,
+      protocol: 58,
+      payloadLength: icmp.length,
+      hopLimit: 255,
+    });
     frame.set(icmp, 54);
     return frame;
   }
@@ -244,7 +267,8 @@ describe('ARP re-verification', () => {
     const requests: string[] = [];
     p.link.tap = (_f, frame) => {
       const eth = wire.parseEthernet(frame);
-      if (eth.etherType === wire.EtherType.ARP && wire.parseArp(eth.payload).operation === 1) requests.push(eth.destination[0] === 0xff ? 'broadcast' : 'unicast');
+      if (eth.etherType === wire.EtherType.ARP && wire.parseArp(eth.payload).operation === 1)
+        requests.push(eth.destination[0] === 0xff ? 'broadcast' : 'unicast');
     };
     u.sendTo(Uint8Array.of(1), { address: p.addrA, port: 9 });
     p.sim.runFor(61e9); // past the entry's lifetime
@@ -285,7 +309,12 @@ describe('path MTU discovery (RFC 1191)', () => {
         const icmp = wire.emitIcmpv4(3, 4, 1000, ip);
         const out = new Uint8Array(14 + 20 + icmp.length);
         wire.emitEthernetHeader(out, ib.mac, p.link.a.mac, wire.EtherType.IPv4);
-        wire.emitIpv4Header(out, 14, { source: IpAddress.parse('10.0.0.254').v4, destination: p.addrB.v4, protocol: 1, payloadLength: icmp.length });
+        wire.emitIpv4Header(out, 14, {
+          source: IpAddress.parse('10.0.0.254').v4,
+          destination: p.addrB.v4,
+          protocol: 1,
+          payloadLength: icmp.length,
+        });
         out.set(icmp, 34);
         reports++;
         p.b.receiveFrame(ib, out);
@@ -378,8 +407,8 @@ describe('re-entrancy', () => {
     const got: number[] = [];
     const buf = new Uint8Array(65536);
     for (let i = 0; i < 10_000 && got.length < data.length; i++) {
-      for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0; ) sent += n;
-      for (let n; (n = s.read(buf)) > 0; ) got.push(...buf.subarray(0, n));
+      for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0;) sent += n;
+      for (let n; (n = s.read(buf)) > 0;) got.push(...buf.subarray(0, n));
       a.poll();
       b.poll();
     }
@@ -437,9 +466,10 @@ describe('device back-pressure', () => {
       for (const f of ring.splice(0)) link.b.transmit(f);
       if (wasFull) dev.onTransmitReady?.();
       if (!s && l.acceptQueue.length) s = l.accept();
-      if (c.connection!.established) for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0; ) sent += n;
+      if (c.connection!.established)
+        for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0;) sent += n;
       if (s)
-        for (let n; (n = s.read(buf)) > 0; ) {
+        for (let n; (n = s.read(buf)) > 0;) {
           got.push(buf.slice(0, n));
           total += n;
         }

@@ -83,7 +83,9 @@ describe('interop with passt and the host Linux stack', () => {
     chmodSync(dir, 0o777); // passt drops root privileges to nobody before creating its socket
     const sockPath = join(dir, 'passt.sock');
     const fwdPort = await freePort();
-    passt = spawn('/usr/bin/passt', ['-f', '-q', '-1', '-4', '-s', sockPath, '-t', `${fwdPort}:80`], { stdio: 'ignore' });
+    passt = spawn('/usr/bin/passt', ['-f', '-q', '-1', '-4', '-s', sockPath, '-t', `${fwdPort}:80`], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 200 && !existsSync(sockPath); i++) await new Promise((r) => setTimeout(r, 10));
     const sock = net.connect(sockPath);
     await new Promise<void>((resolve, reject) => sock.once('connect', resolve).once('error', reject));
@@ -116,7 +118,12 @@ describe('interop with passt and the host Linux stack', () => {
     } catch (e) {
       expect((e as { errno: number }).errno).toBe(Errno.EINPROGRESS);
     }
-    await drive(stack, () => out.connection!.established || out.connection!.state === 'CLOSED', 10_000, 'connect to the host');
+    await drive(
+      stack,
+      () => out.connection!.established || out.connection!.state === 'CLOSED',
+      10_000,
+      'connect to the host',
+    );
     expect(out.connection!.state).toBe('ESTABLISHED');
     out.write(new TextEncoder().encode('hello from the guest'));
     let reply = '';
@@ -124,7 +131,7 @@ describe('interop with passt and the host Linux stack', () => {
     await drive(
       stack,
       () => {
-        for (let n; (n = out.read(buf)) > 0; ) reply += new TextDecoder().decode(buf.subarray(0, n));
+        for (let n; (n = out.read(buf)) > 0;) reply += new TextDecoder().decode(buf.subarray(0, n));
         return out.read(buf) === 0;
       },
       10_000,
@@ -150,7 +157,7 @@ describe('interop with passt and the host Linux stack', () => {
       () => {
         if (!accepted && listener.acceptQueue.length) accepted = listener.accept();
         if (accepted) {
-          for (let n; (n = accepted.read(buf)) > 0; ) got.push(...buf.subarray(0, n));
+          for (let n; (n = accepted.read(buf)) > 0;) got.push(...buf.subarray(0, n));
           if (accepted.read(buf) === 0) eof = true;
         }
         return eof;
@@ -179,7 +186,7 @@ describe('interop with passt and the host Linux stack', () => {
     await drive(
       stack,
       () => {
-        for (let n; (n = dl.read(big)) > 0; ) parts.push(Buffer.from(big.subarray(0, n)));
+        for (let n; (n = dl.read(big)) > 0;) parts.push(Buffer.from(big.subarray(0, n)));
         if (dl.connection?.established || dl.connection?.eof) done = dl.read(big) === 0;
         return done;
       },

@@ -18,7 +18,8 @@ function python(script: string, args: string[]): string {
     return execFileSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stderr?: string };
-    if (err.stderr?.includes("No module named 'scapy'")) throw new Error('scapy missing: run scripts/setup-system.sh (python3-scapy)');
+    if (err.stderr?.includes("No module named 'scapy'"))
+      throw new Error('scapy missing: run scripts/setup-system.sh (python3-scapy)');
     throw e;
   }
 }
@@ -115,7 +116,8 @@ describe('interop with scapy', () => {
     let sent = 0;
     p.sim.runUntil(() => {
       if (!s && l.acceptQueue.length) s = l.accept();
-      if (c.connection!.established) for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0; ) sent += n;
+      if (c.connection!.established)
+        for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0;) sent += n;
       if (s) while (s.read(new Uint8Array(65536)) > 0);
       return sent === data.length && c.connection!.sndUna === c.connection!.sndMax;
     }, 60e9);
@@ -186,7 +188,9 @@ describe('interop with scapy', () => {
     ]);
     const dhcp = wire.parseDhcp(wire.parseUdp(ip(5).payload, v4sum(5, 17)).payload);
     expect(IpAddress.v4(dhcp.yiaddr).toString()).toBe('10.0.0.100');
-    expect(wire.dhcpAddresses(dhcp.options.get(wire.DhcpOption.DomainNameServer)).map((n) => IpAddress.v4(n).toString())).toEqual(['10.0.0.53', '10.0.0.54']);
+    expect(
+      wire.dhcpAddresses(dhcp.options.get(wire.DhcpOption.DomainNameServer)).map((n) => IpAddress.v4(n).toString()),
+    ).toEqual(['10.0.0.53', '10.0.0.54']);
     const arp = wire.parseArp(frames[6]!.payload);
     expect([arp.operation, IpAddress.v4(arp.senderIp).toString()]).toEqual([2, '10.0.0.1']);
   });

@@ -36,14 +36,14 @@ describe('TCP over IPv6 on a faulty link', () => {
       p.sim.runUntil(() => {
         if (!s && l.acceptQueue.length) s = l.accept();
         if (c.connection!.established) {
-          for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0; ) sent += n;
+          for (let n; sent < data.length && (n = c.write(data.subarray(sent))) > 0;) sent += n;
           if (sent === data.length && !shut) {
             c.shutdown('write');
             shut = true;
           }
         }
         if (s) {
-          for (let n; (n = s.read(buf)) > 0; ) {
+          for (let n; (n = s.read(buf)) > 0;) {
             out.set(buf.subarray(0, n), got);
             got += n;
           }

@@ -7,7 +7,12 @@ import { equalBytes, errnoOf, injectTcp, makePair, pattern, tcpOf, transfer, typ
 
 const F = wire.TcpFlags;
 
-function establish(p: Pair, port = 7000, clientOptions: Partial<Record<'rcvbuf' | 'sndbuf', number>> = {}, serverRcvBuf?: number) {
+function establish(
+  p: Pair,
+  port = 7000,
+  clientOptions: Partial<Record<'rcvbuf' | 'sndbuf', number>> = {},
+  serverRcvBuf?: number,
+) {
   const listener = p.a.tcpSocket();
   if (serverRcvBuf) listener.setOption('SO_RCVBUF', serverRcvBuf);
   listener.bind({ address: p.addrA, port });
@@ -126,7 +131,10 @@ describe('connection establishment', () => {
     expect(clients.filter((c) => c.connection!.state === 'ESTABLISHED').length).toBe(2);
     const accepted = [l.accept(), l.accept()];
     expect(errnoOf(() => l.accept())).toBe(Errno.EAGAIN);
-    p.sim.runUntil(() => clients.every((c) => c.connection!.state === 'ESTABLISHED') && l.acceptQueue.length === 2, 30e9);
+    p.sim.runUntil(
+      () => clients.every((c) => c.connection!.state === 'ESTABLISHED') && l.acceptQueue.length === 2,
+      30e9,
+    );
     expect(accepted.length + l.acceptQueue.length).toBe(4);
   });
 
@@ -196,7 +204,14 @@ describe('RST processing (RFC 9293 §3.10.7.4, RFC 5961 §3)', () => {
   it('challenges a SYN in ESTABLISHED instead of resetting (RFC 5961 §4)', () => {
     const p = makePair(12);
     const { sc } = establish(p);
-    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: sc.endpoints.remotePort, dport: 7000, seq: sc.rcvNxt + 5, flags: F.SYN });
+    injectTcp(p.a, {
+      from: p.addrB,
+      to: p.addrA,
+      sport: sc.endpoints.remotePort,
+      dport: 7000,
+      seq: sc.rcvNxt + 5,
+      flags: F.SYN,
+    });
     expect(sc.state).toBe('ESTABLISHED');
     expect(sc.counters.challengeAcks).toBe(1);
   });
@@ -205,10 +220,26 @@ describe('RST processing (RFC 9293 §3.10.7.4, RFC 5961 §3)', () => {
     const p = makePair(13);
     const { sc } = establish(p);
     const before = sc.counters.segmentsSent;
-    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: sc.endpoints.remotePort, dport: 7000, seq: sc.rcvNxt, ack: sc.sndNxt + 5000, flags: F.ACK });
+    injectTcp(p.a, {
+      from: p.addrB,
+      to: p.addrA,
+      sport: sc.endpoints.remotePort,
+      dport: 7000,
+      seq: sc.rcvNxt,
+      ack: sc.sndNxt + 5000,
+      flags: F.ACK,
+    });
     expect(sc.state).toBe('ESTABLISHED');
     expect(sc.counters.segmentsSent).toBe(before + 1); // RFC 5961 §5.2: ACK, drop
-    injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: sc.endpoints.remotePort, dport: 7000, seq: sc.rcvNxt, ack: sc.sndUna - 2_000_000_000, flags: F.ACK });
+    injectTcp(p.a, {
+      from: p.addrB,
+      to: p.addrA,
+      sport: sc.endpoints.remotePort,
+      dport: 7000,
+      seq: sc.rcvNxt,
+      ack: sc.sndUna - 2_000_000_000,
+      flags: F.ACK,
+    });
     expect(sc.counters.challengeAcks).toBe(1);
   });
 
@@ -284,7 +315,15 @@ describe('closing', () => {
     p.link.impairments = { ...p.link.impairments, loss: 1 };
     expect(cc.stateHistory).toEqual(['CLOSED', 'SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT']);
     const sent = cc.counters.segmentsSent;
-    injectTcp(p.b, { from: p.addrA, to: p.addrB, sport: 7000, dport: port, seq: cc.rcvNxt - 1, ack: cc.sndNxt, flags: F.FIN | F.ACK });
+    injectTcp(p.b, {
+      from: p.addrA,
+      to: p.addrB,
+      sport: 7000,
+      dport: port,
+      seq: cc.rcvNxt - 1,
+      ack: cc.sndNxt,
+      flags: F.FIN | F.ACK,
+    });
     expect(cc.counters.segmentsSent).toBe(sent + 1);
     const again = p.b.tcpSocket();
     expect(errnoOf(() => again.bind({ address: p.addrB, port }))).toBe(Errno.EADDRINUSE);
@@ -425,7 +464,8 @@ describe('flow control and timers', () => {
     expect(client.getOption('SO_ERROR')).toBe(Errno.ETIMEDOUT);
     expect(times.length).toBe(16); // first transmission + 15 retransmissions
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThanOrEqual(Math.min(gaps[i - 1]! * 2 - 1e6, 60e9 - 1e6));
+    for (let i = 1; i < gaps.length; i++)
+      expect(gaps[i]).toBeGreaterThanOrEqual(Math.min(gaps[i - 1]! * 2 - 1e6, 60e9 - 1e6));
     expect(Math.max(...gaps)).toBeLessThanOrEqual(60e9);
   });
 
@@ -473,7 +513,9 @@ describe('addresses and ports', () => {
     r2.bind({ address: IpAddress.parse('0.0.0.0'), port: 6001 });
     r1.listen();
     expect(errnoOf(() => r2.listen())).toBe(Errno.EADDRINUSE);
-    expect(errnoOf(() => p.a.tcpSocket().bind({ address: IpAddress.parse('10.9.9.9'), port: 1 }))).toBe(Errno.EADDRNOTAVAIL);
+    expect(errnoOf(() => p.a.tcpSocket().bind({ address: IpAddress.parse('10.9.9.9'), port: 1 }))).toBe(
+      Errno.EADDRNOTAVAIL,
+    );
   });
 
   it('talks over loopback inside one stack', () => {
@@ -548,8 +590,8 @@ describe('spurious retransmission (RFC 3522 / RFC 4015)', () => {
     let got = 0;
     const buf = new Uint8Array(65536);
     p.sim.runUntil(() => {
-      for (let k; sent < data.length && (k = client.write(data.subarray(sent))) > 0; ) sent += k;
-      for (let k; (k = server.read(buf)) > 0; ) got += k;
+      for (let k; sent < data.length && (k = client.write(data.subarray(sent))) > 0;) sent += k;
+      for (let k; (k = server.read(buf)) > 0;) got += k;
       return got === data.length;
     }, 60e9);
     expect(cc.counters.fastRetransmits).toBe(1);
@@ -615,7 +657,16 @@ describe('hostile segments', () => {
     const { sc } = establish(p);
     const before = sc.counters.segmentsSent;
     for (let i = 0; i < 1000; i++) {
-      injectTcp(p.a, { from: p.addrB, to: p.addrA, sport: sc.endpoints.remotePort, dport: 7000, seq: sc.rcvNxt + 50_000_000 + i, ack: sc.sndNxt, flags: F.ACK, payload: Uint8Array.of(1) });
+      injectTcp(p.a, {
+        from: p.addrB,
+        to: p.addrA,
+        sport: sc.endpoints.remotePort,
+        dport: 7000,
+        seq: sc.rcvNxt + 50_000_000 + i,
+        ack: sc.sndNxt,
+        flags: F.ACK,
+        payload: Uint8Array.of(1),
+      });
       p.clock.advanceBy(1e6);
     }
     expect(sc.counters.segmentsSent - before).toBeLessThanOrEqual(3);
@@ -658,7 +709,7 @@ describe('small windows (RFC 5827 Early Retransmit, RFC 3042 Limited Transmit)',
       let got = 0;
       const buf = new Uint8Array(65536);
       p.sim.runUntil(() => {
-        for (let k; (k = server.read(buf)) > 0; ) got += k;
+        for (let k; (k = server.read(buf)) > 0;) got += k;
         return got === data.length;
       }, 10e9);
       expect(cc.counters.timeouts).toBe(0);
@@ -749,7 +800,8 @@ describe('SYN flood from addresses that never answer', () => {
     l.listen(8);
     // 100 SYNs from an address nobody holds: their SYN-ACKs wait on ARP forever.
     const ghost = IpAddress.parse('10.0.0.99');
-    for (let i = 0; i < 100; i++) injectTcp(p.a, { from: ghost, to: p.addrA, sport: 30000 + i, dport: 7200, seq: i * 7919, flags: F.SYN });
+    for (let i = 0; i < 100; i++)
+      injectTcp(p.a, { from: ghost, to: p.addrA, sport: 30000 + i, dport: 7200, seq: i * 7919, flags: F.SYN });
     expect(l.synQueue.size).toBe(8);
     expect(p.a.counters.tcpSynQueueEvictions).toBe(0); // young half-opens are not evicted
     const c = p.b.tcpSocket();

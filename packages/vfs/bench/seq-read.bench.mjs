@@ -42,7 +42,7 @@ function readVfsFile(vfs, path) {
   return () => {
     const f = vfs.open(path, O_RDONLY);
     let total = 0;
-    for (let n; (n = f.read(buf)) > 0; ) total += n;
+    for (let n; (n = f.read(buf)) > 0;) total += n;
     f.close();
     return total;
   };
@@ -69,7 +69,7 @@ for (const chunk of [64 * 1024, 4 * 1024]) {
   const hostMs = time(() => {
     const fd = openSync(hostPath, 'r');
     let total = 0;
-    for (let n; (n = readSync(fd, hostBuf, 0, CHUNK, null)) > 0; ) total += n;
+    for (let n; (n = readSync(fd, hostBuf, 0, CHUNK, null)) > 0;) total += n;
     closeSync(fd);
     return total;
   });
@@ -82,7 +82,9 @@ for (const chunk of [64 * 1024, 4 * 1024]) {
   ];
   console.log(`sequential read, 64 MiB in ${CHUNK / 1024} KiB reads, median of ${ROUNDS}`);
   for (const [name, ms, ratio] of rows) {
-    console.log(`  ${name.padEnd(32)} ${ms.toFixed(1).padStart(8)} ms ${mibs(ms).padStart(7)} MiB/s  ratio ${ratio.toFixed(2)}`);
+    console.log(
+      `  ${name.padEnd(32)} ${ms.toFixed(1).padStart(8)} ms ${mibs(ms).padStart(7)} MiB/s  ratio ${ratio.toFixed(2)}`,
+    );
   }
 }
 rmSync(dir, { recursive: true });

@@ -65,7 +65,14 @@ export interface VnodeOps {
    * Moves `srcName` (= `vnode`) of `srcDir` to `dstName` of `dstDir`, replacing `replaced`
    * when given (the VFS has checked the POSIX rules: types agree, a replaced directory is empty).
    */
-  rename?(srcDir: Vnode, srcName: string, vnode: Vnode, dstDir: Vnode, dstName: string, replaced: Vnode | undefined): void;
+  rename?(
+    srcDir: Vnode,
+    srcName: string,
+    vnode: Vnode,
+    dstDir: Vnode,
+    dstName: string,
+    replaced: Vnode | undefined,
+  ): void;
 
   readlink?(vnode: Vnode): string;
   /** Reads at `offsetBytes` into `into`; returns bytes read (0 at end of file). */

@@ -5,8 +5,20 @@ import type { WaitQueue } from '@osv-ts/core-sched';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { DirEntry, IoContext } from './file-system.js';
 import {
-  O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_SETFL_MASK, O_WRONLY, POLLIN, POLLOUT,
-  SEEK_CUR, SEEK_END, SEEK_SET, UTIME_NOW,
+  O_ACCMODE,
+  O_APPEND,
+  O_NONBLOCK,
+  O_PATH,
+  O_RDONLY,
+  O_RDWR,
+  O_SETFL_MASK,
+  O_WRONLY,
+  POLLIN,
+  POLLOUT,
+  SEEK_CUR,
+  SEEK_END,
+  SEEK_SET,
+  UTIME_NOW,
 } from './open-flags.js';
 import type { Stat } from './stat.js';
 import type { Vfs } from './vfs.js';
@@ -149,11 +161,17 @@ export class File implements IoContext {
    */
   allocate(offsetBytes: number, lengthBytes: number): void {
     this.check();
-    if (!Number.isSafeInteger(offsetBytes) || !Number.isSafeInteger(lengthBytes) || offsetBytes < 0 || lengthBytes <= 0) {
+    if (
+      !Number.isSafeInteger(offsetBytes) ||
+      !Number.isSafeInteger(lengthBytes) ||
+      offsetBytes < 0 ||
+      lengthBytes <= 0
+    ) {
       throw new KernelError(Errno.EINVAL);
     }
     if (!this.writable) throw new KernelError(Errno.EBADF);
-    if (this.vnode.type !== VType.VREG) throw new KernelError(this.vnode.type === VType.VFIFO ? Errno.ESPIPE : Errno.ENODEV);
+    if (this.vnode.type !== VType.VREG)
+      throw new KernelError(this.vnode.type === VType.VFIFO ? Errno.ESPIPE : Errno.ENODEV);
     const end = offsetBytes + lengthBytes;
     if (end > MAX_OFFSET) throw new KernelError(Errno.EFBIG);
     if (end > this.vnode.size) this.vfs.truncateVnode(this.vnode, end);
@@ -278,4 +296,3 @@ export class File implements IoContext {
     if (this.closed) throw new KernelError(Errno.EBADF, 'file is closed');
   }
 }
-

@@ -56,14 +56,21 @@ function modelResolve(root: MNode, path: string, follow: boolean): MNode | numbe
 // ---- random namespaces ----------------------------------------------------------------------
 
 const targetArb = fc
-  .tuple(fc.boolean(), fc.array(fc.constantFrom('a', 'b', 'c', '.', '..'), { minLength: 1, maxLength: 4 }), fc.boolean())
+  .tuple(
+    fc.boolean(),
+    fc.array(fc.constantFrom('a', 'b', 'c', '.', '..'), { minLength: 1, maxLength: 4 }),
+    fc.boolean(),
+  )
   .map(([abs, parts, slash]) => (abs ? '/' : '') + parts.join('/') + (slash ? '/' : ''));
 
 function treeArb(): fc.Arbitrary<MNode> {
   let id = 0;
   const node = (depth: number): fc.Arbitrary<MNode> =>
     depth >= 3
-      ? fc.oneof(fc.constant(null).map((): MNode => ({ kind: 'file', id: id++ })), targetArb.map((t): MNode => ({ kind: 'link', id: id++, target: t })))
+      ? fc.oneof(
+          fc.constant(null).map((): MNode => ({ kind: 'file', id: id++ })),
+          targetArb.map((t): MNode => ({ kind: 'link', id: id++, target: t })),
+        )
       : fc.oneof(
           fc.constant(null).map((): MNode => ({ kind: 'file', id: id++ })),
           targetArb.map((t): MNode => ({ kind: 'link', id: id++, target: t })),
@@ -73,7 +80,9 @@ function treeArb(): fc.Arbitrary<MNode> {
     fc
       .tuple(fc.subarray(NAMES, { minLength: 2 }), fc.array(node(depth), { minLength: 3, maxLength: 3 }), fc.boolean())
       .map(([names, kids, mount]): MNode => ({
-        kind: 'dir', id: id++, mount: depth > 0 && mount,
+        kind: 'dir',
+        id: id++,
+        mount: depth > 0 && mount,
         children: new Map(names.map((n, i) => [n, kids[i]!])),
       }));
   return dir(0);
@@ -110,8 +119,16 @@ function build(root: MNode): { vfs: Vfs; vnodeOf: Map<number, Vnode> } {
 describe('path resolution against a model namespace', () => {
   it('agrees on the object or the errno for random paths in random trees with symlinks and mounts', () => {
     const pathArb = fc
-      .tuple(fc.boolean(), fc.array(fc.constantFrom('a', 'b', 'c', 'a', 'b', 'c', '.', '..', 'd'), { maxLength: 5 }), fc.boolean(), fc.boolean())
-      .map(([abs, parts, slash, follow]) => ({ path: (abs ? '/' : '') + parts.join('/') + (slash && parts.length ? '/' : ''), follow }));
+      .tuple(
+        fc.boolean(),
+        fc.array(fc.constantFrom('a', 'b', 'c', 'a', 'b', 'c', '.', '..', 'd'), { maxLength: 5 }),
+        fc.boolean(),
+        fc.boolean(),
+      )
+      .map(([abs, parts, slash, follow]) => ({
+        path: (abs ? '/' : '') + parts.join('/') + (slash && parts.length ? '/' : ''),
+        follow,
+      }));
     fc.assert(
       fc.property(treeArb(), fc.array(pathArb, { minLength: 1, maxLength: 25 }), (tree, queries) => {
         const { vfs, vnodeOf } = build(tree);
@@ -168,28 +185,33 @@ describe('sandboxed lookups in random namespaces', () => {
       .map(([abs, parts, follow]) => ({ path: (abs ? '/' : '') + (parts.join('/') || '.'), follow }));
     let inside = 0;
     fc.assert(
-      fc.property(treeArb(), fc.constantFrom('beneath', 'in-root'), fc.array(pathArb, { minLength: 1, maxLength: 20 }), (tree, mode, queries) => {
-        if (tree.kind !== 'dir') return;
-        const box = [...tree.children.values()].find((c) => c.kind === 'dir');
-        if (!box || box.kind !== 'dir') return;
-        const { vfs, vnodeOf } = build(tree);
-        const allowed = new Set<Vnode>();
-        const collect = (m: MNode): void => {
-          allowed.add(vnodeOf.get(m.id)!);
-          if (m.kind === 'dir') for (const c of m.children.values()) collect(c);
-        };
-        collect(box);
-        const at = vnodeOf.get(box.id)!;
-        for (const { path, follow } of queries) {
-          try {
-            const v = vfs.lookup(path, { at, sandbox: mode, follow });
-            expect({ path, mode, inside: allowed.has(v) }).toEqual({ path, mode, inside: true });
-            inside++;
-          } catch (e) {
-            if (!(e instanceof KernelError)) throw e;
+      fc.property(
+        treeArb(),
+        fc.constantFrom('beneath', 'in-root'),
+        fc.array(pathArb, { minLength: 1, maxLength: 20 }),
+        (tree, mode, queries) => {
+          if (tree.kind !== 'dir') return;
+          const box = [...tree.children.values()].find((c) => c.kind === 'dir');
+          if (!box || box.kind !== 'dir') return;
+          const { vfs, vnodeOf } = build(tree);
+          const allowed = new Set<Vnode>();
+          const collect = (m: MNode): void => {
+            allowed.add(vnodeOf.get(m.id)!);
+            if (m.kind === 'dir') for (const c of m.children.values()) collect(c);
+          };
+          collect(box);
+          const at = vnodeOf.get(box.id)!;
+          for (const { path, follow } of queries) {
+            try {
+              const v = vfs.lookup(path, { at, sandbox: mode, follow });
+              expect({ path, mode, inside: allowed.has(v) }).toEqual({ path, mode, inside: true });
+              inside++;
+            } catch (e) {
+              if (!(e instanceof KernelError)) throw e;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
     expect(inside).toBeGreaterThan(300);
@@ -252,9 +274,21 @@ describe('sandboxed lookups', () => {
   it("'beneath' refuses every escape: .., absolute paths, absolute and relative symlinks out", () => {
     const { vfs, box } = sandboxVfs();
     const opts = { at: box, sandbox: 'beneath' as const };
-    for (const p of ['..', '../etc/passwd', 'd/../../etc/passwd', '/etc/passwd', 'abs', 'rel-out', 'rel-out2', 'd/../..']) {
+    for (const p of [
+      '..',
+      '../etc/passwd',
+      'd/../../etc/passwd',
+      '/etc/passwd',
+      'abs',
+      'rel-out',
+      'rel-out2',
+      'd/../..',
+    ]) {
       expect(() => vfs.lookup(p, opts), p).toThrow(SandboxEscapeError);
-      expect(errnoOf(() => vfs.open(p, O_RDONLY, 0, opts)), p).toBe(Errno.EXDEV);
+      expect(
+        errnoOf(() => vfs.open(p, O_RDONLY, 0, opts)),
+        p,
+      ).toBe(Errno.EXDEV);
     }
     expect(() => vfs.unlink('../etc/passwd', opts)).toThrow(SandboxEscapeError);
     expect(() => vfs.rename('d/x', '../stolen', opts)).toThrow(SandboxEscapeError);

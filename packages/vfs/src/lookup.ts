@@ -84,7 +84,9 @@ export function resolvePath(
 ): Resolved {
   checkPathLength(path);
   const sandbox = options.sandbox;
-  const root = crossMountsDown(options.root ?? (sandbox !== undefined && options.at !== undefined ? options.at : vfsRoot));
+  const root = crossMountsDown(
+    options.root ?? (sandbox !== undefined && options.at !== undefined ? options.at : vfsRoot),
+  );
   const follow = options.follow ?? true;
 
   let cur: Vnode;
@@ -107,7 +109,8 @@ export function resolvePath(
     const name = pending.pop()!;
     const last = pending.length === 0;
     if (cur.type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR, path);
-    if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG, `component of ${name.length} characters`);
+    if (byteLength(name) > NAME_MAX)
+      throw new KernelError(Errno.ENAMETOOLONG, `component of ${name.length} characters`);
 
     let next: Vnode | undefined;
     if (name === '.') {

@@ -41,7 +41,10 @@ export class MemoryBlockDevice implements BlockDevice {
       throw new KernelError(Errno.EINVAL, `${this.name}: unaligned request at ${offset} of ${length} bytes`);
     }
     if (offset + length > this.sizeBytes) {
-      throw new KernelError(Errno.EIO, `${this.name}: request at ${offset} of ${length} bytes past the end (${this.sizeBytes})`);
+      throw new KernelError(
+        Errno.EIO,
+        `${this.name}: request at ${offset} of ${length} bytes past the end (${this.sizeBytes})`,
+      );
     }
   }
 }

@@ -4,7 +4,10 @@
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 
 export class SandboxEscapeError extends KernelError {
-  constructor(readonly path: string, readonly how: 'dotdot' | 'absolute-path' | 'absolute-symlink') {
+  constructor(
+    readonly path: string,
+    readonly how: 'dotdot' | 'absolute-path' | 'absolute-symlink',
+  ) {
     super(Errno.EXDEV, `lookup of ${JSON.stringify(path)} escapes its sandbox root (${how})`);
   }
 }

@@ -2,8 +2,24 @@ import { Errno } from '@osv-ts/kernel-api';
 import { describe, expect, it } from 'vitest';
 import { StepClock, dec, enc, errnoOf, ramVfs } from '../test/helpers.js';
 import {
-  O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SEEK_END, SEEK_SET,
-  RamFs, S_IFDIR, S_IFLNK, S_IFREG, UTIME_OMIT, VType,
+  O_APPEND,
+  O_CREAT,
+  O_DIRECTORY,
+  O_EXCL,
+  O_NOFOLLOW,
+  O_PATH,
+  O_RDONLY,
+  O_RDWR,
+  O_TRUNC,
+  O_WRONLY,
+  SEEK_END,
+  SEEK_SET,
+  RamFs,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFREG,
+  UTIME_OMIT,
+  VType,
 } from './index.js';
 import { Vfs } from './vfs.js';
 

@@ -10,7 +10,17 @@ import type { DirEntry, FileSystem } from './file-system.js';
 import { type LookupOptions, type Resolved, crossMountsDown, resolvePath } from './lookup.js';
 import { Mount, type MountOptions } from './mount.js';
 import {
-  O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC, O_WRONLY, UTIME_NOW, UTIME_OMIT,
+  O_ACCMODE,
+  O_CREAT,
+  O_DIRECTORY,
+  O_EXCL,
+  O_NOFOLLOW,
+  O_PATH,
+  O_RDONLY,
+  O_TRUNC,
+  O_WRONLY,
+  UTIME_NOW,
+  UTIME_OMIT,
 } from './open-flags.js';
 import { PipeFs } from './fs/pipefs/pipefs.js';
 import type { Stat, StatFs } from './stat.js';
@@ -96,7 +106,8 @@ export class Vfs {
     if (v !== m.root) throw new KernelError(Errno.EINVAL, `${path} is not a mount point`);
     if (m === this.rootMount) throw new KernelError(Errno.EBUSY, 'cannot unmount the root');
     if (!options.force) {
-      if (this.mountList.some((o) => o.covered?.mount === m)) throw new KernelError(Errno.EBUSY, `${path} has mounts below it`);
+      if (this.mountList.some((o) => o.covered?.mount === m))
+        throw new KernelError(Errno.EBUSY, `${path} has mounts below it`);
       for (const vn of m.vnodes.values()) {
         // The mount itself holds one reference on its root.
         if (vn.refcount > (vn === m.root ? 1 : 0)) throw new KernelError(Errno.EBUSY, `${path} has open files`);
@@ -113,8 +124,14 @@ export class Vfs {
   private newMount(fs: FileSystem, path: string, covered: Vnode | undefined, options: MountOptions): Mount {
     const readOnly = fs.readOnly || options.readOnly === true;
     const m = new Mount(
-      this, this.nextMountId++, fs, path, covered, readOnly,
-      options.source ?? 'none', options.options ?? (readOnly ? 'ro' : 'rw'),
+      this,
+      this.nextMountId++,
+      fs,
+      path,
+      covered,
+      readOnly,
+      options.source ?? 'none',
+      options.options ?? (readOnly ? 'ro' : 'rw'),
     );
     m.root = fs.mount(m);
     if (m.root.type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR, `root of ${fs.type} is not a directory`);
@@ -165,10 +182,18 @@ export class Vfs {
 
   statfs(path: string, options: LookupOptions = {}): StatFs {
     const fs = this.lookup(path, options).mount.fs;
-    return fs.statfs?.() ?? {
-      type: fs.type, blockSize: fs.blockSizeBytes ?? 4096, blocks: 0, blocksFree: 0, blocksAvailable: 0,
-      files: 0, filesFree: 0, nameMax: 255,
-    };
+    return (
+      fs.statfs?.() ?? {
+        type: fs.type,
+        blockSize: fs.blockSizeBytes ?? 4096,
+        blocks: 0,
+        blocksFree: 0,
+        blocksAvailable: 0,
+        files: 0,
+        filesFree: 0,
+        nameMax: 255,
+      }
+    );
   }
 
   // ---- open --------------------------------------------------------------------------------
@@ -182,7 +207,8 @@ export class Vfs {
    */
   open(path: string, flags: number, perm = 0o666, options: LookupOptions = {}): File {
     // Linux (since 6.4): O_CREAT|O_DIRECTORY is EINVAL rather than creating a regular file.
-    if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY)) throw new KernelError(Errno.EINVAL, 'O_CREAT with O_DIRECTORY');
+    if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY))
+      throw new KernelError(Errno.EINVAL, 'O_CREAT with O_DIRECTORY');
     const nofollow = (flags & O_NOFOLLOW) !== 0 || (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL);
     const lookupOptions: LookupOptions = { ...options, follow: !nofollow };
     let vnode: Vnode;
@@ -227,7 +253,8 @@ export class Vfs {
     if (vnode.type === VType.VDIR && (wantsWrite || (flags & O_CREAT) !== 0)) throw new KernelError(Errno.EISDIR);
     if (acc === O_ACCMODE) throw new KernelError(Errno.EINVAL, 'invalid access mode');
     const truncate = (flags & O_TRUNC) !== 0 && vnode.type === VType.VREG && (flags & O_PATH) === 0;
-    if ((wantsWrite || truncate) && vnode.type === VType.VREG && vnode.mount.readOnly) throw new KernelError(Errno.EROFS);
+    if ((wantsWrite || truncate) && vnode.type === VType.VREG && vnode.mount.readOnly)
+      throw new KernelError(Errno.EROFS);
     if ((flags & O_PATH) === 0) vnode.ops.open?.(vnode, flags);
     if (truncate && vnode.size !== 0) this.truncateVnode(vnode, 0);
     this.vref(vnode);
@@ -267,7 +294,7 @@ export class Vfs {
   writeFile(path: string, data: Uint8Array, perm = 0o644, options: LookupOptions = {}): void {
     const f = this.open(path, O_WRONLY | O_CREAT | O_TRUNC, perm, options);
     try {
-      for (let done = 0; done < data.length; ) done += f.write(data.subarray(done));
+      for (let done = 0; done < data.length;) done += f.write(data.subarray(done));
     } finally {
       f.close();
     }
@@ -330,7 +357,12 @@ export class Vfs {
    * not replace a directory (EISDIR); a directory may not move into its own subtree (EINVAL);
    * renaming a name onto a hard link of the same file does nothing.
    */
-  rename(oldPath: string, newPath: string, oldOptions: LookupOptions = {}, newOptions: LookupOptions = oldOptions): void {
+  rename(
+    oldPath: string,
+    newPath: string,
+    oldOptions: LookupOptions = {},
+    newOptions: LookupOptions = oldOptions,
+  ): void {
     const src = resolvePath(this.root, oldPath, { ...oldOptions, follow: false }, false, true);
     const dst = resolvePath(this.root, newPath, { ...newOptions, follow: false }, true, true);
     if (isDotOrRoot(src.name) || isDotOrRoot(dst.name)) {
@@ -346,11 +378,13 @@ export class Vfs {
     this.checkWritableMount(srcDir);
     if (replaced === v) return;
     if (replaced !== undefined) {
-      if (replaced === replaced.mount.root || replaced.mount !== v.mount) throw new KernelError(Errno.EBUSY, `${newPath} is a mount point`);
+      if (replaced === replaced.mount.root || replaced.mount !== v.mount)
+        throw new KernelError(Errno.EBUSY, `${newPath} is a mount point`);
       if (v.type === VType.VDIR && replaced.type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR, newPath);
       if (v.type !== VType.VDIR && replaced.type === VType.VDIR) throw new KernelError(Errno.EISDIR, newPath);
     }
-    if (v.type === VType.VDIR && this.isAncestorOrSelf(v, dstDir)) throw new KernelError(Errno.EINVAL, `cannot move ${oldPath} into itself`);
+    if (v.type === VType.VDIR && this.isAncestorOrSelf(v, dstDir))
+      throw new KernelError(Errno.EINVAL, `cannot move ${oldPath} into itself`);
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(ops) below, after the presence check
     const rename = srcDir.ops.rename;
     if (!rename) throw new KernelError(Errno.EPERM);

@@ -46,7 +46,7 @@ class SlowFs extends RamFs {
 }
 
 describe('per-vnode locking', () => {
-  it('a thread blocked in one file\'s I/O holds only that file\'s lock', () => {
+  it("a thread blocked in one file's I/O holds only that file's lock", () => {
     const sched = new TwoThreads();
     const fs = new SlowFs();
     const vfs = new Vfs({ clock: new StepClock(), blocker: sched, currentThread: () => sched.current });

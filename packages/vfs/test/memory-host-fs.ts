@@ -50,7 +50,11 @@ export class MemoryHostFs implements HostFs {
         if (depth > 20) return undefined;
         const base = cur.slice(0, cur.lastIndexOf('/'));
         const target = n.target.startsWith('/') ? n.target : `${base}/${n.target}`;
-        const r = this.resolve(target + (i < parts.length - 1 ? '/' + parts.slice(i + 1).join('/') : ''), follow, depth + 1);
+        const r = this.resolve(
+          target + (i < parts.length - 1 ? '/' + parts.slice(i + 1).join('/') : ''),
+          follow,
+          depth + 1,
+        );
         return r;
       }
     }
@@ -67,7 +71,9 @@ export class MemoryHostFs implements HostFs {
     const r = this.resolve(path, true);
     if (!r || r[1].kind !== 'dir') throw new Error(`not a directory: ${path}`);
     const prefix = r[0] + '/';
-    return [...this.nodes.keys()].filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).map((k) => k.slice(prefix.length));
+    return [...this.nodes.keys()]
+      .filter((k) => k.startsWith(prefix) && !k.slice(prefix.length).includes('/'))
+      .map((k) => k.slice(prefix.length));
   }
   readlink(path: string): string {
     const n = this.resolve(path, false)?.[1];

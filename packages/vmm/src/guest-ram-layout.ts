@@ -1,5 +1,12 @@
 // Where the VMM puts things in guest RAM before the vCPU starts (kernel-api's machine ABI).
-import { CMDLINE_ADDRESS, CMDLINE_MAX_BYTES, FIRST_IRQ, MMIO_BASE, MMIO_MAX_DEVICES, MMIO_WINDOW_BYTES } from '@osv-ts/kernel-api';
+import {
+  CMDLINE_ADDRESS,
+  CMDLINE_MAX_BYTES,
+  FIRST_IRQ,
+  MMIO_BASE,
+  MMIO_MAX_DEVICES,
+  MMIO_WINDOW_BYTES,
+} from '@osv-ts/kernel-api';
 
 const PAGE = 4096;
 
@@ -22,7 +29,12 @@ export class LayoutError extends Error {
   override readonly name = 'LayoutError';
 }
 
-export function planGuestRam(ramBytes: number, deviceCount: number, bootfsLength: number, minFreeBytes = 4 * 1024 * 1024): GuestRamLayout {
+export function planGuestRam(
+  ramBytes: number,
+  deviceCount: number,
+  bootfsLength: number,
+  minFreeBytes = 4 * 1024 * 1024,
+): GuestRamLayout {
   if (deviceCount > MMIO_MAX_DEVICES) throw new LayoutError(`${deviceCount} devices; at most ${MMIO_MAX_DEVICES} fit`);
   const mmio = Array.from({ length: deviceCount }, (_, i) => ({
     baseAddress: MMIO_BASE + i * MMIO_WINDOW_BYTES,
@@ -33,7 +45,9 @@ export function planGuestRam(ramBytes: number, deviceCount: number, bootfsLength
   const freeRamStart = align(bootfsAddress + bootfsLength, PAGE);
   if (freeRamStart + minFreeBytes > ramBytes) {
     const needMiB = Math.ceil((freeRamStart + minFreeBytes) / 1024 / 1024);
-    throw new LayoutError(`guest RAM of ${Math.round(ramBytes / 1024 / 1024)} MiB is too small: the boot image needs at least ${needMiB} MiB (use -m)`);
+    throw new LayoutError(
+      `guest RAM of ${Math.round(ramBytes / 1024 / 1024)} MiB is too small: the boot image needs at least ${needMiB} MiB (use -m)`,
+    );
   }
   return { ramBytes, cmdlineAddress: CMDLINE_ADDRESS, mmio, bootfsAddress, bootfsLength, freeRamStart };
 }

@@ -15,8 +15,14 @@ export { Qcow2Backend } from './blk/qcow2/qcow2-backend.js';
 export { openDiskBackend, detectDiskFormat } from './blk/disk-image.js';
 export type { DiskFormat } from './blk/disk-image.js';
 export {
-  writeBootRecord, readBootRecord, bootRecordBytes, BOOT_RECORD_MAGIC, BOOT_RECORD_VERSION, BOOT_RECORD_HEADER_BYTES,
-  BOOT_PARTITION_TYPE, FS_PARTITION_TYPE,
+  writeBootRecord,
+  readBootRecord,
+  bootRecordBytes,
+  BOOT_RECORD_MAGIC,
+  BOOT_RECORD_VERSION,
+  BOOT_RECORD_HEADER_BYTES,
+  BOOT_PARTITION_TYPE,
+  FS_PARTITION_TYPE,
 } from './firmware/boot-record.js';
 export type { BootRecord } from './firmware/boot-record.js';
 export { loadBootImage } from './firmware/load-image.js';

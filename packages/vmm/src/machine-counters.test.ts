@@ -10,11 +10,21 @@ describe('Machine.deviceCounters', () => {
       memBytes: 16 << 20,
       cmdline: '',
       kernelPath: '/nonexistent.mjs',
-      devices: [new VirtioConsoleDevice('console0', { write: () => undefined }), new VirtioBlkDevice('vblk0', new MemoryBlockBackend(1 << 20))],
+      devices: [
+        new VirtioConsoleDevice('console0', { write: () => undefined }),
+        new VirtioBlkDevice('vblk0', new MemoryBlockBackend(1 << 20)),
+      ],
     });
     const c = m.deviceCounters();
     expect(c.map((d) => d.name)).toEqual(['console0', 'vblk0']);
-    expect(c[1]!.counters).toMatchObject({ traps: 0, notifications: 0, interrupts: 0, requests: 0, reads: 0, errors: 0 });
+    expect(c[1]!.counters).toMatchObject({
+      traps: 0,
+      notifications: 0,
+      interrupts: 0,
+      requests: 0,
+      reads: 0,
+      errors: 0,
+    });
     m.transports[1]!.read(0, 4); // a trapped register read
     expect(m.deviceCounters()[1]!.counters['traps']).toBe(1);
   });

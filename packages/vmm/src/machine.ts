@@ -63,12 +63,17 @@ export class Machine {
 
   /** Per-device counters (transport: traps, notifications, interrupts; plus the model's own), for `osv run -V`. */
   deviceCounters(): { name: string; counters: Record<string, number> }[] {
-    return this.transports.map((t) => ({ name: t.device.name, counters: { ...t.counters, ...(t.device.counters ?? {}) } }));
+    return this.transports.map((t) => ({
+      name: t.device.name,
+      counters: { ...t.counters, ...(t.device.counters ?? {}) },
+    }));
   }
 
   /** The full command line the guest sees. */
   get cmdline(): string {
-    const tokens = this.layout.mmio.map((s) => `virtio_mmio.device=${s.sizeBytes / 1024}K@0x${s.baseAddress.toString(16)}:${s.irq}`);
+    const tokens = this.layout.mmio.map(
+      (s) => `virtio_mmio.device=${s.sizeBytes / 1024}K@0x${s.baseAddress.toString(16)}:${s.irq}`,
+    );
     return [...tokens, this.config.cmdline].join(' ');
   }
 
@@ -88,10 +93,20 @@ export class Machine {
           stdout: false,
           stderr: false,
         })
-      : new Worker(this.config.kernelPath, { workerData: { ram: this.memory.buffer }, env: {}, argv: [], stdout: false, stderr: false });
+      : new Worker(this.config.kernelPath, {
+          workerData: { ram: this.memory.buffer },
+          env: {},
+          argv: [],
+          stdout: false,
+          stderr: false,
+        });
     this.worker = worker;
-    worker.on('error', (e) => this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU crashed: ${e.stack ?? e.message}` }));
-    worker.on('exit', (code) => this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU exited without powering off (code ${code})` }));
+    worker.on('error', (e) =>
+      this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU crashed: ${e.stack ?? e.message}` }),
+    );
+    worker.on('exit', (code) =>
+      this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU exited without powering off (code ${code})` }),
+    );
     void this.serviceLoop();
     return done;
   }
@@ -204,7 +219,8 @@ export class Machine {
     const v = this.memory.view;
     const L = this.layout;
     const cmd = new TextEncoder().encode(this.cmdline);
-    if (cmd.length >= MAX_CMDLINE_BYTES) throw new Error(`command line too long: ${cmd.length} bytes (OSv's limit is ${MAX_CMDLINE_BYTES - 1})`);
+    if (cmd.length >= MAX_CMDLINE_BYTES)
+      throw new Error(`command line too long: ${cmd.length} bytes (OSv's limit is ${MAX_CMDLINE_BYTES - 1})`);
     v.setUint32(BootInfo.magic, BOOT_MAGIC, true);
     v.setUint32(BootInfo.abiVersion, BOOT_ABI_VERSION, true);
     v.setUint32(BootInfo.vcpus, 1, true);

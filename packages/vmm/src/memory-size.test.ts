@@ -4,7 +4,14 @@ import { planGuestRam } from './guest-ram-layout.js';
 
 describe('memory sizes (OSv / QEMU -m syntax)', () => {
   it.each([
-    ['64M', 64 << 20], ['256m', 256 << 20], ['1G', 1 << 30], ['512K', 512 << 10], ['128', 128 << 20], ['4096B', 4096], ['1.5G', 1.5 * 2 ** 30], ['2GiB', 2 ** 31],
+    ['64M', 64 << 20],
+    ['256m', 256 << 20],
+    ['1G', 1 << 30],
+    ['512K', 512 << 10],
+    ['128', 128 << 20],
+    ['4096B', 4096],
+    ['1.5G', 1.5 * 2 ** 30],
+    ['2GiB', 2 ** 31],
   ])('%s = %d bytes', (text, bytes) => {
     expect(parseMemorySize(text)).toBe(bytes);
   });

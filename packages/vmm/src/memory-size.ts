@@ -17,6 +17,11 @@ export function parseMemorySize(text: string): number {
 }
 
 export function formatMemorySize(bytes: number): string {
-  for (const [u, f] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) if (bytes % f === 0) return `${bytes / f}${u}`;
+  for (const [u, f] of [
+    ['G', 1024 ** 3],
+    ['M', 1024 ** 2],
+    ['K', 1024],
+  ] as const)
+    if (bytes % f === 0) return `${bytes / f}${u}`;
   return `${bytes}B`;
 }

@@ -21,8 +21,14 @@ export type { Blkptr, BlkptrFields, Dva } from './format/blkptr.js';
 export { decodeUberblock, encodeUberblock, compareUberblocks, UBERBLOCK_MAGIC } from './format/uberblock.js';
 export type { Uberblock, UberblockFields } from './format/uberblock.js';
 export {
-  decodeLabelConfig, decodeUberblockRing, encodeLabelConfig, encodeUberblockSlot, labelOffset, labelPsize,
-  LABEL_SIZE, VDEV_LABEL_START_SIZE,
+  decodeLabelConfig,
+  decodeUberblockRing,
+  encodeLabelConfig,
+  encodeUberblockSlot,
+  labelOffset,
+  labelPsize,
+  LABEL_SIZE,
+  VDEV_LABEL_START_SIZE,
 } from './format/label.js';
 export type { LabelUberblock } from './format/label.js';
 export { decodeDnode, DNODE_SIZE } from './format/dnode.js';

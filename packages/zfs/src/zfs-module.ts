@@ -3,11 +3,28 @@
 // devices for ZFS labels, as `zpool import` does, and opened once per boot so every dataset
 // mounted from it shares one Pool (one ARC, one transaction engine). Pools we can write are
 // mounted read-write, and a kernel thread commits their transaction groups.
-import { Errno, FormatError, KernelError, type BlockDevice, type Clock, type Entropy, type KernelModule, type ModuleContext } from '@osv-ts/kernel-api';
+import {
+  Errno,
+  FormatError,
+  KernelError,
+  type BlockDevice,
+  type Clock,
+  type Entropy,
+  type KernelModule,
+  type ModuleContext,
+} from '@osv-ts/kernel-api';
 import type { Scheduler, ThreadBody } from '@osv-ts/core-sched';
 import { VFS_CAPABILITY, type VfsService } from '@osv-ts/vfs';
 import { openPool, type Pool } from './pool/pool.js';
-import { decodeLabelConfig, LABEL_COUNT, LABEL_SIZE, labelOffset, labelPsize, VDEV_PHYS_OFFSET, VDEV_PHYS_SIZE } from './format/label.js';
+import {
+  decodeLabelConfig,
+  LABEL_COUNT,
+  LABEL_SIZE,
+  labelOffset,
+  labelPsize,
+  VDEV_PHYS_OFFSET,
+  VDEV_PHYS_SIZE,
+} from './format/label.js';
 import { Dsl } from './dsl/dsl.js';
 import { ZplFilesystem } from './zpl/zpl.js';
 import { ZfsVfs } from './vfs/zfs-vfs.js';
@@ -59,13 +76,27 @@ class IoTrackingDevice implements BlockDevice {
     private readonly device: BlockDevice,
     private readonly io: { inFlight: number },
   ) {}
-  get name(): string { return this.device.name; }
-  get sectorSizeBytes(): number { return this.device.sectorSizeBytes; }
-  get sizeBytes(): number { return this.device.sizeBytes; }
-  get readOnly(): boolean { return this.device.readOnly; }
-  read(offsetBytes: number, into: Uint8Array): void { this.tracked(() => this.device.read(offsetBytes, into)); }
-  write(offsetBytes: number, data: Uint8Array): void { this.tracked(() => this.device.write(offsetBytes, data)); }
-  flush(): void { this.tracked(() => this.device.flush()); }
+  get name(): string {
+    return this.device.name;
+  }
+  get sectorSizeBytes(): number {
+    return this.device.sectorSizeBytes;
+  }
+  get sizeBytes(): number {
+    return this.device.sizeBytes;
+  }
+  get readOnly(): boolean {
+    return this.device.readOnly;
+  }
+  read(offsetBytes: number, into: Uint8Array): void {
+    this.tracked(() => this.device.read(offsetBytes, into));
+  }
+  write(offsetBytes: number, data: Uint8Array): void {
+    this.tracked(() => this.device.write(offsetBytes, data));
+  }
+  flush(): void {
+    this.tracked(() => this.device.flush());
+  }
   private tracked(op: () => void): void {
     this.io.inFlight++;
     try {
@@ -92,7 +123,10 @@ const zfsModule: KernelModule = {
       const devices = members.get(name);
       if (!devices) {
         const found = [...members.keys()];
-        throw new KernelError(Errno.ENOENT, `zfs: no pool '${name}' on the block devices${found.length ? ` (found: ${found.join(', ')})` : ''}`);
+        throw new KernelError(
+          Errno.ENOENT,
+          `zfs: no pool '${name}' on the block devices${found.length ? ` (found: ${found.join(', ')})` : ''}`,
+        );
       }
       // Read-write when the pool is one we can write (one file/disk vdev, SPA 15–23, a
       // writable device); anything else is still mounted, read-only.

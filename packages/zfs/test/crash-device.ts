@@ -11,7 +11,11 @@ export class RecordingDevice implements BlockDevice {
   readonly readOnly = false;
   readonly log: DeviceOp[] = [];
   readonly bytes: Uint8Array;
-  constructor(readonly name: string, readonly sizeBytes: number, initial?: Uint8Array) {
+  constructor(
+    readonly name: string,
+    readonly sizeBytes: number,
+    initial?: Uint8Array,
+  ) {
     this.bytes = new Uint8Array(sizeBytes);
     if (initial) this.bytes.set(initial);
   }
@@ -34,12 +38,22 @@ export class RecordingDevice implements BlockDevice {
  * The image after a power cut following write number `k` (1-based), with seeded reordering,
  * on top of `base` (the device contents before the log started; zeros if absent).
  */
-export function imageAfterCut(log: DeviceOp[], img: Uint8Array, k: number, seed: number, base?: Uint8Array): Uint8Array {
+export function imageAfterCut(
+  log: DeviceOp[],
+  img: Uint8Array,
+  k: number,
+  seed: number,
+  base?: Uint8Array,
+): Uint8Array {
   if (base) img.set(base);
   else img.fill(0);
   let x = seed >>> 0 || 1;
   const rand = (): number => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 2 ** 32;
   };
   let pending: DeviceOp[] = [];

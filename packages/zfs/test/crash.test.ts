@@ -67,9 +67,14 @@ describe('power cut during createPool', () => {
 });
 
 describe('power cut during incremental txgs', () => {
-  it('every cut point opens at a synced txg with exactly that txg\'s tree, leak-free', () => {
+  it("every cut point opens at a synced txg with exactly that txg's tree, leak-free", () => {
     const base = new MemoryBlockDevice('base', new Uint8Array(INCREMENTAL_SIZE));
-    createPool(base, imageDir([['keep.txt', imageFile('synced before everything\n')]]), { name: 'crashy', clock: fixedClock, entropy: seededEntropy(4), ashift: 9 });
+    createPool(base, imageDir([['keep.txt', imageFile('synced before everything\n')]]), {
+      name: 'crashy',
+      clock: fixedClock,
+      entropy: seededEntropy(4),
+      ashift: 9,
+    });
     const rec = new RecordingDevice('rec', INCREMENTAL_SIZE, base.bytes);
     const wp = new WritablePool([rec], { clock: fixedClock, entropy: seededEntropy(5) });
     const zpl = wp.filesystem();
@@ -98,7 +103,10 @@ describe('power cut during incremental txgs', () => {
         if (seed === 1 && sampleAt.has(k)) samples.push(dev.bytes.slice());
         const pool = openPool([dev]);
         const txg = pool.uberblock.txg;
-        const mustReach = doneAt.filter(([w]) => w <= k).map(([, t]) => t).reduce((a, b) => Math.max(a, b));
+        const mustReach = doneAt
+          .filter(([w]) => w <= k)
+          .map(([, t]) => t)
+          .reduce((a, b) => Math.max(a, b));
         expect(txg).toBeGreaterThanOrEqual(mustReach);
         expect(trees.has(txg)).toBe(true);
         seen.add(txg);

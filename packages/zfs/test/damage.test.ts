@@ -8,7 +8,13 @@ import fc from 'fast-check';
 import { KernelError } from '@osv-ts/kernel-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dsl } from '../src/dsl/dsl.js';
-import { LABEL_SIZE, labelOffset, labelPsize, UBERBLOCK_RING_OFFSET, VDEV_LABEL_START_SIZE } from '../src/format/label.js';
+import {
+  LABEL_SIZE,
+  labelOffset,
+  labelPsize,
+  UBERBLOCK_RING_OFFSET,
+  VDEV_LABEL_START_SIZE,
+} from '../src/format/label.js';
 import { openPool, readDeviceLabels } from '../src/pool/pool.js';
 import { traversePool } from '../src/pool/traverse.js';
 import { ZplFilesystem } from '../src/zpl/zpl.js';
@@ -39,7 +45,8 @@ beforeAll(() => {
   const pool = openPool([new FileBlockDevice(vdev)]);
   traversePool(pool, {
     visit: (bp) => {
-      if (bp.type !== 19) for (const d of bp.dva) if (d.asize) metadataBlocks.push({ offset: d.offset, psize: bp.psize, type: bp.type });
+      if (bp.type !== 19)
+        for (const d of bp.dva) if (d.asize) metadataBlocks.push({ offset: d.offset, psize: bp.psize, type: bp.type });
     },
   });
 }, 300_000);
@@ -109,19 +116,31 @@ describe('damaged pool images', () => {
   it('seeded random damage to labels and metadata blocks yields results or KernelErrors only', () => {
     const base = new FileBlockDevice(vdev);
     const psize = labelPsize(base.sizeBytes);
-    fc.assert(fc.property(
-      fc.array(fc.oneof(
-        fc.record({ label: fc.integer({ min: 0, max: 3 }), at: fc.integer({ min: 16 * 1024, max: LABEL_SIZE - 1 }) })
-          .map((x) => labelOffset(x.label, psize) + x.at),
-        fc.record({ i: fc.nat(), at: fc.nat() })
-          .map((x) => { const b = metadataBlocks[x.i % metadataBlocks.length]!; return VDEV_LABEL_START_SIZE + b.offset + (x.at % b.psize); }),
-      ), { minLength: 1, maxLength: 40 }),
-      (offsets) => {
-        const dev = new OverlayDevice(base);
-        for (const o of offsets) dev.flip(o, 0x5a);
-        const r = exercise(dev);
-        expect(typeof r === 'number' || r instanceof KernelError).toBe(true);
-      },
-    ), { numRuns: 60, seed: 4242 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc
+              .record({
+                label: fc.integer({ min: 0, max: 3 }),
+                at: fc.integer({ min: 16 * 1024, max: LABEL_SIZE - 1 }),
+              })
+              .map((x) => labelOffset(x.label, psize) + x.at),
+            fc.record({ i: fc.nat(), at: fc.nat() }).map((x) => {
+              const b = metadataBlocks[x.i % metadataBlocks.length]!;
+              return VDEV_LABEL_START_SIZE + b.offset + (x.at % b.psize);
+            }),
+          ),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (offsets) => {
+          const dev = new OverlayDevice(base);
+          for (const o of offsets) dev.flip(o, 0x5a);
+          const r = exercise(dev);
+          expect(typeof r === 'number' || r instanceof KernelError).toBe(true);
+        },
+      ),
+      { numRuns: 60, seed: 4242 },
+    );
   });
 });

@@ -10,7 +10,10 @@ export class FileBlockDevice implements BlockDevice {
   reads = 0;
   writes = 0;
 
-  constructor(readonly name: string, readonly readOnly = true) {
+  constructor(
+    readonly name: string,
+    readonly readOnly = true,
+  ) {
     this.fd = openSync(name, readOnly ? 'r' : 'r+');
     this.sizeBytes = fstatSync(this.fd).size;
   }
@@ -46,7 +49,10 @@ export class FileBlockDevice implements BlockDevice {
 export class MemoryBlockDevice implements BlockDevice {
   readonly sectorSizeBytes = 512;
   readonly readOnly = false;
-  constructor(readonly name: string, readonly bytes: Uint8Array) {}
+  constructor(
+    readonly name: string,
+    readonly bytes: Uint8Array,
+  ) {}
   get sizeBytes(): number {
     return this.bytes.length;
   }

@@ -40,7 +40,8 @@ function modify(wp: WritablePool, model: Model, seed: number): number {
   // A 10 000-entry directory created incrementally: microZAP → fat ZAP, leaves split.
   s.mkdir('many');
   for (let batch = 0; batch < 4; batch++) {
-    for (let i = batch * 2500; i < (batch + 1) * 2500; i++) s.file(`many/entry-${i}`, i % 97 === 0 ? pseudoRandom(i % 3000, i) : new Uint8Array(0));
+    for (let i = batch * 2500; i < (batch + 1) * 2500; i++)
+      s.file(`many/entry-${i}`, i % 97 === 0 ? pseudoRandom(i % 3000, i) : new Uint8Array(0));
     wp.sync();
   }
   // A large file with indirect blocks, written in pieces over several txgs, then patched.
@@ -67,7 +68,14 @@ function modify(wp: WritablePool, model: Model, seed: number): number {
   return wp.txg - first;
 }
 
-function check(name: string, vdev: string, model: Model, txgs: number, key = name, between?: (mnt: string) => void): void {
+function check(
+  name: string,
+  vdev: string,
+  model: Model,
+  txgs: number,
+  key = name,
+  between?: (mnt: string) => void,
+): void {
   const accounting = accountingProblems(new FileBlockDevice(vdev));
   const zdb = run('zdb', ['-e', '-p', fuse.dir, '-bc', name], { allowFail: true });
   const mnt = join(fuse.dir, `m-${name}`);
@@ -83,7 +91,15 @@ function check(name: string, vdev: string, model: Model, txgs: number, key = nam
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
   fuse.exportPool(name);
-  results.set(key, { accounting, walked, expected: expectedTree(model), scrub, zdb, txgs, manyEntries: [...walked.keys()].filter((p) => p.startsWith('many/')).length });
+  results.set(key, {
+    accounting,
+    walked,
+    expected: expectedTree(model),
+    scrub,
+    zdb,
+    txgs,
+    manyEntries: [...walked.keys()].filter((p) => p.startsWith('many/')).length,
+  });
 }
 
 const created = [
@@ -103,7 +119,14 @@ beforeAll(() => {
       writeFileSync(vdev, '');
       truncateSync(vdev, SIZE);
       const dev = new FileBlockDevice(vdev, false);
-      createPool(dev, imageDir([['hello.txt', imageFile('hello\n')]]), { name: c.name, clock: fixedClock, entropy: seededEntropy(c.ashift), ashift: c.ashift, compression: c.compression, path: vdev });
+      createPool(dev, imageDir([['hello.txt', imageFile('hello\n')]]), {
+        name: c.name,
+        clock: fixedClock,
+        entropy: seededEntropy(c.ashift),
+        ashift: c.ashift,
+        compression: c.compression,
+        path: vdev,
+      });
       const wp = new WritablePool([dev], { clock: fixedClock, entropy: seededEntropy(c.ashift + 1) });
       const model = loadModel(wp.filesystem());
       const txgs = modify(wp, model, c.ashift * 7);

@@ -2,7 +2,19 @@
 // Interop (read): pools made by the real zfs-fuse 0.7.0 (SPA 23, ZPL 4) on file vdevs, exported,
 // then read byte-exact by osv-ts and compared with what the FUSE mount showed.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, linkSync, truncateSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync, fsyncSync, copyFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  symlinkSync,
+  linkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  fsyncSync,
+  copyFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPool, type Pool } from '../src/pool/pool.js';
@@ -19,7 +31,11 @@ function pseudoRandom(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out[i] = x & 0xff;
   }
   return out;
@@ -44,7 +60,6 @@ function populate(root: string): void {
   linkSync(join(root, 'f5000'), join(root, 'a/hardlink'));
   mkfifoSync(join(root, 'fifo'));
 }
-
 
 function compare(actual: Map<string, Node>, expected: Map<string, Node>, checkIno: boolean): void {
   expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
@@ -83,9 +98,13 @@ beforeAll(() => {
     fuse.zfs('create', '-o', 'compression=gzip-6', 'osvr12/gz');
     populate(join(m12, 'gz'));
     fuse.zfs('create', '-o', 'compression=zle', 'osvr12/gz/zle');
-    writeFileSync(join(m12, 'gz/zle/zeros-and-data'), Buffer.concat([Buffer.alloc(100_000), Buffer.from(pseudoRandom(1000, 9)), Buffer.alloc(50_000)]));
+    writeFileSync(
+      join(m12, 'gz/zle/zeros-and-data'),
+      Buffer.concat([Buffer.alloc(100_000), Buffer.from(pseudoRandom(1000, 9)), Buffer.alloc(50_000)]),
+    );
     fuse.zfs('create', 'osvr12/many');
-    for (let i = 0; i < 10_000; i++) writeFileSync(join(m12, 'many', `entry-${i.toString().padStart(5, '0')}`), i % 100 === 0 ? `file ${i}\n` : '');
+    for (let i = 0; i < 10_000; i++)
+      writeFileSync(join(m12, 'many', `entry-${i.toString().padStart(5, '0')}`), i % 100 === 0 ? `file ${i}\n` : '');
     expected['osvr12'] = walkFs(m12, (r) => r === 'gz' || r === 'many' || r.startsWith('gz/') || r.startsWith('many/'));
     expected['osvr12/gz'] = walkFs(join(m12, 'gz'), (r) => r === 'zle' || r.startsWith('zle/'));
     expected['osvr12/gz/zle'] = walkFs(join(m12, 'gz/zle'));
@@ -134,7 +153,12 @@ describe('pools written by zfs-fuse', () => {
     expect(pool.name).toBe('osvr12');
     expect(pool.version).toBe(23);
     const dsl = new Dsl(pool);
-    expect(dsl.list().map((d) => d.name).sort()).toEqual(datasetNames);
+    expect(
+      dsl
+        .list()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(datasetNames);
     const gz = dsl.find('osvr12/gz');
     expect(dsl.properties(gz.dirObj).get('compression')).toBe(10n); // gzip-6
   });
@@ -145,8 +169,16 @@ describe('pools written by zfs-fuse', () => {
       const dsl = new Dsl(pool);
       const fs = new ZplFilesystem(dsl.objset(dsl.find(name)));
       expect(fs.version).toBe(4);
-      const skip = name === 'osvr12' ? (r: string): boolean => r === 'gz' || r === 'many' : name === 'osvr12/gz' ? (r: string): boolean => r === 'zle' : () => false;
-      const got = walkZpl(fs, (r) => skip(r) || r.startsWith('gz/') && name === 'osvr12' || r.startsWith('many/') && name === 'osvr12');
+      const skip =
+        name === 'osvr12'
+          ? (r: string): boolean => r === 'gz' || r === 'many'
+          : name === 'osvr12/gz'
+            ? (r: string): boolean => r === 'zle'
+            : () => false;
+      const got = walkZpl(
+        fs,
+        (r) => skip(r) || (r.startsWith('gz/') && name === 'osvr12') || (r.startsWith('many/') && name === 'osvr12'),
+      );
       compare(got, expected[name]!, !name.includes('@'));
     });
   }
@@ -216,7 +248,11 @@ describe('as an @osv-ts/vfs file system', () => {
     const dsl = new Dsl(pool);
     const vfs = new Vfs({ clock: { resolutionNs: 1, monotonicNs: () => 0, realtimeNs: () => 0n } });
     vfs.mountRoot(new ZfsVfs(new ZplFilesystem(dsl.objset(dsl.find('osvr12/gz'))), pool));
-    compare(walkVfs(vfs, (r) => r === 'zle'), expected['osvr12/gz']!, true);
+    compare(
+      walkVfs(vfs, (r) => r === 'zle'),
+      expected['osvr12/gz']!,
+      true,
+    );
     expect(() => vfs.open('/small.txt', O_WRONLY)).toThrow(/EROFS/);
     expect(vfs.stat('/a/b').mode & 0o170000).toBe(0o040000);
   });

@@ -29,12 +29,21 @@ const r: {
   head?: { expected: Tree; got: Tree };
   accounting?: string[];
   leaks?: { referencedBytes: number; allocatedBytes: number; outside: number };
-  zdbBefore?: string; zdbAfter?: string; list?: string; scrub?: string;
+  zdbBefore?: string;
+  zdbAfter?: string;
+  list?: string;
+  scrub?: string;
 } = { snapshots: new Map() };
 
-const files: [string, ImageNode][] = Array.from({ length: 40 }, (_, i) => [`f${i}`, imageFile(pseudoRandom(5000 + i * 3000, i))]);
+const files: [string, ImageNode][] = Array.from({ length: 40 }, (_, i) => [
+  `f${i}`,
+  imageFile(pseudoRandom(5000 + i * 3000, i)),
+]);
 const tree = imageDir([...files, ['big', imageFile(pseudoRandom(2 << 20, 77))]]);
-const kidTree = imageDir([['k.txt', imageFile('kid\n')], ['kbig', imageFile(pseudoRandom(400_000, 5))]]);
+const kidTree = imageDir([
+  ['k.txt', imageFile('kid\n')],
+  ['kbig', imageFile(pseudoRandom(400_000, 5))],
+]);
 
 function readTree(dev: FileBlockDevice, name: string): Tree {
   const pool = openPool([dev]);
@@ -50,15 +59,24 @@ beforeAll(() => {
     truncateSync(vdev, 128 << 20);
     const dev = new FileBlockDevice(vdev, false);
     createPool(dev, tree, {
-      name: NAME, clock: fixedClock, entropy: seededEntropy(21), ashift: 12, compression: 3, path: vdev,
-      snapshots: ['s1'], datasets: [{ name: 'kid', tree: kidTree, snapshots: ['k1'] }],
+      name: NAME,
+      clock: fixedClock,
+      entropy: seededEntropy(21),
+      ashift: 12,
+      compression: 3,
+      path: vdev,
+      snapshots: ['s1'],
+      datasets: [{ name: 'kid', tree: kidTree, snapshots: ['k1'] }],
     });
     const wp = new WritablePool([dev], { clock: fixedClock, entropy: seededEntropy(22) });
     const root = wp.filesystem();
     const kid = wp.filesystem(`${NAME}/kid`);
     const model = loadModel(root);
     const kidModel = loadModel(kid);
-    const expected = new Map<string, Tree>([[`${NAME}@s1`, expectedTree(model)], [`${NAME}/kid@k1`, expectedTree(kidModel)]]);
+    const expected = new Map<string, Tree>([
+      [`${NAME}@s1`, expectedTree(model)],
+      [`${NAME}/kid@k1`, expectedTree(kidModel)],
+    ]);
     const s = new Scripted(model, root);
     const rng = new Rng(5);
     // Overwrite and delete blocks that s1 holds (→ deadlist), then churn.
@@ -85,7 +103,10 @@ beforeAll(() => {
     const mnt = join(fuse.dir, 'm');
     fuse.zpool('import', '-d', fuse.dir, NAME);
     fuse.mountAt(NAME, mnt);
-    r.head = { expected: expectedTree(model), got: withoutIno(walkFs(mnt, (p) => p === 'kid' || p.startsWith('kid/'))) };
+    r.head = {
+      expected: expectedTree(model),
+      got: withoutIno(walkFs(mnt, (p) => p === 'kid' || p.startsWith('kid/'))),
+    };
     r.list = fuse.zfs('list', '-H', '-o', 'name', '-t', 'all', '-r', NAME);
     fuse.zpool('scrub', NAME);
     for (let i = 0; i < 300; i++) {
@@ -119,7 +140,14 @@ describe('snapshots on a pool osv-ts keeps writing to', () => {
     expect(r.leaks!.referencedBytes).toBe(r.leaks!.allocatedBytes);
   });
   it('zfs-fuse lists the new snapshots and reads the head byte-exact', () => {
-    expect(r.list!.trim().split('\n').sort()).toEqual([NAME, `${NAME}/kid`, `${NAME}/kid@k1`, `${NAME}/kid@k2`, `${NAME}@s1`, `${NAME}@s2`]);
+    expect(r.list!.trim().split('\n').sort()).toEqual([
+      NAME,
+      `${NAME}/kid`,
+      `${NAME}/kid@k1`,
+      `${NAME}/kid@k2`,
+      `${NAME}@s1`,
+      `${NAME}@s2`,
+    ]);
     expect([...r.head!.got.keys()].sort()).toEqual([...r.head!.expected.keys()].sort());
     for (const [p, e] of r.head!.expected) expect({ p, ...r.head!.got.get(p) }).toEqual({ p, ...e });
   });

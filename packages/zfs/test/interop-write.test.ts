@@ -24,7 +24,8 @@ function expectedOf(dir: ImageDir, prefix = '', out = new Map<string, Partial<No
     if (node.kind === 'dir') {
       out.set(p, { type: 'dir', mode: 0o755 });
       expectedOf(node, p, out);
-    } else if (node.kind === 'symlink') out.set(p, { type: 'symlink', content: node.target, size: new TextEncoder().encode(node.target).length });
+    } else if (node.kind === 'symlink')
+      out.set(p, { type: 'symlink', content: node.target, size: new TextEncoder().encode(node.target).length });
     else {
       const d = typeof node.data === 'function' ? node.data() : node.data;
       out.set(p, { type: 'file', mode: 0o644, size: d.length, content: sha(d) });
@@ -34,14 +35,23 @@ function expectedOf(dir: ImageDir, prefix = '', out = new Map<string, Partial<No
 }
 
 function tree(): ImageDir {
-  const many: [string, ImageNode][] = Array.from({ length: 2500 }, (_, i) => [`entry-${i}`, imageFile(i % 50 === 0 ? `n${i}\n` : '')]);
+  const many: [string, ImageNode][] = Array.from({ length: 2500 }, (_, i) => [
+    `entry-${i}`,
+    imageFile(i % 50 === 0 ? `n${i}\n` : ''),
+  ]);
   return imageDir([
     ['hello.txt', imageFile('hello from osv-ts\n')],
     ['empty', imageFile(new Uint8Array(0))],
     ['big.bin', imageFile(pseudoRandom(3 * 1024 * 1024 + 77, 11))],
     ['text', imageFile('compressible text line\n'.repeat(20000))],
     ['sparse-ish', imageFile(new Uint8Array(600_000).fill(0, 0).map((_, i) => (i > 400_000 && i < 400_100 ? 1 : 0)))],
-    ['d', imageDir([['e', imageDir([['deep.txt', imageFile('deep\n')]])], ['rel', imageSymlink('../hello.txt')]])],
+    [
+      'd',
+      imageDir([
+        ['e', imageDir([['deep.txt', imageFile('deep\n')]])],
+        ['rel', imageSymlink('../hello.txt')],
+      ]),
+    ],
     ['long-link', imageSymlink('t'.repeat(150))],
     ['many', imageDir(many)],
     ['a-very-long-file-name-that-does-not-fit-a-micro-zap-entry-at-all.txt', imageFile('long name\n')],
@@ -53,8 +63,15 @@ const cases = [
   { name: 'osvw9', ashift: 9, compression: 3 },
   { name: 'osvwgz', ashift: 12, compression: 10, children: true },
 ];
-const kidTree = (): ImageDir => imageDir([['kid.txt', imageFile('in the child dataset\n')], ['sub', imageDir([['x', imageFile(pseudoRandom(200_000, 3))]])]]);
-const results = new Map<string, { walked: Map<string, Node>; scrub: string; zdb: string; list: string; kidWalked: Map<string, Node>; all: string }>();
+const kidTree = (): ImageDir =>
+  imageDir([
+    ['kid.txt', imageFile('in the child dataset\n')],
+    ['sub', imageDir([['x', imageFile(pseudoRandom(200_000, 3))]])],
+  ]);
+const results = new Map<
+  string,
+  { walked: Map<string, Node>; scrub: string; zdb: string; list: string; kidWalked: Map<string, Node>; all: string }
+>();
 
 beforeAll(() => {
   const t = tree();
@@ -66,8 +83,15 @@ beforeAll(() => {
       truncateSync(vdev, 96 * 1024 * 1024);
       const dev = new FileBlockDevice(vdev, false);
       createPool(dev, t, {
-        name: c.name, clock: fixedClock, entropy: seededEntropy(c.ashift + c.compression), ashift: c.ashift, compression: c.compression, path: vdev,
-        ...(c.children ? { snapshots: ['s1', 's2'], datasets: [{ name: 'kid', tree: kidTree(), compression: 3, snapshots: ['k1'] }] } : {}),
+        name: c.name,
+        clock: fixedClock,
+        entropy: seededEntropy(c.ashift + c.compression),
+        ashift: c.ashift,
+        compression: c.compression,
+        path: vdev,
+        ...(c.children
+          ? { snapshots: ['s1', 's2'], datasets: [{ name: 'kid', tree: kidTree(), compression: 3, snapshots: ['k1'] }] }
+          : {}),
       });
       dev.close();
       const zdb = run('zdb', ['-e', '-p', fuse.dir, '-bc', c.name], { allowFail: true });
@@ -125,7 +149,13 @@ describe('pools created by osv-ts, checked by zfs-fuse', () => {
 describe('child datasets and snapshots created by osv-ts', () => {
   it('zfs-fuse lists them, mounts the child and reads it byte-exact', () => {
     const r = results.get('osvwgz')!;
-    expect(r.all.trim().split('\n').sort()).toEqual(['osvwgz', 'osvwgz/kid', 'osvwgz/kid@k1', 'osvwgz@s1', 'osvwgz@s2']);
+    expect(r.all.trim().split('\n').sort()).toEqual([
+      'osvwgz',
+      'osvwgz/kid',
+      'osvwgz/kid@k1',
+      'osvwgz@s1',
+      'osvwgz@s2',
+    ]);
     const exp = expectedOf(kidTree());
     expect([...r.kidWalked.keys()].sort()).toEqual([...exp.keys()].sort());
     for (const [p, e] of exp) expect({ p, ...r.kidWalked.get(p) }).toMatchObject({ p, ...e });

@@ -29,5 +29,10 @@ export function leakCheck(dev: BlockDevice): LeakReport {
       }
     },
   });
-  return { referencedBytes: seen.bytes, allocatedBytes: wp.allocator.totalAllocatedBytes, outside, blocks: stats.blocks };
+  return {
+    referencedBytes: seen.bytes,
+    allocatedBytes: wp.allocator.totalAllocatedBytes,
+    outside,
+    blocks: stats.blocks,
+  };
 }

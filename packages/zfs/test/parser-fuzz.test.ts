@@ -21,7 +21,13 @@ const many: [string, ImageNode][] = Array.from({ length: 1500 }, (_, i) => [`n-$
 const tree = imageDir([
   ['a', imageFile('alpha')],
   ['b', imageFile(pseudoRandom(400_000, 1))],
-  ['d', imageDir([['l', imageSymlink('../a')], ['long', imageSymlink('z'.repeat(100))]])],
+  [
+    'd',
+    imageDir([
+      ['l', imageSymlink('../a')],
+      ['long', imageSymlink('z'.repeat(100))],
+    ]),
+  ],
   ['many', imageDir(many)],
   ['x'.repeat(60), imageFile('long name')],
 ]);
@@ -69,23 +75,33 @@ describe('corrupt metadata with checksums off', () => {
     createPool(base, tree, { name: 'fuzz', clock: fixedClock, entropy: seededEntropy(9), ashift: 9, compression: 3 });
     const blocks: { offset: number; psize: number }[] = [];
     const pool = openPool([base]);
-    traversePool(pool, { visit: (bp) => { if (bp.type !== 19) blocks.push({ offset: bp.dva[0].offset, psize: bp.psize }); } });
-    expect(blocks.length).toBeGreaterThan(20);
-    fc.assert(fc.property(
-      fc.array(fc.record({ i: fc.nat(), at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 12 }),
-      (flips) => {
-        const dev = new OverlayDevice(base);
-        for (const f of flips) {
-          const b = blocks[f.i % blocks.length]!;
-          dev.flip(VDEV_LABEL_START_SIZE + b.offset + (f.at % b.psize), f.mask);
-        }
-        try {
-          walkAll(dev);
-        } catch (e) {
-          if (!(e instanceof KernelError || e instanceof FormatError)) throw e;
-        }
+    traversePool(pool, {
+      visit: (bp) => {
+        if (bp.type !== 19) blocks.push({ offset: bp.dva[0].offset, psize: bp.psize });
       },
-    // Each run walks the whole pool with checksums off (about 1.4 s on 2 cores): 30 fixed-seed runs.
-    ), { numRuns: 30, seed: 1234 });
+    });
+    expect(blocks.length).toBeGreaterThan(20);
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ i: fc.nat(), at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (flips) => {
+          const dev = new OverlayDevice(base);
+          for (const f of flips) {
+            const b = blocks[f.i % blocks.length]!;
+            dev.flip(VDEV_LABEL_START_SIZE + b.offset + (f.at % b.psize), f.mask);
+          }
+          try {
+            walkAll(dev);
+          } catch (e) {
+            if (!(e instanceof KernelError || e instanceof FormatError)) throw e;
+          }
+        },
+        // Each run walks the whole pool with checksums off (about 1.4 s on 2 cores): 30 fixed-seed runs.
+      ),
+      { numRuns: 30, seed: 1234 },
+    );
   });
 });

@@ -27,7 +27,13 @@ export function walkFs(root: string, skip: (rel: string) => boolean = () => fals
       const p = join(root, r);
       const st = lstatSync(p);
       const type = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : 'other';
-      const n: Node = { type, mode: st.mode & 0o7777, size: type === 'dir' ? -1 : st.size, nlink: st.nlink, ino: st.ino };
+      const n: Node = {
+        type,
+        mode: st.mode & 0o7777,
+        size: type === 'dir' ? -1 : st.size,
+        nlink: st.nlink,
+        ino: st.ino,
+      };
       if (type === 'file') n.content = hash(readFileSync(p));
       if (type === 'symlink') n.content = readlinkSync(p);
       out.set(r, n);
@@ -70,8 +76,15 @@ export function walkVfs(vfs: Vfs, skip: (rel: string) => boolean = () => false):
       const r = rel ? `${rel}/${name}` : name;
       if (skip(r)) continue;
       const st = vfs.lstat(`/${r}`);
-      const type = st.type === VType.VDIR ? 'dir' : st.type === VType.VLNK ? 'symlink' : st.type === VType.VREG ? 'file' : 'other';
-      const n: Node = { type, mode: st.mode & 0o7777, size: type === 'dir' ? -1 : st.size, nlink: st.nlink, ino: st.ino };
+      const type =
+        st.type === VType.VDIR ? 'dir' : st.type === VType.VLNK ? 'symlink' : st.type === VType.VREG ? 'file' : 'other';
+      const n: Node = {
+        type,
+        mode: st.mode & 0o7777,
+        size: type === 'dir' ? -1 : st.size,
+        nlink: st.nlink,
+        ino: st.ino,
+      };
       if (type === 'file') {
         const file = vfs.open(`/${r}`, O_RDONLY);
         const buf = new Uint8Array(st.size);

@@ -12,7 +12,10 @@ interface Inode {
   links: number;
   mode: number;
 }
-type MNode = { kind: 'dir'; mode: number; children: Map<string, MNode> } | { kind: 'file'; ino: Inode } | { kind: 'symlink'; target: string };
+type MNode =
+  | { kind: 'dir'; mode: number; children: Map<string, MNode> }
+  | { kind: 'file'; ino: Inode }
+  | { kind: 'symlink'; target: string };
 
 export class Rng {
   private x: number;
@@ -20,7 +23,11 @@ export class Rng {
     this.x = seed >>> 0 || 1;
   }
   next(): number {
-    this.x ^= this.x << 13; this.x >>>= 0; this.x ^= this.x >>> 17; this.x ^= this.x << 5; this.x >>>= 0;
+    this.x ^= this.x << 13;
+    this.x >>>= 0;
+    this.x ^= this.x >>> 17;
+    this.x ^= this.x << 5;
+    this.x >>>= 0;
     return this.x / 2 ** 32;
   }
   int(n: number): number {
@@ -56,7 +63,12 @@ export class Model {
   }
 
   dirs(): [string, MNode & { kind: 'dir' }][] {
-    return [['', this.root], ...this.entries().filter((e): e is [string, MNode & { kind: 'dir' }, MNode & { kind: 'dir' }] => e[1].kind === 'dir').map(([p, n]) => [p, n] as [string, MNode & { kind: 'dir' }])];
+    return [
+      ['', this.root],
+      ...this.entries()
+        .filter((e): e is [string, MNode & { kind: 'dir' }, MNode & { kind: 'dir' }] => e[1].kind === 'dir')
+        .map(([p, n]) => [p, n] as [string, MNode & { kind: 'dir' }]),
+    ];
   }
 }
 
@@ -66,17 +78,33 @@ export function expectedTree(m: Model): Map<string, Omit<Node, 'ino'>> {
     if (n.kind === 'dir') {
       const subdirs = [...n.children.values()].filter((c) => c.kind === 'dir').length;
       out.set(p, { type: 'dir', mode: n.mode, size: -1, nlink: 2 + subdirs });
-    } else if (n.kind === 'symlink') out.set(p, { type: 'symlink', mode: 0o777, size: new TextEncoder().encode(n.target).length, nlink: 1, content: n.target });
-    else out.set(p, { type: 'file', mode: n.ino.mode, size: n.ino.data.length, nlink: n.ino.links, content: createHash('sha256').update(n.ino.data).digest('hex') });
+    } else if (n.kind === 'symlink')
+      out.set(p, {
+        type: 'symlink',
+        mode: 0o777,
+        size: new TextEncoder().encode(n.target).length,
+        nlink: 1,
+        content: n.target,
+      });
+    else
+      out.set(p, {
+        type: 'file',
+        mode: n.ino.mode,
+        size: n.ino.data.length,
+        nlink: n.ino.links,
+        content: createHash('sha256').update(n.ino.data).digest('hex'),
+      });
   }
   return out;
 }
 
 export function withoutIno(t: Map<string, Node>): Map<string, Omit<Node, 'ino'>> {
-  return new Map([...t].map(([p, n]) => {
-    const { ino: _ino, ...rest } = n;
-    return [p, rest];
-  }));
+  return new Map(
+    [...t].map(([p, n]) => {
+      const { ino: _ino, ...rest } = n;
+      return [p, rest];
+    }),
+  );
 }
 
 function resolve(zpl: ZplWriter, path: string): number {
@@ -113,20 +141,34 @@ export interface StepOptions {
 let nameCounter = 0;
 
 /** Applies one random operation to both the model and the file system; returns its name. */
-export function randomStep(rng: Rng, m: Model, zpl: ZplWriter, o: StepOptions = { maxOffset: 1 << 20, maxWrite: 200_000 }): string {
+export function randomStep(
+  rng: Rng,
+  m: Model,
+  zpl: ZplWriter,
+  o: StepOptions = { maxOffset: 1 << 20, maxWrite: 200_000 },
+): string {
   const entries = m.entries();
-  const files = entries.filter(([, n]) => n.kind === 'file') as [string, MNode & { kind: 'file' }, MNode & { kind: 'dir' }][];
+  const files = entries.filter(([, n]) => n.kind === 'file') as [
+    string,
+    MNode & { kind: 'file' },
+    MNode & { kind: 'dir' },
+  ][];
   const dirs = m.dirs();
-  const fresh = (): string => `n${(nameCounter++).toString(36)}${rng.int(3) === 0 ? '-' + 'x'.repeat(rng.int(60)) : ''}`;
+  const fresh = (): string =>
+    `n${(nameCounter++).toString(36)}${rng.int(3) === 0 ? '-' + 'x'.repeat(rng.int(60)) : ''}`;
   const op = rng.int(11);
   switch (op) {
-    case 0: case 1: {
+    case 0:
+    case 1: {
       const [dp, dir] = rng.pick(dirs);
       const name = fresh();
       const data = rng.bytes(rng.int(o.maxWrite));
       const obj = zpl.create(resolve(zpl, dp), name, 0o644);
       zpl.write(obj, 0, data);
-      dir.children.set(name, { kind: 'file', ino: { data: data.length > 0 ? data : new Uint8Array(0), links: 1, mode: 0o644 } });
+      dir.children.set(name, {
+        kind: 'file',
+        ino: { data: data.length > 0 ? data : new Uint8Array(0), links: 1, mode: 0o644 },
+      });
       return 'create';
     }
     case 2: {
@@ -201,7 +243,8 @@ export function randomStep(rng: Rng, m: Model, zpl: ZplWriter, o: StepOptions = 
       const [sp, sname] = split(p);
       zpl.rename(resolve(zpl, sp), sname, resolve(zpl, dp), dname);
       const replaced = dir.children.get(dname);
-      if (replaced === n || (replaced?.kind === 'file' && n.kind === 'file' && replaced.ino === n.ino)) return 'rename-self';
+      if (replaced === n || (replaced?.kind === 'file' && n.kind === 'file' && replaced.ino === n.ino))
+        return 'rename-self';
       if (replaced?.kind === 'file') replaced.ino.links--;
       parent.children.delete(sname);
       dir.children.set(dname, n);
@@ -246,7 +289,10 @@ export function loadModel(zpl: ZplWriter): Model {
 
 /** Named operations on model and file system together (for scripted workloads). */
 export class Scripted {
-  constructor(readonly m: Model, readonly zpl: ZplWriter) {}
+  constructor(
+    readonly m: Model,
+    readonly zpl: ZplWriter,
+  ) {}
   private dirNode(path: string): MNode & { kind: 'dir' } {
     let n: MNode = this.m.root;
     for (const p of path.split('/').filter((x) => x !== '')) {

@@ -52,7 +52,12 @@ describe('zol-0.6.2 reference pool (SPA 5000, raidz1)', () => {
     expect(pool.vdevs.get(0)).toBeInstanceOf(RaidzVdev);
     expect([...pool.readFeatures.keys()]).toContain('org.illumos:lz4_compress');
     const dsl = new Dsl(pool);
-    expect(dsl.list().map((d) => d.name)).toEqual(['zol-0.6.2', 'zol-0.6.2/clone', 'zol-0.6.2/fs', 'zol-0.6.2/fs@snap']);
+    expect(dsl.list().map((d) => d.name)).toEqual([
+      'zol-0.6.2',
+      'zol-0.6.2/clone',
+      'zol-0.6.2/fs',
+      'zol-0.6.2/fs@snap',
+    ]);
     const clone = dsl.find('zol-0.6.2/clone');
     expect(dsl.dir(clone.dirObj).originObj).toBe(dsl.find('zol-0.6.2/fs@snap').datasetObj);
   });
@@ -76,7 +81,9 @@ describe('zol-0.6.2 reference pool (SPA 5000, raidz1)', () => {
     // A clone starts as its origin snapshot: entries the clone did not touch are identical.
     const snap = t.get('zol-0.6.2/fs@snap')!;
     const clone = t.get('zol-0.6.2/clone')!;
-    const shared = [...snap.keys()].filter((k) => clone.has(k) && clone.get(k)!.ino === snap.get(k)!.ino && clone.get(k)!.type === 'file');
+    const shared = [...snap.keys()].filter(
+      (k) => clone.has(k) && clone.get(k)!.ino === snap.get(k)!.ino && clone.get(k)!.type === 'file',
+    );
     expect(shared.length).toBeGreaterThan(0);
   });
 
@@ -103,7 +110,15 @@ describe('writing is refused with a reason', () => {
   it('names the SPA version (5000) it does not write, from one device or all four', () => {
     const clock = { resolutionNs: 1, monotonicNs: () => 0, realtimeNs: () => 0n };
     const entropy = { fill: (b: Uint8Array) => b.fill(1) };
-    expect(() => new WritablePool([new FileBlockDevice(vdevPath(0), false)], { clock, entropy })).toThrow(/SPA version 5000.*open it read-only/);
-    expect(() => new WritablePool([0, 1, 2, 3].map((i) => new FileBlockDevice(vdevPath(i), false)), { clock, entropy })).toThrow(/SPA version 5000/);
+    expect(() => new WritablePool([new FileBlockDevice(vdevPath(0), false)], { clock, entropy })).toThrow(
+      /SPA version 5000.*open it read-only/,
+    );
+    expect(
+      () =>
+        new WritablePool(
+          [0, 1, 2, 3].map((i) => new FileBlockDevice(vdevPath(i), false)),
+          { clock, entropy },
+        ),
+    ).toThrow(/SPA version 5000/);
   });
 });

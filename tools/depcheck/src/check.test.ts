@@ -5,9 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { checkWorkspace } from './check.js';
 
 /** A throw-away workspace: kernel-api, core-sched and libc with the given core-sched source. */
-function workspace(coreSchedSource: string, coreSchedDeps: Record<string, string> = { '@osv-ts/kernel-api': '0.1.0' }): string {
+function workspace(
+  coreSchedSource: string,
+  coreSchedDeps: Record<string, string> = { '@osv-ts/kernel-api': '0.1.0' },
+): string {
   const root = mkdtempSync(join(tmpdir(), 'depcheck-'));
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'ws', workspaces: ['packages/*'], devDependencies: { vitest: '4' } }));
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify({ name: 'ws', workspaces: ['packages/*'], devDependencies: { vitest: '4' } }),
+  );
   const pkg = (name: string, deps: Record<string, string>, source: string): void => {
     const dir = join(root, 'packages', name);
     mkdirSync(join(dir, 'src'), { recursive: true });
@@ -26,30 +32,45 @@ describe('checkWorkspace', () => {
   });
 
   it('flags an import of an undeclared package', () => {
-    const v = checkWorkspace(workspace("import { x } from '@osv-ts/kernel-api';\nimport fc from 'fast-check';\nexport const y = x + String(fc);\n"));
+    const v = checkWorkspace(
+      workspace(
+        "import { x } from '@osv-ts/kernel-api';\nimport fc from 'fast-check';\nexport const y = x + String(fc);\n",
+      ),
+    );
     expect(v.map((e) => e.rule)).toEqual(['undeclared-dependency']);
     expect(v[0]!.line).toBe(2);
   });
 
   it("flags a reach into another package's src/", () => {
-    const rules = checkWorkspace(workspace("import { x } from '../../kernel-api/src/index.js';\nexport const y = x;\n")).map((e) => e.rule);
+    const rules = checkWorkspace(
+      workspace("import { x } from '../../kernel-api/src/index.js';\nexport const y = x;\n"),
+    ).map((e) => e.rule);
     expect(rules).toEqual(['reach-into-package']);
-    const viaName = checkWorkspace(workspace("import { x } from '@osv-ts/kernel-api/src/index.js';\nexport const y = x;\n")).map((e) => e.rule);
+    const viaName = checkWorkspace(
+      workspace("import { x } from '@osv-ts/kernel-api/src/index.js';\nexport const y = x;\n"),
+    ).map((e) => e.rule);
     expect(viaName).toEqual(['reach-into-package']);
   });
 
   it('flags an upward edge of the layer diagram', () => {
-    const v = checkWorkspace(workspace("import { z } from '@osv-ts/libc';\nexport const y = z;\n", { '@osv-ts/libc': '0.1.0' }));
+    const v = checkWorkspace(
+      workspace("import { z } from '@osv-ts/libc';\nexport const y = z;\n", { '@osv-ts/libc': '0.1.0' }),
+    );
     expect(v.map((e) => e.rule)).toEqual(['upward-dependency']);
     expect(v[0]!.message).toMatch(/core-sched \(layer 1\) must not depend on @osv-ts\/libc \(layer 6\)/);
   });
 
   it('flags node: imports and Node globals in a guest package, but not in its tests', () => {
-    const src = "import { readFileSync } from 'node:fs';\nimport os from 'os';\nexport const y = process.env.X ?? Buffer.from('a') ?? __dirname ?? require('x');\n";
+    const src =
+      "import { readFileSync } from 'node:fs';\nimport os from 'os';\nexport const y = process.env.X ?? Buffer.from('a') ?? __dirname ?? require('x');\n";
     const v = checkWorkspace(workspace(src));
     expect(v.map((e) => e.rule).sort()).toEqual([
-      'node-global-in-guest', 'node-global-in-guest', 'node-global-in-guest', 'node-global-in-guest',
-      'node-import-in-guest', 'node-import-in-guest',
+      'node-global-in-guest',
+      'node-global-in-guest',
+      'node-global-in-guest',
+      'node-global-in-guest',
+      'node-import-in-guest',
+      'node-import-in-guest',
     ]);
   });
 
@@ -59,12 +80,15 @@ describe('checkWorkspace', () => {
     const v = checkWorkspace(root);
     expect(v.map((e) => e.rule)).toEqual(['test-only-package']);
     writeFileSync(join(root, 'packages/core-sched/src/index.ts'), 'export const y = 1;\n');
-    writeFileSync(join(root, 'packages/core-sched/src/pool.test.ts'), "import { ZfsFuse } from '@osv-ts/test-support';\nexport const t = ZfsFuse;\n");
+    writeFileSync(
+      join(root, 'packages/core-sched/src/pool.test.ts'),
+      "import { ZfsFuse } from '@osv-ts/test-support';\nexport const t = ZfsFuse;\n",
+    );
     expect(checkWorkspace(root)).toEqual([]);
   });
 
   it('does not mistake a local declaration or a property name for a Node global', () => {
-    const src = "const process = { env: 1 };\nexport const y = process.env;\nexport const o = { Buffer: 1 }.Buffer;\n";
+    const src = 'const process = { env: 1 };\nexport const y = process.env;\nexport const o = { Buffer: 1 }.Buffer;\n';
     expect(checkWorkspace(workspace(src))).toEqual([]);
   });
 });

@@ -14,7 +14,13 @@ import ts from 'typescript';
 import { GUEST_PACKAGES, LAYER_RANK, NODE_GLOBALS, TEST_ONLY_PACKAGES } from './layers.js';
 
 export interface Violation {
-  readonly rule: 'undeclared-dependency' | 'reach-into-package' | 'upward-dependency' | 'node-import-in-guest' | 'node-global-in-guest' | 'test-only-package';
+  readonly rule:
+    | 'undeclared-dependency'
+    | 'reach-into-package'
+    | 'upward-dependency'
+    | 'node-import-in-guest'
+    | 'node-global-in-guest'
+    | 'test-only-package';
   readonly file: string;
   readonly line: number;
   readonly message: string;
@@ -33,7 +39,12 @@ const SOURCE = /\.(ts|tsx|mts|cts|js|mjs)$/;
 function readPackage(dir: string): PackageInfo | undefined {
   const p = join(dir, 'package.json');
   if (!existsSync(p)) return undefined;
-  const json = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; dependencies?: object; peerDependencies?: object; devDependencies?: object };
+  const json = JSON.parse(readFileSync(p, 'utf8')) as {
+    name?: string;
+    dependencies?: object;
+    peerDependencies?: object;
+    devDependencies?: object;
+  };
   if (!json.name) return undefined;
   return {
     name: json.name,
@@ -49,7 +60,9 @@ export function workspacePackages(root: string): PackageInfo[] {
   const out: PackageInfo[] = [];
   for (const pattern of rootJson.workspaces ?? []) {
     const base = pattern.replace(/\/\*$/, '');
-    const dirs = pattern.endsWith('/*') ? readdirSync(join(root, base)).map((d) => join(root, base, d)) : [join(root, pattern)];
+    const dirs = pattern.endsWith('/*')
+      ? readdirSync(join(root, base)).map((d) => join(root, base, d))
+      : [join(root, pattern)];
     for (const d of dirs) {
       const info = statSync(d).isDirectory() ? readPackage(d) : undefined;
       if (info) out.push(info);
@@ -72,7 +85,12 @@ function listSources(dir: string): string[] {
 /** Test, benchmark and build-config files may use devDependencies and Node. */
 function isDevFile(pkgDir: string, file: string): boolean {
   const rel = relative(pkgDir, file).split(sep).join('/');
-  return /\.test\.[cm]?[tj]s$/.test(rel) || /^(test|bench|scripts)\//.test(rel) || /\/(test|bench)\//.test(rel) || !rel.startsWith('src/');
+  return (
+    /\.test\.[cm]?[tj]s$/.test(rel) ||
+    /^(test|bench|scripts)\//.test(rel) ||
+    /\/(test|bench)\//.test(rel) ||
+    !rel.startsWith('src/')
+  );
 }
 
 function packageNameOf(specifier: string): string {
@@ -90,7 +108,13 @@ export function checkWorkspace(root: string): Violation[] {
   return violations;
 }
 
-function checkFile(pkg: PackageInfo, rootPkg: PackageInfo, file: string, root: string, packages: readonly PackageInfo[]): Violation[] {
+function checkFile(
+  pkg: PackageInfo,
+  rootPkg: PackageInfo,
+  file: string,
+  root: string,
+  packages: readonly PackageInfo[],
+): Violation[] {
   const text = readFileSync(file, 'utf8');
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const dev = isDevFile(pkg.dir, file);
@@ -113,17 +137,24 @@ function checkFile(pkg: PackageInfo, rootPkg: PackageInfo, file: string, root: s
     }
     const isNode = spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(packageNameOf(spec));
     if (isNode) {
-      if (guest) add('node-import-in-guest', node, `guest package ${pkg.name} imports '${spec}' (guest packages are isomorphic)`);
+      if (guest)
+        add(
+          'node-import-in-guest',
+          node,
+          `guest package ${pkg.name} imports '${spec}' (guest packages are isomorphic)`,
+        );
       return;
     }
     const name = packageNameOf(spec);
     if (name === pkg.name) return;
-    const declared = pkg.dependencies.has(name) || (dev && (pkg.devDependencies.has(name) || rootPkg.devDependencies.has(name)));
+    const declared =
+      pkg.dependencies.has(name) || (dev && (pkg.devDependencies.has(name) || rootPkg.devDependencies.has(name)));
     if (!declared) add('undeclared-dependency', node, `'${spec}' is not declared in ${pkg.name}'s package.json`);
     if (name.startsWith('@osv-ts/') && /\/(src|dist)(\/|$)/.test(spec.slice(name.length))) {
       add('reach-into-package', node, `'${spec}' reaches into ${name}'s files: use its exports`);
     }
-    if (TEST_ONLY_PACKAGES.has(name) && !dev) add('test-only-package', node, `${name} is for tests: ${relFile} is not a test, benchmark or build file`);
+    if (TEST_ONLY_PACKAGES.has(name) && !dev)
+      add('test-only-package', node, `${name} is for tests: ${relFile} is not a test, benchmark or build file`);
     const from = LAYER_RANK[pkg.name];
     const to = LAYER_RANK[name];
     if (from !== undefined && to !== undefined && to >= from) {
@@ -132,20 +163,48 @@ function checkFile(pkg: PackageInfo, rootPkg: PackageInfo, file: string, root: s
   };
   const declaredNames = new Set<string>();
   const collect = (node: ts.Node): void => {
-    if ((ts.isVariableDeclaration(node) || ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isParameter(node) || ts.isImportSpecifier(node) || ts.isImportClause(node)) && node.name && ts.isIdentifier(node.name)) {
+    if (
+      (ts.isVariableDeclaration(node) ||
+        ts.isFunctionDeclaration(node) ||
+        ts.isClassDeclaration(node) ||
+        ts.isParameter(node) ||
+        ts.isImportSpecifier(node) ||
+        ts.isImportClause(node)) &&
+      node.name &&
+      ts.isIdentifier(node.name)
+    ) {
       declaredNames.add(node.name.text);
     }
     ts.forEachChild(node, collect);
   };
   if (guest) collect(sf);
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       checkSpecifier(node.moduleSpecifier.text, node);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       checkSpecifier(node.arguments[0].text, node);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       checkSpecifier(node.argument.literal.text, node);
-    } else if (guest && ts.isIdentifier(node) && NODE_GLOBALS.has(node.text) && !declaredNames.has(node.text) && isValueReference(node)) {
+    } else if (
+      guest &&
+      ts.isIdentifier(node) &&
+      NODE_GLOBALS.has(node.text) &&
+      !declaredNames.has(node.text) &&
+      isValueReference(node)
+    ) {
       add('node-global-in-guest', node, `guest package ${pkg.name} uses the Node global '${node.text}'`);
     }
     ts.forEachChild(node, visit);
@@ -158,7 +217,15 @@ function checkFile(pkg: PackageInfo, rootPkg: PackageInfo, file: string, root: s
 function isValueReference(id: ts.Identifier): boolean {
   const p = id.parent;
   if (ts.isPropertyAccessExpression(p) && p.name === id) return false;
-  if ((ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p) || ts.isPropertySignature(p) || ts.isMethodSignature(p)) && p.name === id) return false;
+  if (
+    (ts.isPropertyAssignment(p) ||
+      ts.isPropertyDeclaration(p) ||
+      ts.isMethodDeclaration(p) ||
+      ts.isPropertySignature(p) ||
+      ts.isMethodSignature(p)) &&
+    p.name === id
+  )
+    return false;
   if (ts.isQualifiedName(p) && p.right === id) return false;
   if (ts.isEnumMember(p) || ts.isTypeAliasDeclaration(p) || ts.isInterfaceDeclaration(p)) return false;
   if (ts.isBindingElement(p) && p.propertyName === id) return false;

@@ -38,4 +38,14 @@ export const GUEST_PACKAGES = new Set([
 ]);
 
 /** Node globals a guest package must not touch. */
-export const NODE_GLOBALS = new Set(['process', 'Buffer', 'require', '__dirname', '__filename', 'global', 'setImmediate', 'module', 'exports']);
+export const NODE_GLOBALS = new Set([
+  'process',
+  'Buffer',
+  'require',
+  '__dirname',
+  '__filename',
+  'global',
+  'setImmediate',
+  'module',
+  'exports',
+]);

@@ -45,7 +45,18 @@ async function run([cmd, args]) {
 
 /** wrk: requests/s, failing loudly on socket errors or non-2xx answers. */
 async function wrk(where, url, { close, connections }) {
-  const args = ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${WRK_SECONDS}s`, '--timeout', '5s', ...(close ? ['-H', 'Connection: close'] : []), url];
+  const args = [
+    '-t',
+    String(Math.min(2, connections)),
+    '-c',
+    String(connections),
+    '-d',
+    `${WRK_SECONDS}s`,
+    '--timeout',
+    '5s',
+    ...(close ? ['-H', 'Connection: close'] : []),
+    url,
+  ];
   const out = await run(where === 'ns' ? inNs('wrk', ...args) : ['wrk', args]);
   if (/Socket errors|Non-2xx/.test(out)) process.stderr.write(`network bench: wrk ${url} reported errors:\n${out}\n`);
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
@@ -115,7 +126,26 @@ try {
   await run(inNs('ip', 'link', 'set', 'lo', 'up'));
   await run(inNs('ip', 'tuntap', 'add', 'dev', 'osv0', 'mode', 'tap'));
   await run(inNs('ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'osv0'));
-  const tapGuest = startGuest(...inNs(process.execPath, CLI, 'run', '-V', '-m', '256M', '-n', '--tap', 'osv0', '--tcplisten', '0.0.0.0:80', '--ip', 'eth0,10.0.0.2,255.255.255.0', '--manifest', join(dir, 'bench.manifest'), HTTPD));
+  const tapGuest = startGuest(
+    ...inNs(
+      process.execPath,
+      CLI,
+      'run',
+      '-V',
+      '-m',
+      '256M',
+      '-n',
+      '--tap',
+      'osv0',
+      '--tcplisten',
+      '0.0.0.0:80',
+      '--ip',
+      'eth0,10.0.0.2,255.255.255.0',
+      '--manifest',
+      join(dir, 'bench.manifest'),
+      HTTPD,
+    ),
+  );
   await waitFor(tapGuest, /httpd: serving/, 'the guest on the TAP device');
   const tapUrl = 'http://10.0.0.2';
 
@@ -130,7 +160,21 @@ try {
 
   // The guest behind passt, forwarded from host loopback.
   const port = await freePort();
-  const passtGuest = startGuest(process.execPath, [CLI, 'run', '-V', '-m', '256M', '-n', '--forward', `tcp:${port}:80`, '--tcplisten', '0.0.0.0:80', '--manifest', join(dir, 'bench.manifest'), HTTPD]);
+  const passtGuest = startGuest(process.execPath, [
+    CLI,
+    'run',
+    '-V',
+    '-m',
+    '256M',
+    '-n',
+    '--forward',
+    `tcp:${port}:80`,
+    '--tcplisten',
+    '0.0.0.0:80',
+    '--manifest',
+    join(dir, 'bench.manifest'),
+    HTTPD,
+  ]);
   await waitFor(passtGuest, /httpd: serving/, 'the guest behind passt');
   const passtUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
@@ -145,12 +189,32 @@ try {
   // Warm up each path (JIT, kernel bundle caches), then measure, alternating peers.
   await wrk('ns', `${tapUrl}/`, { close: true, connections: 2 });
   await wrk('host', `${nodeUrl}/`, { close: true, connections: 2 });
-  row('wrk req/s, TAP, -c 10, Connection: close', await wrk('ns', `${tapUrl}/`, { close: true, connections: 10 }), await wrk('host', `${nodeUrl}/`, { close: true, connections: 10 }), 'req/s');
-  row('wrk req/s, passt, -c 10, Connection: close', await wrk('host', `${passtUrl}/`, { close: true, connections: 10 }), await wrk('host', `${nodeUrl}/`, { close: true, connections: 10 }), 'req/s');
+  row(
+    'wrk req/s, TAP, -c 10, Connection: close',
+    await wrk('ns', `${tapUrl}/`, { close: true, connections: 10 }),
+    await wrk('host', `${nodeUrl}/`, { close: true, connections: 10 }),
+    'req/s',
+  );
+  row(
+    'wrk req/s, passt, -c 10, Connection: close',
+    await wrk('host', `${passtUrl}/`, { close: true, connections: 10 }),
+    await wrk('host', `${nodeUrl}/`, { close: true, connections: 10 }),
+    'req/s',
+  );
   // Keep-alive: httpd multiplexes its connections with poll() and queues head and body as one
   // buffer, so a kept connection does not wait on Nagle and a delayed ACK.
-  row('wrk req/s, TAP, -c 100, keep-alive', await wrk('ns', `${tapUrl}/`, { close: false, connections: 100 }), await wrk('host', `${nodeUrl}/`, { close: false, connections: 100 }), 'req/s');
-  row('wrk req/s, passt, -c 100, keep-alive', await wrk('host', `${passtUrl}/`, { close: false, connections: 100 }), await wrk('host', `${nodeUrl}/`, { close: false, connections: 100 }), 'req/s');
+  row(
+    'wrk req/s, TAP, -c 100, keep-alive',
+    await wrk('ns', `${tapUrl}/`, { close: false, connections: 100 }),
+    await wrk('host', `${nodeUrl}/`, { close: false, connections: 100 }),
+    'req/s',
+  );
+  row(
+    'wrk req/s, passt, -c 100, keep-alive',
+    await wrk('host', `${passtUrl}/`, { close: false, connections: 100 }),
+    await wrk('host', `${nodeUrl}/`, { close: false, connections: 100 }),
+    'req/s',
+  );
 
   // Round-trip latency: what bounds a TCP window's worth of frames (see README).
   const rttUs = async (host) => {
@@ -158,7 +222,12 @@ try {
     return Number(/= [\d.]+\/([\d.]+)\//.exec(out)[1]) * 1000;
   };
   await rttUs('10.0.0.2');
-  row('ICMP echo RTT, TAP guest vs Linux netns on veth (lower is better)', await rttUs('10.0.0.2'), await rttUs('10.0.1.2'), 'µs');
+  row(
+    'ICMP echo RTT, TAP guest vs Linux netns on veth (lower is better)',
+    await rttUs('10.0.0.2'),
+    await rttUs('10.0.1.2'),
+    'µs',
+  );
 
   const tapBulk = [];
   const passtBulk = [];
@@ -192,8 +261,12 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-process.stdout.write(`\nosv-ts network (httpd.wasm in the guest vs Node http on loopback; node ${process.version}; ${new Date().toISOString()})\n`);
+process.stdout.write(
+  `\nosv-ts network (httpd.wasm in the guest vs Node http on loopback; node ${process.version}; ${new Date().toISOString()})\n`,
+);
 const w = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) {
-  process.stdout.write(`${r.name.padEnd(w)}  ${r.ours.toFixed(1).padStart(9)} ${r.unit}  vs ${r.peer.toFixed(1).padStart(9)} ${r.unit} ${r.unit === 'µs' ? 'Linux' : 'node http'}  ratio ${r.ratio.toFixed(3)}x\n`);
+  process.stdout.write(
+    `${r.name.padEnd(w)}  ${r.ours.toFixed(1).padStart(9)} ${r.unit}  vs ${r.peer.toFixed(1).padStart(9)} ${r.unit} ${r.unit === 'µs' ? 'Linux' : 'node http'}  ratio ${r.ratio.toFixed(3)}x\n`,
+  );
 }

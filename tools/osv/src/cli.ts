@@ -39,7 +39,13 @@ function flushAndExit(status: number): void {
 }
 
 main(process.argv.slice(2)).then(flushAndExit, (e: unknown) => {
-  if (e instanceof UsageError || (e as Error).name === 'MemorySizeError' || (e as Error).name === 'LayoutError' || (e as Error).name === 'ModuleSelectionError' || (e as Error).name === 'FormatError') {
+  if (
+    e instanceof UsageError ||
+    (e as Error).name === 'MemorySizeError' ||
+    (e as Error).name === 'LayoutError' ||
+    (e as Error).name === 'ModuleSelectionError' ||
+    (e as Error).name === 'FormatError'
+  ) {
     process.stderr.write(`osv: ${(e as Error).message}\n`);
     flushAndExit(2);
   } else {

@@ -32,12 +32,22 @@ describe('virtio-blk faults reach the app', () => {
     const dir = mkdtempSync(join(tmpdir(), 'osv-blk-fault-'));
     writeFileSync(join(dir, 'cat.c'), CAT_C);
     try {
-      execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', join(dir, 'cat.wasm'), join(dir, 'cat.c')]);
+      execFileSync('clang', [
+        '--target=wasm32-wasi',
+        '--sysroot=/usr',
+        '-O2',
+        '-o',
+        join(dir, 'cat.wasm'),
+        join(dir, 'cat.c'),
+      ]);
     } catch (e) {
       throw new Error(`clang for wasm32-wasi is needed (scripts/setup-system.sh installs it): ${(e as Error).message}`);
     }
     mkdirSync(join(dir, 'files'));
-    writeFileSync(join(dir, 'files', 'big.bin'), new Uint8Array(300_000).map((_, i) => i * 13));
+    writeFileSync(
+      join(dir, 'files', 'big.bin'),
+      new Uint8Array(300_000).map((_, i) => i * 13),
+    );
     writeFileSync(join(dir, 'files', 'motd'), 'welcome\n');
     writeFileSync(join(dir, 'usr.manifest'), '/big.bin: files/big.bin\n/etc/motd: files/motd\n');
     const image = join(dir, 'cat.img');

@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CLI, example } from './osv-cli.js';
 
-function collect(stream: NodeJS.ReadableStream): { text: () => string; waitFor: (re: RegExp, ms: number) => Promise<void> } {
+function collect(stream: NodeJS.ReadableStream): {
+  text: () => string;
+  waitFor: (re: RegExp, ms: number) => Promise<void>;
+} {
   let text = '';
   stream.on('data', (d: Buffer) => (text += d.toString()));
   return {
@@ -25,7 +28,9 @@ function collect(stream: NodeJS.ReadableStream): { text: () => string; waitFor: 
 describe('osv run -d', () => {
   it('waits for a debugger, stops before the kernel, and runs the app after `cont`', async () => {
     const port = 20000 + (process.pid % 20000);
-    const guest = spawn(process.execPath, [CLI, 'run', '-d', example('hello'), 'dbg'], { env: { ...process.env, OSV_INSPECT_PORT: String(port) } });
+    const guest = spawn(process.execPath, [CLI, 'run', '-d', example('hello'), 'dbg'], {
+      env: { ...process.env, OSV_INSPECT_PORT: String(port) },
+    });
     const out = collect(guest.stdout);
     const err = collect(guest.stderr);
     const exited = new Promise<number | null>((r) => guest.on('exit', r));

@@ -14,7 +14,9 @@ function cpuSeconds(pid: number): number {
 
 describe('idle guest', () => {
   it('costs under 5% of a core while the app sleeps 2 s', async () => {
-    const child = spawn(process.execPath, [CLI, 'run', example('sleep'), '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', example('sleep'), '2000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const marks: { at: number; cpu: number }[] = [];
     child.stdout.on('data', (d: Buffer) => {

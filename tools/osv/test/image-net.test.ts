@@ -13,7 +13,11 @@ describe('osv run -i -n', () => {
     expect(built.stderr).toMatch(/modules: .*virtio-net.*netstack/);
     expect(built.status).toBe(0);
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [CLI, 'run', '-i', image, '-n', '--forward', `tcp:${port}:80`, '--tcplisten', '0.0.0.0:80', '-V'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', '-i', image, '-n', '--forward', `tcp:${port}:80`, '--tcplisten', '0.0.0.0:80', '-V'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     try {

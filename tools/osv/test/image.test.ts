@@ -26,7 +26,17 @@ describe('osv build', () => {
   writeFileSync(join(dir, 'usr.manifest'), '[manifest]\n/etc/motd: files/etc/motd\n');
 
   it('writes a raw MBR image that sfdisk and qemu-img read, and prints modules and kernel size', () => {
-    const r = osv(['build', '--app', example('hello'), '--manifest', join(dir, 'usr.manifest'), '--fs', 'rofs', '-o', raw]);
+    const r = osv([
+      'build',
+      '--app',
+      example('hello'),
+      '--manifest',
+      join(dir, 'usr.manifest'),
+      '--fs',
+      'rofs',
+      '-o',
+      raw,
+    ]);
     expect(r.stderr).toMatch(/osv build: modules: .*virtio-blk/);
     expect(r.stderr).not.toMatch(/virtio-net/); // no sockets imported, no network driver
     expect(r.stderr).toMatch(/osv build: kernel [0-9a-f]{16}: \d+\.\d KiB/);
@@ -56,19 +66,33 @@ describe('osv build', () => {
   });
 
   it('writes qcow2 that qemu-img checks clean and finds identical to the raw image', () => {
-    const r = osv(['build', '--app', example('hello'), '--manifest', join(dir, 'usr.manifest'), '--format', 'qcow2', '-o', qcow2]);
+    const r = osv([
+      'build',
+      '--app',
+      example('hello'),
+      '--manifest',
+      join(dir, 'usr.manifest'),
+      '--format',
+      'qcow2',
+      '-o',
+      qcow2,
+    ]);
     expect(r.status).toBe(0);
     const check = tool('qemu-img', ['check', qcow2]);
     expect(check.out).toContain('No errors were found on the image.');
     expect(check.status).toBe(0);
-    expect((JSON.parse(tool('qemu-img', ['info', '--output=json', qcow2]).out) as { format: string }).format).toBe('qcow2');
+    expect((JSON.parse(tool('qemu-img', ['info', '--output=json', qcow2]).out) as { format: string }).format).toBe(
+      'qcow2',
+    );
     const cmp = tool('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', raw, qcow2]);
     expect(cmp.out).toContain('Images are identical.');
   });
 
   it('sizes the fs partition with --fs-size, and a qcow2 image stores only what is written', () => {
     const img = join(dir, 'big.qcow2');
-    expect(osv(['build', '--app', example('hello'), '--fs-size', '64M', '--format', 'qcow2', '-o', img]).status).toBe(0);
+    expect(osv(['build', '--app', example('hello'), '--fs-size', '64M', '--format', 'qcow2', '-o', img]).status).toBe(
+      0,
+    );
     const info = JSON.parse(tool('qemu-img', ['info', '--output=json', img]).out) as Record<string, number>;
     expect(info['virtual-size']).toBe(66 * 1024 * 1024); // 1 MiB MBR gap + 1 MiB boot + 64 MiB fs
     expect(info['actual-size']).toBeLessThan(2 * 1024 * 1024);
@@ -76,8 +100,12 @@ describe('osv build', () => {
   });
 
   it('rejects unsupported options and values clearly', () => {
-    expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--fs', 'xfs']).stderr).toMatch(/--fs xfs: supported are rofs, zfs and ramfs/);
-    expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--format', 'vmdk']).stderr).toMatch(/--format vmdk/);
+    expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--fs', 'xfs']).stderr).toMatch(
+      /--fs xfs: supported are rofs, zfs and ramfs/,
+    );
+    expect(osv(['build', '--app', example('hello'), '-o', join(dir, 'x.img'), '--format', 'vmdk']).stderr).toMatch(
+      /--format vmdk/,
+    );
     expect(osv(['build', '--app', example('hello')]).status).toBe(2);
   });
 });
@@ -87,7 +115,9 @@ describe('osv run -i', () => {
   const qcow2 = join(dir, 'run.qcow2');
 
   it('boots the kernel and command line from a raw image and reads the disk through virtio-blk', () => {
-    expect(osv(['build', '--app', example('hello'), '-o', raw, '--kernel-cmdline', '/hello.wasm from-image']).status).toBe(0);
+    expect(
+      osv(['build', '--app', example('hello'), '-o', raw, '--kernel-cmdline', '/hello.wasm from-image']).status,
+    ).toBe(0);
     const r = osv(['run', '-i', raw, '-V']);
     expect(r.stdout.toString()).toBe('Hello from osv-ts!\nargv[0] = /hello.wasm\nargv[1] = from-image\n');
     expect(r.status).toBe(0);

@@ -42,7 +42,9 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
 
 /** The host's IPv4 default gateway: passt gives the guest the same one (and maps it to loopback). */
 function hostGateway(): string {
-  const routes = JSON.parse(execFileSync('ip', ['-4', '-j', 'route', 'show', 'default'], { encoding: 'utf8' })) as { gateway?: string }[];
+  const routes = JSON.parse(execFileSync('ip', ['-4', '-j', 'route', 'show', 'default'], { encoding: 'utf8' })) as {
+    gateway?: string;
+  }[];
   const gw = routes.find((r) => r.gateway)?.gateway;
   if (!gw) throw new Error('the host has no IPv4 default route, which passt needs');
   return gw;
@@ -62,7 +64,10 @@ function dnsServer(names: Record<string, string>): Promise<dgram.Socket> {
     const questionEnd = at + 5;
     const qtype = q.readUInt16BE(at + 1);
     const address = names[labels.join('.').toLowerCase()];
-    const answer = address && qtype === 1 ? Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...address.split('.').map(Number)]) : Buffer.alloc(0);
+    const answer =
+      address && qtype === 1
+        ? Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...address.split('.').map(Number)])
+        : Buffer.alloc(0);
     const header = Buffer.alloc(12);
     q.copy(header, 0, 0, 2);
     header.writeUInt16BE(0x8180 | (address ? 0 : 3), 2); // response, RD, RA; NXDOMAIN when unknown
@@ -132,15 +137,24 @@ describe('JS-module apps (osv run app.mjs)', () => {
   });
 
   it('refuses at link time a module that imports host modules or packages', () => {
-    const fsApp = tempFile('uses-fs.mjs', `import { readFileSync } from 'node:fs';\nexport default () => readFileSync('/etc/passwd').length;\n`);
+    const fsApp = tempFile(
+      'uses-fs.mjs',
+      `import { readFileSync } from 'node:fs';\nexport default () => readFileSync('/etc/passwd').length;\n`,
+    );
     const r = osv(['run', fsApp]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/cannot link JS app .*uses-fs\.mjs/);
     expect(r.stderr).toMatch(/'node:fs': a JS app runs inside the guest/);
-    const dynamic = osv(['run', tempFile('dynamic.mjs', `export default () => { import('node:child_process'); return 0; };\n`)]);
+    const dynamic = osv([
+      'run',
+      tempFile('dynamic.mjs', `export default () => { import('node:child_process'); return 0; };\n`),
+    ]);
     expect(dynamic.status).toBe(2);
     expect(dynamic.stderr).toMatch(/dynamic import is not available in the guest/);
-    const pkg = osv(['run', tempFile('uses-pkg.mjs', `import { Posix } from '@osv-ts/libc';\nexport default () => 0;\n`)]);
+    const pkg = osv([
+      'run',
+      tempFile('uses-pkg.mjs', `import { Posix } from '@osv-ts/libc';\nexport default () => 0;\n`),
+    ]);
     expect(pkg.status).toBe(2);
     expect(pkg.stderr).toMatch(/'@osv-ts\/libc'/);
   });
@@ -161,7 +175,8 @@ describe('JS-module apps (osv run app.mjs)', () => {
 
   it('links the socket layer into the kernel only for a networked VM', () => {
     const app = tempFile('plain.mjs', `export default () => 0;\n`);
-    const modules = (args: string[]): string[] => /modules: (.*)/.exec(osv(['run', '--dry-run', ...args, app]).stderr)![1]!.split(', ');
+    const modules = (args: string[]): string[] =>
+      /modules: (.*)/.exec(osv(['run', '--dry-run', ...args, app]).stderr)![1]!.split(', ');
     expect(modules([])).toEqual(['vfs', 'virtio-console']);
     const networked = modules(['-n']);
     expect(networked).toContain('posix-sockets');
@@ -187,7 +202,9 @@ describe('examples/wget and examples/echo-server over passt (-n)', () => {
     const www = mkdtempSync(join(tmpdir(), 'osv-www-'));
     writeFileSync(join(www, 'blob.bin'), blob);
     port = await freePort();
-    server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', www], { stdio: 'ignore' });
+    server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', www], {
+      stdio: 'ignore',
+    });
     await waitForPort(port, Date.now() + 15_000);
     dns = await dnsServer({ 'files.dns.test': hostGateway() });
   }, 30_000);
@@ -202,8 +219,14 @@ describe('examples/wget and examples/echo-server over passt (-n)', () => {
     const hosts = tempFile('hosts', `127.0.0.1 localhost\n${gw} web.hosts.test\n`);
     const resolvConf = tempFile('resolv.conf', `nameserver ${gw}\noptions timeout:2 attempts:2\n`);
     const r = await run([
-      'run', '-n',
-      '--file', `/wget.mjs=${WGET}`, '--file', `/etc/hosts=${hosts}`, '--file', `/etc/resolv.conf=${resolvConf}`,
+      'run',
+      '-n',
+      '--file',
+      `/wget.mjs=${WGET}`,
+      '--file',
+      `/etc/hosts=${hosts}`,
+      '--file',
+      `/etc/resolv.conf=${resolvConf}`,
       '-e',
       `/wget.mjs http://${gw}:${port}/blob.bin; ` +
         `/wget.mjs -O /by-hosts.bin http://web.hosts.test:${port}/blob.bin; ` +
@@ -225,7 +248,14 @@ describe('examples/wget and examples/echo-server over passt (-n)', () => {
   it('reports an unknown name with the resolver error and status 4', async () => {
     const gw = hostGateway();
     const resolvConf = tempFile('resolv2.conf', `nameserver ${gw}\n`);
-    const r = await run(['run', '-n', '--file', `/etc/resolv.conf=${resolvConf}`, WGET, `http://nowhere.dns.test:${port}/`]);
+    const r = await run([
+      'run',
+      '-n',
+      '--file',
+      `/etc/resolv.conf=${resolvConf}`,
+      WGET,
+      `http://nowhere.dns.test:${port}/`,
+    ]);
     expect(r.stderr).toMatch(/unable to resolve host address 'nowhere\.dns\.test': Name or service not known/);
     expect(r.status).toBe(4);
   }, 60_000);
@@ -243,7 +273,12 @@ describe('examples/wget and examples/echo-server over passt (-n)', () => {
          return 0;
        }\n`,
     );
-    const host = await import('node:dns').then((d) => d.promises.resolve4(name).then((a) => a.sort().join(' '), () => undefined));
+    const host = await import('node:dns').then((d) =>
+      d.promises.resolve4(name).then(
+        (a) => a.sort().join(' '),
+        () => undefined,
+      ),
+    );
     const r = await run(['run', '-n', app, name]);
     if (host === undefined) {
       expect(r.status).toBe(1); // the host cannot resolve it either (offline): neither can the guest
@@ -257,13 +292,15 @@ describe('examples/wget and examples/echo-server over passt (-n)', () => {
 
   it('echo-server: serves two concurrent host clients through --forward with poll(), then exits 0', async () => {
     const hostPort = await freePort();
-    const child = spawn(process.execPath, [CLI, 'run', '-n', '--forward', `tcp:${hostPort}:7`, ECHO, '7', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', '-n', '--forward', `tcp:${hostPort}:7`, ECHO, '7', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       const echo = async (data: Buffer): Promise<Buffer> => {
-        for (const deadline = Date.now() + 30_000; ; ) {
+        for (const deadline = Date.now() + 30_000; ;) {
           try {
             return await new Promise<Buffer>((resolve, reject) => {
               const chunks: Buffer[] = [];

@@ -16,16 +16,26 @@ export class Netns {
   /** Runs a command inside the namespace and returns its stdout; throws with its stderr on failure. */
   run(cmd: string, ...args: string[]): string {
     try {
-      return execFileSync('ip', ['netns', 'exec', this.name, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      return execFileSync('ip', ['netns', 'exec', this.name, cmd, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      });
     } catch (e) {
       const err = e as Error & { stderr?: string; stdout?: string };
-      throw new Error(`${cmd} ${args.join(' ')} failed in ${this.name}: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+      throw new Error(
+        `${cmd} ${args.join(' ')} failed in ${this.name}: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+      );
     }
   }
 
   /** Starts a long-running command inside the namespace (its own process group, killed by dispose). */
   spawn(cmd: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options, detached: true });
+    const child = spawn('ip', ['netns', 'exec', this.name, cmd, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...options,
+      detached: true,
+    });
     this.children.push(child);
     return child;
   }
@@ -47,7 +57,11 @@ export class Netns {
 }
 
 /** Collects a child's output and resolves when a pattern shows up in it (or rejects on exit/timeout). */
-export function watchOutput(child: ChildProcess): { text: () => string; waitFor: (re: RegExp, timeoutMs: number) => Promise<RegExpExecArray>; exited: Promise<number | null> } {
+export function watchOutput(child: ChildProcess): {
+  text: () => string;
+  waitFor: (re: RegExp, timeoutMs: number) => Promise<RegExpExecArray>;
+  exited: Promise<number | null>;
+} {
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer): void => {
@@ -56,10 +70,12 @@ export function watchOutput(child: ChildProcess): { text: () => string; waitFor:
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    resolve(code);
-    for (const l of listeners) l();
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+      for (const l of listeners) l();
+    }),
+  );
   return {
     text: () => text,
     exited,
@@ -68,9 +84,13 @@ export function watchOutput(child: ChildProcess): { text: () => string; waitFor:
         const check = (): void => {
           const m = re.exec(text);
           if (m) return done(() => resolve(m));
-          if (child.exitCode !== null || child.signalCode !== null) return done(() => reject(new Error(`exited before ${re}: ${text}`)));
+          if (child.exitCode !== null || child.signalCode !== null)
+            return done(() => reject(new Error(`exited before ${re}: ${text}`)));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${re}; output so far:\n${text}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`timed out waiting for ${re}; output so far:\n${text}`))),
+          timeoutMs,
+        );
         const done = (f: () => void): void => {
           clearTimeout(timer);
           listeners.delete(check);

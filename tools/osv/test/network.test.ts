@@ -23,9 +23,25 @@ describe('networking (passt, --forward, --tcplisten)', () => {
     const data = tempFile('payload.bin', payload);
     const manifest = tempFile('net.manifest', `/srv/payload.bin: ${data}\n`);
     const got = tempFile('got.bin', '');
-    const child = spawn(process.execPath, [CLI, 'run', '-n', '--forward', `tcp:${port}:80`, '--tcplisten', '0.0.0.0:80', '--manifest', manifest, example('httpd'), '3'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '-n',
+        '--forward',
+        `tcp:${port}:80`,
+        '--tcplisten',
+        '0.0.0.0:80',
+        '--manifest',
+        manifest,
+        example('httpd'),
+        '3',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

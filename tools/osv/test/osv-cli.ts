@@ -48,7 +48,11 @@ export function tempFile(name: string, data: Buffer | string): string {
 // alive, so a client that pools idle connections (fetch) would hold it on the first one.
 const execFileAsync = promisify(execFile);
 export async function curl(url: string, out: string, maxSeconds = 20): Promise<string> {
-  const r = await execFileAsync('curl', ['-s', '--max-time', String(maxSeconds), '-o', out, '-w', '%{http_code}', url], { encoding: 'utf8' });
+  const r = await execFileAsync(
+    'curl',
+    ['-s', '--max-time', String(maxSeconds), '-o', out, '-w', '%{http_code}', url],
+    { encoding: 'utf8' },
+  );
   return r.stdout;
 }
 

@@ -11,11 +11,20 @@ describe('osv run --rootfs-image', () => {
     const dir = mkdtempSync(join(tmpdir(), 'osv-rootfs-'));
     writeFileSync(join(dir, 'motd'), 'from a rofs root\n');
     mkdirSync(join(dir, 'empty'));
-    writeFileSync(join(dir, 'usr.manifest'), `/fsutil.wasm: ${example('fsutil')}\n/etc/motd: motd\n/tmp: empty\n/dev: empty\n`);
+    writeFileSync(
+      join(dir, 'usr.manifest'),
+      `/fsutil.wasm: ${example('fsutil')}\n/etc/motd: motd\n/tmp: empty\n/dev: empty\n`,
+    );
     const img = join(dir, 'rootfs.img');
     expect(osv(['mkfs', 'rofs', join(dir, 'usr.manifest'), '-o', img]).status).toBe(0);
 
-    const r = osv(['run', '--rootfs-image', img, '-e', '--bootchart /fsutil.wasm cat /etc/motd , write /tmp/x scratch , cat /tmp/x , ls /dev']);
+    const r = osv([
+      'run',
+      '--rootfs-image',
+      img,
+      '-e',
+      '--bootchart /fsutil.wasm cat /etc/motd , write /tmp/x scratch , cat /tmp/x , ls /dev',
+    ]);
     expect(r.stdout.toString()).toMatch(/^from a rofs root\nscratch(.|\n)*\? 0 null\n/);
     expect(r.stderr).toMatch(/ROFS mounted/);
     expect(r.status).toBe(0);

@@ -79,7 +79,7 @@ describe('osv run', () => {
     expect(c.stderr).toMatch(/too small/);
   });
 
-  it('rejects a bad kernel command line with OSv\'s message and usage', () => {
+  it("rejects a bad kernel command line with OSv's message and usage", () => {
     const r = osv(['run', '-e', '--no-such-option hello.wasm', example('hello')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^unrecognized option: --no-such-option\n\nOSv options:/);
@@ -96,7 +96,9 @@ describe('osv run', () => {
   });
 
   it('refuses an app that imports an unknown function, naming it, without hanging', () => {
-    const app = watFile('(module (import "wasi_snapshot_preview1" "fd_teleport" (func (param i32) (result i32))) (memory (export "memory") 1) (func (export "_start")))');
+    const app = watFile(
+      '(module (import "wasi_snapshot_preview1" "fd_teleport" (func (param i32) (result i32))) (memory (export "memory") 1) (func (export "_start")))',
+    );
     const r = osv(['run', app]);
     expect(r.status).toBe(126);
     expect(r.stderr).toMatch(/unresolved import: wasi_snapshot_preview1\.fd_teleport \(function\)/);
@@ -118,7 +120,9 @@ describe('osv run', () => {
     const out = tempFile('trace.json', '');
     const r = osv(['run', '--trace', 'boot*', '--trace', 'wasi_call', '--trace-out', out, example('exit-status'), '5']);
     expect(r.status).toBe(5);
-    const trace = JSON.parse(readFileSync(out, 'utf8')) as { traceEvents: { name: string; ph: string; args: Record<string, unknown> }[] };
+    const trace = JSON.parse(readFileSync(out, 'utf8')) as {
+      traceEvents: { name: string; ph: string; args: Record<string, unknown> }[];
+    };
     const stages = trace.traceEvents.filter((e) => e.name === 'boot_stage').map((e) => e.args['arg0']);
     expect(stages).toEqual(expect.arrayContaining(['drivers loaded', 'app loaded', 'Total time']));
     const calls = trace.traceEvents.filter((e) => e.name === 'wasi_call').map((e) => e.args['arg0']);
@@ -139,11 +143,21 @@ describe('osv run', () => {
 
 describe('OSv command sources: /init, runscript, --redirect', () => {
   const manifest = (): string => {
-    const script = tempFile('run.sh', '--env=WHO=script --env=KEEP?=no /echo.wasm $WHO\n/echo.wasm $KEEP ; /echo.wasm third\n');
+    const script = tempFile(
+      'run.sh',
+      '--env=WHO=script --env=KEEP?=no /echo.wasm $WHO\n/echo.wasm $KEEP ; /echo.wasm third\n',
+    );
     const init = tempFile('10-init', '/echo.wasm from-init');
-    return tempFile('cmd.manifest', [`/echo.wasm: ${example('echo-args')}`, `/init/10-init: ${init}`, `/etc/run.sh: ${script}`, ''].join('\n'));
+    return tempFile(
+      'cmd.manifest',
+      [`/echo.wasm: ${example('echo-args')}`, `/init/10-init: ${init}`, `/etc/run.sh: ${script}`, ''].join('\n'),
+    );
   };
-  const args = (out: string): string[] => out.split('\n').filter((l) => l.startsWith('arg 1: ')).map((l) => l.slice(7));
+  const args = (out: string): string[] =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('arg 1: '))
+      .map((l) => l.slice(7));
 
   it('runs /init files first (unless --noinit) and expands runscript with its --env lines', () => {
     const r = osv(['run', '--manifest', manifest(), '-e', '--env=KEEP=yes runscript /etc/run.sh ; /echo.wasm last']);
@@ -158,7 +172,13 @@ describe('OSv command sources: /init, runscript, --redirect', () => {
   });
 
   it("--redirect sends every app's stdout and stderr to the file instead of the console", () => {
-    const r = osv(['run', '--manifest', manifest(), '-e', '--noinit --redirect=/tmp/log /echo.wasm one ; /echo.wasm two']);
+    const r = osv([
+      'run',
+      '--manifest',
+      manifest(),
+      '-e',
+      '--noinit --redirect=/tmp/log /echo.wasm one ; /echo.wasm two',
+    ]);
     expect(r.stderr).toBe('Writing stdout and stderr to /tmp/log\n');
     expect(r.stdout.toString()).toBe('');
     expect(r.status).toBe(0);

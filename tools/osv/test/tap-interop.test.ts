@@ -53,15 +53,37 @@ describe('guest on a TAP device: DHCP and RA from dnsmasq, ping, curl, wrk, scap
       ns.run('ip', 'addr', 'add', 'fd00:a::1/64', 'dev', 'osv0', 'nodad');
       const dnsmasq = watchOutput(
         ns.spawn('dnsmasq', [
-          '--keep-in-foreground', '--no-resolv', '--no-hosts', '--port=0', '--interface=osv0', '--bind-interfaces',
-          '--dhcp-range=10.0.0.50,10.0.0.99,255.255.255.0,1h', '--enable-ra', '--dhcp-range=fd00:a::,ra-only,64',
-          `--dhcp-leasefile=${leases}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`, '--log-dhcp', '--log-facility=-',
+          '--keep-in-foreground',
+          '--no-resolv',
+          '--no-hosts',
+          '--port=0',
+          '--interface=osv0',
+          '--bind-interfaces',
+          '--dhcp-range=10.0.0.50,10.0.0.99,255.255.255.0,1h',
+          '--enable-ra',
+          '--dhcp-range=fd00:a::,ra-only,64',
+          `--dhcp-leasefile=${leases}`,
+          `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+          '--log-dhcp',
+          '--log-facility=-',
         ]),
       );
       await dnsmasq.waitFor(/DHCP, IP range 10\.0\.0\.50/, 10_000);
       writeFileSync(join(dir, 'files.manifest'), `/srv/1m.bin: ${join(dir, '1m.bin')}\n`);
       writeFileSync(join(dir, '1m.bin'), file);
-      const child = ns.spawn(process.execPath, [CLI, 'run', '-V', '-n', '--tap', 'osv0', '--tcplisten', '[::]:80', '--manifest', join(dir, 'files.manifest'), example('httpd')]);
+      const child = ns.spawn(process.execPath, [
+        CLI,
+        'run',
+        '-V',
+        '-n',
+        '--tap',
+        'osv0',
+        '--tcplisten',
+        '[::]:80',
+        '--manifest',
+        join(dir, 'files.manifest'),
+        example('httpd'),
+      ]);
       guestPid = child.pid!;
       guest = watchOutput(child);
       guestIp = (await guest.waitFor(/eth0: (10\.0\.0\.\d+)\/24/, 30_000))[1]!;
@@ -75,7 +97,10 @@ describe('guest on a TAP device: DHCP and RA from dnsmasq, ping, curl, wrk, scap
   afterAll(() => ns?.dispose());
 
   it('takes its IPv4 address from the lease dnsmasq handed its MAC', () => {
-    const lease = readFileSync(leases, 'utf8').trim().split('\n').find((l) => l.includes(GUEST_MAC));
+    const lease = readFileSync(leases, 'utf8')
+      .trim()
+      .split('\n')
+      .find((l) => l.includes(GUEST_MAC));
     expect(lease).toBeDefined();
     expect(lease!.split(' ')[2]).toBe(guestIp);
   });
@@ -85,7 +110,7 @@ describe('guest on a TAP device: DHCP and RA from dnsmasq, ping, curl, wrk, scap
     expect(out).toMatch(/5 packets transmitted, 5 received, 0% packet loss/);
   });
 
-  it('answers ping -6 and curl -6 at its link-local address and at the SLAAC address from dnsmasq\'s RA', async () => {
+  it("answers ping -6 and curl -6 at its link-local address and at the SLAAC address from dnsmasq's RA", async () => {
     // Eventually: until duplicate address detection (1 s) has run, the guest's link-local
     // address is tentative and it answers no neighbour solicitation for it (RFC 4862 §5.4).
     const everyEcho = (target: string) => (): string => {
@@ -93,9 +118,13 @@ describe('guest on a TAP device: DHCP and RA from dnsmasq, ping, curl, wrk, scap
       if (!/3 received, 0% packet loss/.test(out)) throw new Error(out);
       return out;
     };
-    expect(await eventually('ping -6 the link-local address', everyEcho(`${GUEST_LINK_LOCAL}%osv0`), 20_000)).toMatch(/3 received, 0% packet loss/);
+    expect(await eventually('ping -6 the link-local address', everyEcho(`${GUEST_LINK_LOCAL}%osv0`), 20_000)).toMatch(
+      /3 received, 0% packet loss/,
+    );
     // The guest forms fd00:a::/64 + EUI-64 from an RA (periodic, or the answer to its RS).
-    expect(await eventually('ping -6 the SLAAC address', everyEcho(GUEST_SLAAC), 20_000)).toMatch(/3 received, 0% packet loss/);
+    expect(await eventually('ping -6 the SLAAC address', everyEcho(GUEST_SLAAC), 20_000)).toMatch(
+      /3 received, 0% packet loss/,
+    );
     // The httpd's one listener is [::]:80, dual-stack: the same socket serves IPv4 and IPv6.
     expect(ns.run('curl', '-sS', '-m', '10', '-g', `http://[${GUEST_SLAAC}]/`)).toBe(GREETING);
     expect(ns.run('curl', '-sS', '-m', '10', '-g', `http://[${GUEST_LINK_LOCAL}%25osv0]/`)).toBe(GREETING);
@@ -128,7 +157,22 @@ function done()
 end
 `,
     );
-    const out = ns.run('wrk', '-t', '2', '-c', '10', '-d', '3s', '--timeout', '5s', '-H', 'Connection: close', '-s', script, `http://${guestIp}/`);
+    const out = ns.run(
+      'wrk',
+      '-t',
+      '2',
+      '-c',
+      '10',
+      '-d',
+      '3s',
+      '--timeout',
+      '5s',
+      '-H',
+      'Connection: close',
+      '-s',
+      script,
+      `http://${guestIp}/`,
+    );
     const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     const checked = /checked good=(\d+) bad=(\d+)/.exec(out);
     expect(requests, out).toBeGreaterThan(50);
@@ -139,14 +183,28 @@ end
 
   it('survives malformed and hostile segments from scapy and still answers correctly', () => {
     // Linux holds the prefixes the bogus RAs advertise, so it can ask whether the guest took them.
-    for (const prefix of ['fd66', 'fd67', 'fd68']) ns.run('ip', 'addr', 'add', `${prefix}::1/64`, 'dev', 'osv0', 'nodad');
+    for (const prefix of ['fd66', 'fd67', 'fd68'])
+      ns.run('ip', 'addr', 'add', `${prefix}::1/64`, 'dev', 'osv0', 'nodad');
     let out: string;
     try {
-      out = ns.run('/usr/bin/python3', join(REPO, 'tools/osv/test/hostile-segments.py'), 'osv0', '10.0.0.1', guestIp, '80', GUEST_SLAAC);
+      out = ns.run(
+        '/usr/bin/python3',
+        join(REPO, 'tools/osv/test/hostile-segments.py'),
+        'osv0',
+        '10.0.0.1',
+        guestIp,
+        '80',
+        GUEST_SLAAC,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- guest output:\n${guest.text()}`);
     }
-    const result = JSON.parse(out) as { sent: Record<string, number>; response: string; guestReplies: number; lockoutS: number };
+    const result = JSON.parse(out) as {
+      sent: Record<string, number>;
+      response: string;
+      guestReplies: number;
+      lockoutS: number;
+    };
     expect(result.sent['syn_flood']).toBe(1000);
     expect(result.sent['spoofed_syn_flood']).toBe(400);
     // Forged half-opens fill the backlog but give way after their first SYN-ACK timeout (1 s):
@@ -183,18 +241,30 @@ end
   }, 30_000);
 });
 
-describe('osv run -n --tap with a static address (-e, as OSv\'s run.py)', () => {
+describe("osv run -n --tap with a static address (-e, as OSv's run.py)", () => {
   it('creates the missing TAP device, serves the request, exits 0, and the device goes with it', async () => {
     const ns = new Netns();
     try {
       const child = ns.spawn(process.execPath, [
-        CLI, 'run', '-n', '-v', '--tap', 'osv0', '--tcplisten', '0.0.0.0:80', '--file', `/httpd.wasm=${example('httpd')}`,
-        '-e', '--ip=eth0,10.0.0.2,255.255.255.0 --defaultgw=10.0.0.1 /httpd.wasm 1',
+        CLI,
+        'run',
+        '-n',
+        '-v',
+        '--tap',
+        'osv0',
+        '--tcplisten',
+        '0.0.0.0:80',
+        '--file',
+        `/httpd.wasm=${example('httpd')}`,
+        '-e',
+        '--ip=eth0,10.0.0.2,255.255.255.0 --defaultgw=10.0.0.1 /httpd.wasm 1',
       ]);
       const guest = watchOutput(child);
       await guest.waitFor(/httpd: serving on fd 3/, 30_000);
       ns.run('ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'osv0');
-      expect(await eventually('curl', () => ns.run('curl', '-sS', '-m', '5', 'http://10.0.0.2/'), 10_000)).toBe(GREETING);
+      expect(await eventually('curl', () => ns.run('curl', '-sS', '-m', '5', 'http://10.0.0.2/'), 10_000)).toBe(
+        GREETING,
+      );
       expect(await guest.exited).toBe(0); // it served its one connection
       expect(() => ns.run('ip', 'link', 'show', 'osv0')).toThrow(/does not exist|Cannot find/);
     } finally {
@@ -208,13 +278,27 @@ describe('osv run -n --tap with a static address (-e, as OSv\'s run.py)', () => 
     expect(built.status, built.stderr).toBe(0);
     const ns = new Netns();
     try {
-      const child = ns.spawn(process.execPath, [CLI, 'run', '-i', image, '-V', '-n', '-v', '--tcplisten', '0.0.0.0:80', '--ip', 'eth0,10.0.0.2,255.255.255.0']);
+      const child = ns.spawn(process.execPath, [
+        CLI,
+        'run',
+        '-i',
+        image,
+        '-V',
+        '-n',
+        '-v',
+        '--tcplisten',
+        '0.0.0.0:80',
+        '--ip',
+        'eth0,10.0.0.2,255.255.255.0',
+      ]);
       const guest = watchOutput(child);
       const tap = (await guest.waitFor(/osv: network: eth0 on TAP (\S+) \(created\)/, 30_000))[1]!;
       expect(tap).toBe('tap0'); // the first tap%d in a fresh namespace
       await guest.waitFor(/httpd: serving on fd 3/, 30_000);
       ns.run('ip', 'addr', 'add', '10.0.0.1/24', 'dev', tap);
-      expect(await eventually('curl', () => ns.run('curl', '-sS', '-m', '5', 'http://10.0.0.2/'), 10_000)).toBe(GREETING);
+      expect(await eventually('curl', () => ns.run('curl', '-sS', '-m', '5', 'http://10.0.0.2/'), 10_000)).toBe(
+        GREETING,
+      );
       expect(guest.text()).toMatch(/osv: image .*vblk0\.1/); // booted from the image
     } finally {
       ns.dispose();
@@ -228,7 +312,11 @@ describe('osv run -n --tap with a static address (-e, as OSv\'s run.py)', () => 
       let status = 0;
       let stderr = '';
       try {
-        execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, CLI, 'run', '-n', '--tap', 'osv0', example('httpd')], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+        execFileSync(
+          'ip',
+          ['netns', 'exec', ns.name, process.execPath, CLI, 'run', '-n', '--tap', 'osv0', example('httpd')],
+          { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 },
+        );
       } catch (e) {
         const err = e as { status: number; stderr: Buffer };
         status = err.status;

@@ -14,11 +14,30 @@ const NODE_CHILD = fileURLToPath(new URL('./node-wasi-child.mjs', import.meta.ur
 
 function compile(name: string): string {
   const wasm = join(out, name.replace(/\.c$/, '.wasm'));
-  execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-Wall', '-Werror', '-I', SOURCES, '-o', wasm, join(SOURCES, name)], { stdio: 'pipe' });
+  execFileSync(
+    'clang',
+    [
+      '--target=wasm32-wasi',
+      '--sysroot=/usr',
+      '-O2',
+      '-Wall',
+      '-Werror',
+      '-I',
+      SOURCES,
+      '-o',
+      wasm,
+      join(SOURCES, name),
+    ],
+    { stdio: 'pipe' },
+  );
   return wasm;
 }
 
-function underNode(wasm: string, args: string[], env: Record<string, string>): { status: number | null; stdout: string } {
+function underNode(
+  wasm: string,
+  args: string[],
+  env: Record<string, string>,
+): { status: number | null; stdout: string } {
   const root = mkdtempSync(join(tmpdir(), 'wasi-root-'));
   const r = spawnSync(process.execPath, ['--no-warnings', NODE_CHILD, wasm, root, ...args], {
     env: { ...process.env, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [`OSV_ENV_${k}`, v])) },
@@ -28,10 +47,16 @@ function underNode(wasm: string, args: string[], env: Record<string, string>): {
   return { status: r.status, stdout: r.stdout.toString() };
 }
 
-function underOsv(wasm: string, args: string[], env: Record<string, string>): { status: number | null; stdout: string } {
+function underOsv(
+  wasm: string,
+  args: string[],
+  env: Record<string, string>,
+): { status: number | null; stdout: string } {
   const name = wasm.split('/').pop()!;
   const quoted = args.map((a) => (/^[\w.-]+$/.test(a) ? a : `"${a}"`)).join(' ');
-  const envOpts = Object.entries(env).map(([k, v]) => `--env=${k}=${v}`).join(' ');
+  const envOpts = Object.entries(env)
+    .map(([k, v]) => `--env=${k}=${v}`)
+    .join(' ');
   const r = osv(['run', '-e', `${envOpts} ${name} ${quoted}`.trim(), wasm]);
   return { status: r.status, stdout: r.stdout.toString() };
 }
@@ -45,7 +70,11 @@ const cases: Record<string, { args?: string[]; env?: Record<string, string> }> =
 
 describe('WASI conformance against node:wasi', () => {
   it('has a case for every program in tests/wasi', () => {
-    expect(readdirSync(SOURCES).filter((f) => f.endsWith('.c')).sort()).toEqual(Object.keys(cases).sort());
+    expect(
+      readdirSync(SOURCES)
+        .filter((f) => f.endsWith('.c'))
+        .sort(),
+    ).toEqual(Object.keys(cases).sort());
   });
 
   for (const [source, c] of Object.entries(cases)) {

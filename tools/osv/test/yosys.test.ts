@@ -44,7 +44,9 @@ describe('yosys (@yowasp/yosys) on osv-ts', () => {
   it('runs synth -noabc and stat with output identical to node:wasi', async () => {
     const root = await prepareRoot();
     const args = ['-Q', '-T', '-p', 'read_verilog /design.v; synth -noabc; stat'];
-    const peer = spawnSync(process.execPath, ['--no-warnings', NODE_CHILD, YOSYS_WASM, root, ...args], { timeout: 120_000 });
+    const peer = spawnSync(process.execPath, ['--no-warnings', NODE_CHILD, YOSYS_WASM, root, ...args], {
+      timeout: 120_000,
+    });
     expect(peer.status).toBe(0);
     const ours = osv(['run', '-m', '512M', '--manifest', join(root, 'usr.manifest'), YOSYS_WASM, ...args]);
     expect(ours.stderr).toBe('');

@@ -27,7 +27,13 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
     writeFileSync(join(dir, 'src/sub/deep.txt'), 'deep\n');
     writeFileSync(
       join(dir, 'usr.manifest'),
-      ['/hello.txt: src/hello.txt', '/data/big.bin: src/big.bin', '/sub/**: src/sub/**', '/link: ->/hello.txt', ''].join('\n'),
+      [
+        '/hello.txt: src/hello.txt',
+        '/data/big.bin: src/big.bin',
+        '/sub/**: src/sub/**',
+        '/link: ->/hello.txt',
+        '',
+      ].join('\n'),
     );
     zfs = new ZfsFuse();
     zfs.start();
@@ -40,7 +46,17 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
   it('osv mkfs zfs writes a pool that zfs-fuse imports, scrubs with 0 errors and reads byte-exact', () => {
     const vdevDir = join(dir, 'mkfs');
     mkdirSync(vdevDir);
-    const r = osv(['mkfs', 'zfs', join(dir, 'usr.manifest'), '-o', join(vdevDir, 'pool.img'), '--pool', 'osvmk', '--compression', 'gzip-6']);
+    const r = osv([
+      'mkfs',
+      'zfs',
+      join(dir, 'usr.manifest'),
+      '-o',
+      join(vdevDir, 'pool.img'),
+      '--pool',
+      'osvmk',
+      '--compression',
+      'gzip-6',
+    ]);
     expect(r.stderr).toMatch(/zfs pool 'osvmk'/);
     expect(r.status).toBe(0);
     const alt = join(dir, 'alt');
@@ -66,8 +82,21 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
 
   it('the guest mounts an osv mkfs pool from --disk with --mount-fs=zfs and reads it', () => {
     const pool = join(dir, 'disk.img');
-    expect(osv(['mkfs', 'zfs', join(dir, 'usr.manifest'), '-o', pool, '--pool', 'tank', '--dataset', 'files']).status).toBe(0);
-    const r = osv(['run', '--disk', pool, '--mount-fs=zfs,tank/files,/mnt', FSUTIL, 'ls', '/mnt', ',', 'cat', '/mnt/data/big.bin']);
+    expect(
+      osv(['mkfs', 'zfs', join(dir, 'usr.manifest'), '-o', pool, '--pool', 'tank', '--dataset', 'files']).status,
+    ).toBe(0);
+    const r = osv([
+      'run',
+      '--disk',
+      pool,
+      '--mount-fs=zfs,tank/files,/mnt',
+      FSUTIL,
+      'ls',
+      '/mnt',
+      ',',
+      'cat',
+      '/mnt/data/big.bin',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const listing = 'd 3 data\n- 22 hello.txt\nl 10 link\nd 3 sub\n';
@@ -84,15 +113,59 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
     expect(osv(['mkfs', 'zfs', join(dir, 'usr.manifest'), '-o', pool, '--pool', 'gw']).status).toBe(0);
     const bigHost = join(dir, 'src/big.bin');
     const w = osv([
-      'run', '--disk', pool, '--mount-fs=zfs,gw,/p', '--file', `/big.bin=${bigHost}`,
-      FSUTIL, 'write', '/p/new.txt', 'written in the guest', ',', 'mkdir', '/p/d', ',', 'cp', '/big.bin', '/p/d/copy.bin',
-      ',', 'mv', '/p/hello.txt', '/p/d/hello.txt', ',', 'ln', '-s', 'd/copy.bin', '/p/sym', ',', 'ln', '/p/new.txt', '/p/hard.txt',
-      ',', 'rm', '/p/sub/deep.txt', ',', 'rmdir', '/p/sub',
+      'run',
+      '--disk',
+      pool,
+      '--mount-fs=zfs,gw,/p',
+      '--file',
+      `/big.bin=${bigHost}`,
+      FSUTIL,
+      'write',
+      '/p/new.txt',
+      'written in the guest',
+      ',',
+      'mkdir',
+      '/p/d',
+      ',',
+      'cp',
+      '/big.bin',
+      '/p/d/copy.bin',
+      ',',
+      'mv',
+      '/p/hello.txt',
+      '/p/d/hello.txt',
+      ',',
+      'ln',
+      '-s',
+      'd/copy.bin',
+      '/p/sym',
+      ',',
+      'ln',
+      '/p/new.txt',
+      '/p/hard.txt',
+      ',',
+      'rm',
+      '/p/sub/deep.txt',
+      ',',
+      'rmdir',
+      '/p/sub',
     ]);
     expect(w.stderr).toBe('');
     expect(w.status).toBe(0);
     // A second boot sees the first one's writes (synced at power-off), and appends.
-    const again = osv(['run', '--disk', pool, '--mount-fs=zfs,gw,/p', FSUTIL, 'append', '/p/new.txt', ' twice', ',', 'ls', '/p']);
+    const again = osv([
+      'run',
+      '--disk',
+      pool,
+      '--mount-fs=zfs,gw,/p',
+      FSUTIL,
+      'append',
+      '/p/new.txt',
+      ' twice',
+      ',',
+      'ls',
+      '/p',
+    ]);
     expect(again.stdout.toString()).toBe('d 4 d\nd 3 data\n- 26 hard.txt\nl 10 link\n- 26 new.txt\nl 10 sym\n');
     const mnt = join(dir, 'gwalt');
     zfs.zpool('import', '-d', vdevDir, '-R', mnt, 'gw');
@@ -110,7 +183,14 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
       expect(sha(readFileSync(join(root, 'd/copy.bin')))).toBe(sha(big));
       expect(sha(readFileSync(join(root, 'sym')))).toBe(sha(big));
       expect(readFileSync(join(root, 'd/hello.txt'), 'utf8')).toBe('hello from a zfs pool\n');
-      expect(run('ls', [root]).split('\n').filter(Boolean).sort()).toEqual(['d', 'data', 'hard.txt', 'link', 'new.txt', 'sym']);
+      expect(run('ls', [root]).split('\n').filter(Boolean).sort()).toEqual([
+        'd',
+        'data',
+        'hard.txt',
+        'link',
+        'new.txt',
+        'sym',
+      ]);
     } finally {
       zfs.exportPool('gw');
     }
@@ -122,12 +202,24 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
     const pool = join(dir, 'txg.img');
     expect(osv(['mkfs', 'zfs', join(dir, 'usr.manifest'), '-o', pool, '--pool', 'txg']).status).toBe(0);
     // put: no fsync. The txg_sync thread must commit it while the next app sleeps 7 s.
-    const child = spawn(process.execPath, [CLI, 'run', '--disk', pool, '--mount-fs=zfs,txg,/p', '--file', `/sleep.wasm=${example('sleep')}`,
-      '-e', `/fsutil.wasm put /p/late.txt "not fsynced" ; /sleep.wasm 7000`, '--file', `/fsutil.wasm=${FSUTIL}`]);
+    const child = spawn(process.execPath, [
+      CLI,
+      'run',
+      '--disk',
+      pool,
+      '--mount-fs=zfs,txg,/p',
+      '--file',
+      `/sleep.wasm=${example('sleep')}`,
+      '-e',
+      `/fsutil.wasm put /p/late.txt "not fsynced" ; /sleep.wasm 7000`,
+      '--file',
+      `/fsutil.wasm=${FSUTIL}`,
+    ]);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise((r) => child.on('exit', r));
-    for (const until = Date.now() + 60_000; !out.includes('awake') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    for (const until = Date.now() + 60_000; !out.includes('awake') && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL'); // no power-off sync
     await exited;
     expect(out).toContain('awake');
@@ -141,7 +233,21 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
     mkdirSync(vdevDir);
     const pool = join(vdevDir, 'pool.img');
     writeFileSync(join(dir, 'empty.manifest'), '');
-    expect(osv(['mkfs', 'zfs', join(dir, 'empty.manifest'), '-o', pool, '--pool', 'many', '--compression', 'off', '--size', '256M']).status).toBe(0);
+    expect(
+      osv([
+        'mkfs',
+        'zfs',
+        join(dir, 'empty.manifest'),
+        '-o',
+        pool,
+        '--pool',
+        'many',
+        '--compression',
+        'off',
+        '--size',
+        '256M',
+      ]).status,
+    ).toBe(0);
     const txgOf = (): number => openPool([new MemoryBlockDevice(readFileSync(pool), 'pool')]).uberblock.txg;
     const before = txgOf();
     const r = osv(['run', '--disk', pool, '--mount-fs=zfs,many,/p', FSUTIL, 'many', '/p/d', String(FILES)]);
@@ -152,7 +258,11 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
     const mnt = join(dir, 'manyalt');
     zfs.zpool('import', '-d', vdevDir, '-R', mnt, 'many');
     try {
-      expect(run('ls', [join(mnt, 'many/d')]).split('\n').filter(Boolean).length).toBe(FILES);
+      expect(
+        run('ls', [join(mnt, 'many/d')])
+          .split('\n')
+          .filter(Boolean).length,
+      ).toBe(FILES);
       expect(readFileSync(join(mnt, `many/d/f${FILES - 1}`), 'utf8')).toBe('x'.repeat(1024));
     } finally {
       zfs.exportPool('many');
@@ -177,8 +287,24 @@ describe('ZFS pools through osv mkfs, --disk and osv build --fs zfs', () => {
       zfs.exportPool('fusepool');
     }
     const r = osv([
-      'run', '--disk', vdev, '--mount-fs=zfs,fusepool/data,/data', '--mount-fs=zfs,fusepool/data@one,/snap',
-      FSUTIL, 'cat', '/data/note.txt', '/snap/note.txt', '/data/big.bin', ',', 'write', '/data/x', 'from osv-ts', ',', 'write', '/snap/x', 'y',
+      'run',
+      '--disk',
+      vdev,
+      '--mount-fs=zfs,fusepool/data,/data',
+      '--mount-fs=zfs,fusepool/data@one,/snap',
+      FSUTIL,
+      'cat',
+      '/data/note.txt',
+      '/snap/note.txt',
+      '/data/big.bin',
+      ',',
+      'write',
+      '/data/x',
+      'from osv-ts',
+      ',',
+      'write',
+      '/snap/x',
+      'y',
     ]);
     const head = 'after the snapshot\nbefore the snapshot\n';
     expect(r.stdout.subarray(0, head.length).toString()).toBe(head);

@@ -33,7 +33,7 @@ export function run(cmd: string, args: string[], opts: { allowFail?: boolean; in
   if (r.status !== 0 && !opts.allowFail) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
   }
-  return (r.stdout ?? '') + (opts.allowFail ? r.stderr ?? '' : '');
+  return (r.stdout ?? '') + (opts.allowFail ? (r.stderr ?? '') : '');
 }
 
 export class ZfsFuse {
@@ -58,7 +58,9 @@ export class ZfsFuse {
         try {
           const age = Date.now() - statSync(LOCK).mtimeMs;
           if (age > 900_000) rmSync(LOCK, { recursive: true, force: true });
-        } catch { /* raced */ }
+        } catch {
+          /* raced */
+        }
         if (Date.now() > deadline) throw new Error('timed out waiting for the zfs-fuse lock');
         sleep(200);
       }
@@ -66,7 +68,9 @@ export class ZfsFuse {
     this.locked = true;
     if (spawnSync('zpool', ['list'], { encoding: 'utf8' }).status === 0) {
       this.stop();
-      throw new Error('a zfs-fuse daemon not started by these tests is running; stop it first (tests must not share it)');
+      throw new Error(
+        'a zfs-fuse daemon not started by these tests is running; stop it first (tests must not share it)',
+      );
     }
     this.launch();
   }
@@ -94,7 +98,9 @@ export class ZfsFuse {
   mountAt(pool: string, mnt: string): void {
     run('zfs', ['set', `mountpoint=${mnt}`, pool], { allowFail: true });
     for (let i = 0; ; i++) {
-      const states = run('zfs', ['list', '-H', '-o', 'mounted,mountpoint', '-r', '-t', 'filesystem', pool]).trim().split('\n');
+      const states = run('zfs', ['list', '-H', '-o', 'mounted,mountpoint', '-r', '-t', 'filesystem', pool])
+        .trim()
+        .split('\n');
       if (states.every((l) => l.startsWith('yes')) && states[0]!.endsWith(mnt)) return;
       if (i >= 40) throw new Error(`cannot mount ${pool} at ${mnt}: ${states.join('; ')}`);
       sleep(250);
@@ -108,13 +114,17 @@ export class ZfsFuse {
     for (let i = 0; ; i++) {
       const r = spawnSync('zpool', ['export', name], { encoding: 'utf8' });
       if (r.status === 0) return;
-      if (i >= 40 || !/busy/.test(r.stderr + r.stdout)) throw new Error(`zpool export ${name} failed (${r.status}): ${r.stderr}${r.stdout}`);
+      if (i >= 40 || !/busy/.test(r.stderr + r.stdout))
+        throw new Error(`zpool export ${name} failed (${r.status}): ${r.stderr}${r.stdout}`);
       sleep(250);
     }
   }
 
   poolNames(): string[] {
-    return run('zpool', ['list', '-H', '-o', 'name'], { allowFail: true }).split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.includes(' '));
+    return run('zpool', ['list', '-H', '-o', 'name'], { allowFail: true })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.includes(' '));
   }
 
   zpool(...args: string[]): string {

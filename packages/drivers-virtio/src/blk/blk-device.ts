@@ -54,8 +54,18 @@ export class VirtioBlkDevice implements DeviceModel {
   readonly numQueues = 1;
   readonly maxQueueSize: number;
   readonly counters: BlkCounters = {
-    requests: 0, reads: 0, writes: 0, flushes: 0, discards: 0, writeZeroes: 0, getIds: 0,
-    readBytes: 0, writtenBytes: 0, errors: 0, unsupported: 0, maxInFlight: 0,
+    requests: 0,
+    reads: 0,
+    writes: 0,
+    flushes: 0,
+    discards: 0,
+    writeZeroes: 0,
+    getIds: 0,
+    readBytes: 0,
+    writtenBytes: 0,
+    errors: 0,
+    unsupported: 0,
+    maxInFlight: 0,
   };
   readonly readOnly: boolean;
   private readonly config = new DataView(new ArrayBuffer(BlkConfig.bytes));
@@ -90,8 +100,13 @@ export class VirtioBlkDevice implements DeviceModel {
     c.setUint8(BlkConfig.writeZeroesMayUnmap, 1);
     this.serial = new TextEncoder().encode(options.serial ?? name).subarray(0, BLK_ID_BYTES);
     let features =
-      bit(Feature.VERSION_1) | bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC) |
-      bit(BlkFeature.SIZE_MAX) | bit(BlkFeature.SEG_MAX) | bit(BlkFeature.BLK_SIZE) | bit(BlkFeature.FLUSH);
+      bit(Feature.VERSION_1) |
+      bit(Feature.EVENT_IDX) |
+      bit(Feature.INDIRECT_DESC) |
+      bit(BlkFeature.SIZE_MAX) |
+      bit(BlkFeature.SEG_MAX) |
+      bit(BlkFeature.BLK_SIZE) |
+      bit(BlkFeature.FLUSH);
     if (this.readOnly) features |= bit(BlkFeature.RO);
     else features |= bit(BlkFeature.DISCARD) | bit(BlkFeature.WRITE_ZEROES);
     this.deviceFeatures = features;
@@ -181,14 +196,18 @@ export class VirtioBlkDevice implements DeviceModel {
         const pieces = segmentRange(chain.writable, 0, inBytes);
         if (!this.rangeOk(sector, inBytes)) return complete(BlkStatus.IOERR, 0);
         this.counters.readBytes += inBytes;
-        return this.transfer(pieces, sector * SECTOR_BYTES, 'read', (ok) => complete(ok ? BlkStatus.OK : BlkStatus.IOERR, ok ? inBytes : 0));
+        return this.transfer(pieces, sector * SECTOR_BYTES, 'read', (ok) =>
+          complete(ok ? BlkStatus.OK : BlkStatus.IOERR, ok ? inBytes : 0),
+        );
       }
       case BlkRequestType.OUT: {
         this.counters.writes++;
         if (this.readOnly || !this.rangeOk(sector, outBytes)) return complete(BlkStatus.IOERR, 0);
         this.counters.writtenBytes += outBytes;
         const pieces = segmentRange(chain.readable, BLK_REQUEST_HEADER_BYTES, outBytes);
-        return this.transfer(pieces, sector * SECTOR_BYTES, 'write', (ok) => complete(ok ? BlkStatus.OK : BlkStatus.IOERR, 0));
+        return this.transfer(pieces, sector * SECTOR_BYTES, 'write', (ok) =>
+          complete(ok ? BlkStatus.OK : BlkStatus.IOERR, 0),
+        );
       }
       case BlkRequestType.FLUSH:
         this.counters.flushes++;
@@ -228,7 +247,11 @@ export class VirtioBlkDevice implements DeviceModel {
   }
 
   private rangeOk(sector: number, bytes: number): boolean {
-    return bytes % SECTOR_BYTES === 0 && Number.isSafeInteger(sector) && sector + bytes / SECTOR_BYTES <= this.capacitySectors;
+    return (
+      bytes % SECTOR_BYTES === 0 &&
+      Number.isSafeInteger(sector) &&
+      sector + bytes / SECTOR_BYTES <= this.capacitySectors
+    );
   }
 
   /** Issues one back-end call per guest segment, all at once; `done(ok)` after the last. */

@@ -63,8 +63,17 @@ export class VirtioBlkDriver implements BlockDevice {
   private features = 0n;
   readonly completions = new WaitQueue('virtio-blk');
   readonly counters = {
-    requests: 0, readRequests: 0, writeRequests: 0, bytesRead: 0, bytesWritten: 0,
-    cacheHits: 0, cacheMisses: 0, notifications: 0, interrupts: 0, waits: 0, errors: 0,
+    requests: 0,
+    readRequests: 0,
+    writeRequests: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    notifications: 0,
+    interrupts: 0,
+    waits: 0,
+    errors: 0,
   };
 
   constructor(
@@ -84,8 +93,15 @@ export class VirtioBlkDriver implements BlockDevice {
   init(): void {
     const t = this.transport;
     const f = t.negotiate(
-      bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC) | bit(BlkFeature.SIZE_MAX) | bit(BlkFeature.SEG_MAX) |
-        bit(BlkFeature.BLK_SIZE) | bit(BlkFeature.FLUSH) | bit(BlkFeature.RO) | bit(BlkFeature.DISCARD) | bit(BlkFeature.WRITE_ZEROES),
+      bit(Feature.EVENT_IDX) |
+        bit(Feature.INDIRECT_DESC) |
+        bit(BlkFeature.SIZE_MAX) |
+        bit(BlkFeature.SEG_MAX) |
+        bit(BlkFeature.BLK_SIZE) |
+        bit(BlkFeature.FLUSH) |
+        bit(BlkFeature.RO) |
+        bit(BlkFeature.DISCARD) |
+        bit(BlkFeature.WRITE_ZEROES),
     );
     this.features = f;
     const capacity = t.readConfig(BlkConfig.capacity, 4) + t.readConfig(BlkConfig.capacity + 4, 4) * 2 ** 32;
@@ -100,10 +116,23 @@ export class VirtioBlkDriver implements BlockDevice {
     }
     const slots = this.options.slots ?? 8;
     // §2.7.5.3: with INDIRECT_DESC each request (header, data, status) takes one ring slot.
-    this.queue = t.setupQueue<Slot>(0, this.options.queueSize ?? 128, this.dma, new IndirectTablePool(this.dma, slots, 4));
+    this.queue = t.setupQueue<Slot>(
+      0,
+      this.options.queueSize ?? 128,
+      this.dma,
+      new IndirectTablePool(this.dma, slots, 4),
+    );
     for (let i = 0; i < slots; i++) {
       const base = this.dma.alloc(SLOT_META_BYTES + this.requestBytes);
-      this.slots.push({ base, header: base, status: base + BLK_REQUEST_HEADER_BYTES, data: base + SLOT_META_BYTES, busy: false, done: false, written: 0 });
+      this.slots.push({
+        base,
+        header: base,
+        status: base + BLK_REQUEST_HEADER_BYTES,
+        data: base + SLOT_META_BYTES,
+        busy: false,
+        done: false,
+        written: 0,
+      });
     }
     t.driverOk();
   }
@@ -112,7 +141,12 @@ export class VirtioBlkDriver implements BlockDevice {
     this.check(offsetBytes, into.length);
     const cb = this.cacheBlockBytes;
     const block = Math.floor(offsetBytes / cb);
-    if (this.cacheBlocks > 0 && into.length <= cb && Math.floor((offsetBytes + into.length - 1) / cb) === block && (block + 1) * cb <= this.sizeBytes) {
+    if (
+      this.cacheBlocks > 0 &&
+      into.length <= cb &&
+      Math.floor((offsetBytes + into.length - 1) / cb) === block &&
+      (block + 1) * cb <= this.sizeBytes
+    ) {
       let cached = this.cache.get(block);
       if (cached) {
         this.counters.cacheHits++;
@@ -160,7 +194,11 @@ export class VirtioBlkDriver implements BlockDevice {
     }
     const zeroes = new Uint8Array(Math.min(lengthBytes, this.requestBytes));
     for (let at = 0; at < lengthBytes; at += zeroes.length) {
-      this.transfer(BlkRequestType.OUT, offsetBytes + at, zeroes.subarray(0, Math.min(zeroes.length, lengthBytes - at)));
+      this.transfer(
+        BlkRequestType.OUT,
+        offsetBytes + at,
+        zeroes.subarray(0, Math.min(zeroes.length, lengthBytes - at)),
+      );
     }
   }
 
@@ -186,10 +224,19 @@ export class VirtioBlkDriver implements BlockDevice {
   }
 
   private check(offsetBytes: number, lengthBytes: number): void {
-    if (!Number.isSafeInteger(offsetBytes) || offsetBytes < 0 || offsetBytes % SECTOR_BYTES !== 0 || lengthBytes % SECTOR_BYTES !== 0) {
+    if (
+      !Number.isSafeInteger(offsetBytes) ||
+      offsetBytes < 0 ||
+      offsetBytes % SECTOR_BYTES !== 0 ||
+      lengthBytes % SECTOR_BYTES !== 0
+    ) {
       throw new KernelError(Errno.EINVAL, `${this.name}: ${offsetBytes}+${lengthBytes} is not sector-aligned`);
     }
-    if (offsetBytes + lengthBytes > this.sizeBytes) throw new KernelError(Errno.EINVAL, `${this.name}: ${offsetBytes}+${lengthBytes} beyond the end (${this.sizeBytes})`);
+    if (offsetBytes + lengthBytes > this.sizeBytes)
+      throw new KernelError(
+        Errno.EINVAL,
+        `${this.name}: ${offsetBytes}+${lengthBytes} beyond the end (${this.sizeBytes})`,
+      );
   }
 
   /** Moves a data transfer through as many requests as needed, `slots` at a time. */
@@ -214,7 +261,7 @@ export class VirtioBlkDriver implements BlockDevice {
       }
       if (added) this.kick();
       this.waitFor(() => issued.some((r) => r.slot.done));
-      for (let i = 0; i < issued.length; ) {
+      for (let i = 0; i < issued.length;) {
         const r = issued[i]!;
         if (!r.slot.done) {
           i++;
@@ -222,7 +269,8 @@ export class VirtioBlkDriver implements BlockDevice {
         }
         const status = this.mem.bytes[r.slot.status];
         if (status !== BlkStatus.OK) failed = true;
-        else if (type === BlkRequestType.IN) buffer.set(this.mem.bytes.subarray(r.slot.data, r.slot.data + r.length), r.at);
+        else if (type === BlkRequestType.IN)
+          buffer.set(this.mem.bytes.subarray(r.slot.data, r.slot.data + r.length), r.at);
         r.slot.busy = false;
         issued.splice(i, 1);
       }
@@ -236,7 +284,10 @@ export class VirtioBlkDriver implements BlockDevice {
     }
     if (failed) {
       this.counters.errors++;
-      throw new KernelError(Errno.EIO, `${this.name}: ${type === BlkRequestType.IN ? 'read' : 'write'} at ${offsetBytes}+${buffer.length} failed`);
+      throw new KernelError(
+        Errno.EIO,
+        `${this.name}: ${type === BlkRequestType.IN ? 'read' : 'write'} at ${offsetBytes}+${buffer.length} failed`,
+      );
     }
   }
 
@@ -252,7 +303,8 @@ export class VirtioBlkDriver implements BlockDevice {
     s.busy = false;
     const status = this.mem.bytes[s.status];
     if (reply) reply.set(this.mem.bytes.subarray(s.data, s.data + Math.min(reply.length, Math.max(0, s.written - 1))));
-    if (status === BlkStatus.UNSUPP) throw new KernelError(Errno.EOPNOTSUPP, `${this.name}: request type ${type} not supported by the device`);
+    if (status === BlkStatus.UNSUPP)
+      throw new KernelError(Errno.EOPNOTSUPP, `${this.name}: request type ${type} not supported by the device`);
     if (status !== BlkStatus.OK) {
       this.counters.errors++;
       throw new KernelError(Errno.EIO, `${this.name}: request type ${type} failed`);
@@ -318,7 +370,8 @@ export class VirtioBlkDriver implements BlockDevice {
 
   private invalidate(offsetBytes: number, lengthBytes: number): void {
     const cb = this.cacheBlockBytes;
-    for (const b of [...this.cache.keys()]) if ((b + 1) * cb > offsetBytes && b * cb < offsetBytes + lengthBytes) this.cache.delete(b);
+    for (const b of [...this.cache.keys()])
+      if ((b + 1) * cb > offsetBytes && b * cb < offsetBytes + lengthBytes) this.cache.delete(b);
   }
 }
 

@@ -12,13 +12,23 @@ import { scanPartitions } from './partition-scan.js';
 import virtioBlkModule from './blk-module.js';
 import { VIRTIO_MMIO_CAPABILITY, type VirtioPlatform } from '../virtio-platform.js';
 
-function blkMachine(backend: BlockBackend, opts: { device?: VirtioBlkOptions; driver?: VirtioBlkDriverOptions; autoService?: boolean } = {}) {
+function blkMachine(
+  backend: BlockBackend,
+  opts: { device?: VirtioBlkOptions; driver?: VirtioBlkDriverOptions; autoService?: boolean } = {},
+) {
   const device = new VirtioBlkDevice('disk0', backend, opts.device);
   const machine = new LoopbackMachine(8 << 20, [device]);
   machine.autoService = opts.autoService ?? true;
   const sched = new Scheduler(new HostClock(), machine);
   const dma = new PageAllocator(0x100000, 7 << 20);
-  const driver = new VirtioBlkDriver('vblk0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, dma, sched, opts.driver);
+  const driver = new VirtioBlkDriver(
+    'vblk0',
+    new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+    machine.memory,
+    dma,
+    sched,
+    opts.driver,
+  );
   machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
   driver.init();
   return { device, driver, machine, sched };
@@ -53,8 +63,17 @@ describe('virtio-blk', () => {
 
   it('matches a byte-array model under random reads, writes, discards and write-zeroes', () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('write' as const), sector: fc.nat(2047), sectors: fc.integer({ min: 1, max: 300 }), seed: fc.integer() }),
-      fc.record({ kind: fc.constant('read' as const), sector: fc.nat(2047), sectors: fc.integer({ min: 1, max: 300 }) }),
+      fc.record({
+        kind: fc.constant('write' as const),
+        sector: fc.nat(2047),
+        sectors: fc.integer({ min: 1, max: 300 }),
+        seed: fc.integer(),
+      }),
+      fc.record({
+        kind: fc.constant('read' as const),
+        sector: fc.nat(2047),
+        sectors: fc.integer({ min: 1, max: 300 }),
+      }),
       fc.record({ kind: fc.constant('zero' as const), sector: fc.nat(2047), sectors: fc.integer({ min: 1, max: 64 }) }),
       fc.record({ kind: fc.constant('small' as const), offset: fc.nat(4095) }),
     );
@@ -110,9 +129,25 @@ describe('virtio-blk', () => {
     };
     const device = new VirtioBlkDevice('disk0', deferred);
     const machine = new LoopbackMachine(8 << 20, [device]);
-    const cpu = { pollInterrupts: () => machine.pollInterrupts(), idle: () => (held.splice(0).reverse().forEach((f) => f()), machine.idle()) };
+    const cpu = {
+      pollInterrupts: () => machine.pollInterrupts(),
+      idle: () => (
+        held
+          .splice(0)
+          .reverse()
+          .forEach((f) => f()),
+        machine.idle()
+      ),
+    };
     const sched = new Scheduler(new HostClock(), cpu);
-    const driver = new VirtioBlkDriver('vblk0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, new PageAllocator(0x100000, 7 << 20), sched, { slots: 8, requestBytes: 64 * 1024, queueSize: 8 });
+    const driver = new VirtioBlkDriver(
+      'vblk0',
+      new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+      machine.memory,
+      new PageAllocator(0x100000, 7 << 20),
+      sched,
+      { slots: 8, requestBytes: 64 * 1024, queueSize: 8 },
+    );
     machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
     driver.init();
     const data = pattern(1 << 20, 7);
@@ -204,22 +239,32 @@ describe('virtio-blk', () => {
     v.setUint32(0x1ce + 12, 2048, true);
     disk[510] = 0x55;
     disk[511] = 0xaa;
-    const models = [new VirtioBlkDevice('d0', new MemoryBlockBackend(disk)), new VirtioBlkDevice('d1', new MemoryBlockBackend(1 << 20))];
+    const models = [
+      new VirtioBlkDevice('d0', new MemoryBlockBackend(disk)),
+      new VirtioBlkDevice('d1', new MemoryBlockBackend(1 << 20)),
+    ];
     const machine = new LoopbackMachine(8 << 20, models);
     const sched = new Scheduler(new HostClock(), machine);
     const platform: VirtioPlatform = {
-      memory: machine.memory, bus: machine, dma: new PageAllocator(0x100000, 7 << 20), sched, devices: machine.devices,
-      onInterrupt: (irq, h) => machine.onInterrupt(irq, h), consoleIsTerminal: () => false,
+      memory: machine.memory,
+      bus: machine,
+      dma: new PageAllocator(0x100000, 7 << 20),
+      sched,
+      devices: machine.devices,
+      onInterrupt: (irq, h) => machine.onInterrupt(irq, h),
+      consoleIsTerminal: () => false,
     };
     const provided = new Map<string, unknown[]>();
     const ctx = {
       provide: (cap: string, s: unknown) => void (provided.get(cap) ?? provided.set(cap, []).get(cap)!).push(s),
-      get: <T,>(cap: string) => (cap === VIRTIO_MMIO_CAPABILITY ? platform : undefined) as T,
-      tryGet: <T,>() => undefined as T | undefined,
-      getAll: <T,>() => [] as T[],
+      get: <T>(cap: string) => (cap === VIRTIO_MMIO_CAPABILITY ? platform : undefined) as T,
+      tryGet: <T>() => undefined as T | undefined,
+      getAll: <T>() => [] as T[],
     };
     virtioBlkModule.init(ctx);
-    const names = (provided.get('blockdev') as { name: string; sizeBytes: number }[]).map((d) => `${d.name}:${d.sizeBytes}`);
+    const names = (provided.get('blockdev') as { name: string; sizeBytes: number }[]).map(
+      (d) => `${d.name}:${d.sizeBytes}`,
+    );
     expect(names).toEqual([`vblk0:${2 << 20}`, `vblk0.1:${1 << 20}`, `vblk1:${1 << 20}`]);
   });
 
@@ -233,7 +278,12 @@ describe('virtio-blk', () => {
     t.driverOk();
     const buf = dma.alloc(8192);
     const v = machine.memory.view;
-    const request = (type: number, sector: number, dataBytes: number, withStatus: boolean): { status: number; written: number } => {
+    const request = (
+      type: number,
+      sector: number,
+      dataBytes: number,
+      withStatus: boolean,
+    ): { status: number; written: number } => {
       v.setUint32(buf, type, true);
       v.setBigUint64(buf + 8, BigInt(sector), true);
       machine.memory.bytes[buf + 4096] = 0xee;
@@ -259,7 +309,10 @@ describe('virtio-blk', () => {
 
   it('works on queues from 4 to 32768 entries (§2.7.5.3.1: a 3-buffer request may not outgrow the ring, even indirect)', () => {
     for (const size of [4, 64, 32768]) {
-      const { driver } = blkMachine(new MemoryBlockBackend(1 << 20), { device: { queueSize: size }, driver: { queueSize: size, cacheBlocks: 0 } });
+      const { driver } = blkMachine(new MemoryBlockBackend(1 << 20), {
+        device: { queueSize: size },
+        driver: { queueSize: size, cacheBlocks: 0 },
+      });
       const data = pattern(256 * 1024, size);
       driver.write(0, data);
       const back = new Uint8Array(data.length);

@@ -43,14 +43,16 @@ export class MemoryBlockBackend implements BlockBackend {
   }
 
   read(offsetBytes: number, into: Uint8Array, done: BackendDone): void {
-    if (!this.inRange(offsetBytes, into.length)) return done(new BackendError(`read beyond end: ${offsetBytes}+${into.length}`));
+    if (!this.inRange(offsetBytes, into.length))
+      return done(new BackendError(`read beyond end: ${offsetBytes}+${into.length}`));
     into.set(this.bytes.subarray(offsetBytes, offsetBytes + into.length));
     done();
   }
 
   write(offsetBytes: number, data: Uint8Array, done: BackendDone): void {
     if (this.readOnly) return done(new BackendError('read-only'));
-    if (!this.inRange(offsetBytes, data.length)) return done(new BackendError(`write beyond end: ${offsetBytes}+${data.length}`));
+    if (!this.inRange(offsetBytes, data.length))
+      return done(new BackendError(`write beyond end: ${offsetBytes}+${data.length}`));
     this.bytes.set(data, offsetBytes);
     done();
   }
@@ -65,7 +67,8 @@ export class MemoryBlockBackend implements BlockBackend {
 
   writeZeroes(offsetBytes: number, lengthBytes: number, done: BackendDone): void {
     if (this.readOnly) return done(new BackendError('read-only'));
-    if (!this.inRange(offsetBytes, lengthBytes)) return done(new BackendError(`zeroes beyond end: ${offsetBytes}+${lengthBytes}`));
+    if (!this.inRange(offsetBytes, lengthBytes))
+      return done(new BackendError(`zeroes beyond end: ${offsetBytes}+${lengthBytes}`));
     this.bytes.fill(0, offsetBytes, offsetBytes + lengthBytes);
     done();
   }

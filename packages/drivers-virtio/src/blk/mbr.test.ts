@@ -6,21 +6,26 @@ import { parseMbr } from './mbr.js';
 describe('parseMbr', () => {
   it('returns only entries inside the disk, or a FormatError, for any sector 0', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 512, maxLength: 512 }), fc.boolean(), fc.integer({ min: 1, max: 2 ** 32 }), (sector, signed, diskSectors) => {
-        if (signed) sector.set([0x55, 0xaa], 510);
-        try {
-          const parts = parseMbr(sector, diskSectors);
-          if (!signed && !(sector[510] === 0x55 && sector[511] === 0xaa)) expect(parts).toEqual([]);
-          for (const p of parts) {
-            expect(p.startSector).toBeGreaterThan(0);
-            expect(p.startSector + p.sectors).toBeLessThanOrEqual(diskSectors);
-            expect(p.index).toBeGreaterThanOrEqual(0);
-            expect(p.index).toBeLessThan(4);
+      fc.property(
+        fc.uint8Array({ minLength: 512, maxLength: 512 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 2 ** 32 }),
+        (sector, signed, diskSectors) => {
+          if (signed) sector.set([0x55, 0xaa], 510);
+          try {
+            const parts = parseMbr(sector, diskSectors);
+            if (!signed && !(sector[510] === 0x55 && sector[511] === 0xaa)) expect(parts).toEqual([]);
+            for (const p of parts) {
+              expect(p.startSector).toBeGreaterThan(0);
+              expect(p.startSector + p.sectors).toBeLessThanOrEqual(diskSectors);
+              expect(p.index).toBeGreaterThanOrEqual(0);
+              expect(p.index).toBeLessThan(4);
+            }
+          } catch (e) {
+            expect((e as Error).name).toBe('FormatError');
           }
-        } catch (e) {
-          expect((e as Error).name).toBe('FormatError');
-        }
-      }),
+        },
+      ),
       { numRuns: 1000 },
     );
   });

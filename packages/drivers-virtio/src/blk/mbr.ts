@@ -20,7 +20,9 @@ export interface MbrPartition {
 
 /** True when the sector carries the 55 AA signature. */
 export function hasMbrSignature(sector0: Uint8Array): boolean {
-  return sector0.length >= MBR_BYTES && sector0[MBR_SIGNATURE_OFFSET] === 0x55 && sector0[MBR_SIGNATURE_OFFSET + 1] === 0xaa;
+  return (
+    sector0.length >= MBR_BYTES && sector0[MBR_SIGNATURE_OFFSET] === 0x55 && sector0[MBR_SIGNATURE_OFFSET + 1] === 0xaa
+  );
 }
 
 /**
@@ -28,7 +30,8 @@ export function hasMbrSignature(sector0: Uint8Array): boolean {
  * (`diskSectors`) is a FormatError naming it.
  */
 export function parseMbr(sector0: Uint8Array, diskSectors = Number.MAX_SAFE_INTEGER): MbrPartition[] {
-  if (sector0.length < MBR_BYTES) throw new FormatError('mbr', 'sector 0', 0, `${sector0.length} bytes, need ${MBR_BYTES}`);
+  if (sector0.length < MBR_BYTES)
+    throw new FormatError('mbr', 'sector 0', 0, `${sector0.length} bytes, need ${MBR_BYTES}`);
   if (!hasMbrSignature(sector0)) return [];
   const v = new DataView(sector0.buffer, sector0.byteOffset, MBR_BYTES);
   const out: MbrPartition[] = [];
@@ -39,9 +42,15 @@ export function parseMbr(sector0: Uint8Array, diskSectors = Number.MAX_SAFE_INTE
     const startSector = v.getUint32(at + 8, true);
     const sectors = v.getUint32(at + 12, true);
     if (type === 0 || startSector === 0) continue;
-    if (status !== 0 && status !== 0x80) throw new FormatError('mbr', `entry ${i} status`, at, `0x${status.toString(16)} is neither 0 nor 0x80`);
+    if (status !== 0 && status !== 0x80)
+      throw new FormatError('mbr', `entry ${i} status`, at, `0x${status.toString(16)} is neither 0 nor 0x80`);
     if (startSector + sectors > diskSectors) {
-      throw new FormatError('mbr', `entry ${i} extent`, at + 8, `sectors ${startSector}+${sectors} beyond the disk's ${diskSectors}`);
+      throw new FormatError(
+        'mbr',
+        `entry ${i} extent`,
+        at + 8,
+        `sectors ${startSector}+${sectors} beyond the disk's ${diskSectors}`,
+      );
     }
     out.push({ index: i, bootable: status === 0x80, type, startSector, sectors });
   }

@@ -39,7 +39,10 @@ export class PartitionBlockDevice implements BlockDevice {
 
   private check(offsetBytes: number, lengthBytes: number): void {
     if (offsetBytes < 0 || lengthBytes < 0 || offsetBytes + lengthBytes > this.sizeBytes) {
-      throw new KernelError(Errno.EINVAL, `${this.name}: ${offsetBytes}+${lengthBytes} outside the partition (${this.sizeBytes} bytes)`);
+      throw new KernelError(
+        Errno.EINVAL,
+        `${this.name}: ${offsetBytes}+${lengthBytes} outside the partition (${this.sizeBytes} bytes)`,
+      );
     }
   }
 }

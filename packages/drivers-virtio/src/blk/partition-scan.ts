@@ -9,6 +9,12 @@ export function scanPartitions(disk: BlockDevice): PartitionBlockDevice[] {
   disk.read(0, sector0);
   const sector = disk.sectorSizeBytes;
   return parseMbr(sector0, Math.floor(disk.sizeBytes / 512)).map(
-    (p) => new PartitionBlockDevice(`${disk.name}.${p.index}`, disk, p.startSector * 512, p.sectors * 512 - ((p.sectors * 512) % sector)),
+    (p) =>
+      new PartitionBlockDevice(
+        `${disk.name}.${p.index}`,
+        disk,
+        p.startSector * 512,
+        p.sectors * 512 - ((p.sectors * 512) % sector),
+      ),
   );
 }

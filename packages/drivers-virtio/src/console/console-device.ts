@@ -17,7 +17,8 @@ export interface ConsoleSink {
 
 export class VirtioConsoleDevice implements DeviceModel {
   readonly deviceId = DeviceId.Console;
-  readonly deviceFeatures = bit(Feature.VERSION_1) | bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC) | bit(VIRTIO_CONSOLE_F_SIZE);
+  readonly deviceFeatures =
+    bit(Feature.VERSION_1) | bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC) | bit(VIRTIO_CONSOLE_F_SIZE);
   readonly numQueues = 2;
   readonly maxQueueSize = 256;
   readonly counters = { txBytes: 0, txChains: 0, rxBytes: 0, rxChains: 0 };
@@ -42,7 +43,11 @@ export class VirtioConsoleDevice implements DeviceModel {
     config.setUint16(2, this.rows, true);
     config.setUint32(4, 1, true);
     if (offset < 0 || offset + size > 12) return 0;
-    return size === 1 ? config.getUint8(offset) : size === 2 ? config.getUint16(offset, true) : config.getUint32(offset, true);
+    return size === 1
+      ? config.getUint8(offset)
+      : size === 2
+        ? config.getUint16(offset, true)
+        : config.getUint32(offset, true);
   }
 
   activate(host: DeviceModelHost, _features: bigint, queues: readonly (DeviceVirtqueue | undefined)[]): void {
@@ -83,7 +88,8 @@ export class VirtioConsoleDevice implements DeviceModel {
     if (!host || !q) return;
     let chain;
     while ((chain = q.pop()) !== undefined) {
-      for (const seg of chain.readable) this.sink.write(host.memory.slice(seg.address, seg.length, 'console transmit buffer'));
+      for (const seg of chain.readable)
+        this.sink.write(host.memory.slice(seg.address, seg.length, 'console transmit buffer'));
       this.counters.txBytes += chain.readableBytes;
       this.counters.txChains++;
       q.pushUsed(chain.head, 0);

@@ -14,7 +14,12 @@ function consoleMachine(autoService = true) {
   machine.autoService = autoService;
   const sched = new Scheduler(new HostClock(), machine);
   const dma = new PageAllocator(0x100000, 3 << 20);
-  const driver = new VirtioConsoleDriver(new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, dma, sched);
+  const driver = new VirtioConsoleDriver(
+    new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+    machine.memory,
+    dma,
+    sched,
+  );
   driver.init();
   machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
   const received = (): Uint8Array => {
@@ -33,18 +38,22 @@ function consoleMachine(autoService = true) {
 describe('virtio-console', () => {
   it('carries binary output byte-exact, for writes of any size, in order', () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 20_000 }), { maxLength: 12 }), fc.boolean(), (writes, slowDevice) => {
-        const c = consoleMachine(!slowDevice);
-        for (const w of writes) c.driver.write(w);
-        c.driver.flush();
-        const expected = new Uint8Array(writes.reduce((n, w) => n + w.length, 0));
-        let at = 0;
-        for (const w of writes) {
-          expected.set(w, at);
-          at += w.length;
-        }
-        expect(c.received()).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 0, maxLength: 20_000 }), { maxLength: 12 }),
+        fc.boolean(),
+        (writes, slowDevice) => {
+          const c = consoleMachine(!slowDevice);
+          for (const w of writes) c.driver.write(w);
+          c.driver.flush();
+          const expected = new Uint8Array(writes.reduce((n, w) => n + w.length, 0));
+          let at = 0;
+          for (const w of writes) {
+            expected.set(w, at);
+            at += w.length;
+          }
+          expect(c.received()).toEqual(expected);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -75,7 +75,8 @@ export class DeviceVirtqueue {
   pending(): number {
     const availIdx = Atomics.load(this.mem.halfwords, (this.layout.availAddress + 2) >>> 1);
     const n = ringDistance(availIdx, this.lastAvailIdx);
-    if (n > this.size) throw new VirtqueueError(`queue ${this.index}: driver made ${n} entries available on a ring of ${this.size}`);
+    if (n > this.size)
+      throw new VirtqueueError(`queue ${this.index}: driver made ${n} entries available on a ring of ${this.size}`);
     return n;
   }
 
@@ -134,8 +135,10 @@ export class DeviceVirtqueue {
     let seen = 0;
     let indirect = false;
     for (;;) {
-      if (index >= tableSize) throw new VirtqueueError(`queue ${this.index}: descriptor index ${index} out of table of ${tableSize}`);
-      if (++seen > tableSize) throw new VirtqueueError(`queue ${this.index}: descriptor chain loops (longer than ${tableSize})`);
+      if (index >= tableSize)
+        throw new VirtqueueError(`queue ${this.index}: descriptor index ${index} out of table of ${tableSize}`);
+      if (++seen > tableSize)
+        throw new VirtqueueError(`queue ${this.index}: descriptor chain loops (longer than ${tableSize})`);
       const at = table + index * DESC_SIZE;
       const view = this.mem.view;
       const address = Number(view.getBigUint64(at, true));
@@ -144,12 +147,16 @@ export class DeviceVirtqueue {
       const next = view.getUint16(at + 14, true);
       if (flags & VIRTQ_DESC_F_INDIRECT) {
         // §2.7.5.3.1: only in the main table, not combined with NEXT, length a multiple of 16.
-        if (!this.features.indirect) throw new VirtqueueError(`queue ${this.index}: INDIRECT descriptor without VIRTIO_F_INDIRECT_DESC`);
+        if (!this.features.indirect)
+          throw new VirtqueueError(`queue ${this.index}: INDIRECT descriptor without VIRTIO_F_INDIRECT_DESC`);
         if (indirect) throw new VirtqueueError(`queue ${this.index}: nested indirect table`);
         if (flags & VIRTQ_DESC_F_NEXT) throw new VirtqueueError(`queue ${this.index}: INDIRECT combined with NEXT`);
-        if (length === 0 || length % DESC_SIZE !== 0) throw new VirtqueueError(`queue ${this.index}: indirect table length ${length} not a multiple of 16`);
+        if (length === 0 || length % DESC_SIZE !== 0)
+          throw new VirtqueueError(`queue ${this.index}: indirect table length ${length} not a multiple of 16`);
         if (!this.mem.contains(address, length) || address % 16 !== 0) {
-          throw new VirtqueueError(`queue ${this.index}: indirect table at 0x${address.toString(16)}+${length} outside RAM or misaligned`);
+          throw new VirtqueueError(
+            `queue ${this.index}: indirect table at 0x${address.toString(16)}+${length} outside RAM or misaligned`,
+          );
         }
         indirect = true;
         table = address;
@@ -159,14 +166,17 @@ export class DeviceVirtqueue {
         continue;
       }
       if (!this.mem.contains(address, length)) {
-        throw new VirtqueueError(`queue ${this.index}: buffer 0x${address.toString(16)}+${length} is outside guest RAM`);
+        throw new VirtqueueError(
+          `queue ${this.index}: buffer 0x${address.toString(16)}+${length} is outside guest RAM`,
+        );
       }
       if (flags & VIRTQ_DESC_F_WRITE) {
         chain.writable.push({ address, length });
         chain.writableBytes += length;
       } else {
         // §2.7.4.2: a device-readable descriptor after a device-writable one is an error.
-        if (chain.writable.length > 0) throw new VirtqueueError(`queue ${this.index}: readable descriptor after a writable one`);
+        if (chain.writable.length > 0)
+          throw new VirtqueueError(`queue ${this.index}: readable descriptor after a writable one`);
         chain.readable.push({ address, length });
         chain.readableBytes += length;
       }

@@ -261,7 +261,12 @@ export class MmioTransportModel implements DeviceModelHost {
     try {
       this.queues = this.queueConfig.map((q, i) =>
         q.ready
-          ? new DeviceVirtqueue(this.memory, i, { size: q.num, descAddress: q.desc, availAddress: q.driver, usedAddress: q.device }, { eventIdx, indirect })
+          ? new DeviceVirtqueue(
+              this.memory,
+              i,
+              { size: q.num, descAddress: q.desc, availAddress: q.driver, usedAddress: q.device },
+              { eventIdx, indirect },
+            )
           : undefined,
       );
       this.device.activate(this, features, this.queues);

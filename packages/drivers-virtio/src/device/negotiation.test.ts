@@ -8,9 +8,16 @@ import type { DeviceModel } from './device-model.js';
 
 function model(features: bigint, maxQueueSize = 16): DeviceModel & { activated: number } {
   return {
-    deviceId: 42, name: 'test', deviceFeatures: features, numQueues: 1, maxQueueSize, activated: 0,
+    deviceId: 42,
+    name: 'test',
+    deviceFeatures: features,
+    numQueues: 1,
+    maxQueueSize,
+    activated: 0,
     readConfig: () => 0,
-    activate() { this.activated++; },
+    activate() {
+      this.activated++;
+    },
     notify() {},
     reset() {},
   };
@@ -21,7 +28,10 @@ function setup(features: bigint, maxQueueSize = 16) {
   const machine = new LoopbackMachine(1 << 20, [m]);
   const t = new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!);
   let next = 0x40000;
-  const dma = { alloc: (n: number) => ((next += Math.ceil(n / 4096) * 4096), next - Math.ceil(n / 4096) * 4096), free: () => {} };
+  const dma = {
+    alloc: (n: number) => ((next += Math.ceil(n / 4096) * 4096), next - Math.ceil(n / 4096) * 4096),
+    free: () => {},
+  };
   return { m, machine, t, dma };
 }
 
@@ -32,7 +42,9 @@ describe('virtio-mmio initialization', () => {
     expect(t.negotiate(bit(Feature.EVENT_IDX) | bit(7n))).toBe(bit(Feature.VERSION_1) | bit(Feature.EVENT_IDX));
     t.setupQueue(0, 64, dma);
     t.driverOk();
-    expect(t.status()).toBe(DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK);
+    expect(t.status()).toBe(
+      DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK,
+    );
     expect(m.activated).toBe(1);
   });
 

@@ -105,7 +105,8 @@ export class GuestVirtqueue<T> {
       const table = this.indirect.alloc(count * DESC_SIZE);
       if (table !== undefined) return this.addIndirect(readable, writable, token, table);
     }
-    if (count > this.freeCount) throw new VirtqueueFullError(`queue ${this.index}: ${count} descriptors needed, ${this.freeCount} free`);
+    if (count > this.freeCount)
+      throw new VirtqueueFullError(`queue ${this.index}: ${count} descriptors needed, ${this.freeCount} free`);
     const view = this.mem.view;
     const head = this.freeHead;
     let d = head;
@@ -131,7 +132,12 @@ export class GuestVirtqueue<T> {
     return head;
   }
 
-  private addIndirect(readable: readonly BufferSegment[], writable: readonly BufferSegment[], token: T, table: number): number {
+  private addIndirect(
+    readable: readonly BufferSegment[],
+    writable: readonly BufferSegment[],
+    token: T,
+    table: number,
+  ): number {
     const view = this.mem.view;
     const count = readable.length + writable.length;
     for (let i = 0; i < count; i++) {
@@ -189,7 +195,9 @@ export class GuestVirtqueue<T> {
     const usedIdx = Atomics.load(this.mem.halfwords, (this.layout.usedAddress + 2) >>> 1);
     if (usedIdx === this.lastUsedIdx) return undefined;
     if (ringDistance(usedIdx, this.lastUsedIdx) > this.size) {
-      throw new Error(`queue ${this.index}: device published ${ringDistance(usedIdx, this.lastUsedIdx)} used entries on a ring of ${this.size}`);
+      throw new Error(
+        `queue ${this.index}: device published ${ringDistance(usedIdx, this.lastUsedIdx)} used entries on a ring of ${this.size}`,
+      );
     }
     const elem = this.layout.usedAddress + 4 + 8 * (this.lastUsedIdx % this.size);
     const head = this.mem.view.getUint32(elem, true);

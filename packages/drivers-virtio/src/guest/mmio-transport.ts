@@ -42,7 +42,10 @@ export class VirtioMmioTransport {
   probe(): { deviceId: number; vendorId: number } | undefined {
     if (this.reg(MmioReg.MagicValue) !== MMIO_MAGIC) return undefined;
     const version = this.reg(MmioReg.Version);
-    if (version !== MMIO_VERSION) throw new VirtioInitError(`virtio-mmio at 0x${this.info.baseAddress.toString(16)}: version ${version}, only 2 (modern) is supported`);
+    if (version !== MMIO_VERSION)
+      throw new VirtioInitError(
+        `virtio-mmio at 0x${this.info.baseAddress.toString(16)}: version ${version}, only 2 (modern) is supported`,
+      );
     const deviceId = this.reg(MmioReg.DeviceID);
     if (deviceId === 0) return undefined; // §4.2.3.1.1: placeholder window
     return { deviceId, vendorId: this.reg(MmioReg.VendorID) };
@@ -88,7 +91,12 @@ export class VirtioMmioTransport {
   }
 
   /** §4.2.3.2: sets up queue `index` with up to `preferredSize` entries in memory from `dma`. */
-  setupQueue<T>(index: number, preferredSize: number, dma: DmaAllocator, indirect?: IndirectTableAllocator): GuestVirtqueue<T> {
+  setupQueue<T>(
+    index: number,
+    preferredSize: number,
+    dma: DmaAllocator,
+    indirect?: IndirectTableAllocator,
+  ): GuestVirtqueue<T> {
     this.setReg(MmioReg.QueueSel, index);
     if (this.reg(MmioReg.QueueReady) !== 0) throw new VirtioInitError(`queue ${index} already in use`);
     const max = this.reg(MmioReg.QueueNumMax);
@@ -100,7 +108,13 @@ export class VirtioMmioTransport {
     this.queueMemory.push(base);
     const layout = contiguousLayout(base, size);
     const useIndirect = indirect && (this.negotiated & bit(Feature.INDIRECT_DESC)) !== 0n ? indirect : undefined;
-    const queue = new GuestVirtqueue<T>(this.mem, index, layout, (this.negotiated & bit(Feature.EVENT_IDX)) !== 0n, useIndirect);
+    const queue = new GuestVirtqueue<T>(
+      this.mem,
+      index,
+      layout,
+      (this.negotiated & bit(Feature.EVENT_IDX)) !== 0n,
+      useIndirect,
+    );
     this.setReg(MmioReg.QueueNum, size);
     this.setReg(MmioReg.QueueDescLow, layout.descAddress % 2 ** 32);
     this.setReg(MmioReg.QueueDescHigh, Math.floor(layout.descAddress / 2 ** 32));
@@ -109,7 +123,8 @@ export class VirtioMmioTransport {
     this.setReg(MmioReg.QueueDeviceLow, layout.usedAddress % 2 ** 32);
     this.setReg(MmioReg.QueueDeviceHigh, Math.floor(layout.usedAddress / 2 ** 32));
     this.setReg(MmioReg.QueueReady, 1);
-    if (this.status() & DeviceStatus.DEVICE_NEEDS_RESET) throw new VirtioInitError(`device refused queue ${index} of size ${size}`);
+    if (this.status() & DeviceStatus.DEVICE_NEEDS_RESET)
+      throw new VirtioInitError(`device refused queue ${index} of size ${size}`);
     return queue;
   }
 

@@ -33,11 +33,27 @@ export interface VirtioNetOptions {
 export class VirtioNetDevice implements DeviceModel {
   readonly deviceId = DeviceId.Net;
   readonly deviceFeatures =
-    bit(Feature.VERSION_1) | bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC) | bit(NetFeature.MAC) | bit(NetFeature.STATUS) |
-    bit(NetFeature.MRG_RXBUF) | bit(NetFeature.CSUM) | bit(NetFeature.GUEST_CSUM) | bit(NetFeature.MTU);
+    bit(Feature.VERSION_1) |
+    bit(Feature.EVENT_IDX) |
+    bit(Feature.INDIRECT_DESC) |
+    bit(NetFeature.MAC) |
+    bit(NetFeature.STATUS) |
+    bit(NetFeature.MRG_RXBUF) |
+    bit(NetFeature.CSUM) |
+    bit(NetFeature.GUEST_CSUM) |
+    bit(NetFeature.MTU);
   readonly numQueues = 2;
   readonly maxQueueSize = 256;
-  readonly counters = { txFrames: 0, txBytes: 0, txChecksums: 0, txErrors: 0, rxFrames: 0, rxBytes: 0, rxBuffers: 0, rxDropped: 0 };
+  readonly counters = {
+    txFrames: 0,
+    txBytes: 0,
+    txChecksums: 0,
+    txErrors: 0,
+    rxFrames: 0,
+    rxBytes: 0,
+    rxBuffers: 0,
+    rxDropped: 0,
+  };
   private readonly config = new DataView(new ArrayBuffer(NetConfig.bytes));
   private host: DeviceModelHost | undefined;
   private queues: readonly (DeviceVirtqueue | undefined)[] = [];

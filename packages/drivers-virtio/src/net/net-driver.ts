@@ -46,7 +46,15 @@ export class VirtioNetDriver implements NetDevice {
   private txBlocked = false;
   private link = true;
   broken = false;
-  readonly counters = { txFrames: 0, txFull: 0, rxFrames: 0, rxBuffers: 0, interrupts: 0, notifications: 0, rxChecksumValid: 0 };
+  readonly counters = {
+    txFrames: 0,
+    txFull: 0,
+    rxFrames: 0,
+    rxBuffers: 0,
+    interrupts: 0,
+    notifications: 0,
+    rxChecksumValid: 0,
+  };
 
   constructor(
     readonly name: string,
@@ -62,7 +70,13 @@ export class VirtioNetDriver implements NetDevice {
 
   init(): void {
     const t = this.transport;
-    let wanted = bit(Feature.EVENT_IDX) | bit(NetFeature.MAC) | bit(NetFeature.STATUS) | bit(NetFeature.MRG_RXBUF) | bit(NetFeature.GUEST_CSUM) | bit(NetFeature.MTU);
+    let wanted =
+      bit(Feature.EVENT_IDX) |
+      bit(NetFeature.MAC) |
+      bit(NetFeature.STATUS) |
+      bit(NetFeature.MRG_RXBUF) |
+      bit(NetFeature.GUEST_CSUM) |
+      bit(NetFeature.MTU);
     if (this.options.txChecksumOffload) wanted |= bit(NetFeature.CSUM);
     this.features = t.negotiate(wanted);
     if (this.has(NetFeature.MAC)) for (let i = 0; i < 6; i++) this.mac[i] = t.readConfig(NetConfig.mac + i, 1);
@@ -97,7 +111,8 @@ export class VirtioNetDriver implements NetDevice {
 
   transmit(frame: Uint8Array): boolean {
     this.reclaimTx();
-    if (frame.length + NET_HDR_BYTES > BUFFER_BYTES) throw new RangeError(`frame of ${frame.length} bytes exceeds the MTU`);
+    if (frame.length + NET_HDR_BYTES > BUFFER_BYTES)
+      throw new RangeError(`frame of ${frame.length} bytes exceeds the MTU`);
     const buffer = this.freeTx.pop();
     if (buffer === undefined) {
       this.counters.txFull++;
@@ -133,7 +148,9 @@ export class VirtioNetDriver implements NetDevice {
   }
 
   private readStatus(): void {
-    this.link = this.has(NetFeature.STATUS) ? (this.transport.readConfig(NetConfig.status, 2) & NET_S_LINK_UP) !== 0 : true;
+    this.link = this.has(NetFeature.STATUS)
+      ? (this.transport.readConfig(NetConfig.status, 2) & NET_S_LINK_UP) !== 0
+      : true;
   }
 
   private postRx(buffer: number): void {

@@ -35,8 +35,13 @@ export interface NetHeader {
 export function readNetHeader(b: Uint8Array): NetHeader {
   const v = new DataView(b.buffer, b.byteOffset, NET_HDR_BYTES);
   return {
-    flags: v.getUint8(0), gsoType: v.getUint8(1), hdrLen: v.getUint16(2, true), gsoSize: v.getUint16(4, true),
-    csumStart: v.getUint16(6, true), csumOffset: v.getUint16(8, true), numBuffers: v.getUint16(10, true),
+    flags: v.getUint8(0),
+    gsoType: v.getUint8(1),
+    hdrLen: v.getUint16(2, true),
+    gsoSize: v.getUint16(4, true),
+    csumStart: v.getUint16(6, true),
+    csumOffset: v.getUint16(8, true),
+    numBuffers: v.getUint16(10, true),
   };
 }
 

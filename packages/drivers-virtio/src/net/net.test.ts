@@ -19,7 +19,13 @@ function twoHosts(options: VirtioNetDriverOptions = {}, deviceMtu?: number) {
   const machine = new LoopbackMachine(8 << 20, [devA, devB]);
   const dma = new PageAllocator(0x100000, 7 << 20);
   const mk = (i: number) => {
-    const d = new VirtioNetDriver(`eth${i}`, new VirtioMmioTransport(machine.memory, machine, machine.devices[i]!), machine.memory, dma, options);
+    const d = new VirtioNetDriver(
+      `eth${i}`,
+      new VirtioMmioTransport(machine.memory, machine, machine.devices[i]!),
+      machine.memory,
+      dma,
+      options,
+    );
     machine.onInterrupt(machine.devices[i]!.irq, () => d.onInterrupt());
     d.init();
     return d;
@@ -74,20 +80,23 @@ describe('virtio-net', () => {
 
   it('carries frames of every size both ways, intact and in order', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 14, maxLength: 1514 })), { maxLength: 150 }), (frames) => {
-        const h = twoHosts();
-        for (const [toB, f] of frames) {
-          const sender = toB ? h.a : h.b;
-          if (!sender.transmit(f)) {
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ minLength: 14, maxLength: 1514 })), { maxLength: 150 }),
+        (frames) => {
+          const h = twoHosts();
+          for (const [toB, f] of frames) {
+            const sender = toB ? h.a : h.b;
+            if (!sender.transmit(f)) {
+              h.machine.pollInterrupts();
+              expect(sender.transmit(f)).toBe(true);
+            }
             h.machine.pollInterrupts();
-            expect(sender.transmit(f)).toBe(true);
           }
           h.machine.pollInterrupts();
-        }
-        h.machine.pollInterrupts();
-        expect(h.gotB).toEqual(frames.filter(([toB]) => toB).map(([, f]) => f));
-        expect(h.gotA).toEqual(frames.filter(([toB]) => !toB).map(([, f]) => f));
-      }),
+          expect(h.gotB).toEqual(frames.filter(([toB]) => toB).map(([, f]) => f));
+          expect(h.gotA).toEqual(frames.filter(([toB]) => !toB).map(([, f]) => f));
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -140,27 +149,36 @@ describe('virtio-net', () => {
 
   it('survives arbitrary virtio_net_hdr bytes and frame contents from the guest: bad ones are counted, never thrown', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.uint8Array({ maxLength: 200 })), { maxLength: 20 }), (packets) => {
-        const sent: Uint8Array[] = [];
-        const device = new VirtioNetDevice('net0', { send: (f) => void sent.push(f), connect: () => undefined }, { mac: macA });
-        const machine = new LoopbackMachine(4 << 20, [device]);
-        const dma = new PageAllocator(0x100000, 3 << 20);
-        const t = new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!);
-        t.negotiate(1n << 0n); // CSUM: the device must honour NEEDS_CSUM
-        t.setupQueue<number>(0, 8, dma);
-        const tx = t.setupQueue<number>(1, 32, dma);
-        t.driverOk();
-        const buf = dma.alloc(32 * 256);
-        packets.forEach(([hdr, frame], i) => {
-          machine.memory.bytes.set(hdr, buf + i * 256);
-          machine.memory.bytes.set(frame, buf + i * 256 + 12);
-          tx.add([{ address: buf + i * 256, length: 12 + frame.length }], [], i);
-        });
-        expect(() => (tx.publish(), t.notify(1))).not.toThrow();
-        expect(machine.transports[0]!.deviceStatus & 64).toBe(0);
-        expect(sent.length + device.counters.txErrors).toBe(packets.length);
-        sent.forEach((f) => expect(f.length).toBeLessThanOrEqual(200));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.uint8Array({ maxLength: 200 })), {
+          maxLength: 20,
+        }),
+        (packets) => {
+          const sent: Uint8Array[] = [];
+          const device = new VirtioNetDevice(
+            'net0',
+            { send: (f) => void sent.push(f), connect: () => undefined },
+            { mac: macA },
+          );
+          const machine = new LoopbackMachine(4 << 20, [device]);
+          const dma = new PageAllocator(0x100000, 3 << 20);
+          const t = new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!);
+          t.negotiate(1n << 0n); // CSUM: the device must honour NEEDS_CSUM
+          t.setupQueue<number>(0, 8, dma);
+          const tx = t.setupQueue<number>(1, 32, dma);
+          t.driverOk();
+          const buf = dma.alloc(32 * 256);
+          packets.forEach(([hdr, frame], i) => {
+            machine.memory.bytes.set(hdr, buf + i * 256);
+            machine.memory.bytes.set(frame, buf + i * 256 + 12);
+            tx.add([{ address: buf + i * 256, length: 12 + frame.length }], [], i);
+          });
+          expect(() => (tx.publish(), t.notify(1))).not.toThrow();
+          expect(machine.transports[0]!.deviceStatus & 64).toBe(0);
+          expect(sent.length + device.counters.txErrors).toBe(packets.length);
+          sent.forEach((f) => expect(f.length).toBeLessThanOrEqual(200));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { availRingBytes, contiguousLayout, descTableBytes, isValidQueueSize, needEvent, ringDistance, splitRingBytes, usedRingBytes } from './split-ring-layout.js';
+import {
+  availRingBytes,
+  contiguousLayout,
+  descTableBytes,
+  isValidQueueSize,
+  needEvent,
+  ringDistance,
+  splitRingBytes,
+  usedRingBytes,
+} from './split-ring-layout.js';
 
 describe('split ring layout (virtio 1.2 §2.7)', () => {
   it('accepts exactly the powers of two from 1 to 32768', () => {
@@ -30,13 +39,18 @@ describe('split ring layout (virtio 1.2 §2.7)', () => {
 
   it('needEvent fires exactly when the event index was crossed (§2.7.7.2), including across wrap-around', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 0xffff }), (old, published, event) => {
-        const newIdx = (old + published) & 0xffff;
-        // Naive model: the indices old+1 .. new (mod 2^16) were published; notify if event+1 is among them.
-        let crossed = false;
-        for (let i = 1; i <= published; i++) if (((old + i) & 0xffff) === ((event + 1) & 0xffff)) crossed = true;
-        expect(needEvent(event, newIdx, old)).toBe(crossed);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        (old, published, event) => {
+          const newIdx = (old + published) & 0xffff;
+          // Naive model: the indices old+1 .. new (mod 2^16) were published; notify if event+1 is among them.
+          let crossed = false;
+          for (let i = 1; i <= published; i++) if (((old + i) & 0xffff) === ((event + 1) & 0xffff)) crossed = true;
+          expect(needEvent(event, newIdx, old)).toBe(crossed);
+        },
+      ),
     );
   });
 });

@@ -43,10 +43,16 @@ type Op =
 
 const ops = fc.array(
   fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), readable: fc.nat(4), writable: fc.nat(4) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ kind: fc.constant('add' as const), readable: fc.nat(4), writable: fc.nat(4) }),
+    },
     { weight: 2, arbitrary: fc.constant({ kind: 'publish' as const }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'pop' as const }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('complete' as const), pick: fc.nat(), written: fc.nat(1000) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('complete' as const), pick: fc.nat(), written: fc.nat(1000) }),
+    },
     { weight: 2, arbitrary: fc.constant({ kind: 'take' as const }) },
   ),
   { maxLength: 400 },
@@ -55,64 +61,77 @@ const ops = fc.array(
 describe('split virtqueue model', () => {
   it('hands every chain over intact and returns every token once, with out-of-order completion', () => {
     fc.assert(
-      fc.property(fc.constantFrom(1, 2, 4, 16, 256, 32768), fc.boolean(), fc.boolean(), ops, (size, eventIdx, indirect, script) => {
-        const q = setup(size, eventIdx, indirect);
-        let nextToken = 1;
-        const shape = new Map<number, { readable: [number, number][]; writable: [number, number][] }>();
-        const unpublished: number[] = [];
-        const published: number[] = [];
-        const popped: { token: number; chain: DescriptorChain }[] = [];
-        const completed: { token: number; written: number }[] = [];
-        const taken: { token: number; written: number }[] = [];
-        const headToken = new Map<number, number>();
-        const step = (o: Op): void => {
-          if (o.kind === 'add') {
-            const n = o.readable + o.writable;
-            const needed = indirect && n > 1 ? 1 : n;
-            if (n === 0 || n > size || needed > q.guest.freeDescriptors) return;
-            const token = nextToken++;
-            const seg = (i: number, w: boolean): [number, number] => [q.dataBase + ((token * 8 + i) % 4096) * 8 + (w ? 0x10000 : 0), 1 + ((token + i) % 50)];
-            const readable = Array.from({ length: o.readable }, (_, i) => seg(i, false));
-            const writable = Array.from({ length: o.writable }, (_, i) => seg(i, true));
-            const head = q.guest.add(readable.map(([address, length]) => ({ address, length })), writable.map(([address, length]) => ({ address, length })), token);
-            headToken.set(head, token);
-            shape.set(token, { readable, writable });
-            unpublished.push(token);
-          } else if (o.kind === 'publish') {
-            q.guest.publish();
-            published.push(...unpublished.splice(0));
-          } else if (o.kind === 'pop') {
-            const chain = q.device.pop();
-            if (published.length === 0) return void expect(chain).toBeUndefined();
-            const token = published.shift()!;
-            expect(headToken.get(chain!.head)).toBe(token);
-            const want = shape.get(token)!;
-            expect(chain!.readable.map((s) => [s.address, s.length])).toEqual(want.readable);
-            expect(chain!.writable.map((s) => [s.address, s.length])).toEqual(want.writable);
-            popped.push({ token, chain: chain! });
-          } else if (o.kind === 'complete') {
-            if (popped.length === 0) return;
-            const { token, chain } = popped.splice(o.pick % popped.length, 1)[0]!;
-            const written = Math.min(o.written, chain.writableBytes);
-            q.device.pushUsed(chain.head, written);
-            completed.push({ token: token, written });
-          } else {
-            const u = q.guest.takeUsed();
-            if (taken.length === completed.length) return void expect(u).toBeUndefined();
-            taken.push({ token: u!.token, written: u!.writtenBytes });
-          }
-        };
-        for (const o of script) step(o);
-        // Drain: publish, pop, complete and take everything still in flight.
-        step({ kind: 'publish' });
-        while (published.length) step({ kind: 'pop' });
-        while (popped.length) step({ kind: 'complete', pick: 0, written: 7 });
-        while (taken.length < completed.length) step({ kind: 'take' });
-        expect(taken).toEqual(completed);
-        expect(q.guest.inFlight).toBe(0);
-        expect(q.guest.freeDescriptors).toBe(size);
-        expect(q.tablesInUse()).toBe(0);
-      }),
+      fc.property(
+        fc.constantFrom(1, 2, 4, 16, 256, 32768),
+        fc.boolean(),
+        fc.boolean(),
+        ops,
+        (size, eventIdx, indirect, script) => {
+          const q = setup(size, eventIdx, indirect);
+          let nextToken = 1;
+          const shape = new Map<number, { readable: [number, number][]; writable: [number, number][] }>();
+          const unpublished: number[] = [];
+          const published: number[] = [];
+          const popped: { token: number; chain: DescriptorChain }[] = [];
+          const completed: { token: number; written: number }[] = [];
+          const taken: { token: number; written: number }[] = [];
+          const headToken = new Map<number, number>();
+          const step = (o: Op): void => {
+            if (o.kind === 'add') {
+              const n = o.readable + o.writable;
+              const needed = indirect && n > 1 ? 1 : n;
+              if (n === 0 || n > size || needed > q.guest.freeDescriptors) return;
+              const token = nextToken++;
+              const seg = (i: number, w: boolean): [number, number] => [
+                q.dataBase + ((token * 8 + i) % 4096) * 8 + (w ? 0x10000 : 0),
+                1 + ((token + i) % 50),
+              ];
+              const readable = Array.from({ length: o.readable }, (_, i) => seg(i, false));
+              const writable = Array.from({ length: o.writable }, (_, i) => seg(i, true));
+              const head = q.guest.add(
+                readable.map(([address, length]) => ({ address, length })),
+                writable.map(([address, length]) => ({ address, length })),
+                token,
+              );
+              headToken.set(head, token);
+              shape.set(token, { readable, writable });
+              unpublished.push(token);
+            } else if (o.kind === 'publish') {
+              q.guest.publish();
+              published.push(...unpublished.splice(0));
+            } else if (o.kind === 'pop') {
+              const chain = q.device.pop();
+              if (published.length === 0) return void expect(chain).toBeUndefined();
+              const token = published.shift()!;
+              expect(headToken.get(chain!.head)).toBe(token);
+              const want = shape.get(token)!;
+              expect(chain!.readable.map((s) => [s.address, s.length])).toEqual(want.readable);
+              expect(chain!.writable.map((s) => [s.address, s.length])).toEqual(want.writable);
+              popped.push({ token, chain: chain! });
+            } else if (o.kind === 'complete') {
+              if (popped.length === 0) return;
+              const { token, chain } = popped.splice(o.pick % popped.length, 1)[0]!;
+              const written = Math.min(o.written, chain.writableBytes);
+              q.device.pushUsed(chain.head, written);
+              completed.push({ token: token, written });
+            } else {
+              const u = q.guest.takeUsed();
+              if (taken.length === completed.length) return void expect(u).toBeUndefined();
+              taken.push({ token: u!.token, written: u!.writtenBytes });
+            }
+          };
+          for (const o of script) step(o);
+          // Drain: publish, pop, complete and take everything still in flight.
+          step({ kind: 'publish' });
+          while (published.length) step({ kind: 'pop' });
+          while (popped.length) step({ kind: 'complete', pick: 0, written: 7 });
+          while (taken.length < completed.length) step({ kind: 'take' });
+          expect(taken).toEqual(completed);
+          expect(q.guest.inFlight).toBe(0);
+          expect(q.guest.freeDescriptors).toBe(size);
+          expect(q.tablesInUse()).toBe(0);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -139,26 +158,35 @@ describe('split virtqueue model', () => {
 
   it('fuzzed descriptor tables and rings only ever give VirtqueueError or GuestMemoryError', () => {
     fc.assert(
-      fc.property(fc.constantFrom(1, 4, 64), fc.boolean(), fc.uint8Array({ minLength: 16, maxLength: 2048 }), fc.uint8Array({ minLength: 4, maxLength: 256 }), (size, indirect, table, avail) => {
-        const mem = new GuestMemory(new SharedArrayBuffer(0x40000));
-        const layout = contiguousLayout(RING_BASE, size);
-        mem.bytes.set(table.subarray(0, DESC_SIZE * size), layout.descAddress);
-        // Indirect tables the fuzz points at land somewhere in RAM: put fuzz there too.
-        mem.bytes.set(table, 0x20000);
-        mem.bytes.set(avail.subarray(0, 4 + 2 * size), layout.availAddress);
-        const device = new DeviceVirtqueue(mem, 0, layout, { eventIdx: false, indirect });
-        for (let i = 0; i < 2 * size + 2; i++) {
-          try {
-            const chain = device.pop();
-            if (!chain) break;
-            for (const s of [...chain.readable, ...chain.writable]) expect(mem.contains(s.address, s.length)).toBe(true);
-            expect(chain.readable.length + chain.writable.length).toBeLessThanOrEqual(Math.max(size, 2048 / DESC_SIZE));
-          } catch (e) {
-            expect(e instanceof VirtqueueError || e instanceof GuestMemoryError).toBe(true);
-            break;
+      fc.property(
+        fc.constantFrom(1, 4, 64),
+        fc.boolean(),
+        fc.uint8Array({ minLength: 16, maxLength: 2048 }),
+        fc.uint8Array({ minLength: 4, maxLength: 256 }),
+        (size, indirect, table, avail) => {
+          const mem = new GuestMemory(new SharedArrayBuffer(0x40000));
+          const layout = contiguousLayout(RING_BASE, size);
+          mem.bytes.set(table.subarray(0, DESC_SIZE * size), layout.descAddress);
+          // Indirect tables the fuzz points at land somewhere in RAM: put fuzz there too.
+          mem.bytes.set(table, 0x20000);
+          mem.bytes.set(avail.subarray(0, 4 + 2 * size), layout.availAddress);
+          const device = new DeviceVirtqueue(mem, 0, layout, { eventIdx: false, indirect });
+          for (let i = 0; i < 2 * size + 2; i++) {
+            try {
+              const chain = device.pop();
+              if (!chain) break;
+              for (const s of [...chain.readable, ...chain.writable])
+                expect(mem.contains(s.address, s.length)).toBe(true);
+              expect(chain.readable.length + chain.writable.length).toBeLessThanOrEqual(
+                Math.max(size, 2048 / DESC_SIZE),
+              );
+            } catch (e) {
+              expect(e instanceof VirtqueueError || e instanceof GuestMemoryError).toBe(true);
+              break;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -166,29 +194,40 @@ describe('split virtqueue model', () => {
   it('a guest scribbling over a live virtio-blk queue gets DEVICE_NEEDS_RESET with a reason, and the host carries on', () => {
     let resets = 0;
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 16, maxLength: 2048 }), fc.nat(), fc.integer({ min: 1, max: 3 }), (junk, where, extra) => {
-        const disk = new MemoryBlockBackend(1 << 20);
-        const device = new VirtioBlkDevice('d0', disk);
-        const machine = new LoopbackMachine(8 << 20, [device]);
-        const sched = new Scheduler(new HostClock(), machine);
-        const driver = new VirtioBlkDriver('vblk0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, new PageAllocator(0x100000, 7 << 20), sched);
-        machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
-        driver.init();
-        driver.write(0, new Uint8Array(4096).fill(1));
-        const transport = machine.transports[0]!;
-        const layout = (transport as unknown as { queues: DeviceVirtqueue[] }).queues[0]!.layout;
-        // Scribble over the descriptor table (or the indirect tables just below it), then make
-        // `extra` more entries available and ring the doorbell.
-        const at = Math.max(0x100000, layout.descAddress - 4096 + (where % (4096 + DESC_SIZE * layout.size)));
-        machine.memory.bytes.set(junk, at);
-        const idx = (layout.availAddress + 2) >>> 1;
-        Atomics.store(machine.memory.halfwords, idx, (Atomics.load(machine.memory.halfwords, idx) + extra) & 0xffff);
-        expect(() => transport.notify(1)).not.toThrow();
-        if (transport.deviceStatus & DeviceStatus.DEVICE_NEEDS_RESET) {
-          resets++;
-          expect(transport.lastFailure).toMatch(/queue 0|guest RAM|virtio-blk/);
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 2048 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 3 }),
+        (junk, where, extra) => {
+          const disk = new MemoryBlockBackend(1 << 20);
+          const device = new VirtioBlkDevice('d0', disk);
+          const machine = new LoopbackMachine(8 << 20, [device]);
+          const sched = new Scheduler(new HostClock(), machine);
+          const driver = new VirtioBlkDriver(
+            'vblk0',
+            new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+            machine.memory,
+            new PageAllocator(0x100000, 7 << 20),
+            sched,
+          );
+          machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
+          driver.init();
+          driver.write(0, new Uint8Array(4096).fill(1));
+          const transport = machine.transports[0]!;
+          const layout = (transport as unknown as { queues: DeviceVirtqueue[] }).queues[0]!.layout;
+          // Scribble over the descriptor table (or the indirect tables just below it), then make
+          // `extra` more entries available and ring the doorbell.
+          const at = Math.max(0x100000, layout.descAddress - 4096 + (where % (4096 + DESC_SIZE * layout.size)));
+          machine.memory.bytes.set(junk, at);
+          const idx = (layout.availAddress + 2) >>> 1;
+          Atomics.store(machine.memory.halfwords, idx, (Atomics.load(machine.memory.halfwords, idx) + extra) & 0xffff);
+          expect(() => transport.notify(1)).not.toThrow();
+          if (transport.deviceStatus & DeviceStatus.DEVICE_NEEDS_RESET) {
+            resets++;
+            expect(transport.lastFailure).toMatch(/queue 0|guest RAM|virtio-blk/);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
     expect(resets).toBeGreaterThan(0);

@@ -34,7 +34,7 @@ export class VirtioRngDriver implements Entropy {
   }
 
   fill(buf: Uint8Array): void {
-    for (let at = 0; at < buf.length; ) {
+    for (let at = 0; at < buf.length;) {
       const want = Math.min(BUFFER_BYTES, buf.length - at);
       this.returned = -1;
       this.queue.add([], [{ address: this.buffer, length: want }], this.counters.requests++);

@@ -14,7 +14,13 @@ const virtioRngModule: KernelModule = {
     for (const info of platform.devices) {
       const transport = new VirtioMmioTransport(platform.memory, platform.bus, info);
       if (transport.probe()?.deviceId !== DeviceId.Entropy) continue;
-      const driver = new VirtioRngDriver(`virtio-rng${index++}`, transport, platform.memory, platform.dma, platform.sched);
+      const driver = new VirtioRngDriver(
+        `virtio-rng${index++}`,
+        transport,
+        platform.memory,
+        platform.dma,
+        platform.sched,
+      );
       platform.onInterrupt(info.irq, () => driver.onInterrupt());
       driver.init();
       ctx.provide<Entropy>('entropy', driver);

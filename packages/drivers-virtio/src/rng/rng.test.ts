@@ -12,7 +12,13 @@ describe('virtio-rng', () => {
     const device = new VirtioRngDevice('rng0', { fill: (b) => b.forEach((_, i) => (b[i] = counter++ & 0xff)) });
     const machine = new LoopbackMachine(4 << 20, [device]);
     const sched = new Scheduler(new HostClock(), machine);
-    const driver = new VirtioRngDriver('virtio-rng0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, new PageAllocator(0x100000, 3 << 20), sched);
+    const driver = new VirtioRngDriver(
+      'virtio-rng0',
+      new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+      machine.memory,
+      new PageAllocator(0x100000, 3 << 20),
+      sched,
+    );
     machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
     driver.init();
     for (const n of [1, 7, 4096, 10_000]) {
@@ -29,7 +35,13 @@ describe('virtio-rng', () => {
     const device = new VirtioRngDevice('rng0', { fill: (b) => crypto.getRandomValues(b) });
     const machine = new LoopbackMachine(4 << 20, [device]);
     const sched = new Scheduler(new HostClock(), machine);
-    const driver = new VirtioRngDriver('virtio-rng0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, new PageAllocator(0x100000, 3 << 20), sched);
+    const driver = new VirtioRngDriver(
+      'virtio-rng0',
+      new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+      machine.memory,
+      new PageAllocator(0x100000, 3 << 20),
+      sched,
+    );
     machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
     driver.init();
     const buf = new Uint8Array(65536);

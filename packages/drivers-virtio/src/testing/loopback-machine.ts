@@ -23,7 +23,9 @@ export class LoopbackMachine implements MmioBus, Cpu {
       const baseAddress = mmioBase + i * 0x1000;
       const irq = 5 + i;
       this.devices.push({ baseAddress, sizeBytes: 0x1000, irq });
-      this.transports.push(new MmioTransportModel(this.memory, baseAddress, irq, model, { raise: () => (this.pendingIrqs |= 1 << irq) }));
+      this.transports.push(
+        new MmioTransportModel(this.memory, baseAddress, irq, model, { raise: () => (this.pendingIrqs |= 1 << irq) }),
+      );
     });
   }
 

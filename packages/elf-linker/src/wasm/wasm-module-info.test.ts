@@ -28,7 +28,9 @@ describe('parseWasmModule', () => {
   it('reads imports, exports, types and memory limits as WebAssembly.Module does', () => {
     const info = parseWasmModule(sample);
     const m = new WebAssembly.Module(sample);
-    expect(info.imports.map((i) => ({ module: i.module, name: i.name, kind: i.kind }))).toEqual(WebAssembly.Module.imports(m));
+    expect(info.imports.map((i) => ({ module: i.module, name: i.name, kind: i.kind }))).toEqual(
+      WebAssembly.Module.imports(m),
+    );
     expect(info.exports.map((e) => ({ name: e.name, kind: e.kind }))).toEqual(WebAssembly.Module.exports(m));
     expect(info.imports[1]!.memory).toEqual({ minPages: 2, maxPages: 10, shared: false, memory64: false });
     expect(info.types[info.imports[0]!.typeIndex!]).toEqual({ params: [0x7f, 0x7f, 0x7f, 0x7f], results: [0x7f] });
@@ -43,18 +45,24 @@ describe('parseWasmModule', () => {
 
   it('never throws anything but FormatError on corrupted modules, and agrees with the engine when it accepts', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(sample.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(sample.length), (flips, cut) => {
-        const bytes = sample.slice(0, Math.max(8, cut));
-        for (const [at, v] of flips) if (at < bytes.length) bytes[at] = v;
-        try {
-          const info = parseWasmModule(bytes);
-          if (WebAssembly.validate(bytes)) {
-            expect(info.imports.map((i) => `${i.module}.${i.name}`)).toEqual(WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module}.${i.name}`));
+      fc.property(
+        fc.array(fc.tuple(fc.nat(sample.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.nat(sample.length),
+        (flips, cut) => {
+          const bytes = sample.slice(0, Math.max(8, cut));
+          for (const [at, v] of flips) if (at < bytes.length) bytes[at] = v;
+          try {
+            const info = parseWasmModule(bytes);
+            if (WebAssembly.validate(bytes)) {
+              expect(info.imports.map((i) => `${i.module}.${i.name}`)).toEqual(
+                WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module}.${i.name}`),
+              );
+            }
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
           }
-        } catch (e) {
-          expect(e).toBeInstanceOf(FormatError);
-        }
-      }),
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -80,6 +88,8 @@ describe('resolveImports', () => {
     })();
     expect(e).toBeInstanceOf(UnresolvedImportError);
     expect(e!.missing.map((i) => i.name)).toEqual(['fd_write', 'mem', 'g']);
-    expect(e!.message).toBe('unresolved imports: wasi_snapshot_preview1.fd_write (function), env.mem (memory), env.g (global)');
+    expect(e!.message).toBe(
+      'unresolved imports: wasi_snapshot_preview1.fd_write (function), env.mem (memory), env.g (global)',
+    );
   });
 });

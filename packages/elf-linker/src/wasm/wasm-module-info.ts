@@ -101,7 +101,8 @@ class Reader {
 
   count(field: string, minBytesEach: number): number {
     const n = this.u32(field);
-    if (n * minBytesEach > this.end - this.pos) this.fail(field, `${n} entries cannot fit in the remaining ${this.end - this.pos} bytes`);
+    if (n * minBytesEach > this.end - this.pos)
+      this.fail(field, `${n} entries cannot fit in the remaining ${this.end - this.pos} bytes`);
     return n;
   }
 
@@ -112,7 +113,9 @@ class Reader {
     const minPages = memory64 ? this.u64(`${field} min`) : this.u32(`${field} min`);
     const hasMax = (flags & 1) !== 0;
     const maxPages = hasMax ? (memory64 ? this.u64(`${field} max`) : this.u32(`${field} max`)) : undefined;
-    return maxPages === undefined ? { minPages, shared: (flags & 2) !== 0, memory64 } : { minPages, maxPages, shared: (flags & 2) !== 0, memory64 };
+    return maxPages === undefined
+      ? { minPages, shared: (flags & 2) !== 0, memory64 }
+      : { minPages, maxPages, shared: (flags & 2) !== 0, memory64 };
   }
 }
 
@@ -120,19 +123,22 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Parses the module's structure; throws FormatError on anything malformed. */
 export function parseWasmModule(bytes: Uint8Array): WasmModuleInfo {
-  if (bytes.length < 8) throw new FormatError('wasm', 'header', 0, `file is ${bytes.length} bytes, too short to be WebAssembly`);
+  if (bytes.length < 8)
+    throw new FormatError('wasm', 'header', 0, `file is ${bytes.length} bytes, too short to be WebAssembly`);
   if (bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw new FormatError('wasm', 'magic', 0, 'not a WebAssembly module (missing \\0asm magic)');
   }
   const version = bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24);
-  if (version !== 1) throw new FormatError('wasm', 'version', 4, `version ${version} (only 1 is supported; components are not modules)`);
+  if (version !== 1)
+    throw new FormatError('wasm', 'version', 4, `version ${version} (only 1 is supported; components are not modules)`);
   const info: WasmModuleInfo = { version, types: [], imports: [], exports: [], memories: [], customSections: [] };
   const top = new Reader(bytes, 8, bytes.length);
   let lastId = 0;
   while (top.pos < top.end) {
     const id = top.u8('section id');
     const size = top.u32('section size');
-    if (size > top.end - top.pos) top.fail('section size', `section ${id} of ${size} bytes runs past the end of the file`);
+    if (size > top.end - top.pos)
+      top.fail('section size', `section ${id} of ${size} bytes runs past the end of the file`);
     const r = new Reader(bytes, top.pos, top.pos + size);
     if (id !== 0) {
       if (id > 13) r.fail('section id', `unknown section id ${id}`);
@@ -162,7 +168,8 @@ export function parseWasmModule(bytes: Uint8Array): WasmModuleInfo {
       default:
         break;
     }
-    if (id !== 0 && [1, 2, 5, 7].includes(id) && r.pos !== r.end) r.fail('section size', `section ${id} has ${r.end - r.pos} trailing bytes`);
+    if (id !== 0 && [1, 2, 5, 7].includes(id) && r.pos !== r.end)
+      r.fail('section size', `section ${id} has ${r.end - r.pos} trailing bytes`);
     top.pos += size;
   }
   return info;
@@ -172,7 +179,8 @@ function readTypes(r: Reader, info: WasmModuleInfo): void {
   const n = r.count('type count', 3);
   for (let i = 0; i < n; i++) {
     const form = r.u8('type form');
-    if (form !== 0x60) r.fail('type form', `expected func type 0x60, got 0x${form.toString(16)} (GC types are not supported)`);
+    if (form !== 0x60)
+      r.fail('type form', `expected func type 0x60, got 0x${form.toString(16)} (GC types are not supported)`);
     const params: number[] = [];
     const results: number[] = [];
     const np = r.count('param count', 1);
@@ -194,7 +202,8 @@ function readImports(r: Reader, info: WasmModuleInfo): void {
     switch (kind) {
       case 'function': {
         const typeIndex = r.u32('import type index');
-        if (typeIndex >= info.types.length) r.fail('import type index', `type ${typeIndex} does not exist (${info.types.length} types)`);
+        if (typeIndex >= info.types.length)
+          r.fail('import type index', `type ${typeIndex} does not exist (${info.types.length} types)`);
         info.imports.push({ module, name, kind, typeIndex });
         break;
       }

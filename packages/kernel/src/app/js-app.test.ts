@@ -8,7 +8,10 @@ import posixSocketsModule from '@osv-ts/libc/posix-sockets-module';
 import { runWasm } from '../run-wasm.js';
 import { JS_APP_HEADER } from './js-app.js';
 
-function run(body: string, options: { args?: string[]; loaderOptions?: string; modules?: KernelModule[]; raw?: boolean; name?: string } = {}) {
+function run(
+  body: string,
+  options: { args?: string[]; loaderOptions?: string; modules?: KernelModule[]; raw?: boolean; name?: string } = {},
+) {
   let out = '';
   let err = '';
   const dec = new TextDecoder();
@@ -90,7 +93,10 @@ describe('JS-module apps', () => {
   });
 
   it('without the posix-sockets module socket() fails with EAFNOSUPPORT', () => {
-    const r = run(`module.exports.default = (argv, env, libc) => { libc.socket(libc.constants.AF_INET, libc.constants.SOCK_STREAM); };`, { modules: [vfsModule] });
+    const r = run(
+      `module.exports.default = (argv, env, libc) => { libc.socket(libc.constants.AF_INET, libc.constants.SOCK_STREAM); };`,
+      { modules: [vfsModule] },
+    );
     expect(r.status).toBe(1);
     expect(r.err).toMatch(/EAFNOSUPPORT/);
   });

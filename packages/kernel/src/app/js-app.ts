@@ -33,14 +33,35 @@ export interface JsAppOptions {
 }
 
 /** The names the app's scope shadows: host facilities a Node worker has and a guest must not. */
-const SHADOWED = ['process', 'require', 'module', 'exports', 'Buffer', 'global', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'console'] as const;
+const SHADOWED = [
+  'process',
+  'require',
+  'module',
+  'exports',
+  'Buffer',
+  'global',
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+  'clearTimeout',
+  'clearInterval',
+  'clearImmediate',
+  'console',
+] as const;
 
 export function runJsApp(path: string, program: Uint8Array, libc: Posix, options: JsAppOptions = {}): AppResult {
-  if (!isJsApp(program)) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: not a linked JS app (run the .mjs with osv run, which links it)` };
+  if (!isJsApp(program))
+    return {
+      status: ExitStatus.CANNOT_EXECUTE,
+      error: `${path}: not a linked JS app (run the .mjs with osv run, which links it)`,
+    };
   const code = new TextDecoder().decode(program.subarray(headerBytes.length));
   const module: { exports: Record<string, unknown> | ((...a: unknown[]) => unknown) } = { exports: {} };
   const noTimers = (): never => {
-    throw new KernelError(38 /* ENOSYS */, 'timers: a guest app cannot defer work to an event loop; use poll() with a timeout');
+    throw new KernelError(
+      38 /* ENOSYS */,
+      'timers: a guest app cannot defer work to an event loop; use poll() with a timeout',
+    );
   };
   const scope: Record<(typeof SHADOWED)[number], unknown> = {
     process: undefined,
@@ -60,11 +81,17 @@ export function runJsApp(path: string, program: Uint8Array, libc: Posix, options
   let main: JsAppMain;
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the app is code by definition
-    const body = new Function(...SHADOWED, `"use strict";\n${code}\n//# sourceURL=${path}`) as (...scope: unknown[]) => void;
+    const body = new Function(...SHADOWED, `"use strict";\n${code}\n//# sourceURL=${path}`) as (
+      ...scope: unknown[]
+    ) => void;
     body(...SHADOWED.map((n) => scope[n]));
     const e = module.exports;
     const found = typeof e === 'function' ? e : (e['default'] ?? e['main']);
-    if (typeof found !== 'function') return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: the module exports no default function (main(argv, env, libc))` };
+    if (typeof found !== 'function')
+      return {
+        status: ExitStatus.CANNOT_EXECUTE,
+        error: `${path}: the module exports no default function (main(argv, env, libc))`,
+      };
     main = found as JsAppMain;
   } catch (e) {
     if (e instanceof SyntaxError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: ${e.message}` };
@@ -80,7 +107,10 @@ export function runJsApp(path: string, program: Uint8Array, libc: Posix, options
   try {
     const result = main([...libc.process.args], env, libc);
     if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-      return { status: 1, error: `${path}: main returned a Promise: the guest never awaits (system calls block instead), so main must be synchronous` };
+      return {
+        status: 1,
+        error: `${path}: main returned a Promise: the guest never awaits (system calls block instead), so main must be synchronous`,
+      };
     }
     // Like a C main's return value: the low 8 bits are the exit status.
     return { status: typeof result === 'number' && Number.isInteger(result) ? result & 0xff : 0 };
@@ -99,9 +129,11 @@ function failure(path: string, e: unknown): AppResult {
 
 /** console.log/info/debug → fd 1, console.error/warn → fd 2, through libc. */
 function guestConsole(libc: Posix): Record<'log' | 'info' | 'debug' | 'error' | 'warn', (...args: unknown[]) => void> {
-  const line = (fd: number) => (...args: unknown[]): void => {
-    libc.write(fd, `${args.map(format).join(' ')}\n`);
-  };
+  const line =
+    (fd: number) =>
+    (...args: unknown[]): void => {
+      libc.write(fd, `${args.map(format).join(' ')}\n`);
+    };
   return { log: line(1), info: line(1), debug: line(1), error: line(2), warn: line(2) };
 }
 

@@ -39,20 +39,27 @@ export function runWasmApp(path: string, bytes: Uint8Array, process: Process, op
     const info = parseWasmModule(bytes);
     imports = resolveImports(info, { ...options.symbols, wasi_snapshot_preview1: wasi.imports() });
     if (!info.exports.some((e) => e.name === '_start' && e.kind === 'function')) {
-      return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: the module exports no _start function (not a WASI command)` };
+      return {
+        status: ExitStatus.CANNOT_EXECUTE,
+        error: `${path}: the module exports no _start function (not a WASI command)`,
+      };
     }
     module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    if (e instanceof FormatError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: not a valid WebAssembly module: ${e.message}` };
-    if (e instanceof UnresolvedImportError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: ${e.message}` };
-    if (e instanceof WebAssembly.CompileError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: invalid WebAssembly: ${e.message}` };
+    if (e instanceof FormatError)
+      return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: not a valid WebAssembly module: ${e.message}` };
+    if (e instanceof UnresolvedImportError)
+      return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: ${e.message}` };
+    if (e instanceof WebAssembly.CompileError)
+      return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: invalid WebAssembly: ${e.message}` };
     throw e;
   }
   let instance: WebAssembly.Instance;
   try {
     instance = new WebAssembly.Instance(module, imports);
   } catch (e) {
-    if (e instanceof WebAssembly.LinkError) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: link error: ${e.message}` };
+    if (e instanceof WebAssembly.LinkError)
+      return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: link error: ${e.message}` };
     if (e instanceof ProcessExit) return { status: e.status };
     return trapOrThrow(path, e);
   }
@@ -69,7 +76,9 @@ export function runWasmApp(path: string, bytes: Uint8Array, process: Process, op
 }
 
 function trapOrThrow(path: string, e: unknown): AppResult {
-  if (e instanceof WebAssembly.RuntimeError) return { status: ExitStatus.TRAP, error: `${path}: app trapped: ${e.message}` };
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return { status: ExitStatus.TRAP, error: `${path}: app trapped: stack overflow` };
+  if (e instanceof WebAssembly.RuntimeError)
+    return { status: ExitStatus.TRAP, error: `${path}: app trapped: ${e.message}` };
+  if (e instanceof RangeError && /call stack/i.test(e.message))
+    return { status: ExitStatus.TRAP, error: `${path}: app trapped: stack overflow` };
   throw e;
 }

@@ -7,7 +7,9 @@ function files(tree: Record<string, string>): CommandFiles {
   return {
     readText: (p) => tree[p],
     list: (p) => {
-      const names = Object.keys(tree).filter((k) => k.startsWith(`${p}/`)).map((k) => k.slice(p.length + 1));
+      const names = Object.keys(tree)
+        .filter((k) => k.startsWith(`${p}/`))
+        .map((k) => k.slice(p.length + 1));
       return names.length ? names : undefined;
     },
   };
@@ -26,7 +28,14 @@ describe('expandRunscripts', () => {
     const fs = files({ '/s': '--env=A=1 --env=B?=2 /x.wasm $A\n/y.wasm $B ; /z.wasm\n\n--env=A=3 /w.wasm $A\n' });
     const env = new Map([['B', 'kept']]);
     const out = expandRunscripts(parseAppCommands('/first.wasm ; runscript /s ; /last.wasm'), fs, env);
-    expect(out.map((c) => c.argv)).toEqual([['/first.wasm'], ['/x.wasm', '1'], ['/y.wasm', 'kept'], ['/z.wasm'], ['/w.wasm', '3'], ['/last.wasm']]);
+    expect(out.map((c) => c.argv)).toEqual([
+      ['/first.wasm'],
+      ['/x.wasm', '1'],
+      ['/y.wasm', 'kept'],
+      ['/z.wasm'],
+      ['/w.wasm', '3'],
+      ['/last.wasm'],
+    ]);
     expect(env.get('A')).toBe('3');
   });
 

@@ -25,7 +25,12 @@ export function initCommands(files: CommandFiles, env: ReadonlyMap<string, strin
 }
 
 /** Replaces each `runscript FILE` command by FILE's commands (recursively, depth-limited). */
-export function expandRunscripts(commands: readonly AppCommand[], files: CommandFiles, env: Map<string, string>, depth = 0): AppCommand[] {
+export function expandRunscripts(
+  commands: readonly AppCommand[],
+  files: CommandFiles,
+  env: Map<string, string>,
+  depth = 0,
+): AppCommand[] {
   const out: AppCommand[] = [];
   for (const cmd of commands) {
     if (cmd.argv[0] !== 'runscript') {
@@ -52,7 +57,10 @@ function applyLeadingEnv(line: string, env: Map<string, string>): string {
     if (!m || !m[1]!.startsWith('-')) return rest;
     const opt = m[1]!;
     const setting = /^--env=([^=?]+)(\?)?=(.*)$/.exec(opt);
-    if (!setting) throw new CommandLineError(`runscript: unknown option '${opt}' (only --env=KEY=VALUE and --env=KEY?=VALUE lead a line)`);
+    if (!setting)
+      throw new CommandLineError(
+        `runscript: unknown option '${opt}' (only --env=KEY=VALUE and --env=KEY?=VALUE lead a line)`,
+      );
     const [, key, ifUnset, value] = setting;
     if (!ifUnset || !env.has(key!)) env.set(key!, value!);
     rest = rest.slice(m[0].length);

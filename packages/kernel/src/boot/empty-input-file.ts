@@ -13,7 +13,17 @@ export class EmptyInputFile implements OpenFile {
     return 0;
   }
   stat(): FileStat {
-    return { dev: 0n, ino: 1n, kind: 'character-device', nlink: 1n, size: 0n, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, mode: 0o20666 };
+    return {
+      dev: 0n,
+      ino: 1n,
+      kind: 'character-device',
+      nlink: 1n,
+      size: 0n,
+      atimeNs: 0n,
+      mtimeNs: 0n,
+      ctimeNs: 0n,
+      mode: 0o20666,
+    };
   }
   close(): void {}
   pollReadable(): boolean {

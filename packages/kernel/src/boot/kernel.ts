@@ -5,10 +5,30 @@ import { BufferedEntropy } from '../platform/buffered-entropy.js';
 import { KernelError, type Console, type Entropy, type KernelModule } from '@osv-ts/kernel-api';
 import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
 import {
-  ConsoleFile, FdTable, POSIX_SOCKETS_CAPABILITY, Posix, Process, VfsFile, WASI_EXTENSION_CAPABILITY, installListeners,
-  type OpenFile, type Preview1Extension, type SocketLayerFactory, type WasiExtensionFactory,
+  ConsoleFile,
+  FdTable,
+  POSIX_SOCKETS_CAPABILITY,
+  Posix,
+  Process,
+  VfsFile,
+  WASI_EXTENSION_CAPABILITY,
+  installListeners,
+  type OpenFile,
+  type Preview1Extension,
+  type SocketLayerFactory,
+  type WasiExtensionFactory,
 } from '@osv-ts/libc';
-import { O_APPEND, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, type File, type Vfs, type VfsService } from '@osv-ts/vfs';
+import {
+  O_APPEND,
+  O_CREAT,
+  O_DIRECTORY,
+  O_RDONLY,
+  O_TRUNC,
+  O_WRONLY,
+  type File,
+  type Vfs,
+  type VfsService,
+} from '@osv-ts/vfs';
 import { expandRunscripts, initCommands, type CommandFiles } from './command-sources.js';
 import { mountFileSystems } from './mount-filesystems.js';
 import type { NetstackService } from '@osv-ts/netstack';
@@ -92,15 +112,17 @@ export class Kernel {
     this.vfs = this.registry.tryGet<VfsService>('vfs');
     if (this.vfs) {
       try {
-        this.stamp(mountFileSystems({
-          service: this.vfs,
-          options: o,
-          bootfsImage: p.bootfsImage,
-          entropy: this.appEntropy(),
-          console: this.stdout,
-          proc: this.procInfo(),
-          log: (t) => this.log(t),
-        }));
+        this.stamp(
+          mountFileSystems({
+            service: this.vfs,
+            options: o,
+            bootfsImage: p.bootfsImage,
+            entropy: this.appEntropy(),
+            console: this.stdout,
+            proc: this.procInfo(),
+            log: (t) => this.log(t),
+          }),
+        );
       } catch (e) {
         this.log(`failed to mount the root file system: ${(e as Error).message}\n`);
         return 1;
@@ -108,7 +130,8 @@ export class Kernel {
     }
     if (o.help) this.log(LOADER_USAGE);
     if (o.traceList) for (const tp of this.tracer.tracepoints) this.log(`${tp.name} ${tp.format}\n`);
-    if (o.verbose) this.log(`OSv-ts v${OSV_TS_VERSION} (${p.target}), modules: ${this.registry.initialised.join(', ') || 'none'}\n`);
+    if (o.verbose)
+      this.log(`OSv-ts v${OSV_TS_VERSION} (${p.target}), modules: ${this.registry.initialised.join(', ') || 'none'}\n`);
 
     const netstack = this.registry.tryGet<NetstackService>('netstack');
     if (netstack) {
@@ -249,7 +272,7 @@ export class Kernel {
       file = vfs.open(path, O_RDONLY);
       const size = file.stat().size;
       const data = new Uint8Array(size);
-      for (let at = 0; at < size; ) {
+      for (let at = 0; at < size;) {
         const n = file.read(data.subarray(at));
         if (n === 0) break;
         at += n;
@@ -297,7 +320,9 @@ export class Kernel {
       result = this.runJs(argv[0]!, program, process, beforeStart);
     } else {
       const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
-      const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort((a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100));
+      const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort(
+        (a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100),
+      );
       for (const factory of factories) {
         extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
       }
@@ -320,7 +345,8 @@ export class Kernel {
     const listeners = this.options?.tcplisten ?? [];
     if (listeners.length > 0) {
       const net = this.registry.tryGet<NetstackService>('netstack');
-      if (!net) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: --tcplisten needs the netstack kernel module` };
+      if (!net)
+        return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: --tcplisten needs the netstack kernel module` };
       installListeners(net.stack, process, listeners);
     }
     const posix = new Posix(process, this.vfs.vfs, sockets);
@@ -358,7 +384,12 @@ export class Kernel {
           cmdline: pr?.args ?? [],
           environ: pr?.env ?? [],
           cwd: this.options?.cwd ?? '/',
-          fds: () => (pr ? pr.fds.descriptors().map((fd) => ({ fd, path: (pr.fds.file(fd) as { path?: string }).path ?? `anon:[${fd}]` })) : []),
+          fds: () =>
+            pr
+              ? pr.fds
+                  .descriptors()
+                  .map((fd) => ({ fd, path: (pr.fds.file(fd) as { path?: string }).path ?? `anon:[${fd}]` }))
+              : [],
         };
       },
       kernelVersion: OSV_TS_VERSION,

@@ -14,7 +14,8 @@ export class ModuleRegistry implements ModuleContext {
 
   get<T>(capability: string): T {
     const s = this.tryGet<T>(capability);
-    if (s === undefined) throw new Error(`no kernel module provides '${capability}' (linked: ${this.initialised.join(', ') || 'none'})`);
+    if (s === undefined)
+      throw new Error(`no kernel module provides '${capability}' (linked: ${this.initialised.join(', ') || 'none'})`);
     return s;
   }
 

@@ -34,7 +34,8 @@ export function mountFileSystems(c: MountContext): string {
     rootType = (rootDevice === ROOT_DEVICES[0] && AUTO_ORDER.find((t) => fsTypes.has(t))) || 'ramfs';
   }
   const factory = fsTypes.get(rootType);
-  if (!factory) throw new KernelError(Errno.ENODEV, `--rootfs=${rootType}: no ${rootType} module is linked into this kernel`);
+  if (!factory)
+    throw new KernelError(Errno.ENODEV, `--rootfs=${rootType}: no ${rootType} module is linked into this kernel`);
   const source = rootType === 'ramfs' ? 'none' : rootType === 'zfs' ? 'osv/zfs' : (rootDevice ?? ROOT_DEVICES[0]!);
   const root = factory(source);
   const readOnly = rootType === 'rofs' || root.readOnly === true;
@@ -50,7 +51,10 @@ export function mountFileSystems(c: MountContext): string {
       return true;
     }
   };
-  if (ensureDir('/dev')) vfs.mount('/dev', service.devfs({ entropy: c.entropy, ...(c.console ? { console: c.console } : {}) }), { source: 'none' });
+  if (ensureDir('/dev'))
+    vfs.mount('/dev', service.devfs({ entropy: c.entropy, ...(c.console ? { console: c.console } : {}) }), {
+      source: 'none',
+    });
   if (ensureDir('/proc')) vfs.mount('/proc', service.procfs(c.proc), { source: 'none' });
   // /tmp: a ramfs under a read-only root (OSv's fstab_rofs); on a writable root, a directory.
   if (ensureDir('/tmp') && readOnly) vfs.mount('/tmp', fsTypes.get('ramfs')!('none'), { source: 'none' });

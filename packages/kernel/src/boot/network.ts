@@ -17,7 +17,12 @@ export interface NetworkRuntime {
   describe(): string[];
 }
 
-export function startNetwork(service: NetstackService, sched: Scheduler, o: LoaderOptions, log: (t: string) => void): NetworkRuntime {
+export function startNetwork(
+  service: NetstackService,
+  sched: Scheduler,
+  o: LoaderOptions,
+  log: (t: string) => void,
+): NetworkRuntime {
   const { stack } = service;
   const args = [
     ...o.ip.map((ip) => `--ip=${ip.ifname},${ip.address},${ip.netmask}`),
@@ -38,13 +43,17 @@ export function startNetwork(service: NetstackService, sched: Scheduler, o: Load
   if (clients.length > 0) {
     const bound = (): boolean => clients.every((c) => c.state === 'BOUND');
     if (!sched.block(bound, sched.clock.monotonicNs() + DHCP_WAIT_NS)) {
-      log(`DHCP: no lease after ${DHCP_WAIT_NS / 1e9} s on ${clients.filter((c) => c.state !== 'BOUND').length} interface(s); going on\n`);
+      log(
+        `DHCP: no lease after ${DHCP_WAIT_NS / 1e9} s on ${clients.filter((c) => c.state !== 'BOUND').length} interface(s); going on\n`,
+      );
     }
   }
   return {
     stack,
     kick: () => kicks.wakeAll(),
     describe: () =>
-      stack.interfaces.filter((i) => !i.loopback).flatMap((i) => i.ipv4.map((a) => `${i.name}: ${a.address.toString()}/${a.prefixLength}`)),
+      stack.interfaces
+        .filter((i) => !i.loopback)
+        .flatMap((i) => i.ipv4.map((a) => `${i.name}: ${a.address.toString()}/${a.prefixLength}`)),
   };
 }

@@ -11,7 +11,18 @@ export interface AppCommand {
   readonly terminator: Terminator;
 }
 
-const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"' };
+const ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+};
 
 export function parseAppCommands(text: string, env: ReadonlyMap<string, string> = new Map()): AppCommand[] {
   const commands: AppCommand[] = [];

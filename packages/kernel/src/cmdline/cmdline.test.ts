@@ -14,17 +14,24 @@ describe('virtio_mmio.device tokens', () => {
   });
 
   it('extracts every token wherever it stands and leaves the rest', () => {
-    const { devices, rest } = extractMmioDevices('virtio_mmio.device=4K@0x10000:5 --bootchart virtio_mmio.device=4K@0x11000:6 /hello.wasm a');
+    const { devices, rest } = extractMmioDevices(
+      'virtio_mmio.device=4K@0x10000:5 --bootchart virtio_mmio.device=4K@0x11000:6 /hello.wasm a',
+    );
     expect(devices.map((d) => d.irq)).toEqual([5, 6]);
     expect(rest.replace(/\s+/g, ' ').trim()).toBe('--bootchart /hello.wasm a');
   });
 
   it('round-trips through formatMmioDevice', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: 255 }), (kib, addr, irq) => {
-        const d = { sizeBytes: kib * 1024, baseAddress: addr, irq };
-        expect(parseMmioDevice(formatMmioDevice(d).split('=')[1]!)).toEqual(d);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4096 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 0, max: 255 }),
+        (kib, addr, irq) => {
+          const d = { sizeBytes: kib * 1024, baseAddress: addr, irq };
+          expect(parseMmioDevice(formatMmioDevice(d).split('=')[1]!)).toEqual(d);
+        },
+      ),
     );
   });
 });
@@ -39,7 +46,19 @@ describe('loader command line (OSv core/commands.cc)', () => {
   });
 
   it('parses flags and values, repeatable and first-only options', () => {
-    const o = parseLoaderOptions(['--bootchart', '--env=A=1', '--env=B=2=3', '--cwd=/tmp', '--cwd=/x', '--trace=sched*,vfs?', '--ip=eth0,10.0.0.2,255.255.255.0', '--mount-fs=zfs,osv/data,/data', '--redirect=>>/log', '--delay=0.5', '--maxnic=2']);
+    const o = parseLoaderOptions([
+      '--bootchart',
+      '--env=A=1',
+      '--env=B=2=3',
+      '--cwd=/tmp',
+      '--cwd=/x',
+      '--trace=sched*,vfs?',
+      '--ip=eth0,10.0.0.2,255.255.255.0',
+      '--mount-fs=zfs,osv/data,/data',
+      '--redirect=>>/log',
+      '--delay=0.5',
+      '--maxnic=2',
+    ]);
     expect(o.bootchart).toBe(true);
     expect(o.env).toEqual(['A=1', 'B=2=3']);
     expect(o.cwd).toBe('/tmp');
@@ -63,7 +82,7 @@ describe('loader command line (OSv core/commands.cc)', () => {
     [['--ip=eth0,10.0.0.2'], 'incorrect parameter on --ip'],
     [['--console=bogus'], 'Unknown console:bogus'],
     [['--verbose', '--verbose=1'], 'duplicate option: --verbose'],
-  ])('rejects %j with OSv\'s message', (tokens, message) => {
+  ])("rejects %j with OSv's message", (tokens, message) => {
     expect(() => parseLoaderOptions(tokens)).toThrow(message);
   });
 });
@@ -71,13 +90,28 @@ describe('loader command line (OSv core/commands.cc)', () => {
 describe('app command line', () => {
   it('splits commands at ; & &! ! and keeps the terminator', () => {
     expect(parseAppCommands('/a x; /b &/c&!/d ! /e').map((c) => [c.argv, c.terminator])).toEqual([
-      [['/a', 'x'], ';'], [['/b'], '&'], [['/c'], '&!'], [['/d'], '!'], [['/e'], ''],
+      [['/a', 'x'], ';'],
+      [['/b'], '&'],
+      [['/c'], '&!'],
+      [['/d'], '!'],
+      [['/e'], ''],
     ]);
   });
 
   it('handles quoted words, escapes and one $VAR per word', () => {
-    const env = new Map([['HOME', '/root'], ['AA', 'x']]);
-    expect(parseAppCommands('/app "a b" "q\\"x" \\t $HOME X$AA $NONE', env)[0]!.argv).toEqual(['/app', 'a b', 'q"x', '\t', '/root', 'Xx', '']);
+    const env = new Map([
+      ['HOME', '/root'],
+      ['AA', 'x'],
+    ]);
+    expect(parseAppCommands('/app "a b" "q\\"x" \\t $HOME X$AA $NONE', env)[0]!.argv).toEqual([
+      '/app',
+      'a b',
+      'q"x',
+      '\t',
+      '/root',
+      'Xx',
+      '',
+    ]);
     expect(parseAppCommands(' ; ;  ')).toEqual([]);
     expect(() => parseAppCommands('/app "open')).toThrow(CommandLineError);
   });

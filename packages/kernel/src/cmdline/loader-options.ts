@@ -68,7 +68,22 @@ const FLAGS: Record<string, keyof LoaderOptions> = {
   strace: 'strace',
 };
 
-const VALUED = new Set(['tcplisten', 'maxnic', 'sampler', 'trace', 'console', 'rootfs', 'mount-fs', 'env', 'cwd', 'ip', 'defaultgw', 'nameserver', 'redirect', 'delay']);
+const VALUED = new Set([
+  'tcplisten',
+  'maxnic',
+  'sampler',
+  'trace',
+  'console',
+  'rootfs',
+  'mount-fs',
+  'env',
+  'cwd',
+  'ip',
+  'defaultgw',
+  'nameserver',
+  'redirect',
+  'delay',
+]);
 
 export const LOADER_USAGE = `OSv options:
   --help                show help text
@@ -104,10 +119,28 @@ export const LOADER_USAGE = `OSv options:
 
 function emptyOptions(): LoaderOptions {
   return {
-    help: false, verbose: false, bootchart: false, noshutdown: false, nomount: false, nopivot: false,
-    norandom: false, noinit: false, nopci: false, leak: false, disableRofsCache: false, powerOffOnAbort: false,
-    traceBacktrace: false, traceList: false, strace: false, trace: [], mountFs: [], env: [], ip: [],
-    delaySeconds: 0, warnings: [], tcplisten: [],
+    help: false,
+    verbose: false,
+    bootchart: false,
+    noshutdown: false,
+    nomount: false,
+    nopivot: false,
+    norandom: false,
+    noinit: false,
+    nopci: false,
+    leak: false,
+    disableRofsCache: false,
+    powerOffOnAbort: false,
+    traceBacktrace: false,
+    traceList: false,
+    strace: false,
+    trace: [],
+    mountFs: [],
+    env: [],
+    ip: [],
+    delaySeconds: 0,
+    warnings: [],
+    tcplisten: [],
   };
 }
 

@@ -32,15 +32,25 @@ export function extractMmioDevices(cmdline: string): { devices: MmioDeviceToken[
 
 export function parseMmioDevice(value: string): MmioDeviceToken {
   const m = /^(\d+)([KkMm]?)@(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*):(\d+)(?::(\d+))?$/.exec(value);
-  if (!m) throw new CommandLineError(`bad virtio_mmio.device value '${value}' (expected <size>@<baseaddr>:<irq>[:<id>])`);
+  if (!m)
+    throw new CommandLineError(`bad virtio_mmio.device value '${value}' (expected <size>@<baseaddr>:<irq>[:<id>])`);
   const unit = m[2]!.toLowerCase() === 'k' ? 1024 : m[2]!.toLowerCase() === 'm' ? 1024 * 1024 : 1;
   const addr = m[3]!;
-  const baseAddress = /^0[xX]/.test(addr) ? parseInt(addr.slice(2), 16) : addr.length > 1 && addr.startsWith('0') ? parseInt(addr, 8) : parseInt(addr, 10);
+  const baseAddress = /^0[xX]/.test(addr)
+    ? parseInt(addr.slice(2), 16)
+    : addr.length > 1 && addr.startsWith('0')
+      ? parseInt(addr, 8)
+      : parseInt(addr, 10);
   const token: MmioDeviceToken = { sizeBytes: Number(m[1]) * unit, baseAddress, irq: Number(m[4]) };
   return m[5] !== undefined ? { ...token, id: Number(m[5]) } : token;
 }
 
 export function formatMmioDevice(d: MmioDeviceToken): string {
-  const size = d.sizeBytes % (1024 * 1024) === 0 ? `${d.sizeBytes / (1024 * 1024)}M` : d.sizeBytes % 1024 === 0 ? `${d.sizeBytes / 1024}K` : `${d.sizeBytes}`;
+  const size =
+    d.sizeBytes % (1024 * 1024) === 0
+      ? `${d.sizeBytes / (1024 * 1024)}M`
+      : d.sizeBytes % 1024 === 0
+        ? `${d.sizeBytes / 1024}K`
+        : `${d.sizeBytes}`;
   return `${PREFIX}${size}@0x${d.baseAddress.toString(16)}:${d.irq}${d.id !== undefined ? `:${d.id}` : ''}`;
 }

@@ -55,7 +55,10 @@ export class TrapMmioBus implements MmioBus {
     const result = v.getUint32(BootInfo.trapValue, true);
     const fault = v.getUint32(BootInfo.trapFault, true);
     Atomics.store(w, this.state, TrapState.Idle);
-    if (fault) throw new MmioFaultError(`MMIO ${op === TrapOp.Read ? 'read' : 'write'} at 0x${address.toString(16)}: no device there`);
+    if (fault)
+      throw new MmioFaultError(
+        `MMIO ${op === TrapOp.Read ? 'read' : 'write'} at 0x${address.toString(16)}: no device there`,
+      );
     return result;
   }
 }

@@ -1,14 +1,7 @@
 // The microVM platform: a vCPU worker whose RAM is the SharedArrayBuffer the VMM created.
 // Reads the boot info page, exposes the virtio-mmio windows named on the command line, and
 // powers off by publishing the exit status and halting.
-import {
-  BOOT_ABI_VERSION,
-  BOOT_MAGIC,
-  BootInfo,
-  PowerState,
-  type Console,
-  type Target,
-} from '@osv-ts/kernel-api';
+import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, type Console, type Target } from '@osv-ts/kernel-api';
 import { Bootchart, HostClock, PageAllocator } from '@osv-ts/core-sched';
 import { GuestMemory, VIRTIO_MMIO_CAPABILITY, type MmioDeviceInfo, type VirtioPlatform } from '@osv-ts/drivers-virtio';
 import { extractMmioDevices } from '../cmdline/mmio-device-tokens.js';
@@ -54,7 +47,8 @@ export class VmPlatform implements Platform {
     this.target = target;
     const mem = (this.memory = new GuestMemory(ram));
     const v = mem.view;
-    if (mem.sizeBytes < 4096 || v.getUint32(BootInfo.magic, true) !== BOOT_MAGIC) throw new BootInfoError('no osv-ts boot info in guest RAM (bad magic)');
+    if (mem.sizeBytes < 4096 || v.getUint32(BootInfo.magic, true) !== BOOT_MAGIC)
+      throw new BootInfoError('no osv-ts boot info in guest RAM (bad magic)');
     const abi = v.getUint32(BootInfo.abiVersion, true);
     if (abi !== BOOT_ABI_VERSION) throw new BootInfoError(`boot ABI version ${abi}, kernel speaks ${BOOT_ABI_VERSION}`);
     this.epochOffsetMs = performance.timeOrigin;

@@ -44,7 +44,17 @@ export class ConsoleFile implements OpenFile {
   }
 
   stat(): FileStat {
-    return { dev: 0n, ino: this.inode, kind: 'character-device', nlink: 1n, size: 0n, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, mode: 0o20620 };
+    return {
+      dev: 0n,
+      ino: this.inode,
+      kind: 'character-device',
+      nlink: 1n,
+      size: 0n,
+      atimeNs: 0n,
+      mtimeNs: 0n,
+      ctimeNs: 0n,
+      mode: 0o20620,
+    };
   }
 
   sync(): void {

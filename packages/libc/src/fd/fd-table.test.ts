@@ -6,14 +6,32 @@ import type { OpenFile } from './open-file.js';
 
 function file(id: number, closed: number[]): OpenFile {
   return {
-    kind: 'regular-file', statusFlags: 0, readable: true, writable: true,
-    read: () => 0, write: () => 0,
-    stat: () => ({ dev: 0n, ino: BigInt(id), kind: 'regular-file', nlink: 1n, size: 0n, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n }),
+    kind: 'regular-file',
+    statusFlags: 0,
+    readable: true,
+    writable: true,
+    read: () => 0,
+    write: () => 0,
+    stat: () => ({
+      dev: 0n,
+      ino: BigInt(id),
+      kind: 'regular-file',
+      nlink: 1n,
+      size: 0n,
+      atimeNs: 0n,
+      mtimeNs: 0n,
+      ctimeNs: 0n,
+    }),
     close: () => void closed.push(id),
   };
 }
 
-type Op = { op: 'open' } | { op: 'close'; fd: number } | { op: 'dup'; fd: number } | { op: 'dup2'; fd: number; to: number } | { op: 'renumber'; fd: number; to: number };
+type Op =
+  | { op: 'open' }
+  | { op: 'close'; fd: number }
+  | { op: 'dup'; fd: number }
+  | { op: 'dup2'; fd: number; to: number }
+  | { op: 'renumber'; fd: number; to: number };
 
 describe('FdTable', () => {
   it('matches a model: lowest free fd, shared descriptions, close on last reference', () => {
@@ -55,7 +73,16 @@ describe('FdTable', () => {
             expect(fd).toBe(lowest());
             model.set(fd, id);
           } else if (!model.has(o.fd)) {
-            if (o.op !== 'dup2' || o.fd !== o.to) expectBadf(() => (o.op === 'close' ? table.close(o.fd) : o.op === 'dup' ? table.dup(o.fd) : o.op === 'dup2' ? table.dup2(o.fd, o.to) : table.renumber(o.fd, o.to)));
+            if (o.op !== 'dup2' || o.fd !== o.to)
+              expectBadf(() =>
+                o.op === 'close'
+                  ? table.close(o.fd)
+                  : o.op === 'dup'
+                    ? table.dup(o.fd)
+                    : o.op === 'dup2'
+                      ? table.dup2(o.fd, o.to)
+                      : table.renumber(o.fd, o.to),
+              );
           } else if (o.op === 'close') {
             const id = model.get(o.fd)!;
             table.close(o.fd);

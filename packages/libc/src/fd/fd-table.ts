@@ -65,7 +65,11 @@ export class FdTable {
   /** dup(): the same description at the lowest free descriptor, close-on-exec cleared. */
   dup(fd: number, minFd = 0, cloexec = false): number {
     const e = this.get(fd);
-    return this.allocate(e.description, { cloexec, rightsBase: e.rightsBase, rightsInheriting: e.rightsInheriting }, minFd);
+    return this.allocate(
+      e.description,
+      { cloexec, rightsBase: e.rightsBase, rightsInheriting: e.rightsInheriting },
+      minFd,
+    );
   }
 
   /** dup2(): makes `newFd` refer to `oldFd`'s description, closing what `newFd` had. */
@@ -74,7 +78,12 @@ export class FdTable {
     if (!Number.isInteger(newFd) || newFd < 0 || newFd >= this.limit) throw new KernelError(Errno.EBADF);
     if (oldFd === newFd) return newFd;
     const previous = this.entries[newFd];
-    this.install(newFd, e.description, { cloexec: false, rightsBase: e.rightsBase, rightsInheriting: e.rightsInheriting }, previous);
+    this.install(
+      newFd,
+      e.description,
+      { cloexec: false, rightsBase: e.rightsBase, rightsInheriting: e.rightsInheriting },
+      previous,
+    );
     if (previous) this.release(previous.description);
     return newFd;
   }
@@ -101,7 +110,12 @@ export class FdTable {
     for (const fd of this.descriptors()) this.close(fd);
   }
 
-  private install(fd: number, description: FileDescription, options: Partial<Omit<FdEntry, 'description'>>, replacing?: FdEntry): void {
+  private install(
+    fd: number,
+    description: FileDescription,
+    options: Partial<Omit<FdEntry, 'description'>>,
+    replacing?: FdEntry,
+  ): void {
     description.refs++;
     const entry: FdEntry = {
       description,

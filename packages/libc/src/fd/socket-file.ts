@@ -39,7 +39,9 @@ export class SocketFile implements OpenFile {
       const before = this.socket.readiness();
       this.pump();
       if (this.socket.readiness() !== before) continue;
-      this.sched.run(this.sched.waitUntil(this.readiness, () => this.socket.readiness() !== before || this.socket.closed));
+      this.sched.run(
+        this.sched.waitUntil(this.readiness, () => this.socket.readiness() !== before || this.socket.closed),
+      );
     }
   }
 
@@ -77,7 +79,17 @@ export class SocketFile implements OpenFile {
   }
 
   stat(): FileStat {
-    return { dev: 0n, ino: this.inode, kind: this.kind, nlink: 1n, size: 0n, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, mode: 0o140777 };
+    return {
+      dev: 0n,
+      ino: this.inode,
+      kind: this.kind,
+      nlink: 1n,
+      size: 0n,
+      atimeNs: 0n,
+      mtimeNs: 0n,
+      ctimeNs: 0n,
+      mode: 0o140777,
+    };
   }
 
   close(): void {

@@ -6,9 +6,29 @@
 // and nsswitch.conf.
 import { IpAddress, type HostsFile } from '@osv-ts/netstack';
 import {
-  AF_INET, AF_INET6, AF_UNSPEC, AI_ADDRCONFIG, AI_ALL, AI_CANONNAME, AI_NUMERICHOST, AI_NUMERICSERV, AI_PASSIVE, AI_V4MAPPED,
-  EAI_ADDRFAMILY, EAI_AGAIN, EAI_BADFLAGS, EAI_FAIL, EAI_FAMILY, EAI_NODATA, EAI_NONAME, EAI_SERVICE, EAI_SOCKTYPE,
-  IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_STREAM,
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  AI_ADDRCONFIG,
+  AI_ALL,
+  AI_CANONNAME,
+  AI_NUMERICHOST,
+  AI_NUMERICSERV,
+  AI_PASSIVE,
+  AI_V4MAPPED,
+  EAI_ADDRFAMILY,
+  EAI_AGAIN,
+  EAI_BADFLAGS,
+  EAI_FAIL,
+  EAI_FAMILY,
+  EAI_NODATA,
+  EAI_NONAME,
+  EAI_SERVICE,
+  EAI_SOCKTYPE,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  SOCK_DGRAM,
+  SOCK_STREAM,
 } from './socket-constants.js';
 
 /** A socket address as JS apps pass and get it (struct sockaddr_in / sockaddr_in6). */
@@ -74,9 +94,33 @@ export type DnsSource = (name: string, versions: readonly (4 | 6)[]) => (IpAddre
 
 /** Well-known ports (IANA service names registry), standing in for /etc/services. */
 const SERVICES: Record<string, number> = {
-  echo: 7, discard: 9, daytime: 13, ftp: 21, ssh: 22, telnet: 23, smtp: 25, time: 37, domain: 53, tftp: 69, gopher: 70,
-  finger: 79, http: 80, www: 80, pop3: 110, ntp: 123, imap: 143, snmp: 161, ldap: 389, https: 443, submission: 587,
-  ldaps: 636, imaps: 993, pop3s: 995, mysql: 3306, postgresql: 5432, 'http-alt': 8080,
+  echo: 7,
+  discard: 9,
+  daytime: 13,
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  time: 37,
+  domain: 53,
+  tftp: 69,
+  gopher: 70,
+  finger: 79,
+  http: 80,
+  www: 80,
+  pop3: 110,
+  ntp: 123,
+  imap: 143,
+  snmp: 161,
+  ldap: 389,
+  https: 443,
+  submission: 587,
+  ldaps: 636,
+  imaps: 993,
+  pop3s: 995,
+  mysql: 3306,
+  postgresql: 5432,
+  'http-alt': 8080,
 };
 
 const KNOWN_FLAGS = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL | AI_ADDRCONFIG | AI_NUMERICSERV;
@@ -90,7 +134,8 @@ export function getaddrinfo(
   const flags = hints.flags ?? 0;
   const family = hints.family ?? AF_UNSPEC;
   if (flags & ~KNOWN_FLAGS) throw new AddrInfoError(EAI_BADFLAGS);
-  if ((node === null || node === undefined) && (service === null || service === undefined)) throw new AddrInfoError(EAI_NONAME);
+  if ((node === null || node === undefined) && (service === null || service === undefined))
+    throw new AddrInfoError(EAI_NONAME);
   if (flags & AI_CANONNAME && (node === null || node === undefined)) throw new AddrInfoError(EAI_BADFLAGS);
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) throw new AddrInfoError(EAI_FAMILY);
   const socktypes = socketTypes(hints.socktype ?? 0, hints.protocol ?? 0);
@@ -100,7 +145,9 @@ export function getaddrinfo(
   let addresses: IpAddress[];
   if (node === null || node === undefined) {
     // RFC 3493 §6.1: no node: the wildcard address with AI_PASSIVE, else loopback.
-    addresses = versions.map((v) => IpAddress.parse(flags & AI_PASSIVE ? (v === 4 ? '0.0.0.0' : '::') : v === 4 ? '127.0.0.1' : '::1'));
+    addresses = versions.map((v) =>
+      IpAddress.parse(flags & AI_PASSIVE ? (v === 4 ? '0.0.0.0' : '::') : v === 4 ? '127.0.0.1' : '::1'),
+    );
   } else {
     const literal = IpAddress.tryParse(node);
     if (literal) {
@@ -135,7 +182,8 @@ export function getaddrinfo(
 
 function socketTypes(socktype: number, protocol: number): number[] {
   if (socktype !== 0 && socktype !== SOCK_STREAM && socktype !== SOCK_DGRAM) throw new AddrInfoError(EAI_SOCKTYPE);
-  if (protocol !== 0 && protocol !== IPPROTO_TCP && protocol !== IPPROTO_UDP) throw new AddrInfoError(EAI_SOCKTYPE, `protocol ${protocol}`);
+  if (protocol !== 0 && protocol !== IPPROTO_TCP && protocol !== IPPROTO_UDP)
+    throw new AddrInfoError(EAI_SOCKTYPE, `protocol ${protocol}`);
   const fromProtocol = protocol === IPPROTO_TCP ? SOCK_STREAM : protocol === IPPROTO_UDP ? SOCK_DGRAM : 0;
   if (socktype !== 0 && fromProtocol !== 0 && socktype !== fromProtocol) throw new AddrInfoError(EAI_SOCKTYPE);
   const t = socktype || fromProtocol;
@@ -156,7 +204,13 @@ function servicePort(service: string | number | null | undefined, flags: number)
   return port;
 }
 
-function resolveName(name: string, versions: (4 | 6)[], family: number, flags: number, sources: { hosts: HostsFile; dns?: DnsSource }): IpAddress[] {
+function resolveName(
+  name: string,
+  versions: (4 | 6)[],
+  family: number,
+  flags: number,
+  sources: { hosts: HostsFile; dns?: DnsSource },
+): IpAddress[] {
   const fromHosts = versions.flatMap((v) => sources.hosts.lookup(name, v));
   if (fromHosts.length > 0) return fromHosts;
   // AF_INET6 + AI_V4MAPPED: IPv4 answers as v4-mapped when there is no IPv6 one (RFC 3493 §6.1).

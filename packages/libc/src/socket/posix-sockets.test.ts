@@ -38,7 +38,12 @@ function world(): World {
         link.deliverDue();
         stackA.poll(now);
         stackB.poll(now);
-        const next = Math.min(link.nextEventNs() ?? Infinity, stackA.nextDeadlineNs() ?? Infinity, stackB.nextDeadlineNs() ?? Infinity, now + 1_000_000);
+        const next = Math.min(
+          link.nextEventNs() ?? Infinity,
+          stackA.nextDeadlineNs() ?? Infinity,
+          stackB.nextDeadlineNs() ?? Infinity,
+          now + 1_000_000,
+        );
         yield { queues: [], deadlineNs: Math.max(next, now + 1) };
       }
     },
@@ -191,7 +196,9 @@ describe('Posix sockets (BSD API over the netstack)', () => {
     expect(a.recvfrom(u, buf, C.MSG_PEEK).bytes).toBe(5);
     const one = a.recvfrom(u, buf);
     expect(new TextDecoder().decode(buf.subarray(0, one.bytes))).toBe('first');
-    expect(one.address).toEqual(b.getsockname(v).port ? { family: C.AF_INET, address: '10.0.0.2', port: b.getsockname(v).port } : undefined);
+    expect(one.address).toEqual(
+      b.getsockname(v).port ? { family: C.AF_INET, address: '10.0.0.2', port: b.getsockname(v).port } : undefined,
+    );
     expect(a.recvfrom(u, buf).bytes).toBe(7);
     expect(errnoOf(() => a.recv(u, buf, C.MSG_DONTWAIT))).toBe(Errno.EAGAIN);
     expect(a.getsockopt(u, C.SOL_SOCKET, C.SO_TYPE)).toBe(C.SOCK_DGRAM);
@@ -237,8 +244,22 @@ describe('Posix sockets (BSD API over the netstack)', () => {
         const q = wire.parseDns(buf.subarray(0, got.bytes));
         const question = q.questions[0]!;
         const known = question.name === 'example.test';
-        const answers = known && question.type === wire.DnsType.A ? [{ name: question.name, type: 1, class: 1, ttl: 60, data: Uint8Array.of(192, 0, 2, 7) }] : [];
-        server.sendTo(wire.emitDns({ ...q, response: true, recursionAvailable: true, rcode: known ? 0 : 3, answers, authorities: [], additionals: [] }), got.from);
+        const answers =
+          known && question.type === wire.DnsType.A
+            ? [{ name: question.name, type: 1, class: 1, ttl: 60, data: Uint8Array.of(192, 0, 2, 7) }]
+            : [];
+        server.sendTo(
+          wire.emitDns({
+            ...q,
+            response: true,
+            recursionAvailable: true,
+            rcode: known ? 0 : 3,
+            answers,
+            authorities: [],
+            additionals: [],
+          }),
+          got.from,
+        );
       }
       server.waitQueue.add({ wake: answer });
     };
@@ -246,18 +267,36 @@ describe('Posix sockets (BSD API over the netstack)', () => {
     stackA.nameservers = [IpAddress.parse('10.0.0.2')];
 
     expect(a.getaddrinfo('10.1.2.3', '80', { socktype: C.SOCK_STREAM })).toEqual([
-      { family: C.AF_INET, socktype: C.SOCK_STREAM, protocol: C.IPPROTO_TCP, address: { family: C.AF_INET, address: '10.1.2.3', port: 80 } },
+      {
+        family: C.AF_INET,
+        socktype: C.SOCK_STREAM,
+        protocol: C.IPPROTO_TCP,
+        address: { family: C.AF_INET, address: '10.1.2.3', port: 80 },
+      },
     ]);
-    expect(a.getaddrinfo('::1', 'https', { socktype: C.SOCK_STREAM })[0]!.address).toEqual({ family: C.AF_INET6, address: '::1', port: 443 });
-    expect(a.getaddrinfo(null, '8080', { flags: C.AI_PASSIVE, family: C.AF_INET }).map((r) => r.socktype)).toEqual([C.SOCK_STREAM, C.SOCK_DGRAM]);
+    expect(a.getaddrinfo('::1', 'https', { socktype: C.SOCK_STREAM })[0]!.address).toEqual({
+      family: C.AF_INET6,
+      address: '::1',
+      port: 443,
+    });
+    expect(a.getaddrinfo(null, '8080', { flags: C.AI_PASSIVE, family: C.AF_INET }).map((r) => r.socktype)).toEqual([
+      C.SOCK_STREAM,
+      C.SOCK_DGRAM,
+    ]);
 
     a.mkdir('/etc');
     const fd = a.open('/etc/hosts', O_WRONLY | O_CREAT);
     a.write(fd, '# comment\n10.9.8.7  files.test alias\n');
     a.close(fd);
-    expect(a.getaddrinfo('alias', null, { family: C.AF_INET, socktype: C.SOCK_STREAM })[0]!.address.address).toBe('10.9.8.7');
+    expect(a.getaddrinfo('alias', null, { family: C.AF_INET, socktype: C.SOCK_STREAM })[0]!.address.address).toBe(
+      '10.9.8.7',
+    );
 
-    expect(a.getaddrinfo('example.test', 'http', { family: C.AF_INET, socktype: C.SOCK_STREAM })[0]!.address).toEqual({ family: C.AF_INET, address: '192.0.2.7', port: 80 });
+    expect(a.getaddrinfo('example.test', 'http', { family: C.AF_INET, socktype: C.SOCK_STREAM })[0]!.address).toEqual({
+      family: C.AF_INET,
+      address: '192.0.2.7',
+      port: 80,
+    });
     const code = (f: () => unknown): number | undefined => {
       try {
         f();
@@ -291,7 +330,11 @@ describe('Posix sockets (BSD API over the netstack)', () => {
     expect(errnoOf(() => p.socket(C.AF_INET, C.SOCK_STREAM))).toBe(Errno.EAFNOSUPPORT);
     const fd = p.open('/f', O_WRONLY | O_CREAT);
     expect(errnoOf(() => p.listen(fd))).toBe(Errno.ENOTSOCK);
-    expect(p.getaddrinfo('localhost', '7', { family: C.AF_INET, socktype: C.SOCK_DGRAM })[0]!.address).toEqual({ family: C.AF_INET, address: '127.0.0.1', port: 7 });
+    expect(p.getaddrinfo('localhost', '7', { family: C.AF_INET, socktype: C.SOCK_DGRAM })[0]!.address).toEqual({
+      family: C.AF_INET,
+      address: '127.0.0.1',
+      port: 7,
+    });
     expect(() => p.getaddrinfo('example.org', null, {})).toThrow(AddrInfoError);
   });
 });

@@ -6,15 +6,53 @@
 // the socket's readiness changes, polling the stack at its own deadlines so TCP timers armed
 // by the app fire on time. Leaves out: SOCK_RAW, AF_UNIX, MSG_OOB, SO_LINGER, ancillary data.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
-import { DnsResolver, HostsFile, IpAddress, TcpSocket, type NetStack, type ResolverConfig, type SocketAddress, type SocketOption, type UdpSocket } from '@osv-ts/netstack';
+import {
+  DnsResolver,
+  HostsFile,
+  IpAddress,
+  TcpSocket,
+  type NetStack,
+  type ResolverConfig,
+  type SocketAddress,
+  type SocketOption,
+  type UdpSocket,
+} from '@osv-ts/netstack';
 import { SocketFile } from '../fd/socket-file.js';
 import type { Process } from '../process.js';
 import { maxRights } from '../wasi/wasi-rights.js';
 import { addressText, type LookupFailure, type SockAddr } from './getaddrinfo.js';
 import {
-  AF_INET, AF_INET6, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPV6_V6ONLY, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, O_NONBLOCK,
-  SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SO_BROADCAST, SO_DOMAIN, SO_ERROR,
-  SO_KEEPALIVE, SO_RCVBUF, SO_REUSEADDR, SO_SNDBUF, SO_TYPE, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_NODELAY,
+  AF_INET,
+  AF_INET6,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPV6_V6ONLY,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  MSG_PEEK,
+  MSG_WAITALL,
+  O_NONBLOCK,
+  SHUT_RD,
+  SHUT_RDWR,
+  SHUT_WR,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SO_BROADCAST,
+  SO_DOMAIN,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_SNDBUF,
+  SO_TYPE,
+  TCP_KEEPCNT,
+  TCP_KEEPIDLE,
+  TCP_KEEPINTVL,
+  TCP_NODELAY,
 } from './socket-constants.js';
 
 /** What Posix calls for sockets; present only when the kernel has a network stack. */
@@ -58,8 +96,10 @@ export class PosixSockets implements SocketLayer {
     const version = domain === AF_INET ? 4 : 6;
     let socket: TcpSocket | UdpSocket;
     if (kind === SOCK_STREAM && (protocol === 0 || protocol === IPPROTO_TCP)) socket = this.stack.tcpSocket(version);
-    else if (kind === SOCK_DGRAM && (protocol === 0 || protocol === IPPROTO_UDP)) socket = this.stack.udpSocket(version);
-    else if (kind === SOCK_STREAM || kind === SOCK_DGRAM) throw new KernelError(Errno.EPROTONOSUPPORT, `protocol ${protocol}`);
+    else if (kind === SOCK_DGRAM && (protocol === 0 || protocol === IPPROTO_UDP))
+      socket = this.stack.udpSocket(version);
+    else if (kind === SOCK_STREAM || kind === SOCK_DGRAM)
+      throw new KernelError(Errno.EPROTONOSUPPORT, `protocol ${protocol}`);
     else throw new KernelError(Errno.EINVAL, `socket type ${type}`); // Linux: EINVAL for unknown types
     return this.install(socket, type);
   }
@@ -68,7 +108,11 @@ export class PosixSockets implements SocketLayer {
     const file = new SocketFile(socket, this.process.sched, this.nextInode++, this.pump);
     if (flags & SOCK_NONBLOCK) file.statusFlags |= O_NONBLOCK;
     const max = maxRights(file.kind);
-    return this.process.fds.allocate(file, { cloexec: (flags & SOCK_CLOEXEC) !== 0, rightsBase: max.base, rightsInheriting: 0n });
+    return this.process.fds.allocate(file, {
+      cloexec: (flags & SOCK_CLOEXEC) !== 0,
+      rightsBase: max.base,
+      rightsInheriting: 0n,
+    });
   }
 
   private file(fd: number): SocketFile {
@@ -129,7 +173,8 @@ export class PosixSockets implements SocketLayer {
   }
 
   sendto(fd: number, data: Uint8Array, flags: number, to?: SockAddr): number {
-    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) throw new KernelError(Errno.EOPNOTSUPP, `send flags 0x${flags.toString(16)}`);
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL))
+      throw new KernelError(Errno.EOPNOTSUPP, `send flags 0x${flags.toString(16)}`);
     const file = this.file(fd);
     const s = file.socket;
     const nonBlocking = (flags & MSG_DONTWAIT) !== 0 || (file.statusFlags & O_NONBLOCK) !== 0;
@@ -170,12 +215,14 @@ export class PosixSockets implements SocketLayer {
     const file = this.file(fd);
     const s = file.socket;
     if (!(s instanceof TcpSocket)) return this.recvfrom(fd, into, flags).bytes;
-    if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL)) throw new KernelError(Errno.EOPNOTSUPP, `recv flags 0x${flags.toString(16)}`);
+    if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL))
+      throw new KernelError(Errno.EOPNOTSUPP, `recv flags 0x${flags.toString(16)}`);
     return this.streamReceive(file, s, into, flags);
   }
 
   recvfrom(fd: number, into: Uint8Array, flags: number): { bytes: number; address: SockAddr | undefined } {
-    if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL)) throw new KernelError(Errno.EOPNOTSUPP, `recv flags 0x${flags.toString(16)}`);
+    if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL))
+      throw new KernelError(Errno.EOPNOTSUPP, `recv flags 0x${flags.toString(16)}`);
     const file = this.file(fd);
     const s = file.socket;
     if (!(s instanceof TcpSocket)) {
@@ -262,19 +309,35 @@ export class PosixSockets implements SocketLayer {
   private optionName(s: TcpSocket | UdpSocket, level: number, name: number, setting: boolean): SocketOption {
     if (level === SOL_SOCKET) {
       switch (name) {
-        case SO_REUSEADDR: return 'SO_REUSEADDR';
-        case SO_RCVBUF: return 'SO_RCVBUF';
-        case SO_SNDBUF: return 'SO_SNDBUF';
-        case SO_KEEPALIVE: if (s instanceof TcpSocket) return 'SO_KEEPALIVE'; break;
-        case SO_BROADCAST: if (!(s instanceof TcpSocket)) return 'SO_BROADCAST'; break;
-        case SO_ERROR: if (!setting) return 'SO_ERROR'; break;
+        case SO_REUSEADDR:
+          return 'SO_REUSEADDR';
+        case SO_RCVBUF:
+          return 'SO_RCVBUF';
+        case SO_SNDBUF:
+          return 'SO_SNDBUF';
+        case SO_KEEPALIVE:
+          if (s instanceof TcpSocket) return 'SO_KEEPALIVE';
+          break;
+        case SO_BROADCAST:
+          if (!(s instanceof TcpSocket)) return 'SO_BROADCAST';
+          break;
+        case SO_ERROR:
+          if (!setting) return 'SO_ERROR';
+          break;
       }
     } else if (level === IPPROTO_TCP && s instanceof TcpSocket) {
       switch (name) {
-        case TCP_NODELAY: return 'TCP_NODELAY';
-        case TCP_KEEPIDLE: if (setting) return 'TCP_KEEPIDLE'; break;
-        case TCP_KEEPINTVL: if (setting) return 'TCP_KEEPINTVL'; break;
-        case TCP_KEEPCNT: if (setting) return 'TCP_KEEPCNT'; break;
+        case TCP_NODELAY:
+          return 'TCP_NODELAY';
+        case TCP_KEEPIDLE:
+          if (setting) return 'TCP_KEEPIDLE';
+          break;
+        case TCP_KEEPINTVL:
+          if (setting) return 'TCP_KEEPINTVL';
+          break;
+        case TCP_KEEPCNT:
+          if (setting) return 'TCP_KEEPCNT';
+          break;
       }
     } else if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) {
       return 'IPV6_V6ONLY';
@@ -346,8 +409,10 @@ export class PosixSockets implements SocketLayer {
     if (a.family !== AF_INET && a.family !== AF_INET6) throw new KernelError(Errno.EAFNOSUPPORT, `family ${a.family}`);
     const address = IpAddress.tryParse(a.address);
     if (!address) throw new KernelError(Errno.EINVAL, `address '${a.address}'`);
-    if ((address.version === 4) !== (a.family === AF_INET)) throw new KernelError(Errno.EINVAL, `'${a.address}' is not an ${a.family === AF_INET ? 'IPv4' : 'IPv6'} address`);
-    if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new KernelError(Errno.EINVAL, `port ${a.port}`);
+    if ((address.version === 4) !== (a.family === AF_INET))
+      throw new KernelError(Errno.EINVAL, `'${a.address}' is not an ${a.family === AF_INET ? 'IPv4' : 'IPv6'} address`);
+    if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
+      throw new KernelError(Errno.EINVAL, `port ${a.port}`);
     return { address, port: a.port };
   }
 

@@ -20,7 +20,12 @@ export class AppMemory {
     // Fast path, on every system call: a non-shared buffer that is not detached is current
     // (reading memory.buffer is a slow accessor). A shared one does not detach when it grows.
     const b = this.buffer;
-    if (b !== undefined && b.byteLength !== 0 && !(typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer)) return;
+    if (
+      b !== undefined &&
+      b.byteLength !== 0 &&
+      !(typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer)
+    )
+      return;
     const m = this.memory;
     if (!m) throw new KernelError(Errno.EFAULT, 'the app exports no memory');
     if (m.buffer !== this.buffer) {

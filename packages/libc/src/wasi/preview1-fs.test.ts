@@ -34,7 +34,17 @@ function setup(preopens: string[]) {
   const memory = new WebAssembly.Memory({ initial: 1 });
   wasi.memory.attach(memory);
   // fds 0-2 are stdio in a real process; occupy them so the preopen lands on 3 as it would.
-  for (let i = 0; i < 3; i++) process.fds.allocate({ kind: 'unknown', statusFlags: 0, readable: false, writable: false, read: () => 0, write: () => 0, close: () => {}, stat: () => ({ dev: 0n, ino: 0n, kind: 'unknown', nlink: 1n, size: 0n, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n }) });
+  for (let i = 0; i < 3; i++)
+    process.fds.allocate({
+      kind: 'unknown',
+      statusFlags: 0,
+      readable: false,
+      writable: false,
+      read: () => 0,
+      write: () => 0,
+      close: () => {},
+      stat: () => ({ dev: 0n, ino: 0n, kind: 'unknown', nlink: 1n, size: 0n, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n }),
+    });
   expect(installPreopens(vfs, process, preopens)).toEqual(preopens.map((_, i) => 3 + i));
   const mem = new Uint8Array(memory.buffer);
   const dv = new DataView(memory.buffer);

@@ -5,9 +5,24 @@
 // and absolute symlinks cannot leave (ENOTCAPABLE), checked on every step of the walk.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import {
-  O_APPEND, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY,
-  SandboxEscapeError, UTIME_NOW, UTIME_OMIT, VType,
-  type LookupOptions, type Vfs,
+  O_APPEND,
+  O_CREAT,
+  O_DIRECTORY,
+  O_DSYNC,
+  O_EXCL,
+  O_NOFOLLOW,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  O_SYNC,
+  O_TRUNC,
+  O_WRONLY,
+  SandboxEscapeError,
+  UTIME_NOW,
+  UTIME_OMIT,
+  VType,
+  type LookupOptions,
+  type Vfs,
 } from '@osv-ts/vfs';
 import { VfsFile, toFileStat, type Sandbox } from '../fd/vfs-file.js';
 import type { FdEntry } from '../fd/fd-table.js';
@@ -59,7 +74,11 @@ export function installPreopens(vfs: Vfs, process: Process, paths: readonly stri
 
 /** The fs functions, to be added to a WasiPreview1 with `extend()`. */
 export function wasiFsExtension(vfs: Vfs): Preview1Extension {
-  const dirEntry = (w: WasiPreview1, fd: number, right: bigint): { entry: FdEntry; file: VfsFile; sandbox: Sandbox } => {
+  const dirEntry = (
+    w: WasiPreview1,
+    fd: number,
+    right: bigint,
+  ): { entry: FdEntry; file: VfsFile; sandbox: Sandbox } => {
     const entry = w.process.fds.get(fd);
     const file = entry.description.file;
     if (!(file instanceof VfsFile) || file.kind !== 'directory') throw new KernelError(Errno.ENOTDIR, `fd ${fd}`);
@@ -121,7 +140,18 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       return WasiErrno.SUCCESS;
     },
 
-    path_open(this: WasiPreview1, fd: number, dirflags: number, pathPtr: number, pathLen: number, oflags: number, rightsBase: bigint, rightsInheriting: bigint, fdflags: number, fdPtr: number): number {
+    path_open(
+      this: WasiPreview1,
+      fd: number,
+      dirflags: number,
+      pathPtr: number,
+      pathLen: number,
+      oflags: number,
+      rightsBase: bigint,
+      rightsInheriting: bigint,
+      fdflags: number,
+      fdPtr: number,
+    ): number {
       const { entry, file: dir, sandbox } = dirEntry(this, fd, Rights.PATH_OPEN);
       const path = pathArg(this, pathPtr, pathLen);
       rightsBase = BigInt.asUintN(64, rightsBase);
@@ -142,21 +172,35 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       else if (fdflags & FDFLAGS_DSYNC) flags |= O_DSYNC;
       const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
       if (!follow) flags |= O_NOFOLLOW;
-      if (oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) && !(entry.rightsBase & (oflags & OFLAGS_CREAT ? Rights.PATH_CREATE_FILE : Rights.PATH_FILESTAT_SET_SIZE))) {
+      if (
+        oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) &&
+        !(entry.rightsBase & (oflags & OFLAGS_CREAT ? Rights.PATH_CREATE_FILE : Rights.PATH_FILESTAT_SET_SIZE))
+      ) {
         return WasiErrno.NOTCAPABLE;
       }
       const opened = vfs.open(path, flags, 0o666, opts(dir, sandbox, follow));
       const file = new VfsFile(opened, path);
       // Every directory fd is a capability for its own subtree (as in wasmtime and uvwasi), except
       // under the root preopen, which is the whole VM's namespace.
-      if (file.kind === 'directory') file.sandbox = sandbox.mode === 'in-root' ? sandbox : { root: opened.vnode, mode: 'beneath' };
+      if (file.kind === 'directory')
+        file.sandbox = sandbox.mode === 'in-root' ? sandbox : { root: opened.vnode, mode: 'beneath' };
       const max = maxRights(file.kind);
-      const newFd = this.process.fds.allocate(file, { rightsBase: rightsBase & max.base, rightsInheriting: rightsInheriting & max.inheriting });
+      const newFd = this.process.fds.allocate(file, {
+        rightsBase: rightsBase & max.base,
+        rightsInheriting: rightsInheriting & max.inheriting,
+      });
       this.memory.setU32(fdPtr, newFd);
       return WasiErrno.SUCCESS;
     },
 
-    fd_readdir(this: WasiPreview1, fd: number, bufPtr: number, bufLen: number, cookie: bigint, bufusedPtr: number): number {
+    fd_readdir(
+      this: WasiPreview1,
+      fd: number,
+      bufPtr: number,
+      bufLen: number,
+      cookie: bigint,
+      bufusedPtr: number,
+    ): number {
       const { file } = dirEntry(this, fd, Rights.FD_READDIR);
       const out = this.memory.bytes(bufPtr, bufLen);
       const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -187,7 +231,14 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       return WasiErrno.SUCCESS;
     },
 
-    path_filestat_get(this: WasiPreview1, fd: number, flags: number, pathPtr: number, pathLen: number, bufPtr: number): number {
+    path_filestat_get(
+      this: WasiPreview1,
+      fd: number,
+      flags: number,
+      pathPtr: number,
+      pathLen: number,
+      bufPtr: number,
+    ): number {
       const { file, sandbox } = dirEntry(this, fd, Rights.PATH_FILESTAT_GET);
       const path = pathArg(this, pathPtr, pathLen);
       const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
@@ -196,7 +247,16 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       return WasiErrno.SUCCESS;
     },
 
-    path_filestat_set_times(this: WasiPreview1, fd: number, flags: number, pathPtr: number, pathLen: number, atim: bigint, mtim: bigint, fstFlags: number): number {
+    path_filestat_set_times(
+      this: WasiPreview1,
+      fd: number,
+      flags: number,
+      pathPtr: number,
+      pathLen: number,
+      atim: bigint,
+      mtim: bigint,
+      fstFlags: number,
+    ): number {
       const { file, sandbox } = dirEntry(this, fd, Rights.PATH_FILESTAT_SET_TIMES);
       const path = pathArg(this, pathPtr, pathLen);
       const [a, m] = times(this, atim, mtim, fstFlags);
@@ -235,28 +295,70 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       return WasiErrno.SUCCESS;
     },
 
-    path_rename(this: WasiPreview1, fd: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number): number {
+    path_rename(
+      this: WasiPreview1,
+      fd: number,
+      oldPtr: number,
+      oldLen: number,
+      newFd: number,
+      newPtr: number,
+      newLen: number,
+    ): number {
       const from = dirEntry(this, fd, Rights.PATH_RENAME_SOURCE);
       const to = dirEntry(this, newFd, Rights.PATH_RENAME_TARGET);
-      vfs.rename(pathArg(this, oldPtr, oldLen), pathArg(this, newPtr, newLen), opts(from.file, from.sandbox, false), opts(to.file, to.sandbox, false));
+      vfs.rename(
+        pathArg(this, oldPtr, oldLen),
+        pathArg(this, newPtr, newLen),
+        opts(from.file, from.sandbox, false),
+        opts(to.file, to.sandbox, false),
+      );
       return WasiErrno.SUCCESS;
     },
 
-    path_link(this: WasiPreview1, oldFd: number, oldFlags: number, oldPtr: number, oldLen: number, newFd: number, newPtr: number, newLen: number): number {
+    path_link(
+      this: WasiPreview1,
+      oldFd: number,
+      oldFlags: number,
+      oldPtr: number,
+      oldLen: number,
+      newFd: number,
+      newPtr: number,
+      newLen: number,
+    ): number {
       const from = dirEntry(this, oldFd, Rights.PATH_LINK_SOURCE);
       const to = dirEntry(this, newFd, Rights.PATH_LINK_TARGET);
       const follow = (oldFlags & LOOKUP_SYMLINK_FOLLOW) !== 0;
-      vfs.link(pathArg(this, oldPtr, oldLen), pathArg(this, newPtr, newLen), opts(from.file, from.sandbox, follow), opts(to.file, to.sandbox, false));
+      vfs.link(
+        pathArg(this, oldPtr, oldLen),
+        pathArg(this, newPtr, newLen),
+        opts(from.file, from.sandbox, follow),
+        opts(to.file, to.sandbox, false),
+      );
       return WasiErrno.SUCCESS;
     },
 
-    path_symlink(this: WasiPreview1, oldPtr: number, oldLen: number, fd: number, newPtr: number, newLen: number): number {
+    path_symlink(
+      this: WasiPreview1,
+      oldPtr: number,
+      oldLen: number,
+      fd: number,
+      newPtr: number,
+      newLen: number,
+    ): number {
       const { file, sandbox } = dirEntry(this, fd, Rights.PATH_SYMLINK);
       vfs.symlink(pathArg(this, oldPtr, oldLen), pathArg(this, newPtr, newLen), opts(file, sandbox, false));
       return WasiErrno.SUCCESS;
     },
 
-    path_readlink(this: WasiPreview1, fd: number, pathPtr: number, pathLen: number, bufPtr: number, bufLen: number, bufusedPtr: number): number {
+    path_readlink(
+      this: WasiPreview1,
+      fd: number,
+      pathPtr: number,
+      pathLen: number,
+      bufPtr: number,
+      bufLen: number,
+      bufusedPtr: number,
+    ): number {
       const { file, sandbox } = dirEntry(this, fd, Rights.PATH_READLINK);
       const target = enc.encode(vfs.readlink(pathArg(this, pathPtr, pathLen), opts(file, sandbox, false)));
       const n = Math.min(target.length, bufLen >>> 0);

@@ -39,7 +39,15 @@ export function wasiSocketsExtension(): Preview1Extension {
       return WasiErrno.SUCCESS;
     },
 
-    sock_recv(this: WasiPreview1, fd: number, iovsPtr: number, iovsLen: number, riFlags: number, lenPtr: number, flagsPtr: number): number {
+    sock_recv(
+      this: WasiPreview1,
+      fd: number,
+      iovsPtr: number,
+      iovsLen: number,
+      riFlags: number,
+      lenPtr: number,
+      flagsPtr: number,
+    ): number {
       const s = socketOf(this, fd);
       if (riFlags & ~(RIFLAGS_RECV_PEEK | RIFLAGS_RECV_WAITALL)) return WasiErrno.INVAL;
       if (riFlags & RIFLAGS_RECV_PEEK) return WasiErrno.NOTSUP;
@@ -60,7 +68,14 @@ export function wasiSocketsExtension(): Preview1Extension {
       return WasiErrno.SUCCESS;
     },
 
-    sock_send(this: WasiPreview1, fd: number, iovsPtr: number, iovsLen: number, _siFlags: number, lenPtr: number): number {
+    sock_send(
+      this: WasiPreview1,
+      fd: number,
+      iovsPtr: number,
+      iovsLen: number,
+      _siFlags: number,
+      lenPtr: number,
+    ): number {
       const s = socketOf(this, fd);
       this.memory.setU32(lenPtr, s.write(this.memory.iovecs(iovsPtr, iovsLen)));
       return WasiErrno.SUCCESS;

@@ -7,7 +7,15 @@ import type { Tracepoint } from '@osv-ts/core-sched';
 import type { FileKind, OpenFile } from '../fd/open-file.js';
 import { ProcessExit, type Process } from '../process.js';
 import { AppMemory } from './app-memory.js';
-import { ClockId, FdFlags, Filetype, PREVIEW1_FUNCTIONS, Rights, Whence, type Preview1Function } from './preview1-types.js';
+import {
+  ClockId,
+  FdFlags,
+  Filetype,
+  PREVIEW1_FUNCTIONS,
+  Rights,
+  Whence,
+  type Preview1Function,
+} from './preview1-types.js';
 import { WasiErrno, toWasiErrno } from './wasi-errno.js';
 import { NotCapableError } from './wasi-rights.js';
 
@@ -61,7 +69,9 @@ export class WasiPreview1 {
     for (const name of PREVIEW1_FUNCTIONS) {
       let impl: ((...args: never[]) => number) | undefined;
       for (const ext of this.extensions) if (ext[name]) impl = ext[name].bind<(...args: never[]) => number>(this);
-      impl ??= ((this as unknown as Record<string, unknown>)[name] as ((...args: never[]) => number) | undefined)?.bind<(...args: never[]) => number>(this);
+      impl ??= ((this as unknown as Record<string, unknown>)[name] as ((...args: never[]) => number) | undefined)?.bind<
+        (...args: never[]) => number
+      >(this);
       out[name] = this.guard(name, impl ?? (() => WasiErrno.NOSYS));
     }
     return out;
@@ -83,8 +93,28 @@ export class WasiPreview1 {
     };
     // Fixed arity (preview1 functions take at most 9 arguments): no rest array and no spread
     // on every system call, which cost more than a cheap call such as clock_time_get itself.
-    const f = fn as (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, g: unknown, h: unknown, i: unknown, j: unknown) => number;
-    return (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, g?: unknown, h?: unknown, i?: unknown, j?: unknown): number => {
+    const f = fn as (
+      a: unknown,
+      b: unknown,
+      c: unknown,
+      d: unknown,
+      e: unknown,
+      g: unknown,
+      h: unknown,
+      i: unknown,
+      j: unknown,
+    ) => number;
+    return (
+      a?: unknown,
+      b?: unknown,
+      c?: unknown,
+      d?: unknown,
+      e?: unknown,
+      g?: unknown,
+      h?: unknown,
+      i?: unknown,
+      j?: unknown,
+    ): number => {
       let errno = 0;
       try {
         errno = f(a, b, c, d, e, g, h, i, j);
@@ -124,7 +154,10 @@ export class WasiPreview1 {
 
   private sizes(list: readonly string[], countPtr: number, bufSizePtr: number): number {
     this.memory.setU32(countPtr, list.length);
-    this.memory.setU32(bufSizePtr, list.reduce((n, s) => n + encoder.encode(s).length + 1, 0));
+    this.memory.setU32(
+      bufSizePtr,
+      list.reduce((n, s) => n + encoder.encode(s).length + 1, 0),
+    );
     return WasiErrno.SUCCESS;
   }
 
@@ -172,7 +205,8 @@ export class WasiPreview1 {
   random_get(bufPtr: number, len: number): number {
     const buf = this.memory.bytes(bufPtr, len);
     // getRandomValues-style sources refuse large requests; fill in chunks.
-    for (let off = 0; off < buf.length; off += 65536) this.process.entropy.fill(buf.subarray(off, Math.min(buf.length, off + 65536)));
+    for (let off = 0; off < buf.length; off += 65536)
+      this.process.entropy.fill(buf.subarray(off, Math.min(buf.length, off + 65536)));
     return WasiErrno.SUCCESS;
   }
 
@@ -372,14 +406,26 @@ export class WasiPreview1 {
     const m = this.memory;
     m.check(inPtr >>> 0, n * 48);
     m.check(outPtr >>> 0, n * 32);
-    interface Sub { userdata: bigint; tag: number; fd: number; deadlineNs: number; error: number }
+    interface Sub {
+      userdata: bigint;
+      tag: number;
+      fd: number;
+      deadlineNs: number;
+      error: number;
+    }
     const subs: Sub[] = [];
     const nowNs = this.process.clock.monotonicNs();
     let earliest: number | undefined;
     for (let i = 0; i < n; i++) {
       const at = (inPtr >>> 0) + 48 * i;
       const v = m.view(at, 48);
-      const sub: Sub = { userdata: v.getBigUint64(at, true), tag: v.getUint8(at + 8), fd: -1, deadlineNs: Infinity, error: WasiErrno.SUCCESS };
+      const sub: Sub = {
+        userdata: v.getBigUint64(at, true),
+        tag: v.getUint8(at + 8),
+        fd: -1,
+        deadlineNs: Infinity,
+        error: WasiErrno.SUCCESS,
+      };
       if (sub.tag === 0) {
         const id = v.getUint32(at + 16, true);
         const timeout = v.getBigUint64(at + 24, true);
@@ -425,5 +471,3 @@ export class WasiPreview1 {
     return WasiErrno.SUCCESS;
   }
 }
-
-

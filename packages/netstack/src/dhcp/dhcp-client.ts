@@ -8,7 +8,16 @@ import { Errno, FormatError, KernelError } from '@osv-ts/kernel-api';
 import type { NetInterface } from '../iface/net-interface.js';
 import type { NetStack } from '../net-stack.js';
 import type { UdpSocket } from '../socket/udp-socket.js';
-import { DhcpMessageType, DhcpOption, dhcpAddresses, dhcpU32, emitDhcp, parseDhcp, u32Bytes, type DhcpMessage } from '../wire/dhcpv4.js';
+import {
+  DhcpMessageType,
+  DhcpOption,
+  dhcpAddresses,
+  dhcpU32,
+  emitDhcp,
+  parseDhcp,
+  u32Bytes,
+  type DhcpMessage,
+} from '../wire/dhcpv4.js';
 import { IPV4_BROADCAST, IpAddress, maskToPrefixLength } from '../wire/ip-address.js';
 
 export type DhcpState = 'INIT' | 'SELECTING' | 'REQUESTING' | 'BOUND' | 'RENEWING' | 'REBINDING' | 'STOPPED';
@@ -117,7 +126,16 @@ export class DhcpClient {
     cid[0] = 1;
     cid.set(this.iface.mac, 1);
     options.set(DhcpOption.ClientIdentifier, cid);
-    options.set(DhcpOption.ParameterRequestList, Uint8Array.of(DhcpOption.SubnetMask, DhcpOption.Router, DhcpOption.DomainNameServer, DhcpOption.DomainName, DhcpOption.InterfaceMtu));
+    options.set(
+      DhcpOption.ParameterRequestList,
+      Uint8Array.of(
+        DhcpOption.SubnetMask,
+        DhcpOption.Router,
+        DhcpOption.DomainNameServer,
+        DhcpOption.DomainName,
+        DhcpOption.InterfaceMtu,
+      ),
+    );
     options.set(DhcpOption.MaxMessageSize, Uint8Array.of(0x05, 0xdc));
     if (this.hostname) options.set(DhcpOption.HostName, new TextEncoder().encode(this.hostname));
     const chaddr = new Uint8Array(16);

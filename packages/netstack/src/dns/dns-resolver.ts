@@ -200,7 +200,14 @@ class LookupRun {
     try {
       const m = parseDns(bytes);
       const q = m.questions[0];
-      if (!m.response || m.id !== this.id || !q || q.type !== this.qtype || q.name.toLowerCase() !== this.names[this.candidate]!.toLowerCase()) return undefined;
+      if (
+        !m.response ||
+        m.id !== this.id ||
+        !q ||
+        q.type !== this.qtype ||
+        q.name.toLowerCase() !== this.names[this.candidate]!.toLowerCase()
+      )
+        return undefined;
       return m;
     } catch (e) {
       if (e instanceof FormatError) return undefined;

@@ -11,7 +11,14 @@ export interface ResolverConfig {
   rotate: boolean;
 }
 
-export const DEFAULT_RESOLVER_CONFIG: ResolverConfig = { nameservers: [], search: [], ndots: 1, timeoutS: 5, attempts: 2, rotate: false };
+export const DEFAULT_RESOLVER_CONFIG: ResolverConfig = {
+  nameservers: [],
+  search: [],
+  ndots: 1,
+  timeoutS: 5,
+  attempts: 2,
+  rotate: false,
+};
 
 export function parseResolvConf(text: string): ResolverConfig {
   const c: ResolverConfig = { ...DEFAULT_RESOLVER_CONFIG, nameservers: [], search: [] };

@@ -123,7 +123,8 @@ export class ArpCache {
 
   nextDeadlineNs(): number {
     let next = Infinity;
-    for (const e of this.entries.values()) next = Math.min(next, e.mac && !e.refreshing ? e.expiresAtNs + ARP_ENTRY_LIFETIME_NS : e.nextRequestAtNs);
+    for (const e of this.entries.values())
+      next = Math.min(next, e.mac && !e.refreshing ? e.expiresAtNs + ARP_ENTRY_LIFETIME_NS : e.nextRequestAtNs);
     return next;
   }
 

@@ -10,20 +10,26 @@ const key = (id: number) => ({ source: 1, destination: 2, protocol: 17, identifi
 describe('Ipv4Reassembler', () => {
   it('reassembles fragments delivered in any order', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 3000 }), fc.integer({ min: 1, max: 50 }), fc.nat(), (data, unit, seed) => {
-        const r = new Ipv4Reassembler();
-        const step = unit * 8;
-        const frags: Array<[number, Uint8Array, boolean]> = [];
-        for (let o = 0; o < data.length; o += step) frags.push([o, data.subarray(o, o + step), o + step < data.length]);
-        for (let i = frags.length - 1; i > 0; i--) {
-          const j = (seed + i * 7919) % (i + 1);
-          [frags[i], frags[j]] = [frags[j]!, frags[i]!];
-        }
-        let out: Uint8Array | undefined;
-        for (const [o, d, mf] of frags) out = r.add(key(1), o, mf, d, 0) ?? out;
-        expect(out && [...out]).toEqual([...data]);
-        expect(r.inProgress).toBe(0);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 3000 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.nat(),
+        (data, unit, seed) => {
+          const r = new Ipv4Reassembler();
+          const step = unit * 8;
+          const frags: Array<[number, Uint8Array, boolean]> = [];
+          for (let o = 0; o < data.length; o += step)
+            frags.push([o, data.subarray(o, o + step), o + step < data.length]);
+          for (let i = frags.length - 1; i > 0; i--) {
+            const j = (seed + i * 7919) % (i + 1);
+            [frags[i], frags[j]] = [frags[j]!, frags[i]!];
+          }
+          let out: Uint8Array | undefined;
+          for (const [o, d, mf] of frags) out = r.add(key(1), o, mf, d, 0) ?? out;
+          expect(out && [...out]).toEqual([...data]);
+          expect(r.inProgress).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -82,13 +88,29 @@ describe('NeighborCache (RFC 4861 §7.3 NUD)', () => {
 describe('RouteTable', () => {
   it('picks the longest matching prefix (brute-force model)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })), { maxLength: 20 }), fc.integer({ min: 0, max: 0xffffffff }), (routes, dst) => {
-        const t = new RouteTable<number>();
-        routes.forEach(([p, len], i) => t.add({ prefix: IpAddress.v4(p), prefixLength: len, gateway: undefined, iface: i, metric: 0, source: `r${i}` }));
-        const d = IpAddress.v4(dst);
-        const best = routes.map(([p, len], i) => ({ len, i, m: prefixMatches(IpAddress.v4(p).bytes, d.bytes, len) })).filter((x) => x.m).sort((a, b) => b.len - a.len)[0];
-        expect(t.lookup(d)?.prefixLength).toBe(best?.len);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })), { maxLength: 20 }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (routes, dst) => {
+          const t = new RouteTable<number>();
+          routes.forEach(([p, len], i) =>
+            t.add({
+              prefix: IpAddress.v4(p),
+              prefixLength: len,
+              gateway: undefined,
+              iface: i,
+              metric: 0,
+              source: `r${i}`,
+            }),
+          );
+          const d = IpAddress.v4(dst);
+          const best = routes
+            .map(([p, len], i) => ({ len, i, m: prefixMatches(IpAddress.v4(p).bytes, d.bytes, len) }))
+            .filter((x) => x.m)
+            .sort((a, b) => b.len - a.len)[0];
+          expect(t.lookup(d)?.prefixLength).toBe(best?.len);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

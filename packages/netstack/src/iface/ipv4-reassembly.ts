@@ -30,7 +30,13 @@ export class Ipv4Reassembler {
   dropped = 0;
 
   /** Adds one IPv4 fragment; returns the reassembled payload when complete. */
-  add(key: FragmentKey, offset: number, moreFragments: boolean, data: Uint8Array, nowNs: number): Uint8Array | undefined {
+  add(
+    key: FragmentKey,
+    offset: number,
+    moreFragments: boolean,
+    data: Uint8Array,
+    nowNs: number,
+  ): Uint8Array | undefined {
     const k = `${key.source}/${key.destination}/${key.protocol}/${key.identification}`;
     return this.addKeyed(k, offset, moreFragments, data, nowNs, undefined)?.data;
   }
@@ -39,7 +45,14 @@ export class Ipv4Reassembler {
    * Adds one fragment of the datagram named by `k`; `meta` is recorded from the fragment at
    * offset 0. Returns the payload and that value when the datagram is complete.
    */
-  addKeyed(k: string, offset: number, moreFragments: boolean, data: Uint8Array, nowNs: number, meta: number | undefined): { data: Uint8Array; meta: number | undefined } | undefined {
+  addKeyed(
+    k: string,
+    offset: number,
+    moreFragments: boolean,
+    data: Uint8Array,
+    nowNs: number,
+    meta: number | undefined,
+  ): { data: Uint8Array; meta: number | undefined } | undefined {
     let p = this.pending.get(k);
     if (!p) {
       if (this.pending.size >= REASSEMBLY_MAX_DATAGRAMS) {
@@ -50,7 +63,11 @@ export class Ipv4Reassembler {
       this.pending.set(k, p);
     }
     const end = offset + data.length;
-    if (end > 65535 - 20 || (moreFragments && data.length % 8 !== 0) || this.bufferedBytes + data.length > REASSEMBLY_MAX_BYTES) {
+    if (
+      end > 65535 - 20 ||
+      (moreFragments && data.length % 8 !== 0) ||
+      this.bufferedBytes + data.length > REASSEMBLY_MAX_BYTES
+    ) {
       this.abandon(k, p);
       return undefined;
     }

@@ -63,7 +63,14 @@ export class NeighborCache {
       return { solicit: false };
     }
     this.evictIfFull();
-    this.entries.set(address, { state: 'INCOMPLETE', mac: undefined, isRouter: false, probes: 1, timerAtNs: nowNs + RETRANS_TIMER_NS, queue: [frame] });
+    this.entries.set(address, {
+      state: 'INCOMPLETE',
+      mac: undefined,
+      isRouter: false,
+      probes: 1,
+      timerAtNs: nowNs + RETRANS_TIMER_NS,
+      queue: [frame],
+    });
     return { solicit: true };
   }
 
@@ -71,7 +78,14 @@ export class NeighborCache {
    * Applies a Neighbour Advertisement (RFC 4861 §7.2.5). Returns frames released by the
    * resolution.
    */
-  advertisement(address: string, mac: Uint8Array | undefined, solicited: boolean, override: boolean, isRouter: boolean, nowNs: number): Uint8Array[] {
+  advertisement(
+    address: string,
+    mac: Uint8Array | undefined,
+    solicited: boolean,
+    override: boolean,
+    isRouter: boolean,
+    nowNs: number,
+  ): Uint8Array[] {
     const e = this.entries.get(address);
     if (!e) return [];
     if (e.state === 'INCOMPLETE') {
@@ -100,7 +114,14 @@ export class NeighborCache {
     const e = this.entries.get(address);
     if (!e) {
       this.evictIfFull();
-      this.entries.set(address, { state: 'STALE', mac: Uint8Array.from(mac), isRouter: false, probes: 0, timerAtNs: Infinity, queue: [] });
+      this.entries.set(address, {
+        state: 'STALE',
+        mac: Uint8Array.from(mac),
+        isRouter: false,
+        probes: 0,
+        timerAtNs: Infinity,
+        queue: [],
+      });
       return [];
     }
     if (e.state === 'INCOMPLETE' || !e.mac || !sameMac(e.mac, mac)) {

@@ -18,7 +18,13 @@ export class RouteTable<I = unknown> {
 
   add(route: Route<I>): void {
     this.routes = this.routes.filter(
-      (r) => !(r.prefix.equals(route.prefix) && r.prefixLength === route.prefixLength && r.iface === route.iface && r.source === route.source),
+      (r) =>
+        !(
+          r.prefix.equals(route.prefix) &&
+          r.prefixLength === route.prefixLength &&
+          r.iface === route.iface &&
+          r.source === route.source
+        ),
     );
     this.routes.push(route);
     // Longest prefix first, then lowest metric: lookup takes the first match.
@@ -31,7 +37,8 @@ export class RouteTable<I = unknown> {
 
   lookup(destination: IpAddress): Route<I> | undefined {
     for (const r of this.routes) {
-      if (r.prefix.version === destination.version && prefixMatches(r.prefix.bytes, destination.bytes, r.prefixLength)) return r;
+      if (r.prefix.version === destination.version && prefixMatches(r.prefix.bytes, destination.bytes, r.prefixLength))
+        return r;
     }
     return undefined;
   }

@@ -74,7 +74,15 @@ export class SimulatedLink {
   readonly a: NetDevice;
   readonly b: NetDevice;
   readonly events = new TimerQueue();
-  readonly counters: LinkCounters = { sent: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0, corrupted: 0, queueDrops: 0 };
+  readonly counters: LinkCounters = {
+    sent: 0,
+    delivered: 0,
+    lost: 0,
+    duplicated: 0,
+    reordered: 0,
+    corrupted: 0,
+    queueDrops: 0,
+  };
   /** Observes every frame handed to the link (before impairments), e.g. for traces. */
   tap: ((from: NetDevice, frame: Uint8Array) => void) | undefined;
 

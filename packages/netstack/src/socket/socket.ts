@@ -5,7 +5,15 @@ import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { IpAddress, IpVersion } from '../wire/ip-address.js';
 
 /** poll(2) event bits as Linux numbers them. */
-export const PollEvents = { IN: 0x001, PRI: 0x002, OUT: 0x004, ERR: 0x008, HUP: 0x010, NVAL: 0x020, RDHUP: 0x2000 } as const;
+export const PollEvents = {
+  IN: 0x001,
+  PRI: 0x002,
+  OUT: 0x004,
+  ERR: 0x008,
+  HUP: 0x010,
+  NVAL: 0x020,
+  RDHUP: 0x2000,
+} as const;
 
 export interface SocketAddress {
   address: IpAddress;

@@ -5,7 +5,14 @@ import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { TcpConfig } from '../tcp/tcp-config.js';
 import type { TcpConnection } from '../tcp/tcp-connection.js';
 import type { IpAddress, IpVersion } from '../wire/ip-address.js';
-import { PollEvents, Socket, applicationAddress, internalAddress, type SocketAddress, type SocketOption } from './socket.js';
+import {
+  PollEvents,
+  Socket,
+  applicationAddress,
+  internalAddress,
+  type SocketAddress,
+  type SocketOption,
+} from './socket.js';
 import { clampBuffer } from './udp-socket.js';
 
 /** The part of the stack a TCP socket calls. */
@@ -42,7 +49,11 @@ export class TcpSocket extends Socket {
   }
 
   /** Wraps a connection a listener accepted. */
-  static accepted(host: TcpSocketHost, conn: TcpConnection, family: IpVersion = conn.endpoints.localAddress.version): TcpSocket {
+  static accepted(
+    host: TcpSocketHost,
+    conn: TcpConnection,
+    family: IpVersion = conn.endpoints.localAddress.version,
+  ): TcpSocket {
     const s = new TcpSocket(host, family);
     s.local = { address: conn.endpoints.localAddress, port: conn.endpoints.localPort };
     s.attach(conn);
@@ -97,7 +108,14 @@ export class TcpSocket extends Socket {
     this.checkOpen();
     if (this.listening) throw new KernelError(Errno.EINVAL, 'listening socket');
     remote = { address: internalAddress(this.family, this.v6Only, remote.address), port: remote.port };
-    if (this.v6Only === false && this.family === 6 && remote.address.version === 4 && this.local && this.local.address.version === 6 && !this.local.address.isUnspecified()) {
+    if (
+      this.v6Only === false &&
+      this.family === 6 &&
+      remote.address.version === 4 &&
+      this.local &&
+      this.local.address.version === 6 &&
+      !this.local.address.isUnspecified()
+    ) {
       throw new KernelError(Errno.ENETUNREACH, 'IPv6-bound socket cannot reach an IPv4 peer');
     }
     const c = this.connection;
@@ -297,7 +315,14 @@ export class TcpSocket extends Socket {
     if (c.eof) r |= PollEvents.RDHUP;
     if (c.state === 'CLOSED') r |= PollEvents.HUP | PollEvents.IN | (this.connectReported ? 0 : PollEvents.OUT);
     else if (c.established && c.sendSpace > 0) r |= PollEvents.OUT;
-    else if ((c.state === 'FIN-WAIT-1' || c.state === 'FIN-WAIT-2' || c.state === 'CLOSING' || c.state === 'TIME-WAIT' || c.state === 'LAST-ACK') && c.eof) {
+    else if (
+      (c.state === 'FIN-WAIT-1' ||
+        c.state === 'FIN-WAIT-2' ||
+        c.state === 'CLOSING' ||
+        c.state === 'TIME-WAIT' ||
+        c.state === 'LAST-ACK') &&
+      c.eof
+    ) {
       r |= PollEvents.HUP;
     }
     return r;

@@ -4,7 +4,14 @@
 // ECONNREFUSED on connected sockets.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import type { IpAddress, IpVersion } from '../wire/ip-address.js';
-import { PollEvents, Socket, applicationAddress, internalAddress, type SocketAddress, type SocketOption } from './socket.js';
+import {
+  PollEvents,
+  Socket,
+  applicationAddress,
+  internalAddress,
+  type SocketAddress,
+  type SocketOption,
+} from './socket.js';
 
 /** The part of the stack a UDP socket calls. */
 export interface UdpHost {
@@ -77,7 +84,11 @@ export class UdpSocket extends Socket {
     if (!peek) this.queuedBytes -= d.data.length;
     const n = Math.min(out.length, d.data.length);
     out.set(d.data.subarray(0, n));
-    return { bytes: n, from: { address: applicationAddress(this.family, d.from.address), port: d.from.port }, truncated: n < d.data.length };
+    return {
+      bytes: n,
+      from: { address: applicationAddress(this.family, d.from.address), port: d.from.port },
+      truncated: n < d.data.length,
+    };
   }
 
   /** Size of the next datagram, or undefined (FIONREAD-like). */

@@ -10,8 +10,8 @@ export const Sequence = {
   le: (a: number, b: number): boolean => ((a - b) | 0) <= 0,
   gt: (a: number, b: number): boolean => ((a - b) | 0) > 0,
   ge: (a: number, b: number): boolean => ((a - b) | 0) >= 0,
-  max: (a: number, b: number): number => ((a - b) | 0) >= 0 ? a : b,
-  min: (a: number, b: number): number => ((a - b) | 0) <= 0 ? a : b,
+  max: (a: number, b: number): number => (((a - b) | 0) >= 0 ? a : b),
+  min: (a: number, b: number): number => (((a - b) | 0) <= 0 ? a : b),
   /** a <= x < b, modulo 2^32. */
   inRange: (x: number, a: number, b: number): boolean => ((x - a) | 0) >= 0 && ((x - b) | 0) < 0,
 } as const;

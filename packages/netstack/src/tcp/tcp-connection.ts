@@ -268,7 +268,8 @@ export class TcpConnection {
     const peer = withAck ? this.peerSyn : undefined;
     if (this.config.windowScaling && (!peer || peer.windowScale !== undefined)) o.windowScale = this.rcvWscale;
     if (this.config.sack && (!peer || peer.sackPermitted)) o.sackPermitted = true;
-    if (this.config.timestamps && (!peer || peer.timestamps)) o.timestamps = [this.tsNow(nowNs), withAck ? this.tsRecent : 0];
+    if (this.config.timestamps && (!peer || peer.timestamps))
+      o.timestamps = [this.tsNow(nowNs), withAck ? this.tsRecent : 0];
     if (!this.rttTiming && this.retransmitCount === 0) {
       this.rttTiming = true;
       this.rttSeq = this.iss;
@@ -317,7 +318,10 @@ export class TcpConnection {
       const n = this.rcvBuf.read(out);
       // Window update once the right edge can move by a useful amount (receiver SWS avoidance).
       const right = add(this.rcvNxt, this.receiveSpace());
-      if (this.isSynchronized() && diff(right, this.rcvAdvRight) >= Math.min(this.config.receiveBufferBytes / 2, 2 * this.mss)) {
+      if (
+        this.isSynchronized() &&
+        diff(right, this.rcvAdvRight) >= Math.min(this.config.receiveBufferBytes / 2, 2 * this.mss)
+      ) {
         this.ackNow = true;
       }
       this.flush(nowNs);
@@ -380,7 +384,14 @@ export class TcpConnection {
 
   abort(_nowNs: number): void {
     if (this.isSynchronized() || this.state === 'SYN-RECEIVED') {
-      this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlags.RST | TcpFlags.ACK, window: 0, options: {}, payload: EMPTY });
+      this.emit({
+        seq: this.sndNxt,
+        ack: this.rcvNxt,
+        flags: TcpFlags.RST | TcpFlags.ACK,
+        window: 0,
+        options: {},
+        payload: EMPTY,
+      });
     }
     this.release();
   }
@@ -408,7 +419,9 @@ export class TcpConnection {
   }
 
   isSynchronized(): boolean {
-    return this.state !== 'CLOSED' && this.state !== 'LISTEN' && this.state !== 'SYN-SENT' && this.state !== 'SYN-RECEIVED';
+    return (
+      this.state !== 'CLOSED' && this.state !== 'LISTEN' && this.state !== 'SYN-SENT' && this.state !== 'SYN-RECEIVED'
+    );
   }
 
   get congestionWindow(): number {
@@ -493,10 +506,13 @@ export class TcpConnection {
     const segLen = seg.payload.length + (f & TcpFlags.SYN ? 1 : 0) + (f & TcpFlags.FIN ? 1 : 0);
     const wnd = this.rcvWindow();
     let acceptable: boolean;
-    if (segLen === 0) acceptable = wnd === 0 ? seg.seq === this.rcvNxt : inRange(seg.seq, this.rcvNxt, add(this.rcvNxt, wnd));
+    if (segLen === 0)
+      acceptable = wnd === 0 ? seg.seq === this.rcvNxt : inRange(seg.seq, this.rcvNxt, add(this.rcvNxt, wnd));
     else
       acceptable =
-        wnd > 0 && (inRange(seg.seq, this.rcvNxt, add(this.rcvNxt, wnd)) || inRange(add(seg.seq, segLen - 1), this.rcvNxt, add(this.rcvNxt, wnd)));
+        wnd > 0 &&
+        (inRange(seg.seq, this.rcvNxt, add(this.rcvNxt, wnd)) ||
+          inRange(add(seg.seq, segLen - 1), this.rcvNxt, add(this.rcvNxt, wnd)));
     // With a zero window, ACKs and RSTs must still be processed (RFC 9293 §3.10.7.4).
     const ackOnly = !acceptable && wnd === 0 && seg.seq === this.rcvNxt;
     if (!acceptable && !ackOnly) {
@@ -571,7 +587,8 @@ export class TcpConnection {
   private onSegmentSynSent(seg: TcpSegment, nowNs: number): void {
     const f = seg.flags;
     if (f & TcpFlags.ACK && (le(seg.ack, this.iss) || gt(seg.ack, this.sndMax))) {
-      if (!(f & TcpFlags.RST)) this.emit({ seq: seg.ack, ack: 0, flags: TcpFlags.RST, window: 0, options: {}, payload: EMPTY });
+      if (!(f & TcpFlags.RST))
+        this.emit({ seq: seg.ack, ack: 0, flags: TcpFlags.RST, window: 0, options: {}, payload: EMPTY });
       return;
     }
     if (f & TcpFlags.RST) {
@@ -669,7 +686,9 @@ export class TcpConnection {
           this.inRecovery = false;
           this.dupAcks = 0;
           const flight = diff(this.sndMax, this.sndUna);
-          this.cc.cwnd = this.sackOk ? this.cc.ssthresh : Math.min(this.cc.ssthresh, Math.max(flight, this.mss) + this.mss);
+          this.cc.cwnd = this.sackOk
+            ? this.cc.ssthresh
+            : Math.min(this.cc.ssthresh, Math.max(flight, this.mss) + this.mss);
         } else if (!this.sackOk) {
           // RFC 6582 §3.2 step 5: partial ACK: retransmit the next hole, deflate cwnd.
           this.retransmitAt(this.sndUna, nowNs);
@@ -693,7 +712,10 @@ export class TcpConnection {
       if (!this.inRecovery) {
         const lostBySack = this.sackOk && lt(this.sndUna, this.scoreboard.lostBoundary(this.sndUna, this.mss));
         // RFC 6582 §3.2 step 2: only a loss after the previous recovery point starts recovery.
-        if ((this.dupAcks >= this.dupThreshold() || lostBySack) && (gt(this.sndUna, this.recoverSeq) || this.recoverSeq === this.iss)) {
+        if (
+          (this.dupAcks >= this.dupThreshold() || lostBySack) &&
+          (gt(this.sndUna, this.recoverSeq) || this.recoverSeq === this.iss)
+        ) {
           this.enterRecovery(nowNs);
         }
       } else if (!this.sackOk) {
@@ -726,7 +748,8 @@ export class TcpConnection {
    */
   private dupThreshold(): number {
     const outstanding = Math.ceil(diff(this.sndMax, this.sndUna) / this.mss);
-    const canSendNew = diff(add(this.bufSeq, this.sndBuf.length), this.sndNxt) > 0 && this.sndWnd > diff(this.sndNxt, this.sndUna);
+    const canSendNew =
+      diff(add(this.bufSeq, this.sndBuf.length), this.sndNxt) > 0 && this.sndWnd > diff(this.sndNxt, this.sndUna);
     return outstanding < 4 && !canSendNew ? Math.max(1, outstanding - 1) : 3;
   }
 
@@ -738,7 +761,9 @@ export class TcpConnection {
       this.retransmitTsval = this.tsNow(nowNs);
       this.undoPoint = this.sndUna;
     }
-    const flight = this.sackOk ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndUna, this.mss) : diff(this.sndMax, this.sndUna);
+    const flight = this.sackOk
+      ? this.scoreboard.pipe(this.sndUna, this.sndMax, this.sndUna, this.mss)
+      : diff(this.sndMax, this.sndUna);
     this.inRecovery = true;
     this.recoverSeq = this.sndMax;
     this.cc.onLoss(Math.max(flight, diff(this.sndMax, this.sndUna) - this.scoreboard.sackedBytes), nowNs);
@@ -780,7 +805,8 @@ export class TcpConnection {
       if (fin) this.oooFinSeq = this.rcvNxt;
       this.drainOutOfOrder();
       if (this.oooFinSeq !== undefined && this.oooFinSeq === this.rcvNxt) this.takeFin(nowNs);
-      if (fillsHole) this.ackNow = true; // RFC 5681 §4.2: ACK at once when a gap is filled
+      if (fillsHole)
+        this.ackNow = true; // RFC 5681 §4.2: ACK at once when a gap is filled
       else if (data.length > 0) {
         // RFC 9293 §3.8.6.3: ACK at least every second full-sized segment, or after the delay.
         this.pendingAcks++;
@@ -1050,12 +1076,26 @@ export class TcpConnection {
   }
 
   private sendAck(nowNs: number): void {
-    this.emit({ seq: this.sndNxt, ack: this.rcvNxt, flags: TcpFlags.ACK, window: 0, options: this.segmentOptions(nowNs), payload: EMPTY });
+    this.emit({
+      seq: this.sndNxt,
+      ack: this.rcvNxt,
+      flags: TcpFlags.ACK,
+      window: 0,
+      options: this.segmentOptions(nowNs),
+      payload: EMPTY,
+    });
   }
 
   /** A keepalive or zero-window probe: SEG.SEQ = SND.UNA - 1, no data, which any peer answers with an ACK. */
   private sendProbe(nowNs: number): void {
-    this.emit({ seq: (this.sndUna - 1) >>> 0, ack: this.rcvNxt, flags: TcpFlags.ACK, window: 0, options: this.segmentOptions(nowNs), payload: EMPTY });
+    this.emit({
+      seq: (this.sndUna - 1) >>> 0,
+      ack: this.rcvNxt,
+      flags: TcpFlags.ACK,
+      window: 0,
+      options: this.segmentOptions(nowNs),
+      payload: EMPTY,
+    });
   }
 
   private segmentOptions(nowNs: number): TcpOptions {
@@ -1119,7 +1159,8 @@ export class TcpConnection {
     // Nothing in flight yet data waiting: either the window is zero (RFC 9293 §3.8.6.1 probes) or
     // sender SWS avoidance holds a small segment back (§3.8.6.2.1 override timeout).
     if (this.canSendData() && pending && this.sndUna === this.sndMax) {
-      if (this.persistAt === NO_DEADLINE) this.persistAt = nowNs + Math.min(this.rtt.rtoNs * 2 ** this.persistBackoff, this.config.maxRtoNs);
+      if (this.persistAt === NO_DEADLINE)
+        this.persistAt = nowNs + Math.min(this.rtt.rtoNs * 2 ** this.persistBackoff, this.config.maxRtoNs);
     } else {
       this.persistAt = NO_DEADLINE;
     }
@@ -1127,7 +1168,8 @@ export class TcpConnection {
 
   private updateKeepalive(_nowNs: number): void {
     if (this.config.keepAlive && (this.state === 'ESTABLISHED' || this.state === 'CLOSE-WAIT')) {
-      if (this.keepaliveAt === NO_DEADLINE || this.probesUnanswered === 0) this.keepaliveAt = this.lastRecvNs + this.config.keepIdleNs;
+      if (this.keepaliveAt === NO_DEADLINE || this.probesUnanswered === 0)
+        this.keepaliveAt = this.lastRecvNs + this.config.keepIdleNs;
     } else {
       this.keepaliveAt = NO_DEADLINE;
     }

@@ -11,15 +11,19 @@ import { Sequence } from './sequence.js';
 describe('Sequence', () => {
   it('orders numbers within 2^31 of each other across wrap-around', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: -(2 ** 31) + 1, max: 2 ** 31 - 1 }), (a, d) => {
-        const b = Sequence.add(a, d);
-        expect(Sequence.diff(b, a)).toBe(d);
-        expect(Sequence.lt(a, b)).toBe(d > 0);
-        expect(Sequence.gt(a, b)).toBe(d < 0);
-        expect(Sequence.le(a, b)).toBe(d >= 0);
-        expect(b).toBeGreaterThanOrEqual(0);
-        expect(b).toBeLessThanOrEqual(0xffffffff);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: -(2 ** 31) + 1, max: 2 ** 31 - 1 }),
+        (a, d) => {
+          const b = Sequence.add(a, d);
+          expect(Sequence.diff(b, a)).toBe(d);
+          expect(Sequence.lt(a, b)).toBe(d > 0);
+          expect(Sequence.gt(a, b)).toBe(d < 0);
+          expect(Sequence.le(a, b)).toBe(d >= 0);
+          expect(b).toBeGreaterThanOrEqual(0);
+          expect(b).toBeLessThanOrEqual(0xffffffff);
+        },
+      ),
       { numRuns: 5000 },
     );
   });
@@ -29,7 +33,13 @@ describe('ByteQueue', () => {
   it('behaves like an array of bytes under push/read/consume', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.record({ push: fc.uint8Array({ maxLength: 5000 }) }), fc.record({ read: fc.nat(6000) }), fc.record({ consume: fc.nat(6000) }))),
+        fc.array(
+          fc.oneof(
+            fc.record({ push: fc.uint8Array({ maxLength: 5000 }) }),
+            fc.record({ read: fc.nat(6000) }),
+            fc.record({ consume: fc.nat(6000) }),
+          ),
+        ),
         (ops) => {
           const q = new ByteQueue(16);
           let model: number[] = [];
@@ -59,25 +69,31 @@ describe('ByteQueue', () => {
 describe('SackScoreboard', () => {
   it('tracks exactly the reported octets above SND.UNA (set model), across wrap-around', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.array(fc.tuple(fc.nat(400), fc.nat(60)), { maxLength: 12 }), fc.nat(450), (base, blocks, ackAdvance) => {
-        const sb = new SackScoreboard();
-        const max = Sequence.add(base, 500);
-        const model = new Set<number>();
-        for (const [off, len] of blocks) {
-          if (len === 0 || off === 0) continue;
-          sb.update([[Sequence.add(base, off), Sequence.add(base, off + len)]], base, max);
-          for (let k = off; k < off + len && k < 500; k++) model.add(k);
-          if (off + len > 500) for (let k = off; k < off + len; k++) model.delete(k); // beyond SND.MAX: ignored
-        }
-        // Recompute the model honestly: blocks reaching past SND.MAX were dropped whole.
-        const honest = new Set<number>();
-        for (const [off, len] of blocks) if (len > 0 && off > 0 && off + len <= 500) for (let k = off; k < off + len; k++) honest.add(k);
-        expect(sb.sackedBytes).toBe(honest.size);
-        for (let k = 0; k < 500; k += 7) expect(sb.isSacked(Sequence.add(base, k))).toBe(honest.has(k));
-        const una = Sequence.add(base, ackAdvance);
-        sb.advance(una);
-        expect(sb.sackedBytes).toBe([...honest].filter((k) => k >= ackAdvance).length);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.array(fc.tuple(fc.nat(400), fc.nat(60)), { maxLength: 12 }),
+        fc.nat(450),
+        (base, blocks, ackAdvance) => {
+          const sb = new SackScoreboard();
+          const max = Sequence.add(base, 500);
+          const model = new Set<number>();
+          for (const [off, len] of blocks) {
+            if (len === 0 || off === 0) continue;
+            sb.update([[Sequence.add(base, off), Sequence.add(base, off + len)]], base, max);
+            for (let k = off; k < off + len && k < 500; k++) model.add(k);
+            if (off + len > 500) for (let k = off; k < off + len; k++) model.delete(k); // beyond SND.MAX: ignored
+          }
+          // Recompute the model honestly: blocks reaching past SND.MAX were dropped whole.
+          const honest = new Set<number>();
+          for (const [off, len] of blocks)
+            if (len > 0 && off > 0 && off + len <= 500) for (let k = off; k < off + len; k++) honest.add(k);
+          expect(sb.sackedBytes).toBe(honest.size);
+          for (let k = 0; k < 500; k += 7) expect(sb.isSacked(Sequence.add(base, k))).toBe(honest.has(k));
+          const una = Sequence.add(base, ackAdvance);
+          sb.advance(una);
+          expect(sb.sackedBytes).toBe([...honest].filter((k) => k >= ackAdvance).length);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -5,7 +5,12 @@ import { FormatError } from '@osv-ts/kernel-api';
 /** Throws FormatError unless `bytes` holds `length` bytes at `offset`. */
 export function need(bytes: Uint8Array, offset: number, length: number, format: string, field: string): void {
   if (offset < 0 || length < 0 || offset + length > bytes.length) {
-    throw new FormatError(format, field, offset, `needs ${length} bytes, ${Math.max(0, bytes.length - offset)} available`);
+    throw new FormatError(
+      format,
+      field,
+      offset,
+      `needs ${length} bytes, ${Math.max(0, bytes.length - offset)} available`,
+    );
   }
 }
 

@@ -4,7 +4,16 @@
 import { fail, need, put16, put32, u16, u32 } from './bounds.js';
 
 export const DHCP_MAGIC_COOKIE = 0x63825363;
-export const DhcpMessageType = { Discover: 1, Offer: 2, Request: 3, Decline: 4, Ack: 5, Nak: 6, Release: 7, Inform: 8 } as const;
+export const DhcpMessageType = {
+  Discover: 1,
+  Offer: 2,
+  Request: 3,
+  Decline: 4,
+  Ack: 5,
+  Nak: 6,
+  Release: 7,
+  Inform: 8,
+} as const;
 export const DhcpOption = {
   Pad: 0,
   SubnetMask: 1,

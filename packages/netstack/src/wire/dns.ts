@@ -3,7 +3,18 @@
 // most 63 bytes and names at most 255. A/AAAA/CNAME rdata are decoded; others are kept raw.
 import { fail, need, put32, u16, u32 } from './bounds.js';
 
-export const DnsType = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, OPT: 41, ANY: 255 } as const;
+export const DnsType = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  OPT: 41,
+  ANY: 255,
+} as const;
 export const DnsRcode = { NoError: 0, FormErr: 1, ServFail: 2, NXDomain: 3, NotImp: 4, Refused: 5 } as const;
 export const DNS_HEADER_BYTES = 12;
 

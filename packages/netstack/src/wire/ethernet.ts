@@ -25,7 +25,12 @@ export function parseEthernet(frame: Uint8Array): EthernetFrame {
 }
 
 /** Writes the 14-byte header at the start of `frame`. */
-export function emitEthernetHeader(frame: Uint8Array, destination: Uint8Array, source: Uint8Array, etherType: number): void {
+export function emitEthernetHeader(
+  frame: Uint8Array,
+  destination: Uint8Array,
+  source: Uint8Array,
+  etherType: number,
+): void {
   frame.set(destination, 0);
   frame.set(source, 6);
   put16(frame, 12, etherType);

@@ -2,7 +2,13 @@
 import { fail, need, put16, u16 } from './bounds.js';
 import { finishChecksum, sumWords } from './checksum.js';
 
-export const Icmpv4Type = { EchoReply: 0, DestinationUnreachable: 3, EchoRequest: 8, TimeExceeded: 11, ParameterProblem: 12 } as const;
+export const Icmpv4Type = {
+  EchoReply: 0,
+  DestinationUnreachable: 3,
+  EchoRequest: 8,
+  TimeExceeded: 11,
+  ParameterProblem: 12,
+} as const;
 export const Icmpv4Unreachable = { Net: 0, Host: 1, Protocol: 2, Port: 3, FragmentationNeeded: 4 } as const;
 
 export interface Icmpv4Message {

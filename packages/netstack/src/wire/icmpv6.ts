@@ -18,7 +18,13 @@ export const Icmpv6Type = {
   Redirect: 137,
 } as const;
 
-export const NdpOption = { SourceLinkLayer: 1, TargetLinkLayer: 2, PrefixInformation: 3, RedirectedHeader: 4, Mtu: 5 } as const;
+export const NdpOption = {
+  SourceLinkLayer: 1,
+  TargetLinkLayer: 2,
+  PrefixInformation: 3,
+  RedirectedHeader: 4,
+  Mtu: 5,
+} as const;
 
 export interface NdpPrefix {
   prefixLength: number;
@@ -93,7 +99,14 @@ export function parseNdpOptions(b: Uint8Array, offset: number): NdpOptions {
 }
 
 /** Builds an ICMPv6 message (type, code, 4-byte rest, body) with its checksum. */
-export function emitIcmpv6(type: number, code: number, rest: number, body: Uint8Array, source: Uint8Array, destination: Uint8Array): Uint8Array {
+export function emitIcmpv6(
+  type: number,
+  code: number,
+  rest: number,
+  body: Uint8Array,
+  source: Uint8Array,
+  destination: Uint8Array,
+): Uint8Array {
   const out = new Uint8Array(8 + body.length);
   out[0] = type;
   out[1] = code;
@@ -104,7 +117,11 @@ export function emitIcmpv6(type: number, code: number, rest: number, body: Uint8
 }
 
 /** Body of a Neighbour Solicitation/Advertisement: target address plus an optional link-layer option. */
-export function ndpTargetBody(target: Uint8Array, optionType: number | undefined, mac: Uint8Array | undefined): Uint8Array {
+export function ndpTargetBody(
+  target: Uint8Array,
+  optionType: number | undefined,
+  mac: Uint8Array | undefined,
+): Uint8Array {
   const body = new Uint8Array(16 + (mac && optionType ? 8 : 0));
   body.set(target, 0);
   if (mac && optionType) {
@@ -140,7 +157,11 @@ export function parseRouterAdvertisement(m: Icmpv6Message): RouterAdvertisement 
 }
 
 /** Builds a Router Advertisement body (for tests and simulated routers). */
-export function routerAdvertisementBody(prefixes: NdpPrefix[], sourceMac: Uint8Array | undefined, mtu?: number): Uint8Array {
+export function routerAdvertisementBody(
+  prefixes: NdpPrefix[],
+  sourceMac: Uint8Array | undefined,
+  mtu?: number,
+): Uint8Array {
   const size = 8 + (sourceMac ? 8 : 0) + 32 * prefixes.length + (mtu ? 8 : 0);
   const b = new Uint8Array(size);
   let i = 8;
@@ -167,4 +188,3 @@ export function routerAdvertisementBody(prefixes: NdpPrefix[], sourceMac: Uint8A
   }
   return b;
 }
-

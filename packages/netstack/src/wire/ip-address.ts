@@ -26,7 +26,8 @@ export class IpAddress {
   }
 
   static fromBytes(bytes: Uint8Array): IpAddress {
-    if (bytes.length !== 4 && bytes.length !== 16) throw new FormatError('ip-address', 'length', 0, `${bytes.length} bytes`);
+    if (bytes.length !== 4 && bytes.length !== 16)
+      throw new FormatError('ip-address', 'length', 0, `${bytes.length} bytes`);
     return new IpAddress(Uint8Array.from(bytes));
   }
 
@@ -97,7 +98,9 @@ export class IpAddress {
   }
 
   isLinkLocal(): boolean {
-    return this.version === 6 ? this.bytes[0] === 0xfe && (this.bytes[1]! & 0xc0) === 0x80 : this.bytes[0] === 169 && this.bytes[1] === 254;
+    return this.version === 6
+      ? this.bytes[0] === 0xfe && (this.bytes[1]! & 0xc0) === 0x80
+      : this.bytes[0] === 169 && this.bytes[1] === 254;
   }
 
   toString(): string {
@@ -175,7 +178,7 @@ function formatV6(b: Uint8Array): string {
   // RFC 5952 §4.2.3: the longest run (first on ties) of two or more zero words becomes "::".
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (w[i] !== 0) {
       i++;
       continue;
@@ -214,6 +217,7 @@ export function maskToPrefixLength(mask: IpAddress): number {
   const n = mask.v4;
   let len = 0;
   while (len < 32 && (n & (0x80000000 >>> len)) !== 0) len++;
-  if (len < 32 && ((n << len) >>> 0) !== 0) throw new FormatError('netmask', 'mask', 0, `non-contiguous netmask ${mask.toString()}`);
+  if (len < 32 && (n << len) >>> 0 !== 0)
+    throw new FormatError('netmask', 'mask', 0, `non-contiguous netmask ${mask.toString()}`);
   return len;
 }

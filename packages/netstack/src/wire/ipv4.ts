@@ -3,7 +3,17 @@
 import { fail, need, put16, put32, u16, u32 } from './bounds.js';
 import { finishChecksum, sumWords } from './checksum.js';
 
-export const IpProtocol = { ICMP: 1, TCP: 6, UDP: 17, IPv6Route: 43, IPv6Frag: 44, ICMPv6: 58, NoNext: 59, HopByHop: 0, DestOpts: 60 } as const;
+export const IpProtocol = {
+  ICMP: 1,
+  TCP: 6,
+  UDP: 17,
+  IPv6Route: 43,
+  IPv6Frag: 44,
+  ICMPv6: 58,
+  NoNext: 59,
+  HopByHop: 0,
+  DestOpts: 60,
+} as const;
 export const IPV4_HEADER_BYTES = 20;
 
 export interface Ipv4Packet {
@@ -34,7 +44,8 @@ export function parseIpv4(b: Uint8Array, verifyChecksum = true): Ipv4Packet {
   const totalLength = u16(b, 2);
   if (totalLength < headerLength) fail('ipv4', 'total length', 2, `${totalLength} < header ${headerLength}`);
   if (totalLength > b.length) fail('ipv4', 'total length', 2, `${totalLength} exceeds the ${b.length} bytes received`);
-  if (verifyChecksum && finishChecksum(sumWords(b, 0, headerLength)) !== 0) fail('ipv4', 'header checksum', 10, 'mismatch');
+  if (verifyChecksum && finishChecksum(sumWords(b, 0, headerLength)) !== 0)
+    fail('ipv4', 'header checksum', 10, 'mismatch');
   const frag = u16(b, 6);
   if (frag & 0x8000) fail('ipv4', 'flags', 6, 'reserved bit set');
   return {

@@ -36,14 +36,16 @@ export function parseIpv6(b: Uint8Array): Ipv6Packet {
   if (version !== 6) fail('ipv6', 'version', 0, `${version}`);
   const payloadLength = u16(b, 4);
   if (payloadLength === 0) fail('ipv6', 'payload length', 4, 'jumbograms are not supported');
-  if (IPV6_HEADER_BYTES + payloadLength > b.length) fail('ipv6', 'payload length', 4, `${payloadLength} exceeds the ${b.length - 40} bytes received`);
+  if (IPV6_HEADER_BYTES + payloadLength > b.length)
+    fail('ipv6', 'payload length', 4, `${payloadLength} exceeds the ${b.length - 40} bytes received`);
   const end = IPV6_HEADER_BYTES + payloadLength;
   let next = b[6]!;
   let off = IPV6_HEADER_BYTES;
   let fragment: Ipv6Fragment | undefined;
   for (let n = 0; ; n++) {
     if (n > MAX_EXTENSION_HEADERS) fail('ipv6', 'next header', off, 'extension header chain too long');
-    if (next === IpProtocol.HopByHop && n !== 0) fail('ipv6', 'next header', off, 'hop-by-hop header not first (RFC 8200 §4.1)');
+    if (next === IpProtocol.HopByHop && n !== 0)
+      fail('ipv6', 'next header', off, 'hop-by-hop header not first (RFC 8200 §4.1)');
     if (next === IpProtocol.HopByHop || next === IpProtocol.DestOpts || next === IpProtocol.IPv6Route) {
       need(b, off, 8, 'ipv6', 'extension header');
       const len = (b[off + 1]! + 1) * 8;
@@ -94,7 +96,7 @@ function checkOptions(b: Uint8Array, start: number, end: number): void {
     if (i + 1 >= end) fail('ipv6', 'option length', i + 1, 'truncated option');
     const len = b[i + 1]!;
     if (i + 2 + len > end) fail('ipv6', 'option length', i + 1, `option ${type} runs past its header`);
-    const known = type === 1 || type === 5 /* router alert */;
+    const known = type === 1 || type === 5; /* router alert */
     if (!known && type >>> 6 !== 0) fail('ipv6', 'option type', i, `unrecognised option ${type} must not be skipped`);
     i += 2 + len;
   }

@@ -9,7 +9,13 @@ import { emitDhcp, parseDhcp, DhcpOption } from './dhcpv4.js';
 import { dnsQuery, emitDns, parseDns, DnsType } from './dns.js';
 import { emitEthernetHeader, parseEthernet } from './ethernet.js';
 import { emitIcmpv4, parseIcmpv4 } from './icmpv4.js';
-import { emitIcmpv6, parseIcmpv6, parseNdpOptions, parseRouterAdvertisement, routerAdvertisementBody } from './icmpv6.js';
+import {
+  emitIcmpv6,
+  parseIcmpv6,
+  parseNdpOptions,
+  parseRouterAdvertisement,
+  routerAdvertisementBody,
+} from './icmpv6.js';
 import { IpAddress } from './ip-address.js';
 import { emitIpv4Header, parseIpv4 } from './ipv4.js';
 import { emitIpv6Header, parseIpv6 } from './ipv6.js';
@@ -103,21 +109,42 @@ function ipv6Sample(): Uint8Array {
 describe('wire parsers under fuzzing (10^4 inputs each)', () => {
   it('ethernet', () => {
     const f = new Uint8Array(20);
-    emitEthernetHeader(f, A.bytes.subarray(0, 4).length ? Uint8Array.of(1, 2, 3, 4, 5, 6) : f, Uint8Array.of(6, 5, 4, 3, 2, 1), 0x0800);
+    emitEthernetHeader(
+      f,
+      A.bytes.subarray(0, 4).length ? Uint8Array.of(1, 2, 3, 4, 5, 6) : f,
+      Uint8Array.of(6, 5, 4, 3, 2, 1),
+      0x0800,
+    );
     survives(parseEthernet, f.subarray(0, 20));
   });
   it('arp', () => {
     const b = new Uint8Array(28);
-    emitArp({ operation: 1, senderMac: new Uint8Array(6), senderIp: A.v4, targetMac: new Uint8Array(6), targetIp: B.v4 }, b);
+    emitArp(
+      { operation: 1, senderMac: new Uint8Array(6), senderIp: A.v4, targetMac: new Uint8Array(6), targetIp: B.v4 },
+      b,
+    );
     survives(parseArp, b);
   });
   it('ipv4', () => survives((b) => parseIpv4(b), ipv4Sample()));
   it('icmpv4', () => survives((b) => parseIcmpv4(b), emitIcmpv4(8, 0, 0x12340001, Uint8Array.of(1, 2, 3, 4))));
   it('ipv6 with extension headers', () => survives(parseIpv6, ipv6Sample()));
-  it('icmpv6', () => survives((b) => parseIcmpv6(b, A6.bytes, B6.bytes), emitIcmpv6(128, 0, 1, Uint8Array.of(9, 9), A6.bytes, B6.bytes)));
+  it('icmpv6', () =>
+    survives(
+      (b) => parseIcmpv6(b, A6.bytes, B6.bytes),
+      emitIcmpv6(128, 0, 1, Uint8Array.of(9, 9), A6.bytes, B6.bytes),
+    ));
   it('ndp options / router advertisement', () => {
     const body = routerAdvertisementBody(
-      [{ prefixLength: 64, onLink: true, autonomous: true, validLifetimeS: 100, preferredLifetimeS: 50, prefix: IpAddress.parse('2001:db8::').bytes }],
+      [
+        {
+          prefixLength: 64,
+          onLink: true,
+          autonomous: true,
+          validLifetimeS: 100,
+          preferredLifetimeS: 50,
+          prefix: IpAddress.parse('2001:db8::').bytes,
+        },
+      ],
       Uint8Array.of(2, 0, 0, 0, 0, 1),
       1500,
     );
@@ -136,7 +163,18 @@ describe('wire parsers under fuzzing (10^4 inputs each)', () => {
       [DhcpOption.Router, A.bytes],
       [DhcpOption.DomainNameServer, Uint8Array.of(...A.bytes, ...B.bytes)],
     ]);
-    const m = emitDhcp({ op: 2, xid: 1, secs: 0, broadcast: true, ciaddr: 0, yiaddr: B.v4, siaddr: 0, giaddr: 0, chaddr: new Uint8Array(16), options });
+    const m = emitDhcp({
+      op: 2,
+      xid: 1,
+      secs: 0,
+      broadcast: true,
+      ciaddr: 0,
+      yiaddr: B.v4,
+      siaddr: 0,
+      giaddr: 0,
+      chaddr: new Uint8Array(16),
+      options,
+    });
     survives(parseDhcp, m.subarray(0, 260));
   });
   it('dns with compression pointers', () => {
@@ -226,7 +264,10 @@ describe('round trips', () => {
               windowScale: fc.integer({ min: 0, max: 14 }),
               sackPermitted: fc.constant(true),
               timestamps: fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff })),
-              sack: fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff })), { minLength: 1, maxLength: 1 }),
+              sack: fc.array(
+                fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff })),
+                { minLength: 1, maxLength: 1 },
+              ),
             },
             { requiredKeys: [] },
           ),
@@ -248,14 +289,27 @@ describe('round trips', () => {
 
   it('IPv4 headers keep fragment fields and verify their checksum', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.boolean(), fc.integer({ min: 0, max: 0x1fff }), (id, mf, fo) => {
-        const b = new Uint8Array(20 + 8);
-        emitIpv4Header(b, 0, { source: A.v4, destination: B.v4, protocol: 17, payloadLength: 8, identification: id, moreFragments: mf, fragmentOffset: fo * 8 });
-        const p = parseIpv4(b);
-        expect([p.identification, p.moreFragments, p.fragmentOffset, p.payload.length]).toEqual([id, mf, fo * 8, 8]);
-        b[8]! ^= 1;
-        expect(() => parseIpv4(b)).toThrow(FormatError);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 0x1fff }),
+        (id, mf, fo) => {
+          const b = new Uint8Array(20 + 8);
+          emitIpv4Header(b, 0, {
+            source: A.v4,
+            destination: B.v4,
+            protocol: 17,
+            payloadLength: 8,
+            identification: id,
+            moreFragments: mf,
+            fragmentOffset: fo * 8,
+          });
+          const p = parseIpv4(b);
+          expect([p.identification, p.moreFragments, p.fragmentOffset, p.payload.length]).toEqual([id, mf, fo * 8, 8]);
+          b[8]! ^= 1;
+          expect(() => parseIpv4(b)).toThrow(FormatError);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -6,7 +6,16 @@ import { finishChecksum, sumWords } from './checksum.js';
 
 export const TCP_HEADER_BYTES = 20;
 
-export const TcpFlags = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80 } as const;
+export const TcpFlags = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+} as const;
 
 export const TcpOption = { End: 0, Nop: 1, Mss: 2, WindowScale: 3, SackPermitted: 4, Sack: 5, Timestamps: 8 } as const;
 
@@ -38,7 +47,8 @@ export function parseTcp(b: Uint8Array, pseudoSum: number | undefined): TcpSegme
   const dataOffset = (b[12]! >>> 4) * 4;
   if (dataOffset < TCP_HEADER_BYTES) fail('tcp', 'data offset', 12, `${dataOffset} bytes is below 20`);
   need(b, 0, dataOffset, 'tcp', 'options');
-  if (pseudoSum !== undefined && finishChecksum(sumWords(b, 0, b.length, pseudoSum)) !== 0) fail('tcp', 'checksum', 16, 'mismatch');
+  if (pseudoSum !== undefined && finishChecksum(sumWords(b, 0, b.length, pseudoSum)) !== 0)
+    fail('tcp', 'checksum', 16, 'mismatch');
   return {
     sourcePort: u16(b, 0),
     destinationPort: u16(b, 2),

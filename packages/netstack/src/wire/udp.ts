@@ -26,7 +26,14 @@ export function parseUdp(b: Uint8Array, pseudoSum: number | undefined, ipv6 = fa
 }
 
 /** Writes header + payload at `offset`; `pseudoSum` must cover length 8 + payload.length. */
-export function emitUdp(out: Uint8Array, offset: number, sourcePort: number, destinationPort: number, payload: Uint8Array, pseudoSum: number): void {
+export function emitUdp(
+  out: Uint8Array,
+  offset: number,
+  sourcePort: number,
+  destinationPort: number,
+  payload: Uint8Array,
+  pseudoSum: number,
+): void {
   const length = UDP_HEADER_BYTES + payload.length;
   need(out, offset, length, 'udp', 'output');
   put16(out, offset, sourcePort);

@@ -27,7 +27,8 @@ export function parseManifest(text: string, defines: Readonly<Record<string, str
     offset += raw.length + 1;
     if (skip.test(line)) continue;
     const parts = line.split(': ');
-    if (parts.length < 2) throw new FormatError('manifest', `line ${i + 1}`, at, `no ": " separator in ${JSON.stringify(line)}`);
+    if (parts.length < 2)
+      throw new FormatError('manifest', `line ${i + 1}`, at, `no ": " separator in ${JSON.stringify(line)}`);
     out.push({ guest: parts[0]!.trim(), host: substituteDefines(parts[1]!.trim(), defines, i + 1, at), line: i + 1 });
   }
   return out;
@@ -51,7 +52,8 @@ export function substituteDefines(host: string, defines: Readonly<Record<string,
     const m = /^%\(([^)]*)\)s/.exec(host.slice(i));
     if (!m) throw new FormatError('manifest', `line ${line}`, at, `unsupported "%" format in ${JSON.stringify(host)}`);
     const value = defines[m[1]!];
-    if (value === undefined) throw new FormatError('manifest', `line ${line}`, at, `undefined variable ${m[1]} (pass it as a define)`);
+    if (value === undefined)
+      throw new FormatError('manifest', `line ${line}`, at, `undefined variable ${m[1]} (pass it as a define)`);
     out += value;
     i += m[0].length - 1;
   }

@@ -22,7 +22,8 @@ function child(dir: MutableDir, name: string, guest: string): MutableDir {
     next = imageDir();
     dir.children.set(name, next);
   }
-  if (next.kind !== 'dir') throw new FormatError('manifest', guest, 0, `"${name}" is a file in one entry and a directory in another`);
+  if (next.kind !== 'dir')
+    throw new FormatError('manifest', guest, 0, `"${name}" is a file in one entry and a directory in another`);
   return next;
 }
 

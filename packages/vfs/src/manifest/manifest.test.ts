@@ -17,7 +17,11 @@ describe('manifest parser', () => {
   it('skips comments, blank lines and [manifest]; splits at the first ": "; substitutes %(NAME)s', () => {
     const text = '[manifest]\n  # comment\n\n/a: x/a\n/b:   %(dir)s/b  \n/c: ->/a\n/d: x: y\n/e: 100%%\n';
     expect(parseManifest(text, { dir: '/opt' }).map((l) => [l.guest, l.host, l.line])).toEqual([
-      ['/a', 'x/a', 4], ['/b', '/opt/b', 5], ['/c', '->/a', 6], ['/d', 'x', 7], ['/e', '100%', 8],
+      ['/a', 'x/a', 4],
+      ['/b', '/opt/b', 5],
+      ['/c', '->/a', 6],
+      ['/d', 'x', 7],
+      ['/e', '100%', 8],
     ]);
     expect(() => parseManifest('/a x')).toThrow(FormatError);
     expect(() => parseManifest('/a: %(nope)s')).toThrow(/undefined variable nope/);
@@ -78,7 +82,11 @@ describe('manifest to trees', () => {
 
   it('lists bootfs entries in manifest order with directories marked', () => {
     const entries = resolveManifest(parseManifest('/a: b/a.txt\n/e: b/empty\n/l: ->/a\n/x-stripped.so: b/a.txt'), host);
-    expect(toBootfsEntries(entries, host).map((e) => [e.kind, e.name])).toEqual([['file', '/a'], ['dir', '/e/'], ['symlink', '/l']]);
+    expect(toBootfsEntries(entries, host).map((e) => [e.kind, e.name])).toEqual([
+      ['file', '/a'],
+      ['dir', '/e/'],
+      ['symlink', '/l'],
+    ]);
   });
 
   it('refuses a path below a file (the script crashes there)', () => {
@@ -87,7 +95,10 @@ describe('manifest to trees', () => {
   });
 
   it('a host directory line keeps an existing file of that name; a file line replaces a directory in place', () => {
-    const entries = resolveManifest(parseManifest('/a: b/a.txt\n/a: b/empty\n/d: b/empty\n/z: b/a.txt\n/d: b/d/b.bin'), host);
+    const entries = resolveManifest(
+      parseManifest('/a: b/a.txt\n/a: b/empty\n/d: b/empty\n/z: b/a.txt\n/d: b/d/b.bin'),
+      host,
+    );
     expect(shape(toRofsTree(entries, host))).toEqual({ a: 'hello\n', d: 'bin', z: 'hello\n' });
     expect([...toRofsTree(entries, host).children.keys()]).toEqual(['a', 'd', 'z']);
   });

@@ -16,8 +16,15 @@ export function detectDiskFormat(path: string): DiskFormat {
   }
 }
 
-export function openDiskBackend(path: string, options: { readOnly?: boolean } = {}): { backend: BlockBackend; format: DiskFormat } {
+export function openDiskBackend(
+  path: string,
+  options: { readOnly?: boolean } = {},
+): { backend: BlockBackend; format: DiskFormat } {
   const format = detectDiskFormat(path);
-  if (format === 'qcow2') return { backend: new Qcow2Backend(Qcow2Image.open(NodeImageFile.open(path, options.readOnly), options.readOnly)), format };
+  if (format === 'qcow2')
+    return {
+      backend: new Qcow2Backend(Qcow2Image.open(NodeImageFile.open(path, options.readOnly), options.readOnly)),
+      format,
+    };
   return { backend: RawFileBackend.open(path, options.readOnly), format };
 }

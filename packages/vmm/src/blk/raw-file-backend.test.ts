@@ -8,7 +8,8 @@ import { RawFileBackend } from './raw-file-backend.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osv-raw-'));
 
-const call = (f: (done: (e?: Error) => void) => void): Promise<Error | undefined> => new Promise((resolve) => f(resolve));
+const call = (f: (done: (e?: Error) => void) => void): Promise<Error | undefined> =>
+  new Promise((resolve) => f(resolve));
 
 describe('RawFileBackend', () => {
   it('completes many overlapped writes and reads into shared memory, each in its place', async () => {
@@ -17,16 +18,24 @@ describe('RawFileBackend', () => {
     const b = RawFileBackend.open(path);
     const ram = new Uint8Array(new SharedArrayBuffer(1 << 20));
     for (let i = 0; i < ram.length; i++) ram[i] = (i * 7 + (i >> 12)) & 0xff;
-    const writes = Array.from({ length: 64 }, (_, i) => call((d) => b.write(i * 16384, ram.subarray(i * 16384, (i + 1) * 16384), d)));
+    const writes = Array.from({ length: 64 }, (_, i) =>
+      call((d) => b.write(i * 16384, ram.subarray(i * 16384, (i + 1) * 16384), d)),
+    );
     expect((await Promise.all(writes)).every((e) => e === undefined)).toBe(true);
     expect(await call((d) => b.flush(d))).toBeUndefined();
     expect(Buffer.compare(readFileSync(path), ram)).toBe(0);
     const back = new Uint8Array(new SharedArrayBuffer(1 << 20));
-    const reads = Array.from({ length: 64 }, (_, i) => call((d) => b.read(i * 16384, back.subarray(i * 16384, (i + 1) * 16384), d)));
+    const reads = Array.from({ length: 64 }, (_, i) =>
+      call((d) => b.read(i * 16384, back.subarray(i * 16384, (i + 1) * 16384), d)),
+    );
     await Promise.all(reads);
     expect(Buffer.compare(back, ram)).toBe(0);
     expect(await call((d) => b.writeZeroes(4096, 8192, d))).toBeUndefined();
-    expect(readFileSync(path).subarray(4096, 4096 + 8192).every((x) => x === 0)).toBe(true);
+    expect(
+      readFileSync(path)
+        .subarray(4096, 4096 + 8192)
+        .every((x) => x === 0),
+    ).toBe(true);
     b.close();
   });
 

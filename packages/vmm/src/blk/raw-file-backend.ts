@@ -61,7 +61,9 @@ export class RawFileBackend implements BlockBackend {
   writeZeroes(offsetBytes: number, lengthBytes: number, done: BackendDone): void {
     if (lengthBytes === 0) return done();
     const n = Math.min(lengthBytes, ZERO_CHUNK.length);
-    this.write(offsetBytes, ZERO_CHUNK.subarray(0, n), (e) => (e ? done(e) : this.writeZeroes(offsetBytes + n, lengthBytes - n, done)));
+    this.write(offsetBytes, ZERO_CHUNK.subarray(0, n), (e) =>
+      e ? done(e) : this.writeZeroes(offsetBytes + n, lengthBytes - n, done),
+    );
   }
 
   close(): void {

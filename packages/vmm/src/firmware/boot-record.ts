@@ -55,16 +55,21 @@ export function writeBootRecord(record: BootRecord): Uint8Array {
  * Parses a boot record; `read(offset, into)` reads the partition. Every offset and length is
  * checked against the partition size before it is read.
  */
-export function readBootRecord(read: (offsetBytes: number, into: Uint8Array) => void, partitionBytes: number): BootRecord {
+export function readBootRecord(
+  read: (offsetBytes: number, into: Uint8Array) => void,
+  partitionBytes: number,
+): BootRecord {
   const fail = (field: string, at: number, detail: string): never => {
     throw new FormatError('osv-ts boot record', field, at, detail);
   };
-  if (partitionBytes < BOOT_RECORD_HEADER_BYTES) fail('partition', 0, `${partitionBytes} bytes is smaller than the header`);
+  if (partitionBytes < BOOT_RECORD_HEADER_BYTES)
+    fail('partition', 0, `${partitionBytes} bytes is smaller than the header`);
   const head = new Uint8Array(64);
   read(0, head);
   const v = new DataView(head.buffer);
   const magic = new TextDecoder().decode(head.subarray(0, 8));
-  if (magic !== BOOT_RECORD_MAGIC) fail('magic', 0, `${JSON.stringify(magic)} is not ${BOOT_RECORD_MAGIC}: not an osv-ts boot partition`);
+  if (magic !== BOOT_RECORD_MAGIC)
+    fail('magic', 0, `${JSON.stringify(magic)} is not ${BOOT_RECORD_MAGIC}: not an osv-ts boot partition`);
   const version = v.getUint32(8, true);
   if (version !== BOOT_RECORD_VERSION) fail('version', 8, `${version}, this VMM reads ${BOOT_RECORD_VERSION}`);
   const part = (field: string, at: number): Uint8Array => {

@@ -17,15 +17,25 @@ export function loadBootImage(path: string): LoadedImage {
   try {
     const qcow2 = Qcow2Image.detect(file) ? Qcow2Image.open(file, true) : undefined;
     const diskBytes = qcow2 ? qcow2.sizeBytes : file.sizeBytes();
-    const read = (offset: number, into: Uint8Array): void => (qcow2 ? qcow2.read(offset, into) : file.read(offset, into));
+    const read = (offset: number, into: Uint8Array): void =>
+      qcow2 ? qcow2.read(offset, into) : file.read(offset, into);
     const sector0 = new Uint8Array(MBR_BYTES);
     if (diskBytes < MBR_BYTES) throw new FormatError('disk image', 'size', 0, `${diskBytes} bytes: no partition table`);
     read(0, sector0);
     const partitions = parseMbr(sector0, Math.floor(diskBytes / 512)).map((p) => ({
-      index: p.index, type: p.type, startBytes: p.startSector * 512, sizeBytes: p.sectors * 512,
+      index: p.index,
+      type: p.type,
+      startBytes: p.startSector * 512,
+      sizeBytes: p.sectors * 512,
     }));
     const boot = partitions.find((p) => p.index === 0 && p.type === BOOT_PARTITION_TYPE);
-    if (!boot) throw new FormatError('disk image', 'MBR entry 0', 0x1be, `no osv-ts boot partition (type 0x${BOOT_PARTITION_TYPE.toString(16)}); was it built by osv build?`);
+    if (!boot)
+      throw new FormatError(
+        'disk image',
+        'MBR entry 0',
+        0x1be,
+        `no osv-ts boot partition (type 0x${BOOT_PARTITION_TYPE.toString(16)}); was it built by osv build?`,
+      );
     const record = readBootRecord((o, into) => read(boot.startBytes + o, into), boot.sizeBytes);
     return { ...record, format: qcow2 ? 'qcow2' : 'raw', diskBytes, partitions };
   } finally {

@@ -18,7 +18,9 @@ describe('QEMU stream framing', () => {
             d.push(stream.subarray(off, off + n));
             off += n;
           }
-          expect(got.map((f) => Buffer.from(f).toString('hex'))).toEqual(frames.map((f) => Buffer.from(f).toString('hex')));
+          expect(got.map((f) => Buffer.from(f).toString('hex'))).toEqual(
+            frames.map((f) => Buffer.from(f).toString('hex')),
+          );
         },
       ),
       { numRuns: 200 },

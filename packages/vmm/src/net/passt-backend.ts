@@ -22,7 +22,8 @@ export function parsePortForward(rule: string): PortForward {
   if (!m) throw new Error(`bad --forward rule '${rule}' (expected tcp:HOSTPORT:GUESTPORT)`);
   const hostPort = Number(m[2]);
   const guestPort = Number(m[3]);
-  if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) throw new Error(`bad port in --forward rule '${rule}'`);
+  if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535)
+    throw new Error(`bad port in --forward rule '${rule}'`);
   return { protocol: (m[1] as 'tcp' | 'udp' | undefined) ?? 'tcp', hostPort, guestPort };
 }
 
@@ -60,7 +61,9 @@ export class PasstBackend implements NetBackend {
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`passt exited (${code}) before it was ready: ${stderr.trim() || 'no message'}`))),
+      child.once('exit', (code) =>
+        reject(new Error(`passt exited (${code}) before it was ready: ${stderr.trim() || 'no message'}`)),
+      ),
     );
     child.once('error', () => undefined);
     for (let i = 0; i < 200 && !existsSync(sock); i++) {

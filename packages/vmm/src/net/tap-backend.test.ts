@@ -10,7 +10,8 @@ import { TapBackend } from './tap-backend.js';
 import { ensureTapRelay } from './tap-relay-binary.js';
 
 const MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
-const sh = (...args: string[]): string => execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const sh = (...args: string[]): string =>
+  execFileSync(args[0]!, args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const inNs = (ns: string, ...args: string[]): string => sh('ip', 'netns', 'exec', ns, ...args);
 
 let cleanup: (() => void)[] = [];
@@ -69,7 +70,14 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     tap.send(arpRequest([10, 9, 0, 1]));
     // Linux answers with an ARP reply to our MAC, from 10.9.0.1.
     const reply = await waitFor('the ARP reply', () =>
-      frames.find((f) => f.length >= 42 && f[12] === 0x08 && f[13] === 0x06 && f[21] === 2 && f.subarray(28, 32).join('.') === '10.9.0.1'),
+      frames.find(
+        (f) =>
+          f.length >= 42 &&
+          f[12] === 0x08 &&
+          f[13] === 0x06 &&
+          f[21] === 2 &&
+          f.subarray(28, 32).join('.') === '10.9.0.1',
+      ),
     );
     expect([...reply.subarray(0, 6)]).toEqual([...MAC]);
     expect([...reply.subarray(32, 38)]).toEqual([...MAC]);
@@ -99,7 +107,8 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     } catch {
       // nobody answers; the ARP requests are what we look at
     }
-    const isRequest = (f: Uint8Array): boolean => f[12] === 0x08 && f[13] === 0x06 && f.subarray(38, 42).join('.') === '10.9.1.77';
+    const isRequest = (f: Uint8Array): boolean =>
+      f[12] === 0x08 && f[13] === 0x06 && f.subarray(38, 42).join('.') === '10.9.1.77';
     await waitFor('ARP requests from Linux', () => (frames.some(isRequest) ? true : undefined));
     const requests = frames.filter(isRequest);
     for (const r of requests) expect(r.length).toBe(42); // one frame per read, no padding, no merging
@@ -117,10 +126,27 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     const relay = join(dir, 'osv-tap-relay');
     copyFileSync(ensureTapRelay(), relay);
     chmodSync(relay, 0o755);
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', relay, 'osvt3'], { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        'setpriv',
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        '--inh-caps=-all',
+        relay,
+        'osvt3',
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
     expect(r.status).toBe(1);
     // Depending on /dev/net/tun's mode, the open or the TUNSETIFF is what is refused.
-    expect(r.stderr).toMatch(/osv-tap-relay: (cannot open \/dev\/net\/tun: Permission denied \(needs root or CAP_NET_ADMIN\)|TUNSETIFF osvt3: Operation not permitted \(needs CAP_NET_ADMIN)/);
+    expect(r.stderr).toMatch(
+      /osv-tap-relay: (cannot open \/dev\/net\/tun: Permission denied \(needs root or CAP_NET_ADMIN\)|TUNSETIFF osvt3: Operation not permitted \(needs CAP_NET_ADMIN)/,
+    );
   });
 
   it('ends the relay with a message when the device is deleted under it, instead of spinning', async () => {
@@ -136,7 +162,9 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     const ns = netns();
     const first = await TapBackend.start({ ifname: 'osvt4', netns: ns });
     cleanup.push(() => first.close());
-    await expect(TapBackend.start({ ifname: 'osvt4', netns: ns })).rejects.toThrow(/TUNSETIFF osvt4: Device or resource busy \(another process is attached to it\)/);
+    await expect(TapBackend.start({ ifname: 'osvt4', netns: ns })).rejects.toThrow(
+      /TUNSETIFF osvt4: Device or resource busy \(another process is attached to it\)/,
+    );
   }, 60_000);
 
   it('refuses a device that is not a TAP with a message that says so', async () => {

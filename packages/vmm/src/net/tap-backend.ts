@@ -37,7 +37,10 @@ export class TapBackend implements NetBackend {
     txBacklogFrames: number,
   ) {
     this.txBacklogBytes = txBacklogFrames * 1600;
-    this.exited = child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited =
+      child.exitCode !== null
+        ? Promise.resolve(child.exitCode)
+        : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     child.stdout!.on('data', (d: Buffer) => this.decoder.push(d));
     child.stdin!.on('error', () => undefined);
   }
@@ -46,7 +49,10 @@ export class TapBackend implements NetBackend {
   static async start(options: TapBackendOptions): Promise<TapBackend> {
     if (!/^[A-Za-z0-9_.:%-]{1,15}$/.test(options.ifname)) throw new Error(`bad TAP device name '${options.ifname}'`);
     const relay = options.relayPath ?? ensureTapRelay();
-    const [cmd, args] = options.netns === undefined ? [relay, [options.ifname]] : ['ip', ['netns', 'exec', options.netns, relay, options.ifname]];
+    const [cmd, args] =
+      options.netns === undefined
+        ? [relay, [options.ifname]]
+        : ['ip', ['netns', 'exec', options.netns, relay, options.ifname]];
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     const ready = await new Promise<{ ifname: string; how: string }>((resolve, reject) => {

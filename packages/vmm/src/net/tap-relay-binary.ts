@@ -26,7 +26,10 @@ function relaySource(): string {
  * OSV_CACHE_DIR, else `preferred`, else $XDG_CACHE_HOME/osv-ts; a temp dir when it cannot be made.
  */
 export function cacheDir(preferred?: string): string {
-  const dir = process.env['OSV_CACHE_DIR'] ?? preferred ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'osv-ts');
+  const dir =
+    process.env['OSV_CACHE_DIR'] ??
+    preferred ??
+    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'osv-ts');
   try {
     mkdirSync(dir, { recursive: true });
     return dir;
@@ -56,5 +59,7 @@ export function ensureTapRelay(): string {
       errors.push(`${cc}: ${err.code === 'ENOENT' ? 'not installed' : (err.stderr?.toString().trim() ?? err.message)}`);
     }
   }
-  throw new TapRelayBuildError(`cannot compile ${src} (scripts/setup-system.sh installs clang and the libc headers):\n${errors.join('\n')}`);
+  throw new TapRelayBuildError(
+    `cannot compile ${src} (scripts/setup-system.sh installs clang and the libc headers):\n${errors.join('\n')}`,
+  );
 }

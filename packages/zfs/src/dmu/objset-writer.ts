@@ -9,8 +9,13 @@ import { ENOTSUP, Errno, KernelError } from '@osv-ts/kernel-api';
 import { decodeBlkptr, type Blkptr, type BlkptrFields } from '../format/blkptr.js';
 import { putU16, putU64, viewOf } from '../format/bytes.js';
 import {
-  dataBlockSize, decodeDnode, DN_BONUS_OFFSET, DNODE_FLAG_USED_BYTES, DNODE_FLAG_USERUSED_ACCOUNTED,
-  DNODE_SIZE, type Dnode,
+  dataBlockSize,
+  decodeDnode,
+  DN_BONUS_OFFSET,
+  DNODE_FLAG_USED_BYTES,
+  DNODE_FLAG_USERUSED_ACCOUNTED,
+  DNODE_SIZE,
+  type Dnode,
 } from '../format/dnode.js';
 import { OBJSET_PHYS_SIZE } from '../format/objset.js';
 import type { BlockReader } from '../pool/block-reader.js';
@@ -49,7 +54,11 @@ export class DirtyObject {
   freeFrom = Infinity;
   freed = false;
 
-  constructor(readonly obj: number, readonly base: { dnode: Dnode; raw: Uint8Array } | null, init?: { type: number; bonustype: number; bonus: Uint8Array; blockSize: number; nblkptr: number }) {
+  constructor(
+    readonly obj: number,
+    readonly base: { dnode: Dnode; raw: Uint8Array } | null,
+    init?: { type: number; bonustype: number; bonus: Uint8Array; blockSize: number; nblkptr: number },
+  ) {
     const d = base?.dnode;
     this.type = d?.type ?? init!.type;
     this.bonustype = d?.bonustype ?? init!.bonustype;
@@ -97,7 +106,11 @@ export class ObjsetWriter {
   readonly dirty = new Map<number, DirtyObject>();
   private nextObj: number;
 
-  constructor(readonly reader: BlockReader, rootbp: Blkptr, readonly options: ObjsetWriterOptions) {
+  constructor(
+    readonly reader: BlockReader,
+    rootbp: Blkptr,
+    readonly options: ObjsetWriterOptions,
+  ) {
     this.committed = new ObjectSet(reader, rootbp);
     this.committedRaw = this.readObjsetRaw(rootbp);
     let max = 0;
@@ -107,7 +120,8 @@ export class ObjsetWriter {
 
   private readObjsetRaw(bp: Blkptr): Uint8Array {
     const raw = this.reader.read(bp);
-    if (raw.length < OBJSET_PHYS_SIZE) throw new KernelError(ENOTSUP, `objset_phys of ${raw.length} bytes (SPA < 15) cannot be written`);
+    if (raw.length < OBJSET_PHYS_SIZE)
+      throw new KernelError(ENOTSUP, `objset_phys of ${raw.length} bytes (SPA < 15) cannot be written`);
     if (!bp.littleEndian) throw new KernelError(ENOTSUP, 'writing big-endian objsets');
     return raw.slice();
   }
@@ -138,7 +152,8 @@ export class ObjsetWriter {
     const raw = got.data.slice(off, off + DNODE_SIZE);
     if (raw[0] === 0) return null;
     const dnode = decodeDnode(raw, 0, true);
-    if (dnode.extraSlots !== 0 || dnode.spill !== null) throw new KernelError(ENOTSUP, `object ${obj} uses large dnodes or spill blocks`);
+    if (dnode.extraSlots !== 0 || dnode.spill !== null)
+      throw new KernelError(ENOTSUP, `object ${obj} uses large dnodes or spill blocks`);
     return { dnode, raw };
   }
 
@@ -167,7 +182,10 @@ export class ObjsetWriter {
     // Numbers only grow within a session, so a slot is never reused before its free is synced.
     const obj = this.nextObj++;
     if (this.dirty.has(obj) || this.committedDnode(obj)) throw new KernelError(Errno.EEXIST, `object ${obj} in use`);
-    this.dirty.set(obj, new DirtyObject(obj, null, { type, bonustype, bonus, blockSize, nblkptr: nblkptrForBonus(bonus.length) }));
+    this.dirty.set(
+      obj,
+      new DirtyObject(obj, null, { type, bonustype, bonus, blockSize, nblkptr: nblkptrForBonus(bonus.length) }),
+    );
     return obj;
   }
 
@@ -197,10 +215,23 @@ export class ObjsetWriter {
   /** Geometry of an allocated object as it is now. */
   info(obj: number): { type: number; bonustype: number; blockSize: number; maxblkid: number; used: number } {
     const d = this.dirty.get(obj);
-    if (d && !d.freed) return { type: d.type, bonustype: d.bonustype, blockSize: d.blockSize, maxblkid: d.maxblkid, used: d.base?.dnode.used ?? 0 };
+    if (d && !d.freed)
+      return {
+        type: d.type,
+        bonustype: d.bonustype,
+        blockSize: d.blockSize,
+        maxblkid: d.maxblkid,
+        used: d.base?.dnode.used ?? 0,
+      };
     const c = this.committedDnode(obj);
     if (!c) throw new KernelError(Errno.ENOENT, `object ${obj} is not allocated`);
-    return { type: c.dnode.type, bonustype: c.dnode.bonustype, blockSize: dataBlockSize(c.dnode), maxblkid: c.dnode.maxblkid, used: c.dnode.used };
+    return {
+      type: c.dnode.type,
+      bonustype: c.dnode.bonustype,
+      blockSize: dataBlockSize(c.dnode),
+      maxblkid: c.dnode.maxblkid,
+      used: c.dnode.used,
+    };
   }
 
   /** Level-0 block `blkid` as it is now (do not mutate), or null for a hole. */
@@ -306,8 +337,14 @@ export class ObjsetWriter {
     }
     const osRaw = this.committedRaw.slice();
     if (usage.changed) {
-      osRaw.set(this.syncUsedObject(-1, osRaw.subarray(USERUSED_OFFSET, USERUSED_OFFSET + DNODE_SIZE), usage, 'user', io), USERUSED_OFFSET);
-      osRaw.set(this.syncUsedObject(-2, osRaw.subarray(GROUPUSED_OFFSET, GROUPUSED_OFFSET + DNODE_SIZE), usage, 'group', io), GROUPUSED_OFFSET);
+      osRaw.set(
+        this.syncUsedObject(-1, osRaw.subarray(USERUSED_OFFSET, USERUSED_OFFSET + DNODE_SIZE), usage, 'user', io),
+        USERUSED_OFFSET,
+      );
+      osRaw.set(
+        this.syncUsedObject(-2, osRaw.subarray(GROUPUSED_OFFSET, GROUPUSED_OFFSET + DNODE_SIZE), usage, 'group', io),
+        GROUPUSED_OFFSET,
+      );
     }
     // Dnode blocks: the committed block with the dirty slots patched in.
     const md = this.committed.metaDnode;
@@ -351,9 +388,10 @@ export class ObjsetWriter {
   /** Syncs one object's tree and returns its new 512-byte dnode (zeros when freed). */
   private syncObject(d: DirtyObject, io: ObjsetIo, fillOf: (b: Uint8Array) => number = () => 1): Uint8Array {
     const base = d.base?.dnode;
-    const shape = base && base.type !== 0
-      ? { nlevels: base.nlevels, nblkptr: base.nblkptr, indblkshift: base.indblkshift }
-      : { nlevels: 1, nblkptr: d.nblkptr, indblkshift: d.indblkshift };
+    const shape =
+      base && base.type !== 0
+        ? { nlevels: base.nlevels, nblkptr: base.nblkptr, indblkshift: base.indblkshift }
+        : { nlevels: 1, nblkptr: d.nblkptr, indblkshift: d.indblkshift };
     const oldTop: (RawBp | null)[] = [];
     if (base && base.type !== 0) {
       for (let i = 0; i < base.nblkptr; i++) {
@@ -363,7 +401,8 @@ export class ObjsetWriter {
     }
     const treeIo = {
       readIndirect: (bp: RawBp) => this.reader.read(decodeBlkptr(bp, 0, true)),
-      write: (data: Uint8Array, level: number, fill: number) => io.encode(io.write(data, { type: d.type, level, fill })),
+      write: (data: Uint8Array, level: number, fill: number) =>
+        io.encode(io.write(data, { type: d.type, level, fill })),
       kill: (bp: RawBp) => io.kill(decodeBlkptr(bp, 0, true)),
       fillOf,
     };
@@ -406,8 +445,18 @@ export class ObjsetWriter {
     if (values === null) return raw.slice();
     const d = exists
       ? new DirtyObject(obj, { dnode: decodeDnode(raw, 0, true), raw: raw.slice() })
-      : new DirtyObject(obj, null, { type: DMU_OT_USERGROUP_USED, bonustype: 0, bonus: new Uint8Array(0), blockSize: 512, nblkptr: 3 });
-    const z = buildZap([...values].map(([name, value]) => ({ name, value })), old?.salt ?? 0x5a17_0001n, old?.shape);
+      : new DirtyObject(obj, null, {
+          type: DMU_OT_USERGROUP_USED,
+          bonustype: 0,
+          bonus: new Uint8Array(0),
+          blockSize: 512,
+          nblkptr: 3,
+        });
+    const z = buildZap(
+      [...values].map(([name, value]) => ({ name, value })),
+      old?.salt ?? 0x5a17_0001n,
+      old?.shape,
+    );
     d.replaceWith(z.data, z.blockSize);
     return this.syncObject(d, io);
   }

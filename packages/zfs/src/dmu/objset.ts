@@ -9,7 +9,10 @@ import type { BlockReader } from '../pool/block-reader.js';
 export class ObjectSet {
   readonly phys: ObjsetPhys;
 
-  constructor(readonly reader: BlockReader, readonly rootbp: Blkptr) {
+  constructor(
+    readonly reader: BlockReader,
+    readonly rootbp: Blkptr,
+  ) {
     this.phys = decodeObjsetPhys(reader.read(rootbp), rootbp.littleEndian);
   }
 

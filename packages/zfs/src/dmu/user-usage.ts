@@ -20,7 +20,10 @@ export class UserUsage {
     const v = viewOf(raw);
     const bonus = DN_BONUS_OFFSET + raw[3]! * 128;
     const used = DNODE_SIZE + Number(v.getBigUint64(24, true));
-    for (const [kind, off] of [['user', ZNODE_UID_OFFSET], ['group', ZNODE_GID_OFFSET]] as const) {
+    for (const [kind, off] of [
+      ['user', ZNODE_UID_OFFSET],
+      ['group', ZNODE_GID_OFFSET],
+    ] as const) {
       const id = v.getBigUint64(bonus + off, true).toString(16);
       const m = this.deltas[kind];
       m.set(id, (m.get(id) ?? 0) + sign * used);

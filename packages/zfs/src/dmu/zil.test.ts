@@ -13,7 +13,10 @@ import { zilHasRecords } from './zil.js';
 function setup(nused: number, corrupt = false): { reader: BlockReader; objset: Uint8Array } {
   const disk = new Uint8Array(1 << 16);
   const vdev: Vdev = {
-    kind: 'mem', id: 0, guid: 1n, ashift: 9,
+    kind: 'mem',
+    id: 0,
+    guid: 1n,
+    ashift: 9,
     read: (offset, size) => disk.slice(offset, offset + size),
     guids: () => [1n],
   };
@@ -28,11 +31,22 @@ function setup(nused: number, corrupt = false): { reader: BlockReader; objset: U
   if (corrupt) block[200]! ^= 1;
   disk.set(block, 8192);
   const objset = new Uint8Array(2048);
-  objset[0] = 10; objset[1] = 14; objset[2] = 1; objset[3] = 3; // meta-dnode header
+  objset[0] = 10;
+  objset[1] = 14;
+  objset[2] = 1;
+  objset[3] = 3; // meta-dnode header
   const bpBuf = new Uint8Array(128);
   encodeBlkptr(bpBuf, 0, {
-    dva: [{ vdev: 0, asize: 4096, offset: 8192, gang: false }], lsize: 4096, psize: 4096, compress: 2,
-    checksumType: 9, type: 9, level: 0, birth: 5, fill: 0, checksum: verifier,
+    dva: [{ vdev: 0, asize: 4096, offset: 8192, gang: false }],
+    lsize: 4096,
+    psize: 4096,
+    compress: 2,
+    checksumType: 9,
+    type: 9,
+    level: 0,
+    birth: 5,
+    fill: 0,
+    checksum: verifier,
   });
   objset.set(bpBuf, 512 + 16);
   putU64(objset, 704, 2);

@@ -36,7 +36,12 @@ function verifyLogBlock(bp: Blkptr, data: Uint8Array): { valid: boolean; nused: 
   if (v.getBigUint64(eckAt, le) !== ZEC_MAGIC) return { valid: false, nused: 0 };
   const copy = data.slice(0, size);
   const cv = viewOf(copy);
-  const stored: Checksum = [cv.getBigUint64(eckAt + 8, le), cv.getBigUint64(eckAt + 16, le), cv.getBigUint64(eckAt + 24, le), cv.getBigUint64(eckAt + 32, le)];
+  const stored: Checksum = [
+    cv.getBigUint64(eckAt + 8, le),
+    cv.getBigUint64(eckAt + 16, le),
+    cv.getBigUint64(eckAt + 24, le),
+    cv.getBigUint64(eckAt + 32, le),
+  ];
   for (let i = 0; i < 4; i++) cv.setBigUint64(eckAt + 8 + i * 8, bp.checksum[i]!, le);
   const sum = bp.checksumType === ZIO_CHECKSUM.ZILOG2 ? fletcher4(copy, le) : fletcher2(copy, le);
   return { valid: checksumEqual(sum, stored), nused };

@@ -47,7 +47,8 @@ export class Dsl {
   children(dirObj: number): { name: string; dirObj: number }[] {
     const d = this.dir(dirObj);
     if (d.childDirZapobj === 0) return [];
-    return ZapReader.open(this.pool.mos, d.childDirZapobj).entries()
+    return ZapReader.open(this.pool.mos, d.childDirZapobj)
+      .entries()
       .filter((e) => !e.name.startsWith('$'))
       .map((e) => ({ name: e.name, dirObj: Number(e.values[0]) }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -59,7 +60,8 @@ export class Dsl {
     if (d.headDatasetObj === 0) return [];
     const head = this.dataset(d.headDatasetObj);
     if (head.snapnamesZapobj === 0) return [];
-    return ZapReader.open(this.pool.mos, head.snapnamesZapobj).entries()
+    return ZapReader.open(this.pool.mos, head.snapnamesZapobj)
+      .entries()
       .map((e) => ({ name: e.name, datasetObj: Number(e.values[0]) }))
       .sort((a, b) => this.dataset(a.datasetObj).creationTxg - this.dataset(b.datasetObj).creationTxg);
   }
@@ -70,9 +72,21 @@ export class Dsl {
     const walk = (name: string, dirObj: number): void => {
       const d = this.dir(dirObj);
       if (d.headDatasetObj !== 0) {
-        out.push({ name, dirObj, datasetObj: d.headDatasetObj, isSnapshot: false, phys: this.dataset(d.headDatasetObj) });
+        out.push({
+          name,
+          dirObj,
+          datasetObj: d.headDatasetObj,
+          isSnapshot: false,
+          phys: this.dataset(d.headDatasetObj),
+        });
         for (const s of this.snapshots(dirObj)) {
-          out.push({ name: `${name}@${s.name}`, dirObj, datasetObj: s.datasetObj, isSnapshot: true, phys: this.dataset(s.datasetObj) });
+          out.push({
+            name: `${name}@${s.name}`,
+            dirObj,
+            datasetObj: s.datasetObj,
+            isSnapshot: true,
+            phys: this.dataset(s.datasetObj),
+          });
         }
       }
       for (const c of this.children(dirObj)) walk(`${name}/${c.name}`, c.dirObj);

@@ -25,7 +25,8 @@ export interface SnapshotParams {
 
 /** Returns the new snapshot's dataset object. */
 export function takeSnapshot(mos: ObjsetWriter, p: SnapshotParams): number {
-  if (!/^[A-Za-z0-9_.:-]+$/.test(p.name) || p.name.length > 200) throw new KernelError(Errno.EINVAL, `snapshot name ${p.name}`);
+  if (!/^[A-Za-z0-9_.:-]+$/.test(p.name) || p.name.length > 200)
+    throw new KernelError(Errno.EINVAL, `snapshot name ${p.name}`);
   const head = mos.bonus(p.headObj).slice();
   const snapnames = u64At(head, 32);
   if (snapnames === 0) throw new KernelError(Errno.EINVAL, `dataset ${p.headObj} is not a head`);

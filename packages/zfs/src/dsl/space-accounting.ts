@@ -18,7 +18,13 @@ export interface SpaceDelta {
 }
 
 /** ASIZE of all DVAs, PSIZE, and BP_GET_UCSIZE (LSIZE for level-0 data, else PSIZE). */
-export function blockSpace(bp: { dva: readonly Dva[]; psize: number; lsize: number; level: number; type: number }): SpaceDelta {
+export function blockSpace(bp: {
+  dva: readonly Dva[];
+  psize: number;
+  lsize: number;
+  level: number;
+  type: number;
+}): SpaceDelta {
   const used = bp.dva.reduce((a, d) => a + d.asize, 0);
   return { used, compressed: bp.psize, uncompressed: bp.level > 0 || isMetadataType(bp.type) ? bp.psize : bp.lsize };
 }
@@ -44,7 +50,8 @@ export class SpaceAccounting {
     add(b, 40, d.used, `dd_used_bytes of ${dirObj}`);
     add(b, 48, d.compressed, `dd_compressed_bytes of ${dirObj}`);
     add(b, 56, d.uncompressed, `dd_uncompressed_bytes of ${dirObj}`);
-    if (b.length >= 144 && (u64At(b, 96) & DD_FLAG_USED_BREAKDOWN) !== 0) add(b, 104 + bucket * 8, d.used, `dd_used_breakdown of ${dirObj}`);
+    if (b.length >= 144 && (u64At(b, 96) & DD_FLAG_USED_BREAKDOWN) !== 0)
+      add(b, 104 + bucket * 8, d.used, `dd_used_breakdown of ${dirObj}`);
     this.mos.setBonus(dirObj, b);
     const parent = u64At(b, 16);
     if (parent !== 0) this.dirDidUse(parent, DD_USED.CHILD, d);

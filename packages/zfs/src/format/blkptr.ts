@@ -46,7 +46,7 @@ export function decodeDva(w0: bigint, w1: bigint): Dva {
     vdev: Number(w0 >> 32n),
     asize: asizeSectors << SPA_MINBLOCKSHIFT,
     offset: Number(w1 & 0x7fff_ffff_ffff_ffffn) * 512,
-    gang: (w1 >> 63n) === 1n,
+    gang: w1 >> 63n === 1n,
   };
 }
 
@@ -58,7 +58,7 @@ export function decodeBlkptr(buf: Uint8Array, offset: number, le: boolean): Blkp
   const v = viewOf(buf);
   const w = (i: number): bigint => v.getBigUint64(offset + i * 8, le);
   const prop = w(6);
-  const littleEndian = (prop >> 63n) === 1n;
+  const littleEndian = prop >> 63n === 1n;
   const embedded = ((prop >> 39n) & 1n) === 1n;
   const type = Number((prop >> 48n) & 0xffn);
   const level = Number((prop >> 56n) & 0x1fn);
@@ -74,9 +74,22 @@ export function decodeBlkptr(buf: Uint8Array, offset: number, le: boolean): Blkp
       payload[i] = Number((word >> BigInt((i & 7) * 8)) & 0xffn);
     }
     return {
-      dva: [EMPTY_DVA, EMPTY_DVA, EMPTY_DVA], lsize, psize, compress: Number((prop >> 32n) & 0x7fn),
-      checksumType: 0, type, level, dedup, littleEndian, embedded, embeddedType: Number((prop >> 40n) & 0xffn),
-      physBirth: 0, birth, fill: 1, checksum: [0n, 0n, 0n, 0n], payload,
+      dva: [EMPTY_DVA, EMPTY_DVA, EMPTY_DVA],
+      lsize,
+      psize,
+      compress: Number((prop >> 32n) & 0x7fn),
+      checksumType: 0,
+      type,
+      level,
+      dedup,
+      littleEndian,
+      embedded,
+      embeddedType: Number((prop >> 40n) & 0xffn),
+      physBirth: 0,
+      birth,
+      fill: 1,
+      checksum: [0n, 0n, 0n, 0n],
+      payload,
     };
   }
   return {
@@ -86,8 +99,15 @@ export function decodeBlkptr(buf: Uint8Array, offset: number, le: boolean): Blkp
     // OpenZFS narrows comp to 7 bits (bit 39 = E); v23 never sets bit 39.
     compress: Number((prop >> 32n) & 0x7fn),
     checksumType: Number((prop >> 40n) & 0xffn),
-    type, level, dedup, littleEndian, embedded, embeddedType: 0,
-    physBirth: Number(w(9)), birth, fill: Number(w(11)),
+    type,
+    level,
+    dedup,
+    littleEndian,
+    embedded,
+    embeddedType: 0,
+    physBirth: Number(w(9)),
+    birth,
+    fill: Number(w(11)),
     checksum: [w(12), w(13), w(14), w(15)],
   };
 }

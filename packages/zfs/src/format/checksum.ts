@@ -5,12 +5,40 @@ import { fletcher2, fletcher4, type Checksum } from './fletcher.js';
 import { sha256 } from './sha256.js';
 
 export const ZIO_CHECKSUM = {
-  INHERIT: 0, ON: 1, OFF: 2, LABEL: 3, GANG_HEADER: 4, ZILOG: 5, FLETCHER_2: 6, FLETCHER_4: 7,
-  SHA256: 8, ZILOG2: 9, NOPARITY: 10, SHA512: 11, SKEIN: 12, EDONR: 13, BLAKE3: 14,
+  INHERIT: 0,
+  ON: 1,
+  OFF: 2,
+  LABEL: 3,
+  GANG_HEADER: 4,
+  ZILOG: 5,
+  FLETCHER_2: 6,
+  FLETCHER_4: 7,
+  SHA256: 8,
+  ZILOG2: 9,
+  NOPARITY: 10,
+  SHA512: 11,
+  SKEIN: 12,
+  EDONR: 13,
+  BLAKE3: 14,
 } as const;
 
-const NAMES = ['inherit', 'on', 'off', 'label', 'gang_header', 'zilog', 'fletcher2', 'fletcher4',
-  'sha256', 'zilog2', 'noparity', 'sha512', 'skein', 'edonr', 'blake3'];
+const NAMES = [
+  'inherit',
+  'on',
+  'off',
+  'label',
+  'gang_header',
+  'zilog',
+  'fletcher2',
+  'fletcher4',
+  'sha256',
+  'zilog2',
+  'noparity',
+  'sha512',
+  'skein',
+  'edonr',
+  'blake3',
+];
 
 export function checksumName(id: number): string {
   return NAMES[id] ?? `checksum#${id}`;

@@ -7,19 +7,33 @@ import { lzjbCompress, lzjbDecompress } from './lzjb.js';
 import { zleCompress, zleDecompress } from './zle.js';
 
 export const ZIO_COMPRESS = {
-  INHERIT: 0, ON: 1, OFF: 2, LZJB: 3, EMPTY: 4, GZIP_1: 5, GZIP_9: 13, ZLE: 14, LZ4: 15, ZSTD: 16,
+  INHERIT: 0,
+  ON: 1,
+  OFF: 2,
+  LZJB: 3,
+  EMPTY: 4,
+  GZIP_1: 5,
+  GZIP_9: 13,
+  ZLE: 14,
+  LZ4: 15,
+  ZSTD: 16,
 } as const;
 
 export function compressName(id: number): string {
   if (id >= 5 && id <= 13) return `gzip-${id - 4}`;
-  return ['inherit', 'on', 'off', 'lzjb', 'empty'][id] ?? ({ 14: 'zle', 15: 'lz4', 16: 'zstd' } as Record<number, string>)[id] ?? `compress#${id}`;
+  return (
+    ['inherit', 'on', 'off', 'lzjb', 'empty'][id] ??
+    ({ 14: 'zle', 15: 'lz4', 16: 'zstd' } as Record<number, string>)[id] ??
+    `compress#${id}`
+  );
 }
 
 function gzipDecompress(src: Uint8Array, outLength: number): Uint8Array {
   // RFC 1950: CMF/FLG header, deflate stream, Adler-32; ZFS pads the block with zeros after it, so
   // inflate the raw deflate stream (which ends at its final block) rather than trusting the tail.
   if (src.length < 2) throw formatError('gzip.header', 0, 'truncated');
-  const cmf = src[0]!, flg = src[1]!;
+  const cmf = src[0]!,
+    flg = src[1]!;
   if ((cmf & 0x0f) !== 8 || ((cmf << 8) | flg) % 31 !== 0 || (flg & 0x20) !== 0) {
     throw formatError('gzip.header', 0, `bad zlib header ${cmf.toString(16)} ${flg.toString(16)}`);
   }

@@ -56,7 +56,8 @@ export function decodeDnode(buf: Uint8Array, offset: number, le: boolean): Dnode
   const spillSlot = (flags & DNODE_FLAG_SPILL_BLKPTR) !== 0 ? 1 : 0;
   const maxBonus = size - DN_BONUS_OFFSET - nblkptr * BLKPTR_SIZE - spillSlot * BLKPTR_SIZE;
   if (type !== 0) {
-    if (nblkptr < 1 || DN_BONUS_OFFSET + nblkptr * BLKPTR_SIZE > size) throw formatError('dnode.dn_nblkptr', offset + 3, `bad nblkptr ${nblkptr}`);
+    if (nblkptr < 1 || DN_BONUS_OFFSET + nblkptr * BLKPTR_SIZE > size)
+      throw formatError('dnode.dn_nblkptr', offset + 3, `bad nblkptr ${nblkptr}`);
     if (bonuslen > maxBonus) throw formatError('dnode.dn_bonuslen', offset + 10, `bonuslen ${bonuslen} > ${maxBonus}`);
     if (indblkshift !== 0 && (indblkshift < 10 || indblkshift > 17)) {
       throw formatError('dnode.dn_indblkshift', offset + 1, `bad indblkshift ${indblkshift}`);
@@ -64,16 +65,26 @@ export function decodeDnode(buf: Uint8Array, offset: number, le: boolean): Dnode
     if (nlevels < 1 || nlevels > 15) throw formatError('dnode.dn_nlevels', offset + 2, `bad nlevels ${nlevels}`);
   }
   const blkptr: Blkptr[] = [];
-  if (type !== 0) for (let i = 0; i < nblkptr; i++) blkptr.push(decodeBlkptr(buf, offset + DN_BONUS_OFFSET + i * BLKPTR_SIZE, le));
+  if (type !== 0)
+    for (let i = 0; i < nblkptr; i++) blkptr.push(decodeBlkptr(buf, offset + DN_BONUS_OFFSET + i * BLKPTR_SIZE, le));
   const bonusStart = offset + DN_BONUS_OFFSET + nblkptr * BLKPTR_SIZE;
   const spill = type !== 0 && spillSlot ? decodeBlkptr(buf, offset + size - BLKPTR_SIZE, le) : null;
   return {
-    type, indblkshift, nlevels, nblkptr, bonustype,
-    checksum: buf[offset + 5]!, compress: buf[offset + 6]!, flags,
-    datablkszsec: v.getUint16(offset + 8, le), bonuslen, extraSlots,
+    type,
+    indblkshift,
+    nlevels,
+    nblkptr,
+    bonustype,
+    checksum: buf[offset + 5]!,
+    compress: buf[offset + 6]!,
+    flags,
+    datablkszsec: v.getUint16(offset + 8, le),
+    bonuslen,
+    extraSlots,
     maxblkid: Number(v.getBigUint64(offset + 16, le)),
     used: Number(v.getBigUint64(offset + 24, le)),
-    blkptr, spill,
+    blkptr,
+    spill,
     bonus: type === 0 ? new Uint8Array(0) : buf.slice(bonusStart, bonusStart + bonuslen),
     littleEndian: le,
   };

@@ -20,8 +20,10 @@ export function verifyEmbedded(region: Uint8Array, verifier: Checksum): boolean 
   else if (v.getBigUint64(tail, false) === ZEC_MAGIC) le = false;
   else return false;
   const stored: Checksum = [
-    v.getBigUint64(tail + 8, le), v.getBigUint64(tail + 16, le),
-    v.getBigUint64(tail + 24, le), v.getBigUint64(tail + 32, le),
+    v.getBigUint64(tail + 8, le),
+    v.getBigUint64(tail + 16, le),
+    v.getBigUint64(tail + 24, le),
+    v.getBigUint64(tail + 32, le),
   ];
   const copy = region.slice();
   for (let i = 0; i < 4; i++) putU64(copy, tail + 8 + i * 8, verifier[i]!, le);

@@ -35,17 +35,30 @@ const CHUNK = 1024;
 export function fletcher4(data: Uint8Array, le = true): Checksum {
   const n = data.length & ~3;
   const w = words32(data, n, le);
-  let a = 0n, b = 0n, c = 0n, d = 0n;
+  let a = 0n,
+    b = 0n,
+    c = 0n,
+    d = 0n;
   for (let base = 0; base < w.length; base += CHUNK) {
     const end = Math.min(w.length, base + CHUNK);
-    let Al = 0, Bl = 0, Cl = 0, Dl = 0, Ah = 0, Bh = 0, Ch = 0, Dh = 0;
+    let Al = 0,
+      Bl = 0,
+      Cl = 0,
+      Dl = 0,
+      Ah = 0,
+      Bh = 0,
+      Ch = 0,
+      Dh = 0;
     for (let i = base; i < end; i++) {
       const x = w[i]!;
       Al += x & 0xffff;
       Ah += x >>> 16;
-      Bl += Al; Bh += Ah;
-      Cl += Bl; Ch += Bh;
-      Dl += Cl; Dh += Ch;
+      Bl += Al;
+      Bh += Ah;
+      Cl += Bl;
+      Ch += Bh;
+      Dl += Cl;
+      Dh += Ch;
     }
     const m = BigInt(end - base);
     const t2 = (m * (m + 1n)) / 2n;
@@ -67,16 +80,49 @@ export function fletcher2(data: Uint8Array, le = true): Checksum {
   const view = viewOf(data);
   const n = data.length & ~15;
   // a0, a1, b0, b1 as hi/lo pairs.
-  let a0l = 0, a0h = 0, a1l = 0, a1h = 0, b0l = 0, b0h = 0, b1l = 0, b1h = 0;
+  let a0l = 0,
+    a0h = 0,
+    a1l = 0,
+    a1h = 0,
+    b0l = 0,
+    b0h = 0,
+    b1l = 0,
+    b1h = 0;
   const lo = le ? 0 : 4;
   const hi = le ? 4 : 0;
   for (let i = 0; i < n; i += 16) {
-    const x0l = view.getUint32(i + lo, le), x0h = view.getUint32(i + hi, le);
-    const x1l = view.getUint32(i + 8 + lo, le), x1h = view.getUint32(i + 8 + hi, le);
-    a0l += x0l; a0h += x0h; if (a0l >= TWO32) { a0l -= TWO32; a0h += 1; } a0h >>>= 0;
-    a1l += x1l; a1h += x1h; if (a1l >= TWO32) { a1l -= TWO32; a1h += 1; } a1h >>>= 0;
-    b0l += a0l; b0h += a0h; if (b0l >= TWO32) { b0l -= TWO32; b0h += 1; } b0h >>>= 0;
-    b1l += a1l; b1h += a1h; if (b1l >= TWO32) { b1l -= TWO32; b1h += 1; } b1h >>>= 0;
+    const x0l = view.getUint32(i + lo, le),
+      x0h = view.getUint32(i + hi, le);
+    const x1l = view.getUint32(i + 8 + lo, le),
+      x1h = view.getUint32(i + 8 + hi, le);
+    a0l += x0l;
+    a0h += x0h;
+    if (a0l >= TWO32) {
+      a0l -= TWO32;
+      a0h += 1;
+    }
+    a0h >>>= 0;
+    a1l += x1l;
+    a1h += x1h;
+    if (a1l >= TWO32) {
+      a1l -= TWO32;
+      a1h += 1;
+    }
+    a1h >>>= 0;
+    b0l += a0l;
+    b0h += a0h;
+    if (b0l >= TWO32) {
+      b0l -= TWO32;
+      b0h += 1;
+    }
+    b0h >>>= 0;
+    b1l += a1l;
+    b1h += a1h;
+    if (b1l >= TWO32) {
+      b1l -= TWO32;
+      b1h += 1;
+    }
+    b1h >>>= 0;
   }
   return [join(a0h, a0l), join(a1h, a1l), join(b0h, b0l), join(b1h, b1l)];
 }

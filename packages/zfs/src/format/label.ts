@@ -43,7 +43,12 @@ export function decodeLabelConfig(label: Uint8Array, labelDevOffset: number): Nv
 }
 
 /** Every slot of the ring whose checksum verifies and whose magic matches. */
-export function decodeUberblockRing(label: Uint8Array, labelIndex: number, labelDevOffset: number, ashift: number): LabelUberblock[] {
+export function decodeUberblockRing(
+  label: Uint8Array,
+  labelIndex: number,
+  labelDevOffset: number,
+  ashift: number,
+): LabelUberblock[] {
   const slotSize = uberblockSlotSize(ashift);
   const out: LabelUberblock[] = [];
   for (let slot = 0; slot < UBERBLOCK_RING_SIZE / slotSize; slot++) {
@@ -63,14 +68,19 @@ export function decodeUberblockRing(label: Uint8Array, labelIndex: number, label
 export function encodeLabelConfig(config: NvList, labelDevOffset: number): Uint8Array {
   const phys = new Uint8Array(VDEV_PHYS_SIZE);
   const nv = encodeNvList(config);
-  if (nv.length > VDEV_PHYS_SIZE - ZEC_SIZE) throw formatError('label.nvlist', 0, `config of ${nv.length} bytes does not fit`);
+  if (nv.length > VDEV_PHYS_SIZE - ZEC_SIZE)
+    throw formatError('label.nvlist', 0, `config of ${nv.length} bytes does not fit`);
   phys.set(nv);
   sealEmbedded(phys, [BigInt(labelDevOffset + VDEV_PHYS_OFFSET), 0n, 0n, 0n]);
   return phys;
 }
 
 /** Builds one uberblock slot for (label at `labelDevOffset`, slot for `ub.txg`). */
-export function encodeUberblockSlot(ub: UberblockFields, labelDevOffset: number, ashift: number): { offsetInLabel: number; bytes: Uint8Array } {
+export function encodeUberblockSlot(
+  ub: UberblockFields,
+  labelDevOffset: number,
+  ashift: number,
+): { offsetInLabel: number; bytes: Uint8Array } {
   const slotSize = uberblockSlotSize(ashift);
   const slots = UBERBLOCK_RING_SIZE / slotSize;
   const offsetInLabel = UBERBLOCK_RING_OFFSET + (ub.txg % slots) * slotSize;

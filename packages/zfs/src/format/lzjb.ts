@@ -25,11 +25,13 @@ export function lzjbDecompress(src: Uint8Array, outLength: number): Uint8Array {
     }
     if (copymap & copymask) {
       if (s + 2 > src.length) throw formatError('lzjb.match', s, 'truncated match');
-      const b0 = src[s]!, b1 = src[s + 1]!;
+      const b0 = src[s]!,
+        b1 = src[s + 1]!;
       s += 2;
       let mlen = (b0 >> (8 - MATCH_BITS)) + MATCH_MIN;
       const offset = ((b0 << 8) | b1) & OFFSET_MASK;
-      if (offset === 0 || offset > d) throw formatError('lzjb.offset', s - 2, `match offset ${offset} before output start`);
+      if (offset === 0 || offset > d)
+        throw formatError('lzjb.offset', s - 2, `match offset ${offset} before output start`);
       let cpy = d - offset;
       while (mlen-- > 0 && d < outLength) dst[d++] = dst[cpy++]!;
     } else {

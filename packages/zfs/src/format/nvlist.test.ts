@@ -12,7 +12,9 @@ const scalar: fc.Arbitrary<NvValue> = fc.oneof(
   fc.integer({ min: 0, max: 0xffffffff }).map((value): NvValue => ({ type: 6, value })),
   fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((value): NvValue => ({ type: 5, value })),
   fc.boolean().map((value): NvValue => ({ type: 21, value })),
-  fc.array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 5 }).map((value): NvValue => ({ type: 16, value })),
+  fc
+    .array(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { maxLength: 5 })
+    .map((value): NvValue => ({ type: 16, value })),
   fc.array(fc.string({ maxLength: 10 }), { maxLength: 4 }).map((value): NvValue => ({ type: 17, value })),
   fc.uint8Array({ maxLength: 13 }).map((value): NvValue => ({ type: 10, value })),
 );
@@ -33,9 +35,11 @@ const nvlist: fc.Arbitrary<NvList> = fc.letrec<{ list: NvList; value: NvValue }>
 
 describe('XDR nvlists', () => {
   it('round-trip arbitrary nested lists', () => {
-    fc.assert(fc.property(nvlist, (l) => {
-      expect(decodeNvList(encodeNvList(l)).toJSON()).toEqual(l.toJSON());
-    }));
+    fc.assert(
+      fc.property(nvlist, (l) => {
+        expect(decodeNvList(encodeNvList(l)).toJSON()).toEqual(l.toJSON());
+      }),
+    );
   });
   it('encode sizes as libnvpair does (reference §2.3: "version" = 0x24 encoded, 0x20 decoded)', () => {
     const b = encodeNvList(new NvList().setU64('version', 23));
@@ -48,15 +52,29 @@ describe('XDR nvlists', () => {
     expect(b.length).toBe(12 + 0x24 + 8);
   });
   it('decodes truncated and fuzzed streams with FormatError only', () => {
-    const base = encodeNvList(new NvList().setString('name', 'tank').setList('vdev_tree', new NvList().setU64('ashift', 12).setListArray('children', [new NvList().setU64('id', 0)])));
-    fc.assert(fc.property(fc.nat(base.length), fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), (cut, flips) => {
-      const b = base.slice(0, cut);
-      for (const [i, x] of flips) if (i < b.length) b[i] = x;
-      try {
-        decodeNvList(b);
-      } catch (e) {
-        expect(e).toBeInstanceOf(FormatError);
-      }
-    }), { numRuns: 3000 });
+    const base = encodeNvList(
+      new NvList()
+        .setString('name', 'tank')
+        .setList(
+          'vdev_tree',
+          new NvList().setU64('ashift', 12).setListArray('children', [new NvList().setU64('id', 0)]),
+        ),
+    );
+    fc.assert(
+      fc.property(
+        fc.nat(base.length),
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        (cut, flips) => {
+          const b = base.slice(0, cut);
+          for (const [i, x] of flips) if (i < b.length) b[i] = x;
+          try {
+            decodeNvList(b);
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

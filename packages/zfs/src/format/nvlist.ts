@@ -4,10 +4,32 @@
 import { formatError } from './bytes.js';
 
 export const NvType = {
-  BOOLEAN: 1, BYTE: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, INT64: 7, UINT64: 8, STRING: 9,
-  BYTE_ARRAY: 10, INT16_ARRAY: 11, UINT16_ARRAY: 12, INT32_ARRAY: 13, UINT32_ARRAY: 14,
-  INT64_ARRAY: 15, UINT64_ARRAY: 16, STRING_ARRAY: 17, HRTIME: 18, NVLIST: 19, NVLIST_ARRAY: 20,
-  BOOLEAN_VALUE: 21, INT8: 22, UINT8: 23, BOOLEAN_ARRAY: 24, INT8_ARRAY: 25, UINT8_ARRAY: 26,
+  BOOLEAN: 1,
+  BYTE: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  INT64: 7,
+  UINT64: 8,
+  STRING: 9,
+  BYTE_ARRAY: 10,
+  INT16_ARRAY: 11,
+  UINT16_ARRAY: 12,
+  INT32_ARRAY: 13,
+  UINT32_ARRAY: 14,
+  INT64_ARRAY: 15,
+  UINT64_ARRAY: 16,
+  STRING_ARRAY: 17,
+  HRTIME: 18,
+  NVLIST: 19,
+  NVLIST_ARRAY: 20,
+  BOOLEAN_VALUE: 21,
+  INT8: 22,
+  UINT8: 23,
+  BOOLEAN_ARRAY: 24,
+  INT8_ARRAY: 25,
+  UINT8_ARRAY: 26,
 } as const;
 
 export type NvValue =
@@ -96,11 +118,16 @@ const MAX_DEPTH = 64;
 
 class XdrReader {
   readonly view: DataView;
-  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {
+  constructor(
+    readonly buf: Uint8Array,
+    public pos: number,
+    readonly end: number,
+  ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   need(n: number, field: string): void {
-    if (n < 0 || this.pos + n > this.end) throw formatError(`nvlist.${field}`, this.pos, `needs ${n} bytes, ${this.end - this.pos} left`);
+    if (n < 0 || this.pos + n > this.end)
+      throw formatError(`nvlist.${field}`, this.pos, `needs ${n} bytes, ${this.end - this.pos} left`);
   }
   i32(field: string): number {
     this.need(4, field);
@@ -148,7 +175,12 @@ function decodeValue(r: XdrReader, type: number, nelem: number, depth: number, a
   switch (type) {
     case NvType.BOOLEAN:
       return { type };
-    case NvType.BYTE: case NvType.INT16: case NvType.UINT16: case NvType.INT8: case NvType.UINT8: case NvType.INT32:
+    case NvType.BYTE:
+    case NvType.INT16:
+    case NvType.UINT16:
+    case NvType.INT8:
+    case NvType.UINT8:
+    case NvType.INT32:
       return { type, value: r.i32('value') };
     case NvType.UINT32:
       return { type, value: r.u32('value') };
@@ -156,7 +188,8 @@ function decodeValue(r: XdrReader, type: number, nelem: number, depth: number, a
       return { type, value: r.i32('value') !== 0 };
     case NvType.UINT64:
       return { type, value: r.u64('value') };
-    case NvType.INT64: case NvType.HRTIME:
+    case NvType.INT64:
+    case NvType.HRTIME:
       return { type, value: r.i64('value') };
     case NvType.STRING:
       return { type, value: r.string('value') };
@@ -164,13 +197,17 @@ function decodeValue(r: XdrReader, type: number, nelem: number, depth: number, a
       // nvpair.c encodes byte arrays with xdr_opaque of nelem bytes (no length word).
       return { type, value: r.bytes(nelem, 'value').slice() };
     }
-    case NvType.INT8_ARRAY: case NvType.UINT8_ARRAY: {
+    case NvType.INT8_ARRAY:
+    case NvType.UINT8_ARRAY: {
       const n = count('value');
       const out = new Uint8Array(n);
       for (let i = 0; i < n; i++) out[i] = r.i32('value') & 0xff;
       return { type, value: out };
     }
-    case NvType.INT16_ARRAY: case NvType.UINT16_ARRAY: case NvType.INT32_ARRAY: case NvType.UINT32_ARRAY: {
+    case NvType.INT16_ARRAY:
+    case NvType.UINT16_ARRAY:
+    case NvType.INT32_ARRAY:
+    case NvType.UINT32_ARRAY: {
       const n = count('value');
       const out: number[] = [];
       for (let i = 0; i < n; i++) out.push(type === NvType.UINT32_ARRAY ? r.u32('value') : r.i32('value'));
@@ -182,7 +219,8 @@ function decodeValue(r: XdrReader, type: number, nelem: number, depth: number, a
       for (let i = 0; i < n; i++) out.push(r.i32('value') !== 0);
       return { type, value: out };
     }
-    case NvType.INT64_ARRAY: case NvType.UINT64_ARRAY: {
+    case NvType.INT64_ARRAY:
+    case NvType.UINT64_ARRAY: {
       const n = count('value');
       const out: bigint[] = [];
       for (let i = 0; i < n; i++) out.push(type === NvType.INT64_ARRAY ? r.i64('value') : r.u64('value'));
@@ -234,7 +272,8 @@ function decodeBody(r: XdrReader, depth: number): NvList {
 
 /** Decodes an XDR nvlist stream (4-byte header + body) from `buf[offset..offset+length)`. */
 export function decodeNvList(buf: Uint8Array, offset = 0, length = buf.length - offset): NvList {
-  if (offset < 0 || length < 0 || offset + length > buf.length) throw formatError('nvlist', offset, 'range outside buffer');
+  if (offset < 0 || length < 0 || offset + length > buf.length)
+    throw formatError('nvlist', offset, 'range outside buffer');
   if (length < 4) throw formatError('nvlist.header', offset, 'truncated');
   const encoding = buf[offset]!;
   if (encoding !== 1) throw formatError('nvlist.header.encoding', offset, `encoding ${encoding} is not XDR (1)`);
@@ -286,49 +325,133 @@ class XdrWriter {
 
 function nelemOf(v: NvValue): number {
   switch (v.type) {
-    case 1: return 0;
-    case 10: case 25: case 26: case 11: case 12: case 13: case 14: case 24: case 15: case 16: case 17: case 20:
+    case 1:
+      return 0;
+    case 10:
+    case 25:
+    case 26:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 24:
+    case 15:
+    case 16:
+    case 17:
+    case 20:
       return v.value.length;
-    default: return 1;
+    default:
+      return 1;
   }
 }
 
 // libnvpair i_get_value_size: bytes of the native value, for the decoded-size field.
 function nativeValueSize(v: NvValue): number {
   switch (v.type) {
-    case 1: return 0;
-    case 2: case 22: case 23: return 1;
-    case 3: case 4: return 2;
-    case 5: case 6: case 21: return 4;
-    case 7: case 8: case 18: return 8;
-    case 9: return utf8enc.encode(v.value).length + 1;
-    case 10: case 25: case 26: return v.value.length;
-    case 11: case 12: return v.value.length * 2;
-    case 13: case 14: case 24: return v.value.length * 4;
-    case 15: case 16: return v.value.length * 8;
-    case 17: return v.value.length * 8 + v.value.reduce((s, x) => s + utf8enc.encode(x).length + 1, 0);
-    case 19: return 24;
-    case 20: return v.value.length * 8 + v.value.length * 24;
+    case 1:
+      return 0;
+    case 2:
+    case 22:
+    case 23:
+      return 1;
+    case 3:
+    case 4:
+      return 2;
+    case 5:
+    case 6:
+    case 21:
+      return 4;
+    case 7:
+    case 8:
+    case 18:
+      return 8;
+    case 9:
+      return utf8enc.encode(v.value).length + 1;
+    case 10:
+    case 25:
+    case 26:
+      return v.value.length;
+    case 11:
+    case 12:
+      return v.value.length * 2;
+    case 13:
+    case 14:
+    case 24:
+      return v.value.length * 4;
+    case 15:
+    case 16:
+      return v.value.length * 8;
+    case 17:
+      return v.value.length * 8 + v.value.reduce((s, x) => s + utf8enc.encode(x).length + 1, 0);
+    case 19:
+      return 24;
+    case 20:
+      return v.value.length * 8 + v.value.length * 24;
   }
 }
 
 function encodeValue(w: XdrWriter, v: NvValue): void {
   switch (v.type) {
-    case 1: return;
-    case 2: case 3: case 4: case 5: case 22: case 23: w.i32(v.value); return;
-    case 6: w.u32(v.value); return;
-    case 21: w.i32(v.value ? 1 : 0); return;
-    case 7: case 8: case 18: w.u64(v.value); return;
-    case 9: w.string(v.value); return;
-    case 10: w.opaque(v.value); return;
-    case 25: case 26: w.u32(v.value.length); for (const x of v.value) w.i32(x); return;
-    case 11: case 12: case 13: w.u32(v.value.length); for (const x of v.value) w.i32(x); return;
-    case 14: w.u32(v.value.length); for (const x of v.value) w.u32(x); return;
-    case 24: w.u32(v.value.length); for (const x of v.value) w.i32(x ? 1 : 0); return;
-    case 15: case 16: w.u32(v.value.length); for (const x of v.value) w.u64(x); return;
-    case 17: for (const x of v.value) w.string(x); return;
-    case 19: encodeBody(w, v.value); return;
-    case 20: for (const l of v.value) encodeBody(w, l); return;
+    case 1:
+      return;
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 22:
+    case 23:
+      w.i32(v.value);
+      return;
+    case 6:
+      w.u32(v.value);
+      return;
+    case 21:
+      w.i32(v.value ? 1 : 0);
+      return;
+    case 7:
+    case 8:
+    case 18:
+      w.u64(v.value);
+      return;
+    case 9:
+      w.string(v.value);
+      return;
+    case 10:
+      w.opaque(v.value);
+      return;
+    case 25:
+    case 26:
+      w.u32(v.value.length);
+      for (const x of v.value) w.i32(x);
+      return;
+    case 11:
+    case 12:
+    case 13:
+      w.u32(v.value.length);
+      for (const x of v.value) w.i32(x);
+      return;
+    case 14:
+      w.u32(v.value.length);
+      for (const x of v.value) w.u32(x);
+      return;
+    case 24:
+      w.u32(v.value.length);
+      for (const x of v.value) w.i32(x ? 1 : 0);
+      return;
+    case 15:
+    case 16:
+      w.u32(v.value.length);
+      for (const x of v.value) w.u64(x);
+      return;
+    case 17:
+      for (const x of v.value) w.string(x);
+      return;
+    case 19:
+      encodeBody(w, v.value);
+      return;
+    case 20:
+      for (const l of v.value) encodeBody(w, l);
+      return;
   }
 }
 

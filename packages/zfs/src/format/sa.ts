@@ -24,7 +24,8 @@ export function decodeSaBuffer(
 ): Map<number, Uint8Array> {
   let le = true;
   if (u32(buf, 0, true, 'sa_hdr_phys.sa_magic') !== SA_MAGIC) {
-    if (u32(buf, 0, false, 'sa_hdr_phys.sa_magic') !== SA_MAGIC) throw formatError('sa_hdr_phys.sa_magic', 0, 'bad magic');
+    if (u32(buf, 0, false, 'sa_hdr_phys.sa_magic') !== SA_MAGIC)
+      throw formatError('sa_hdr_phys.sa_magic', 0, 'bad magic');
     le = false;
   }
   const info = u16(buf, 4, le, 'sa_hdr_phys.sa_layout_info');

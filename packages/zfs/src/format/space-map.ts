@@ -67,7 +67,8 @@ export function spaceMapDataEntries(type: number, offset: number, size: number, 
   const out: bigint[] = [];
   let off = offset / 2 ** shift;
   let run = size / 2 ** shift;
-  if (!Number.isInteger(off) || !Number.isInteger(run)) throw formatError('space_map', 0, `extent ${offset}+${size} not aligned to ${shift}`);
+  if (!Number.isInteger(off) || !Number.isInteger(run))
+    throw formatError('space_map', 0, `extent ${offset}+${size} not aligned to ${shift}`);
   while (run > 0) {
     const n = Math.min(run, SM_RUN_MAX);
     out.push((BigInt(off) << 16n) | (BigInt(type) << 15n) | BigInt(n - 1));

@@ -28,7 +28,10 @@ export interface MzapEntry {
 
 const utf8 = new TextDecoder();
 
-export function decodeMicroZap(block: Uint8Array, le: boolean): { salt: bigint; normflags: bigint; entries: MzapEntry[] } {
+export function decodeMicroZap(
+  block: Uint8Array,
+  le: boolean,
+): { salt: bigint; normflags: bigint; entries: MzapEntry[] } {
   need(block, 0, MZAP_ENT_LEN, 'mzap_phys');
   const salt = u64(block, 8, le, 'mzap.mz_salt');
   const normflags = u64(block, 16, le, 'mzap.mz_normflags');
@@ -57,7 +60,13 @@ export function encodeMicroZapHeader(block: Uint8Array, salt: bigint, normflags 
   putU64(block, 16, normflags);
 }
 
-export function encodeMicroZapEntry(block: Uint8Array, chunk: number, name: Uint8Array, value: bigint, cd: number): void {
+export function encodeMicroZapEntry(
+  block: Uint8Array,
+  chunk: number,
+  name: Uint8Array,
+  value: bigint,
+  cd: number,
+): void {
   const at = MZAP_ENT_LEN * (chunk + 1);
   block.fill(0, at, at + MZAP_ENT_LEN);
   putU64(block, at, value);
@@ -143,8 +152,10 @@ export interface LeafEntry {
 }
 
 export function decodeLeafHeader(block: Uint8Array, le: boolean): LeafHeader {
-  if (u64(block, 0, le, 'zap_leaf.lh_block_type') !== ZBT_LEAF) throw formatError('zap_leaf.lh_block_type', 0, 'not a leaf');
-  if (u32(block, 24, le, 'zap_leaf.lh_magic') !== ZAP_LEAF_MAGIC) throw formatError('zap_leaf.lh_magic', 24, 'bad magic');
+  if (u64(block, 0, le, 'zap_leaf.lh_block_type') !== ZBT_LEAF)
+    throw formatError('zap_leaf.lh_block_type', 0, 'not a leaf');
+  if (u32(block, 24, le, 'zap_leaf.lh_magic') !== ZAP_LEAF_MAGIC)
+    throw formatError('zap_leaf.lh_magic', 24, 'bad magic');
   return {
     prefix: u64(block, 16, le, 'zap_leaf.lh_prefix'),
     nfree: u16(block, 28, le, 'zap_leaf.lh_nfree'),
@@ -212,13 +223,21 @@ export function decodeZapInts(bytes: Uint8Array, intLen: number): bigint[] {
   const v = viewOf(bytes);
   for (let i = 0; i + intLen <= bytes.length; i += intLen) {
     switch (intLen) {
-      case 1: out.push(BigInt(bytes[i]!)); break;
-      case 2: out.push(BigInt(v.getUint16(i, false))); break;
-      case 4: out.push(BigInt(v.getUint32(i, false))); break;
-      case 8: out.push(v.getBigUint64(i, false)); break;
-      default: throw formatError('zap_leaf_entry.le_value_intlen', 0, `bad intlen ${intLen}`);
+      case 1:
+        out.push(BigInt(bytes[i]!));
+        break;
+      case 2:
+        out.push(BigInt(v.getUint16(i, false)));
+        break;
+      case 4:
+        out.push(BigInt(v.getUint32(i, false)));
+        break;
+      case 8:
+        out.push(v.getBigUint64(i, false));
+        break;
+      default:
+        throw formatError('zap_leaf_entry.le_value_intlen', 0, `bad intlen ${intLen}`);
     }
   }
   return out;
 }
-

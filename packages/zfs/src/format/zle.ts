@@ -41,7 +41,12 @@ export function zleCompress(src: Uint8Array, maxLength: number): Uint8Array | nu
     } else {
       // Literals until a pair of zeros (a single zero is cheaper as a literal) or N bytes.
       let run = 0;
-      while (s + run < src.length && run < N && !(src[s + run] === 0 && (s + run + 1 >= src.length || src[s + run + 1] === 0))) run++;
+      while (
+        s + run < src.length &&
+        run < N &&
+        !(src[s + run] === 0 && (s + run + 1 >= src.length || src[s + run + 1] === 0))
+      )
+        run++;
       if (d + 1 + run > maxLength) return null;
       out[d++] = run - 1;
       out.set(src.subarray(s, s + run), d);

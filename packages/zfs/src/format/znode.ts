@@ -34,14 +34,25 @@ export interface ZnodeAttrs {
 }
 
 export function decodeZnodePhys(bonus: Uint8Array, le: boolean): ZnodeAttrs {
-  if (bonus.length < ZNODE_PHYS_SIZE) throw formatError('znode_phys', 0, `bonus of ${bonus.length} bytes < ${ZNODE_PHYS_SIZE}`);
+  if (bonus.length < ZNODE_PHYS_SIZE)
+    throw formatError('znode_phys', 0, `bonus of ${bonus.length} bytes < ${ZNODE_PHYS_SIZE}`);
   const n = (o: number, f: string): number => u64n(bonus, o, le, `znode_phys.${f}`);
   const t = (o: number, f: string): Timespec => ({ sec: n(o, f), nsec: n(o + 8, f) });
   return {
-    atime: t(0, 'zp_atime'), mtime: t(16, 'zp_mtime'), ctime: t(32, 'zp_ctime'), crtime: t(48, 'zp_crtime'),
-    gen: n(64, 'zp_gen'), mode: n(72, 'zp_mode'), size: n(80, 'zp_size'), parent: n(88, 'zp_parent'),
-    links: n(96, 'zp_links'), xattr: n(104, 'zp_xattr'), rdev: n(112, 'zp_rdev'),
-    flags: u64(bonus, 120, le, 'znode_phys.zp_flags'), uid: n(128, 'zp_uid'), gid: n(136, 'zp_gid'),
+    atime: t(0, 'zp_atime'),
+    mtime: t(16, 'zp_mtime'),
+    ctime: t(32, 'zp_ctime'),
+    crtime: t(48, 'zp_crtime'),
+    gen: n(64, 'zp_gen'),
+    mode: n(72, 'zp_mode'),
+    size: n(80, 'zp_size'),
+    parent: n(88, 'zp_parent'),
+    links: n(96, 'zp_links'),
+    xattr: n(104, 'zp_xattr'),
+    rdev: n(112, 'zp_rdev'),
+    flags: u64(bonus, 120, le, 'znode_phys.zp_flags'),
+    uid: n(128, 'zp_uid'),
+    gid: n(136, 'zp_gid'),
   };
 }
 
@@ -55,8 +66,10 @@ const ACE_EVERYONE = 0x4000;
  * Deny ACEs carry the rwx bits the class lacks; the fixed extras match the [V] bytes of §9.2.
  */
 export function trivialAcl(mode: number): { type: number; flags: number; mask: number }[] {
-  const bits = (r: number): number => ((r & 4) ? 0x1 : 0) | ((r & 2) ? 0x6 : 0) | ((r & 1) ? 0x20 : 0);
-  const u = bits((mode >> 6) & 7), g = bits((mode >> 3) & 7), o = bits(mode & 7);
+  const bits = (r: number): number => (r & 4 ? 0x1 : 0) | (r & 2 ? 0x6 : 0) | (r & 1 ? 0x20 : 0);
+  const u = bits((mode >> 6) & 7),
+    g = bits((mode >> 3) & 7),
+    o = bits(mode & 7);
   return [
     { type: 1, flags: ACE_OWNER, mask: 0x27 & ~u },
     { type: 0, flags: ACE_OWNER, mask: u | 0x000c0110 },
@@ -70,10 +83,24 @@ export function trivialAcl(mode: number): { type: number; flags: number; mask: n
 export function encodeZnodePhys(buf: Uint8Array, offset: number, z: ZnodeAttrs): void {
   buf.fill(0, offset, offset + ZNODE_PHYS_SIZE);
   const p = (o: number, v: number | bigint): void => putU64(buf, offset + o, v);
-  const t = (o: number, ts: Timespec): void => { p(o, ts.sec); p(o + 8, ts.nsec); };
-  t(0, z.atime); t(16, z.mtime); t(32, z.ctime); t(48, z.crtime);
-  p(64, z.gen); p(72, z.mode); p(80, z.size); p(88, z.parent); p(96, z.links); p(104, z.xattr);
-  p(112, z.rdev); p(120, z.flags); p(128, z.uid); p(136, z.gid);
+  const t = (o: number, ts: Timespec): void => {
+    p(o, ts.sec);
+    p(o + 8, ts.nsec);
+  };
+  t(0, z.atime);
+  t(16, z.mtime);
+  t(32, z.ctime);
+  t(48, z.crtime);
+  p(64, z.gen);
+  p(72, z.mode);
+  p(80, z.size);
+  p(88, z.parent);
+  p(96, z.links);
+  p(104, z.xattr);
+  p(112, z.rdev);
+  p(120, z.flags);
+  p(128, z.uid);
+  p(136, z.gid);
   // zfs_acl_phys_t at 176: inline ACEs, version 1 (FUID format).
   const aces = trivialAcl(z.mode & 0o777);
   putU32(buf, offset + 176 + 8, aces.length * 8);

@@ -21,7 +21,10 @@ export class BlockReader {
   readonly stats: BlockReaderStats = { blocksRead: 0, checksumErrors: 0 };
   /** False only for forensics and for fuzzing the parsers below the checksum layer. */
   verifyChecksums = true;
-  constructor(readonly vdevs: ReadonlyMap<number, Vdev>, readonly arc: Arc) {}
+  constructor(
+    readonly vdevs: ReadonlyMap<number, Vdev>,
+    readonly arc: Arc,
+  ) {}
 
   private vdev(id: number): Vdev {
     const v = this.vdevs.get(id);
@@ -48,7 +51,9 @@ export class BlockReader {
     for (const dva of bp.dva) {
       if (dva.asize === 0) continue;
       try {
-        const data = dva.gang ? this.readGang(bp, dva) : this.vdev(dva.vdev).read(dva.offset, bp.psize, (d) => this.verify(bp, d));
+        const data = dva.gang
+          ? this.readGang(bp, dva)
+          : this.vdev(dva.vdev).read(dva.offset, bp.psize, (d) => this.verify(bp, d));
         if (dva.gang && !this.verify(bp, data)) throw new KernelError(Errno.EIO, 'gang block checksum mismatch');
         this.stats.blocksRead++;
         return data;

@@ -3,7 +3,12 @@
 // (falling back to older ones, as `zpool import -F` would), then check versions and features.
 import { Errno, FormatError, KernelError, type BlockDevice } from '@osv-ts/kernel-api';
 import {
-  decodeLabelConfig, decodeUberblockRing, LABEL_COUNT, LABEL_SIZE, labelOffset, labelPsize,
+  decodeLabelConfig,
+  decodeUberblockRing,
+  LABEL_COUNT,
+  LABEL_SIZE,
+  labelOffset,
+  labelPsize,
   type LabelUberblock,
 } from '../format/label.js';
 import type { NvList } from '../format/nvlist.js';
@@ -98,7 +103,8 @@ export class Pool {
     this.objectDirectory = ZapReader.open(this.mos, 1);
     const features = new Map<string, number>();
     const ffr = this.objectDirectory.lookupNumber('features_for_read');
-    if (ffr !== undefined) for (const e of ZapReader.open(this.mos, ffr).entries()) features.set(e.name, Number(e.values[0] ?? 0n));
+    if (ffr !== undefined)
+      for (const e of ZapReader.open(this.mos, ffr).entries()) features.set(e.name, Number(e.values[0] ?? 0n));
     this.readFeatures = features;
   }
 
@@ -140,7 +146,8 @@ export function openPool(devices: readonly BlockDevice[], opts: OpenPoolOptions 
   const vdevs = new Map<number, Vdev>();
   for (const [id, tree] of topTrees) vdevs.set(id, buildVdev(tree, byGuid));
 
-  const candidates = labels.flatMap((l) => l.uberblocks)
+  const candidates = labels
+    .flatMap((l) => l.uberblocks)
     .filter((u) => opts.maxTxg === undefined || u.txg <= opts.maxTxg)
     .sort((a, b) => -compareUberblocks(a, b));
   const arc = new Arc(opts.arcBytes ?? 64 * 1024 * 1024);
@@ -165,7 +172,8 @@ export function openPool(devices: readonly BlockDevice[], opts: OpenPoolOptions 
       continue;
     }
     for (const [feature, refcount] of pool.readFeatures) {
-      if (refcount > 0 && !SUPPORTED_READ_FEATURES.has(feature)) throw new UnsupportedError(`active read feature '${feature}'`);
+      if (refcount > 0 && !SUPPORTED_READ_FEATURES.has(feature))
+        throw new UnsupportedError(`active read feature '${feature}'`);
     }
     return pool;
   }

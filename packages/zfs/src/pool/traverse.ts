@@ -30,8 +30,14 @@ const DMU_OT_DNODE = 10;
 
 export function traversePool(pool: Pool, opts: TraverseOptions = {}): TraverseStats {
   const stats: TraverseStats = {
-    blocks: 0, bytesPhysical: 0, objsets: 0, objects: 0,
-    byCompress: new Map(), byChecksum: new Map(), gangBlocks: 0, embeddedBlocks: 0,
+    blocks: 0,
+    bytesPhysical: 0,
+    objsets: 0,
+    objects: 0,
+    byCompress: new Map(),
+    byChecksum: new Map(),
+    gangBlocks: 0,
+    embeddedBlocks: 0,
   };
   const seen = new Set<string>();
 

@@ -26,7 +26,14 @@ export class UnsupportedError extends KernelError {
 
 export class LeafVdev implements Vdev {
   readonly kind: string;
-  constructor(readonly id: number, readonly guid: bigint, readonly ashift: number, readonly device: BlockDevice | undefined, kind = 'file', readonly path = '') {
+  constructor(
+    readonly id: number,
+    readonly guid: bigint,
+    readonly ashift: number,
+    readonly device: BlockDevice | undefined,
+    kind = 'file',
+    readonly path = '',
+  ) {
     this.kind = kind;
   }
   read(offset: number, size: number, verify?: Verify): Uint8Array {
@@ -39,7 +46,8 @@ export class LeafVdev implements Vdev {
     const buf = new Uint8Array(alignedEnd - alignedStart);
     this.device.read(alignedStart, buf);
     const data = buf.subarray(start - alignedStart, start - alignedStart + size);
-    if (verify && !verify(data)) throw new KernelError(Errno.EIO, `checksum mismatch on ${this.device.name} at ${offset}`);
+    if (verify && !verify(data))
+      throw new KernelError(Errno.EIO, `checksum mismatch on ${this.device.name} at ${offset}`);
     return data;
   }
   guids(): bigint[] {
@@ -49,7 +57,12 @@ export class LeafVdev implements Vdev {
 
 export class MirrorVdev implements Vdev {
   readonly kind = 'mirror';
-  constructor(readonly id: number, readonly guid: bigint, readonly ashift: number, readonly children: Vdev[]) {}
+  constructor(
+    readonly id: number,
+    readonly guid: bigint,
+    readonly ashift: number,
+    readonly children: Vdev[],
+  ) {}
   read(offset: number, size: number, verify?: Verify): Uint8Array {
     let last: unknown;
     for (const c of this.children) {
@@ -80,7 +93,13 @@ export class RaidzVdev implements Vdev {
   readonly kind = 'raidz';
   /** Blocks rebuilt from parity because a data column was unreadable or wrong. */
   reconstructions = 0;
-  constructor(readonly id: number, readonly guid: bigint, readonly ashift: number, readonly nparity: number, readonly children: Vdev[]) {}
+  constructor(
+    readonly id: number,
+    readonly guid: bigint,
+    readonly ashift: number,
+    readonly nparity: number,
+    readonly children: Vdev[],
+  ) {}
 
   map(offset: number, size: number): RaidzColumn[] {
     const shift = this.ashift;
@@ -114,7 +133,8 @@ export class RaidzVdev implements Vdev {
     }
     // RAID-Z1 swaps the parity and first data column on every other 1 MiB to spread parity I/O.
     if (this.nparity === 1 && Math.floor(offset / 2 ** 20) % 2 === 1 && cols.length >= 2) {
-      const c0 = cols[0]!, c1 = cols[1]!;
+      const c0 = cols[0]!,
+        c1 = cols[1]!;
       cols[0] = { ...c0, dev: c1.dev, offset: c1.offset };
       cols[1] = { ...c1, dev: c0.dev, offset: c0.offset };
     }

@@ -30,7 +30,11 @@ export class MetaslabAllocator {
   private avoid: number[] = [];
   txg = 0;
 
-  constructor(readonly metaslabShift: number, readonly ashift: number, allocated: RangeSet[]) {
+  constructor(
+    readonly metaslabShift: number,
+    readonly ashift: number,
+    allocated: RangeSet[],
+  ) {
     this.metaslabSize = 2 ** metaslabShift;
     this.count = allocated.length;
     this.allocated = allocated;
@@ -102,7 +106,8 @@ export class MetaslabAllocator {
    * zfs-fuse spreads ditto blocks (copy 0 starts a new block).
    */
   allocate(size: number, copy: number): number {
-    if (size <= 0 || size % 2 ** this.ashift !== 0 || size > this.metaslabSize) throw new KernelError(Errno.EINVAL, `bad allocation size ${size}`);
+    if (size <= 0 || size % 2 ** this.ashift !== 0 || size > this.metaslabSize)
+      throw new KernelError(Errno.EINVAL, `bad allocation size ${size}`);
     if (copy === 0) this.avoid = [];
     const start = Math.floor((copy * this.count) / 3);
     for (let i = 0; i < this.count; i++) {
@@ -148,15 +153,18 @@ export class MetaslabAllocator {
   /** This txg's allocations and frees of metaslab `ms`, offsets relative to the metaslab. */
   activity(ms: number): { allocs: [number, number][]; frees: [number, number][] } {
     const base = ms * this.metaslabSize;
-    const rel = (r: RangeSet | undefined): [number, number][] => (r ? [...r.ranges()].map(([s, e]) => [s - base, e - s]) : []);
+    const rel = (r: RangeSet | undefined): [number, number][] =>
+      r ? [...r.ranges()].map(([s, e]) => [s - base, e - s]) : [];
     return { allocs: rel(this.txgAllocs.get(ms)), frees: rel(this.txgFrees.get(ms)) };
   }
 
   /** A string that changes whenever this txg's allocations or frees change (sync-pass convergence). */
   signature(): string {
-    return this.touched().map((ms) => {
-      const a = this.activity(ms);
-      return `${ms}:${a.allocs.join(';')}/${a.frees.join(';')}`;
-    }).join('|');
+    return this.touched()
+      .map((ms) => {
+        const a = this.activity(ms);
+        return `${ms}:${a.allocs.join(';')}/${a.frees.join(';')}`;
+      })
+      .join('|');
   }
 }

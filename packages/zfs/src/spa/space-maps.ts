@@ -7,8 +7,15 @@
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { putU64, viewOf } from '../format/bytes.js';
 import {
-  decodeSpaceMapEntries, decodeSpaceMapHeader, encodeSpaceMapHeader, encodeSpaceMapWords, SM_ALLOC, SM_FREE,
-  spaceMapDataEntries, spaceMapDebugEntry, SPACE_MAP_OBJ_SIZE,
+  decodeSpaceMapEntries,
+  decodeSpaceMapHeader,
+  encodeSpaceMapHeader,
+  encodeSpaceMapWords,
+  SM_ALLOC,
+  SM_FREE,
+  spaceMapDataEntries,
+  spaceMapDebugEntry,
+  SPACE_MAP_OBJ_SIZE,
 } from '../format/space-map.js';
 import type { ObjsetWriter } from '../dmu/objset-writer.js';
 import type { MetaslabAllocator } from './metaslab-allocator.js';
@@ -24,7 +31,13 @@ export class SpaceMaps {
   private written = new Map<number, string>();
   private baseSize = new Map<number, number>();
 
-  constructor(private readonly mos: ObjsetWriter, private readonly arrayObj: number, private readonly shift: number, private readonly ashift: number, count: number) {
+  constructor(
+    private readonly mos: ObjsetWriter,
+    private readonly arrayObj: number,
+    private readonly shift: number,
+    private readonly ashift: number,
+    count: number,
+  ) {
     const arr = mos.read(arrayObj, 0, count * 8);
     const v = viewOf(arr);
     for (let ms = 0; ms < count; ms++) this.objs.push(Number(v.getBigUint64(ms * 8, true)));
@@ -48,9 +61,16 @@ export class SpaceMaps {
         else set.remove(base + e.offset, base + e.offset + e.size);
       }
     } catch (e) {
-      throw new KernelError(Errno.EIO, `space map of metaslab ${ms} (object ${obj}) does not replay: ${(e as Error).message}`);
+      throw new KernelError(
+        Errno.EIO,
+        `space map of metaslab ${ms} (object ${obj}) does not replay: ${(e as Error).message}`,
+      );
     }
-    if (set.bytes !== h.alloc) throw new KernelError(Errno.EIO, `space map of metaslab ${ms}: entries give ${set.bytes} bytes, smo_alloc says ${h.alloc}`);
+    if (set.bytes !== h.alloc)
+      throw new KernelError(
+        Errno.EIO,
+        `space map of metaslab ${ms}: entries give ${set.bytes} bytes, smo_alloc says ${h.alloc}`,
+      );
     return set;
   }
 
@@ -85,14 +105,22 @@ export class SpaceMaps {
       const tail = encodeSpaceMapWords(words);
       if (tail.length > 0) this.mos.write(obj, base, tail);
       this.mos.truncate(obj, base + tail.length);
-      this.mos.setBonus(obj, encodeSpaceMapHeader({ object: obj, objsize: base + tail.length, alloc: allocator.allocatedBytes(ms) }));
+      this.mos.setBonus(
+        obj,
+        encodeSpaceMapHeader({ object: obj, objsize: base + tail.length, alloc: allocator.allocatedBytes(ms) }),
+      );
     }
   }
 
   private objectOf(ms: number): number {
     let obj = this.objs[ms]!;
     if (obj === 0) {
-      obj = this.mos.create(DMU_OT_SPACE_MAP, DMU_OT_SPACE_MAP_HEADER, new Uint8Array(SPACE_MAP_OBJ_SIZE), SPACE_MAP_BLOCK);
+      obj = this.mos.create(
+        DMU_OT_SPACE_MAP,
+        DMU_OT_SPACE_MAP_HEADER,
+        new Uint8Array(SPACE_MAP_OBJ_SIZE),
+        SPACE_MAP_BLOCK,
+      );
       this.objs[ms] = obj;
       const entry = new Uint8Array(8);
       putU64(entry, 0, obj);

@@ -14,7 +14,14 @@ import { fixedClock, pseudoRandom, seededEntropy } from '../../test/fixtures.js'
 
 function fresh(ashift = 9): MemoryBlockDevice {
   const dev = new MemoryBlockDevice('mem', new Uint8Array(64 << 20));
-  createPool(dev, imageDir([['a.txt', imageFile('alpha\n')], ['d', imageDir([['l', imageSymlink('../a.txt')]])]]), { name: 'wp', clock: fixedClock, entropy: seededEntropy(1), ashift });
+  createPool(
+    dev,
+    imageDir([
+      ['a.txt', imageFile('alpha\n')],
+      ['d', imageDir([['l', imageSymlink('../a.txt')]])],
+    ]),
+    { name: 'wp', clock: fixedClock, entropy: seededEntropy(1), ashift },
+  );
   return dev;
 }
 
@@ -42,7 +49,7 @@ describe('WritablePool', () => {
     expect(stats.blocks).toBeGreaterThan(20);
   });
 
-  it('puts each txg\'s uberblock into slot txg % ring size of all four labels', () => {
+  it("puts each txg's uberblock into slot txg % ring size of all four labels", () => {
     for (const ashift of [9, 12]) {
       const dev = fresh(ashift);
       const wp = new WritablePool([dev], { clock: fixedClock, entropy: seededEntropy(3) });

@@ -61,10 +61,16 @@ export class WritablePool {
   /** Last synced txg. */
   txg: number;
 
-  constructor(devices: readonly BlockDevice[], readonly options: WritablePoolOptions) {
+  constructor(
+    devices: readonly BlockDevice[],
+    readonly options: WritablePoolOptions,
+  ) {
     const refuseVersion = (version: number): void => {
       if (version < SPA_VERSION_WRITABLE_MIN || version > SPA_VERSION_WRITABLE_MAX) {
-        throw new KernelError(ENOTSUP, `writing SPA version ${version} (osv-ts writes versions ${SPA_VERSION_WRITABLE_MIN}–${SPA_VERSION_WRITABLE_MAX}; open it read-only)`);
+        throw new KernelError(
+          ENOTSUP,
+          `writing SPA version ${version} (osv-ts writes versions ${SPA_VERSION_WRITABLE_MIN}–${SPA_VERSION_WRITABLE_MAX}; open it read-only)`,
+        );
       }
     };
     this.lastSyncNs = options.clock.monotonicNs();
@@ -80,7 +86,8 @@ export class WritablePool {
     // SHA-256 of 4 × 112 KiB per device, which a ZFS root pays at boot).
     for (const d of pool.devices) for (const c of d.configs) if (c) refuseVersion(c.num('version') ?? 0);
     refuseVersion(pool.uberblock.version);
-    if (devices.length !== 1) throw new KernelError(ENOTSUP, `writing pools of ${devices.length} devices (one file or disk vdev only)`);
+    if (devices.length !== 1)
+      throw new KernelError(ENOTSUP, `writing pools of ${devices.length} devices (one file or disk vdev only)`);
     this.device = devices[0]!;
     if (this.device.readOnly) throw new KernelError(Errno.EROFS, `${this.device.name} is read-only`);
     this.pool = pool;
@@ -88,7 +95,11 @@ export class WritablePool {
     const tree = pool.config.list('vdev_tree');
     const children = pool.config.num('vdev_children') ?? 1;
     const type = tree?.string('type');
-    if (!tree || children !== 1 || (type !== 'file' && type !== 'disk')) throw new KernelError(ENOTSUP, `writing a pool whose top-level vdev is ${type ?? 'missing'} (${children} top-level vdevs); only one file or disk vdev`);
+    if (!tree || children !== 1 || (type !== 'file' && type !== 'disk'))
+      throw new KernelError(
+        ENOTSUP,
+        `writing a pool whose top-level vdev is ${type ?? 'missing'} (${children} top-level vdevs); only one file or disk vdev`,
+      );
     for (const e of pool.objectDirectory.entries()) {
       if (e.name.startsWith('DDT-')) throw new KernelError(ENOTSUP, 'writing a pool with dedup tables');
     }
@@ -96,7 +107,8 @@ export class WritablePool {
     const msShift = tree.num('metaslab_shift');
     const asize = tree.num('asize');
     const msArray = tree.num('metaslab_array');
-    if (msShift === undefined || asize === undefined || msArray === undefined) throw new KernelError(Errno.EIO, 'vdev config lacks metaslab_shift/asize/metaslab_array');
+    if (msShift === undefined || asize === undefined || msArray === undefined)
+      throw new KernelError(Errno.EIO, 'vdev config lacks metaslab_shift/asize/metaslab_array');
     this.txg = pool.uberblock.txg;
     this.guidSum = pool.uberblock.guidSum;
     this.mos = new ObjsetWriter(pool.reader, pool.uberblock.rootbp, { userAccounting: false });
@@ -136,7 +148,8 @@ export class WritablePool {
   reserve(bytes: number): void {
     const a = this.allocator;
     const reserve = Math.max(a.capacityBytes / 32, 4 << 20);
-    if (3 * (this.dirtyBytes + bytes) + reserve > a.freeBytes) throw new KernelError(Errno.ENOSPC, `pool ${this.name} is full`);
+    if (3 * (this.dirtyBytes + bytes) + reserve > a.freeBytes)
+      throw new KernelError(Errno.ENOSPC, `pool ${this.name} is full`);
   }
 
   /** Opens a file system (`pool` or `pool/child`) for writing. */
@@ -149,7 +162,13 @@ export class WritablePool {
     const bp = decodeDslDataset(this.mos.bonus(info.datasetObj), true).bp;
     const objset = new ObjsetWriter(this.pool.reader, bp, { userAccounting: true });
     if (objset.committed.phys.type !== 2) throw new KernelError(ENOTSUP, `${name} is not a ZPL file system`);
-    const ds: WritableDataset = { name, datasetObj: info.datasetObj, dirObj: info.dirObj, objset, compression: this.compressionOf(info.dirObj) };
+    const ds: WritableDataset = {
+      name,
+      datasetObj: info.datasetObj,
+      dirObj: info.dirObj,
+      objset,
+      compression: this.compressionOf(info.dirObj),
+    };
     this.datasets.set(name, ds);
     return ds;
   }
@@ -159,7 +178,10 @@ export class WritablePool {
     let z = this.zpls.get(name);
     if (!z) {
       z = new ZplWriter(this.dataset(name).objset, {
-        clock: this.options.clock, entropy: this.options.entropy, openTxg: () => this.txg + 1, reserve: (n) => this.reserve(n),
+        clock: this.options.clock,
+        entropy: this.options.entropy,
+        openTxg: () => this.txg + 1,
+        reserve: (n) => this.reserve(n),
       });
       this.zpls.set(name, z);
     }
@@ -177,7 +199,10 @@ export class WritablePool {
     this.sync();
     const b = new Uint8Array(8);
     takeSnapshot(this.mos, {
-      headObj: info.datasetObj, name, txg: this.txg + 1, nowSec: Number(this.options.clock.realtimeNs() / 1_000_000_000n),
+      headObj: info.datasetObj,
+      name,
+      txg: this.txg + 1,
+      nowSec: Number(this.options.clock.realtimeNs() / 1_000_000_000n),
       random64: () => {
         this.options.entropy.fill(b);
         return new DataView(b.buffer).getBigUint64(0, true) | 1n;
@@ -213,7 +238,13 @@ export class WritablePool {
         const copies = isMos ? 3 : meta ? 2 : 1;
         // Later MOS passes store blocks uncompressed so their sizes, and so the space they
         // take, stop changing (zfs_sync_pass_dont_compress).
-        const compress = isMos ? (pass > 1 ? ZIO_COMPRESS.OFF : ZIO_COMPRESS.LZJB) : meta ? ZIO_COMPRESS.LZJB : objsetKind.compression;
+        const compress = isMos
+          ? pass > 1
+            ? ZIO_COMPRESS.OFF
+            : ZIO_COMPRESS.LZJB
+          : meta
+            ? ZIO_COMPRESS.LZJB
+            : objsetKind.compression;
         const bp = bw.write(data, { type: o.type, level: o.level, copies, compress, fill: o.fill });
         arc.set(`${bp.dva[0]!.vdev}:${bp.dva[0]!.offset}:${txg}`, data);
         const space = blockSpace(bp);
@@ -239,12 +270,17 @@ export class WritablePool {
           // dsl_dataset_block_kill: born after the last snapshot → nobody else has it.
           this.freeBlock(bp);
           this.accounting.datasetDidUse(ds.datasetObj, space, -1, true);
-          this.accounting.dirDidUse(ds.dirObj, DD_USED.HEAD, { used: -space.used, compressed: -space.compressed, uncompressed: -space.uncompressed });
+          this.accounting.dirDidUse(ds.dirObj, DD_USED.HEAD, {
+            used: -space.used,
+            compressed: -space.compressed,
+            uncompressed: -space.uncompressed,
+          });
         } else {
           // Still in a snapshot: onto the head's deadlist; the snapshot now holds it alone.
           const raw = encode(toFields(bp));
           deadlistAppend(this.mos, u64At(phys, 64), raw, space);
-          if (prevSnapObj !== 0 && bp.birth > u64At(this.mos.bonus(prevSnapObj), 16)) this.accounting.addUnique(prevSnapObj, space.used);
+          if (prevSnapObj !== 0 && bp.birth > u64At(this.mos.bonus(prevSnapObj), 16))
+            this.accounting.addUnique(prevSnapObj, space.used);
           this.accounting.datasetDidUse(ds.datasetObj, space, -1, false);
           this.accounting.dirTransfer(ds.dirObj, space.used, DD_USED.HEAD, DD_USED.SNAP);
         }
@@ -257,7 +293,8 @@ export class WritablePool {
   private freeBlock(bp: Blkptr): void {
     for (const d of bp.dva) {
       if (d.asize === 0) continue;
-      if (d.vdev !== 0 || d.gang) throw new KernelError(ENOTSUP, `freeing a ${d.gang ? 'gang' : `vdev ${d.vdev}`} block`);
+      if (d.vdev !== 0 || d.gang)
+        throw new KernelError(ENOTSUP, `freeing a ${d.gang ? 'gang' : `vdev ${d.vdev}`} block`);
       this.allocator.freeExtent(d.offset, d.asize, bp.birth);
     }
   }
@@ -302,7 +339,8 @@ export class WritablePool {
     this.spaceMaps.beginTxg();
     let rootbp: BlkptrFields | null = null;
     for (let pass = 1; ; pass++) {
-      if (pass > MAX_SYNC_PASSES) throw new KernelError(Errno.EIO, `txg ${txg} did not converge in ${MAX_SYNC_PASSES} sync passes`);
+      if (pass > MAX_SYNC_PASSES)
+        throw new KernelError(Errno.EIO, `txg ${txg} did not converge in ${MAX_SYNC_PASSES} sync passes`);
       const d = this.mosDelta;
       this.mosDelta = { used: 0, compressed: 0, uncompressed: 0 };
       this.accounting.dirDidUse(this.mosDirObj, DD_USED.HEAD, d);
@@ -322,7 +360,10 @@ export class WritablePool {
     const nowSec = Number(this.options.clock.realtimeNs() / 1_000_000_000n);
     const ub = { version: this.pool.uberblock.version, txg, guidSum: this.guidSum, timestamp: nowSec, rootbp };
     this.device.flush();
-    for (const pair of [[0, 2], [1, 3]]) {
+    for (const pair of [
+      [0, 2],
+      [1, 3],
+    ]) {
       for (const l of pair) {
         const at = labelOffset(l, psize);
         const slot = encodeUberblockSlot(ub, at, this.ashift);
@@ -333,10 +374,29 @@ export class WritablePool {
   }
 }
 
-function addDelta(a: { used: number; compressed: number; uncompressed: number }, d: { used: number; compressed: number; uncompressed: number }, sign: number): { used: number; compressed: number; uncompressed: number } {
-  return { used: a.used + sign * d.used, compressed: a.compressed + sign * d.compressed, uncompressed: a.uncompressed + sign * d.uncompressed };
+function addDelta(
+  a: { used: number; compressed: number; uncompressed: number },
+  d: { used: number; compressed: number; uncompressed: number },
+  sign: number,
+): { used: number; compressed: number; uncompressed: number } {
+  return {
+    used: a.used + sign * d.used,
+    compressed: a.compressed + sign * d.compressed,
+    uncompressed: a.uncompressed + sign * d.uncompressed,
+  };
 }
 
 function toFields(bp: Blkptr): BlkptrFields {
-  return { dva: bp.dva, lsize: bp.lsize, psize: bp.psize, compress: bp.compress, checksumType: bp.checksumType, type: bp.type, level: bp.level, birth: bp.birth, fill: bp.fill, checksum: bp.checksum };
+  return {
+    dva: bp.dva,
+    lsize: bp.lsize,
+    psize: bp.psize,
+    compress: bp.compress,
+    checksumType: bp.checksumType,
+    type: bp.type,
+    level: bp.level,
+    birth: bp.birth,
+    fill: bp.fill,
+    checksum: bp.checksum,
+  };
 }

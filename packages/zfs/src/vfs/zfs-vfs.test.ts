@@ -18,7 +18,12 @@ import { withoutIno } from '../../test/workload.js';
 
 function setup(): { dev: MemoryBlockDevice; wp: WritablePool; vfs: Vfs } {
   const dev = new MemoryBlockDevice('mem', new Uint8Array(48 << 20));
-  createPool(dev, imageDir([['old.txt', imageFile('old\n')]]), { name: 'vfsw', clock: fixedClock, entropy: seededEntropy(1), ashift: 12 });
+  createPool(dev, imageDir([['old.txt', imageFile('old\n')]]), {
+    name: 'vfsw',
+    clock: fixedClock,
+    entropy: seededEntropy(1),
+    ashift: 12,
+  });
   const wp = new WritablePool([dev], { clock: fixedClock, entropy: seededEntropy(2) });
   const vfs = new Vfs({ clock: fixedClock });
   vfs.mountRoot(ZfsVfs.writable(wp));

@@ -9,7 +9,15 @@
 // entry exists and removals never make a listing skip or repeat a survivor.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import {
-  Vnode, VType, type DirEntry, type FileSystem, type IoContext, type Mount, type SetAttr, type StatFs, type VnodeOps,
+  Vnode,
+  VType,
+  type DirEntry,
+  type FileSystem,
+  type IoContext,
+  type Mount,
+  type SetAttr,
+  type StatFs,
+  type VnodeOps,
 } from '@osv-ts/vfs';
 import type { Pool } from '../pool/pool.js';
 import type { WritablePool } from '../spa/writable-pool.js';
@@ -22,14 +30,22 @@ export const DIRTY_DATA_MAX_BYTES = 64 * 1024 * 1024;
 
 function vtypeOf(t: FileType): VType {
   switch (t) {
-    case 'file': return VType.VREG;
-    case 'dir': return VType.VDIR;
-    case 'symlink': return VType.VLNK;
-    case 'fifo': return VType.VFIFO;
-    case 'chr': return VType.VCHR;
-    case 'blk': return VType.VBLK;
-    case 'sock': return VType.VSOCK;
-    default: return VType.VNON;
+    case 'file':
+      return VType.VREG;
+    case 'dir':
+      return VType.VDIR;
+    case 'symlink':
+      return VType.VLNK;
+    case 'fifo':
+      return VType.VFIFO;
+    case 'chr':
+      return VType.VCHR;
+    case 'blk':
+      return VType.VBLK;
+    case 'sock':
+      return VType.VSOCK;
+    default:
+      return VType.VNON;
   }
 }
 
@@ -64,7 +80,10 @@ export class ZfsVfs implements FileSystem, VnodeOps {
   private mountRef!: Mount;
   private readonly writer: ZplWriter | null;
 
-  constructor(readonly zpl: ZplReader, readonly pool?: Pool | WritablePool) {
+  constructor(
+    readonly zpl: ZplReader,
+    readonly pool?: Pool | WritablePool,
+  ) {
     this.writer = zpl instanceof ZplWriter ? zpl : null;
     this.readOnly = this.writer === null;
   }
@@ -99,9 +118,28 @@ export class ZfsVfs implements FileSystem, VnodeOps {
 
   statfs(): StatFs {
     const a = this.writablePool?.allocator;
-    if (!a) return { type: this.type, blockSize: 512, blocks: 0, blocksFree: 0, blocksAvailable: 0, files: 0, filesFree: 0, nameMax: 255 };
+    if (!a)
+      return {
+        type: this.type,
+        blockSize: 512,
+        blocks: 0,
+        blocksFree: 0,
+        blocksAvailable: 0,
+        files: 0,
+        filesFree: 0,
+        nameMax: 255,
+      };
     const free = Math.floor(a.freeBytes / 512);
-    return { type: this.type, blockSize: 512, blocks: Math.floor(a.capacityBytes / 512), blocksFree: free, blocksAvailable: free, files: 0, filesFree: 0, nameMax: 255 };
+    return {
+      type: this.type,
+      blockSize: 512,
+      blocks: Math.floor(a.capacityBytes / 512),
+      blocksFree: free,
+      blocksAvailable: free,
+      files: 0,
+      filesFree: 0,
+      nameMax: 255,
+    };
   }
 
   private refresh(v: Vnode, z: Znode = this.zpl.stat((v.data as ZfsVnodeData).obj)): Vnode {
@@ -132,7 +170,10 @@ export class ZfsVfs implements FileSystem, VnodeOps {
   private listing(dir: Vnode): NonNullable<ZfsVnodeData['listing']> {
     const d = dir.data as ZfsVnodeData;
     if (!d.listing) {
-      const names: (string | null)[] = this.zpl.readdir(d.obj).map((e) => e.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const names: (string | null)[] = this.zpl
+        .readdir(d.obj)
+        .map((e) => e.name)
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       d.listing = { names, cookie: new Map(names.map((n, i) => [n!, i + 2])) };
     }
     return d.listing;
@@ -245,7 +286,14 @@ export class ZfsVfs implements FileSystem, VnodeOps {
     this.boundary();
   }
 
-  rename(srcDir: Vnode, srcName: string, vnode: Vnode, dstDir: Vnode, dstName: string, replaced: Vnode | undefined): void {
+  rename(
+    srcDir: Vnode,
+    srcName: string,
+    vnode: Vnode,
+    dstDir: Vnode,
+    dstName: string,
+    replaced: Vnode | undefined,
+  ): void {
     const replacedLinks = replaced?.nlink ?? 0;
     this.w.rename(this.obj(srcDir), srcName, this.obj(dstDir), dstName, (replaced?.refcount ?? 0) > 0);
     this.removed(srcDir, srcName);

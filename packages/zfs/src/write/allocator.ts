@@ -19,10 +19,16 @@ export class Allocator {
   readonly extents = new Map<number, Extent[]>();
   allocatedBytes = 0;
 
-  constructor(readonly asize: number, readonly metaslabShift: number, readonly ashift: number, readonly lanes = 3) {
+  constructor(
+    readonly asize: number,
+    readonly metaslabShift: number,
+    readonly ashift: number,
+    readonly lanes = 3,
+  ) {
     this.metaslabSize = 2 ** metaslabShift;
     this.metaslabCount = Math.floor(asize / this.metaslabSize);
-    if (this.metaslabCount < lanes) throw new KernelError(Errno.ENOSPC, `pool of ${asize} bytes has only ${this.metaslabCount} metaslabs`);
+    if (this.metaslabCount < lanes)
+      throw new KernelError(Errno.ENOSPC, `pool of ${asize} bytes has only ${this.metaslabCount} metaslabs`);
     this.owner = new Int32Array(this.metaslabCount).fill(-1);
     for (let l = 0; l < lanes; l++) {
       this.laneMs.push(-1);
@@ -44,7 +50,8 @@ export class Allocator {
 
   /** Allocates `size` bytes (a multiple of 1 << ashift) in lane `lane`; returns the DVA offset. */
   allocate(size: number, lane: number): number {
-    if (size % 2 ** this.ashift !== 0 || size <= 0 || size > this.metaslabSize) throw new KernelError(Errno.EINVAL, `bad allocation size ${size}`);
+    if (size % 2 ** this.ashift !== 0 || size <= 0 || size > this.metaslabSize)
+      throw new KernelError(Errno.EINVAL, `bad allocation size ${size}`);
     let ms = this.laneMs[lane]!;
     if (ms === -1 || this.laneNext[lane]! + size > (ms + 1) * this.metaslabSize) {
       ms = this.claim(lane);
@@ -55,7 +62,8 @@ export class Allocator {
     this.laneNext[lane] = offset + size;
     const list = this.extents.get(ms) ?? [];
     const last = list[list.length - 1];
-    if (last && last.offset + last.size === offset) list[list.length - 1] = { offset: last.offset, size: last.size + size };
+    if (last && last.offset + last.size === offset)
+      list[list.length - 1] = { offset: last.offset, size: last.size + size };
     else list.push({ offset, size });
     this.extents.set(ms, list);
     this.allocatedBytes += size;

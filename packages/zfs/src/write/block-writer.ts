@@ -40,7 +40,11 @@ export function isMetadataType(type: number): boolean {
 export class BlockWriter {
   blocksWritten = 0;
 
-  constructor(readonly device: BlockDevice, readonly alloc: SpaceAllocator, readonly txg: number) {}
+  constructor(
+    readonly device: BlockDevice,
+    readonly alloc: SpaceAllocator,
+    readonly txg: number,
+  ) {}
 
   private asizeOf(psize: number): number {
     const unit = 2 ** this.alloc.ashift;
@@ -56,7 +60,12 @@ export class BlockWriter {
   }
 
   /** Writes `data` (logical bytes) at already reserved DVAs without compression. */
-  writeReserved(dvas: Dva[], data: Uint8Array, o: Omit<BlockOptions, 'compress' | 'copies'>, account?: SpaceAccount): BlkptrFields {
+  writeReserved(
+    dvas: Dva[],
+    data: Uint8Array,
+    o: Omit<BlockOptions, 'compress' | 'copies'>,
+    account?: SpaceAccount,
+  ): BlkptrFields {
     return this.put(dvas, data, data, ZIO_COMPRESS.OFF, o, account);
   }
 
@@ -67,12 +76,27 @@ export class BlockWriter {
     return this.put(dvas, data, phys, compressed ? o.compress : ZIO_COMPRESS.OFF, o, account);
   }
 
-  private put(dvas: Dva[], data: Uint8Array, phys: Uint8Array, comp: number, o: Omit<BlockOptions, 'compress' | 'copies'>, account?: SpaceAccount): BlkptrFields {
+  private put(
+    dvas: Dva[],
+    data: Uint8Array,
+    phys: Uint8Array,
+    comp: number,
+    o: Omit<BlockOptions, 'compress' | 'copies'>,
+    account?: SpaceAccount,
+  ): BlkptrFields {
     for (const d of dvas) this.device.write(VDEV_LABEL_START_SIZE + d.offset, phys);
     this.blocksWritten++;
     const bp: BlkptrFields = {
-      dva: dvas, lsize: data.length, psize: phys.length, compress: comp, checksumType: ZIO_CHECKSUM.FLETCHER_4,
-      type: o.type, level: o.level, birth: this.txg, fill: o.fill, checksum: fletcher4(phys),
+      dva: dvas,
+      lsize: data.length,
+      psize: phys.length,
+      compress: comp,
+      checksumType: ZIO_CHECKSUM.FLETCHER_4,
+      type: o.type,
+      level: o.level,
+      birth: this.txg,
+      fill: o.fill,
+      checksum: fletcher4(phys),
     };
     if (account) {
       account.used += dvas.reduce((a, d) => a + d.asize, 0);

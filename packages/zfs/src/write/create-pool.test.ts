@@ -13,26 +13,49 @@ const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 describe('createPool', () => {
   it('writes a pool that the reader opens, verifies and reads back', () => {
     const big = pseudoRandom(1_000_000, 7);
-    const many = imageDir(Array.from({ length: 3000 }, (_, i) => [`n${i}`, imageFile(`${i}`)] as [string, ReturnType<typeof imageFile>]));
+    const many = imageDir(
+      Array.from({ length: 3000 }, (_, i) => [`n${i}`, imageFile(`${i}`)] as [string, ReturnType<typeof imageFile>]),
+    );
     const tree = imageDir([
       ['hello.txt', imageFile('hello\n')],
       ['empty', imageFile(new Uint8Array(0))],
       ['big.bin', imageFile(big)],
-      ['d', imageDir([['inner', imageFile('x'.repeat(5000))], ['link', imageSymlink('../hello.txt')]])],
+      [
+        'd',
+        imageDir([
+          ['inner', imageFile('x'.repeat(5000))],
+          ['link', imageSymlink('../hello.txt')],
+        ]),
+      ],
       ['longlink', imageSymlink('y'.repeat(200))],
       ['many', many],
     ]);
     for (const ashift of [9, 12]) {
       const dev = new MemoryBlockDevice('mem', new Uint8Array(64 * 1024 * 1024));
       createPool(dev, tree, {
-        name: 'osvnew', clock: fixedClock, entropy: seededEntropy(ashift), ashift, compression: 3, snapshots: ['s1', 's2'],
-        datasets: [{ name: 'kid', tree: imageDir([['k.txt', imageFile('kid\n')]]), compression: 10, snapshots: ['k1'] }, { name: 'kid2', tree: imageDir() }],
+        name: 'osvnew',
+        clock: fixedClock,
+        entropy: seededEntropy(ashift),
+        ashift,
+        compression: 3,
+        snapshots: ['s1', 's2'],
+        datasets: [
+          { name: 'kid', tree: imageDir([['k.txt', imageFile('kid\n')]]), compression: 10, snapshots: ['k1'] },
+          { name: 'kid2', tree: imageDir() },
+        ],
       });
       const pool = openPool([dev]);
       expect(pool.name).toBe('osvnew');
       expect(pool.version).toBe(23);
       const dsl = new Dsl(pool);
-      expect(dsl.list().map((d) => d.name)).toEqual(['osvnew', 'osvnew@s1', 'osvnew@s2', 'osvnew/kid', 'osvnew/kid@k1', 'osvnew/kid2']);
+      expect(dsl.list().map((d) => d.name)).toEqual([
+        'osvnew',
+        'osvnew@s1',
+        'osvnew@s2',
+        'osvnew/kid',
+        'osvnew/kid@k1',
+        'osvnew/kid2',
+      ]);
       const kid = new ZplFilesystem(dsl.objset(dsl.find('osvnew/kid@k1')));
       expect(dec(kid.read(kid.resolve('/k.txt'), 0, 10))).toBe('kid\n');
       expect(dsl.properties(dsl.find('osvnew/kid').dirObj).get('compression')).toBe(10n);

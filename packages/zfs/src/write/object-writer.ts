@@ -38,7 +38,12 @@ export function fileBlockSize(size: number, recordSize = SPA_MAXBLOCKSIZE): numb
   return recordSize;
 }
 
-export function writeObject(bw: BlockWriter, content: Uint8Array, o: ObjectWriteOptions, account: SpaceAccount): WrittenObject {
+export function writeObject(
+  bw: BlockWriter,
+  content: Uint8Array,
+  o: ObjectWriteOptions,
+  account: SpaceAccount,
+): WrittenObject {
   const bs = o.blockSize;
   const nblocks = Math.max(1, Math.ceil(content.length / bs));
   let used = 0;
@@ -74,7 +79,11 @@ export function writeObject(bw: BlockWriter, content: Uint8Array, o: ObjectWrite
           fill += c.fill;
         } else encodeHole(ind, k * BLKPTR_SIZE);
       });
-      const bp = bw.write(ind, { type: o.type, level: nlevels, copies: o.metaCopies, compress: o.metaCompress, fill }, acct);
+      const bp = bw.write(
+        ind,
+        { type: o.type, level: nlevels, copies: o.metaCopies, compress: o.metaCompress, fill },
+        acct,
+      );
       next.push({ bp, fill });
     }
     level = next;
@@ -87,7 +96,11 @@ export function writeObject(bw: BlockWriter, content: Uint8Array, o: ObjectWrite
   const blkptr: (BlkptrFields | null)[] = [];
   for (let i = 0; i < o.nblkptr; i++) blkptr.push(level[i]?.bp ?? null);
   return {
-    blkptr, nlevels, maxblkid, used, datablkszsec: bs / 512,
+    blkptr,
+    nlevels,
+    maxblkid,
+    used,
+    datablkszsec: bs / 512,
     fill: level.reduce((a, c) => a + (c?.fill ?? 0), 0),
   };
 }
@@ -105,8 +118,16 @@ export function encodeDnode(buf: Uint8Array, offset: number, d: DnodeFields): vo
   const w = d.written;
   buf.fill(0, offset, offset + DNODE_SIZE);
   encodeDnodeHeader(buf, offset, {
-    type: d.type, indblkshift: INDBLKSHIFT, nlevels: w.nlevels, nblkptr: w.blkptr.length, bonustype: d.bonustype,
-    flags: d.flags, datablkszsec: w.datablkszsec, bonuslen: d.bonus.length, maxblkid: w.maxblkid, used: w.used,
+    type: d.type,
+    indblkshift: INDBLKSHIFT,
+    nlevels: w.nlevels,
+    nblkptr: w.blkptr.length,
+    bonustype: d.bonustype,
+    flags: d.flags,
+    datablkszsec: w.datablkszsec,
+    bonuslen: d.bonus.length,
+    maxblkid: w.maxblkid,
+    used: w.used,
   });
   w.blkptr.forEach((bp, i) => {
     if (bp) encodeBlkptr(buf, offset + DN_BONUS_OFFSET + i * BLKPTR_SIZE, bp);

@@ -4,9 +4,20 @@
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { putU16, putU32, putU64 } from '../format/bytes.js';
 import {
-  CHAIN_END, encodeMicroZapEntry, encodeMicroZapHeader, encodeZapHeader, leafGeometry, leafHashBucket,
-  MZAP_ENT_LEN, MZAP_NAME_LEN, ZAP_CHUNK_ARRAY, ZAP_CHUNK_ENTRY, ZAP_CHUNK_FREE, ZAP_LEAF_ARRAY_BYTES,
-  ZAP_LEAF_MAGIC, ZBT_LEAF,
+  CHAIN_END,
+  encodeMicroZapEntry,
+  encodeMicroZapHeader,
+  encodeZapHeader,
+  leafGeometry,
+  leafHashBucket,
+  MZAP_ENT_LEN,
+  MZAP_NAME_LEN,
+  ZAP_CHUNK_ARRAY,
+  ZAP_CHUNK_ENTRY,
+  ZAP_CHUNK_FREE,
+  ZAP_LEAF_ARRAY_BYTES,
+  ZAP_LEAF_MAGIC,
+  ZBT_LEAF,
 } from '../format/zap.js';
 import { zapHash } from '../format/zap-hash.js';
 
@@ -26,8 +37,10 @@ export interface BuiltZap {
 }
 
 function isMicro(entries: ZapInput[]): boolean {
-  return entries.every((e) => typeof e.value === 'bigint' && utf8.encode(e.name).length < MZAP_NAME_LEN)
-    && (entries.length + 1) * MZAP_ENT_LEN <= MZAP_MAX_BLKSZ;
+  return (
+    entries.every((e) => typeof e.value === 'bigint' && utf8.encode(e.name).length < MZAP_NAME_LEN) &&
+    (entries.length + 1) * MZAP_ENT_LEN <= MZAP_MAX_BLKSZ
+  );
 }
 
 /**
@@ -45,7 +58,9 @@ export function buildZap(entries: ZapInput[], salt: bigint, shape: ZapShape = {}
     if (seen.has(e.name)) throw new KernelError(Errno.EEXIST, `duplicate ZAP name ${e.name}`);
     seen.add(e.name);
   }
-  return !shape.fat && isMicro(entries) ? buildMicro(entries, salt, shape.microBlockSize ?? 512) : buildFat(entries, salt);
+  return !shape.fat && isMicro(entries)
+    ? buildMicro(entries, salt, shape.microBlockSize ?? 512)
+    : buildFat(entries, salt);
 }
 
 function buildMicro(entries: ZapInput[], salt: bigint, minBlockSize: number): BuiltZap {
@@ -87,7 +102,9 @@ function prepare(e: ZapInput, salt: bigint): Prepared {
 }
 
 function chunksFor(p: Prepared): number {
-  return 1 + Math.ceil((p.name.length + 1) / ZAP_LEAF_ARRAY_BYTES) + Math.ceil(p.valueBytes.length / ZAP_LEAF_ARRAY_BYTES);
+  return (
+    1 + Math.ceil((p.name.length + 1) / ZAP_LEAF_ARRAY_BYTES) + Math.ceil(p.valueBytes.length / ZAP_LEAF_ARRAY_BYTES)
+  );
 }
 
 function buildFat(entries: ZapInput[], salt: bigint): BuiltZap {
@@ -110,13 +127,23 @@ function buildFat(entries: ZapInput[], salt: bigint): BuiltZap {
     for (const p of prepared) groups[prefixLen === 0 ? 0 : Number(p.hash >> BigInt(64 - prefixLen))]!.push(p);
     if (groups.every((grp) => grp.reduce((a, p) => a + chunksFor(p), 0) <= g.numChunks)) break;
   }
-  if (prefixLen > ptrShift) throw new KernelError(Errno.ENOSPC, `ZAP of ${entries.length} entries needs an external pointer table`);
+  if (prefixLen > ptrShift)
+    throw new KernelError(Errno.ENOSPC, `ZAP of ${entries.length} entries needs an external pointer table`);
   const nleaves = groups.length;
   const out = new Uint8Array(bs * (1 + nleaves));
   const header = out.subarray(0, bs);
   encodeZapHeader(header, {
-    ptrtblBlk: 0, ptrtblNumblks: 0, ptrtblShift: ptrShift, ptrtblNextblk: 0, ptrtblBlksCopied: 0,
-    freeblk: 1 + nleaves, numLeafs: nleaves, numEntries: entries.length, salt, normflags: 0n, flags: 0n,
+    ptrtblBlk: 0,
+    ptrtblNumblks: 0,
+    ptrtblShift: ptrShift,
+    ptrtblNextblk: 0,
+    ptrtblBlksCopied: 0,
+    freeblk: 1 + nleaves,
+    numLeafs: nleaves,
+    numEntries: entries.length,
+    salt,
+    normflags: 0n,
+    flags: 0n,
   });
   const per = 2 ** (ptrShift - prefixLen);
   for (let i = 0; i < 2 ** ptrShift; i++) putU64(header, bs / 2 + i * 8, 1 + Math.floor(i / per));

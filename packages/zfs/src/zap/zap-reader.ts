@@ -4,9 +4,23 @@ import { Errno, FormatError, KernelError } from '@osv-ts/kernel-api';
 import { dataBlockSize, type Dnode } from '../format/dnode.js';
 import { u64, u64n } from '../format/bytes.js';
 import {
-  CHAIN_END, decodeLeafEntry, decodeLeafHeader, decodeMicroZap, decodeZapHeader, decodeZapInts,
-  leafBucket, leafGeometry, leafHashBucket, readLeafArray, ZAP_CHUNK_ENTRY, ZAP_FLAG_HASH64,
-  ZAP_FLAG_UINT64_KEY, ZBT_HEADER, ZBT_MICRO, type LeafEntry, type ZapHeader,
+  CHAIN_END,
+  decodeLeafEntry,
+  decodeLeafHeader,
+  decodeMicroZap,
+  decodeZapHeader,
+  decodeZapInts,
+  leafBucket,
+  leafGeometry,
+  leafHashBucket,
+  readLeafArray,
+  ZAP_CHUNK_ENTRY,
+  ZAP_FLAG_HASH64,
+  ZAP_FLAG_UINT64_KEY,
+  ZBT_HEADER,
+  ZBT_MICRO,
+  type LeafEntry,
+  type ZapHeader,
 } from '../format/zap.js';
 import { zapHash, ZAP_HASHBITS, ZAP_HASHBITS_64 } from '../format/zap-hash.js';
 import type { ObjectSet } from '../dmu/objset.js';
@@ -40,7 +54,11 @@ export class ZapReader {
   readonly kind: 'micro' | 'fat';
   readonly header?: ZapHeader;
 
-  constructor(readonly os: ObjectSet, readonly dn: Dnode, readonly obj = 0) {
+  constructor(
+    readonly os: ObjectSet,
+    readonly dn: Dnode,
+    readonly obj = 0,
+  ) {
     const b = os.block(dn, 0);
     if (b === null) throw new KernelError(Errno.EIO, `ZAP object ${obj} has no block 0`);
     this.block0 = b.data;
@@ -81,7 +99,10 @@ export class ZapReader {
       if (this.kind === 'micro') {
         const mz = decodeMicroZap(this.block0, this.le);
         return mz.entries.map((m) => ({
-          name: m.name, intLen: 8, values: [m.value], cd: m.cd,
+          name: m.name,
+          intLen: 8,
+          values: [m.value],
+          cd: m.cd,
           hash: zapHash(mz.salt, utf8enc.encode(m.name)),
         }));
       }
@@ -106,9 +127,12 @@ export class ZapReader {
     const uintKey = this.header !== undefined && (this.header.flags & ZAP_FLAG_UINT64_KEY) !== 0n;
     const nameBytes = readLeafArray(block, le.nameChunk, uintKey ? le.nameNumInts * 8 : le.nameNumInts, littleEndian);
     const name = uintKey
-      ? decodeZapInts(nameBytes, 8).map((v) => v.toString(16)).join(',')
+      ? decodeZapInts(nameBytes, 8)
+          .map((v) => v.toString(16))
+          .join(',')
       : utf8.decode(nameBytes.subarray(0, Math.max(0, le.nameNumInts - 1)));
-    if (![1, 2, 4, 8].includes(le.intLen)) throw new KernelError(Errno.EIO, `ZAP ${this.obj}: bad value intlen ${le.intLen}`);
+    if (![1, 2, 4, 8].includes(le.intLen))
+      throw new KernelError(Errno.EIO, `ZAP ${this.obj}: bad value intlen ${le.intLen}`);
     const valueBytes = readLeafArray(block, le.valueChunk, le.valueNumInts * le.intLen, littleEndian);
     return { name, intLen: le.intLen, values: decodeZapInts(valueBytes, le.intLen), hash: le.hash, cd: le.cd };
   }
@@ -129,7 +153,8 @@ export class ZapReader {
     if (h.ptrtblNumblks === 0) {
       // Embedded table: the second half of block 0.
       const at = bs / 2 + idx * 8;
-      if (at + 8 > this.block0.length) throw new KernelError(Errno.EIO, `ZAP ${this.obj}: pointer table index ${idx} outside block`);
+      if (at + 8 > this.block0.length)
+        throw new KernelError(Errno.EIO, `ZAP ${this.obj}: pointer table index ${idx} outside block`);
       blk = u64n(this.block0, at, this.le, 'zap.ptrtbl');
     } else {
       const perBlock = bs / 8;
@@ -137,7 +162,8 @@ export class ZapReader {
       if (b === null) throw new KernelError(Errno.EIO, `ZAP ${this.obj}: pointer table block is a hole`);
       blk = u64n(b.data, (idx % perBlock) * 8, b.le, 'zap.ptrtbl');
     }
-    if (blk === 0 || blk > this.dn.maxblkid) throw new KernelError(Errno.EIO, `ZAP ${this.obj}: pointer table entry ${idx} → bad block ${blk}`);
+    if (blk === 0 || blk > this.dn.maxblkid)
+      throw new KernelError(Errno.EIO, `ZAP ${this.obj}: pointer table entry ${idx} → bad block ${blk}`);
     return blk;
   }
 

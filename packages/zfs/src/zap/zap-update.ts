@@ -11,10 +11,15 @@ export function updateZap(os: ObjsetWriter, obj: number, change: (entries: Map<s
   const z = ZapReader.open(os.committed, obj);
   const entries = new Map<string, bigint>();
   for (const e of z.entries()) {
-    if (e.intLen !== 8 || e.values.length !== 1) throw new KernelError(ENOTSUP, `ZAP ${obj} entry ${e.name} is not one u64`);
+    if (e.intLen !== 8 || e.values.length !== 1)
+      throw new KernelError(ENOTSUP, `ZAP ${obj} entry ${e.name} is not one u64`);
     entries.set(e.name, e.values[0]!);
   }
   change(entries);
-  const built = buildZap([...entries].map(([name, value]) => ({ name, value })), z.salt, z.shape);
+  const built = buildZap(
+    [...entries].map(([name, value]) => ({ name, value })),
+    z.salt,
+    z.shape,
+  );
   os.replace(obj, built.data, built.blockSize);
 }

@@ -38,7 +38,11 @@ describe('directory ZAP shape across txgs', () => {
     for (const e of z.readdir(d)) if (e.name !== 'f0') z.unlink(d, e.name);
     wp.sync();
     expect(shape().kind).toBe('fat');
-    expect(shape().entries().map((e) => e.name)).toEqual(['f0']);
+    expect(
+      shape()
+        .entries()
+        .map((e) => e.name),
+    ).toEqual(['f0']);
   });
 
   it('a name of 50 bytes or more makes a fat ZAP at once', () => {

@@ -14,8 +14,17 @@
 import { Errno, KernelError, type Clock, type Entropy } from '@osv-ts/kernel-api';
 import { viewOf } from '../format/bytes.js';
 import {
-  decodeDirent, decodeZnodePhys, encodeDirent, encodeZnodePhys, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG,
-  ZNODE_PHYS_SIZE, type Timespec, type ZnodeAttrs,
+  decodeDirent,
+  decodeZnodePhys,
+  encodeDirent,
+  encodeZnodePhys,
+  S_IFDIR,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  ZNODE_PHYS_SIZE,
+  type Timespec,
+  type ZnodeAttrs,
 } from '../format/znode.js';
 import type { ObjsetWriter } from '../dmu/objset-writer.js';
 import { buildZap } from '../write/zap-builder.js';
@@ -58,13 +67,21 @@ export class ZplWriter {
   private readonly dirs = new Map<number, Map<string, bigint>>();
   private readonly changed = new Set<number>();
 
-  constructor(readonly os: ObjsetWriter, private readonly o: ZplWriterOptions) {
+  constructor(
+    readonly os: ObjsetWriter,
+    private readonly o: ZplWriterOptions,
+  ) {
     const master = ZapReader.open(os.committed, 1);
     this.version = master.lookupNumber('VERSION') ?? 0;
-    if (this.version > 4) throw new KernelError(Errno.EROFS, `writing ZPL version ${this.version} (system attributes) is not supported; ZPL 3–4 only`);
+    if (this.version > 4)
+      throw new KernelError(
+        Errno.EROFS,
+        `writing ZPL version ${this.version} (system attributes) is not supported; ZPL 3–4 only`,
+      );
     // Names in normalizing or case-insensitive file systems need zap_normalize; not done here.
     for (const key of ['normalization', 'casesensitivity']) {
-      if ((master.lookupNumber(key) ?? 0) !== 0) throw new KernelError(Errno.EROFS, `writing a file system with ${key} set is not supported`);
+      if ((master.lookupNumber(key) ?? 0) !== 0)
+        throw new KernelError(Errno.EROFS, `writing a file system with ${key} set is not supported`);
     }
     const root = master.lookupNumber('ROOT');
     if (root === undefined) throw new KernelError(Errno.EIO, 'ZPL master node has no ROOT');
@@ -161,9 +178,20 @@ export class ZplWriter {
     const t = this.now();
     const b = new Uint8Array(ZNODE_PHYS_SIZE + (extra?.length ?? 0));
     encodeZnodePhys(b, 0, {
-      atime: t, mtime: t, ctime: t, crtime: t, gen: this.o.openTxg(), mode, size: (mode & S_IFMT) === S_IFDIR ? 2 : 0,
-      parent, links: (mode & S_IFMT) === S_IFDIR ? 2 : 1, xattr: 0, rdev: 0,
-      flags: (mode & S_IFMT) === S_IFLNK ? ZNODE_FLAGS_SYMLINK : ZNODE_FLAGS, uid, gid,
+      atime: t,
+      mtime: t,
+      ctime: t,
+      crtime: t,
+      gen: this.o.openTxg(),
+      mode,
+      size: (mode & S_IFMT) === S_IFDIR ? 2 : 0,
+      parent,
+      links: (mode & S_IFMT) === S_IFDIR ? 2 : 1,
+      xattr: 0,
+      rdev: 0,
+      flags: (mode & S_IFMT) === S_IFLNK ? ZNODE_FLAGS_SYMLINK : ZNODE_FLAGS,
+      uid,
+      gid,
     });
     if (extra) b.set(extra, ZNODE_PHYS_SIZE);
     return b;
@@ -172,7 +200,8 @@ export class ZplWriter {
   private checkName(dir: number, name: string): void {
     // A new entry costs a dnode and a share of its directory's ZAP.
     this.o.reserve?.(2048);
-    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) throw new KernelError(Errno.EINVAL, `bad name ${JSON.stringify(name)}`);
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0'))
+      throw new KernelError(Errno.EINVAL, `bad name ${JSON.stringify(name)}`);
     if (utf8.encode(name).length > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG, name);
     if (this.dir(dir).has(name)) throw new KernelError(Errno.EEXIST, name);
   }
@@ -210,7 +239,12 @@ export class ZplWriter {
     const mode = S_IFLNK | 0o777;
     // Reference §9.3: a target that fits beside the znode lives in the bonus, else in block 0.
     const inline = ZNODE_PHYS_SIZE + bytes.length <= MAX_BONUS;
-    const obj = this.os.create(DMU_OT_PLAIN_FILE_CONTENTS, DMU_OT_ZNODE, this.newZnode(mode, dir, uid, gid, inline ? bytes : undefined), inline ? 512 : Math.ceil(bytes.length / 512) * 512);
+    const obj = this.os.create(
+      DMU_OT_PLAIN_FILE_CONTENTS,
+      DMU_OT_ZNODE,
+      this.newZnode(mode, dir, uid, gid, inline ? bytes : undefined),
+      inline ? 512 : Math.ceil(bytes.length / 512) * 512,
+    );
     if (!inline) this.os.write(obj, 0, bytes);
     this.update(obj, () => ({ size: bytes.length }));
     this.addEntry(dir, name, obj, mode, false);
@@ -345,7 +379,11 @@ export class ZplWriter {
       const entries = this.dirs.get(obj);
       if (!entries || !this.os.exists(obj)) continue;
       const old = this.os.hold(obj).base ? ZapReader.open(this.os.committed, obj) : null;
-      const z = buildZap([...entries].map(([name, value]) => ({ name, value })), old?.salt ?? this.randomSalt(), old?.shape);
+      const z = buildZap(
+        [...entries].map(([name, value]) => ({ name, value })),
+        old?.salt ?? this.randomSalt(),
+        old?.shape,
+      );
       this.os.replace(obj, z.data, z.blockSize);
     }
     this.dirs.clear();

@@ -5,8 +5,19 @@ import type { ObjectSet } from '../dmu/objset.js';
 import { u64n, viewOf } from '../format/bytes.js';
 import { decodeSaBuffer, decodeSaRegistryValue } from '../format/sa.js';
 import {
-  decodeDirent, decodeZnodePhys, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG,
-  S_IFSOCK, ZNODE_PHYS_SIZE, type Timespec, type ZnodeAttrs,
+  decodeDirent,
+  decodeZnodePhys,
+  S_IFBLK,
+  S_IFCHR,
+  S_IFDIR,
+  S_IFIFO,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  S_IFSOCK,
+  ZNODE_PHYS_SIZE,
+  type Timespec,
+  type ZnodeAttrs,
 } from '../format/znode.js';
 import { ZapReader } from '../zap/zap-reader.js';
 import { zilHasRecords } from '../dmu/zil.js';
@@ -31,14 +42,22 @@ const MAX_SYMLINK_DEPTH = 40;
 
 export function fileTypeOfMode(mode: number): FileType {
   switch (mode & S_IFMT) {
-    case S_IFREG: return 'file';
-    case S_IFDIR: return 'dir';
-    case S_IFLNK: return 'symlink';
-    case S_IFIFO: return 'fifo';
-    case S_IFCHR: return 'chr';
-    case S_IFBLK: return 'blk';
-    case S_IFSOCK: return 'sock';
-    default: return 'unknown';
+    case S_IFREG:
+      return 'file';
+    case S_IFDIR:
+      return 'dir';
+    case S_IFLNK:
+      return 'symlink';
+    case S_IFIFO:
+      return 'fifo';
+    case S_IFCHR:
+      return 'chr';
+    case S_IFBLK:
+      return 'blk';
+    case S_IFSOCK:
+      return 'sock';
+    default:
+      return 'unknown';
   }
 }
 
@@ -67,7 +86,8 @@ export class ZplFilesystem {
    */
   constructor(readonly os: ObjectSet) {
     if (os.phys.type !== 2) throw new KernelError(Errno.EINVAL, `objset type ${os.phys.type} is not a ZPL file system`);
-    if (zilHasRecords(os.reader, os.phys)) throw new UnsupportedError('intent log replay (dataset has a non-empty ZIL; import it with zfs-fuse first)');
+    if (zilHasRecords(os.reader, os.phys))
+      throw new UnsupportedError('intent log replay (dataset has a non-empty ZIL; import it with zfs-fuse first)');
     const master = ZapReader.open(os, 1);
     this.version = master.lookupNumber('VERSION') ?? 0;
     const root = master.lookupNumber('ROOT');
@@ -107,7 +127,8 @@ export class ZplFilesystem {
     for (const [name, r] of sa.byName) names.set(r.num, name);
     const out = new Map<string, Uint8Array>();
     const add = (buf: Uint8Array): void => {
-      for (const [num, bytes] of decodeSaBuffer(buf, sa.layouts, (a) => sa.lengths.get(a))) out.set(names.get(num) ?? `#${num}`, bytes);
+      for (const [num, bytes] of decodeSaBuffer(buf, sa.layouts, (a) => sa.lengths.get(a)))
+        out.set(names.get(num) ?? `#${num}`, bytes);
     };
     add(dn.bonus);
     if (dn.spill !== null) add(this.os.reader.read(dn.spill));
@@ -129,11 +150,22 @@ export class ZplFilesystem {
     const mode = n('ZPL_MODE');
     const flags = attrs.get('ZPL_FLAGS');
     return {
-      obj, type: fileTypeOfMode(mode), mode, size: n('ZPL_SIZE'), parent: n('ZPL_PARENT'), links: n('ZPL_LINKS'),
-      gen: opt('ZPL_GEN'), xattr: opt('ZPL_XATTR'), rdev: opt('ZPL_RDEV'),
+      obj,
+      type: fileTypeOfMode(mode),
+      mode,
+      size: n('ZPL_SIZE'),
+      parent: n('ZPL_PARENT'),
+      links: n('ZPL_LINKS'),
+      gen: opt('ZPL_GEN'),
+      xattr: opt('ZPL_XATTR'),
+      rdev: opt('ZPL_RDEV'),
       flags: flags && flags.length >= 8 ? viewOf(flags).getBigUint64(0, true) : 0n,
-      uid: opt('ZPL_UID'), gid: opt('ZPL_GID'),
-      atime: t('ZPL_ATIME'), mtime: t('ZPL_MTIME'), ctime: t('ZPL_CTIME'), crtime: t('ZPL_CRTIME'),
+      uid: opt('ZPL_UID'),
+      gid: opt('ZPL_GID'),
+      atime: t('ZPL_ATIME'),
+      mtime: t('ZPL_MTIME'),
+      ctime: t('ZPL_CTIME'),
+      crtime: t('ZPL_CRTIME'),
     };
   }
 
@@ -166,10 +198,12 @@ export class ZplFilesystem {
   }
 
   readdir(dir: number): DirEntry[] {
-    return this.dirZap(dir).entries().map((e) => {
-      const d = decodeDirent(e.values[0] ?? 0n);
-      return { name: e.name, obj: d.obj, type: fileTypeOfDtype(d.dtype) };
-    });
+    return this.dirZap(dir)
+      .entries()
+      .map((e) => {
+        const d = decodeDirent(e.values[0] ?? 0n);
+        return { name: e.name, obj: d.obj, type: fileTypeOfDtype(d.dtype) };
+      });
   }
 
   /** Reads up to `length` bytes at `offset`, clamped to the file size. */

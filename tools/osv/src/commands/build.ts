@@ -57,7 +57,14 @@ export interface BuildOptions {
 }
 
 export function parseBuildOptions(argv: readonly string[]): BuildOptions {
-  const o: BuildOptions = { fs: 'rofs', compression: parseCompression('lzjb'), format: 'raw', fsSizeBytes: 0, networking: false, help: false };
+  const o: BuildOptions = {
+    fs: 'rofs',
+    compression: parseCompression('lzjb'),
+    format: 'raw',
+    fsSizeBytes: 0,
+    networking: false,
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
     let inline: string | undefined;
@@ -81,7 +88,8 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
         break;
       case '--fs': {
         const v = value();
-        if (v !== 'rofs' && v !== 'zfs' && v !== 'ramfs') throw new UsageError(`--fs ${v}: supported are rofs, zfs and ramfs`);
+        if (v !== 'rofs' && v !== 'zfs' && v !== 'ramfs')
+          throw new UsageError(`--fs ${v}: supported are rofs, zfs and ramfs`);
         o.fs = v;
         break;
       }
@@ -105,7 +113,8 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
         const v = value();
         const m = /^(\d+)([KMG]?)$/i.exec(v);
         if (!m) throw new UsageError(`--fs-size ${v}: expected e.g. 64M`);
-        o.fsSizeBytes = Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+        o.fsSizeBytes =
+          Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
         break;
       }
       case '-n':
@@ -135,7 +144,10 @@ const readHost = (path: string): Uint8Array => {
   }
 };
 
-export async function buildCommand(argv: readonly string[], log: (s: string) => void = (s) => void process.stderr.write(s)): Promise<number> {
+export async function buildCommand(
+  argv: readonly string[],
+  log: (s: string) => void = (s) => void process.stderr.write(s),
+): Promise<number> {
   const o = parseBuildOptions(argv);
   if (o.help) {
     process.stdout.write(BUILD_USAGE);
@@ -166,7 +178,8 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
   else {
     // Mount points the kernel needs on a disk root (OSv's images carry them too): a read-only
     // root cannot grow them at boot.
-    for (const d of ['dev', 'proc', 'tmp']) if (!tree.children.has(d)) tree.children.set(d, { kind: 'dir', children: new Map() });
+    for (const d of ['dev', 'proc', 'tmp'])
+      if (!tree.children.has(d)) tree.children.set(d, { kind: 'dir', children: new Map() });
   }
 
   // 2. The kernel: modules for the app's needs plus the disk the image itself is.
@@ -175,11 +188,17 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
   capabilities.add('hwrng');
   const required = ['console', 'blockdev'];
   if (o.networking) capabilities.add('netstack');
-  const selection = selectModules(loadCatalog(), 'vm-node', required, [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'ramfs' ? [] : [`fs:${o.fs}`]));
+  const selection = selectModules(
+    loadCatalog(),
+    'vm-node',
+    required,
+    [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'ramfs' ? [] : [`fs:${o.fs}`]),
+  );
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const kernelBytes = readFileSync(kernel.path);
   log(`osv build: modules: ${kernel.modules.join(', ')}\n`);
-  if (selection.unavailable.length) log(`osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`);
+  if (selection.unavailable.length)
+    log(`osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`);
   log(`osv build: kernel ${kernel.hash}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`);
 
   // 3. The partitions and the image.
@@ -189,13 +208,28 @@ export async function buildCommand(argv: readonly string[], log: (s: string) => 
     o.fs === 'rofs'
       ? writeRofs(tree).image
       : o.fs === 'zfs'
-        ? writeZfsImage(tree, { pool: 'osv', dataset: 'zfs', sizeBytes: o.fsSizeBytes, ashift: 12, compression: o.compression, path: '/dev/vblk0.1' })
+        ? writeZfsImage(tree, {
+            pool: 'osv',
+            dataset: 'zfs',
+            sizeBytes: o.fsSizeBytes,
+            ashift: 12,
+            compression: o.compression,
+            path: '/dev/vblk0.1',
+          })
         : new Uint8Array(0);
   const big = record.length + fs.length > 16 * 1024 * 1024;
-  const layout = writeDiskImage(o.output!, record, fs, { format: o.format, onProgress: big ? progressBar(`osv build: writing ${basename(o.output!)}`) : undefined }, o.fsSizeBytes);
+  const layout = writeDiskImage(
+    o.output!,
+    record,
+    fs,
+    { format: o.format, onProgress: big ? progressBar(`osv build: writing ${basename(o.output!)}`) : undefined },
+    o.fsSizeBytes,
+  );
   log(
     `osv build: ${o.output} (${o.format}, ${formatMemorySize(layout.totalBytes)}): boot partition ${formatMemorySize(layout.boot.sizeBytes)}` +
-      (layout.fs ? `, ${o.fs} partition vblk0.1 ${formatMemorySize(layout.fs.sizeBytes)}${o.fs === 'rofs' ? ` (${fs.length} bytes used)` : ` (pool osv, root dataset osv/zfs)`}` : '') +
+      (layout.fs
+        ? `, ${o.fs} partition vblk0.1 ${formatMemorySize(layout.fs.sizeBytes)}${o.fs === 'rofs' ? ` (${fs.length} bytes used)` : ` (pool osv, root dataset osv/zfs)`}`
+        : '') +
       `\nosv build: command line: ${cmdline || '(empty)'}\n`,
   );
   return 0;

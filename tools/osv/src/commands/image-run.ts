@@ -7,7 +7,13 @@ import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootFlag } from '@osv-ts/kernel';
 import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
-import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import {
+  VirtioBlkDevice,
+  VirtioConsoleDevice,
+  VirtioNetDevice,
+  VirtioRngDevice,
+  type DeviceModel,
+} from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
@@ -23,7 +29,20 @@ disk images (osv build writes them):
 `;
 
 /** `osv run` options that take no value (every other option's next word is its value). */
-const FLAGS = new Set(['-V', '--verbose', '-d', '--debug', '--dry-run', '--bootchart', '-h', '--help', '-n', '--networking', '-v', '--vhost']);
+const FLAGS = new Set([
+  '-V',
+  '--verbose',
+  '-d',
+  '--debug',
+  '--dry-run',
+  '--bootchart',
+  '-h',
+  '--help',
+  '-n',
+  '--networking',
+  '-v',
+  '--vhost',
+]);
 
 /** Splits `-i IMAGE` / `--image IMAGE` / `--image=IMAGE` out of `osv run` options (before the app). */
 export function takeImageOption(argv: readonly string[]): { image: string | undefined; rest: string[] } {
@@ -60,8 +79,10 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   }
   // The image's command line is the default; a later -e in argv replaces it.
   const o = parseRunOptions(['-e', loaded.cmdline, ...argv]);
-  if (o.app !== undefined) throw new UsageError('osv run -i: the app comes from the image; give a command line with -e instead');
-  if (o.files.length > 0) throw new UsageError('osv run -i: --file needs a bare .wasm run; put files into the image with --manifest');
+  if (o.app !== undefined)
+    throw new UsageError('osv run -i: the app comes from the image; give a command line with -e instead');
+  if (o.files.length > 0)
+    throw new UsageError('osv run -i: --file needs a bare .wasm run; put files into the image with --manifest');
 
   const netPlan = planNetwork(o);
 
@@ -119,7 +140,9 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     inspectPort: inspectPort(),
   });
   if (o.verbose || o.dryRun) {
-    const parts = loaded.partitions.map((p) => `vblk0.${p.index} type 0x${p.type.toString(16)} ${formatMemorySize(p.sizeBytes)} at ${p.startBytes}`);
+    const parts = loaded.partitions.map(
+      (p) => `vblk0.${p.index} type 0x${p.type.toString(16)} ${formatMemorySize(p.sizeBytes)} at ${p.startBytes}`,
+    );
     process.stderr.write(
       `osv: image ${image} (${disk.format}, ${formatMemorySize(loaded.diskBytes)}): ${parts.join('; ')}\n` +
         `osv: kernel sha256:${hash} from the boot partition (${(loaded.kernel.length / 1024).toFixed(1)} KiB)\n` +
@@ -132,8 +155,17 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     closeDisks();
     return 0;
   }
-  if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
-  const exit = await runInForeground(machine, { stdinConsole: consoleOut, cleanup: () => { hostNet?.close(); closeDisks(); } });
+  if (o.debug)
+    process.stderr.write(
+      `osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`,
+    );
+  const exit = await runInForeground(machine, {
+    stdinConsole: consoleOut,
+    cleanup: () => {
+      hostNet?.close();
+      closeDisks();
+    },
+  });
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.verbose) printDeviceCounters(machine, exit.status);
   return exit.status;

@@ -31,11 +31,18 @@ export function mkfsCommand(argv: readonly string[]): number {
     process.stdout.write(MKFS_USAGE);
     return type === undefined ? 2 : 0;
   }
-  if (type !== 'rofs' && type !== 'zfs') throw new UsageError(`mkfs: unsupported file system '${type}' (supported: rofs, zfs)`);
+  if (type !== 'rofs' && type !== 'zfs')
+    throw new UsageError(`mkfs: unsupported file system '${type}' (supported: rofs, zfs)`);
   let manifest: string | undefined;
   let output: string | undefined;
   const defines: Record<string, string> = {};
-  const zfs = { pool: 'osv', dataset: undefined as string | undefined, sizeBytes: 0, ashift: 12 as 9 | 12, compression: parseCompression('lzjb') };
+  const zfs = {
+    pool: 'osv',
+    dataset: undefined as string | undefined,
+    sizeBytes: 0,
+    ashift: 12 as 9 | 12,
+    compression: parseCompression('lzjb'),
+  };
   const value = (i: number, name: string): string => {
     const v = rest[i];
     if (v === undefined) throw new UsageError(`mkfs: ${name} needs a value`);
@@ -50,11 +57,13 @@ export function mkfsCommand(argv: readonly string[]): number {
     else if (a === '--pool') {
       zfsOnly();
       zfs.pool = value(++i, a);
-      if (!/^[A-Za-z][A-Za-z0-9_.:-]*$/.test(zfs.pool)) throw new UsageError(`mkfs: '${zfs.pool}' is not a valid pool name`);
+      if (!/^[A-Za-z][A-Za-z0-9_.:-]*$/.test(zfs.pool))
+        throw new UsageError(`mkfs: '${zfs.pool}' is not a valid pool name`);
     } else if (a === '--dataset') {
       zfsOnly();
       zfs.dataset = value(++i, a);
-      if (!/^[A-Za-z0-9_.:-]+$/.test(zfs.dataset)) throw new UsageError(`mkfs: '${zfs.dataset}' is not a valid dataset name (one component)`);
+      if (!/^[A-Za-z0-9_.:-]+$/.test(zfs.dataset))
+        throw new UsageError(`mkfs: '${zfs.dataset}' is not a valid dataset name (one component)`);
     } else if (a === '--size') {
       zfsOnly();
       zfs.sizeBytes = parseMemorySize(value(++i, a));
@@ -80,7 +89,9 @@ export function mkfsCommand(argv: readonly string[]): number {
   if (type === 'zfs') {
     const image = writeZfsImage(tree, { ...zfs, path: `/${basename(output)}` });
     writeSparse(output, image);
-    process.stderr.write(`osv: wrote ${output}: zfs pool '${zfs.pool}'${zfs.dataset ? `, files in ${zfs.pool}/${zfs.dataset}` : ''}, ${image.length} bytes\n`);
+    process.stderr.write(
+      `osv: wrote ${output}: zfs pool '${zfs.pool}'${zfs.dataset ? `, files in ${zfs.pool}/${zfs.dataset}` : ''}, ${image.length} bytes\n`,
+    );
     return 0;
   }
   const image = writeRofsImage(tree);

@@ -6,7 +6,10 @@ const plan = (...argv: string[]) => planNetwork(parseRunOptions([...argv, 'app.w
 
 describe('osv run networking options (run.py: -n, -v, --tap)', () => {
   it('-n alone is user-mode networking through passt, with its forwards', () => {
-    expect(plan('-n', '--forward', 'tcp:8080:80')).toEqual({ kind: 'passt', forwards: [{ protocol: 'tcp', hostPort: 8080, guestPort: 80 }] });
+    expect(plan('-n', '--forward', 'tcp:8080:80')).toEqual({
+      kind: 'passt',
+      forwards: [{ protocol: 'tcp', hostPort: 8080, guestPort: 80 }],
+    });
     expect(plan()).toEqual({ kind: 'none', forwards: [] });
   });
 

@@ -18,7 +18,10 @@ export function planNetwork(o: RunOptions): NetPlan {
   const tapWanted = o.vhost || o.tap !== undefined;
   if (tapWanted && !o.networking) throw new UsageError(`${o.tap !== undefined ? '--tap' : '-v'} needs -n (networking)`);
   if (o.forwards.length > 0 && !o.networking) throw new UsageError('--forward needs -n (user-mode networking)');
-  if (o.forwards.length > 0 && tapWanted) throw new UsageError('--forward is for user-mode networking (passt); on a TAP device the guest is reachable at its own address');
+  if (o.forwards.length > 0 && tapWanted)
+    throw new UsageError(
+      '--forward is for user-mode networking (passt); on a TAP device the guest is reachable at its own address',
+    );
   const forwards = o.forwards.map((rule) => {
     try {
       return parsePortForward(rule);

@@ -17,12 +17,18 @@ describe('osv run options', () => {
     expect(buildCommandLine(o, 'app.wasm')).toBe('--bootchart --trace=vfs* --verbose app.wasm');
   });
 
-  it('quotes app arguments so that OSv\'s parser gives them back unchanged', () => {
+  it("quotes app arguments so that OSv's parser gives them back unchanged", () => {
     fc.assert(
-      fc.property(fc.array(fc.string().filter((s) => !s.includes('$')), { maxLength: 5 }), (args) => {
-        const line = ['app.wasm', ...args].map(quoteAppWord).join(' ');
-        expect(parseAppCommands(line)[0]!.argv).toEqual(['app.wasm', ...args]);
-      }),
+      fc.property(
+        fc.array(
+          fc.string().filter((s) => !s.includes('$')),
+          { maxLength: 5 },
+        ),
+        (args) => {
+          const line = ['app.wasm', ...args].map(quoteAppWord).join(' ');
+          expect(parseAppCommands(line)[0]!.argv).toEqual(['app.wasm', ...args]);
+        },
+      ),
     );
   });
 

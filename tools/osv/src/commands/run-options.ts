@@ -82,8 +82,24 @@ options:
 
 export function parseRunOptions(argv: readonly string[]): RunOptions {
   const o: RunOptions = {
-    memBytes: 64 * 1024 * 1024, vcpus: 1, verbose: false, debug: false, dryRun: false, bootchart: false,
-    trace: [], mountFs: [], ip: [], appArgs: [], files: [], manifests: [], disks: [], help: false, networking: false, vhost: false, forwards: [], tcplisten: [],
+    memBytes: 64 * 1024 * 1024,
+    vcpus: 1,
+    verbose: false,
+    debug: false,
+    dryRun: false,
+    bootchart: false,
+    trace: [],
+    mountFs: [],
+    ip: [],
+    appArgs: [],
+    files: [],
+    manifests: [],
+    disks: [],
+    help: false,
+    networking: false,
+    vhost: false,
+    forwards: [],
+    tcplisten: [],
   };
   let i = 0;
   const value = (name: string): string => {
@@ -118,7 +134,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         const v = take(arg);
         if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`invalid vCPU count '${v}'`);
         o.vcpus = Number(v);
-        if (o.vcpus > 1) throw new UsageError(`-c ${v}: osv-ts runs one vCPU per guest for now (SMP is designed in, not built)`);
+        if (o.vcpus > 1)
+          throw new UsageError(`-c ${v}: osv-ts runs one vCPU per guest for now (SMP is designed in, not built)`);
         break;
       }
       case '-V':
@@ -190,7 +207,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
     }
     i++;
   }
-  if (!o.help && o.app === undefined && o.execute === undefined) throw new UsageError('nothing to run: give an app.wasm or -e CMDLINE');
+  if (!o.help && o.app === undefined && o.execute === undefined)
+    throw new UsageError('nothing to run: give an app.wasm or -e CMDLINE');
   return o;
 }
 
@@ -198,7 +216,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
 export function inspectPort(): number {
   const v = process.env.OSV_INSPECT_PORT;
   if (v === undefined || v === '') return 9229;
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new UsageError(`OSV_INSPECT_PORT=${v}: not a TCP port`);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
+    throw new UsageError(`OSV_INSPECT_PORT=${v}: not a TCP port`);
   return Number(v);
 }
 
@@ -219,7 +238,11 @@ export function fileSystemsNamed(o: RunOptions): string[] {
 /** Quotes one argument for OSv's app command line so that it parses back to itself. */
 export function quoteAppWord(word: string): string {
   if (word !== '' && /^[^\s;&!"\\]+$/.test(word)) return word;
-  return `"${word.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r')}"`;
+  return `"${word
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    .replace(/\n/g, '\\n')
+    .replace(/\t/g, '\\t')
+    .replace(/\r/g, '\\r')}"`;
 }
 
 /** The OSv command line run.py would build: prepended options, then -e or the app and its args. */

@@ -20,7 +20,14 @@ import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
-import { RUN_USAGE, UsageError, buildCommandLine, fileSystemsNamed, inspectPort, parseRunOptions } from './run-options.js';
+import {
+  RUN_USAGE,
+  UsageError,
+  buildCommandLine,
+  fileSystemsNamed,
+  inspectPort,
+  parseRunOptions,
+} from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
 import { planNetwork, startNetwork } from './net-backend.js';
 import { printDeviceCounters, runInForeground } from './foreground-machine.js';
@@ -71,7 +78,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     }
   }
   for (const f of o.files) {
-    files.push({ name: f.guestPath, kind: 'file', data: JS_APP_FILE.test(f.guestPath) && /\.m?js$|\.m?ts$/.test(f.hostPath) ? await link(f.hostPath) : readHost(f.hostPath) });
+    files.push({
+      name: f.guestPath,
+      kind: 'file',
+      data:
+        JS_APP_FILE.test(f.guestPath) && /\.m?js$|\.m?ts$/.test(f.hostPath)
+          ? await link(f.hostPath)
+          : readHost(f.hostPath),
+    });
   }
   for (const m of o.manifests) {
     let entries: BootfsEntry[];
@@ -105,11 +119,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
-  if (jsApps > 0) for (const cap of jsAppNeeds({ networking: o.networking || o.tcplisten.length > 0 }).capabilities) capabilities.add(cap);
+  if (jsApps > 0)
+    for (const cap of jsAppNeeds({ networking: o.networking || o.tcplisten.length > 0 }).capabilities)
+      capabilities.add(cap);
   const diskPaths = [...o.disks];
   if (o.rootfsImage !== undefined) {
     checkRofsImage(o.rootfsImage);
-    if (o.app !== undefined) throw new UsageError('--rootfs-image: the app comes from the image; give its command line with -e');
+    if (o.app !== undefined)
+      throw new UsageError('--rootfs-image: the app comes from the image; give its command line with -e');
     diskPaths.unshift(o.rootfsImage); // vblk0, which the kernel mounts as / (no partition table)
     capabilities.add('fs:rofs');
     capabilities.add('wasi:fs'); // the app is in the image, unread here: give it the file calls
@@ -117,7 +134,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (diskPaths.length > 0) capabilities.add('blockdev');
   for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
   const netPlan = planNetwork(o);
-  const selection = selectModules(loadCatalog(), 'vm-node', ['console'], [...capabilities].filter((c) => c !== 'console'));
+  const selection = selectModules(
+    loadCatalog(),
+    'vm-node',
+    ['console'],
+    [...capabilities].filter((c) => c !== 'console'),
+  );
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const devices: DeviceModel[] = [];
   const stdoutSink = { write: (b: Uint8Array) => void process.stdout.write(Buffer.from(b)) };
@@ -157,7 +179,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (o.verbose || o.dryRun) {
     process.stderr.write(
       `osv: kernel ${kernel.hash} (${(kernel.sizeBytes / 1024).toFixed(1)} KiB${kernel.cached ? ', cached' : ''}) modules: ${kernel.modules.join(', ') || 'none'}\n` +
-        (selection.unavailable.length ? `osv: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n` : '') +
+        (selection.unavailable.length
+          ? `osv: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`
+          : '') +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ') || 'none'}\n` +
         (hostNet ? `osv: network: ${hostNet.description}\n` : '') +
         `osv: cmdline: ${machine.cmdline}\n`,
@@ -167,9 +191,18 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     closeDisks();
     return 0;
   }
-  if (o.debug) process.stderr.write(`osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`);
+  if (o.debug)
+    process.stderr.write(
+      `osv: the vCPU waits for a debugger: node inspect 127.0.0.1:${inspectPort()}, or chrome://inspect\n`,
+    );
 
-  const exit = await runInForeground(machine, { stdinConsole: stdinConnected ? consoleOut : undefined, cleanup: () => { hostNet?.close(); closeDisks(); } });
+  const exit = await runInForeground(machine, {
+    stdinConsole: stdinConnected ? consoleOut : undefined,
+    cleanup: () => {
+      hostNet?.close();
+      closeDisks();
+    },
+  });
   if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
   if (o.traceOut) {
     const region = machine.traceRegion();
@@ -177,7 +210,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     else {
       const trace = readTraceRing(region);
       writeFileSync(o.traceOut, JSON.stringify(toChromeTrace(trace.records)));
-      process.stderr.write(`osv: wrote ${trace.records.length} trace records to ${o.traceOut}${trace.lostBytes ? ` (${trace.lostBytes} bytes overwritten)` : ''}\n`);
+      process.stderr.write(
+        `osv: wrote ${trace.records.length} trace records to ${o.traceOut}${trace.lostBytes ? ` (${trace.lostBytes} bytes overwritten)` : ''}\n`,
+      );
     }
   }
   if (o.verbose) printDeviceCounters(machine, exit.status);
@@ -193,6 +228,8 @@ function checkRofsImage(path: string): void {
     throw new UsageError(`--rootfs-image ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (head.length < 8 || head.readBigUInt64LE(0) !== ROFS_MAGIC) {
-    throw new UsageError(`--rootfs-image ${path}: not a ROFS image (osv mkfs rofs makes one; disk images from osv build boot with -i)`);
+    throw new UsageError(
+      `--rootfs-image ${path}: not a ROFS image (osv mkfs rofs makes one; disk images from osv build boot with -i)`,
+    );
   }
 }

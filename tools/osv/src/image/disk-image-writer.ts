@@ -18,7 +18,7 @@ export function planDisk(bootBytes: number, fsBytes: number, minFsBytes = 0): Di
   const boot = { startBytes: MIB, sizeBytes: alignMiB(bootBytes) };
   const fsSize = alignMiB(Math.max(fsBytes, minFsBytes));
   const fs = fsSize > 0 ? { startBytes: boot.startBytes + boot.sizeBytes, sizeBytes: fsSize } : undefined;
-  return { totalBytes: (fs ? fs.startBytes + fs.sizeBytes : boot.startBytes + boot.sizeBytes), boot, fs };
+  return { totalBytes: fs ? fs.startBytes + fs.sizeBytes : boot.startBytes + boot.sizeBytes, boot, fs };
 }
 
 export type ImageFormat = 'raw' | 'qcow2';
@@ -29,12 +29,36 @@ export interface WriteDiskOptions {
 }
 
 /** Writes the image to `path`; returns the layout used. */
-export function writeDiskImage(path: string, bootRecord: Uint8Array, fsImage: Uint8Array, options: WriteDiskOptions, minFsBytes = 0): DiskLayout {
+export function writeDiskImage(
+  path: string,
+  bootRecord: Uint8Array,
+  fsImage: Uint8Array,
+  options: WriteDiskOptions,
+  minFsBytes = 0,
+): DiskLayout {
   const layout = planDisk(bootRecord.length, fsImage.length, minFsBytes);
-  const entries = [{ index: 0, type: BOOT_PARTITION_TYPE, startSector: layout.boot.startBytes / 512, sectors: layout.boot.sizeBytes / 512, bootable: true }];
-  if (layout.fs) entries.push({ index: 1, type: FS_PARTITION_TYPE, startSector: layout.fs.startBytes / 512, sectors: layout.fs.sizeBytes / 512, bootable: false });
+  const entries = [
+    {
+      index: 0,
+      type: BOOT_PARTITION_TYPE,
+      startSector: layout.boot.startBytes / 512,
+      sectors: layout.boot.sizeBytes / 512,
+      bootable: true,
+    },
+  ];
+  if (layout.fs)
+    entries.push({
+      index: 1,
+      type: FS_PARTITION_TYPE,
+      startSector: layout.fs.startBytes / 512,
+      sectors: layout.fs.sizeBytes / 512,
+      bootable: false,
+    });
   const mbr = writeMbr(entries, 0x4f535654); // "TVSO": a fixed disk signature keeps builds reproducible
-  const pieces: [number, Uint8Array][] = [[0, mbr], [layout.boot.startBytes, bootRecord]];
+  const pieces: [number, Uint8Array][] = [
+    [0, mbr],
+    [layout.boot.startBytes, bootRecord],
+  ];
   if (layout.fs) pieces.push([layout.fs.startBytes, fsImage]);
   const file = NodeImageFile.create(path);
   try {
@@ -61,7 +85,7 @@ export function writeDiskImage(path: string, bootRecord: Uint8Array, fsImage: Ui
 /** Stores only the 64 KiB pieces that hold a non-zero byte: the rest reads as zeroes anyway. */
 function writeNonZero(img: Qcow2Image, offset: number, data: Uint8Array): void {
   const step = img.clusterBytes;
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     const inCluster = (offset + at) % step;
     const n = Math.min(step - inCluster, data.length - at);
     const piece = data.subarray(at, at + n);

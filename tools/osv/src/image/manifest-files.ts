@@ -14,6 +14,9 @@ export function readManifest(path: string, defines: Record<string, string> = {})
     const h = bang ? host.slice(1) : host;
     return bang + (isAbsolute(h) ? h : join(base, h));
   };
-  const lines = parseManifest(readFileSync(path, 'utf8'), defines).map((l) => ({ guest: l.guest, host: rebase(l.host) }));
+  const lines = parseManifest(readFileSync(path, 'utf8'), defines).map((l) => ({
+    guest: l.guest,
+    host: rebase(l.host),
+  }));
   return resolveManifest(lines, nodeHostFs);
 }

@@ -35,10 +35,17 @@ function treeBytes(node: ImageNode): number {
 
 /** `off`, `lzjb`, `zle`, `gzip`, `gzip-1` … `gzip-9` → a ZIO_COMPRESS id. */
 export function parseCompression(name: string): number {
-  const table: Record<string, number> = { off: ZIO_COMPRESS.OFF, lzjb: ZIO_COMPRESS.LZJB, on: ZIO_COMPRESS.LZJB, zle: ZIO_COMPRESS.ZLE, gzip: ZIO_COMPRESS.GZIP_1 + 5 };
+  const table: Record<string, number> = {
+    off: ZIO_COMPRESS.OFF,
+    lzjb: ZIO_COMPRESS.LZJB,
+    on: ZIO_COMPRESS.LZJB,
+    zle: ZIO_COMPRESS.ZLE,
+    gzip: ZIO_COMPRESS.GZIP_1 + 5,
+  };
   for (let level = 1; level <= 9; level++) table[`gzip-${level}`] = ZIO_COMPRESS.GZIP_1 + level - 1;
   const id = table[name];
-  if (id === undefined) throw new UsageError(`compression '${name}': supported are off, lzjb, zle, gzip, gzip-1 … gzip-9`);
+  if (id === undefined)
+    throw new UsageError(`compression '${name}': supported are off, lzjb, zle, gzip, gzip-1 … gzip-9`);
   return id;
 }
 
@@ -56,7 +63,11 @@ export function writeZfsImage(tree: ImageDir, o: ZfsImageOptions): Uint8Array {
   const empty: ImageDir = { kind: 'dir', children: new Map() };
   createPool(device, o.dataset ? empty : tree, {
     name: o.pool,
-    clock: { resolutionNs: 1, monotonicNs: () => performance.now() * 1e6, realtimeNs: () => BigInt(Date.now()) * 1_000_000n },
+    clock: {
+      resolutionNs: 1,
+      monotonicNs: () => performance.now() * 1e6,
+      realtimeNs: () => BigInt(Date.now()) * 1_000_000n,
+    },
     entropy: { fill: (b: Uint8Array) => void randomFillSync(b) },
     ashift: o.ashift,
     compression: o.compression,

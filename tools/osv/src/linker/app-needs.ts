@@ -32,6 +32,7 @@ export function jsAppNeeds(options: { networking: boolean }): AppNeeds {
     console: 'every app has stdin/stdout/stderr',
     vfs: "a JS app's libc has the file calls",
   };
-  if (options.networking) reasons['posix:sockets'] = 'a JS app on a networked VM (-n/--tcplisten) gets the socket calls';
+  if (options.networking)
+    reasons['posix:sockets'] = 'a JS app on a networked VM (-n/--tcplisten) gets the socket calls';
   return { capabilities: Object.keys(reasons), reasons };
 }

@@ -21,14 +21,23 @@ const guestOnly: Plugin = {
     b.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
       if (args.kind === 'dynamic-import') {
-        return { errors: [{ text: `import('${args.path}'): dynamic import is not available in the guest (the app must be one synchronous bundle)` }] };
+        return {
+          errors: [
+            {
+              text: `import('${args.path}'): dynamic import is not available in the guest (the app must be one synchronous bundle)`,
+            },
+          ],
+        };
       }
       if (args.path.startsWith('./') || args.path.startsWith('../')) return undefined;
       return {
-        errors: [{
-          text: `'${args.path}': a JS app runs inside the guest and may import only its own relative modules; ` +
-            'host modules (node:*) and packages are not there. The libc API is main\'s third argument: export default function main(argv, env, libc)',
-        }],
+        errors: [
+          {
+            text:
+              `'${args.path}': a JS app runs inside the guest and may import only its own relative modules; ` +
+              "host modules (node:*) and packages are not there. The libc API is main's third argument: export default function main(argv, env, libc)",
+          },
+        ],
       };
     });
   },
@@ -51,10 +60,14 @@ export async function linkJsApp(path: string): Promise<Uint8Array> {
     });
     code = result.outputFiles[0]!.text;
   } catch (e) {
-    const errors = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+    const errors = (
+      e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }
+    ).errors;
     if (!errors) throw e;
     throw new JsAppLinkError(
-      errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join('\n'),
+      errors
+        .map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text))
+        .join('\n'),
     );
   }
   return new TextEncoder().encode(JS_APP_HEADER + code);

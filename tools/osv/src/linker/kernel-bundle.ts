@@ -18,12 +18,25 @@ export interface KernelBundle {
 
 /** Node's host-facing globals, removed from the vCPU worker before boot. */
 export const HOST_GLOBALS = [
-  'process', 'Buffer', 'global', 'require', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval',
-  'clearImmediate', 'fetch', 'WebSocket', 'EventSource', 'BroadcastChannel',
+  'process',
+  'Buffer',
+  'global',
+  'require',
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+  'clearTimeout',
+  'clearInterval',
+  'clearImmediate',
+  'fetch',
+  'WebSocket',
+  'EventSource',
+  'BroadcastChannel',
 ] as const;
 
 export function kernelEntrySource(modules: readonly CatalogEntry[], target: Target): string {
-  if (target === 'inprocess') throw new Error('the inprocess target has no kernel bundle: use runWasm() from @osv-ts/kernel');
+  if (target === 'inprocess')
+    throw new Error('the inprocess target has no kernel bundle: use runWasm() from @osv-ts/kernel');
   const imports = modules.map((m, i) => `import m${i} from ${JSON.stringify(m.specifier)};`).join('\n');
   const list = modules.map((_, i) => `m${i}`).join(', ');
   // vm-node: the VMM hands guest RAM over as the worker's workerData (the firmware handoff);

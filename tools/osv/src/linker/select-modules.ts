@@ -42,7 +42,8 @@ export function selectModules(
     if (provided.has(cap)) return;
     const pick = candidates(cap)[0];
     if (!pick) {
-      if (mandatory) throw new ModuleSelectionError(`no kernel module provides '${cap}' for target ${target} (needed by ${from})`);
+      if (mandatory)
+        throw new ModuleSelectionError(`no kernel module provides '${cap}' for target ${target} (needed by ${from})`);
       unavailable.push(cap);
       return;
     }
@@ -65,7 +66,8 @@ function topologicalOrder(modules: CatalogEntry[], target: Target): CatalogEntry
   const visit = (m: CatalogEntry): void => {
     const s = state.get(m.name);
     if (s === 'done') return;
-    if (s === 'visiting') throw new ModuleSelectionError(`kernel modules require each other in a cycle through ${m.name}`);
+    if (s === 'visiting')
+      throw new ModuleSelectionError(`kernel modules require each other in a cycle through ${m.name}`);
     state.set(m.name, 'visiting');
     for (const r of m.requires ?? []) {
       if (platform.has(r)) continue;

@@ -24,7 +24,8 @@ export function parseBootfs(bytes: Uint8Array): BootfsEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const entries: BootfsEntry[] = [];
   for (let at = 0; ; at += BOOTFS_RECORD_SIZE) {
-    if (at + BOOTFS_RECORD_SIZE > bytes.length) throw new FormatError(F, 'record', at, 'archive ends before the terminating record');
+    if (at + BOOTFS_RECORD_SIZE > bytes.length)
+      throw new FormatError(F, 'record', at, 'archive ends before the terminating record');
     const nameBytes = bytes.subarray(at + 17, at + 17 + BOOTFS_NAME_SIZE);
     if (nameBytes[0] === 0) break;
     const nul = nameBytes.indexOf(0);
@@ -35,14 +36,20 @@ export function parseBootfs(bytes: Uint8Array): BootfsEntry[] {
     const sizeBig = view.getBigUint64(at, true);
     const offsetBig = view.getBigUint64(at + 8, true);
     if (offsetBig > BigInt(bytes.length) || sizeBig > BigInt(bytes.length) - offsetBig) {
-      throw new FormatError(F, 'offset', at + 8, `${name}: data ${offsetBig}+${sizeBig} outside the ${bytes.length}-byte archive`);
+      throw new FormatError(
+        F,
+        'offset',
+        at + 8,
+        `${name}: data ${offsetBig}+${sizeBig} outside the ${bytes.length}-byte archive`,
+      );
     }
     const size = Number(sizeBig);
     const offset = Number(offsetBig);
     const type = view.getInt8(at + 16);
     const data = bytes.subarray(offset, offset + size);
     if (type === BOOTFS_TYPE_SYMLINK) {
-      if (size === 0 || data[size - 1] !== 0) throw new FormatError(F, 'symlink', offset, `${name}: target is not NUL-terminated`);
+      if (size === 0 || data[size - 1] !== 0)
+        throw new FormatError(F, 'symlink', offset, `${name}: target is not NUL-terminated`);
       entries.push({ kind: 'symlink', name, target: decoder.decode(data.subarray(0, size - 1)) });
     } else if (type === BOOTFS_TYPE_FILE) {
       if (name.endsWith('/')) entries.push({ kind: 'dir', name });

@@ -50,15 +50,21 @@ describe('bootfs', () => {
   it('corrupted archives give FormatError or a valid parse, never another exception', () => {
     const base = writeBootfs(sample);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(), (edits, cut) => {
-        const b = base.slice(0, cut % (base.length + 1));
-        for (const [p, val] of edits) if (b.length) b[p % Math.min(b.length, 700)] = val;
-        try {
-          for (const e of parseBootfs(b)) if (e.kind === 'file') expect(e.data.byteOffset + e.data.length).toBeLessThanOrEqual(b.byteOffset + b.length);
-        } catch (e) {
-          if (!(e instanceof FormatError)) throw e;
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.nat(),
+        (edits, cut) => {
+          const b = base.slice(0, cut % (base.length + 1));
+          for (const [p, val] of edits) if (b.length) b[p % Math.min(b.length, 700)] = val;
+          try {
+            for (const e of parseBootfs(b))
+              if (e.kind === 'file')
+                expect(e.data.byteOffset + e.data.length).toBeLessThanOrEqual(b.byteOffset + b.length);
+          } catch (e) {
+            if (!(e instanceof FormatError)) throw e;
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -70,7 +76,20 @@ describe('populateFromTree, readFile, writeFile', () => {
     const { populateFromTree } = await import('./bootfs.js');
     const vfs = ramVfs();
     const big = new Uint8Array(10_000).map((_, i) => i & 0xff);
-    populateFromTree(vfs, imageDir([['share', imageDir([['big', imageFile(big)], ['l', imageSymlink('big')], ['empty', imageDir()]])]]), '/opt');
+    populateFromTree(
+      vfs,
+      imageDir([
+        [
+          'share',
+          imageDir([
+            ['big', imageFile(big)],
+            ['l', imageSymlink('big')],
+            ['empty', imageDir()],
+          ]),
+        ],
+      ]),
+      '/opt',
+    );
     expect(vfs.readFile('/opt/share/l')).toEqual(big);
     expect(vfs.stat('/opt/share/empty').type).toBe(VType.VDIR);
     vfs.writeFile('/opt/share/big', enc('short'));

@@ -40,7 +40,7 @@ export function populateFromEntries(vfs: Vfs, entries: readonly BootfsEntry[], p
       mkdirp(vfs, dirname(path));
       const f = vfs.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o755);
       try {
-        for (let done = 0; done < e.data.length; ) done += f.write(e.data.subarray(done));
+        for (let done = 0; done < e.data.length;) done += f.write(e.data.subarray(done));
       } finally {
         f.close();
       }

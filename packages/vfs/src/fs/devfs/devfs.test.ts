@@ -78,22 +78,40 @@ describe('procfs', () => {
     vfs.mkdir('/proc');
     vfs.mkdir('/tmp');
     vfs.mount('/tmp', new RamFs());
-    vfs.mount('/proc', new ProcFs({
-      uptimeNs: () => 12_345_000_000,
-      memory: () => ({ totalBytes: 64 * 1024 * 1024, freeBytes: 48 * 1024 * 1024 }),
-      cpus: () => ({ count: 2, modelName: 'osv-ts vCPU' }),
-      self: () => ({ pid: 7, name: 'app', cmdline: ['/app.wasm', 'x'], environ: ['A=1'], cwd: '/tmp', fds: () => [{ fd: 0, path: '/dev/console' }, { fd: 3, path: '/tmp/f' }] }),
-    }), { source: 'none' });
+    vfs.mount(
+      '/proc',
+      new ProcFs({
+        uptimeNs: () => 12_345_000_000,
+        memory: () => ({ totalBytes: 64 * 1024 * 1024, freeBytes: 48 * 1024 * 1024 }),
+        cpus: () => ({ count: 2, modelName: 'osv-ts vCPU' }),
+        self: () => ({
+          pid: 7,
+          name: 'app',
+          cmdline: ['/app.wasm', 'x'],
+          environ: ['A=1'],
+          cwd: '/tmp',
+          fds: () => [
+            { fd: 0, path: '/dev/console' },
+            { fd: 3, path: '/tmp/f' },
+          ],
+        }),
+      }),
+      { source: 'none' },
+    );
     const read = (p: string): string => {
       const f = vfs.open(p, O_RDONLY);
       const b = new Uint8Array(4096);
       let n = 0;
-      for (let k; (k = f.read(b.subarray(n))) > 0; ) n += k;
+      for (let k; (k = f.read(b.subarray(n))) > 0;) n += k;
       return dec(b.subarray(0, n));
     };
-    expect(read('/proc/meminfo')).toBe('MemTotal:          65536 kB\nMemFree:           49152 kB\nMemAvailable:      49152 kB\n');
+    expect(read('/proc/meminfo')).toBe(
+      'MemTotal:          65536 kB\nMemFree:           49152 kB\nMemAvailable:      49152 kB\n',
+    );
     expect(read('/proc/uptime')).toBe('12.35 0.00\n');
-    expect(read('/proc/mounts')).toBe('none / ramfs rw 0 0\nnone /dev devfs rw 0 0\nnone /tmp ramfs rw 0 0\nnone /proc proc rw 0 0\n');
+    expect(read('/proc/mounts')).toBe(
+      'none / ramfs rw 0 0\nnone /dev devfs rw 0 0\nnone /tmp ramfs rw 0 0\nnone /proc proc rw 0 0\n',
+    );
     expect(read('/proc/self/cmdline')).toBe('/app.wasm\0x\0');
     expect(vfs.readlink('/proc/self')).toBe('7');
     expect(vfs.readlink('/proc/self/fd/3')).toBe('/tmp/f');

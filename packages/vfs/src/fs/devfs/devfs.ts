@@ -23,7 +23,10 @@ const makedev = (major: number, minor: number): number => (major << 8) | minor;
 
 function nullDevice(rdev: number, read: (into: Uint8Array) => number): SynthDevice {
   return {
-    kind: 'chr', perm: 0o666, rdev, seekable: true,
+    kind: 'chr',
+    perm: 0o666,
+    rdev,
+    seekable: true,
     read: (_o, into) => read(into),
     write: (_o, data) => data.length,
     poll: (events) => events & (POLLIN | POLLOUT),

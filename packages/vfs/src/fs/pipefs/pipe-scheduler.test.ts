@@ -34,7 +34,7 @@ describe('pipes under core-sched', () => {
     });
     const b = new Uint8Array(64);
     let got = '';
-    for (let n; (n = r.read(b.subarray(got.length))) > 0; ) got = dec(b.subarray(0, got.length + n));
+    for (let n; (n = r.read(b.subarray(got.length))) > 0;) got = dec(b.subarray(0, got.length + n));
     expect(got).toBe('late data');
     expect(clock.monotonicNs()).toBe(10_000_000);
   });

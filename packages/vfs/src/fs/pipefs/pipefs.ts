@@ -142,7 +142,10 @@ export class PipeFs implements FileSystem {
 
   createPipe(mount: Mount): Vnode {
     const ino = this.nextIno++;
-    const v = mount.vnodes.get(ino, () => new Vnode(mount, ino, VType.VFIFO, pipeOps, new PipeBuffer(this.capacityBytes), 0o600));
+    const v = mount.vnodes.get(
+      ino,
+      () => new Vnode(mount, ino, VType.VFIFO, pipeOps, new PipeBuffer(this.capacityBytes), 0o600),
+    );
     v.stampAll(mount.nowNs());
     // Not linked anywhere: when both ends close the VFS releases it (nlink 0, refcount 0).
     v.nlink = 0;

@@ -57,15 +57,39 @@ export class ProcFs extends SyntheticFs {
     const processDir = (p: () => ProcProcess): SynthDir =>
       staticDir(() => {
         const entries: [string, SynthNode][] = [
-          ['cmdline', textFile(() => p().cmdline.map((a) => a + '\0').join(''))],
-          ['environ', textFile(() => p().environ.map((a) => a + '\0').join(''))],
-          ['status', textFile(() => {
-            const pr = p();
-            const mem = info.memory();
-            return `Name:\t${pr.name}\nState:\tR (running)\nPid:\t${pr.pid}\nPPid:\t0\nThreads:\t1\nVmRSS:\t${kb(mem.totalBytes - mem.freeBytes).trim()}\n`;
-          })],
+          [
+            'cmdline',
+            textFile(() =>
+              p()
+                .cmdline.map((a) => a + '\0')
+                .join(''),
+            ),
+          ],
+          [
+            'environ',
+            textFile(() =>
+              p()
+                .environ.map((a) => a + '\0')
+                .join(''),
+            ),
+          ],
+          [
+            'status',
+            textFile(() => {
+              const pr = p();
+              const mem = info.memory();
+              return `Name:\t${pr.name}\nState:\tR (running)\nPid:\t${pr.pid}\nPPid:\t0\nThreads:\t1\nVmRSS:\t${kb(mem.totalBytes - mem.freeBytes).trim()}\n`;
+            }),
+          ],
           ['mounts', textFile(mountsText)],
-          ['fd', staticDir(() => [...(p().fds?.() ?? [])].map(({ fd, path }) => [String(fd), link(() => path)] as [string, SynthNode]), 0o500)],
+          [
+            'fd',
+            staticDir(
+              () =>
+                [...(p().fds?.() ?? [])].map(({ fd, path }) => [String(fd), link(() => path)] as [string, SynthNode]),
+              0o500,
+            ),
+          ],
         ];
         const pr = p();
         if (pr.cwd !== undefined) entries.push(['cwd', link(() => p().cwd ?? '/')]);
@@ -75,21 +99,30 @@ export class ProcFs extends SyntheticFs {
     const root = staticDir(() => [
       ['self', link(() => String(info.self().pid))],
       [String(info.self().pid), processDir(() => info.self())],
-      ['meminfo', textFile(() => {
-        const m = info.memory();
-        return `MemTotal:       ${kb(m.totalBytes)}\nMemFree:        ${kb(m.freeBytes)}\nMemAvailable:   ${kb(m.availableBytes ?? m.freeBytes)}\n`;
-      })],
-      ['cpuinfo', textFile(() => {
-        const c = info.cpus();
-        let out = '';
-        for (let i = 0; i < c.count; i++) {
-          out += `processor\t: ${i}\nmodel name\t: ${c.modelName}\n`;
-          if (c.mhz !== undefined) out += `cpu MHz\t\t: ${c.mhz.toFixed(3)}\n`;
-          out += '\n';
-        }
-        return out;
-      })],
-      ['uptime', textFile(() => `${(info.uptimeNs() / 1e9).toFixed(2)} ${((info.idleNs?.() ?? 0) / 1e9).toFixed(2)}\n`)],
+      [
+        'meminfo',
+        textFile(() => {
+          const m = info.memory();
+          return `MemTotal:       ${kb(m.totalBytes)}\nMemFree:        ${kb(m.freeBytes)}\nMemAvailable:   ${kb(m.availableBytes ?? m.freeBytes)}\n`;
+        }),
+      ],
+      [
+        'cpuinfo',
+        textFile(() => {
+          const c = info.cpus();
+          let out = '';
+          for (let i = 0; i < c.count; i++) {
+            out += `processor\t: ${i}\nmodel name\t: ${c.modelName}\n`;
+            if (c.mhz !== undefined) out += `cpu MHz\t\t: ${c.mhz.toFixed(3)}\n`;
+            out += '\n';
+          }
+          return out;
+        }),
+      ],
+      [
+        'uptime',
+        textFile(() => `${(info.uptimeNs() / 1e9).toFixed(2)} ${((info.idleNs?.() ?? 0) / 1e9).toFixed(2)}\n`),
+      ],
       ['mounts', textFile(mountsText)],
       ['version', textFile(() => `${info.kernelVersion ?? 'OSv (osv-ts)'}\n`)],
     ]);

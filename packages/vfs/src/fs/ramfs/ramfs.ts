@@ -44,10 +44,14 @@ export class RamFs implements FileSystem, VnodeOps {
   statfs(): StatFs {
     const total = this.options.maxBytes ?? 0;
     return {
-      type: this.type, blockSize: 4096, blocks: Math.ceil(total / 4096),
+      type: this.type,
+      blockSize: 4096,
+      blocks: Math.ceil(total / 4096),
       blocksFree: Math.max(0, Math.ceil((total - this.usedBytes) / 4096)),
       blocksAvailable: Math.max(0, Math.ceil((total - this.usedBytes) / 4096)),
-      files: this.nextIno - 1, filesFree: 0, nameMax: 255,
+      files: this.nextIno - 1,
+      filesFree: 0,
+      nameMax: 255,
     };
   }
 
@@ -129,7 +133,14 @@ export class RamFs implements FileSystem, VnodeOps {
     this.touchDir(dir);
   }
 
-  rename(srcDir: Vnode, srcName: string, vnode: Vnode, dstDir: Vnode, dstName: string, replaced: Vnode | undefined): void {
+  rename(
+    srcDir: Vnode,
+    srcName: string,
+    vnode: Vnode,
+    dstDir: Vnode,
+    dstName: string,
+    replaced: Vnode | undefined,
+  ): void {
     if (replaced !== undefined) {
       if (replaced.type === VType.VDIR) this.rmdir(dstDir, dstName, replaced);
       else this.remove(dstDir, dstName, replaced);
@@ -164,7 +175,8 @@ export class RamFs implements FileSystem, VnodeOps {
     const fileData = vnode.data as RamFileData;
     const grown = fileData.growthBytes(offset, data.length);
     // Refuse before touching anything, so a failed write changes nothing.
-    if (this.options.maxBytes !== undefined && this.usedBytes + grown > this.options.maxBytes) throw new KernelError(Errno.ENOSPC);
+    if (this.options.maxBytes !== undefined && this.usedBytes + grown > this.options.maxBytes)
+      throw new KernelError(Errno.ENOSPC);
     fileData.write(offset, data);
     this.usedBytes += grown;
     if (end > vnode.size) vnode.size = end;
@@ -195,7 +207,11 @@ export class RamFs implements FileSystem, VnodeOps {
   }
 
   allocatedBytes(vnode: Vnode): number {
-    return vnode.type === VType.VREG ? (vnode.data as RamFileData).allocatedBytes : vnode.type === VType.VDIR ? DIR_SIZE : 0;
+    return vnode.type === VType.VREG
+      ? (vnode.data as RamFileData).allocatedBytes
+      : vnode.type === VType.VDIR
+        ? DIR_SIZE
+        : 0;
   }
 
   inactive(vnode: Vnode): void {

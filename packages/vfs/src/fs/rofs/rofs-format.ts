@@ -70,7 +70,9 @@ export function parseSuperblock(block0: Uint8Array, deviceSizeBytes: number): Ro
   // The OSv driver hard-codes 512-byte blocks (BSIZE, block << 9).
   if (blockSize !== ROFS_BLOCK_SIZE) throw new FormatError(F, 'block_size', 16, `${blockSize} is not 512`);
   const sb: RofsSuperblock = {
-    magic, version, blockSize,
+    magic,
+    version,
+    blockSize,
     structureInfoFirstBlock: u64(view, 24, 'structure_info_first_block'),
     structureInfoBlocksCount: u64(view, 32, 'structure_info_blocks_count'),
     directoryEntriesCount: u64(view, 40, 'directory_entries_count'),
@@ -79,10 +81,20 @@ export function parseSuperblock(block0: Uint8Array, deviceSizeBytes: number): Ro
   };
   const deviceBlocks = Math.floor(deviceSizeBytes / ROFS_BLOCK_SIZE);
   if (sb.structureInfoFirstBlock < 1 || sb.structureInfoFirstBlock >= deviceBlocks) {
-    throw new FormatError(F, 'structure_info_first_block', 24, `${sb.structureInfoFirstBlock} outside 1..${deviceBlocks - 1}`);
+    throw new FormatError(
+      F,
+      'structure_info_first_block',
+      24,
+      `${sb.structureInfoFirstBlock} outside 1..${deviceBlocks - 1}`,
+    );
   }
   if (sb.structureInfoBlocksCount < 1 || sb.structureInfoFirstBlock + sb.structureInfoBlocksCount > deviceBlocks) {
-    throw new FormatError(F, 'structure_info_blocks_count', 32, `${sb.structureInfoBlocksCount} blocks do not fit the device`);
+    throw new FormatError(
+      F,
+      'structure_info_blocks_count',
+      32,
+      `${sb.structureInfoBlocksCount} blocks do not fit the device`,
+    );
   }
   const bytes = sb.structureInfoBlocksCount * ROFS_BLOCK_SIZE;
   if (sb.inodesCount < 1 || sb.inodesCount * ROFS_INODE_SIZE > bytes) {
@@ -108,7 +120,8 @@ export function parseStructureInfo(area: Uint8Array, sb: RofsSuperblock, deviceS
   const view = new DataView(area.buffer, area.byteOffset, area.byteLength);
   let pos = 0;
   const need = (n: number, field: string): void => {
-    if (pos + n > area.length) throw new FormatError(F, field, base + pos, `needs ${n} bytes past the end of the structure area`);
+    if (pos + n > area.length)
+      throw new FormatError(F, field, base + pos, `needs ${n} bytes past the end of the structure area`);
   };
 
   const dirEntries: RofsDirEntry[] = [];
@@ -123,10 +136,20 @@ export function parseStructureInfo(area: Uint8Array, sb: RofsSuperblock, deviceS
     pos += len;
     const name = decoder.decode(raw);
     if (inodeNo < 1 || inodeNo > sb.inodesCount) {
-      throw new FormatError(F, `directory_entries[${i}].inode_no`, base + at, `${inodeNo} outside 1..${sb.inodesCount}`);
+      throw new FormatError(
+        F,
+        `directory_entries[${i}].inode_no`,
+        base + at,
+        `${inodeNo} outside 1..${sb.inodesCount}`,
+      );
     }
     if (len === 0 || name === '.' || name === '..' || raw.includes(0x2f) || raw.includes(0)) {
-      throw new FormatError(F, `directory_entries[${i}].name`, base + at + ROFS_DIRENT_HEADER, `invalid name ${JSON.stringify(name)}`);
+      throw new FormatError(
+        F,
+        `directory_entries[${i}].name`,
+        base + at + ROFS_DIRENT_HEADER,
+        `invalid name ${JSON.stringify(name)}`,
+      );
     }
     dirEntries.push({ inodeNo, name });
   }
@@ -156,7 +179,12 @@ export function parseStructureInfo(area: Uint8Array, sb: RofsSuperblock, deviceS
     if (inodeNo !== i + 1) throw new FormatError(F, `inodes[${i}].inode_no`, at + 8, `${inodeNo} is not ${i + 1}`);
     if (mode === ROFS_MODE_DIR) {
       if (dataOffset + count > dirEntries.length) {
-        throw new FormatError(F, `inodes[${i}].data_offset`, at + 16, `entries ${dataOffset}+${count} outside the ${dirEntries.length}-entry table`);
+        throw new FormatError(
+          F,
+          `inodes[${i}].data_offset`,
+          at + 16,
+          `entries ${dataOffset}+${count} outside the ${dirEntries.length}-entry table`,
+        );
       }
       // Each entry belongs to one directory, so the children add up to at most the table size;
       // this also bounds the work of walking them.
@@ -167,11 +195,21 @@ export function parseStructureInfo(area: Uint8Array, sb: RofsSuperblock, deviceS
     } else if (mode === ROFS_MODE_REG) {
       const blocks = Math.ceil(count / ROFS_BLOCK_SIZE);
       if (dataOffset > deviceBlocks || dataOffset + blocks > deviceBlocks) {
-        throw new FormatError(F, `inodes[${i}].data_offset`, at + 16, `file of ${count} bytes at block ${dataOffset} ends past the device`);
+        throw new FormatError(
+          F,
+          `inodes[${i}].data_offset`,
+          at + 16,
+          `file of ${count} bytes at block ${dataOffset} ends past the device`,
+        );
       }
     } else if (mode === ROFS_MODE_LINK) {
       if (dataOffset >= symlinks.length) {
-        throw new FormatError(F, `inodes[${i}].data_offset`, at + 16, `symlink index ${dataOffset} outside ${symlinks.length}`);
+        throw new FormatError(
+          F,
+          `inodes[${i}].data_offset`,
+          at + 16,
+          `symlink index ${dataOffset} outside ${symlinks.length}`,
+        );
       }
     } else {
       throw new FormatError(F, `inodes[${i}].mode`, at, `unknown mode 0x${mode.toString(16)}`);
@@ -179,7 +217,8 @@ export function parseStructureInfo(area: Uint8Array, sb: RofsSuperblock, deviceS
     inodes.push({ mode, inodeNo, dataOffset, count });
   }
 
-  if (inodes[0]!.mode !== ROFS_MODE_DIR) throw new FormatError(F, 'inodes[0].mode', base + pos, 'root inode 1 is not a directory');
+  if (inodes[0]!.mode !== ROFS_MODE_DIR)
+    throw new FormatError(F, 'inodes[0].mode', base + pos, 'root inode 1 is not a directory');
   checkTree(inodes, dirEntries, base);
   return { superblock: sb, dirEntries, symlinks, inodes };
 }

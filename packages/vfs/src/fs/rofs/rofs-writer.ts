@@ -13,7 +13,13 @@
 import { FormatError } from '@osv-ts/kernel-api';
 import { type ImageDir, type ImageNode, fileBytes } from '../../image/image-tree.js';
 import {
-  ROFS_BLOCK_SIZE, ROFS_INODE_SIZE, ROFS_MAGIC, ROFS_MODE_DIR, ROFS_MODE_LINK, ROFS_MODE_REG, ROFS_VERSION,
+  ROFS_BLOCK_SIZE,
+  ROFS_INODE_SIZE,
+  ROFS_MAGIC,
+  ROFS_MODE_DIR,
+  ROFS_MODE_LINK,
+  ROFS_MODE_REG,
+  ROFS_VERSION,
 } from './rofs-format.js';
 
 interface InodeRecord {
@@ -62,7 +68,8 @@ export function writeRofs(root: ImageDir): RofsWriteResult {
     const index = dirEntries.length;
     for (const { name, inode } of mine) {
       const bytes = encoder.encode(name);
-      if (bytes.length > 0xffff) throw new FormatError('rofs', 'name', 0, `${path}/${name}: name longer than 65535 bytes`);
+      if (bytes.length > 0xffff)
+        throw new FormatError('rofs', 'name', 0, `${path}/${name}: name longer than 65535 bytes`);
       dirEntries.push({ name: bytes, inodeNo: inode.inodeNo });
     }
     return { count: mine.length, index };
@@ -152,7 +159,11 @@ export function writeRofs(root: ImageDir): RofsWriteResult {
   sb.setBigUint64(48, BigInt(symlinks.length), true);
   sb.setBigUint64(56, BigInt(inodes.length), true);
   return {
-    image, structureInfoFirstBlock: firstBlock, structureInfoBlocksCount: blocksCount,
-    directoryEntriesCount: dirEntries.length, symlinksCount: symlinks.length, inodesCount: inodes.length,
+    image,
+    structureInfoFirstBlock: firstBlock,
+    structureInfoBlocksCount: blocksCount,
+    directoryEntriesCount: dirEntries.length,
+    symlinksCount: symlinks.length,
+    inodesCount: inodes.length,
   };
 }

@@ -21,7 +21,13 @@ function exampleTree(): ImageDir {
   const bin = new Uint8Array(1000).map((_, i) => (i * 7) & 0xff);
   return imageDir([
     ['a.txt', imageFile('hello\n')],
-    ['d', imageDir([['b.bin', imageFile(bin)], ['l', imageSymlink('/a.txt')]])],
+    [
+      'd',
+      imageDir([
+        ['b.bin', imageFile(bin)],
+        ['l', imageSymlink('/a.txt')],
+      ]),
+    ],
     ['e', imageDir()],
   ]);
 }
@@ -48,7 +54,13 @@ describe('ROFS writer', () => {
       entries.push([u64(p), dec(img.subarray(p + 10, p + 10 + len))]);
       p += 10 + len;
     }
-    expect(entries).toEqual([[4, 'b.bin'], [5, 'l'], [2, 'a.txt'], [3, 'd'], [6, 'e']]);
+    expect(entries).toEqual([
+      [4, 'b.bin'],
+      [5, 'l'],
+      [2, 'a.txt'],
+      [3, 'd'],
+      [6, 'e'],
+    ]);
     expect(p - 2048).toBe(63);
     expect(v.getUint16(p, true)).toBe(6);
     expect(dec(img.subarray(p + 2, p + 8))).toBe('/a.txt');
@@ -58,7 +70,12 @@ describe('ROFS writer', () => {
     // /e is an empty directory: its (empty) entry range starts at the table length when the
     // script wrote it, which is 2 (only /d's entries precede it).
     expect(inodes).toEqual([
-      [0x4000, 1, 2, 3], [0x8000, 2, 1, 6], [0x4000, 3, 0, 2], [0x8000, 4, 2, 1000], [0xa000, 5, 0, 1], [0x4000, 6, 2, 0],
+      [0x4000, 1, 2, 3],
+      [0x8000, 2, 1, 6],
+      [0x4000, 3, 0, 2],
+      [0x8000, 4, 2, 1000],
+      [0xa000, 5, 0, 1],
+      [0x4000, 6, 2, 0],
     ]);
     expect(p).toBe(2048 + 263);
     expect(img.subarray(p).every((b) => b === 0)).toBe(true);
@@ -69,7 +86,12 @@ describe('ROFS writer', () => {
     // named so the entries fill exactly 512 more bytes is easier to reach by search.
     for (let n = 1; n < 40; n++) {
       for (let len = 1; len < 40; len++) {
-        const tree = imageDir(Array.from({ length: n }, (_, i) => [`${String(i).padStart(len, 'x')}`, imageSymlink('')] as [string, ImageNode]));
+        const tree = imageDir(
+          Array.from(
+            { length: n },
+            (_, i) => [`${String(i).padStart(len, 'x')}`, imageSymlink('')] as [string, ImageNode],
+          ),
+        );
         const tableBytes = n * (10 + len) + n * 2 + (n + 1) * 32;
         if (tableBytes % 512 !== 0 || String(n - 1).length > len) continue;
         const r = writeRofs(tree);
@@ -82,7 +104,12 @@ describe('ROFS writer', () => {
   });
 
   it('empty files take no blocks and point at the current block', () => {
-    const r = writeRofs(imageDir([['empty', imageFile('')], ['x', imageFile('x')]]));
+    const r = writeRofs(
+      imageDir([
+        ['empty', imageFile('')],
+        ['x', imageFile('x')],
+      ]),
+    );
     const v = new DataView(r.image.buffer);
     const inodeTable = r.structureInfoFirstBlock * 512 + 2 * 10 + 5 + 1;
     expect(Number(v.getBigUint64(inodeTable + 32 + 16, true))).toBe(1);
@@ -116,7 +143,10 @@ describe('ROFS driver', () => {
   it('the read-around cache turns small sequential reads into one device request per 32 KiB', () => {
     const data = new Uint8Array(100_000).map((_, i) => (i * 31) & 0xff);
     const image = writeRofsImage(imageDir([['f', imageFile(data)]]));
-    for (const [cacheBytes, maxRequests] of [[undefined, 4], [0, 1000]] as const) {
+    for (const [cacheBytes, maxRequests] of [
+      [undefined, 4],
+      [0, 1000],
+    ] as const) {
       const dev = new MemoryBlockDevice(image, 'vblk0.1', true);
       const vfs = new Vfs({ clock: new StepClock() });
       vfs.mountRoot(new Rofs(dev, { cacheBytes }));
@@ -124,7 +154,7 @@ describe('ROFS driver', () => {
       const f = vfs.open('/f', O_RDONLY);
       const got = new Uint8Array(data.length);
       let n = 0;
-      for (let k; (k = f.read(got.subarray(n, n + 100))) > 0; ) n += k;
+      for (let k; (k = f.read(got.subarray(n, n + 100))) > 0;) n += k;
       expect(got).toEqual(data);
       expect(dev.readCount - before).toBe(maxRequests);
     }
@@ -189,7 +219,7 @@ describe('ROFS driver', () => {
         const got = new Uint8Array(data.length + 10);
         let n = 0;
         // Odd-sized reads exercise the unaligned path.
-        for (let k; (k = file.read(got.subarray(n, Math.min(got.length, n + 97)))) > 0; ) n += k;
+        for (let k; (k = file.read(got.subarray(n, Math.min(got.length, n + 97)))) > 0;) n += k;
         expect(n).toBe(data.length);
         expect(got.subarray(0, n)).toEqual(data);
       }
@@ -209,7 +239,9 @@ describe('ROFS driver', () => {
     const base = writeRofsImage(exampleTree());
     let mounted = 0;
     let rejected = 0;
-    const bigger = writeRofsImage(imageDir([...exampleTree().children, ['z', imageDir([['q', imageFile(new Uint8Array(3000))]])]]));
+    const bigger = writeRofsImage(
+      imageDir([...exampleTree().children, ['z', imageDir([['q', imageFile(new Uint8Array(3000))]])]]),
+    );
     fc.assert(
       fc.property(
         fc.constantFrom(base, bigger),
@@ -221,7 +253,8 @@ describe('ROFS driver', () => {
           for (const [pos, val] of edits) {
             if (bytes.length === 0) break;
             const region = pos % 3;
-            const at = region === 0 ? pos % 64 : region === 1 ? bytes.length - 1 - (pos % Math.min(1024, bytes.length)) : pos;
+            const at =
+              region === 0 ? pos % 64 : region === 1 ? bytes.length - 1 - (pos % Math.min(1024, bytes.length)) : pos;
             bytes[at % bytes.length] = val;
           }
           const start = performance.now();

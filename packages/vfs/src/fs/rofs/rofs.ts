@@ -14,7 +14,12 @@ import { Vnode } from '../../vnode.js';
 import { VType } from '../../vtype.js';
 import { ROFS_MAX_CACHED_SEGMENT, ROFS_SEGMENT_BYTES, RofsSegmentCache } from './rofs-cache.js';
 import {
-  ROFS_BLOCK_SIZE, ROFS_MODE_DIR, ROFS_MODE_LINK, type RofsInode, type RofsMetadata, parseStructureInfo,
+  ROFS_BLOCK_SIZE,
+  ROFS_MODE_DIR,
+  ROFS_MODE_LINK,
+  type RofsInode,
+  type RofsMetadata,
+  parseStructureInfo,
   parseSuperblock,
 } from './rofs-format.js';
 
@@ -70,7 +75,8 @@ export class Rofs implements FileSystem, VnodeOps {
   private load(): void {
     const dev = this.device;
     const sector = Math.max(dev.sectorSizeBytes, ROFS_BLOCK_SIZE);
-    if (dev.sizeBytes < sector) throw new FormatError('rofs', 'superblock', 0, `device of ${dev.sizeBytes} bytes is too small`);
+    if (dev.sizeBytes < sector)
+      throw new FormatError('rofs', 'superblock', 0, `device of ${dev.sizeBytes} bytes is too small`);
     const block0 = new Uint8Array(sector);
     dev.read(0, block0);
     const sb = parseSuperblock(block0, dev.sizeBytes);
@@ -93,9 +99,14 @@ export class Rofs implements FileSystem, VnodeOps {
   statfs(): StatFs {
     const sb = this.meta.superblock;
     return {
-      type: this.type, blockSize: ROFS_BLOCK_SIZE,
-      blocks: sb.structureInfoFirstBlock + sb.structureInfoBlocksCount, blocksFree: 0, blocksAvailable: 0,
-      files: sb.inodesCount, filesFree: 0, nameMax: 0xffff,
+      type: this.type,
+      blockSize: ROFS_BLOCK_SIZE,
+      blocks: sb.structureInfoFirstBlock + sb.structureInfoBlocksCount,
+      blocksFree: 0,
+      blocksAvailable: 0,
+      files: sb.inodesCount,
+      filesFree: 0,
+      nameMax: 0xffff,
     };
   }
 
@@ -171,7 +182,11 @@ export class Rofs implements FileSystem, VnodeOps {
     const n = Math.min(into.length, i.count - offset);
     const out = n === into.length ? into : into.subarray(0, n);
     const cache = this.cache;
-    if (cache === undefined || n >= ROFS_SEGMENT_BYTES || (offset + n) / ROFS_SEGMENT_BYTES >= ROFS_MAX_CACHED_SEGMENT) {
+    if (
+      cache === undefined ||
+      n >= ROFS_SEGMENT_BYTES ||
+      (offset + n) / ROFS_SEGMENT_BYTES >= ROFS_MAX_CACHED_SEGMENT
+    ) {
       this.readDirect(i, offset, out);
       return n;
     }

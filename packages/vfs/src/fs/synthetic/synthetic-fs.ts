@@ -52,7 +52,10 @@ interface Data {
 
 const TYPE: Record<SynthNode['kind'], VType> = { dir: VType.VDIR, file: VType.VREG, link: VType.VLNK, chr: VType.VCHR };
 
-export function staticDir(entries: Record<string, SynthNode> | (() => Iterable<readonly [string, SynthNode]>), perm = 0o555): SynthDir {
+export function staticDir(
+  entries: Record<string, SynthNode> | (() => Iterable<readonly [string, SynthNode]>),
+  perm = 0o555,
+): SynthDir {
   const list = typeof entries === 'function' ? entries : () => Object.entries(entries);
   return { kind: 'dir', perm, entries: list };
 }
@@ -89,7 +92,14 @@ export class SyntheticFs implements FileSystem, VnodeOps {
     }
     const m = this.mountRef;
     const v = m.vnodes.get(ino, () => {
-      const vn = new Vnode(m, ino, TYPE[node.kind], this, { node, path, parent } satisfies Data, 'perm' in node && node.perm !== undefined ? node.perm : node.kind === 'link' ? 0o777 : 0o444);
+      const vn = new Vnode(
+        m,
+        ino,
+        TYPE[node.kind],
+        this,
+        { node, path, parent } satisfies Data,
+        'perm' in node && node.perm !== undefined ? node.perm : node.kind === 'link' ? 0o777 : 0o444,
+      );
       vn.stampAll(m.nowNs());
       if (node.kind === 'dir') vn.nlink = 2;
       if (node.kind === 'chr') vn.rdev = node.rdev;

@@ -25,19 +25,48 @@ describe('virtio-blk over qcow2', () => {
     let run = 0;
     fc.assert(
       fc.property(
-        fc.array(fc.record({ op: fc.constantFrom('write', 'zero', 'discard'), sector: fc.nat(16383), sectors: fc.integer({ min: 1, max: 400 }), fill: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 20 }),
+        fc.array(
+          fc.record({
+            op: fc.constantFrom('write', 'zero', 'discard'),
+            sector: fc.nat(16383),
+            sectors: fc.integer({ min: 1, max: 400 }),
+            fill: fc.integer({ min: 1, max: 255 }),
+          }),
+          { minLength: 1, maxLength: 20 },
+        ),
         (ops) => {
           const size = 8 << 20;
           const path = join(dir, `g${run}.qcow2`);
           const rawPath = join(dir, `g${run++}.raw`);
           const file = NodeImageFile.create(path);
-          const device = new VirtioBlkDevice('d0', new Qcow2Backend(Qcow2Image.create(file, size, { clusterBits: 12 })));
+          const device = new VirtioBlkDevice(
+            'd0',
+            new Qcow2Backend(Qcow2Image.create(file, size, { clusterBits: 12 })),
+          );
           const machine = new LoopbackMachine(16 << 20, [device]);
           // The scheduler's blocking adapter, reduced to what one thread needs.
-          const sched = { block: (cond: () => boolean) => { while (!cond()) if (!machine.pollInterrupts()) machine.idle(); return true; } };
+          const sched = {
+            block: (cond: () => boolean) => {
+              while (!cond()) if (!machine.pollInterrupts()) machine.idle();
+              return true;
+            },
+          };
           let next = 0x100000;
-          const dma = { alloc: (n: number) => { const a = next; next += Math.ceil(n / 4096) * 4096; return a; }, free: () => undefined };
-          const driver = new VirtioBlkDriver('vblk0', new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!), machine.memory, dma, sched as never);
+          const dma = {
+            alloc: (n: number) => {
+              const a = next;
+              next += Math.ceil(n / 4096) * 4096;
+              return a;
+            },
+            free: () => undefined,
+          };
+          const driver = new VirtioBlkDriver(
+            'vblk0',
+            new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+            machine.memory,
+            dma,
+            sched as never,
+          );
           machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
           driver.init();
           const model = new Uint8Array(size);

@@ -45,7 +45,8 @@ export function parseQcow2Header(bytes: Uint8Array, fileSizeBytes: number): Qcow
   const version = v.getUint32(4);
   if (version !== 2 && version !== 3) fail('version', 4, `${version}, only 2 and 3 exist`);
   const v3 = version === 3;
-  if (v3 && bytes.length < QCOW2_V3_HEADER_BYTES) fail('header', 0, `${bytes.length} bytes, version 3 needs ${QCOW2_V3_HEADER_BYTES}`);
+  if (v3 && bytes.length < QCOW2_V3_HEADER_BYTES)
+    fail('header', 0, `${bytes.length} bytes, version 3 needs ${QCOW2_V3_HEADER_BYTES}`);
   const h: Qcow2Header = {
     version,
     backingFileOffset: v.getBigUint64(8),
@@ -73,7 +74,12 @@ export function parseQcow2Header(bytes: Uint8Array, fileSizeBytes: number): Qcow
   h.sizeBytes = Number(size);
   if (h.backingFileOffset !== 0n) fail('backing_file_offset', 8, 'backing files are not supported');
   if (h.cryptMethod !== 0) fail('crypt_method', 32, `${h.cryptMethod}: encrypted images are not supported`);
-  if (h.incompatibleFeatures !== 0n) fail('incompatible_features', 72, `0x${h.incompatibleFeatures.toString(16)}: unknown or unsupported (dirty, corrupt, external data, compression type, extended L2)`);
+  if (h.incompatibleFeatures !== 0n)
+    fail(
+      'incompatible_features',
+      72,
+      `0x${h.incompatibleFeatures.toString(16)}: unknown or unsupported (dirty, corrupt, external data, compression type, extended L2)`,
+    );
   if (h.refcountOrder > 6) fail('refcount_order', 96, `${h.refcountOrder} > 6`);
   if (v3 && (h.headerLength < QCOW2_V3_HEADER_BYTES || h.headerLength > clusterBytes || h.headerLength % 8 !== 0)) {
     fail('header_length', 100, `${h.headerLength}`);
@@ -85,14 +91,29 @@ export function parseQcow2Header(bytes: Uint8Array, fileSizeBytes: number): Qcow
   const rtOffset = v.getBigUint64(48);
   h.l1TableOffset = checkTable('l1_table_offset', 40, l1Offset, h.l1Size * 8, clusterBytes, fileSizeBytes);
   if (h.refcountTableClusters === 0) fail('refcount_table_clusters', 56, '0');
-  h.refcountTableOffset = checkTable('refcount_table_offset', 48, rtOffset, h.refcountTableClusters * clusterBytes, clusterBytes, fileSizeBytes);
+  h.refcountTableOffset = checkTable(
+    'refcount_table_offset',
+    48,
+    rtOffset,
+    h.refcountTableClusters * clusterBytes,
+    clusterBytes,
+    fileSizeBytes,
+  );
   return h;
 }
 
-function checkTable(field: string, at: number, offset: bigint, bytes: number, clusterBytes: number, fileSize: number): number {
+function checkTable(
+  field: string,
+  at: number,
+  offset: bigint,
+  bytes: number,
+  clusterBytes: number,
+  fileSize: number,
+): number {
   if (offset % BigInt(clusterBytes) !== 0n) fail(field, at, `0x${offset.toString(16)} is not cluster-aligned`);
   if (offset === 0n && bytes > 0) fail(field, at, '0 (the header cluster)');
-  if (offset + BigInt(bytes) > BigInt(fileSize)) fail(field, at, `table 0x${offset.toString(16)}+${bytes} beyond the file (${fileSize} bytes)`);
+  if (offset + BigInt(bytes) > BigInt(fileSize))
+    fail(field, at, `table 0x${offset.toString(16)}+${bytes} beyond the file (${fileSize} bytes)`);
   return Number(offset);
 }
 

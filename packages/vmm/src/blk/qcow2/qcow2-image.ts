@@ -90,9 +90,23 @@ export class Qcow2Image {
     const reservedClusters = 3 + l1Clusters;
     if (reservedClusters > refsPerBlock) throw new Qcow2Error('image too large for one initial refcount block');
     const header: Qcow2Header = {
-      version: 3, backingFileOffset: 0n, backingFileSize: 0, clusterBits, sizeBytes, cryptMethod: 0, l1Size,
-      l1TableOffset: 3 * cb, refcountTableOffset: cb, refcountTableClusters: 1, nbSnapshots: 0, snapshotsOffset: 0n,
-      incompatibleFeatures: 0n, compatibleFeatures: 0n, autoclearFeatures: 0n, refcountOrder: 4, headerLength: 104,
+      version: 3,
+      backingFileOffset: 0n,
+      backingFileSize: 0,
+      clusterBits,
+      sizeBytes,
+      cryptMethod: 0,
+      l1Size,
+      l1TableOffset: 3 * cb,
+      refcountTableOffset: cb,
+      refcountTableClusters: 1,
+      nbSnapshots: 0,
+      snapshotsOffset: 0n,
+      incompatibleFeatures: 0n,
+      compatibleFeatures: 0n,
+      autoclearFeatures: 0n,
+      refcountOrder: 4,
+      headerLength: 104,
     };
     const meta = new Uint8Array(reservedClusters * cb);
     meta.set(writeQcow2Header(header), 0);
@@ -184,7 +198,10 @@ export class Qcow2Image {
     return this.checkedOffset(offset, 'L2 entry', entryAt);
   }
 
-  private l2For(at: number, allocate: boolean): { l2: DataView; l2Offset: number; index: number; entry: bigint; entryAt: number } | undefined {
+  private l2For(
+    at: number,
+    allocate: boolean,
+  ): { l2: DataView; l2Offset: number; index: number; entry: bigint; entryAt: number } | undefined {
     const vcluster = Math.floor(at / this.clusterBytes);
     const l1Index = Math.floor(vcluster / this.l2Entries);
     const index = vcluster % this.l2Entries;
@@ -216,7 +233,8 @@ export class Qcow2Image {
       const c = this.nextFreeCluster++;
       const refsPerBlock = this.clusterBytes / 2;
       const tableIndex = Math.floor(c / refsPerBlock);
-      if (tableIndex >= this.refcountTable.length) throw new Qcow2Error('refcount table full: image cannot grow further');
+      if (tableIndex >= this.refcountTable.length)
+        throw new Qcow2Error('refcount table full: image cannot grow further');
       if (this.refcountTable[tableIndex] === 0) {
         // The new refcount block describes its own range, so it takes cluster c and counts itself.
         const block = new Uint8Array(this.clusterBytes);
@@ -260,17 +278,24 @@ export class Qcow2Image {
   private checkedOffset(offset: bigint, field: string, at: number): number {
     const cb = BigInt(this.clusterBytes);
     if (offset % cb !== 0n || offset === 0n || offset + cb > BigInt(this.file.sizeBytes())) {
-      throw new FormatError('qcow2', field, at, `offset 0x${offset.toString(16)} is unaligned or outside the file (${this.file.sizeBytes()} bytes)`);
+      throw new FormatError(
+        'qcow2',
+        field,
+        at,
+        `offset 0x${offset.toString(16)} is unaligned or outside the file (${this.file.sizeBytes()} bytes)`,
+      );
     }
     return Number(offset);
   }
 
   private checkRange(offset: number, length: number): void {
-    if (offset < 0 || length < 0 || offset + length > this.header.sizeBytes) throw new Qcow2Error(`${offset}+${length} beyond the virtual size ${this.header.sizeBytes}`);
+    if (offset < 0 || length < 0 || offset + length > this.header.sizeBytes)
+      throw new Qcow2Error(`${offset}+${length} beyond the virtual size ${this.header.sizeBytes}`);
   }
 
   private checkWritable(): void {
-    if (this.readOnly) throw new Qcow2Error('image is read-only (opened so, or snapshots / refcount width other than 16 bits)');
+    if (this.readOnly)
+      throw new Qcow2Error('image is read-only (opened so, or snapshots / refcount width other than 16 bits)');
     if (this.header.version === 3 && this.header.autoclearFeatures !== 0n) {
       // qcow2.txt: a writer that does not understand the autoclear features (bitmaps, raw
       // external data) must clear them, so readers stop trusting the data they describe.

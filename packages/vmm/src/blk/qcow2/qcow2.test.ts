@@ -36,7 +36,12 @@ describe('qcow2', () => {
       fc.property(
         fc.constantFrom(9, 12, 16),
         fc.array(
-          fc.record({ zero: fc.boolean(), offset: fc.nat((24 << 20) - 1), length: fc.integer({ min: 1, max: 300_000 }), seed: fc.integer() }),
+          fc.record({
+            zero: fc.boolean(),
+            offset: fc.nat((24 << 20) - 1),
+            length: fc.integer({ min: 1, max: 300_000 }),
+            seed: fc.integer(),
+          }),
           { minLength: 1, maxLength: 25 },
         ),
         (clusterBits, ops) => {
@@ -123,19 +128,25 @@ describe('qcow2', () => {
     img.write(600_000, pattern(5_000, 2));
     const pristine = base.contents().slice();
     fc.assert(
-      fc.property(fc.array(fc.record({ at: fc.nat(Math.min(pristine.length, 8192) - 1), value: fc.nat(255) }), { minLength: 1, maxLength: 12 }), (edits) => {
-        const bytes = pristine.slice();
-        for (const e of edits) bytes[e.at] = e.value;
-        try {
-          const f = new MemoryImageFile(bytes);
-          const q = Qcow2Image.open(f);
-          const buf = new Uint8Array(Math.min(q.sizeBytes, 1 << 20));
-          q.read(0, buf);
-          if (!q.readOnly && q.sizeBytes >= 4096) q.write(0, new Uint8Array(4096).fill(7));
-        } catch (e) {
-          expect(['FormatError', 'Qcow2Error']).toContain((e as Error).name);
-        }
-      }),
+      fc.property(
+        fc.array(fc.record({ at: fc.nat(Math.min(pristine.length, 8192) - 1), value: fc.nat(255) }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (edits) => {
+          const bytes = pristine.slice();
+          for (const e of edits) bytes[e.at] = e.value;
+          try {
+            const f = new MemoryImageFile(bytes);
+            const q = Qcow2Image.open(f);
+            const buf = new Uint8Array(Math.min(q.sizeBytes, 1 << 20));
+            q.read(0, buf);
+            if (!q.readOnly && q.sizeBytes >= 4096) q.write(0, new Uint8Array(4096).fill(7));
+          } catch (e) {
+            expect(['FormatError', 'Qcow2Error']).toContain((e as Error).name);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });
