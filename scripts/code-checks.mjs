@@ -18,7 +18,11 @@ export const CODE_CHECKS = /** @type {Step[]} */ ([
     cmd: 'npx',
     args: ['eslint', '--max-warnings', '0', '--cache', '--cache-location', 'node_modules/.cache/eslint/', '.'],
   },
-  { name: 'format', cmd: 'npx', args: ['prettier', '--check', '--log-level', 'warn', '.'] },
+  {
+    name: 'format',
+    cmd: 'npx',
+    args: ['prettier', '--check', '--ignore-path', '.prettierignore', '--log-level', 'warn', '.'],
+  },
 ]);
 
 /**
@@ -32,6 +36,6 @@ export function checksFor(dir, files) {
   return [
     { name: 'types', cmd: 'npx', args: ['tsc', '--noEmit', '-p', `${dir}/tsconfig.json`] },
     { name: 'lint', cmd: 'npx', args: ['eslint', '--max-warnings', '0', ...files] },
-    { name: 'format', cmd: 'npx', args: ['prettier', '--check', ...files] },
+    { name: 'format', cmd: 'npx', args: ['prettier', '--check', '--ignore-path', '.prettierignore', ...files] },
   ];
 }
