@@ -7,6 +7,8 @@ export type { Clock } from './clock.js';
 export type { Entropy } from './entropy.js';
 export type { Console } from './console.js';
 export type { BlockDevice } from './block-device.js';
+export { DEVICE_FAULT_CAPABILITY } from './device-fault.js';
+export type { DeviceFault } from './device-fault.js';
 export type { NetDevice, NetOffloads } from './net-device.js';
 export type { KernelModule, ModuleContext, ModuleDeclaration, PackageModules, Target } from './module.js';
 export {

@@ -14,7 +14,13 @@ export function bootVm(ram: SharedArrayBuffer, modules: readonly KernelModule[],
   try {
     status = kernel.boot();
   } catch (e) {
-    kernel.log(`kernel panic: ${(e as Error).stack ?? String(e)}\n`);
+    // A bug in the kernel: one line, the stack with --verbose (osv run -V).
+    const error = e instanceof Error ? e : new Error(String(e));
+    kernel.log(
+      kernel.options?.verbose
+        ? `kernel panic: ${error.stack ?? error.message}\n`
+        : `kernel panic: ${error.name}: ${error.message.split('\n', 1)[0]} (boot with --verbose for the stack)\n`,
+    );
     status = KERNEL_PANIC_STATUS;
   }
   return platform.powerOff(status);

@@ -10,6 +10,12 @@ import {
 
 const PAGE = 4096;
 
+/**
+ * The largest guest RAM: guest physical addresses are 32 bits in the machine ABI (the boot info
+ * and the drivers' buffer addresses), so RAM ends at 4 GiB.
+ */
+export const MAX_GUEST_RAM_BYTES = 4 * 1024 ** 3;
+
 export interface MmioSlot {
   readonly baseAddress: number;
   readonly sizeBytes: number;
@@ -36,6 +42,10 @@ export function planGuestRam(
   minFreeBytes = 4 * 1024 * 1024,
 ): GuestRamLayout {
   if (deviceCount > MMIO_MAX_DEVICES) throw new LayoutError(`${deviceCount} devices; at most ${MMIO_MAX_DEVICES} fit`);
+  if (ramBytes > MAX_GUEST_RAM_BYTES)
+    throw new LayoutError(
+      `guest RAM of ${Math.round(ramBytes / 1024 / 1024)} MiB is more than the largest, 4096 MiB (guest physical addresses are 32 bits)`,
+    );
   const mmio = Array.from({ length: deviceCount }, (_, i) => ({
     baseAddress: MMIO_BASE + i * MMIO_WINDOW_BYTES,
     sizeBytes: MMIO_WINDOW_BYTES,

@@ -1,9 +1,10 @@
 // @osv-ts/vmm: the host side of an osv-ts microVM.
-export { Machine, GUEST_CRASH_STATUS } from './machine.js';
+export { Machine, GUEST_CRASH_STATUS, CommandLineTooLongError, maxCommandLineBytes } from './machine.js';
 export type { MachineConfig, MachineExit } from './machine.js';
-export { planGuestRam, LayoutError } from './guest-ram-layout.js';
+export { planGuestRam, LayoutError, MAX_GUEST_RAM_BYTES } from './guest-ram-layout.js';
 export type { GuestRamLayout, MmioSlot } from './guest-ram-layout.js';
 export { parseMemorySize, formatMemorySize, MemorySizeError } from './memory-size.js';
+export { FdConsoleSink } from './console/fd-console-sink.js';
 export { RawFileBackend } from './blk/raw-file-backend.js';
 export { NodeImageFile, MemoryImageFile } from './blk/image-file.js';
 export type { ImageFile } from './blk/image-file.js';
@@ -31,5 +32,5 @@ export { PasstBackend, parsePortForward } from './net/passt-backend.js';
 export type { PortForward } from './net/passt-backend.js';
 export { TapBackend } from './net/tap-backend.js';
 export type { TapBackendOptions } from './net/tap-backend.js';
-export { cacheDir, ensureTapRelay, TapRelayBuildError } from './net/tap-relay-binary.js';
+export { cacheDir, ensureTapRelay, TapRelayBuildError, CacheDirError } from './net/tap-relay-binary.js';
 export { FrameStreamDecoder, encodeStreamFrame, MAX_STREAM_FRAME_BYTES } from './net/frame-stream.js';

@@ -7,7 +7,14 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, TrapOp, TrapState } from '@osv-ts/kernel-api';
 import { GuestMemory, MmioTransportModel, type DeviceModel, type InterruptLine } from '@osv-ts/drivers-virtio';
-import { planGuestRam, MAX_CMDLINE_BYTES, type GuestRamLayout } from './guest-ram-layout.js';
+import {
+  LayoutError,
+  MAX_CMDLINE_BYTES,
+  MAX_GUEST_RAM_BYTES,
+  planGuestRam,
+  type GuestRamLayout,
+  type MmioSlot,
+} from './guest-ram-layout.js';
 
 export interface MachineConfig {
   readonly memBytes: number;
@@ -53,7 +60,7 @@ export class Machine {
     const bootfs = config.bootfs ?? new Uint8Array(0);
     this.layout = planGuestRam(config.memBytes, config.devices.length, bootfs.length);
     this.startEpochMs = performance.timeOrigin + performance.now();
-    this.memory = new GuestMemory(new SharedArrayBuffer(config.memBytes));
+    this.memory = new GuestMemory(allocateGuestRam(config.memBytes));
     this.writeBootInfo(bootfs);
     this.layout.mmio.forEach((slot, i) => {
       const line: InterruptLine = { raise: () => this.raiseIrq(slot.irq) };
@@ -71,10 +78,7 @@ export class Machine {
 
   /** The full command line the guest sees. */
   get cmdline(): string {
-    const tokens = this.layout.mmio.map(
-      (s) => `virtio_mmio.device=${s.sizeBytes / 1024}K@0x${s.baseAddress.toString(16)}:${s.irq}`,
-    );
-    return [...tokens, this.config.cmdline].join(' ');
+    return [...mmioDeviceTokens(this.layout.mmio), this.config.cmdline].join(' ');
   }
 
   /** Boots the vCPU and resolves with the exit when the guest powers off or dies. */
@@ -219,8 +223,7 @@ export class Machine {
     const v = this.memory.view;
     const L = this.layout;
     const cmd = new TextEncoder().encode(this.cmdline);
-    if (cmd.length >= MAX_CMDLINE_BYTES)
-      throw new Error(`command line too long: ${cmd.length} bytes (OSv's limit is ${MAX_CMDLINE_BYTES - 1})`);
+    if (cmd.length >= MAX_CMDLINE_BYTES) throw new CommandLineTooLongError(cmd.length);
     v.setUint32(BootInfo.magic, BOOT_MAGIC, true);
     v.setUint32(BootInfo.abiVersion, BOOT_ABI_VERSION, true);
     v.setUint32(BootInfo.vcpus, 1, true);
@@ -235,6 +238,42 @@ export class Machine {
     v.setUint32(BootInfo.bootfsAddress, L.bootfsAddress, true);
     v.setUint32(BootInfo.bootfsLength, bootfs.length, true);
     v.setUint32(BootInfo.freeRamStart, L.freeRamStart, true);
+  }
+}
+
+/** The virtio_mmio.device tokens (Firecracker's syntax) that tell the guest where its devices are. */
+function mmioDeviceTokens(slots: readonly MmioSlot[]): string[] {
+  return slots.map((s) => `virtio_mmio.device=${s.sizeBytes / 1024}K@0x${s.baseAddress.toString(16)}:${s.irq}`);
+}
+
+/**
+ * The longest command line a machine with `deviceCount` devices takes: OSv's 1023 bytes less
+ * the device tokens (and their spaces) the VMM puts in front of it.
+ */
+export function maxCommandLineBytes(deviceCount: number): number {
+  const tokens = mmioDeviceTokens(planGuestRam(MAX_GUEST_RAM_BYTES, deviceCount, 0).mmio);
+  return MAX_CMDLINE_BYTES - 1 - tokens.reduce((n, t) => n + t.length + 1, 0);
+}
+
+/** The command line, with the virtio_mmio.device tokens the VMM adds, does not fit OSv's buffer. */
+export class CommandLineTooLongError extends Error {
+  override readonly name = 'CommandLineTooLongError';
+  constructor(readonly bytes: number) {
+    super(
+      `command line too long: ${bytes} bytes with the VMM's device tokens (OSv's limit is ${MAX_CMDLINE_BYTES - 1})`,
+    );
+  }
+}
+
+/** Guest RAM; a size the host cannot allocate is a LayoutError, not V8's RangeError. */
+function allocateGuestRam(bytes: number): SharedArrayBuffer {
+  try {
+    return new SharedArrayBuffer(bytes);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new LayoutError(
+      `cannot allocate ${Math.round(bytes / 1024 / 1024)} MiB of guest RAM on this host (use a smaller -m)`,
+    );
   }
 }
 

@@ -1,17 +1,47 @@
 #!/usr/bin/env node
-// The `osv` command: run (and, as they land, build, mkfs, trace).
+// The `osv` command: run, build, mkfs. Every user mistake ends in one line on stderr and exit
+// status 2 (usage) or 1 (failure) — see cli-error.ts; anything else is a bug in osv and ends
+// in status 70 with one line, the stack only under -V.
+import { readFileSync } from 'node:fs';
 import { runCommand } from './commands/run.js';
-import { buildCommand } from './commands/build.js';
-import { mkfsCommand } from './commands/mkfs.js';
-import { UsageError } from './commands/run-options.js';
+import { BUILD_USAGE, buildCommand } from './commands/build.js';
+import { MKFS_USAGE, mkfsCommand } from './commands/mkfs.js';
+import { IMAGE_RUN_USAGE, runOptionWords } from './commands/image-run.js';
+import { RUN_USAGE } from './commands/run-options.js';
+import { INTERNAL_ERROR_STATUS, UsageError, toCliError } from './cli-error.js';
+import { exitQuietlyOnClosedOutput } from './commands/host-output.js';
 
-const USAGE = `usage: osv <command> [options]
+const USAGE = `usage: osv [-V] <command> [options]
+       osv help <command>
+       osv --version
 
 commands:
   run     boot a microVM running a WebAssembly app or a disk image (osv run --help)
   build   write a bootable disk image for an app (osv build --help)
   mkfs    write a file system image from a usr.manifest (osv mkfs --help)
+  help    print a command's options
+
+options:
+  -V, --verbose  print the stack of an internal error (run: also the machine and its counters)
+  -h, --help     this text
+      --version  print osv's version
+
+exit status: the app's own status for osv run; otherwise 0 on success, 1 when the command
+failed (a missing file, a full disk, a port in use), 2 for a usage mistake (a bad option or
+value), 70 for an internal error in osv.
 `;
+
+const COMMAND_USAGE: Record<string, string> = {
+  run: RUN_USAGE + IMAGE_RUN_USAGE,
+  build: BUILD_USAGE,
+  mkfs: MKFS_USAGE,
+  help: USAGE,
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -22,15 +52,47 @@ async function main(argv: string[]): Promise<number> {
       return buildCommand(rest);
     case 'mkfs':
       return mkfsCommand(rest);
-    case undefined:
+    case 'help': {
+      const topic = rest[0];
+      if (topic === undefined) {
+        process.stdout.write(USAGE);
+        return 0;
+      }
+      const text = COMMAND_USAGE[topic];
+      if (text === undefined) throw new UsageError(`help: unknown command '${topic}' (commands: run, build, mkfs)`);
+      process.stdout.write(text);
+      return 0;
+    }
+    case '-V':
+    case '--verbose':
+      return main(rest);
     case '-h':
     case '--help':
-    case 'help':
       process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      return 0;
+    case '--version':
+      process.stdout.write(`osv ${version()}\n`);
+      return 0;
+    case undefined:
+      throw new UsageError('no command given (osv --help lists the commands)');
     default:
-      throw new UsageError(`unknown command '${command}'`);
+      throw new UsageError(
+        command.startsWith('-')
+          ? `unknown option '${command}' (osv --help lists the commands)`
+          : `unknown command '${command}' (commands: run, build, mkfs; osv --help)`,
+      );
   }
+}
+
+/** -V before the command, or among the command's own options, asks for internal errors' stacks. */
+function wantsStack(argv: readonly string[]): boolean {
+  const verbose = (w: string): boolean => w === '-V' || w === '--verbose';
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-')) if (verbose(argv[i++]!)) return true;
+  const [command, ...rest] = argv.slice(i);
+  if (command === 'run') return runOptionWords(rest).some(verbose);
+  if (command === 'build' || command === 'mkfs') return rest.some(verbose);
+  return false;
 }
 
 function flushAndExit(status: number): void {
@@ -38,18 +100,20 @@ function flushAndExit(status: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(status)));
 }
 
-main(process.argv.slice(2)).then(flushAndExit, (e: unknown) => {
-  if (
-    e instanceof UsageError ||
-    (e as Error).name === 'MemorySizeError' ||
-    (e as Error).name === 'LayoutError' ||
-    (e as Error).name === 'ModuleSelectionError' ||
-    (e as Error).name === 'FormatError'
-  ) {
-    process.stderr.write(`osv: ${(e as Error).message}\n`);
-    flushAndExit(2);
-  } else {
-    process.stderr.write(`osv: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    flushAndExit(70);
+const argv = process.argv.slice(2);
+exitQuietlyOnClosedOutput();
+main(argv).then(flushAndExit, (e: unknown) => {
+  const error = toCliError(e);
+  if (error) {
+    process.stderr.write(`osv: ${error.message}\n`);
+    flushAndExit(error.exitStatus);
+    return;
   }
+  const message = e instanceof Error ? `${e.name}: ${e.message.split('\n', 1)[0]}` : String(e);
+  if (wantsStack(argv)) {
+    process.stderr.write(`osv: internal error: ${message}\n${e instanceof Error ? (e.stack ?? '') : ''}\n`);
+  } else {
+    process.stderr.write(`osv: internal error: ${message} (run with -V for the stack)\n`);
+  }
+  flushAndExit(INTERNAL_ERROR_STATUS);
 });

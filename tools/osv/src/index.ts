@@ -9,5 +9,6 @@ export { appNeeds } from './linker/app-needs.js';
 export type { AppNeeds } from './linker/app-needs.js';
 export { readManifest } from './image/manifest-files.js';
 export { nodeHostFs } from './image/node-host-fs.js';
-export { parseRunOptions, buildCommandLine, quoteAppWord, UsageError, RUN_USAGE } from './commands/run-options.js';
+export { parseRunOptions, buildCommandLine, quoteAppWord, RUN_USAGE } from './commands/run-options.js';
+export { CliError, UsageError, toCliError } from './cli-error.js';
 export type { RunOptions } from './commands/run-options.js';

@@ -1,8 +1,17 @@
 // Kernel module `virtio-blk`: probes every virtio-mmio window holding a block device, names the
 // disks vblk0, vblk1, … in address order (OSv's naming), and provides each disk and each of its
 // MBR partitions (vblk0.1, …) as a `blockdev`. A disk whose partition table is unreadable is
-// still provided, without partitions (a blank disk has no table either).
-import type { BlockDevice, KernelModule, ModuleContext } from '@osv-ts/kernel-api';
+// still provided, without partitions (a blank disk has no table either), and the reason is
+// provided as a DeviceFault for the kernel to name when a mount of a partition fails.
+import {
+  DEVICE_FAULT_CAPABILITY,
+  FormatError,
+  KernelError,
+  type BlockDevice,
+  type DeviceFault,
+  type KernelModule,
+  type ModuleContext,
+} from '@osv-ts/kernel-api';
 import { VirtioMmioTransport } from '../guest/mmio-transport.js';
 import { DeviceId } from '../mmio/registers.js';
 import { VIRTIO_MMIO_CAPABILITY, type VirtioPlatform } from '../virtio-platform.js';
@@ -28,7 +37,11 @@ const virtioBlkModule: KernelModule = {
       try {
         partitions = scanPartitions(driver);
       } catch (e) {
-        if ((e as Error).name !== 'FormatError' && (e as Error).name !== 'KernelError') throw e;
+        if (!(e instanceof FormatError) && !(e instanceof KernelError)) throw e;
+        ctx.provide<DeviceFault>(DEVICE_FAULT_CAPABILITY, {
+          device: driver.name,
+          message: `partition table unreadable: ${e.message}`,
+        });
       }
       for (const p of partitions) ctx.provide<BlockDevice>(BLOCKDEV_CAPABILITY, p);
     }

@@ -1,13 +1,20 @@
 // virtio-console driver (virtio 1.2 §5.3.6) for port 0: the guest's Console. Output is copied
 // into transmit buffers taken from the page allocator; a write that finds every buffer in
-// flight waits on a wait queue until the device's interrupt returns one.
-import type { Console } from '@osv-ts/kernel-api';
+// flight waits on a wait queue until the device's interrupt returns one. When the device reports
+// that the host could not deliver output (OSV_CONSOLE_F_TX_ERROR), every later write and flush
+// fails with that errno, as writes to a pipe without a reader or a full disk keep failing.
+import { KernelError, type Console } from '@osv-ts/kernel-api';
 import { WaitQueue, type Scheduler } from '@osv-ts/core-sched';
 import type { GuestMemory } from '../guest-memory.js';
 import type { GuestVirtqueue } from '../guest/guest-virtqueue.js';
 import type { DmaAllocator, VirtioMmioTransport } from '../guest/mmio-transport.js';
 import { Feature, INT_CONFIG, bit } from '../mmio/registers.js';
-import { CONSOLE_RECEIVEQ, CONSOLE_TRANSMITQ } from './console-device.js';
+import {
+  CONSOLE_RECEIVEQ,
+  CONSOLE_TRANSMITQ,
+  CONSOLE_TX_ERROR_OFFSET,
+  OSV_CONSOLE_F_TX_ERROR,
+} from './console-device.js';
 
 const TX_BUFFER_BYTES = 4096;
 const TX_BUFFERS = 16;
@@ -23,6 +30,9 @@ export class VirtioConsoleDriver implements Console {
   private rxPool = 0;
   private readonly input: Uint8Array[] = [];
   private inputEnded = false;
+  private txErrorNegotiated = false;
+  /** Linux errno of the host's failed output (0 while output is delivered). */
+  private txErrno = 0;
   /** Woken from the interrupt handler whenever the device returned buffers. */
   readonly used = new WaitQueue('virtio-console');
   readonly counters = { writes: 0, bytes: 0, notifications: 0, interrupts: 0, waits: 0 };
@@ -39,7 +49,10 @@ export class VirtioConsoleDriver implements Console {
 
   /** Device initialization (§3.1.1) and buffer setup; throws VirtioInitError on failure. */
   init(): void {
-    this.transport.negotiate(bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC));
+    const features = this.transport.negotiate(
+      bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC) | bit(OSV_CONSOLE_F_TX_ERROR),
+    );
+    this.txErrorNegotiated = (features & bit(OSV_CONSOLE_F_TX_ERROR)) !== 0n;
     this.rx = this.transport.setupQueue<number>(CONSOLE_RECEIVEQ, RX_BUFFERS, this.dma);
     this.tx = this.transport.setupQueue<number>(CONSOLE_TRANSMITQ, TX_BUFFERS, this.dma);
     this.txPool = this.dma.alloc(TX_BUFFER_BYTES * TX_BUFFERS);
@@ -53,7 +66,9 @@ export class VirtioConsoleDriver implements Console {
     if (this.rx.publish()) this.transport.notify(CONSOLE_RECEIVEQ);
   }
 
+  /** Throws KernelError(errno) once the host's output has failed. */
   write(data: Uint8Array): void {
+    this.throwIfFailed();
     this.counters.writes++;
     this.counters.bytes += data.length;
     let offset = 0;
@@ -62,7 +77,10 @@ export class VirtioConsoleDriver implements Console {
         this.kick();
         this.counters.waits++;
         // Park on the driver's wait queue until the interrupt handler returns a buffer.
-        this.sched.run(this.sched.waitUntil(this.used, () => this.reclaim() > 0 || this.freeTx.length > 0));
+        this.sched.run(
+          this.sched.waitUntil(this.used, () => this.reclaim() > 0 || this.freeTx.length > 0 || this.txErrno !== 0),
+        );
+        this.throwIfFailed();
       }
       const buffer = this.freeTx.pop()!;
       const n = Math.min(TX_BUFFER_BYTES, data.length - offset);
@@ -73,6 +91,7 @@ export class VirtioConsoleDriver implements Console {
     this.kick();
   }
 
+  /** Waits until the device has taken every buffer; throws KernelError(errno) if output failed. */
   flush(): void {
     this.kick();
     this.sched.run(
@@ -81,6 +100,15 @@ export class VirtioConsoleDriver implements Console {
         return this.tx.inFlight === 0;
       }),
     );
+    // The last buffers may have come back before their configuration-change interrupt was
+    // handled: read the field itself once rather than miss the error.
+    if (this.txErrorNegotiated && this.txErrno === 0)
+      this.txErrno = this.transport.readConfig(CONSOLE_TX_ERROR_OFFSET, 4);
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.txErrno !== 0) throw new KernelError(this.txErrno, 'the console output failed on the host');
   }
 
   read(into: Uint8Array): number {
@@ -102,8 +130,10 @@ export class VirtioConsoleDriver implements Console {
   onInterrupt(): void {
     this.counters.interrupts++;
     const status = this.transport.takeInterrupt();
-    if (status & INT_CONFIG && this.transport.needsReset()) {
-      throw new Error('virtio-console: device needs reset');
+    if (status & INT_CONFIG) {
+      if (this.transport.needsReset()) throw new Error('virtio-console: device needs reset');
+      if (this.txErrorNegotiated && this.txErrno === 0)
+        this.txErrno = this.transport.readConfig(CONSOLE_TX_ERROR_OFFSET, 4);
     }
     this.reclaim();
     this.takeInput();

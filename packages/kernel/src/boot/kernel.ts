@@ -2,7 +2,16 @@
 // parse the command line, initialise the linked modules (drivers first), set up the consoles,
 // print the boot time, then run the application commands and return the last exit status.
 import { BufferedEntropy } from '../platform/buffered-entropy.js';
-import { KernelError, type Console, type Entropy, type KernelModule } from '@osv-ts/kernel-api';
+import {
+  DEVICE_FAULT_CAPABILITY,
+  Errno,
+  KernelError,
+  NS_PER_S,
+  type Console,
+  type DeviceFault,
+  type Entropy,
+  type KernelModule,
+} from '@osv-ts/kernel-api';
 import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
 import {
   ConsoleFile,
@@ -30,10 +39,10 @@ import {
   type VfsService,
 } from '@osv-ts/vfs';
 import { expandRunscripts, initCommands, type CommandFiles } from './command-sources.js';
-import { mountFileSystems } from './mount-filesystems.js';
+import { MountError, mountFileSystems } from './mount-filesystems.js';
 import type { NetstackService } from '@osv-ts/netstack';
 import { startNetwork, type NetworkRuntime } from './network.js';
-import { parseAppCommands } from '../cmdline/app-commands.js';
+import { parseAppCommands, type AppCommand } from '../cmdline/app-commands.js';
 import { splitLoaderCommandLine } from '../cmdline/loader-cmdline.js';
 import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline/loader-options.js';
 import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
@@ -109,7 +118,14 @@ export class Kernel {
     }
     const o = this.options;
     for (const w of o.warnings) this.log(`${w}\n`);
+    // OSv loader.cc: --delay waits after SMP launch, before the file systems.
+    if (o.delaySeconds > 0) this.sched.block(() => false, p.clock.monotonicNs() + o.delaySeconds * NS_PER_S);
     this.vfs = this.registry.tryGet<VfsService>('vfs');
+    const unhonoured = this.vfs ? undefined : optionNeedingVfs(o);
+    if (unhonoured !== undefined) {
+      this.log(`${unhonoured}: this kernel has no vfs module to honour it. Powering off.\n`);
+      return 1;
+    }
     if (this.vfs) {
       try {
         this.stamp(
@@ -124,8 +140,19 @@ export class Kernel {
           }),
         );
       } catch (e) {
-        this.log(`failed to mount the root file system: ${(e as Error).message}\n`);
+        if (!(e instanceof KernelError)) throw e;
+        const what = e instanceof MountError ? e.description : `failed to mount the root file system: ${e.message}`;
+        this.log(`${what}${this.deviceFaults()}. Powering off.\n`);
         return 1;
+      }
+      if (o.cwd !== undefined) {
+        try {
+          if (this.vfs.vfs.stat(o.cwd).type !== 2) throw new KernelError(Errno.ENOTDIR, 'not a directory'); // VDIR
+        } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          this.log(`--cwd=${o.cwd}: ${e.message}. Powering off.\n`);
+          return 1;
+        }
       }
     }
     if (o.help) this.log(LOADER_USAGE);
@@ -134,6 +161,10 @@ export class Kernel {
       this.log(`OSv-ts v${OSV_TS_VERSION} (${p.target}), modules: ${this.registry.initialised.join(', ') || 'none'}\n`);
 
     const netstack = this.registry.tryGet<NetstackService>('netstack');
+    if (!netstack && o.tcplisten.length > 0) {
+      this.log(`--tcplisten=${o.tcplisten[0]}: this kernel has no netstack module to honour it. Powering off.\n`);
+      return 1;
+    }
     if (netstack) {
       this.network = startNetwork(netstack, this.sched, o, (t) => this.log(t));
       this.stamp('Network initialized');
@@ -145,7 +176,14 @@ export class Kernel {
       const eq = kv.indexOf('=');
       if (eq > 0) env.set(kv.slice(0, eq), kv.slice(eq + 1));
     }
-    let commands = p.commands ?? parseAppCommands(appCommandLine, env);
+    let commands: readonly AppCommand[];
+    try {
+      commands = p.commands ?? parseAppCommands(appCommandLine, env);
+    } catch (e) {
+      if (!(e instanceof CommandLineError)) throw e;
+      this.log(`${e.message}. Powering off.\n`);
+      return 1;
+    }
     if (commands.length === 0) {
       this.log('This image has an empty command line. Nothing to run.\n');
       return 0;
@@ -181,9 +219,21 @@ export class Kernel {
     }
     this.drainNetwork();
     this.syncFileSystems();
-    this.stdout.flush();
-    if (this.stderr !== this.stdout) this.stderr.flush();
+    // Output the host could not deliver is the host's to report (it knows where it went).
+    for (const c of this.stderr === this.stdout ? [this.stdout] : [this.stdout, this.stderr]) {
+      try {
+        c.flush();
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+      }
+    }
     return status;
+  }
+
+  /** ` (vblk0: partition table unreadable: …)` for the faults drivers found, or ''. */
+  private deviceFaults(): string {
+    const faults = this.registry.getAll<DeviceFault>(DEVICE_FAULT_CAPABILITY);
+    return faults.length === 0 ? '' : ` (${faults.map((f) => `${f.device}: ${f.message}`).join('; ')})`;
   }
 
   /**
@@ -323,8 +373,17 @@ export class Kernel {
       const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort(
         (a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100),
       );
-      for (const factory of factories) {
-        extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
+      try {
+        for (const factory of factories) {
+          extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
+        }
+      } catch (e) {
+        // --tcplisten sockets are bound here: an address the stack cannot listen on.
+        if (!(e instanceof KernelError)) throw e;
+        this.process = undefined;
+        this.log(`${argv[0]}: ${e.message}\n`);
+        fds.closeAll();
+        return 1;
       }
       this.stamp('app loaded');
       result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart });
@@ -347,7 +406,12 @@ export class Kernel {
       const net = this.registry.tryGet<NetstackService>('netstack');
       if (!net)
         return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: --tcplisten needs the netstack kernel module` };
-      installListeners(net.stack, process, listeners);
+      try {
+        installListeners(net.stack, process, listeners);
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        return { status: 1, error: `${path}: ${e.message}` };
+      }
     }
     const posix = new Posix(process, this.vfs.vfs, sockets);
     this.stamp('app loaded');
@@ -421,8 +485,25 @@ export class Kernel {
     this.registry.provide('tracer', this.tracer);
   }
 
-  /** Kernel messages go to the stderr console, keeping the app's stdout clean. */
+  /**
+   * Kernel messages go to the stderr console, keeping the app's stdout clean. A console whose
+   * host output failed drops them: there is nowhere left to say so.
+   */
   log(text: string): void {
-    (this.stderr ?? this.platform.fallbackConsoles()[0])?.write(encoder.encode(text));
+    try {
+      (this.stderr ?? this.platform.fallbackConsoles()[0])?.write(encoder.encode(text));
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+    }
   }
+}
+
+/** The first option that acts through the VFS (a file, a directory, a mount), as it was written. */
+function optionNeedingVfs(o: LoaderOptions): string | undefined {
+  if (o.rootfs !== undefined) return `--rootfs=${o.rootfs}`;
+  const m = o.mountFs[0];
+  if (m !== undefined) return `--mount-fs=${m.fsType},${m.source},${m.path}`;
+  if (o.redirect !== undefined) return `--redirect=${o.redirect.append ? '>>' : ''}${o.redirect.path}`;
+  if (o.cwd !== undefined) return `--cwd=${o.cwd}`;
+  return undefined;
 }

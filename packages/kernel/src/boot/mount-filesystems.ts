@@ -1,7 +1,8 @@
 // Mounting at boot (OSv loader.cc do_main_thread "root mount" + fstab): the root file system
 // (--rootfs, else auto-discovery: rofs on /dev/vblk0.1 when a ROFS module and that device are
 // linked, otherwise ramfs filled from the bootfs), then devfs on /dev, procfs on /proc, a ramfs
-// on /tmp under a read-only root (OSv's fstab_rofs), and every --mount-fs entry.
+// on /tmp under a read-only root (OSv's fstab_rofs), and every --mount-fs entry. A mount that
+// fails stops the boot (OSv aborts): an app must not run without the files it was promised.
 // Only types are imported from @osv-ts/vfs: the file systems come from linked modules.
 import { Errno, KernelError, type Console, type Entropy } from '@osv-ts/kernel-api';
 import type { VfsService } from '@osv-ts/vfs';
@@ -60,16 +61,27 @@ export function mountFileSystems(c: MountContext): string {
   if (ensureDir('/tmp') && readOnly) vfs.mount('/tmp', fsTypes.get('ramfs')!('none'), { source: 'none' });
   for (const m of options.mountFs) {
     const f = fsTypes.get(m.fsType);
-    if (!f) {
-      c.log(`failed to mount ${m.source} on ${m.path}: no ${m.fsType} module is linked into this kernel\n`);
-      continue;
-    }
+    if (!f) throw new MountError(m, new KernelError(Errno.ENODEV, `no ${m.fsType} module is linked into this kernel`));
     try {
       ensureDir(m.path);
       vfs.mount(m.path, f(m.source), { source: m.source });
     } catch (e) {
-      c.log(`failed to mount ${m.source} on ${m.path}: ${(e as Error).message}\n`);
+      if (!(e instanceof KernelError)) throw e;
+      throw new MountError(m, e);
     }
   }
   return rootType === 'ramfs' ? 'VFS initialized' : `${rootType.toUpperCase()} mounted`;
+}
+
+/** A --mount-fs entry that could not be mounted; the kernel prints `description` and powers off. */
+export class MountError extends KernelError {
+  readonly description: string;
+  constructor(
+    readonly request: { readonly fsType: string; readonly source: string; readonly path: string },
+    readonly reason: KernelError,
+  ) {
+    const description = `failed to mount ${request.source} on ${request.path}: ${reason.message}`;
+    super(reason.errno, description);
+    this.description = description;
+  }
 }

@@ -54,6 +54,7 @@ export function parseAppCommands(text: string, env: ReadonlyMap<string, string> 
     } else {
       let word = '';
       if (c === '"') {
+        const opened = i;
         i++;
         let closed = false;
         while (i < n) {
@@ -71,7 +72,11 @@ export function parseAppCommands(text: string, env: ReadonlyMap<string, string> 
             i++;
           }
         }
-        if (!closed) throw new CommandLineError(`unterminated quoted string in command line: ${text}`);
+        if (!closed)
+          throw new CommandLineError(
+            `unterminated quoted string at offset ${opened} of the command line: ${text.slice(opened)}`,
+            opened,
+          );
       } else {
         while (i < n && !' \t\n\r;&!'.includes(text[i]!)) {
           const d = text[i]!;

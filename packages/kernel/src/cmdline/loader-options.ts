@@ -48,6 +48,19 @@ export interface LoaderOptions {
   warnings: string[];
 }
 
+/**
+ * The longest --delay. OSv takes any float; a pause before boot is for attaching a debugger or a
+ * slow console, and a value beyond an hour is a mistake (1e9 would wait 31 years).
+ */
+export const MAX_DELAY_SECONDS = 3600;
+
+/**
+ * `--tcplisten` addresses: IPv4 `A.B.C.D:PORT` or IPv6 `[ADDR]:PORT`, checked here so a bad one
+ * stops the boot with the option's name (libc's parseListenAddress reads the address itself).
+ */
+const LISTEN_ADDRESS =
+  /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
+
 const FLAGS: Record<string, keyof LoaderOptions> = {
   help: 'help',
   verbose: 'verbose',
@@ -208,7 +221,11 @@ export function parseLoaderOptions(tokens: readonly string[]): LoaderOptions {
         o.env.push(...list);
         break;
       case 'tcplisten':
-        o.tcplisten.push(...list);
+        for (const v of list) {
+          if (!LISTEN_ADDRESS.test(v) || Number(/:(\d+)$/.exec(v)![1]) > 65535)
+            throw new CommandLineError(`the argument ('${v}') for option '--tcplisten' is invalid: expected ADDR:PORT`);
+          o.tcplisten.push(v);
+        }
         break;
       case 'ip':
         for (const v of list) {
@@ -240,6 +257,10 @@ export function parseLoaderOptions(tokens: readonly string[]): LoaderOptions {
         if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) || !Number.isFinite(f)) {
           throw new CommandLineError(`the argument ('${v}') for option '--${key}' is invalid`);
         }
+        if (f < 0 || f > MAX_DELAY_SECONDS)
+          throw new CommandLineError(
+            `the argument ('${v}') for option '--${key}' is out of range: 0 to ${MAX_DELAY_SECONDS} seconds`,
+          );
         o.delaySeconds = f;
         break;
       }

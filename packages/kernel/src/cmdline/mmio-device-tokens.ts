@@ -12,6 +12,13 @@ export interface MmioDeviceToken {
 
 export class CommandLineError extends Error {
   override readonly name = 'CommandLineError';
+  constructor(
+    message: string,
+    /** Character offset of the fault in the text that was parsed, when there is one place. */
+    readonly offset?: number,
+  ) {
+    super(message);
+  }
 }
 
 const PREFIX = 'virtio_mmio.device=';

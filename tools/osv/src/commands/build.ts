@@ -5,20 +5,23 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
-import { formatMemorySize, writeBootRecord } from '@osv-ts/vmm';
+import { formatMemorySize, maxCommandLineBytes, writeBootRecord } from '@osv-ts/vmm';
 import { toRofsTree, type ImageDir } from '@osv-ts/vfs/manifest';
 import { bootfsEntriesFromTree, writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { writeRofs } from '@osv-ts/vfs/rofs-writer';
-import { writeDiskImage, type ImageFormat } from '../image/disk-image-writer.js';
+import { MAX_DISK_BYTES, planDisk, writeDiskImage, type ImageFormat } from '../image/disk-image-writer.js';
+import { checkOutputPath, readRegularFile, writeAtomically } from '../image/host-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { readManifest } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
 import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
-import { loadCatalog } from '../linker/module-catalog.js';
+import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
-import { UsageError } from './run-options.js';
+import { UsageError } from '../cli-error.js';
+import { capabilitiesForOptions, checkCommandLine } from './osv-cmdline.js';
+import { memorySize } from './run-options.js';
 
 export const BUILD_USAGE = `usage: osv build [options] -o IMAGE
 
@@ -40,7 +43,11 @@ options:
       --compression ALG     zfs: off, lzjb (default), zle, gzip-N
   -n, --networking          link the network stack and virtio-net even if the app imports no
                             sockets (apps that do get them anyway)
+  -V, --verbose             print the stack of an internal error
   -h, --help                this text
+
+The image is written to a temporary file beside IMAGE and renamed into place when complete:
+an interrupted or failed build leaves no partial image.
 `;
 
 export interface BuildOptions {
@@ -111,10 +118,9 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
         break;
       case '--fs-size': {
         const v = value();
-        const m = /^(\d+)([KMG]?)$/i.exec(v);
+        const m = /^(\d+)([KMGT]?)$/i.exec(v);
         if (!m) throw new UsageError(`--fs-size ${v}: expected e.g. 64M`);
-        o.fsSizeBytes =
-          Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+        o.fsSizeBytes = m[2] === '' ? Number(m[1]) : memorySize('--fs-size', v);
         break;
       }
       case '-n':
@@ -125,6 +131,9 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
       case '--help':
         o.help = true;
         break;
+      case '-V':
+      case '--verbose':
+        break; // read by cli.ts: the stack of an internal error
       default:
         throw new UsageError(`unknown option '${argv[i]}' (osv build --help lists the options)`);
     }
@@ -136,13 +145,8 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
   return o;
 }
 
-const readHost = (path: string): Uint8Array => {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-};
+/** run-time devices of an image: console0, console1, vblk0, rng0 (and eth0 with osv run -n). */
+const IMAGE_DEVICES = 4;
 
 export async function buildCommand(
   argv: readonly string[],
@@ -153,20 +157,30 @@ export async function buildCommand(
     process.stdout.write(BUILD_USAGE);
     return 0;
   }
-  // 1. The files: the manifest's tree, plus the app at /NAME.wasm.
+  // 1. What the user asked for, checked before any work: the output path and the command line
+  // the image will boot with (osv run -i adds its device tokens in front of it).
+  checkOutputPath(o.output!, '-o');
+  const catalog = loadCatalog();
+  const appName = o.app === undefined ? undefined : basename(o.app);
+  const cmdline = o.cmdline ?? (appName ? `/${appName}` : '');
+  const checked = checkCommandLine(
+    cmdline,
+    {
+      name: o.cmdline !== undefined ? '--kernel-cmdline' : 'command line',
+      maxBytes: maxCommandLineBytes(IMAGE_DEVICES + 1),
+    },
+    fileSystemTypes(catalog),
+  );
+
+  // 2. The files: the manifest's tree, plus the app at /NAME.wasm.
   let tree: ImageDir = { kind: 'dir', children: new Map() };
-  if (o.manifest !== undefined) {
-    readHost(o.manifest);
-    tree = toRofsTree(readManifest(o.manifest), nodeHostFs);
-  }
-  const capabilities = new Set<string>(['console']);
+  if (o.manifest !== undefined) tree = toRofsTree(readManifest(o.manifest), nodeHostFs);
+  const capabilities = new Set<string>(['console', ...capabilitiesForOptions(checked.options)]);
   const bootfs: BootfsEntry[] = [];
   // ramfs images carry every file in the boot partition's bootfs; rofs images in vblk0.1, which
   // the kernel mounts as its root.
-  let appName: string | undefined;
-  if (o.app !== undefined) {
-    const data = readHost(o.app);
-    appName = basename(o.app);
+  if (o.app !== undefined && appName !== undefined) {
+    const data = readRegularFile(o.app, '--app');
     tree.children.set(appName, { kind: 'file', data });
     try {
       for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
@@ -182,14 +196,14 @@ export async function buildCommand(
       if (!tree.children.has(d)) tree.children.set(d, { kind: 'dir', children: new Map() });
   }
 
-  // 2. The kernel: modules for the app's needs plus the disk the image itself is.
+  // 3. The kernel: modules for the app's needs plus the disk the image itself is.
   // An image boots with virtio-rng attached (osv run -i): its driver feeds /dev/random and
   // random_get with the host's CSPRNG, as on OSv.
   capabilities.add('hwrng');
   const required = ['console', 'blockdev'];
   if (o.networking) capabilities.add('netstack');
   const selection = selectModules(
-    loadCatalog(),
+    catalog,
     'vm-node',
     required,
     [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'ramfs' ? [] : [`fs:${o.fs}`]),
@@ -199,10 +213,9 @@ export async function buildCommand(
   log(`osv build: modules: ${kernel.modules.join(', ')}\n`);
   if (selection.unavailable.length)
     log(`osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`);
-  log(`osv build: kernel ${kernel.hash}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`);
+  log(`osv build: kernel ${kernel.hash}: ${(kernel.sizeBytes / 1024).toFixed(1)} KiB\n`);
 
-  // 3. The partitions and the image.
-  const cmdline = o.cmdline ?? (appName ? `/${appName}` : '');
+  // 4. The partitions and the image.
   const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs) });
   const fs =
     o.fs === 'rofs'
@@ -215,15 +228,23 @@ export async function buildCommand(
             ashift: 12,
             compression: o.compression,
             path: '/dev/vblk0.1',
+            sizeOption: o.fsSizeBytes ? `--fs-size ${formatMemorySize(o.fsSizeBytes)}` : 'the pool',
           })
         : new Uint8Array(0);
+  const planned = planDisk(record.length, fs.length, o.fsSizeBytes);
+  if (planned.totalBytes > MAX_DISK_BYTES)
+    throw new UsageError(
+      `--fs-size ${formatMemorySize(o.fsSizeBytes)}: the image would be ${formatMemorySize(planned.totalBytes)}; an MBR disk ends at ${formatMemorySize(MAX_DISK_BYTES)}`,
+    );
   const big = record.length + fs.length > 16 * 1024 * 1024;
-  const layout = writeDiskImage(
-    o.output!,
-    record,
-    fs,
-    { format: o.format, onProgress: big ? progressBar(`osv build: writing ${basename(o.output!)}`) : undefined },
-    o.fsSizeBytes,
+  const layout = await writeAtomically(o.output!, '-o', (temp) =>
+    writeDiskImage(
+      temp,
+      record,
+      fs,
+      { format: o.format, onProgress: big ? progressBar(`osv build: writing ${basename(o.output!)}`) : undefined },
+      o.fsSizeBytes,
+    ),
   );
   log(
     `osv build: ${o.output} (${o.format}, ${formatMemorySize(layout.totalBytes)}): boot partition ${formatMemorySize(layout.boot.sizeBytes)}` +

@@ -1,7 +1,10 @@
 // The part of `osv run` and `osv run -i` after the machine is built: stdin into the guest
 // console, Ctrl-C/SIGTERM stop it (status 130), host back-ends closed at the end, and -V's
 // per-device counters.
+import { writeFileSync } from 'node:fs';
+import { readTraceRing, toChromeTrace } from '@osv-ts/core-sched';
 import type { Machine, MachineExit } from '@osv-ts/vmm';
+import { CliError, describeSystemError } from '../cli-error.js';
 import type { VirtioConsoleDevice } from '@osv-ts/drivers-virtio';
 
 export interface ForegroundOptions {
@@ -31,8 +34,37 @@ export async function runInForeground(machine: Machine, o: ForegroundOptions): P
   }
 }
 
+/**
+ * A machine that did not power off normally (the vCPU crashed, a device failed): one line, the
+ * stack under -V. Ctrl-C (status 130) needs no words.
+ */
+export function reportMachineError(exit: MachineExit, verbose: boolean): void {
+  if (!exit.error || exit.status === 130) return;
+  const [first, ...more] = exit.error.split('\n');
+  if (verbose || more.length === 0) process.stderr.write(`osv: ${exit.error}\n`);
+  else process.stderr.write(`osv: ${first} (run with -V for the stack)\n`);
+}
+
 /** `osv run -V` at exit: the status and each device's counters. */
 export function printDeviceCounters(machine: Machine, status: number): void {
   const counters = machine.deviceCounters().map((d) => `${d.name}: ${JSON.stringify(d.counters)}`);
   process.stderr.write(`osv: exit status ${status}\nosv: ${counters.join('\nosv: ')}\n`);
+}
+
+/** --trace-out: the guest's trace ring as Chrome trace-event JSON. */
+export function writeTrace(machine: Machine, path: string): void {
+  const region = machine.traceRegion();
+  if (!region) {
+    process.stderr.write('osv: no trace recorded: the guest enabled no tracepoints\n');
+    return;
+  }
+  const trace = readTraceRing(region);
+  try {
+    writeFileSync(path, JSON.stringify(toChromeTrace(trace.records)));
+  } catch (e) {
+    throw new CliError(`--trace-out ${path}: ${describeSystemError(e)}`);
+  }
+  process.stderr.write(
+    `osv: wrote ${trace.records.length} trace records to ${path}${trace.lostBytes ? ` (${trace.lostBytes} bytes overwritten)` : ''}\n`,
+  );
 }

@@ -3,24 +3,23 @@
 // virtio-blk (vblk0; its partitions are vblk0.0 boot and vblk0.1 file system). `-e` replaces
 // the image's command line, as with OSv's run.py.
 import { createHash, randomFillSync } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
-import {
-  VirtioBlkDevice,
-  VirtioConsoleDevice,
-  VirtioNetDevice,
-  VirtioRngDevice,
-  type DeviceModel,
-} from '@osv-ts/drivers-virtio';
+import { Machine, formatMemorySize, loadBootImage, maxCommandLineBytes, openDiskBackend } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
-import { UsageError, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
+import { UsageError } from '../cli-error.js';
+import { checkOutputPath } from '../image/host-files.js';
+import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
+import { buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
 import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
-import { printDeviceCounters, runInForeground } from './foreground-machine.js';
+import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
+import { hostConsoles } from './host-output.js';
+import { checkCommandLine } from './osv-cmdline.js';
 
 export const IMAGE_RUN_USAGE = `
 disk images (osv build writes them):
@@ -43,6 +42,17 @@ const FLAGS = new Set([
   '-v',
   '--vhost',
 ]);
+
+/** The words of `osv run` argv that are osv's own (options and their values), before the app. */
+export function runOptionWords(argv: readonly string[]): string[] {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const prev = argv[i - 1];
+    const isOptionValue = prev !== undefined && prev.startsWith('-') && !prev.includes('=') && !FLAGS.has(prev);
+    if (!a.startsWith('-') && !isOptionValue) return argv.slice(0, i);
+  }
+  return [...argv];
+}
 
 /** Splits `-i IMAGE` / `--image IMAGE` / `--image=IMAGE` out of `osv run` options (before the app). */
 export function takeImageOption(argv: readonly string[]): { image: string | undefined; rest: string[] } {
@@ -83,18 +93,30 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     throw new UsageError('osv run -i: the app comes from the image; give a command line with -e instead');
   if (o.files.length > 0)
     throw new UsageError('osv run -i: --file needs a bare .wasm run; put files into the image with --manifest');
+  if (o.manifests.length > 0)
+    throw new UsageError('osv run -i: the files come from the image; osv build --manifest puts them there');
+  if (o.rootfsImage !== undefined) throw new UsageError('osv run -i: the root file system is the image itself');
+  // The image's kernel has what it was built with; the command line is checked against every
+  // file system osv-ts has, and the kernel refuses an option it cannot honour.
+  const deviceCount = 4 + o.disks.length + (o.networking ? 1 : 0);
+  const cmdline = buildCommandLine(o, undefined);
+  const fromUser = argv.some((a) => a === '-e' || a === '--execute' || a.startsWith('--execute='));
+  const checked = checkCommandLine(
+    cmdline,
+    { name: fromUser ? '-e' : `the command line of ${image}`, maxBytes: maxCommandLineBytes(deviceCount) },
+    fileSystemTypes(loadCatalog()),
+  );
+  if (o.traceOut !== undefined) {
+    if (checked.options.trace.length === 0)
+      throw new UsageError('--trace-out needs tracepoints to record: give --trace PATTERN');
+    checkOutputPath(o.traceOut, '--trace-out');
+  }
 
   const netPlan = planNetwork(o);
-
-  const hash = createHash('sha256').update(loaded.kernel).digest('hex').slice(0, 16);
-  const kernelPath = join(cacheDir(), `kernel-image-${hash}.mjs`);
-  if (!existsSync(kernelPath)) {
-    const tmp = `${kernelPath}.${process.pid}.tmp`;
-    writeFileSync(tmp, loaded.kernel);
-    renameSync(tmp, kernelPath);
-  }
-  const consoleOut = new VirtioConsoleDevice('console0', { write: (b) => void process.stdout.write(Buffer.from(b)) });
-  const consoleErr = new VirtioConsoleDevice('console1', { write: (b) => void process.stderr.write(Buffer.from(b)) });
+  const { path: kernelPath, hash } = cachedImageKernel(loaded.kernel);
+  const consoles = hostConsoles();
+  const consoleOut = consoles.stdout;
+  const consoleErr = consoles.stderr;
   const disk = openDiskBackend(image);
   const extra = o.disks.map((path) => {
     try {
@@ -131,7 +153,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     (stdinConnected ? BootFlag.STDIN_CONNECTED : 0);
   const machine = new Machine({
     memBytes: o.memBytes,
-    cmdline: buildCommandLine(o, undefined),
+    cmdline,
     kernelPath,
     devices,
     bootfs: loaded.bootfs,
@@ -166,7 +188,29 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
       closeDisks();
     },
   });
-  if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
+  reportMachineError(exit, o.verbose);
+  if (o.traceOut) writeTrace(machine, o.traceOut);
   if (o.verbose) printDeviceCounters(machine, exit.status);
-  return exit.status;
+  return consoles.finish(exit.status);
+}
+
+/**
+ * The image's kernel bundle as a file the vCPU worker can load, cached by its content hash. A
+ * cached copy whose bytes no longer hash to its name (a damaged cache) is written again.
+ */
+function cachedImageKernel(kernel: Uint8Array): { path: string; hash: string } {
+  const hash = createHash('sha256').update(kernel).digest('hex').slice(0, 16);
+  const path = join(cacheDir(), `kernel-image-${hash}.mjs`);
+  let cached: Buffer | undefined;
+  try {
+    cached = readFileSync(path);
+  } catch {
+    cached = undefined;
+  }
+  if (!cached || createHash('sha256').update(cached).digest('hex').slice(0, 16) !== hash) {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, kernel);
+    renameSync(tmp, path);
+  }
+  return { path, hash };
 }

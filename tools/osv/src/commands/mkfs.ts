@@ -1,15 +1,16 @@
 // `osv mkfs rofs usr.manifest -o rootfs.img`: a file system image from a manifest, byte for byte
 // what OSv's scripts/gen-rofs-img.py writes for the same tree. `osv mkfs zfs … --pool osv`: a
 // ZFS pool (one file vdev, SPA 23 / ZPL 4) holding the tree, which zfs-fuse imports.
-import { closeSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { toRofsTree } from '@osv-ts/vfs/manifest';
 import { writeRofsImage } from '@osv-ts/vfs/rofs-writer';
+import { checkOutputPath, writeAtomically, yieldToEventLoop } from '../image/host-files.js';
 import { readManifest } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
-import { parseMemorySize } from '@osv-ts/vmm';
-import { UsageError } from './run-options.js';
+import { UsageError } from '../cli-error.js';
+import { memorySize } from './run-options.js';
 
 export const MKFS_USAGE = `usage: osv mkfs rofs MANIFEST -o IMAGE [-D NAME=VALUE]...
        osv mkfs zfs MANIFEST -o IMAGE [--pool NAME] [--dataset NAME] [--size SIZE]
@@ -23,14 +24,19 @@ zfs:  a ZFS pool on one file vdev (SPA version 23, ZPL 4, as zfs-fuse 0.7 makes 
       files go into the pool's root dataset, or into POOL/NAME with --dataset NAME. Default
       pool name osv, size: the files plus room to write (at least 64M), ashift 12, lzjb.
       zfs-fuse: zpool import -d DIR POOL.
+
+The image is written to a temporary file beside IMAGE and renamed into place when complete:
+an interrupted or failed mkfs leaves no partial image. -V prints the stack of an internal error.
 `;
 
-export function mkfsCommand(argv: readonly string[]): number {
+export async function mkfsCommand(argv: readonly string[]): Promise<number> {
   const [type, ...rest] = argv;
-  if (type === '-h' || type === '--help' || type === undefined) {
+  if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(MKFS_USAGE);
-    return type === undefined ? 2 : 0;
+    return 0;
   }
+  if (type === undefined)
+    throw new UsageError('mkfs: no file system type given: osv mkfs rofs|zfs … (osv mkfs --help)');
   if (type !== 'rofs' && type !== 'zfs')
     throw new UsageError(`mkfs: unsupported file system '${type}' (supported: rofs, zfs)`);
   let manifest: string | undefined;
@@ -40,6 +46,7 @@ export function mkfsCommand(argv: readonly string[]): number {
     pool: 'osv',
     dataset: undefined as string | undefined,
     sizeBytes: 0,
+    sizeText: '',
     ashift: 12 as 9 | 12,
     compression: parseCompression('lzjb'),
   };
@@ -66,7 +73,8 @@ export function mkfsCommand(argv: readonly string[]): number {
         throw new UsageError(`mkfs: '${zfs.dataset}' is not a valid dataset name (one component)`);
     } else if (a === '--size') {
       zfsOnly();
-      zfs.sizeBytes = parseMemorySize(value(++i, a));
+      zfs.sizeText = value(++i, a);
+      zfs.sizeBytes = memorySize('mkfs: --size', zfs.sizeText);
     } else if (a === '--ashift') {
       zfsOnly();
       const v = value(++i, a);
@@ -80,34 +88,46 @@ export function mkfsCommand(argv: readonly string[]): number {
       const eq = d.indexOf('=');
       if (eq <= 0) throw new UsageError(`mkfs: -D expects NAME=VALUE, got '${d}'`);
       defines[d.slice(0, eq)] = d.slice(eq + 1);
-    } else if (a.startsWith('-')) throw new UsageError(`mkfs: unknown option '${a}'`);
+    } else if (a === '-V' || a === '--verbose') {
+      // read by cli.ts: the stack of an internal error
+    } else if (a.startsWith('-')) throw new UsageError(`mkfs: unknown option '${a}' (osv mkfs --help)`);
     else if (manifest === undefined) manifest = a;
     else throw new UsageError(`mkfs: unexpected argument '${a}'`);
   }
   if (!manifest || !output) throw new UsageError('mkfs: need a MANIFEST and -o IMAGE');
+  checkOutputPath(output, '-o');
   const tree = toRofsTree(readManifest(manifest, defines), nodeHostFs);
   if (type === 'zfs') {
-    const image = writeZfsImage(tree, { ...zfs, path: `/${basename(output)}` });
-    writeSparse(output, image);
+    const image = writeZfsImage(tree, {
+      ...zfs,
+      path: `/${basename(output)}`,
+      sizeOption: zfs.sizeText ? `mkfs: --size ${zfs.sizeText}` : 'mkfs: the pool',
+    });
+    await writeAtomically(output, '-o', (temp) => writeSparse(temp, image));
     process.stderr.write(
       `osv: wrote ${output}: zfs pool '${zfs.pool}'${zfs.dataset ? `, files in ${zfs.pool}/${zfs.dataset}` : ''}, ${image.length} bytes\n`,
     );
     return 0;
   }
   const image = writeRofsImage(tree);
-  writeFileSync(output, image);
+  await writeAtomically(output, '-o', (temp) => writeSparse(temp, image));
   process.stderr.write(`osv: wrote ${output}: rofs, ${image.length} bytes\n`);
   return 0;
 }
 
-/** Writes `image` skipping all-zero MiBs (a new file reads zero there): pools are mostly empty. */
-function writeSparse(path: string, image: Uint8Array): void {
+/**
+ * Writes `image` skipping all-zero MiBs (a new file reads zero there): pools are mostly empty.
+ * Yields between MiBs so that Ctrl-C can remove the half-written file.
+ */
+async function writeSparse(path: string, image: Uint8Array): Promise<void> {
   const fd = openSync(path, 'w');
   try {
     const MIB = 1024 * 1024;
     for (let at = 0; at < image.length; at += MIB) {
       const chunk = image.subarray(at, Math.min(image.length, at + MIB));
-      if (chunk.some((b) => b !== 0)) writeSync(fd, chunk, 0, chunk.length, at);
+      if (chunk.some((b) => b !== 0))
+        for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done, chunk.length - done, at + done);
+      await yieldToEventLoop();
     }
     ftruncateSync(fd, image.length);
   } finally {

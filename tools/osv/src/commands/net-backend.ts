@@ -1,9 +1,12 @@
 // The guest's network back-end as run.py chooses it: `-n` alone is user-mode networking
 // (passt here, where run.py would use QEMU's bridge helper), `-n --tap NAME` puts eth0 on the
 // TAP device NAME (created when missing), and `-n -v` on a TAP device the kernel names.
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import type { NetBackend } from '@osv-ts/drivers-virtio';
 import { PasstBackend, TapBackend, parsePortForward, type PortForward } from '@osv-ts/vmm';
-import { UsageError, type RunOptions } from './run-options.js';
+import { CliError, UsageError } from '../cli-error.js';
+import type { RunOptions } from './run-options.js';
 
 export interface NetPlan {
   readonly kind: 'none' | 'passt' | 'tap';
@@ -46,6 +49,9 @@ export async function startNetwork(plan: NetPlan): Promise<HostNet | undefined> 
     }
     return Object.assign(tap, { description: `eth0 on TAP ${tap.ifname}${tap.created ? ' (created)' : ''}` });
   }
+  // passt binds the forwarded ports itself and goes on without the ones it cannot have: find out
+  // first, so a forward that could never work is an error rather than a silent no-op.
+  for (const f of plan.forwards) await checkHostPortFree(f);
   let passt: PasstBackend;
   try {
     passt = await PasstBackend.start({ forwards: plan.forwards });
@@ -53,4 +59,38 @@ export async function startNetwork(plan: NetPlan): Promise<HostNet | undefined> 
     throw new UsageError(`-n: cannot start passt: ${(e as Error).message}`);
   }
   return Object.assign(passt, { description: 'eth0 through passt' });
+}
+
+/**
+ * Fails with a one-line CliError when the host port of `f` is taken: it binds the port on every
+ * address (the IPv6 wildcard with IPv4 mapped, as passt does) and lets go of it at once.
+ */
+async function checkHostPortFree(f: PortForward): Promise<void> {
+  const refused = (e: NodeJS.ErrnoException): CliError =>
+    new CliError(
+      `--forward ${f.protocol}:${f.hostPort}:${f.guestPort}: host ${f.protocol.toUpperCase()} port ${f.hostPort} ${
+        e.code === 'EADDRINUSE' ? 'is already in use' : `cannot be bound (${e.code ?? e.message})`
+      }`,
+    );
+  const tryBind = (host: string): Promise<NodeJS.ErrnoException | undefined> =>
+    new Promise((resolve) => {
+      if (f.protocol === 'tcp') {
+        const server = createServer();
+        server.once('error', (e: NodeJS.ErrnoException) => resolve(e));
+        server.listen({ port: f.hostPort, host, ipv6Only: false, exclusive: true }, () =>
+          server.close(() => resolve(undefined)),
+        );
+      } else {
+        const socket = createSocket({ type: host === '::' ? 'udp6' : 'udp4', ipv6Only: false });
+        socket.once('error', (e: NodeJS.ErrnoException) => {
+          socket.close();
+          resolve(e);
+        });
+        socket.bind({ port: f.hostPort, address: host, exclusive: true }, () => socket.close(() => resolve(undefined)));
+      }
+    });
+  let error = await tryBind('::');
+  // A host without IPv6: passt listens on IPv4 alone.
+  if (error?.code === 'EAFNOSUPPORT' || error?.code === 'EADDRNOTAVAIL') error = await tryBind('0.0.0.0');
+  if (error) throw refused(error);
 }

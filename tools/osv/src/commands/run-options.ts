@@ -1,11 +1,8 @@
 // `osv run` options, named as OSv's scripts/run.py names them where they make sense here.
 // Options come first; the first non-option is the app (a .wasm file), and every word after it
 // is an argument of the app, passed through untouched.
-import { parseMemorySize } from '@osv-ts/vmm';
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { MAX_GUEST_RAM_BYTES, MemorySizeError, formatMemorySize, parseMemorySize } from '@osv-ts/vmm';
+import { UsageError } from '../cli-error.js';
 
 export interface RunOptions {
   memBytes: number;
@@ -126,9 +123,15 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         o.execute = take(arg);
         break;
       case '-m':
-      case '--memsize':
-        o.memBytes = parseMemorySize(take(arg));
+      case '--memsize': {
+        const v = take(arg);
+        o.memBytes = memorySize(arg, v);
+        if (o.memBytes > MAX_GUEST_RAM_BYTES)
+          throw new UsageError(
+            `${arg} ${v}: the largest guest RAM is ${formatMemorySize(MAX_GUEST_RAM_BYTES)} (guest physical addresses are 32 bits)`,
+          );
         break;
+      }
       case '-c':
       case '--vcpus': {
         const v = take(arg);
@@ -212,6 +215,16 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
   return o;
 }
 
+/** `parseMemorySize`, with the option named in the error. */
+export function memorySize(option: string, text: string): number {
+  try {
+    return parseMemorySize(text);
+  } catch (e) {
+    if (!(e instanceof MemorySizeError)) throw e;
+    throw new UsageError(`${option}: ${e.message}`);
+  }
+}
+
 /** The inspector port of `osv run -d`: OSV_INSPECT_PORT, else node's default 9229. */
 export function inspectPort(): number {
   const v = process.env.OSV_INSPECT_PORT;
@@ -219,20 +232,6 @@ export function inspectPort(): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535)
     throw new UsageError(`OSV_INSPECT_PORT=${v}: not a TCP port`);
   return Number(v);
-}
-
-/**
- * File system types the command line will mount (`--rootfs=T`, `--mount-fs=T,…`), from the
- * options and from the -e text, so the linker can put their modules into the kernel.
- */
-export function fileSystemsNamed(o: RunOptions): string[] {
-  const words = [...o.mountFs.map((m) => `--mount-fs=${m}`), ...(o.execute ?? '').split(/\s+/)];
-  const types = new Set<string>();
-  for (const w of words) {
-    const m = /^--(?:rootfs|mount-fs)=([A-Za-z0-9_]+)/.exec(w);
-    if (m) types.add(m[1]!);
-  }
-  return [...types];
 }
 
 /** Quotes one argument for OSv's app command line so that it parses back to itself. */

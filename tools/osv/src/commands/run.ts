@@ -1,36 +1,31 @@
-// `osv run`: compose a kernel for the app, build the boot file system, start the microVM, and
-// exit with the app's status.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { readTraceRing, toChromeTrace } from '@osv-ts/core-sched';
+// `osv run`: check the command line, compose a kernel for the app, build the boot file system,
+// start the microVM, and exit with the app's status.
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, openDiskBackend } from '@osv-ts/vmm';
-import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { Machine, formatMemorySize, maxCommandLineBytes, openDiskBackend } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import { toBootfsEntries } from '@osv-ts/vfs/manifest';
+import { UsageError } from '../cli-error.js';
+import { checkOutputPath, readRegularFile } from '../image/host-files.js';
 import { readManifest } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { appNeeds, jsAppNeeds } from '../linker/app-needs.js';
 import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
-import { loadCatalog } from '../linker/module-catalog.js';
+import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
-import {
-  RUN_USAGE,
-  UsageError,
-  buildCommandLine,
-  fileSystemsNamed,
-  inspectPort,
-  parseRunOptions,
-} from './run-options.js';
+import { RUN_USAGE, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
 import { planNetwork, startNetwork } from './net-backend.js';
-import { printDeviceCounters, runInForeground } from './foreground-machine.js';
+import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
+import { hostConsoles } from './host-output.js';
+import { capabilitiesForOptions, checkCommandLine } from './osv-cmdline.js';
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { image, rest } = takeImageOption(argv);
@@ -40,35 +35,50 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(RUN_USAGE + IMAGE_RUN_USAGE);
     return 0;
   }
+  // 1. The command line, before anything is read or composed: the kernel's parsers on the host.
+  const catalog = loadCatalog();
+  const appGuestName = o.app === undefined ? undefined : basename(o.app);
+  const cmdline = buildCommandLine(o, appGuestName);
+  const deviceCount = 2 + o.disks.length + (o.rootfsImage !== undefined ? 1 : 0) + (o.networking ? 1 : 0);
+  const checked = checkCommandLine(
+    cmdline,
+    {
+      name: o.execute !== undefined ? '-e' : 'command line',
+      bulk: o.execute !== undefined ? '-e' : `${appGuestName} and its arguments`,
+      maxBytes: maxCommandLineBytes(deviceCount),
+    },
+    fileSystemTypes(catalog),
+  );
+  if (o.traceOut !== undefined) {
+    if (checked.options.trace.length === 0)
+      throw new UsageError('--trace-out needs tracepoints to record: give --trace PATTERN');
+    checkOutputPath(o.traceOut, '--trace-out');
+  }
+
+  // 2. The files of the boot file system, and what the apps among them need from the kernel.
   const files: BootfsEntry[] = [];
-  let appGuestName: string | undefined;
-  const capabilities = new Set<string>(['console']);
-  const readHost = (path: string): Uint8Array => {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  };
+  const capabilities = new Set<string>(['console', ...capabilitiesForOptions(checked.options)]);
   // JS-module apps (the positional app, or --file /x.mjs=… for -e command lines) are linked on
   // the host into the guest's JS app format; see linker/js-app.ts.
   let jsApps = 0;
-  const link = async (hostPath: string): Promise<Uint8Array> => {
-    readHost(hostPath);
+  const link = async (hostPath: string, what: string): Promise<Uint8Array> => {
+    readRegularFile(hostPath, what);
     jsApps++;
     try {
       return await linkJsApp(hostPath);
     } catch (e) {
-      if (e instanceof JsAppLinkError) throw new UsageError(`cannot link JS app ${hostPath}:\n${e.message}`);
-      throw e;
+      if (!(e instanceof JsAppLinkError)) throw e;
+      const [first, ...more] = e.message.split('\n');
+      throw new UsageError(
+        `cannot link JS app ${hostPath}: ${first}${more.length ? ` (and ${more.length} more errors)` : ''}`,
+      );
     }
   };
   if (o.app !== undefined) {
-    appGuestName = basename(o.app);
     if (JS_APP_FILE.test(o.app)) {
-      files.push({ name: `/${appGuestName}`, kind: 'file', data: await link(o.app) });
+      files.push({ name: `/${appGuestName}`, kind: 'file', data: await link(o.app, 'app') });
     } else {
-      const data = readHost(o.app);
+      const data = readRegularFile(o.app, 'app');
       files.push({ name: `/${appGuestName}`, kind: 'file', data });
       try {
         for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
@@ -78,30 +88,26 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     }
   }
   for (const f of o.files) {
+    const what = `--file ${f.guestPath}`;
     files.push({
       name: f.guestPath,
       kind: 'file',
       data:
         JS_APP_FILE.test(f.guestPath) && /\.m?js$|\.m?ts$/.test(f.hostPath)
-          ? await link(f.hostPath)
-          : readHost(f.hostPath),
+          ? await link(f.hostPath, what)
+          : readRegularFile(f.hostPath, what),
     });
   }
   for (const m of o.manifests) {
-    let entries: BootfsEntry[];
-    let listed: { guest: string; host: string }[];
-    try {
-      listed = readManifest(m);
-      entries = toBootfsEntries(listed, nodeHostFs);
-    } catch (e) {
-      throw new UsageError(`manifest ${m}: ${(e as Error).message}`);
-    }
+    const listed = readManifest(m);
+    const entries = toBootfsEntries(listed, nodeHostFs);
     // `.mjs` files a manifest puts in the guest are JS apps: link them (other .js files, such
     // as a web server's assets, stay as they are).
     for (const l of listed) {
       if (!l.guest.endsWith('.mjs') || l.host.startsWith('->')) continue;
       const at = entries.findIndex((e) => e.kind === 'file' && e.name === l.guest);
-      if (at >= 0) entries[at] = { name: l.guest, kind: 'file', data: await link(l.host.replace(/^!/, '')) };
+      if (at >= 0)
+        entries[at] = { name: l.guest, kind: 'file', data: await link(l.host.replace(/^!/, ''), `--manifest ${m}`) };
     }
     files.push(...entries);
     capabilities.add('vfs');
@@ -117,11 +123,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       }
     }
   }
-
-  if (o.networking || o.tcplisten.length > 0) capabilities.add('netstack');
-  if (jsApps > 0)
-    for (const cap of jsAppNeeds({ networking: o.networking || o.tcplisten.length > 0 }).capabilities)
-      capabilities.add(cap);
+  const wantsSockets = o.networking || checked.options.tcplisten.length > 0;
+  if (checked.options.tcplisten.length > 0 && jsApps === 0 && !capabilities.has('wasi:net'))
+    throw new UsageError(
+      `--tcplisten ${checked.options.tcplisten[0]}: ${appGuestName ?? 'no app on the command line'} imports no socket calls (sock_accept), so it cannot use a listening socket`,
+    );
+  if (wantsSockets) capabilities.add('netstack');
+  if (jsApps > 0) for (const cap of jsAppNeeds({ networking: wantsSockets }).capabilities) capabilities.add(cap);
   const diskPaths = [...o.disks];
   if (o.rootfsImage !== undefined) {
     checkRofsImage(o.rootfsImage);
@@ -132,21 +140,19 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     capabilities.add('wasi:fs'); // the app is in the image, unread here: give it the file calls
   }
   if (diskPaths.length > 0) capabilities.add('blockdev');
-  for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
+
+  // 3. The kernel and the machine.
   const netPlan = planNetwork(o);
   const selection = selectModules(
-    loadCatalog(),
+    catalog,
     'vm-node',
     ['console'],
     [...capabilities].filter((c) => c !== 'console'),
   );
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const devices: DeviceModel[] = [];
-  const stdoutSink = { write: (b: Uint8Array) => void process.stdout.write(Buffer.from(b)) };
-  const stderrSink = { write: (b: Uint8Array) => void process.stderr.write(Buffer.from(b)) };
-  const consoleOut = new VirtioConsoleDevice('console0', stdoutSink);
-  const consoleErr = new VirtioConsoleDevice('console1', stderrSink);
-  if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoleOut, consoleErr);
+  const consoles = hostConsoles();
+  if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoles.stdout, consoles.stderr);
   const disks = diskPaths.map((path) => {
     try {
       return openDiskBackend(path);
@@ -156,26 +162,38 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   });
   disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
   const closeDisks = (): void => disks.forEach((d) => d.backend.close?.());
-  const hostNet = o.dryRun ? undefined : await startNetwork(netPlan);
+  let hostNet;
+  try {
+    hostNet = o.dryRun ? undefined : await startNetwork(netPlan);
+  } catch (e) {
+    closeDisks();
+    throw e;
+  }
   if (hostNet) devices.push(new VirtioNetDevice('eth0', hostNet, { mac: GUEST_MAC }));
 
-  const cmdline = buildCommandLine(o, appGuestName);
   const stdinConnected = !o.dryRun;
   const flags =
     (process.stdin.isTTY ? BootFlag.STDIN_TTY : 0) |
     (process.stdout.isTTY ? BootFlag.STDOUT_TTY : 0) |
     (process.stderr.isTTY ? BootFlag.STDERR_TTY : 0) |
     (stdinConnected ? BootFlag.STDIN_CONNECTED : 0);
-  const machine = new Machine({
-    memBytes: o.memBytes,
-    cmdline,
-    kernelPath: kernel.path,
-    devices,
-    bootfs: writeBootfs(files),
-    bootFlags: flags,
-    inspect: o.debug,
-    inspectPort: inspectPort(),
-  });
+  let machine: Machine;
+  try {
+    machine = new Machine({
+      memBytes: o.memBytes,
+      cmdline,
+      kernelPath: kernel.path,
+      devices,
+      bootfs: writeBootfs(files),
+      bootFlags: flags,
+      inspect: o.debug,
+      inspectPort: inspectPort(),
+    });
+  } catch (e) {
+    hostNet?.close();
+    closeDisks();
+    throw e;
+  }
   if (o.verbose || o.dryRun) {
     process.stderr.write(
       `osv: kernel ${kernel.hash} (${(kernel.sizeBytes / 1024).toFixed(1)} KiB${kernel.cached ? ', cached' : ''}) modules: ${kernel.modules.join(', ') || 'none'}\n` +
@@ -197,36 +215,21 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     );
 
   const exit = await runInForeground(machine, {
-    stdinConsole: stdinConnected ? consoleOut : undefined,
+    stdinConsole: stdinConnected ? consoles.stdout : undefined,
     cleanup: () => {
       hostNet?.close();
       closeDisks();
     },
   });
-  if (exit.error && exit.status !== 130) process.stderr.write(`osv: ${exit.error}\n`);
-  if (o.traceOut) {
-    const region = machine.traceRegion();
-    if (!region) process.stderr.write('osv: no trace recorded (give --trace PATTERN)\n');
-    else {
-      const trace = readTraceRing(region);
-      writeFileSync(o.traceOut, JSON.stringify(toChromeTrace(trace.records)));
-      process.stderr.write(
-        `osv: wrote ${trace.records.length} trace records to ${o.traceOut}${trace.lostBytes ? ` (${trace.lostBytes} bytes overwritten)` : ''}\n`,
-      );
-    }
-  }
+  reportMachineError(exit, o.verbose);
+  if (o.traceOut) writeTrace(machine, o.traceOut);
   if (o.verbose) printDeviceCounters(machine, exit.status);
-  return exit.status;
+  return consoles.finish(exit.status);
 }
 
 /** `--rootfs-image` takes a bare ROFS image: its superblock starts with ROFS_MAGIC. */
 function checkRofsImage(path: string): void {
-  let head: Buffer;
-  try {
-    head = readFileSync(path).subarray(0, 8);
-  } catch (e) {
-    throw new UsageError(`--rootfs-image ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const head = Buffer.from(readRegularFile(path, '--rootfs-image').subarray(0, 8));
   if (head.length < 8 || head.readBigUInt64LE(0) !== ROFS_MAGIC) {
     throw new UsageError(
       `--rootfs-image ${path}: not a ROFS image (osv mkfs rofs makes one; disk images from osv build boot with -i)`,

@@ -4,8 +4,11 @@
 // MiBs are skipped) or as qcow2 (only non-zero clusters are stored), with progress per MiB.
 import { NodeImageFile, Qcow2Image, BOOT_PARTITION_TYPE, FS_PARTITION_TYPE } from '@osv-ts/vmm';
 import { writeMbr } from './mbr-writer.js';
+import { yieldToEventLoop } from './host-files.js';
 
 const MIB = 1024 * 1024;
+/** An MBR's LBA fields are 32 bits: partitions end below 2 TiB. */
+export const MAX_DISK_BYTES = 2 ** 32 * 512;
 const alignMiB = (n: number): number => Math.ceil(n / MIB) * MIB;
 
 export interface DiskLayout {
@@ -28,14 +31,17 @@ export interface WriteDiskOptions {
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
-/** Writes the image to `path`; returns the layout used. */
-export function writeDiskImage(
+/**
+ * Writes the image to `path` (a new, empty file); returns the layout used. Yields to the event
+ * loop between MiBs, so a Ctrl-C handler can remove a half-written file.
+ */
+export async function writeDiskImage(
   path: string,
   bootRecord: Uint8Array,
   fsImage: Uint8Array,
   options: WriteDiskOptions,
   minFsBytes = 0,
-): DiskLayout {
+): Promise<DiskLayout> {
   const layout = planDisk(bootRecord.length, fsImage.length, minFsBytes);
   const entries = [
     {
@@ -60,7 +66,7 @@ export function writeDiskImage(
     [layout.boot.startBytes, bootRecord],
   ];
   if (layout.fs) pieces.push([layout.fs.startBytes, fsImage]);
-  const file = NodeImageFile.create(path);
+  const file = NodeImageFile.open(path);
   try {
     const total = pieces.reduce((n, [, d]) => n + d.length, 0);
     let done = 0;
@@ -72,6 +78,7 @@ export function writeDiskImage(
         else if (chunk.some((b) => b !== 0)) file.write(offset + at, chunk); // a new file reads zero: stay sparse
         done += chunk.length;
         options.onProgress?.(done, total);
+        await yieldToEventLoop();
       }
     }
     if (!qcow2 && file.sizeBytes() < layout.totalBytes) file.write(layout.totalBytes - 1, new Uint8Array(1)); // full size, sparse

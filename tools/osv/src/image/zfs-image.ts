@@ -1,11 +1,13 @@
 // A ZFS pool image from a file tree (OSv's zfs-builder / `zpool create` + copy): the bytes of one
 // file vdev, which zfs-fuse imports with `zpool import -d DIR`, and which `osv build --fs zfs`
 // puts in partition vblk0.1 (pool `osv`, files in dataset `osv/zfs`, OSv's layout).
+import { constants as bufferConstants } from 'node:buffer';
 import { randomFillSync } from 'node:crypto';
+import { formatMemorySize } from '@osv-ts/vmm';
 import { MemoryBlockDevice } from '@osv-ts/vfs';
 import type { ImageDir, ImageNode } from '@osv-ts/vfs/manifest';
 import { createPool, ZIO_COMPRESS } from '@osv-ts/zfs';
-import { UsageError } from '../commands/run-options.js';
+import { CliError, UsageError } from '../cli-error.js';
 
 export interface ZfsImageOptions {
   pool: string;
@@ -17,11 +19,15 @@ export interface ZfsImageOptions {
   compression: number;
   /** Path the label records for the vdev. */
   path: string;
+  /** What set sizeBytes, for errors (`mkfs: --size 100T`, `--fs-size 64M`). */
+  sizeOption: string;
 }
 
 const MIB = 1024 * 1024;
 /** SPA_MINDEVSIZE: zpool refuses smaller vdevs. */
 const MIN_VDEV_BYTES = 64 * MIB;
+/** The pool is built in memory, in one typed array: the largest Node allocates. */
+export const MAX_POOL_BYTES = bufferConstants.MAX_LENGTH;
 
 function treeBytes(node: ImageNode): number {
   if (node.kind === 'dir') {
@@ -57,8 +63,18 @@ export function defaultPoolBytes(tree: ImageDir): number {
 
 export function writeZfsImage(tree: ImageDir, o: ZfsImageOptions): Uint8Array {
   const size = o.sizeBytes || defaultPoolBytes(tree);
-  if (size < MIN_VDEV_BYTES) throw new UsageError(`a ZFS vdev needs at least 64M (asked for ${size} bytes)`);
-  const bytes = new Uint8Array(size);
+  if (size < MIN_VDEV_BYTES) throw new UsageError(`${o.sizeOption}: a ZFS vdev needs at least 64M`);
+  if (size > MAX_POOL_BYTES)
+    throw new UsageError(
+      `${o.sizeOption}: osv builds a pool in memory, and the largest it can is ${formatMemorySize(MAX_POOL_BYTES)}`,
+    );
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new CliError(`${o.sizeOption}: cannot allocate ${formatMemorySize(size)} of memory to build the pool in`);
+  }
   const device = new MemoryBlockDevice(bytes, 'vblk0.1');
   const empty: ImageDir = { kind: 'dir', children: new Map() };
   createPool(device, o.dataset ? empty : tree, {

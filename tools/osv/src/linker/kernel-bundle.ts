@@ -1,6 +1,8 @@
 // Composes a kernel: generates the entry for the selected modules and target, bundles it with
 // esbuild (tree-shaken, so unselected modules are not in it), and caches the result by the
-// content hash of the entry and of every input package's build output.
+// content hash of the entry and of every input package's build output. A cached bundle starts
+// with the sha256 of its own code and is checked against it on every use: a damaged one (a
+// disk error, an interrupted copy, an edit) is composed again rather than booted.
 import { createHash } from 'node:crypto';
 import { cacheDir as hostCacheDir } from '@osv-ts/vmm';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -85,12 +87,44 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
+/** The first line of a cached bundle; the hex digest of the rest of the file follows it. */
+const SEAL_PREFIX = '// osv-ts kernel bundle sha256:';
+const SEAL_BYTES = SEAL_PREFIX.length + 64 + 1;
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The bundle's code behind a first line holding its sha256. */
+function seal(code: Uint8Array): Uint8Array {
+  const header = new TextEncoder().encode(`${SEAL_PREFIX}${sha256(code)}\n`);
+  const out = new Uint8Array(header.length + code.length);
+  out.set(header);
+  out.set(code, header.length);
+  return out;
+}
+
+/** The code of a sealed bundle file, or undefined when it is missing or does not match its seal. */
+function unsealedCode(path: string): Uint8Array | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  const header = new TextDecoder().decode(bytes.subarray(0, SEAL_BYTES));
+  if (!header.startsWith(SEAL_PREFIX) || !header.endsWith('\n')) return undefined;
+  const code = bytes.subarray(SEAL_BYTES);
+  return header.slice(SEAL_PREFIX.length, -1) === sha256(code) ? code : undefined;
+}
+
 export async function composeKernel(modules: readonly CatalogEntry[], target: Target): Promise<KernelBundle> {
   const entry = kernelEntrySource(modules, target);
   const hash = contentHash(entry);
   const path = join(cacheDir(), `kernel-${target}-${hash}.mjs`);
   const names = modules.map((m) => m.name);
-  if (existsSync(path)) return { path, sizeBytes: statSync(path).size, hash, cached: true, modules: names };
+  const cached = unsealedCode(path);
+  if (cached) return { path, sizeBytes: cached.length, hash, cached: true, modules: names };
   // esbuild is loaded only on a cache miss: most runs reuse a composed kernel.
   const { build } = await import('esbuild');
   const result = await build({
@@ -108,7 +142,7 @@ export async function composeKernel(modules: readonly CatalogEntry[], target: Ta
   });
   const code = result.outputFiles[0]!.contents;
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, code);
+  writeFileSync(tmp, seal(code));
   renameSync(tmp, path);
   return { path, sizeBytes: code.length, hash, cached: false, modules: names };
 }

@@ -41,3 +41,10 @@ export function loadCatalog(packages: readonly string[] = KERNEL_PACKAGES): Cata
   }
   return out;
 }
+
+/** The file system types the catalog's modules provide (`fs:rofs` → `rofs`), sorted. */
+export function fileSystemTypes(catalog: readonly CatalogEntry[]): string[] {
+  const types = new Set<string>();
+  for (const m of catalog) for (const p of m.provides) if (p.startsWith('fs:')) types.add(p.slice(3));
+  return [...types].sort();
+}
