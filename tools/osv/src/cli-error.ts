@@ -95,3 +95,18 @@ export function toCliError(e: unknown): CliError | undefined {
   if (isSystemError(e) && e.path !== undefined) return new CliError(`${e.path}: ${describeSystemError(e)}`);
   return undefined;
 }
+
+/**
+ * What the CLI prints and exits with for an error that reached its top level: a CliError's
+ * line and status, or for anything else (a bug) one line saying so, with the stack only when
+ * `showStack` (-V).
+ */
+export function failureReport(e: unknown, showStack: boolean): { text: string; status: number } {
+  const error = toCliError(e);
+  if (error) return { text: `osv: ${error.message}\n`, status: error.exitStatus };
+  const message = e instanceof Error ? `${e.name}: ${firstLine(e.message)}` : String(e);
+  const text = showStack
+    ? `osv: internal error: ${message}\n${e instanceof Error && e.stack ? `${e.stack}\n` : ''}`
+    : `osv: internal error: ${message} (run with -V for the stack)\n`;
+  return { text, status: INTERNAL_ERROR_STATUS };
+}

@@ -8,7 +8,7 @@ import { BUILD_USAGE, buildCommand } from './commands/build.js';
 import { MKFS_USAGE, mkfsCommand } from './commands/mkfs.js';
 import { IMAGE_RUN_USAGE, runOptionWords } from './commands/image-run.js';
 import { RUN_USAGE } from './commands/run-options.js';
-import { INTERNAL_ERROR_STATUS, UsageError, toCliError } from './cli-error.js';
+import { UsageError, failureReport } from './cli-error.js';
 import { exitQuietlyOnClosedOutput } from './commands/host-output.js';
 
 const USAGE = `usage: osv [-V] <command> [options]
@@ -103,17 +103,7 @@ function flushAndExit(status: number): void {
 const argv = process.argv.slice(2);
 exitQuietlyOnClosedOutput();
 main(argv).then(flushAndExit, (e: unknown) => {
-  const error = toCliError(e);
-  if (error) {
-    process.stderr.write(`osv: ${error.message}\n`);
-    flushAndExit(error.exitStatus);
-    return;
-  }
-  const message = e instanceof Error ? `${e.name}: ${e.message.split('\n', 1)[0]}` : String(e);
-  if (wantsStack(argv)) {
-    process.stderr.write(`osv: internal error: ${message}\n${e instanceof Error ? (e.stack ?? '') : ''}\n`);
-  } else {
-    process.stderr.write(`osv: internal error: ${message} (run with -V for the stack)\n`);
-  }
-  flushAndExit(INTERNAL_ERROR_STATUS);
+  const report = failureReport(e, wantsStack(argv));
+  process.stderr.write(report.text);
+  flushAndExit(report.status);
 });

@@ -4,12 +4,32 @@ import { describe, expect, it } from 'vitest';
 import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
 import { VirtioMmioTransport } from '../guest/mmio-transport.js';
 import { LoopbackMachine } from '../testing/loopback-machine.js';
-import { VirtioConsoleDevice } from './console-device.js';
+import { Errno, KernelError } from '@osv-ts/kernel-api';
+import { VirtioConsoleDevice, type ConsoleSink } from './console-device.js';
 import { VirtioConsoleDriver } from './console-driver.js';
 
-function consoleMachine(autoService = true) {
+/** A host sink that takes `capacity` bytes and then fails for good with `errno`, as /dev/full does. */
+class FailingSink {
+  readonly out: Uint8Array[] = [];
+  errno: number | undefined;
+  constructor(
+    private capacity: number,
+    private readonly failWith: number,
+  ) {}
+  write(b: Uint8Array): void {
+    if (this.errno !== undefined) return;
+    if (b.length > this.capacity) {
+      this.errno = this.failWith;
+      return;
+    }
+    this.capacity -= b.length;
+    this.out.push(b.slice());
+  }
+}
+
+function consoleMachine(autoService = true, sink?: ConsoleSink) {
   const out: Uint8Array[] = [];
-  const device = new VirtioConsoleDevice('console0', { write: (b) => out.push(b.slice()) });
+  const device = new VirtioConsoleDevice('console0', sink ?? { write: (b) => void out.push(b.slice()) });
   const machine = new LoopbackMachine(4 << 20, [device]);
   machine.autoService = autoService;
   const sched = new Scheduler(new HostClock(), machine);
@@ -78,5 +98,40 @@ describe('virtio-console', () => {
     c.device.endInput();
     c.machine.pollInterrupts();
     expect(c.driver.read(buf)).toBe(0);
+  });
+
+  it('fails later writes and flush with the errno of a host write that failed', () => {
+    const sink = new FailingSink(10, Errno.ENOSPC);
+    const c = consoleMachine(true, sink);
+    c.driver.write(new TextEncoder().encode('0123456789'));
+    c.driver.flush();
+    c.driver.write(new TextEncoder().encode('does not fit')); // queued: the host fails it
+    const failure = (): unknown => {
+      try {
+        c.driver.flush();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const e = failure();
+    expect(e).toBeInstanceOf(KernelError);
+    expect((e as KernelError).errno).toBe(Errno.ENOSPC);
+    expect(() => c.driver.write(new Uint8Array(1))).toThrow(KernelError);
+    expect(c.device.outputErrno).toBe(Errno.ENOSPC);
+    expect(new TextDecoder().decode(sink.out[0])).toBe('0123456789');
+  });
+
+  it('a large write learns of the failure while it waits for buffers', () => {
+    const sink = new FailingSink(8192, Errno.EPIPE);
+    const c = consoleMachine(false, sink);
+    let thrown: unknown;
+    try {
+      c.driver.write(new Uint8Array(1 << 20)); // more than all transmit buffers hold
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as KernelError).errno).toBe(Errno.EPIPE);
+    expect(c.device.counters.txDroppedBytes).toBeGreaterThan(0);
   });
 });

@@ -68,6 +68,10 @@ describe('loader command line (OSv core/commands.cc)', () => {
     expect(o.mountFs).toEqual([{ fsType: 'zfs', source: 'osv/data', path: '/data' }]);
     expect(o.redirect).toEqual({ path: '/log', append: true });
     expect(o.delaySeconds).toBe(0.5);
+    expect(parseLoaderOptions(['--tcplisten=0.0.0.0:80', '--tcplisten=[::1]:8080']).tcplisten).toEqual([
+      '0.0.0.0:80',
+      '[::1]:8080',
+    ]);
     expect(o.maxnic).toBe(2);
   });
 
@@ -81,6 +85,11 @@ describe('loader command line (OSv core/commands.cc)', () => {
     [['--strace'], 'unrecognized option: --strace'],
     [['--ip=eth0,10.0.0.2'], 'incorrect parameter on --ip'],
     [['--console=bogus'], 'Unknown console:bogus'],
+    [['--delay=1e9'], "the argument ('1e9') for option '--delay' is out of range: 0 to 3600 seconds"],
+    [['--delay=-1'], "the argument ('-1') for option '--delay' is out of range: 0 to 3600 seconds"],
+    [['--tcplisten=nonsense'], "the argument ('nonsense') for option '--tcplisten' is invalid: expected ADDR:PORT"],
+    [['--tcplisten=10.0.0.256:80'], "the argument ('10.0.0.256:80') for option '--tcplisten' is invalid"],
+    [['--tcplisten=0.0.0.0:65536'], "the argument ('0.0.0.0:65536') for option '--tcplisten' is invalid"],
     [['--verbose', '--verbose=1'], 'duplicate option: --verbose'],
   ])("rejects %j with OSv's message", (tokens, message) => {
     expect(() => parseLoaderOptions(tokens)).toThrow(message);
@@ -114,5 +123,19 @@ describe('app command line', () => {
     ]);
     expect(parseAppCommands(' ; ;  ')).toEqual([]);
     expect(() => parseAppCommands('/app "open')).toThrow(CommandLineError);
+  });
+
+  it('names the offset of an unterminated quote', () => {
+    let error: unknown;
+    try {
+      parseAppCommands('/app x "open end');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CommandLineError);
+    expect((error as CommandLineError).offset).toBe(7);
+    expect((error as CommandLineError).message).toBe(
+      'unterminated quoted string at offset 7 of the command line: "open end',
+    );
   });
 });

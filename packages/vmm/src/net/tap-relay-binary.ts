@@ -60,7 +60,14 @@ export function cacheDir(preferred?: string): string {
  */
 function makeDirectories(dir: string): void {
   const path = resolve(dir);
-  const st = statSync(path, { throwIfNoEntry: false });
+  let st;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    // ENOTDIR: a component above is a file, which the parent's turn names.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTDIR') throw new CacheDirError(`cannot use ${path}: ${code ?? (e as Error).message}`);
+  }
   if (st?.isDirectory()) return;
   if (st) throw new CacheDirError(`${path} is not a directory`);
   const parent = dirname(path);
