@@ -18,6 +18,7 @@ export function parseMemorySize(text: string): number {
 
 export function formatMemorySize(bytes: number): string {
   for (const [u, f] of [
+    ['T', 1024 ** 4],
     ['G', 1024 ** 3],
     ['M', 1024 ** 2],
     ['K', 1024],

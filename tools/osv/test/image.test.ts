@@ -158,7 +158,7 @@ describe('osv run -i', () => {
     const junk = join(dir, 'junk.img');
     writeFileSync(junk, new Uint8Array(4096));
     const r = osv(['run', '-i', junk]);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1); // a file of the wrong kind fails the run; the invocation was fine
     expect(r.stderr).toMatch(/cannot boot .*junk\.img: .*no osv-ts boot partition/);
     expect(osv(['run', '-i', raw, '--no-such-option']).stderr).toMatch(/unknown option '--no-such-option'/);
     expect(osv(['run', '-i', raw, example('hello')]).stderr).toMatch(/the app comes from the image/);

@@ -14,7 +14,7 @@ import { checkOutputPath, readRegularFile, writeAtomically } from '../image/host
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { readManifest } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
-import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
+import { checkPoolSize, parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
@@ -160,6 +160,11 @@ export async function buildCommand(
   // 1. What the user asked for, checked before any work: the output path and the command line
   // the image will boot with (osv run -i adds its device tokens in front of it).
   checkOutputPath(o.output!, '-o');
+  if (o.fsSizeBytes > MAX_DISK_BYTES - 16 * 1024 * 1024)
+    throw new UsageError(
+      `--fs-size ${formatMemorySize(o.fsSizeBytes)}: an MBR disk ends at ${formatMemorySize(MAX_DISK_BYTES)}`,
+    );
+  if (o.fs === 'zfs' && o.fsSizeBytes > 0) checkPoolSize(o.fsSizeBytes, `--fs-size ${formatMemorySize(o.fsSizeBytes)}`);
   const catalog = loadCatalog();
   const appName = o.app === undefined ? undefined : basename(o.app);
   const cmdline = o.cmdline ?? (appName ? `/${appName}` : '');
@@ -210,10 +215,11 @@ export async function buildCommand(
   );
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const kernelBytes = readFileSync(kernel.path);
-  log(`osv build: modules: ${kernel.modules.join(', ')}\n`);
+  // The report is printed once the image is written: a build that fails says only why.
+  let report = `osv build: modules: ${kernel.modules.join(', ')}\n`;
   if (selection.unavailable.length)
-    log(`osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`);
-  log(`osv build: kernel ${kernel.hash}: ${(kernel.sizeBytes / 1024).toFixed(1)} KiB\n`);
+    report += `osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`;
+  report += `osv build: kernel ${kernel.hash}: ${(kernel.sizeBytes / 1024).toFixed(1)} KiB\n`;
 
   // 4. The partitions and the image.
   const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs) });
@@ -247,7 +253,8 @@ export async function buildCommand(
     ),
   );
   log(
-    `osv build: ${o.output} (${o.format}, ${formatMemorySize(layout.totalBytes)}): boot partition ${formatMemorySize(layout.boot.sizeBytes)}` +
+    report +
+      `osv build: ${o.output} (${o.format}, ${formatMemorySize(layout.totalBytes)}): boot partition ${formatMemorySize(layout.boot.sizeBytes)}` +
       (layout.fs
         ? `, ${o.fs} partition vblk0.1 ${formatMemorySize(layout.fs.sizeBytes)}${o.fs === 'rofs' ? ` (${fs.length} bytes used)` : ` (pool osv, root dataset osv/zfs)`}`
         : '') +

@@ -12,7 +12,7 @@ import { VirtioBlkDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } f
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
-import { UsageError } from '../cli-error.js';
+import { CliError, UsageError, describeSystemError } from '../cli-error.js';
 import { checkOutputPath } from '../image/host-files.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
@@ -85,7 +85,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   try {
     loaded = loadBootImage(image);
   } catch (e) {
-    throw new UsageError(`cannot boot ${image}: ${(e as Error).message}`);
+    throw new CliError(`cannot boot ${image}: ${describeSystemError(e)}`);
   }
   // The image's command line is the default; a later -e in argv replaces it.
   const o = parseRunOptions(['-e', loaded.cmdline, ...argv]);
@@ -122,7 +122,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     try {
       return openDiskBackend(path);
     } catch (e) {
-      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+      throw new CliError(`--disk ${path}: ${describeSystemError(e)}`);
     }
   });
   const devices: DeviceModel[] = [

@@ -8,7 +8,7 @@ import { writeRofsImage } from '@osv-ts/vfs/rofs-writer';
 import { checkOutputPath, writeAtomically, yieldToEventLoop } from '../image/host-files.js';
 import { readManifest } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
-import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
+import { checkPoolSize, parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { UsageError } from '../cli-error.js';
 import { memorySize } from './run-options.js';
 
@@ -96,6 +96,7 @@ export async function mkfsCommand(argv: readonly string[]): Promise<number> {
   }
   if (!manifest || !output) throw new UsageError('mkfs: need a MANIFEST and -o IMAGE');
   checkOutputPath(output, '-o');
+  if (type === 'zfs' && zfs.sizeBytes > 0) checkPoolSize(zfs.sizeBytes, `mkfs: --size ${zfs.sizeText}`);
   const tree = toRofsTree(readManifest(manifest, defines), nodeHostFs);
   if (type === 'zfs') {
     const image = writeZfsImage(tree, {

@@ -11,7 +11,7 @@ const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import { toBootfsEntries } from '@osv-ts/vfs/manifest';
-import { UsageError } from '../cli-error.js';
+import { CliError, UsageError, describeSystemError } from '../cli-error.js';
 import { checkOutputPath, readRegularFile } from '../image/host-files.js';
 import { readManifest } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
@@ -157,7 +157,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     try {
       return openDiskBackend(path);
     } catch (e) {
-      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
+      throw new CliError(`--disk ${path}: ${describeSystemError(e)}`);
     }
   });
   disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));

@@ -49,6 +49,11 @@ export function checkOutputPath(path: string, option: string): void {
   if (target && !target.isFile()) throw new UsageError(`${option} ${path}: is ${kindOf(target)}, not a regular file`);
 }
 
+/** A name beside `path` that no other run uses. */
+function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.osv-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
 /** Temporary files of outputs in progress, removed if the process is interrupted. */
 const pending = new Set<string>();
 
@@ -87,7 +92,7 @@ export async function writeAtomically<T>(
   checkOutputPath(path, option);
   // Outside the write, Ctrl-C keeps its default action: nothing is on the disk yet.
   watchSignals(true);
-  const temp = join(dirname(path), `.${basename(path)}.osv-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = temporaryPath(path);
   pending.add(temp);
   try {
     try {

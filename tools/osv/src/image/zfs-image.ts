@@ -61,13 +61,18 @@ export function defaultPoolBytes(tree: ImageDir): number {
   return Math.max(MIN_VDEV_BYTES, want);
 }
 
+/** A pool size osv can build, or a UsageError naming `what` set it. */
+export function checkPoolSize(sizeBytes: number, what: string): void {
+  if (sizeBytes < MIN_VDEV_BYTES) throw new UsageError(`${what}: a ZFS vdev needs at least 64M`);
+  if (sizeBytes > MAX_POOL_BYTES)
+    throw new UsageError(
+      `${what}: osv builds a pool in memory, and the largest it can is ${formatMemorySize(MAX_POOL_BYTES)}`,
+    );
+}
+
 export function writeZfsImage(tree: ImageDir, o: ZfsImageOptions): Uint8Array {
   const size = o.sizeBytes || defaultPoolBytes(tree);
-  if (size < MIN_VDEV_BYTES) throw new UsageError(`${o.sizeOption}: a ZFS vdev needs at least 64M`);
-  if (size > MAX_POOL_BYTES)
-    throw new UsageError(
-      `${o.sizeOption}: osv builds a pool in memory, and the largest it can is ${formatMemorySize(MAX_POOL_BYTES)}`,
-    );
+  checkPoolSize(size, o.sizeOption);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(size);
