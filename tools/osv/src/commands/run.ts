@@ -123,13 +123,6 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       }
     }
   }
-  const wantsSockets = o.networking || checked.options.tcplisten.length > 0;
-  if (checked.options.tcplisten.length > 0 && jsApps === 0 && !capabilities.has('wasi:net'))
-    throw new UsageError(
-      `--tcplisten ${checked.options.tcplisten[0]}: ${appGuestName ?? 'no app on the command line'} imports no socket calls (sock_accept), so it cannot use a listening socket`,
-    );
-  if (wantsSockets) capabilities.add('netstack');
-  if (jsApps > 0) for (const cap of jsAppNeeds({ networking: wantsSockets }).capabilities) capabilities.add(cap);
   const diskPaths = [...o.disks];
   if (o.rootfsImage !== undefined) {
     checkRofsImage(o.rootfsImage);
@@ -140,6 +133,18 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     capabilities.add('wasi:fs'); // the app is in the image, unread here: give it the file calls
   }
   if (diskPaths.length > 0) capabilities.add('blockdev');
+  const wantsSockets = o.networking || checked.options.tcplisten.length > 0;
+  // A program that is not in the boot file system (on a --disk or --rootfs-image) is not read
+  // here: give it the socket calls for the listeners it is handed rather than refuse them.
+  const known = new Set(files.map((f) => f.name));
+  const unread = checked.programs.some((p) => p !== 'runscript' && !known.has(p.startsWith('/') ? p : `/${p}`));
+  if (checked.options.tcplisten.length > 0 && unread) capabilities.add('wasi:net');
+  if (checked.options.tcplisten.length > 0 && jsApps === 0 && !capabilities.has('wasi:net'))
+    throw new UsageError(
+      `--tcplisten ${checked.options.tcplisten[0]}: ${appGuestName ?? 'no app on the command line'} imports no socket calls (sock_accept), so it cannot use a listening socket`,
+    );
+  if (wantsSockets) capabilities.add('netstack');
+  if (jsApps > 0) for (const cap of jsAppNeeds({ networking: wantsSockets }).capabilities) capabilities.add(cap);
 
   // 3. The kernel and the machine.
   const netPlan = planNetwork(o);
