@@ -2,6 +2,7 @@
 // beside it, renamed into place), a damaged cached kernel is rebuilt rather than booted, and a
 // cache directory that cannot be made is one line, not a spin.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { CLI, example, osv } from './osv-cli.js';
 
 /** A directory holding a manifest of one large file, and nothing else. */
-function largeInput(name: string, bytes: number): { dir: string; manifest: string; inputs: string[] } {
+function largeInput(
+  name: string,
+  bytes: number,
+  fill: (b: Buffer) => Buffer = (b) => b.fill(0x5a),
+): { dir: string; manifest: string; inputs: string[] } {
   const dir = mkdtempSync(join(tmpdir(), `osv-files-${name}-`));
-  writeFileSync(join(dir, 'large.bin'), Buffer.alloc(bytes, 0x5a));
+  writeFileSync(join(dir, 'large.bin'), fill(Buffer.alloc(bytes)));
   writeFileSync(join(dir, 'usr.manifest'), '/large.bin: large.bin\n');
   return { dir, manifest: join(dir, 'usr.manifest'), inputs: ['large.bin', 'usr.manifest'] };
 }
@@ -63,11 +68,13 @@ describe('images are written to a temporary file and renamed into place', () => 
   }, 120_000);
 
   it('Ctrl-C before the write starts leaves nothing either', async () => {
-    const { dir, manifest, inputs } = largeInput('early', 64 << 20);
-    const child = spawn(process.execPath, [CLI, 'mkfs', 'zfs', manifest, '--size', '1G', '-o', join(dir, 'out.img')], {
+    // Random bytes compressed with gzip-9: building the pool in memory takes seconds.
+    const { dir, manifest, inputs } = largeInput('early', 32 << 20, (b) => randomFillSync(b));
+    const out = join(dir, 'out.img');
+    const child = spawn(process.execPath, [CLI, 'mkfs', 'zfs', manifest, '--compression', 'gzip-9', '-o', out], {
       stdio: 'ignore',
     });
-    // The pool is built in memory first (seconds for 1G): interrupt during that.
+    // Interrupt while the pool is built, before anything is written.
     await new Promise((r) => setTimeout(r, 700));
     expect(readdirSync(dir).sort()).toEqual(inputs);
     child.kill('SIGINT');
