@@ -34,6 +34,7 @@ import {
   O_RDONLY,
   O_TRUNC,
   O_WRONLY,
+  VType,
   type File,
   type Vfs,
   type VfsService,
@@ -147,7 +148,7 @@ export class Kernel {
       }
       if (o.cwd !== undefined) {
         try {
-          if (this.vfs.vfs.stat(o.cwd).type !== 2) throw new KernelError(Errno.ENOTDIR, 'not a directory'); // VDIR
+          if (this.vfs.vfs.stat(o.cwd).type !== VType.VDIR) throw new KernelError(Errno.ENOTDIR, 'not a directory');
         } catch (e) {
           if (!(e instanceof KernelError)) throw e;
           this.log(`--cwd=${o.cwd}: ${e.message}. Powering off.\n`);

@@ -51,7 +51,8 @@ options:
                          e.g. -e '--bootchart /hello.wasm'
   -m, --memsize SIZE     guest RAM, e.g. 64M, 256M, 1G (default 64M)
   -c, --vcpus N          number of vCPUs (1; SMP is not built yet)
-  -V, --verbose          print the composed kernel, boot time and device counters
+  -V, --verbose          print the composed kernel, boot time and device counters (and
+                         the stack of an internal error)
       --bootchart        prepend --bootchart to the command line
       --trace NAME       prepend --trace=NAME (repeatable): enable tracepoints matching NAME
   -n, --networking       networking: user-mode through passt (DHCP, outbound NAT, --forward),
