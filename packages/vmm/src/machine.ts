@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, TrapOp, TrapState } from '@osv-ts/kernel-api';
 import { GuestMemory, MmioTransportModel, type DeviceModel, type InterruptLine } from '@osv-ts/drivers-virtio';
-import { planGuestRam, MAX_CMDLINE_BYTES, type GuestRamLayout } from './guest-ram-layout.js';
+import { LayoutError, planGuestRam, MAX_CMDLINE_BYTES, type GuestRamLayout } from './guest-ram-layout.js';
 
 export interface MachineConfig {
   readonly memBytes: number;
@@ -53,7 +53,7 @@ export class Machine {
     const bootfs = config.bootfs ?? new Uint8Array(0);
     this.layout = planGuestRam(config.memBytes, config.devices.length, bootfs.length);
     this.startEpochMs = performance.timeOrigin + performance.now();
-    this.memory = new GuestMemory(new SharedArrayBuffer(config.memBytes));
+    this.memory = new GuestMemory(allocateGuestRam(config.memBytes));
     this.writeBootInfo(bootfs);
     this.layout.mmio.forEach((slot, i) => {
       const line: InterruptLine = { raise: () => this.raiseIrq(slot.irq) };
@@ -235,6 +235,16 @@ export class Machine {
     v.setUint32(BootInfo.bootfsAddress, L.bootfsAddress, true);
     v.setUint32(BootInfo.bootfsLength, bootfs.length, true);
     v.setUint32(BootInfo.freeRamStart, L.freeRamStart, true);
+  }
+}
+
+/** The guest RAM buffer; a host that cannot give that much is a LayoutError, not a crash. */
+function allocateGuestRam(bytes: number): SharedArrayBuffer {
+  try {
+    return new SharedArrayBuffer(bytes);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new LayoutError(`cannot allocate ${bytes} bytes of guest RAM: ${e.message} (use a smaller -m)`);
   }
 }
 
