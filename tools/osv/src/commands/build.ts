@@ -11,7 +11,7 @@ import { bootfsEntriesFromTree, writeBootfs, type BootfsEntry } from '@osv-ts/vf
 import { writeRofs } from '@osv-ts/vfs/rofs-writer';
 import { writeDiskImage, type ImageFormat } from '../image/disk-image-writer.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
-import { readManifest } from '../image/manifest-files.js';
+import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
 import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { appNeeds } from '../linker/app-needs.js';
@@ -155,10 +155,7 @@ export async function buildCommand(
   }
   // 1. The files: the manifest's tree, plus the app at /NAME.wasm.
   let tree: ImageDir = { kind: 'dir', children: new Map() };
-  if (o.manifest !== undefined) {
-    readHost(o.manifest);
-    tree = toRofsTree(readManifest(o.manifest), nodeHostFs);
-  }
+  if (o.manifest !== undefined) tree = toRofsTree(readManifest(o.manifest), nodeHostFs);
   const capabilities = new Set<string>(['console']);
   const bootfs: BootfsEntry[] = [];
   // ramfs images carry every file in the boot partition's bootfs; rofs images in vblk0.1, which
@@ -167,6 +164,8 @@ export async function buildCommand(
   if (o.app !== undefined) {
     const data = readHost(o.app);
     appName = basename(o.app);
+    if (tree.children.get(appName)?.kind === 'dir')
+      throw new UsageError(`--app ${o.app}: the manifest makes /${appName} a directory`);
     tree.children.set(appName, { kind: 'file', data });
     try {
       for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
@@ -174,7 +173,8 @@ export async function buildCommand(
       throw new UsageError(`${o.app} is not a WebAssembly module osv can load: ${(e as Error).message}`);
     }
   }
-  if (o.fs === 'ramfs') bootfs.push(...bootfsEntriesFromTree(tree));
+  const fromManifest = <T>(write: () => T): T => (o.manifest === undefined ? write() : writingFrom(o.manifest, write));
+  if (o.fs === 'ramfs') bootfs.push(...fromManifest(() => bootfsEntriesFromTree(tree)));
   else {
     // Mount points the kernel needs on a disk root (OSv's images carry them too): a read-only
     // root cannot grow them at boot.
@@ -204,7 +204,7 @@ export async function buildCommand(
   // 3. The partitions and the image.
   const cmdline = o.cmdline ?? (appName ? `/${appName}` : '');
   const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs) });
-  const fs =
+  const fs = fromManifest(() =>
     o.fs === 'rofs'
       ? writeRofs(tree).image
       : o.fs === 'zfs'
@@ -216,7 +216,8 @@ export async function buildCommand(
             compression: o.compression,
             path: '/dev/vblk0.1',
           })
-        : new Uint8Array(0);
+        : new Uint8Array(0),
+  );
   const big = record.length + fs.length > 16 * 1024 * 1024;
   const layout = writeDiskImage(
     o.output!,

@@ -5,7 +5,7 @@ import { closeSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'no
 import { basename } from 'node:path';
 import { toRofsTree } from '@osv-ts/vfs/manifest';
 import { writeRofsImage } from '@osv-ts/vfs/rofs-writer';
-import { readManifest } from '../image/manifest-files.js';
+import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { parseMemorySize } from '@osv-ts/vmm';
@@ -87,14 +87,14 @@ export function mkfsCommand(argv: readonly string[]): number {
   if (!manifest || !output) throw new UsageError('mkfs: need a MANIFEST and -o IMAGE');
   const tree = toRofsTree(readManifest(manifest, defines), nodeHostFs);
   if (type === 'zfs') {
-    const image = writeZfsImage(tree, { ...zfs, path: `/${basename(output)}` });
+    const image = writingFrom(manifest, () => writeZfsImage(tree, { ...zfs, path: `/${basename(output)}` }));
     writeSparse(output, image);
     process.stderr.write(
       `osv: wrote ${output}: zfs pool '${zfs.pool}'${zfs.dataset ? `, files in ${zfs.pool}/${zfs.dataset}` : ''}, ${image.length} bytes\n`,
     );
     return 0;
   }
-  const image = writeRofsImage(tree);
+  const image = writingFrom(manifest, () => writeRofsImage(tree));
   writeFileSync(output, image);
   process.stderr.write(`osv: wrote ${output}: rofs, ${image.length} bytes\n`);
   return 0;

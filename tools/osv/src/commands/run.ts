@@ -13,7 +13,7 @@ const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import { toBootfsEntries } from '@osv-ts/vfs/manifest';
-import { readManifest } from '../image/manifest-files.js';
+import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { appNeeds, jsAppNeeds } from '../linker/app-needs.js';
 import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
@@ -88,20 +88,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     });
   }
   for (const m of o.manifests) {
-    let entries: BootfsEntry[];
-    let listed: { guest: string; host: string }[];
-    try {
-      listed = readManifest(m);
-      entries = toBootfsEntries(listed, nodeHostFs);
-    } catch (e) {
-      throw new UsageError(`manifest ${m}: ${(e as Error).message}`);
-    }
+    const plan = readManifest(m);
+    const entries = writingFrom(m, () => toBootfsEntries(plan, nodeHostFs));
     // `.mjs` files a manifest puts in the guest are JS apps: link them (other .js files, such
     // as a web server's assets, stay as they are).
-    for (const l of listed) {
-      if (!l.guest.endsWith('.mjs') || l.host.startsWith('->')) continue;
-      const at = entries.findIndex((e) => e.kind === 'file' && e.name === l.guest);
-      if (at >= 0) entries[at] = { name: l.guest, kind: 'file', data: await link(l.host.replace(/^!/, '')) };
+    for (const p of plan.entries) {
+      if (!p.guest.endsWith('.mjs') || p.node.kind !== 'file') continue;
+      const at = entries.findIndex((e) => e.kind === 'file' && e.name === p.guest);
+      if (at >= 0) entries[at] = { name: p.guest, kind: 'file', data: await link(p.node.host) };
     }
     files.push(...entries);
     capabilities.add('vfs');
