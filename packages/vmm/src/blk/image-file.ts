@@ -26,6 +26,11 @@ export class NodeImageFile implements ImageFile {
     return new NodeImageFile(path, openSync(path, readOnly ? 'r' : 'r+'), readOnly);
   }
 
+  /** Takes over an open file descriptor of `path` (closed by close()). */
+  static fromFd(path: string, fd: number, readOnly: boolean): NodeImageFile {
+    return new NodeImageFile(path, fd, readOnly);
+  }
+
   static create(path: string): NodeImageFile {
     return new NodeImageFile(path, openSync(path, 'w+'), false);
   }

@@ -6,7 +6,8 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
+import { Machine, formatMemorySize, loadBootImage } from '@osv-ts/vmm';
+import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import {
   VirtioBlkDevice,
   VirtioConsoleDevice,
@@ -19,6 +20,7 @@ import {
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { cacheDir } from '../linker/kernel-bundle.js';
 import { UsageError, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
+import { DiskOpenFailure, openDisks, type OpenDisk } from './disks.js';
 import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
 import { printDeviceCounters, runInForeground } from './foreground-machine.js';
 
@@ -95,14 +97,20 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   }
   const consoleOut = new VirtioConsoleDevice('console0', { write: (b) => void process.stdout.write(Buffer.from(b)) });
   const consoleErr = new VirtioConsoleDevice('console1', { write: (b) => void process.stderr.write(Buffer.from(b)) });
-  const disk = openDiskBackend(image);
-  const extra = o.disks.map((path) => {
-    try {
-      return openDiskBackend(path);
-    } catch (e) {
-      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
-    }
-  });
+  // A ROFS image is never written: open it read-only, so that VMs can boot it side by side.
+  const rofs =
+    loaded.fsPartitionHead.length >= 8 &&
+    new DataView(loaded.fsPartitionHead.buffer).getBigUint64(0, true) === ROFS_MAGIC;
+  let opened: OpenDisk[];
+  try {
+    opened = openDisks([{ path: image, readOnly: rofs, shareWrite: false, option: '-i' }, ...o.disks]);
+  } catch (e) {
+    if (!(e instanceof DiskOpenFailure)) throw e;
+    process.stderr.write(`osv: ${e.message}\n`);
+    return 1;
+  }
+  const disk = opened[0]!;
+  const extra = opened.slice(1);
   const devices: DeviceModel[] = [
     consoleOut,
     consoleErr,

@@ -5,7 +5,7 @@ import { readTraceRing, toChromeTrace } from '@osv-ts/core-sched';
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, openDiskBackend } from '@osv-ts/vmm';
+import { Machine, formatMemorySize } from '@osv-ts/vmm';
 import { VirtioBlkDevice, VirtioConsoleDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
@@ -20,9 +20,11 @@ import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
+import { DiskOpenFailure, openDisks, type OpenDisk } from './disks.js';
 import {
   RUN_USAGE,
   UsageError,
+  type DiskSpec,
   buildCommandLine,
   fileSystemsNamed,
   inspectPort,
@@ -116,16 +118,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (jsApps > 0)
     for (const cap of jsAppNeeds({ networking: o.networking || o.tcplisten.length > 0 }).capabilities)
       capabilities.add(cap);
-  const diskPaths = [...o.disks];
+  const diskSpecs: (DiskSpec & { option?: string })[] = [...o.disks];
   if (o.rootfsImage !== undefined) {
     checkRofsImage(o.rootfsImage);
     if (o.app !== undefined)
       throw new UsageError('--rootfs-image: the app comes from the image; give its command line with -e');
-    diskPaths.unshift(o.rootfsImage); // vblk0, which the kernel mounts as / (no partition table)
+    // vblk0, which the kernel mounts as / (no partition table); ROFS never writes, so VMs share it.
+    diskSpecs.unshift({ path: o.rootfsImage, readOnly: true, shareWrite: false, option: '--rootfs-image' });
     capabilities.add('fs:rofs');
     capabilities.add('wasi:fs'); // the app is in the image, unread here: give it the file calls
   }
-  if (diskPaths.length > 0) capabilities.add('blockdev');
+  if (diskSpecs.length > 0) capabilities.add('blockdev');
   for (const t of fileSystemsNamed(o)) capabilities.add(`fs:${t}`);
   const netPlan = planNetwork(o);
   const selection = selectModules(
@@ -141,13 +144,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const consoleOut = new VirtioConsoleDevice('console0', stdoutSink);
   const consoleErr = new VirtioConsoleDevice('console1', stderrSink);
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoleOut, consoleErr);
-  const disks = diskPaths.map((path) => {
-    try {
-      return openDiskBackend(path);
-    } catch (e) {
-      throw new UsageError(`--disk ${path}: ${(e as Error).message}`);
-    }
-  });
+  let disks: OpenDisk[];
+  try {
+    disks = openDisks(diskSpecs);
+  } catch (e) {
+    if (!(e instanceof DiskOpenFailure)) throw e;
+    process.stderr.write(`osv: ${e.message}\n`);
+    return 1;
+  }
   disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
   const closeDisks = (): void => disks.forEach((d) => d.backend.close?.());
   const hostNet = o.dryRun ? undefined : await startNetwork(netPlan);
