@@ -19,7 +19,7 @@ function startVm(args: string[], ready: RegExp): Promise<{ vm: ChildProcess; exi
   const exit = new Promise<number | null>((resolve) => vm.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let out = '';
-    vm.stdout!.on('data', (b: Buffer) => {
+    vm.stdout.on('data', (b: Buffer) => {
       out += b.toString();
       if (ready.test(out)) resolve({ vm, exit });
     });
@@ -86,7 +86,7 @@ describe('disk locks', () => {
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stderr = '';
-      vm.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      vm.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       return new Promise<{ i: number; status: number | null; stderr: string }>((resolve) =>
         vm.once('exit', (status) => resolve({ i, status, stderr })),
       );
