@@ -1,7 +1,8 @@
 // An in-memory HostFs for manifest tests: paths map to files, directories (ordered names) and symlinks.
 import type { HostFileKind, HostFs } from '../src/manifest/host-fs.js';
 
-type Node = { kind: 'file'; data: Uint8Array } | { kind: 'dir' } | { kind: 'symlink'; target: string } | { kind: 'other' };
+type Node =
+  { kind: 'file'; data: Uint8Array } | { kind: 'dir' } | { kind: 'symlink'; target: string } | { kind: 'other' };
 
 export class MemoryHostFs implements HostFs {
   readonly nodes = new Map<string, Node>();
