@@ -14,7 +14,14 @@ export type { Qcow2Header } from './blk/qcow2/qcow2-header.js';
 export { Qcow2Backend } from './blk/qcow2/qcow2-backend.js';
 export { openDiskBackend, detectDiskFormat } from './blk/disk-image.js';
 export type { DiskFormat, DiskOpenOptions } from './blk/disk-image.js';
-export { lockDiskImage, permissionsFor, BlockPermission, DiskLockedError, DiskLockError } from './blk/disk-lock.js';
+export {
+  lockDiskImage,
+  openImageForRewrite,
+  permissionsFor,
+  BlockPermission,
+  DiskLockedError,
+  DiskLockError,
+} from './blk/disk-lock.js';
 export type { DiskAccess } from './blk/disk-lock.js';
 export {
   writeBootRecord,

@@ -3,7 +3,7 @@
 // VM's lock is gone at once; four VMs racing on one ZFS pool never lose a write silently; ROFS
 // images boot side by side; a qcow2 image with internal snapshots is refused loudly.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,15 @@ describe('disk locks', () => {
     const ro = osv(['run', '--disk', `${disk},ro`, example('hello')]);
     expect(ro.stderr).toBe(`osv: ${disk} is in use by osv VM pid ${a.vm.pid}, which has it open for writing\n`);
     expect(ro.status).toBe(1);
+    // Nor does mkfs truncate the disk under the VM (qemu-img create refuses the same way).
+    const manifest = join(dir, 'one.manifest');
+    writeFileSync(manifest, `/hello.wasm: ${example('hello')}\n`);
+    for (const fs of ['rofs', 'zfs']) {
+      const mkfs = osv(['mkfs', fs, manifest, '-o', disk]);
+      expect(mkfs.stderr).toBe(`osv: ${disk} is in use by osv VM pid ${a.vm.pid}, which has it open for writing\n`);
+      expect(mkfs.status).toBe(1);
+    }
+    expect(statSync(disk).size).toBe(1 << 20);
     // kill -9: the kernel drops the VM's locks with its open files, so the next VM boots at once.
     a.vm.kill('SIGKILL');
     await a.exit;
@@ -132,6 +141,12 @@ describe('disk locks', () => {
       } else {
         expect(b.stderr).toBe(`osv: ${img} is in use by osv VM pid ${a.vm.pid}, which has it open for writing\n`);
         expect(b.status).toBe(1);
+        // osv build does not overwrite the image the VM runs from.
+        const rebuild = osv(['build', '--app', example('hello'), '--fs', 'zfs', '-o', img]);
+        expect(rebuild.stderr).toMatch(
+          new RegExp(`\nosv: ${img} is in use by osv VM pid ${a.vm.pid}, which has it open for writing\n$`),
+        );
+        expect(rebuild.status).toBe(1);
       }
       a.vm.kill('SIGKILL');
       await a.exit;

@@ -11,7 +11,16 @@
 // device); a reader (`ro`) takes consistent-read and shares the same, so it is refused beside a
 // writer and a writer beside it; `share-rw` also shares write and resize (QEMU's share-rw=on).
 import { spawnSync } from 'node:child_process';
-import { fstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+} from 'node:fs';
 import { ensureNativeBinary } from '../net/tap-relay-binary.js';
 
 export const BlockPermission = {
@@ -93,6 +102,23 @@ function conflictReason(byte: number): string {
   }
   const what = PERM_VERBS[byte - PERM_BASE] ?? `take permission ${byte - PERM_BASE}`;
   return what === 'write' ? 'which has it open for writing' : `which may ${what} it`;
+}
+
+/**
+ * Opens `path` to be written from scratch (created, or emptied), holding a writer's lock
+ * first: an image a VM is running is refused (DiskLockedError) instead of truncated under it,
+ * as `qemu-img create` refuses an image in use. Returns the descriptor; close it when done.
+ */
+export function openImageForRewrite(path: string): number {
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  try {
+    lockDiskImage(fd, path, { readOnly: false, shareWrite: false });
+    ftruncateSync(fd, 0);
+    return fd;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 // read metadata before anything else runs). Reads past the end of the file return zeroes, as
 // a sparse file would.
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { openImageForRewrite } from './disk-lock.js';
 
 export interface ImageFile {
   sizeBytes(): number;
@@ -31,8 +32,9 @@ export class NodeImageFile implements ImageFile {
     return new NodeImageFile(path, fd, readOnly);
   }
 
+  /** Creates (or empties) `path` under a writer's lock: an image a VM has open is refused. */
   static create(path: string): NodeImageFile {
-    return new NodeImageFile(path, openSync(path, 'w+'), false);
+    return new NodeImageFile(path, openImageForRewrite(path), false);
   }
 
   sizeBytes(): number {

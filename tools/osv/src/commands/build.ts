@@ -19,6 +19,7 @@ import { composeKernel } from '../linker/kernel-bundle.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { UsageError } from './run-options.js';
+import { lockRefusal } from './disks.js';
 
 export const BUILD_USAGE = `usage: osv build [options] -o IMAGE
 
@@ -219,13 +220,21 @@ export async function buildCommand(
         : new Uint8Array(0),
   );
   const big = record.length + fs.length > 16 * 1024 * 1024;
-  const layout = writeDiskImage(
-    o.output!,
-    record,
-    fs,
-    { format: o.format, onProgress: big ? progressBar(`osv build: writing ${basename(o.output!)}`) : undefined },
-    o.fsSizeBytes,
-  );
+  let layout;
+  try {
+    layout = writeDiskImage(
+      o.output!,
+      record,
+      fs,
+      { format: o.format, onProgress: big ? progressBar(`osv build: writing ${basename(o.output!)}`) : undefined },
+      o.fsSizeBytes,
+    );
+  } catch (e) {
+    const refused = lockRefusal(e);
+    if (refused === undefined) throw e;
+    log(`osv: ${refused}\n`);
+    return 1;
+  }
   log(
     `osv build: ${o.output} (${o.format}, ${formatMemorySize(layout.totalBytes)}): boot partition ${formatMemorySize(layout.boot.sizeBytes)}` +
       (layout.fs

@@ -10,6 +10,11 @@ export class DiskOpenFailure extends Error {
   override readonly name = 'DiskOpenFailure';
 }
 
+/** The one line for an image another process holds (or that cannot be locked); undefined for other errors. */
+export function lockRefusal(e: unknown): string | undefined {
+  return e instanceof DiskLockedError || e instanceof DiskLockError ? e.message : undefined;
+}
+
 export interface OpenDisk {
   readonly spec: DiskSpec;
   readonly backend: BlockBackend;
@@ -25,7 +30,8 @@ export function openDisks(specs: readonly (DiskSpec & { readonly option?: string
       try {
         open.push({ spec, ...openDiskBackend(spec.path, { readOnly: spec.readOnly, shareWrite: spec.shareWrite }) });
       } catch (e) {
-        if (e instanceof DiskLockedError || e instanceof DiskLockError) throw new DiskOpenFailure(e.message);
+        const refused = lockRefusal(e);
+        if (refused !== undefined) throw new DiskOpenFailure(refused);
         if (e instanceof Qcow2Error) throw new DiskOpenFailure(`${option} ${spec.path}: ${e.message}`);
         throw new UsageError(`${option} ${spec.path}: ${(e as Error).message}`);
       }

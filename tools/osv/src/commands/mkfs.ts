@@ -1,14 +1,15 @@
 // `osv mkfs rofs usr.manifest -o rootfs.img`: a file system image from a manifest, byte for byte
 // what OSv's scripts/gen-rofs-img.py writes for the same tree. `osv mkfs zfs … --pool osv`: a
 // ZFS pool (one file vdev, SPA 23 / ZPL 4) holding the tree, which zfs-fuse imports.
-import { closeSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
-import { toRofsTree } from '@osv-ts/vfs/manifest';
+import { toRofsTree, type ImageDir } from '@osv-ts/vfs/manifest';
 import { writeRofsImage } from '@osv-ts/vfs/rofs-writer';
 import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
-import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
-import { parseMemorySize } from '@osv-ts/vmm';
+import { parseCompression, writeZfsImage, type ZfsImageOptions } from '../image/zfs-image.js';
+import { lockRefusal } from './disks.js';
+import { openImageForRewrite, parseMemorySize } from '@osv-ts/vmm';
 import { UsageError } from './run-options.js';
 
 export const MKFS_USAGE = `usage: osv mkfs rofs MANIFEST -o IMAGE [-D NAME=VALUE]...
@@ -86,6 +87,23 @@ export function mkfsCommand(argv: readonly string[]): number {
   }
   if (!manifest || !output) throw new UsageError('mkfs: need a MANIFEST and -o IMAGE');
   const tree = toRofsTree(readManifest(manifest, defines), nodeHostFs);
+  try {
+    return writeImage(type, tree, manifest, output, zfs);
+  } catch (e) {
+    const refused = lockRefusal(e);
+    if (refused === undefined) throw e;
+    process.stderr.write(`osv: ${refused}\n`);
+    return 1;
+  }
+}
+
+function writeImage(
+  type: 'rofs' | 'zfs',
+  tree: ImageDir,
+  manifest: string,
+  output: string,
+  zfs: Omit<ZfsImageOptions, 'path'>,
+): number {
   if (type === 'zfs') {
     const image = writingFrom(manifest, () => writeZfsImage(tree, { ...zfs, path: `/${basename(output)}` }));
     writeSparse(output, image);
@@ -95,14 +113,14 @@ export function mkfsCommand(argv: readonly string[]): number {
     return 0;
   }
   const image = writingFrom(manifest, () => writeRofsImage(tree));
-  writeFileSync(output, image);
+  writeSparse(output, image);
   process.stderr.write(`osv: wrote ${output}: rofs, ${image.length} bytes\n`);
   return 0;
 }
 
 /** Writes `image` skipping all-zero MiBs (a new file reads zero there): pools are mostly empty. */
 function writeSparse(path: string, image: Uint8Array): void {
-  const fd = openSync(path, 'w');
+  const fd = openImageForRewrite(path); // refuses an image a VM has open, rather than truncating it
   try {
     const MIB = 1024 * 1024;
     for (let at = 0; at < image.length; at += MIB) {
