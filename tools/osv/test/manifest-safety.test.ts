@@ -112,8 +112,8 @@ describe('manifests take exactly what they name', () => {
     expectOneLineErrors((m) => osv(['mkfs', 'zfs', m, '-o', join(dir, 'bad-pool.img')]));
   });
 
-  it('osv build (rofs and zfs): links stay links in the image, the secret is not in it', () => {
-    for (const fs of ['rofs', 'zfs']) {
+  it('osv build (rofs, zfs and ramfs): links stay links in the image, the secret is not in it', () => {
+    for (const fs of ['rofs', 'zfs', 'ramfs']) {
       const img = join(dir, `built-${fs}.img`);
       const r = osv([
         'build',
