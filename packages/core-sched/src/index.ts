@@ -23,6 +23,7 @@ export { ClockId, PosixClocks } from './posix-clocks.js';
 export type { ClockIdValue } from './posix-clocks.js';
 export { PageAllocator, PAGE_SIZE } from './page-allocator.js';
 export type { PageAllocatorStats } from './page-allocator.js';
+export { PageReservation } from './page-reservation.js';
 export { Heap, HEAP_MAX_CLASS, HEAP_MIN_CLASS } from './heap.js';
 export type { HeapStats } from './heap.js';
 export { memInfo, formatMemInfo } from './meminfo.js';

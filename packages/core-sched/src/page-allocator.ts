@@ -6,7 +6,12 @@
 //
 // A request is rounded up to a power-of-two number of pages and the block is aligned to its own
 // size; the rounding is counted as used memory (exact accounting, not requested bytes).
+//
+// Pages can be *reserved* for a consumer that lives outside guest RAM but must count against it
+// (the app's wasm linear memory, see page-reservation.ts): alloc() never hands out the last
+// `reservedBytes` of free memory, and the reservation's owner takes pages from it as it grows.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
+import { PageReservation } from './page-reservation.js';
 
 export const PAGE_SIZE = 4096;
 
@@ -22,6 +27,8 @@ export class PageAllocator {
   /** Order of every allocated block, by start address. */
   private readonly allocated = new Map<number, number>();
   private freePages = 0;
+  /** Free pages promised to reservations: alloc() leaves them alone. */
+  private reservedPages = 0;
   readonly totalPages: number;
   readonly maxOrder: number;
   /** First managed byte (page aligned). */
@@ -68,6 +75,67 @@ export class PageAllocator {
     return this.totalPages * PAGE_SIZE;
   }
 
+  /** Free bytes promised to reservations (counted in freeBytes: nobody uses them yet). */
+  get reservedBytes(): number {
+    return this.reservedPages * PAGE_SIZE;
+  }
+
+  /** Free bytes alloc() may still hand out: freeBytes less what reservations hold. */
+  get availableBytes(): number {
+    return (this.freePages - this.reservedPages) * PAGE_SIZE;
+  }
+
+  /**
+   * Holds back `sizeBytes` (rounded up to pages) of free memory for one consumer; throws
+   * KernelError(ENOMEM) when less than that is available. See PageReservation.
+   */
+  reserve(sizeBytes: number): PageReservation {
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0)
+      throw new KernelError(Errno.EINVAL, `reservation of ${sizeBytes} bytes`);
+    const pages = Math.ceil(sizeBytes / PAGE_SIZE);
+    if (pages > this.freePages - this.reservedPages) {
+      this.stats.failures++;
+      throw new KernelError(
+        Errno.ENOMEM,
+        `cannot reserve ${pages * PAGE_SIZE} bytes (${this.availableBytes} bytes available)`,
+      );
+    }
+    this.reservedPages += pages;
+    return new PageReservation(this, pages * PAGE_SIZE, {
+      take: (bytes) => this.takeReserved(bytes),
+      unreserve: (bytes) => {
+        this.reservedPages -= bytes / PAGE_SIZE;
+      },
+    });
+  }
+
+  /**
+   * Allocates `sizeBytes` (a page multiple, at most reservedBytes) out of the reserved pages, as
+   * blocks of any order: the consumer needs the accounting, not contiguity.
+   */
+  private takeReserved(sizeBytes: number): number[] {
+    let pages = sizeBytes / PAGE_SIZE;
+    if (!Number.isInteger(pages) || pages < 0 || pages > this.reservedPages)
+      throw new KernelError(Errno.EINVAL, `taking ${sizeBytes} bytes from ${this.reservedBytes} reserved`);
+    this.reservedPages -= pages;
+    const blocks: number[] = [];
+    while (pages > 0) {
+      // The largest block that fits what is left; reservedPages <= freePages guarantees that
+      // free blocks of at least `pages` pages exist in total, so this ends.
+      let order = Math.min(this.maxOrder, Math.floor(Math.log2(pages)));
+      while (order > 0 && this.largestFreeOrder() < order) order--;
+      const addr = this.allocOrder(order);
+      blocks.push(addr);
+      pages -= 2 ** order;
+    }
+    return blocks;
+  }
+
+  private largestFreeOrder(): number {
+    for (let o = this.maxOrder; o >= 0; o--) if (this.freeLists[o]!.size > 0) return o;
+    return -1;
+  }
+
   /** Size of the largest block alloc() could return now. */
   get largestFreeBytes(): number {
     for (let o = this.maxOrder; o >= 0; o--) if (this.freeLists[o]!.size > 0) return blockBytes(o);
@@ -98,13 +166,21 @@ export class PageAllocator {
     const order = orderOf(pages);
     let o = order;
     while (o <= this.maxOrder && this.freeLists[o]!.size === 0) o++;
-    if (o > this.maxOrder) {
+    if (o > this.maxOrder || 2 ** order > this.freePages - this.reservedPages) {
       this.stats.failures++;
+      const held = this.reservedPages > 0 ? `, ${this.reservedBytes} of them reserved` : '';
       throw new KernelError(
         Errno.ENOMEM,
-        `no free block of ${PAGE_SIZE * 2 ** order} bytes (${this.freeBytes} bytes free)`,
+        `no free block of ${PAGE_SIZE * 2 ** order} bytes (${this.freeBytes} bytes free${held})`,
       );
     }
+    return this.allocOrder(order);
+  }
+
+  /** Takes a block of `order` (one must be free at `order` or above), splitting larger ones. */
+  private allocOrder(order: number): number {
+    let o = order;
+    while (this.freeLists[o]!.size === 0) o++;
     const list = this.freeLists[o]!;
     const addr = list.values().next().value as number;
     list.delete(addr);

@@ -17,7 +17,8 @@ export class GuestMemory {
   constructor(readonly buffer: SharedArrayBuffer | ArrayBuffer) {
     this.bytes = new Uint8Array(buffer);
     this.view = new DataView(buffer);
-    this.words = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4)); // 4 GiB: >>> would wrap
+    // Division, not `>>> 2`: a 4 GiB buffer's byteLength is 2^32, which >>> wraps to 0.
+    this.words = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     this.halfwords = new Uint16Array(buffer, 0, Math.floor(buffer.byteLength / 2));
     if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
       // virtio 1.2 §2.4: rings are little-endian; Atomics on typed arrays use host order.

@@ -9,5 +9,7 @@ export type {
   FuncType,
   ExternKind,
 } from './wasm/wasm-module-info.js';
+export { capModuleMemory, MemoryCapError, WASM_PAGE_BYTES, MAX_MEMORY32_PAGES } from './wasm/memory-cap.js';
+export type { AppMemory, CappedModule } from './wasm/memory-cap.js';
 export { resolveImports, importsByModule, UnresolvedImportError } from './wasm/import-resolver.js';
 export type { SymbolTable } from './wasm/import-resolver.js';

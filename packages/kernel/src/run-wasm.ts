@@ -19,6 +19,8 @@ export interface RunWasmOptions {
   modules?: KernelModule[];
   /** Extra files for the root file system (used when a VFS module is linked): path → contents. */
   files?: Record<string, Uint8Array | string>;
+  /** Hold the app's memory to this much RAM, less the kernel's share (as `osv run -m`). */
+  ramBytes?: number;
 }
 
 /** Runs `wasm` to completion and returns its exit status. Output goes to the callbacks. */
@@ -37,6 +39,7 @@ export function runWasm(wasm: Uint8Array, options: RunWasmOptions = {}): number 
     files: new Map(entries.map((e) => [e.name, e])),
     bootfsImage: writeBootfs(entries),
     consoles: [stdout, stderr],
+    ...(options.ramBytes !== undefined ? { ramBytes: options.ramBytes } : {}),
   });
   return new Kernel(platform, options.modules ?? []).boot();
 }

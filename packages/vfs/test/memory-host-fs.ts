@@ -1,7 +1,8 @@
 // An in-memory HostFs for manifest tests: paths map to files, directories (ordered names) and symlinks.
 import type { HostFileKind, HostFs } from '../src/manifest/host-fs.js';
 
-type Node = { kind: 'file'; data: Uint8Array } | { kind: 'dir' } | { kind: 'symlink'; target: string };
+type Node =
+  { kind: 'file'; data: Uint8Array } | { kind: 'dir' } | { kind: 'symlink'; target: string } | { kind: 'other' };
 
 export class MemoryHostFs implements HostFs {
   readonly nodes = new Map<string, Node>();
@@ -80,9 +81,20 @@ export class MemoryHostFs implements HostFs {
     if (!n || n.kind !== 'symlink') throw new Error(`not a symlink: ${path}`);
     return n.target;
   }
-  readFile(path: string): Uint8Array {
-    const n = this.resolve(path, true)?.[1];
+  realpath(path: string): string | undefined {
+    const r = this.resolve(path, true)?.[0];
+    return r === undefined ? undefined : r.startsWith('/') ? r : `/${r}`;
+  }
+  readFile(path: string, options: { noFollow?: boolean } = {}): Uint8Array {
+    const n = this.resolve(path, !options.noFollow)?.[1];
+    if (n?.kind === 'symlink') throw new Error(`ELOOP: ${path} is a symlink (O_NOFOLLOW)`);
     if (!n || n.kind !== 'file') throw new Error(`not a file: ${path}`);
     return n.data;
+  }
+  /** Turns `path` into a FIFO-like node (neither file, directory nor symlink). */
+  other(path: string): this {
+    this.parents(path);
+    this.nodes.set(path, { kind: 'other' });
+    return this;
   }
 }

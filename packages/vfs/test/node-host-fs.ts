@@ -1,7 +1,18 @@
 /// <reference types="node" />
 // A HostFs over node:fs, as tools/osv would write it: lstat/stat kinds, directory names in the
 // host's own order (opendirSync, which is what Python's os.scandir sees; readdirSync sorts).
-import { lstatSync, opendirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  opendirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import type { HostFileKind, HostFs } from '../src/manifest/host-fs.js';
 
 function kind(st: Stats | undefined): HostFileKind | undefined {
@@ -26,5 +37,21 @@ export const nodeHostFs: HostFs = {
     return names;
   },
   readlink: (p) => readlinkSync(p),
-  readFile: (p) => new Uint8Array(readFileSync(p)),
+  realpath(p) {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  },
+  readFile(p, options = {}) {
+    if (!options.noFollow) return new Uint8Array(readFileSync(p));
+    // O_NOFOLLOW: a file that became a symlink since lstat said "file" is refused (ELOOP).
+    const fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return new Uint8Array(readFileSync(fd));
+    } finally {
+      closeSync(fd);
+    }
+  },
 };

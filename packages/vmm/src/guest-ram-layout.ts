@@ -11,10 +11,11 @@ import {
 const PAGE = 4096;
 
 /**
- * The largest guest RAM: guest physical addresses are 32 bits in the machine ABI (the boot info
- * and the drivers' buffer addresses), so RAM ends at 4 GiB.
+ * The largest guest RAM: 4 GiB. Guest-physical addresses are 32-bit in the boot ABI and the
+ * virtio rings' index arithmetic, and a JavaScript typed array (GuestMemory's byte view) spans at
+ * most 2^32 elements in Node 20's V8; a wasm32 app cannot use more than 4 GiB either.
  */
-export const MAX_GUEST_RAM_BYTES = 4 * 1024 ** 3;
+export const MAX_GUEST_RAM_BYTES = 2 ** 32;
 
 export interface MmioSlot {
   readonly baseAddress: number;
@@ -41,11 +42,9 @@ export function planGuestRam(
   bootfsLength: number,
   minFreeBytes = 4 * 1024 * 1024,
 ): GuestRamLayout {
-  if (deviceCount > MMIO_MAX_DEVICES) throw new LayoutError(`${deviceCount} devices; at most ${MMIO_MAX_DEVICES} fit`);
   if (ramBytes > MAX_GUEST_RAM_BYTES)
-    throw new LayoutError(
-      `guest RAM of ${Math.round(ramBytes / 1024 / 1024)} MiB is more than the largest, 4096 MiB (guest physical addresses are 32 bits)`,
-    );
+    throw new LayoutError(`guest RAM of ${formatMiB(ramBytes)} is more than osv-ts supports: at most 4G (-m 4G)`);
+  if (deviceCount > MMIO_MAX_DEVICES) throw new LayoutError(`${deviceCount} devices; at most ${MMIO_MAX_DEVICES} fit`);
   const mmio = Array.from({ length: deviceCount }, (_, i) => ({
     baseAddress: MMIO_BASE + i * MMIO_WINDOW_BYTES,
     sizeBytes: MMIO_WINDOW_BYTES,
@@ -63,6 +62,10 @@ export function planGuestRam(
 }
 
 export const MAX_CMDLINE_BYTES = CMDLINE_MAX_BYTES;
+
+function formatMiB(bytes: number): string {
+  return bytes >= 2 ** 30 && bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
+}
 
 function align(n: number, a: number): number {
   return Math.ceil(n / a) * a;

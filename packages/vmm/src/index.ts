@@ -14,7 +14,17 @@ export { parseQcow2Header, QCOW2_MAGIC } from './blk/qcow2/qcow2-header.js';
 export type { Qcow2Header } from './blk/qcow2/qcow2-header.js';
 export { Qcow2Backend } from './blk/qcow2/qcow2-backend.js';
 export { openDiskBackend, detectDiskFormat } from './blk/disk-image.js';
-export type { DiskFormat } from './blk/disk-image.js';
+export type { DiskFormat, DiskOpenOptions } from './blk/disk-image.js';
+export {
+  lockDiskImage,
+  lockImageForReplacement,
+  openImageForRewrite,
+  permissionsFor,
+  BlockPermission,
+  DiskLockedError,
+  DiskLockError,
+} from './blk/disk-lock.js';
+export type { DiskAccess } from './blk/disk-lock.js';
 export {
   writeBootRecord,
   readBootRecord,
@@ -32,5 +42,11 @@ export { PasstBackend, parsePortForward } from './net/passt-backend.js';
 export type { PortForward } from './net/passt-backend.js';
 export { TapBackend } from './net/tap-backend.js';
 export type { TapBackendOptions } from './net/tap-backend.js';
-export { cacheDir, ensureTapRelay, TapRelayBuildError, CacheDirError } from './net/tap-relay-binary.js';
+export {
+  cacheDir,
+  ensureNativeBinary,
+  ensureTapRelay,
+  TapRelayBuildError,
+  CacheDirError,
+} from './net/tap-relay-binary.js';
 export { FrameStreamDecoder, encodeStreamFrame, MAX_STREAM_FRAME_BYTES } from './net/frame-stream.js';

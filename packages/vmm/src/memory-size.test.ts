@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatMemorySize, parseMemorySize } from './memory-size.js';
-import { planGuestRam } from './guest-ram-layout.js';
+import { GuestMemory } from '@osv-ts/drivers-virtio';
+import { LayoutError, planGuestRam } from './guest-ram-layout.js';
 
 describe('memory sizes (OSv / QEMU -m syntax)', () => {
   it.each([
@@ -40,5 +41,22 @@ describe('guest RAM layout', () => {
 
   it('refuses RAM too small for the boot image', () => {
     expect(() => planGuestRam(8 << 20, 2, 7 << 20)).toThrow(/too small.*use -m/);
+  });
+
+  it('takes up to 4 GiB and refuses more in one line', () => {
+    expect(planGuestRam(2 ** 32, 2, 0).ramBytes).toBe(2 ** 32);
+    expect(() => planGuestRam(2 ** 32 + 4096, 2, 0)).toThrow(LayoutError);
+    expect(() => planGuestRam(100 * 2 ** 30, 2, 0)).toThrow(
+      'guest RAM of 100 GiB is more than osv-ts supports: at most 4G (-m 4G)',
+    );
+  });
+
+  it('a 4 GiB guest RAM has word views over all of it (byteLength >>> 2 would be 0)', () => {
+    const memory = new GuestMemory(new SharedArrayBuffer(2 ** 32));
+    expect(memory.words.length).toBe(2 ** 30);
+    expect(memory.halfwords.length).toBe(2 ** 31);
+    const last = memory.wordIndex(2 ** 32 - 4);
+    Atomics.store(memory.words, last, 7);
+    expect(memory.view.getInt32(2 ** 32 - 4, true)).toBe(7);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandLineError } from '@osv-ts/kernel';
 import { FormatError } from '@osv-ts/kernel-api';
-import { MemorySizeError } from '@osv-ts/vmm';
+import { DiskLockedError, MemorySizeError } from '@osv-ts/vmm';
 import { CliError, UsageError, failureReport } from './cli-error.js';
 
 describe('failureReport', () => {
@@ -21,6 +21,15 @@ describe('failureReport', () => {
     expect(failureReport(new CommandLineError('unrecognized option: --x'), false).status).toBe(2);
     const format = failureReport(new FormatError('mbr', 'entry 1 status', 462, '0x33'), false);
     expect(format).toEqual({ text: 'osv: mbr: entry 1 status at offset 462: 0x33\n', status: 1 });
+    const locked = new DiskLockedError(
+      'd.img',
+      'osv VM pid 7',
+      'd.img is in use by osv VM pid 7, which has it open for writing',
+    );
+    expect(failureReport(locked, false)).toEqual({
+      text: 'osv: d.img is in use by osv VM pid 7, which has it open for writing\n',
+      status: 1,
+    });
   });
 
   it('a system error on a path is a failure naming the path, without Node’s syscall tail', () => {

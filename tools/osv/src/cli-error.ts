@@ -8,6 +8,8 @@ import { FormatError, KernelError } from '@osv-ts/kernel-api';
 import {
   CacheDirError,
   CommandLineTooLongError,
+  DiskLockError,
+  DiskLockedError,
   LayoutError,
   MemorySizeError,
   Qcow2Error,
@@ -89,6 +91,8 @@ export function toCliError(e: unknown): CliError | undefined {
     e instanceof Qcow2Error ||
     e instanceof TapRelayBuildError ||
     e instanceof CacheDirError ||
+    e instanceof DiskLockedError ||
+    e instanceof DiskLockError ||
     e instanceof JsAppLinkError
   )
     return new CliError(firstLine(e.message));

@@ -112,17 +112,11 @@ describe('guest memory', () => {
 describe('manifests and outputs', () => {
   const bad = manifest('bad.manifest', ['[manifest]', `/etc/motd: motd`, '/a.txt: missing.txt']);
 
-  it('osv mkfs and osv build name the manifest line of a source that does not exist', () => {
-    expectOneLine(
-      osv(['mkfs', 'rofs', bad, '-o', join(dir, 'x.img')]),
-      1,
-      /bad\.manifest:3: missing\.txt: no such file or directory \(.*\/missing\.txt\)$/m,
-    );
-    expectOneLine(
-      osv(['build', '--manifest', bad, '-o', join(dir, 'x.img')]),
-      1,
-      /bad\.manifest:3: missing\.txt: no such file or directory \(.*\/missing\.txt\)$/m,
-    );
+  it('osv mkfs, osv build and osv run name the manifest line of a source that does not exist', () => {
+    const line = /^osv: .*bad\.manifest:3: \/a\.txt: host path .*\/missing\.txt does not exist$/m;
+    expectOneLine(osv(['mkfs', 'rofs', bad, '-o', join(dir, 'x.img')]), 1, line);
+    expectOneLine(osv(['build', '--manifest', bad, '-o', join(dir, 'x.img')]), 1, line);
+    expectOneLine(osv(['run', '--manifest', bad, hello]), 1, line);
     expect(readdirSync(dir)).not.toContain('x.img');
   });
 

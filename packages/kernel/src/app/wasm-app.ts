@@ -1,9 +1,19 @@
 // Loads and runs one WebAssembly (WASI preview1) app: parse, resolve its imports against the
 // kernel's symbol table (libc's WASI binding), instantiate, call _start. The app runs on this
-// thread's stack; its system calls are plain calls into libc.
+// thread's stack; its system calls are plain calls into libc. With a memory budget (the vm
+// targets), the module's memory maximum is capped first (app-memory.ts), so memory.grow past
+// the guest's RAM returns -1 and malloc returns NULL.
 import { FormatError } from '@osv-ts/kernel-api';
-import { parseWasmModule, resolveImports, UnresolvedImportError, type SymbolTable } from '@osv-ts/elf-linker';
+import {
+  MemoryCapError,
+  capModuleMemory,
+  parseWasmModule,
+  resolveImports,
+  UnresolvedImportError,
+  type SymbolTable,
+} from '@osv-ts/elf-linker';
 import { ProcessExit, WasiPreview1, type Preview1Extension, type Process } from '@osv-ts/libc';
+import type { AppMemoryBudget } from './app-memory.js';
 
 /** Exit statuses for failures before or outside the app's own exit (shell conventions). */
 export const ExitStatus = {
@@ -28,6 +38,8 @@ export interface WasmAppOptions {
   readonly symbols?: SymbolTable;
   /** Called after the app is compiled and linked, just before _start (the end of boot). */
   readonly beforeStart?: () => void;
+  /** Guest RAM the app's memory may take (absent: no cap beyond the engine's own). */
+  readonly memory?: AppMemoryBudget;
 }
 
 export function runWasmApp(path: string, bytes: Uint8Array, process: Process, options: WasmAppOptions = {}): AppResult {
@@ -35,17 +47,35 @@ export function runWasmApp(path: string, bytes: Uint8Array, process: Process, op
   const wasi = new WasiPreview1(process);
   for (const e of options.extensions ?? []) wasi.extend(e.extension, e.mapError);
   let imports: WebAssembly.Imports;
+  let importedMemory: WebAssembly.Memory | undefined;
   try {
     const info = parseWasmModule(bytes);
-    imports = resolveImports(info, { ...options.symbols, wasi_snapshot_preview1: wasi.imports() });
+    let code = bytes;
+    const symbols: SymbolTable = { ...options.symbols, wasi_snapshot_preview1: wasi.imports() };
+    if (options.memory) {
+      const capped = capModuleMemory(bytes, info, options.memory.capPages);
+      code = capped.bytes;
+      if (capped.memory.kind !== 'none') options.memory.admit(capped.memory.limits);
+      if (capped.memory.kind === 'imported') {
+        const { minPages, maxPages, shared } = capped.memory.limits;
+        importedMemory = new WebAssembly.Memory({ initial: minPages, maximum: maxPages!, shared });
+        symbols[capped.memory.module] = { ...symbols[capped.memory.module], [capped.memory.name]: importedMemory };
+      }
+    }
+    imports = resolveImports(info, symbols);
     if (!info.exports.some((e) => e.name === '_start' && e.kind === 'function')) {
       return {
         status: ExitStatus.CANNOT_EXECUTE,
         error: `${path}: the module exports no _start function (not a WASI command)`,
       };
     }
-    module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    module = new WebAssembly.Module(code as Uint8Array<ArrayBuffer>);
   } catch (e) {
+    if (e instanceof MemoryCapError)
+      return {
+        status: ExitStatus.CANNOT_EXECUTE,
+        error: `${path}: cannot start: ${e.message} (guest RAM left after the kernel; give the VM more with -m)`,
+      };
     if (e instanceof FormatError)
       return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: not a valid WebAssembly module: ${e.message}` };
     if (e instanceof UnresolvedImportError)
@@ -63,8 +93,12 @@ export function runWasmApp(path: string, bytes: Uint8Array, process: Process, op
     if (e instanceof ProcessExit) return { status: e.status };
     return trapOrThrow(path, e);
   }
-  const memory = instance.exports['memory'];
-  if (memory instanceof WebAssembly.Memory) wasi.memory.attach(memory);
+  const exported = instance.exports['memory'];
+  const memory = exported instanceof WebAssembly.Memory ? exported : importedMemory;
+  if (memory) {
+    wasi.memory.attach(memory);
+    options.memory?.attach(memory);
+  }
   options.beforeStart?.();
   try {
     (instance.exports['_start'] as () => void)();

@@ -48,6 +48,7 @@ import { splitLoaderCommandLine } from '../cmdline/loader-cmdline.js';
 import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline/loader-options.js';
 import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
 import { ExitStatus, runWasmApp, type AppResult } from '../app/wasm-app.js';
+import { AppMemoryAccount } from '../app/app-memory.js';
 import { isJsApp, runJsApp } from '../app/js-app.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { Platform } from './platform.js';
@@ -71,6 +72,8 @@ export class Kernel {
   private vfs: VfsService | undefined;
   private network: NetworkRuntime | undefined;
   private process: Process | undefined;
+  /** The running wasm app's memory, charged to guest RAM (vm targets). */
+  private appMemory: AppMemoryAccount | undefined;
 
   readonly tracer: Tracer;
   private readonly tpBootStage: Tracepoint<readonly ['str']>;
@@ -387,7 +390,15 @@ export class Kernel {
         return 1;
       }
       this.stamp('app loaded');
-      result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart });
+      const allocator = this.platform.allocator;
+      const memory = allocator && new AppMemoryAccount(allocator, this.platform.memoryFigures().totalBytes);
+      this.appMemory = memory;
+      try {
+        result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart, ...(memory ? { memory } : {}) });
+      } finally {
+        memory?.close();
+        this.appMemory = undefined;
+      }
     }
     this.process = undefined;
     if (result.error) this.log(`${result.error}\n`);
@@ -439,7 +450,10 @@ export class Kernel {
     const p = this.platform;
     return {
       uptimeNs: () => p.clock.monotonicNs(),
-      memory: () => p.memoryFigures(),
+      memory: () => {
+        this.appMemory?.sync();
+        return p.memoryFigures();
+      },
       cpus: () => ({ count: 1, modelName: `osv-ts vCPU (${p.target})` }),
       self: () => {
         const pr = this.process;

@@ -1,7 +1,7 @@
 // What the kernel needs from the machine it boots on. Two implementations: the vCPU worker
 // of a microVM (vm-platform.ts) and the caller's own thread (inprocess-platform.ts).
 import type { Clock, Console, Entropy, Target } from '@osv-ts/kernel-api';
-import type { Bootchart, Cpu } from '@osv-ts/core-sched';
+import type { Bootchart, Cpu, PageAllocator } from '@osv-ts/core-sched';
 import type { ModuleRegistry } from './module-registry.js';
 import type { BootfsEntry } from './bootfs-files.js';
 import type { AppCommand } from '../cmdline/app-commands.js';
@@ -22,6 +22,11 @@ export interface Platform {
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
   /** The raw bootfs image (OSv's bootfs.bin), for unpacking into a ramfs root. */
   readonly bootfsImage: Uint8Array;
+  /**
+   * The page allocator over guest RAM (vm targets). When present, an app's wasm memory is
+   * capped to and charged against it; inprocess apps live in the host's memory uncapped.
+   */
+  readonly allocator?: PageAllocator;
   /** Memory figures for /proc/meminfo. */
   memoryFigures(): { totalBytes: number; freeBytes: number; availableBytes?: number };
   /** Whether host input is connected to the console (otherwise stdin reads as end of file). */

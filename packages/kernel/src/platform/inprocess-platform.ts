@@ -1,7 +1,7 @@
 // The inprocess target (DESIGN.md §1): the same kernel on the caller's thread, with host
 // consoles instead of virtio and a CPU that idles by sleeping until the next timer.
 import type { Console, Target } from '@osv-ts/kernel-api';
-import { Bootchart, HostClock, type Cpu } from '@osv-ts/core-sched';
+import { Bootchart, HostClock, PageAllocator, type Cpu } from '@osv-ts/core-sched';
 import type { BootfsEntry } from '../boot/bootfs-files.js';
 import type { ModuleRegistry } from '../boot/module-registry.js';
 import type { Platform } from '../boot/platform.js';
@@ -30,6 +30,11 @@ export interface InprocessPlatformOptions {
   /** OSv bootfs image unpacked into the root when a VFS module is linked. */
   readonly bootfsImage?: Uint8Array;
   readonly consoles: Console[];
+  /**
+   * A RAM size to hold the app to (its wasm memory is capped and charged as on a microVM, and
+   * /proc/meminfo reports it). Without it the app lives in the host's memory, uncapped.
+   */
+  readonly ramBytes?: number;
 }
 
 export class InprocessPlatform implements Platform {
@@ -43,16 +48,20 @@ export class InprocessPlatform implements Platform {
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
   readonly stdinConnected = true;
   readonly bootfsImage: Uint8Array;
+  /** Accounting only: the inprocess target has no guest RAM buffer, just a budget. */
+  readonly allocator?: PageAllocator;
 
   constructor(private readonly options: InprocessPlatformOptions) {
     this.cmdline = options.cmdline;
+    if (options.ramBytes !== undefined) this.allocator = new PageAllocator(0, options.ramBytes);
     if (options.commands) this.commands = options.commands;
     this.bootfs = options.files;
     this.bootfsImage = options.bootfsImage ?? new Uint8Array(0);
   }
 
   memoryFigures(): { totalBytes: number; freeBytes: number } {
-    return { totalBytes: 0, freeBytes: 0 };
+    const a = this.allocator;
+    return a ? { totalBytes: a.totalBytes, freeBytes: a.freeBytes } : { totalBytes: 0, freeBytes: 0 };
   }
 
   nowMs(): number {

@@ -15,5 +15,11 @@ export interface HostFs {
    */
   readdir(path: string): string[];
   readlink(path: string): string;
-  readFile(path: string): Uint8Array;
+  /** The canonical absolute path (every symlink resolved, realpath(3)); undefined if it dangles. */
+  realpath(path: string): string | undefined;
+  /**
+   * The file's bytes. With `noFollow`, a final component that is a symlink is an error instead
+   * of being followed (O_NOFOLLOW): a file found as regular by lstat is read as that file.
+   */
+  readFile(path: string, options?: { readonly noFollow?: boolean }): Uint8Array;
 }

@@ -1,23 +1,31 @@
 // Expands manifest lines into (guest, host) pairs the way manifest_common.py's expand() and
-// unsymlink() do, with host access through HostFs:
-//  - "/g/**: host/dir/**" adds every non-directory under host/dir (os.walk, top-down: a
-//    directory's files in host order, then its subdirectories; symlinks to directories are
-//    listed as names but not descended into) at the same relative path under /g/;
+// unsymlink() do, with host access through HostFs, except where OSv would copy what a symlink
+// points to without being asked (issue 13):
+//  - "/g/**: host/dir/**" adds everything under host/dir at the same relative path under /g/,
+//    top-down as os.walk (a directory's entries in host order, then its subdirectories). Each
+//    entry carries its lstat kind: a symlink found in the tree is a symlink, never followed
+//    (OSv follows it, so a link to /etc/shadow copied the host's file); directories, empty ones
+//    too, are entries (OSv keeps only the files);
 //  - "/prefix/&/rest: host/dir/&" is "/prefix/rest: host/dir/rest";
-//  - host paths that are symlinks are replaced by what they point to (recursively; an absolute
-//    target is looked for under each ancestor of the link's directory, as the script does),
-//    except "!path" (kept as the link itself) and "->target" (a literal symlink).
-import type { HostFs } from './host-fs.js';
+//  - a host path named on its own line is resolved as unsymlink() does (recursively; an
+//    absolute target is looked for under each ancestor of the link's directory), except
+//    "!path" (kept as the link itself) and "->target" (a literal symlink).
+import type { HostFileKind, HostFs } from './host-fs.js';
+import { ManifestError, ManifestSourceError } from './manifest-error.js';
 import type { ManifestLine } from './manifest-parser.js';
 
-export interface ManifestEntry {
+export interface ExpandedEntry {
   readonly guest: string;
-  /** A host path, or "->TARGET" for a literal symlink. */
+  /** A host path, "!path" or "->TARGET" as on the line; a tree entry's own host path. */
   readonly host: string;
+  /** The manifest line it came from. */
+  readonly line: number;
+  /** Set for entries found by walking a "/**" tree: the tree's top and the entry's lstat kind. */
+  readonly tree?: { readonly top: string; readonly kind: HostFileKind };
 }
 
 /** Python os.path.dirname. */
-function dirname(p: string): string {
+export function dirname(p: string): string {
   const i = p.lastIndexOf('/');
   if (i < 0) return '';
   const head = p.slice(0, i + 1);
@@ -28,43 +36,53 @@ function join(a: string, b: string): string {
   return a === '' || a.endsWith('/') ? a + b : `${a}/${b}`;
 }
 
-export function* expandManifest(lines: Iterable<ManifestLine | ManifestEntry>, host: HostFs): Generator<ManifestEntry> {
-  for (const { guest, host: hostPath } of lines) {
+export function* expandManifest(lines: Iterable<ManifestLine>, host: HostFs): Generator<ExpandedEntry> {
+  for (const { guest, host: hostPath, line } of lines) {
     if (guest.endsWith('/**') && hostPath.endsWith('/**')) {
       const name = guest.slice(0, -2);
       const top = hostPath.slice(0, -2);
-      for (const [dirpath, filenames] of walk(host, top)) {
-        let rel = dirpath.slice(top.length);
-        if (rel !== '') rel += '/';
-        for (const f of filenames) yield { guest: name + rel + f, host: top + rel + f };
+      const topKind = host.stat(top);
+      if (topKind !== 'dir') {
+        const what = `${hostPath}: ${top === '' ? 'the current directory' : top}`;
+        if (topKind === undefined) throw new ManifestSourceError(line, `${what} is missing`);
+        throw new ManifestError(line, `${what} is not a directory`);
       }
+      // The tree's own directory, so that an empty tree still gives its guest directory.
+      yield { guest: name === '/' ? '/' : name.slice(0, -1), host: top, line, tree: { top, kind: 'dir' } };
+      yield* walk(host, top, top, name, line);
     } else if (guest.includes('/&/') && hostPath.endsWith('/&')) {
       const i = guest.indexOf('/&/');
       const prefix = guest.slice(0, i);
       const suffix = guest.slice(i + 3);
-      yield { guest: `${prefix}/${suffix}`, host: hostPath.slice(0, -1) + suffix };
+      yield { guest: `${prefix}/${suffix}`, host: hostPath.slice(0, -1) + suffix, line };
     } else {
-      yield { guest, host: hostPath };
+      yield { guest, host: hostPath, line };
     }
   }
 }
 
-/** os.walk(top) top-down without following directory symlinks: [dirpath, filenames] pairs. */
-function* walk(host: HostFs, top: string): Generator<[string, string[]]> {
-  if (host.stat(top) !== 'dir') return;
+/** os.walk(dir) top-down, classifying by lstat: only real directories are descended. */
+function* walk(host: HostFs, top: string, dir: string, guestDir: string, line: number): Generator<ExpandedEntry> {
   let names: string[];
   try {
-    names = host.readdir(top);
-  } catch {
-    return; // os.walk ignores unreadable directories
+    names = host.readdir(dir);
+  } catch (e) {
+    throw new ManifestSourceError(line, `cannot list ${dir}: ${(e as Error).message}`);
   }
+  const rel = dir.slice(top.length);
+  const prefix = rel === '' ? guestDir : `${guestDir}${rel.replace(/^\/+/, '')}/`;
   const dirs: string[] = [];
-  const files: string[] = [];
-  for (const n of names) (host.stat(join(top, n)) === 'dir' ? dirs : files).push(n);
-  yield [top, files];
+  for (const n of names) {
+    const path = join(dir, n);
+    const kind = host.lstat(path);
+    if (kind === undefined) continue; // removed while we walked
+    if (kind === 'dir') dirs.push(n);
+    else yield { guest: prefix + n, host: path, line, tree: { top, kind } };
+  }
   for (const d of dirs) {
-    const p = join(top, d);
-    if (host.lstat(p) !== 'symlink') yield* walk(host, p);
+    const path = join(dir, d);
+    yield { guest: prefix + d, host: path, line, tree: { top, kind: 'dir' } };
+    yield* walk(host, top, path, guestDir, line);
   }
 }
 
@@ -94,11 +112,4 @@ export function unsymlink(host: HostFs, f: string, depth = 0): string {
     base = dirname(f) + '/';
   }
   return unsymlink(host, base + link, depth + 1);
-}
-
-/** Expansion followed by unsymlink of every host path, as the image scripts do. */
-export function resolveManifest(lines: Iterable<ManifestLine | ManifestEntry>, host: HostFs): ManifestEntry[] {
-  const out: ManifestEntry[] = [];
-  for (const e of expandManifest(lines, host)) out.push({ guest: e.guest, host: unsymlink(host, e.host) });
-  return out;
 }

@@ -5,7 +5,7 @@
 //    script's split(": ", 2) does); both sides are stripped;
 //  - %(NAME)s in the host path is replaced from `defines` (Python %-formatting: "%%" is "%",
 //    an unknown name or any other "%" is an error).
-import { FormatError } from '@osv-ts/kernel-api';
+import { ManifestError } from './manifest-error.js';
 
 export interface ManifestLine {
   readonly guest: string;
@@ -19,23 +19,19 @@ const skip = /^[ \t]*(|#.*|\[manifest\])$/;
 export function parseManifest(text: string, defines: Readonly<Record<string, string>> = {}): ManifestLine[] {
   const out: ManifestLine[] = [];
   const lines = text.split('\n');
-  let offset = 0;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     const line = raw.replace(/\s+$/, '');
-    const at = offset;
-    offset += raw.length + 1;
     if (skip.test(line)) continue;
     const parts = line.split(': ');
-    if (parts.length < 2)
-      throw new FormatError('manifest', `line ${i + 1}`, at, `no ": " separator in ${JSON.stringify(line)}`);
-    out.push({ guest: parts[0]!.trim(), host: substituteDefines(parts[1]!.trim(), defines, i + 1, at), line: i + 1 });
+    if (parts.length < 2) throw new ManifestError(i + 1, `no ": " separator in ${JSON.stringify(line)}`);
+    out.push({ guest: parts[0]!.trim(), host: substituteDefines(parts[1]!.trim(), defines, i + 1), line: i + 1 });
   }
   return out;
 }
 
 /** Python's `host % defines` for the %(NAME)s form. */
-export function substituteDefines(host: string, defines: Readonly<Record<string, string>>, line = 0, at = 0): string {
+export function substituteDefines(host: string, defines: Readonly<Record<string, string>>, line = 0): string {
   if (!host.includes('%')) return host;
   let out = '';
   for (let i = 0; i < host.length; i++) {
@@ -50,10 +46,9 @@ export function substituteDefines(host: string, defines: Readonly<Record<string,
       continue;
     }
     const m = /^%\(([^)]*)\)s/.exec(host.slice(i));
-    if (!m) throw new FormatError('manifest', `line ${line}`, at, `unsupported "%" format in ${JSON.stringify(host)}`);
+    if (!m) throw new ManifestError(line, `unsupported "%" format in ${JSON.stringify(host)}`);
     const value = defines[m[1]!];
-    if (value === undefined)
-      throw new FormatError('manifest', `line ${line}`, at, `undefined variable ${m[1]} (pass it as a define)`);
+    if (value === undefined) throw new ManifestError(line, `undefined variable ${m[1]} (pass it as a define)`);
     out += value;
     i += m[0].length - 1;
   }

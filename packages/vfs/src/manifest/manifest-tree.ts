@@ -1,78 +1,64 @@
-// Turns resolved manifest entries into what the image writers take, with the same rules as
-// OSv's scripts:
-//  - toRofsTree: gen-rofs-img.py parse_manifest (a nested, insertion-ordered tree; the last
-//    line for a guest path wins but keeps the first one's place; "->T" and host symlinks become
-//    symlinks, host directories become empty directories, other paths become files read
-//    through HostFs when the writer reaches them; "*-stripped.so" host paths are skipped);
-//  - toBootfsEntries: mkbootfs.py (a flat list in manifest order; host directories become
-//    "name/" records, "->T" symlinks; host symlinks are copied as their content).
+// Turns a checked manifest plan (manifest-plan.ts) into what the image writers take:
+//  - toRofsTree: gen-rofs-img.py's nested, insertion-ordered tree, for ROFS and ZFS images
+//    (files are read through HostFs when the writer reaches them; "*-stripped.so" host paths
+//    are skipped, as the script skips them);
+//  - toBootfsEntries: mkbootfs.py's flat list in manifest order, for the ramfs root of
+//    `osv run --manifest` (directories as "name/" records; symlinks as symlink records, where
+//    mkbootfs.py copies a "!" link's content; guest names ending in "-stripped.so" skipped).
 // Neither strips shared objects: OSv strips its own build products with `strip`, which an
 // osv-ts image (wasm apps) does not have.
-import { FormatError } from '@osv-ts/kernel-api';
 import type { BootfsEntry } from '../fs/bootfs/bootfs-format.js';
 import { type ImageDir, type ImageNode, imageDir } from '../image/image-tree.js';
 import type { HostFs } from './host-fs.js';
-import type { ManifestEntry } from './manifest-expand.js';
+import { ManifestSourceError } from './manifest-error.js';
+import type { ManifestPlan, PlannedEntry, PlannedNode } from './manifest-plan.js';
 
 type MutableDir = { kind: 'dir'; children: Map<string, ImageNode> };
 
-function child(dir: MutableDir, name: string, guest: string): MutableDir {
-  let next = dir.children.get(name);
-  if (next === undefined) {
-    next = imageDir();
-    dir.children.set(name, next);
-  }
-  if (next.kind !== 'dir')
-    throw new FormatError('manifest', guest, 0, `"${name}" is a file in one entry and a directory in another`);
-  return next;
-}
-
-export function toRofsTree(entries: Iterable<ManifestEntry>, host: HostFs): ImageDir {
-  // The script's dict keyed by path component; guest paths start with "/", so the image root
-  // is the key "" of the top-level dict.
-  const top: MutableDir = imageDir();
-  const parentOf = (guest: string): [MutableDir, string] => {
-    const tokens = guest.replace(/\/+$/, '').split('/');
-    let d = top;
-    for (const t of tokens.slice(0, -1)) d = child(d, t, guest);
-    return [d, tokens[tokens.length - 1]!];
-  };
-  for (const { guest, host: h } of entries) {
-    if (h.startsWith('->')) {
-      const [d, name] = parentOf(guest);
-      d.children.set(name, { kind: 'symlink', target: h.slice(2) });
-      continue;
+export function toRofsTree(plan: ManifestPlan, host: HostFs): ImageDir {
+  const root: MutableDir = imageDir();
+  for (const entry of plan.entries) {
+    const { guest, node } = entry;
+    if (node.kind === 'file' && node.host.endsWith('-stripped.so')) continue;
+    const names = guest === '/' ? [] : guest.slice(1).split('/');
+    let dir = root;
+    // The plan guarantees every parent is a directory (or not there yet).
+    for (const name of names.slice(0, -1)) {
+      let next = dir.children.get(name);
+      if (next === undefined) dir.children.set(name, (next = imageDir()));
+      dir = next as MutableDir;
     }
-    if (h.endsWith('-stripped.so')) continue;
-    const kind = host.lstat(h);
-    if (kind === 'symlink') {
-      const [d, name] = parentOf(guest);
-      d.children.set(name, { kind: 'symlink', target: host.readlink(h) });
-    } else if (host.stat(h) === 'dir') {
-      const tokens = guest.replace(/\/+$/, '').split('/');
-      let d = top;
-      for (const t of tokens.slice(0, -1)) d = child(d, t, guest);
-      // The script's setdefault keeps whatever already has the last name, even a file.
-      const last = tokens[tokens.length - 1]!;
-      if (!d.children.has(last)) d.children.set(last, imageDir());
-    } else {
-      const [d, name] = parentOf(guest);
-      d.children.set(name, { kind: 'file', data: () => host.readFile(h) });
-    }
+    const last = names.at(-1);
+    if (last === undefined) continue; // "/" itself: the root exists
+    if (node.kind === 'dir') {
+      if (!dir.children.has(last)) dir.children.set(last, imageDir());
+    } else dir.children.set(last, imageNode(entry, node, host));
   }
-  const root = top.children.get('');
-  if (root === undefined) return imageDir();
-  if (root.kind !== 'dir') throw new FormatError('manifest', '/', 0, 'the root is not a directory');
   return root;
 }
 
-export function toBootfsEntries(entries: Iterable<ManifestEntry>, host: HostFs): BootfsEntry[] {
+function imageNode(entry: PlannedEntry, node: Exclude<PlannedNode, { kind: 'dir' }>, host: HostFs): ImageNode {
+  if (node.kind === 'symlink') return { kind: 'symlink', target: node.target };
+  return { kind: 'file', data: () => readHostFile(entry, node, host) };
+}
+
+/** A planned file's bytes; a file that vanished or turned into a symlink names its line. */
+function readHostFile(entry: PlannedEntry, node: Extract<PlannedNode, { kind: 'file' }>, host: HostFs): Uint8Array {
+  try {
+    return host.readFile(node.host, { noFollow: node.noFollow });
+  } catch (e) {
+    throw new ManifestSourceError(entry.line, `${entry.guest}: cannot read ${node.host}: ${(e as Error).message}`);
+  }
+}
+
+export function toBootfsEntries(plan: ManifestPlan, host: HostFs): BootfsEntry[] {
   const out: BootfsEntry[] = [];
-  for (const { guest, host: h } of entries) {
-    if (guest.endsWith('-stripped.so')) continue;
-    if (h.startsWith('->')) out.push({ kind: 'symlink', name: guest, target: h.slice(2) });
-    else if (host.stat(h) === 'dir') out.push({ kind: 'dir', name: guest.endsWith('/') ? guest : guest + '/' });
-    else out.push({ kind: 'file', name: guest, data: host.readFile(h) });
+  for (const entry of plan.entries) {
+    const { guest, node } = entry;
+    if (guest.endsWith('-stripped.so') || guest === '/') continue;
+    if (node.kind === 'symlink') out.push({ kind: 'symlink', name: guest, target: node.target });
+    else if (node.kind === 'dir') out.push({ kind: 'dir', name: guest + '/' });
+    else out.push({ kind: 'file', name: guest, data: readHostFile(entry, node, host) });
   }
   return out;
 }

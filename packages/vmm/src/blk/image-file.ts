@@ -2,6 +2,7 @@
 // read metadata before anything else runs). Reads past the end of the file return zeroes, as
 // a sparse file would.
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { openImageForRewrite } from './disk-lock.js';
 
 export interface ImageFile {
   sizeBytes(): number;
@@ -26,8 +27,14 @@ export class NodeImageFile implements ImageFile {
     return new NodeImageFile(path, openSync(path, readOnly ? 'r' : 'r+'), readOnly);
   }
 
+  /** Takes over an open file descriptor of `path` (closed by close()). */
+  static fromFd(path: string, fd: number, readOnly: boolean): NodeImageFile {
+    return new NodeImageFile(path, fd, readOnly);
+  }
+
+  /** Creates (or empties) `path` under a writer's lock: an image a VM has open is refused. */
   static create(path: string): NodeImageFile {
-    return new NodeImageFile(path, openSync(path, 'w+'), false);
+    return new NodeImageFile(path, openImageForRewrite(path), false);
   }
 
   sizeBytes(): number {

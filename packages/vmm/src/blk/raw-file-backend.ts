@@ -22,6 +22,11 @@ export class RawFileBackend implements BlockBackend {
     return new RawFileBackend(path, openSync(path, readOnly ? 'r' : 'r+'), readOnly);
   }
 
+  /** Takes over an open file descriptor of `path` (closed by close()). */
+  static fromFd(path: string, fd: number, readOnly: boolean): RawFileBackend {
+    return new RawFileBackend(path, fd, readOnly);
+  }
+
   read(offsetBytes: number, into: Uint8Array, done: BackendDone): void {
     this.counters.reads++;
     const step = (at: number): void => {

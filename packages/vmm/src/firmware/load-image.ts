@@ -10,6 +10,8 @@ export interface LoadedImage extends BootRecord {
   readonly format: 'raw' | 'qcow2';
   readonly diskBytes: number;
   readonly partitions: { index: number; type: number; startBytes: number; sizeBytes: number }[];
+  /** The first 512 bytes of the file-system partition (MBR entry 1, vblk0.1), to tell its type; empty without one. */
+  readonly fsPartitionHead: Uint8Array;
 }
 
 export function loadBootImage(path: string): LoadedImage {
@@ -37,7 +39,10 @@ export function loadBootImage(path: string): LoadedImage {
         `no osv-ts boot partition (type 0x${BOOT_PARTITION_TYPE.toString(16)}); was it built by osv build?`,
       );
     const record = readBootRecord((o, into) => read(boot.startBytes + o, into), boot.sizeBytes);
-    return { ...record, format: qcow2 ? 'qcow2' : 'raw', diskBytes, partitions };
+    const fs = partitions.find((p) => p.index === 1);
+    const fsPartitionHead = new Uint8Array(fs ? Math.min(512, fs.sizeBytes) : 0);
+    if (fs) read(fs.startBytes, fsPartitionHead);
+    return { ...record, format: qcow2 ? 'qcow2' : 'raw', diskBytes, partitions, fsPartitionHead };
   } finally {
     file.close();
   }

@@ -1,6 +1,7 @@
-// Builds osv-tap-relay (native/tap-relay.c, our own source) with the system's C compiler on
-// first use and caches the binary by the source's hash, so a changed relay is rebuilt and an
-// unchanged one costs nothing. Node cannot open a TAP device itself: TUNSETIFF is an ioctl.
+// Builds the VMM's native helpers (native/*.c, our own sources) with the system's C compiler on
+// first use and caches each binary by its source's hash, so a changed helper is rebuilt and an
+// unchanged one costs nothing: osv-tap-relay (Node cannot open a TAP device itself: TUNSETIFF is
+// an ioctl) and osv-disk-lock (Node has no fcntl for image locks, blk/disk-lock.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
@@ -12,13 +13,13 @@ export class TapRelayBuildError extends Error {
   override readonly name = 'TapRelayBuildError';
 }
 
-function relaySource(): string {
+function nativeSource(file: string): string {
   // dist/index.js and src/net/*.ts sit at different depths below the package directory.
-  for (const rel of ['../native/tap-relay.c', '../../native/tap-relay.c']) {
+  for (const rel of [`../native/${file}`, `../../native/${file}`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new TapRelayBuildError('native/tap-relay.c is missing from @osv-ts/vmm');
+  throw new TapRelayBuildError(`native/${file} is missing from @osv-ts/vmm`);
 }
 
 /** OSV_CACHE_DIR names a directory that cannot be made or is not a directory. */
@@ -83,9 +84,14 @@ function makeDirectories(dir: string): void {
 
 /** The path of a built osv-tap-relay, compiling it when the cache has none for this source. */
 export function ensureTapRelay(): string {
-  const src = relaySource();
+  return ensureNativeBinary('tap-relay.c', 'osv-tap-relay');
+}
+
+/** The path of the built helper `name` from native/`file`, compiling it on first use. */
+export function ensureNativeBinary(file: string, name: string): string {
+  const src = nativeSource(file);
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
-  const bin = join(cacheDir(), `osv-tap-relay-${hash}`);
+  const bin = join(cacheDir(), `${name}-${hash}`);
   if (existsSync(bin)) return bin;
   const tmp = `${bin}.${process.pid}.tmp`;
   const errors: string[] = [];

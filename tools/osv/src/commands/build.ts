@@ -12,7 +12,7 @@ import { writeRofs } from '@osv-ts/vfs/rofs-writer';
 import { MAX_DISK_BYTES, planDisk, writeDiskImage, type ImageFormat } from '../image/disk-image-writer.js';
 import { checkOutputPath, readRegularFile, writeAtomically } from '../image/host-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
-import { readManifest } from '../image/manifest-files.js';
+import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
 import { checkPoolSize, parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { appNeeds } from '../linker/app-needs.js';
@@ -186,6 +186,8 @@ export async function buildCommand(
   // the kernel mounts as its root.
   if (o.app !== undefined && appName !== undefined) {
     const data = readRegularFile(o.app, '--app');
+    if (tree.children.get(appName)?.kind === 'dir')
+      throw new UsageError(`--app ${o.app}: the manifest makes /${appName} a directory`);
     tree.children.set(appName, { kind: 'file', data });
     try {
       for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
@@ -193,7 +195,10 @@ export async function buildCommand(
       throw new UsageError(`${o.app} is not a WebAssembly module osv can load: ${(e as Error).message}`);
     }
   }
-  if (o.fs === 'ramfs') bootfs.push(...bootfsEntriesFromTree(tree));
+  // The manifest's files are read as the writers reach them: one that vanished or became a
+  // symlink since the plan names its manifest line.
+  const fromManifest = <T>(write: () => T): T => (o.manifest === undefined ? write() : writingFrom(o.manifest, write));
+  if (o.fs === 'ramfs') bootfs.push(...fromManifest(() => bootfsEntriesFromTree(tree)));
   else {
     // Mount points the kernel needs on a disk root (OSv's images carry them too): a read-only
     // root cannot grow them at boot.
@@ -223,7 +228,7 @@ export async function buildCommand(
 
   // 4. The partitions and the image.
   const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs) });
-  const fs =
+  const fs = fromManifest(() =>
     o.fs === 'rofs'
       ? writeRofs(tree).image
       : o.fs === 'zfs'
@@ -236,7 +241,8 @@ export async function buildCommand(
             path: '/dev/vblk0.1',
             sizeOption: o.fsSizeBytes ? `--fs-size ${formatMemorySize(o.fsSizeBytes)}` : 'the pool',
           })
-        : new Uint8Array(0);
+        : new Uint8Array(0),
+  );
   const planned = planDisk(record.length, fs.length, o.fsSizeBytes);
   if (planned.totalBytes > MAX_DISK_BYTES)
     throw new UsageError(

@@ -6,7 +6,8 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, loadBootImage, maxCommandLineBytes, openDiskBackend } from '@osv-ts/vmm';
+import { Machine, formatMemorySize, loadBootImage, maxCommandLineBytes } from '@osv-ts/vmm';
+import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import { VirtioBlkDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
@@ -16,6 +17,7 @@ import { CliError, UsageError, describeSystemError } from '../cli-error.js';
 import { checkOutputPath } from '../image/host-files.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
+import { openDisks } from './disks.js';
 import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
 import { hostConsoles } from './host-output.js';
@@ -117,14 +119,13 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const consoles = hostConsoles();
   const consoleOut = consoles.stdout;
   const consoleErr = consoles.stderr;
-  const disk = openDiskBackend(image);
-  const extra = o.disks.map((path) => {
-    try {
-      return openDiskBackend(path);
-    } catch (e) {
-      throw new CliError(`--disk ${path}: ${describeSystemError(e)}`);
-    }
-  });
+  // A ROFS image is never written: open it read-only, so that VMs can boot it side by side.
+  const rofs =
+    loaded.fsPartitionHead.length >= 8 &&
+    new DataView(loaded.fsPartitionHead.buffer).getBigUint64(0, true) === ROFS_MAGIC;
+  const opened = openDisks([{ path: image, readOnly: rofs, shareWrite: false, option: '-i' }, ...o.disks]);
+  const disk = opened[0]!;
+  const extra = opened.slice(1);
   const devices: DeviceModel[] = [
     consoleOut,
     consoleErr,

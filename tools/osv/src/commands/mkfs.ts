@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { toRofsTree } from '@osv-ts/vfs/manifest';
 import { writeRofsImage } from '@osv-ts/vfs/rofs-writer';
 import { checkOutputPath, writeAtomically, yieldToEventLoop } from '../image/host-files.js';
-import { readManifest } from '../image/manifest-files.js';
+import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { checkPoolSize, parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { UsageError } from '../cli-error.js';
@@ -99,18 +99,20 @@ export async function mkfsCommand(argv: readonly string[]): Promise<number> {
   if (type === 'zfs' && zfs.sizeBytes > 0) checkPoolSize(zfs.sizeBytes, `mkfs: --size ${zfs.sizeText}`);
   const tree = toRofsTree(readManifest(manifest, defines), nodeHostFs);
   if (type === 'zfs') {
-    const image = writeZfsImage(tree, {
-      ...zfs,
-      path: `/${basename(output)}`,
-      sizeOption: zfs.sizeText ? `mkfs: --size ${zfs.sizeText}` : 'mkfs: the pool',
-    });
+    const image = writingFrom(manifest, () =>
+      writeZfsImage(tree, {
+        ...zfs,
+        path: `/${basename(output)}`,
+        sizeOption: zfs.sizeText ? `mkfs: --size ${zfs.sizeText}` : 'mkfs: the pool',
+      }),
+    );
     await writeAtomically(output, '-o', (temp) => writeSparse(temp, image));
     process.stderr.write(
       `osv: wrote ${output}: zfs pool '${zfs.pool}'${zfs.dataset ? `, files in ${zfs.pool}/${zfs.dataset}` : ''}, ${image.length} bytes\n`,
     );
     return 0;
   }
-  const image = writeRofsImage(tree);
+  const image = writingFrom(manifest, () => writeRofsImage(tree));
   await writeAtomically(output, '-o', (temp) => writeSparse(temp, image));
   process.stderr.write(`osv: wrote ${output}: rofs, ${image.length} bytes\n`);
   return 0;

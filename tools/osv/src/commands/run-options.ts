@@ -4,6 +4,28 @@
 import { MAX_GUEST_RAM_BYTES, MemorySizeError, formatMemorySize, parseMemorySize } from '@osv-ts/vmm';
 import { UsageError } from '../cli-error.js';
 
+export interface DiskSpec {
+  readonly path: string;
+  /** `,ro`: the guest gets a read-only disk; refused beside a writer unless both share writes. */
+  readonly readOnly: boolean;
+  /** `,share-rw`: let other VMs write it meanwhile (QEMU's share-rw=on: the guest must cope). */
+  readonly shareWrite: boolean;
+}
+
+/** `IMAGE[,ro][,share-rw]` (options in any order at the end). */
+export function parseDiskSpec(text: string): DiskSpec {
+  let path = text;
+  let readOnly = false;
+  let shareWrite = false;
+  for (let m = /,(ro|share-rw)$/.exec(path); m; m = /,(ro|share-rw)$/.exec(path)) {
+    if (m[1] === 'ro') readOnly = true;
+    else shareWrite = true;
+    path = path.slice(0, m.index);
+  }
+  if (path === '') throw new UsageError(`--disk ${text}: no image path`);
+  return { path, readOnly, shareWrite };
+}
+
 export interface RunOptions {
   memBytes: number;
   vcpus: number;
@@ -33,8 +55,8 @@ export interface RunOptions {
   traceOut?: string;
   /** usr.manifest files whose entries go into the boot file system (a ramfs root). */
   manifests: string[];
-  /** --disk IMAGE: raw or qcow2 images attached as further virtio-blk disks (repeatable). */
-  disks: string[];
+  /** --disk IMAGE[,ro][,share-rw]: raw or qcow2 images attached as further virtio-blk disks (repeatable). */
+  disks: DiskSpec[];
   /** --rootfs-image IMG: a bare ROFS image (osv mkfs rofs) attached as vblk0 and mounted as /. */
   rootfsImage?: string;
   help: boolean;
@@ -70,8 +92,12 @@ options:
       --file G=HOST      put host file HOST into the boot file system at guest path G
       --rootfs-image IMG mount IMG (osv mkfs rofs) read-only as / through virtio-blk, with a
                          ramfs on /tmp; the app comes from the image (-e '/app.wasm …')
-      --disk IMAGE       attach IMAGE (raw or qcow2) as the next virtio-blk disk, vblk0, vblk1, …
-                         (repeatable; ZFS pools on them mount with --mount-fs=zfs,POOL/DS,/dir)
+      --disk IMAGE[,ro][,share-rw]
+                         attach IMAGE (raw or qcow2) as the next virtio-blk disk, vblk0, vblk1, …
+                         (repeatable; ZFS pools on them mount with --mount-fs=zfs,POOL/DS,/dir).
+                         Locked as QEMU locks images: a second VM (or QEMU) is refused while one
+                         writes it. ,ro: a read-only disk (refused beside a writer too, as in
+                         QEMU); ,share-rw: let others write it meanwhile (QEMU's share-rw=on)
   -d, --debug            start the vCPU worker under the inspector on 127.0.0.1:9229
                          (OSV_INSPECT_PORT), paused before the kernel's first line
       --dry-run          print the machine it would start, and exit
@@ -197,7 +223,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         o.manifests.push(take(arg));
         break;
       case '--disk':
-        o.disks.push(take(arg));
+        o.disks.push(parseDiskSpec(take(arg)));
         break;
       case '--rootfs-image':
         o.rootfsImage = take(arg);

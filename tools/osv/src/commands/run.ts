@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, maxCommandLineBytes, openDiskBackend } from '@osv-ts/vmm';
+import { Machine, formatMemorySize, maxCommandLineBytes } from '@osv-ts/vmm';
 import { VirtioBlkDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
@@ -11,16 +11,17 @@ const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import { toBootfsEntries } from '@osv-ts/vfs/manifest';
-import { CliError, UsageError, describeSystemError } from '../cli-error.js';
+import { UsageError } from '../cli-error.js';
 import { checkOutputPath, readRegularFile } from '../image/host-files.js';
-import { readManifest } from '../image/manifest-files.js';
+import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
 import { appNeeds, jsAppNeeds } from '../linker/app-needs.js';
 import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
-import { RUN_USAGE, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
+import { openDisks } from './disks.js';
+import { RUN_USAGE, buildCommandLine, inspectPort, parseRunOptions, type DiskSpec } from './run-options.js';
 import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
 import { planNetwork, startNetwork } from './net-backend.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
@@ -99,15 +100,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     });
   }
   for (const m of o.manifests) {
-    const listed = readManifest(m);
-    const entries = toBootfsEntries(listed, nodeHostFs);
+    const plan = readManifest(m);
+    const entries = writingFrom(m, () => toBootfsEntries(plan, nodeHostFs));
     // `.mjs` files a manifest puts in the guest are JS apps: link them (other .js files, such
     // as a web server's assets, stay as they are).
-    for (const l of listed) {
-      if (!l.guest.endsWith('.mjs') || l.host.startsWith('->')) continue;
-      const at = entries.findIndex((e) => e.kind === 'file' && e.name === l.guest);
-      if (at >= 0)
-        entries[at] = { name: l.guest, kind: 'file', data: await link(l.host.replace(/^!/, ''), `--manifest ${m}`) };
+    for (const p of plan.entries) {
+      if (!p.guest.endsWith('.mjs') || p.node.kind !== 'file') continue;
+      const at = entries.findIndex((e) => e.kind === 'file' && e.name === p.guest);
+      if (at >= 0) entries[at] = { name: p.guest, kind: 'file', data: await link(p.node.host, `--manifest ${m}`) };
     }
     files.push(...entries);
     capabilities.add('vfs');
@@ -123,16 +123,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       }
     }
   }
-  const diskPaths = [...o.disks];
+  const diskSpecs: (DiskSpec & { option?: string })[] = [...o.disks];
   if (o.rootfsImage !== undefined) {
     checkRofsImage(o.rootfsImage);
     if (o.app !== undefined)
       throw new UsageError('--rootfs-image: the app comes from the image; give its command line with -e');
-    diskPaths.unshift(o.rootfsImage); // vblk0, which the kernel mounts as / (no partition table)
+    // vblk0, which the kernel mounts as / (no partition table); ROFS never writes, so VMs share it.
+    diskSpecs.unshift({ path: o.rootfsImage, readOnly: true, shareWrite: false, option: '--rootfs-image' });
     capabilities.add('fs:rofs');
     capabilities.add('wasi:fs'); // the app is in the image, unread here: give it the file calls
   }
-  if (diskPaths.length > 0) capabilities.add('blockdev');
+  if (diskSpecs.length > 0) capabilities.add('blockdev');
   const wantsSockets = o.networking || checked.options.tcplisten.length > 0;
   // A program that is not in the boot file system (on a --disk or --rootfs-image) is not read
   // here: give it the socket calls for the listeners it is handed rather than refuse them.
@@ -158,13 +159,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const devices: DeviceModel[] = [];
   const consoles = hostConsoles();
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoles.stdout, consoles.stderr);
-  const disks = diskPaths.map((path) => {
-    try {
-      return openDiskBackend(path);
-    } catch (e) {
-      throw new CliError(`--disk ${path}: ${describeSystemError(e)}`);
-    }
-  });
+  const disks = openDisks(diskSpecs);
   disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
   const closeDisks = (): void => disks.forEach((d) => d.backend.close?.());
   let hostNet;

@@ -1,10 +1,12 @@
 // Host files the CLI reads and writes on the user's behalf, with one-line errors that name the
 // option: inputs must be regular files (a FIFO or /dev/zero would hang or eat the disk), and
 // outputs are written to a temporary file beside the target and renamed into place, so an
-// interrupted or failed build never leaves a partial image where the user asked for one.
+// interrupted or failed build never leaves a partial image where the user asked for one, and
+// never replaces an image a VM has open (its disk lock, @osv-ts/vmm's disk-lock.ts).
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { lockImageForReplacement } from '@osv-ts/vmm';
 import { CliError, UsageError, describeSystemError } from '../cli-error.js';
 
 /** What a non-regular file is, in ls's words. */
@@ -90,6 +92,9 @@ export async function writeAtomically<T>(
   write: (tempPath: string) => T | Promise<T>,
 ): Promise<T> {
   checkOutputPath(path, option);
+  // An image a VM runs from is refused (DiskLockedError: one line naming the VM, status 1), and
+  // held against VMs starting on it until the new one is renamed over it.
+  const release = lockImageForReplacement(path);
   // Outside the write, Ctrl-C keeps its default action: nothing is on the disk yet.
   watchSignals(true);
   const temp = temporaryPath(path);
@@ -117,6 +122,7 @@ export async function writeAtomically<T>(
   } finally {
     if (pending.delete(temp)) removeQuietly(temp);
     watchSignals(false);
+    release();
   }
 }
 

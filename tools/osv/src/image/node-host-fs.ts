@@ -1,7 +1,18 @@
 // The manifest tools' view of the host file system (@osv-ts/vfs/manifest's HostFs) over node:fs.
 // Directory names come in the host's own order (opendirSync), which is what OSv's Python
 // scripts see through os.scandir; image bytes match OSv's only with that order.
-import { lstatSync, opendirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  opendirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import type { HostFileKind, HostFs } from '@osv-ts/vfs/manifest';
 
 function kind(st: Stats | undefined): HostFileKind | undefined {
@@ -26,5 +37,21 @@ export const nodeHostFs: HostFs = {
     return names;
   },
   readlink: (p) => readlinkSync(p),
-  readFile: (p) => new Uint8Array(readFileSync(p)),
+  realpath(p) {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  },
+  readFile(p, options = {}) {
+    if (!options.noFollow) return new Uint8Array(readFileSync(p));
+    // O_NOFOLLOW: a file that became a symlink since lstat said "file" is refused (ELOOP).
+    const fd = openSync(p, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return new Uint8Array(readFileSync(fd));
+    } finally {
+      closeSync(fd);
+    }
+  },
 };

@@ -3,7 +3,8 @@
 // has a refcount of 1 in the refcount blocks. New clusters are appended at the end of the file
 // (never reused), so metadata is written before the entry that points at it and a crash leaves
 // at worst leaked clusters, never a dangling pointer. Writes need refcount_order 4 (16-bit
-// refcounts, QEMU's default) and no snapshots; compressed clusters are readable by nothing
+// refcounts, QEMU's default) and no internal snapshots: other images open read-only, and
+// opening them for writing is a Qcow2Error saying why. Compressed clusters are readable by nothing
 // here (they fail the request). Every offset read from the file is validated: a corrupt
 // table is a FormatError, never a read outside the file or a host crash.
 import { FormatError } from '@osv-ts/kernel-api';
@@ -56,8 +57,19 @@ export class Qcow2Image {
       return e === 0n ? 0 : this.checkedOffset(e & ~0x1ffn, 'refcount table entry', header.refcountTableOffset + i * 8);
     });
     this.nextFreeCluster = Math.ceil(file.sizeBytes() / this.clusterBytes);
-    const cannotWrite = header.refcountOrder !== 4 || header.nbSnapshots !== 0;
-    this.readOnly = readOnly || cannotWrite;
+    // Writing an image with internal snapshots means copy-on-write of every cluster a snapshot
+    // shares (refcount > 1, QCOW_OFLAG_COPIED clear), which this writer does not do: writing
+    // in place would change the snapshots. So such an image opens read-only or not at all —
+    // loudly, never silently read-only.
+    if (!readOnly && header.nbSnapshots !== 0)
+      throw new Qcow2Error(
+        `the image has ${header.nbSnapshots} internal snapshot${header.nbSnapshots === 1 ? '' : 's'}, which osv-ts cannot write around; open it read-only, or remove them (qemu-img snapshot -l / -d)`,
+      );
+    if (!readOnly && header.refcountOrder !== 4)
+      throw new Qcow2Error(
+        `the image has ${2 ** header.refcountOrder}-bit refcounts; osv-ts writes only 16-bit ones (open it read-only, or qemu-img amend -o refcount_bits=16)`,
+      );
+    this.readOnly = readOnly;
   }
 
   get sizeBytes(): number {
@@ -294,8 +306,7 @@ export class Qcow2Image {
   }
 
   private checkWritable(): void {
-    if (this.readOnly)
-      throw new Qcow2Error('image is read-only (opened so, or snapshots / refcount width other than 16 bits)');
+    if (this.readOnly) throw new Qcow2Error('image is read-only (opened so)');
     if (this.header.version === 3 && this.header.autoclearFeatures !== 0n) {
       // qcow2.txt: a writer that does not understand the autoclear features (bitmaps, raw
       // external data) must clear them, so readers stop trusting the data they describe.

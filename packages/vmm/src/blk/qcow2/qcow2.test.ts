@@ -110,6 +110,25 @@ describe('qcow2', () => {
     expect(Buffer.compare(back, want)).toBe(0);
   });
 
+  it('refuses to write an image with internal snapshots, loudly, and reads it read-only', () => {
+    const rawPath = join(dir, 'snap.raw');
+    const qPath = join(dir, 'snap.qcow2');
+    writeFileSync(rawPath, pattern(1 << 20, 5));
+    execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', rawPath, qPath]);
+    execFileSync('qemu-img', ['snapshot', '-c', 'before', qPath]);
+    const file = NodeImageFile.open(qPath);
+    expect(() => Qcow2Image.open(file)).toThrow(
+      'the image has 1 internal snapshot, which osv-ts cannot write around; open it read-only, or remove them (qemu-img snapshot -l / -d)',
+    );
+    file.close();
+    const ro = Qcow2Image.open(NodeImageFile.open(qPath, true), true);
+    const back = new Uint8Array(1 << 20);
+    ro.read(0, back);
+    expect(Buffer.compare(back, pattern(1 << 20, 5))).toBe(0);
+    expect(() => ro.write(0, new Uint8Array(512))).toThrow(/read-only/);
+    expect(qemuImg(['check', qPath]).status).toBe(0);
+  });
+
   it('clears autoclear feature bits it does not understand before its first write', () => {
     const f = new MemoryImageFile();
     Qcow2Image.create(f, 1 << 20);
