@@ -2,6 +2,8 @@
 import type { KernelModule } from '@osv-ts/kernel-api';
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { Kernel } from './boot/kernel.js';
+import { isJsApp } from './app/js-app.js';
+import jsAppModule from './app/js-app-module.js';
 import { HostConsole } from './platform/host-console.js';
 import { InprocessPlatform } from './platform/inprocess-platform.js';
 
@@ -38,5 +40,8 @@ export function runWasm(wasm: Uint8Array, options: RunWasmOptions = {}): number 
     bootfsImage: writeBootfs(entries),
     consoles: [stdout, stderr],
   });
-  return new Kernel(platform, options.modules ?? []).boot();
+  // A JS app runs through the js-app module; add it, as osv run's linker does for a JS app.
+  const modules = options.modules ?? [];
+  const needsJs = (isJsApp(wasm) || /\.(mjs|cjs|js|mts|ts)$/.test(name)) && !modules.some((m) => m.name === 'js-app');
+  return new Kernel(platform, needsJs ? [...modules, jsAppModule] : modules).boot();
 }
