@@ -16,6 +16,7 @@ export const LAYER_RANK: Record<string, number> = {
   '@osv-ts/vmm': 8,
   '@osv-ts/osv': 9,
   '@osv-ts/depcheck': 9,
+  '@osv-ts/release-check': 9,
   // Host-side drivers of real tools (zfs-fuse, …) for interop tests: below everything so any
   // package's tests may use them; TEST_ONLY_PACKAGES keeps them out of non-test sources.
   '@osv-ts/test-support': -1,
