@@ -49,3 +49,20 @@ describe('matchOutput', () => {
     expect(matchOutput(['httpd: serving on fd 3'], 'osv: stopped\n', { prefix: true }).ok).toBe(false);
   });
 });
+
+describe('matchOutput with stdout and stderr apart', () => {
+  const printed = { stdout: 'out 1\nout 2\n', stderr: 'err 1\nerr 2\n' };
+
+  it('accepts any interleaving that keeps each stream in order', () => {
+    expect(matchOutput(['out 1', 'err 1', 'out 2', 'err 2'], printed).ok).toBe(true);
+    expect(matchOutput(['err 1', 'err 2', 'out 1', 'out 2'], printed).ok).toBe(true);
+    expect(matchOutput(['out 1', '…', 'err 2'], printed).ok).toBe(true);
+  });
+
+  it('refuses a stream out of its own order, or a line from nowhere', () => {
+    expect(matchOutput(['out 2', 'out 1', 'err 1', 'err 2'], printed).ok).toBe(false);
+    expect(matchOutput(['out 1', 'err 2', 'err 1', 'out 2'], printed).ok).toBe(false);
+    expect(matchOutput(['out 1', 'out 2', 'err 1'], printed).ok).toBe(false);
+    expect(matchOutput(['out 1', 'out 2', 'err 1', 'err 2', 'more'], printed).ok).toBe(false);
+  });
+});

@@ -34,42 +34,58 @@ export interface OutputMatch {
   readonly report: string;
 }
 
+/** What a command printed: one stream, or stdout and stderr apart. */
+export type Printed = string | { readonly stdout: string; readonly stderr: string };
+
+function lines(text: string): string[] {
+  const out = text.replace(/\r\n/g, '\n').split('\n');
+  while (out.length > 0 && out.at(-1)!.trim() === '') out.pop();
+  return out;
+}
+
 /**
- * Whether `actual` is the output `expected` shows. With `prefix`, the shown lines need only begin
- * the actual output (a background command's output so far).
+ * Whether `printed` is the output `expected` shows. A terminal shows stdout and stderr
+ * interleaved, and how they interleave depends on timing (a guest's two consoles are two
+ * devices), so with the streams apart the shown lines must be some interleaving of the two that
+ * keeps each stream's own order. With `prefix`, the shown lines need only begin the output (a
+ * background command's output so far).
  */
 export function matchOutput(
   expected: readonly string[],
-  actual: string,
+  printed: Printed,
   options: { prefix?: boolean } = {},
 ): OutputMatch {
-  const got = actual.replace(/\r\n/g, '\n').split('\n');
-  while (got.length > 0 && got.at(-1)!.trim() === '') got.pop();
+  const streams = typeof printed === 'string' ? { stdout: printed, stderr: '' } : printed;
+  const a = lines(streams.stdout);
+  const b = lines(streams.stderr);
   const want = [...expected];
   while (want.length > 0 && want.at(-1)!.trim() === '') want.pop();
   const patterns = want.map((w) => (ANY_LINES.test(w) ? undefined : linePattern(w)));
-  const lines = got.map(normalise);
-  // matches(i, j): shown lines from i match actual lines from j (memoised; `…` lines backtrack).
+  const na = a.map(normalise);
+  const nb = b.map(normalise);
+  // matches(i, j, k): shown lines from i match stdout from j and stderr from k (memoised).
   const memo = new Map<number, boolean>();
-  const matches = (i: number, j: number): boolean => {
-    const key = i * (lines.length + 1) + j;
+  const matches = (i: number, j: number, k: number): boolean => {
+    const key = (i * (na.length + 1) + j) * (nb.length + 1) + k;
     const known = memo.get(key);
     if (known !== undefined) return known;
     let result: boolean;
-    if (i === patterns.length) result = options.prefix === true || j === lines.length;
-    else {
-      const p = patterns[i];
-      if (p === undefined) {
-        result = false;
-        for (let k = j; k <= lines.length && !result; k++) result = matches(i + 1, k);
-      } else result = j < lines.length && p.test(lines[j]!) && matches(i + 1, j + 1);
-    }
+    const p = patterns[i];
+    if (i === patterns.length) result = options.prefix === true || (j === na.length && k === nb.length);
+    else if (p === undefined)
+      result =
+        matches(i + 1, j, k) || (j < na.length && matches(i, j + 1, k)) || (k < nb.length && matches(i, j, k + 1));
+    else
+      result =
+        (j < na.length && p.test(na[j]!) && matches(i + 1, j + 1, k)) ||
+        (k < nb.length && p.test(nb[k]!) && matches(i + 1, j, k + 1));
     memo.set(key, result);
     return result;
   };
-  const ok = matches(0, 0);
+  const ok = matches(0, 0, 0);
+  const shown = b.length > 0 ? `${a.join('\n')}\n--- printed on stderr\n${b.join('\n')}` : a.join('\n');
   return {
     ok,
-    report: ok ? '' : `--- shown in the README\n${want.join('\n')}\n--- printed\n${got.join('\n')}\n---`,
+    report: ok ? '' : `--- shown in the README\n${want.join('\n')}\n--- printed\n${shown}\n---`,
   };
 }

@@ -28,13 +28,9 @@ describe('README examples', () => {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'example.mjs');
     writeFileSync(file, c.code);
-    const r = spawnSync('bash', ['-c', 'exec 2>&1; exec node example.mjs'], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(r.status, `${name} exited with ${r.status ?? r.signal}:\n${r.stdout}`).toBe(0);
-    const m = matchOutput(c.expected!.split('\n'), r.stdout);
+    const r = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, `${name} exited with ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`).toBe(0);
+    const m = matchOutput(c.expected!.split('\n'), { stdout: r.stdout, stderr: r.stderr });
     expect(m.ok, `${name}\n${m.report}`).toBe(true);
   });
 });
