@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark runs osv-ts and a peer in this same run and prints the ratio
-// (DESIGN.md §6). Package benchmarks (packages/*/bench) are run through their `bench` scripts.
+// (docs/architecture.md §6). Package benchmarks (packages/*/bench) are run through their `bench` scripts.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system tools the tests use (DESIGN.md §5: real parts, not mocks), idempotently.
+# Installs the system tools the tests use (docs/architecture.md §5: real parts, not mocks), idempotently.
 # Fails loudly when a tool cannot be installed: tests never skip for a missing tool.
 set -euo pipefail
 

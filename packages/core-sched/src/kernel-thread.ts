@@ -4,7 +4,7 @@
 //
 // Why generators: they are the JS-native form of a coroutine that keeps its own frame across a
 // suspension with no transpiler and no Promise machinery. A Promise continuation would never
-// run while the app is blocked in a WASI call (DESIGN.md §3), and explicit continuations would
+// run while the app is blocked in a WASI call (docs/architecture.md §3), and explicit continuations would
 // turn every kernel loop inside out. `yield*` composes them: a blocking kernel operation is a
 // generator that the caller delegates to (`yield* mutex.lock()`), which is how OSv's blocking
 // calls read in C++.

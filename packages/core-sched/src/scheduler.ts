@@ -1,5 +1,5 @@
 // The scheduler: a run queue per vCPU (one vCPU today), kernel threads as generators, timers
-// from an injected Clock, and two adapters over the same non-blocking core (DESIGN.md §3):
+// from an injected Clock, and two adapters over the same non-blocking core (docs/architecture.md §3):
 //  - block(cond) / run(op): the blocking adapter for the app thread, which runs on the native
 //    stack under the app's wasm frames and so cannot yield; it runs other threads, timers and
 //    interrupts until its condition holds, and idles the vCPU when nothing is runnable.

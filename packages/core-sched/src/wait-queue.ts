@@ -1,4 +1,4 @@
-// Wait queues: the one way anything in the kernel waits (DESIGN.md §3).
+// Wait queues: the one way anything in the kernel waits (docs/architecture.md §3).
 // A waiter is parked on the queue; wake() makes it runnable, and it re-checks its own
 // condition (so spurious wake-ups are harmless and no wake-up can be lost: a kernel thread
 // checks its condition and parks in one synchronous step, and nothing else runs in between).

@@ -1,4 +1,4 @@
-// A view of guest physical RAM (one SharedArrayBuffer, DESIGN.md §1) shared by the guest's
+// A view of guest physical RAM (one SharedArrayBuffer, docs/architecture.md §1) shared by the guest's
 // drivers and the VMM's device models. Every access a device makes on behalf of the guest is
 // bounds-checked here, so a bad address from the guest is an error, never a host crash.
 

@@ -1,4 +1,4 @@
-// Time enters every core from outside (STYLE.md: "Time, randomness and I/O come in from outside").
+// Time enters every core from outside (CONTRIBUTING.md, "How code reads": time, randomness and I/O come in from outside).
 
 /**
  * A source of time. Monotonic time is a float64 count of nanoseconds: exact to the nanosecond

@@ -1,6 +1,6 @@
-// Kernel modules: how packages declare the pieces a kernel is composed from (DESIGN.md §4).
+// Kernel modules: how packages declare the pieces a kernel is composed from (docs/architecture.md §4).
 
-/** Where a composed kernel runs (DESIGN.md §1). */
+/** Where a composed kernel runs (docs/architecture.md §1). */
 export type Target = 'vm-node' | 'vm-browser' | 'inprocess';
 
 /**

@@ -9,6 +9,8 @@ export { ExitStatus, runWasmApp } from './app/wasm-app.js';
 export type { AppResult, WasmAppOptions } from './app/wasm-app.js';
 export { JS_APP_HEADER, isJsApp, runJsApp } from './app/js-app.js';
 export type { JsAppMain, JsAppOptions } from './app/js-app.js';
+export { JS_APP_CAPABILITY } from './app/js-app-module.js';
+export type { JsAppRunner, JsAppRunOptions } from './app/js-app-module.js';
 export {
   extractMmioDevices,
   parseMmioDevice,

@@ -2,6 +2,8 @@
 import type { KernelModule } from '@osv-ts/kernel-api';
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { Kernel } from './boot/kernel.js';
+import { isJsApp } from './app/js-app.js';
+import jsAppModule from './app/js-app-module.js';
 import { HostConsole } from './platform/host-console.js';
 import { InprocessPlatform } from './platform/inprocess-platform.js';
 
@@ -41,5 +43,8 @@ export function runWasm(wasm: Uint8Array, options: RunWasmOptions = {}): number 
     consoles: [stdout, stderr],
     ...(options.ramBytes !== undefined ? { ramBytes: options.ramBytes } : {}),
   });
-  return new Kernel(platform, options.modules ?? []).boot();
+  // A JS app runs through the js-app module; add it, as osv run's linker does for a JS app.
+  const modules = options.modules ?? [];
+  const needsJs = (isJsApp(wasm) || /\.(mjs|cjs|js|mts|ts)$/.test(name)) && !modules.some((m) => m.name === 'js-app');
+  return new Kernel(platform, needsJs ? [...modules, jsAppModule] : modules).boot();
 }

@@ -26,7 +26,8 @@ export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;
 export const FD_CLOEXEC = 1;
 
-export const POSIX_CONSTANTS = Object.freeze({
+// Pure: a kernel without JS apps (which alone read it) drops the object when bundled.
+export const POSIX_CONSTANTS = /* @__PURE__ */ Object.freeze({
   ...Errno,
   ...sockets,
   O_RDONLY,

@@ -37,7 +37,6 @@ export { SimulatedLink, PERFECT_LINK } from './sim/simulated-link.js';
 export type { LinkImpairments, LinkCounters } from './sim/simulated-link.js';
 export { Simulation, StallError } from './sim/simulation.js';
 
-export * as wire from './wire/index.js';
 export { IpAddress } from './wire/ip-address.js';
 export type { IpVersion } from './wire/ip-address.js';
 

@@ -1,6 +1,6 @@
 // The stack: interfaces, the IPv4/IPv6 layers (ARP, NDP with SLAAC, fragment reassembly,
 // ICMP echo and errors), UDP and TCP demultiplexing, port bindings and socket factories.
-// Event-driven and synchronous (DESIGN.md §3): frames arrive through NetDevice receivers, time
+// Event-driven and synchronous (docs/architecture.md §3): frames arrive through NetDevice receivers, time
 // only moves through `poll(nowNs)`, and `nextDeadlineNs()` says when to call it next. No timers
 // are created outside the stack's own core-sched TimerQueue.
 import { Errno, FormatError, KernelError, type Clock, type Entropy, type NetDevice } from '@osv-ts/kernel-api';

@@ -9,9 +9,9 @@ import {
   SeededRandom,
   SimulatedLink,
   Simulation,
-  wire,
   type UdpSocket,
 } from '../src/index.js';
+import * as wire from '../src/wire/index.js';
 
 const { DhcpOption, DhcpMessageType } = wire;
 

@@ -7,11 +7,11 @@ import {
   HostsFile,
   IpAddress,
   parseResolvConf,
-  wire,
   type DnsLookup,
   type NetStack,
   type TcpSocket,
 } from '../src/index.js';
+import * as wire from '../src/wire/index.js';
 import { makePair, type Pair } from './harness.js';
 
 const { DnsType } = wire;

@@ -127,7 +127,8 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-import { wire, type NetStack as Stack } from '../src/index.js';
+import { type NetStack as Stack } from '../src/index.js';
+import * as wire from '../src/wire/index.js';
 
 export interface CraftedSegment {
   from: IpAddress;

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Errno } from '@osv-ts/kernel-api';
-import { IpAddress, PollEvents, SeededRandom, wire, type NetStack } from '../src/index.js';
+import { IpAddress, PollEvents, SeededRandom, type NetStack } from '../src/index.js';
+import * as wire from '../src/wire/index.js';
 import { errnoOf, makePair, pattern, transfer, equalBytes } from './harness.js';
 
 function recvUdp(s: ReturnType<NetStack['udpSocket']>) {

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IpAddress, PcapWriter, readPcap, wire, DnsResolver, type TcpSocket } from '../src/index.js';
+import { IpAddress, PcapWriter, readPcap, DnsResolver, type TcpSocket } from '../src/index.js';
+import * as wire from '../src/wire/index.js';
 import { errnoOf, makePair, pattern } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -2,7 +2,8 @@
 // a misbehaving or absent peer).
 import { describe, expect, it } from 'vitest';
 import { Errno } from '@osv-ts/kernel-api';
-import { IpAddress, PollEvents, wire, type TcpSocket } from '../src/index.js';
+import { IpAddress, PollEvents, type TcpSocket } from '../src/index.js';
+import * as wire from '../src/wire/index.js';
 import { equalBytes, errnoOf, injectTcp, makePair, pattern, tcpOf, transfer, type Pair } from './harness.js';
 
 const F = wire.TcpFlags;

@@ -1,6 +1,6 @@
 // A microVM: guest RAM (a SharedArrayBuffer), one vCPU (a Worker running the composed kernel),
 // virtio-mmio device models serviced on this (the host) thread, and the signalling between
-// them (DESIGN.md §1): the guest rings `hostWake` for MMIO traps and queue notifications, we
+// them (docs/architecture.md §1): the guest rings `hostWake` for MMIO traps and queue notifications, we
 // raise interrupts through `irqPending` + `guestWake`. The machine's life ends when the guest
 // publishes PowerOff; its exit status becomes the result of run().
 import { pathToFileURL } from 'node:url';
@@ -143,8 +143,8 @@ export class Machine {
       if (this.finished) break;
       // Poll briefly before sleeping: a guest that just trapped or notified usually does so
       // again within microseconds (device setup, bursts of I/O), and waking through
-      // Atomics.waitAsync costs a trip through the event loop (DESIGN.md §1: "a short spin
-      // before waiting is where virtio performance is won").
+      // Atomics.waitAsync costs a trip through the event loop (docs/architecture.md §6: a short spin
+      // before waiting is where virtio performance is won).
       // While a device waits for host I/O (an async disk read), its completion arrives through
       // the event loop: spinning would only delay it.
       if (!this.hostIoPending() && this.spinUntilChanged(words, wakeIndex, seq)) continue;

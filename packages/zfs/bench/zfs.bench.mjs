@@ -1,4 +1,4 @@
-// Benchmarks against the peer, zfs-fuse 0.7 through FUSE, in the same run (DESIGN.md §6):
+// Benchmarks against the peer, zfs-fuse 0.7 through FUSE, in the same run (docs/architecture.md §6):
 //   1. sequential write of one BENCH_MB-MiB file (osv-ts: createPool; zfs-fuse: write + export)
 //   2. sequential read of that file (osv-ts: ZplFilesystem.read; zfs-fuse: read through FUSE)
 //   3. 10 000 small files written, then all read back

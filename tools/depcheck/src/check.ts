@@ -1,4 +1,4 @@
-// Checks every workspace package's sources against the package rules (DESIGN.md §2):
+// Checks every workspace package's sources against the package rules (docs/architecture.md §2):
 //  1. an import names a package its package.json declares (tests and benchmarks may also use
 //     the package's devDependencies or the workspace root's);
 //  2. no import reaches into another package's files (relative paths leaving the package, or

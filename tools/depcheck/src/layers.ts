@@ -1,8 +1,8 @@
-// The layer diagram of DESIGN.md §2 as ranks: a package may depend only on packages of a lower
-// rank. Where the diagram's single column is read as a strict order, two edges the issues ask
-// for would point upwards (drivers-virtio uses core-sched's wait queues and page allocator —
-// issue 4; zfs is a VFS file system — issue 8), so the ranks are the diagram's groups:
-// interfaces, core, drivers/filesystems/network, zfs, loader, libc, kernel, host side, tools.
+// The package ranks of docs/architecture.md §2: a package may depend only on packages of a lower
+// rank, so packages of one rank (vfs and netstack) never depend on each other. The ranks group
+// OSv's layers: interfaces, core, drivers/file systems/network, zfs (a VFS file system), loader,
+// libc, kernel, host side, tools; drivers-virtio sits above core-sched because its drivers wait
+// on core-sched's wait queues and allocate rings from its page allocator.
 export const LAYER_RANK: Record<string, number> = {
   '@osv-ts/kernel-api': 0,
   '@osv-ts/core-sched': 1,
@@ -16,6 +16,7 @@ export const LAYER_RANK: Record<string, number> = {
   '@osv-ts/vmm': 8,
   '@osv-ts/osv': 9,
   '@osv-ts/depcheck': 9,
+  '@osv-ts/release-check': 9,
   // Host-side drivers of real tools (zfs-fuse, …) for interop tests: below everything so any
   // package's tests may use them; TEST_ONLY_PACKAGES keeps them out of non-test sources.
   '@osv-ts/test-support': -1,
@@ -24,7 +25,7 @@ export const LAYER_RANK: Record<string, number> = {
 /** Packages only test, benchmark and build files may import. */
 export const TEST_ONLY_PACKAGES = new Set(['@osv-ts/test-support']);
 
-/** Packages that run inside the guest and so must be isomorphic (DESIGN.md §2). */
+/** Packages that run inside the guest and so must be isomorphic (docs/architecture.md §2). */
 export const GUEST_PACKAGES = new Set([
   '@osv-ts/kernel-api',
   '@osv-ts/core-sched',

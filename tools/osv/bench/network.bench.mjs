@@ -1,5 +1,5 @@
 // The guest's httpd (examples/httpd, C → wasm32-wasi, on the osv-ts netstack) against Node's
-// own `http` server on Linux loopback, measured in the same run (DESIGN.md §6):
+// own `http` server on Linux loopback, measured in the same run (docs/architecture.md §6):
 //   - wrk request rate, guest on a TAP device (in a private network namespace) and behind
 //     passt (--forward from host loopback), one connection per request (the httpd serves
 //     one connection at a time);

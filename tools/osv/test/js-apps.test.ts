@@ -173,11 +173,11 @@ describe('JS-module apps (osv run app.mjs)', () => {
     expect(r.status).toBe(0);
   });
 
-  it('links the socket layer into the kernel only for a networked VM', () => {
+  it('links the js-app module always and the socket layer only for a networked VM', () => {
     const app = tempFile('plain.mjs', `export default () => 0;\n`);
     const modules = (args: string[]): string[] =>
       /modules: (.*)/.exec(osv(['run', '--dry-run', ...args, app]).stderr)![1]!.split(', ');
-    expect(modules([])).toEqual(['vfs', 'virtio-console']);
+    expect(modules([])).toEqual(['vfs', 'js-app', 'virtio-console']);
     const networked = modules(['-n']);
     expect(networked).toContain('posix-sockets');
     expect(networked).toContain('netstack');

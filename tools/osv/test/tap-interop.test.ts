@@ -1,4 +1,4 @@
-// The guest as a host on an Ethernet link with the Linux kernel (DESIGN.md §5): `osv run -n
+// The guest as a host on an Ethernet link with the Linux kernel (docs/architecture.md §5): `osv run -n
 // --tap` puts eth0 on a TAP device inside a network namespace this file creates, where
 // dnsmasq hands out a DHCP lease and IPv6 router advertisements, ping/ping -6, curl and wrk
 // talk to the guest's httpd, and scapy throws malformed and hostile IPv4 and IPv6 at it. Nothing

@@ -1,4 +1,4 @@
-// Runs one JS-module app (DESIGN.md §1: "a JS module written against @osv-ts/libc") on this
+// Runs one JS-module app (docs/architecture.md §1: "a JS module written against @osv-ts/libc") on this
 // thread's stack, the way runWasmApp runs a WASI command. `osv run` links the app on the host
 // (esbuild: one CommonJS function body, relative imports only, no host or package modules) and
 // prefixes JS_APP_HEADER; here it is evaluated synchronously (the guest never awaits, §3) and

@@ -16,15 +16,11 @@ import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sche
 import {
   ConsoleFile,
   FdTable,
-  POSIX_SOCKETS_CAPABILITY,
-  Posix,
   Process,
   VfsFile,
   WASI_EXTENSION_CAPABILITY,
-  installListeners,
   type OpenFile,
   type Preview1Extension,
-  type SocketLayerFactory,
   type WasiExtensionFactory,
 } from '@osv-ts/libc';
 import {
@@ -49,7 +45,8 @@ import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline
 import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
 import { ExitStatus, runWasmApp, type AppResult } from '../app/wasm-app.js';
 import { AppMemoryAccount } from '../app/app-memory.js';
-import { isJsApp, runJsApp } from '../app/js-app.js';
+import { isJsApp } from '../app/js-app.js';
+import { JS_APP_CAPABILITY, type JsAppRunner } from '../app/js-app-module.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { Platform } from './platform.js';
 import type { ProcInfo } from '@osv-ts/vfs';
@@ -407,27 +404,21 @@ export class Kernel {
   }
 
   /**
-   * A JS-module app: libc's Posix over the process, the VFS and (when the kernel has a network
-   * stack) the posix-sockets layer; --tcplisten sockets become fds 3, 4, … as for WASI apps.
+   * A JS-module app, run by the js-app kernel module (libc's Posix over the process, the VFS and,
+   * with a network stack, the posix-sockets layer); --tcplisten sockets become fds 3, 4, … as
+   * for WASI apps.
    */
   private runJs(path: string, program: Uint8Array, process: Process, beforeStart: (() => void) | undefined): AppResult {
     if (!this.vfs) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: a JS app needs the vfs kernel module` };
-    const sockets = this.registry.tryGet<SocketLayerFactory>(POSIX_SOCKETS_CAPABILITY)?.(process);
-    const listeners = this.options?.tcplisten ?? [];
-    if (listeners.length > 0) {
-      const net = this.registry.tryGet<NetstackService>('netstack');
-      if (!net)
-        return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: --tcplisten needs the netstack kernel module` };
-      try {
-        installListeners(net.stack, process, listeners);
-      } catch (e) {
-        if (!(e instanceof KernelError)) throw e;
-        return { status: 1, error: `${path}: ${e.message}` };
-      }
-    }
-    const posix = new Posix(process, this.vfs.vfs, sockets);
-    this.stamp('app loaded');
-    return runJsApp(path, program, posix, { beforeStart });
+    const runner = this.registry.tryGet<JsAppRunner>(JS_APP_CAPABILITY);
+    if (!runner)
+      return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: a JS app needs the js-app kernel module` };
+    return runner(path, program, process, {
+      vfs: this.vfs.vfs,
+      listeners: this.options?.tcplisten ?? [],
+      onLoaded: () => this.stamp('app loaded'),
+      beforeStart,
+    });
   }
 
   /** What /proc shows, from core-sched's counters and the running process. */

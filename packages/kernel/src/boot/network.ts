@@ -1,6 +1,6 @@
 // Network bring-up at boot (OSv loader.cc: start every interface, then --ip/--defaultgw/
 // --nameserver or DHCP, and wait for it) and the kernel thread that drives the stack: the stack
-// only moves through poll() (DESIGN.md §3), so a thread sleeps until its next deadline or a kick.
+// only moves through poll() (docs/architecture.md §3), so a thread sleeps until its next deadline or a kick.
 import type { Scheduler, ThreadBody } from '@osv-ts/core-sched';
 import { WaitQueue } from '@osv-ts/core-sched';
 import type { NetStack, NetstackService } from '@osv-ts/netstack';

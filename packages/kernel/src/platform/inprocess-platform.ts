@@ -1,4 +1,4 @@
-// The inprocess target (DESIGN.md §1): the same kernel on the caller's thread, with host
+// The inprocess target (docs/architecture.md §1): the same kernel on the caller's thread, with host
 // consoles instead of virtio and a CPU that idles by sleeping until the next timer.
 import type { Console, Target } from '@osv-ts/kernel-api';
 import { Bootchart, HostClock, PageAllocator, type Cpu } from '@osv-ts/core-sched';

@@ -1,7 +1,7 @@
 // MMIO through the trap mailbox in the boot info page: the guest posts the access, rings the
 // VMM's doorbell, and waits until the VMM has emulated it — a synchronous VM exit, as KVM exits
 // to the VMM on an MMIO access. A short spin comes before Atomics.wait because the VMM usually
-// answers within microseconds and a futex wait/wake round trip costs ~15 µs (DESIGN.md §1).
+// answers within microseconds and a futex wait/wake round trip costs ~15 µs (docs/architecture.md §1).
 import { BootInfo, TrapOp, TrapState } from '@osv-ts/kernel-api';
 import type { GuestMemory, MmioBus } from '@osv-ts/drivers-virtio';
 

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler, VirtualClock, VirtualCpu, type ThreadBody } from '@osv-ts/core-sched';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
-import { IpAddress, NetStack, PERFECT_LINK, SeededRandom, SimulatedLink, wire, type UdpSocket } from '@osv-ts/netstack';
+import { IpAddress, NetStack, PERFECT_LINK, SeededRandom, SimulatedLink, type UdpSocket } from '@osv-ts/netstack';
+import * as wire from '@osv-ts/netstack/wire';
 import { RamFs, Vfs, O_CREAT, O_WRONLY } from '@osv-ts/vfs';
 import { Posix, type PollFd } from '../posix.js';
 import { Process } from '../process.js';

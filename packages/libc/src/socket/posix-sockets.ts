@@ -2,7 +2,7 @@
 // send()/recv()/sendto()/recvfrom(), shutdown(), setsockopt()/getsockopt(), getsockname()/
 // getpeername(); Linux's accept4()) for JS apps, over the netstack's non-blocking sockets.
 // Sockets live in the process's fd table as SocketFiles, so WASI sock_* calls and read/write/
-// poll/fcntl see the same descriptors. Blocking calls run the scheduler (DESIGN.md §3) until
+// poll/fcntl see the same descriptors. Blocking calls run the scheduler (docs/architecture.md §3) until
 // the socket's readiness changes, polling the stack at its own deadlines so TCP timers armed
 // by the app fire on time. Leaves out: SOCK_RAW, AF_UNIX, MSG_OOB, SO_LINGER, ancillary data.
 import { Errno, KernelError } from '@osv-ts/kernel-api';

@@ -1,5 +1,5 @@
 // The wasi_snapshot_preview1 binding: each function the app imports is a plain method call on
-// the vCPU's stack (DESIGN.md §1: a system call is a function call, never a message).
+// the vCPU's stack (docs/architecture.md §1: a system call is a function call, never a message).
 // Arguments from the app are untrusted: every pointer goes through AppMemory (EFAULT), every
 // fd through the FdTable (EBADF), and kernel errors become WASI errno values.
 import { Errno, KernelError } from '@osv-ts/kernel-api';

@@ -1,5 +1,5 @@
 // Bounds checks shared by every wire parser: each read is preceded by a check that names the
-// field and offset (STYLE.md: parsers never throw a bare RangeError).
+// field and offset (CONTRIBUTING.md, "How code reads": parsers never throw a bare RangeError).
 import { FormatError } from '@osv-ts/kernel-api';
 
 /** Throws FormatError unless `bytes` holds `length` bytes at `offset`. */

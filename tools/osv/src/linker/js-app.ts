@@ -1,4 +1,4 @@
-// Links a JS-module app for the guest (DESIGN.md §1: "a JS module written against
+// Links a JS-module app for the guest (docs/architecture.md §1: "a JS module written against
 // @osv-ts/libc"): esbuild bundles the module and its relative imports into one CommonJS body,
 // platform neutral, and refuses every other import — node: builtins, npm packages, dynamic
 // import() — so the app can reach the host only through the guest's devices, as a wasm app.

@@ -48,7 +48,7 @@ import { workerData } from 'node:worker_threads';
 import { bootVm } from '@osv-ts/kernel/vm';
 ${imports}
 const ram = workerData.ram;
-// DESIGN.md §1: the guest reaches the host only through its devices. The vCPU worker drops the
+// docs/architecture.md §1: the guest reaches the host only through its devices. The vCPU worker drops the
 // host globals Node gives it (process.getBuiltinModule would open every host module) before
 // the kernel and its app run; no guest package uses them.
 for (const name of ${JSON.stringify(HOST_GLOBALS)}) delete globalThis[name];

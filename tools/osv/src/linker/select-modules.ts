@@ -1,4 +1,4 @@
-// Module selection (DESIGN.md §4 step 3): start from the capabilities the app needs, pick a
+// Module selection (docs/architecture.md §4): start from the capabilities the app needs, pick a
 // module for each that runs on the target, add what those modules require, and order the
 // result so every module initialises after the modules it requires.
 import type { Target } from '@osv-ts/kernel-api';

@@ -1,0 +1,86 @@
+// hello's kernel holds no VFS, network stack, ZFS or block-driver code, and is as large as the
+// READMEs say. The kernel is composed by the installed osv CLI into an empty OSV_CACHE_DIR, and
+// every file found there is read. Kernels that need those subsystems are read the same way, as
+// the control: the scan finds their code when it is linked.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { declaredNames, linkedNames } from '../src/kernel-contents.js';
+import { REPO_ROOT } from '../src/workspace.js';
+
+const project = inject('project');
+const OSV = join(project.dir, 'node_modules', '@osv-ts', 'osv', 'bin', 'osv.js');
+
+// Names also declared by the packages every kernel links (helpers such as `need` or `u32`)
+// prove nothing, so only a subsystem's own names count.
+const linkedAlways = [
+  ...['kernel-api', 'core-sched', 'elf-linker', 'libc', 'kernel'].map((p) => declaredNames(`packages/${p}/src`)),
+  declaredNames('packages/drivers-virtio/src', /\/src\/blk\//),
+];
+const own = (names: Set<string>): string[] => [...names].filter((n) => !linkedAlways.some((s) => s.has(n)));
+
+const SUBSYSTEMS = {
+  // The bootfs format parser is the boot loader's (the kernel reads its program from the
+  // bootfs when no VFS is linked, as OSv's loader reads bootfs.bin); the rest is the VFS.
+  vfs: own(declaredNames('packages/vfs/src', /fs\/bootfs\/bootfs-format\.ts$/)),
+  netstack: own(declaredNames('packages/netstack/src')),
+  zfs: own(declaredNames('packages/zfs/src')),
+  'block driver': own(declaredNames('packages/drivers-virtio/src/blk')),
+};
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Composes the kernel for an example app into a fresh cache; returns every kernel file there. */
+function compose(app: string): { files: string[]; code: string[]; sizeKiB: number } {
+  const cache = mkdtempSync(join(tmpdir(), 'osv-ts-kernel-'));
+  dirs.push(cache);
+  execFileSync(process.execPath, [OSV, 'run', '--dry-run', join(REPO_ROOT, 'examples', app)], {
+    cwd: project.dir,
+    env: { ...process.env, OSV_CACHE_DIR: cache },
+    stdio: 'pipe',
+  });
+  const files = readdirSync(cache).map((f) => join(cache, f));
+  const code = files.map((f) => readFileSync(f, 'utf8'));
+  return { files, code, sizeKiB: code.reduce((n, c) => n + Buffer.byteLength(c), 0) / 1024 };
+}
+
+function linked(code: readonly string[]): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(SUBSYSTEMS).map(([name, names]) => [name, code.flatMap((c) => linkedNames(c, names))]),
+  );
+}
+
+describe("hello's kernel", () => {
+  const hello = compose('hello/hello.wasm');
+
+  it('is one kernel file holding no VFS, netstack, ZFS or block-driver code', () => {
+    expect(hello.files.length).toBe(1);
+    expect(linked(hello.code)).toEqual({ vfs: [], netstack: [], zfs: [], 'block driver': [] });
+  });
+
+  it('is as large as the READMEs say (within 10%)', () => {
+    for (const readme of ['README.md', 'tools/osv/README.md']) {
+      const claims = [
+        ...readFileSync(join(REPO_ROOT, readme), 'utf8').matchAll(/hello's\s+kernel\s+is\s+(\d+(?:\.\d+)?)\s+KiB/g),
+      ];
+      expect(claims.length, readme).toBeGreaterThan(0);
+      for (const [, kib] of claims) {
+        expect(
+          Math.abs(Number(kib) - hello.sizeKiB) / hello.sizeKiB,
+          `${readme}: ${kib} KiB, measured ${hello.sizeKiB.toFixed(1)} KiB`,
+        ).toBeLessThan(0.1);
+      }
+    }
+  });
+
+  it('differs from kernels that need the VFS or the network stack, whose code the scan finds', () => {
+    const files = linked(compose('fsutil/fsutil.wasm').code);
+    expect(files.vfs).toEqual(expect.arrayContaining(['Vfs', 'RamFs', 'DevFs']));
+    expect(files.netstack).toEqual([]);
+    const net = linked(compose('httpd/httpd.wasm').code);
+    expect(net.netstack).toEqual(expect.arrayContaining(['NetStack', 'TcpSocket', 'DhcpClient', 'parseDhcp']));
+  });
+});
