@@ -4,24 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLI, example, osv, watFile } from './osv-cli.js';
-
-/**
- * Writes 64 KiB to stdout 1000 times (64 MB); the first fd_write that fails ends the app with
- * the WASI errno as its exit status.
- */
-const BIG_OUTPUT = `(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
-  (memory (export "memory") 2)
-  (func (export "_start") (local $i i32) (local $errno i32)
-    (i32.store (i32.const 0) (i32.const 1024))
-    (i32.store (i32.const 4) (i32.const 65536))
-    (loop $again
-      (local.set $errno (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
-      (if (local.get $errno) (then (call $exit (local.get $errno))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $again (i32.lt_u (local.get $i) (i32.const 1000))))))`;
+import { CLI, example, osv } from './osv-cli.js';
 
 /** WASI preview1's errno for ENOSPC. */
 const WASI_ENOSPC = 51;
@@ -39,7 +22,8 @@ function exited(child: ReturnType<typeof spawn>): Promise<Exit> {
 }
 
 describe('host output', () => {
-  const big = watFile(BIG_OUTPUT, 'big-output.wasm');
+  // Writes 64 MB to stdout; the first fd_write that fails ends it with the errno as status.
+  const big = example('big-output');
 
   it('`osv run big-output.wasm | head -c 10` ends quietly with SIGPIPE’s status', async () => {
     const head = spawn('head', ['-c', '10'], { stdio: ['pipe', 'pipe', 'inherit'] });
