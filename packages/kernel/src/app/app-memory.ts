@@ -1,4 +1,4 @@
-// The app's WebAssembly memory as part of guest RAM (`-m` caps all guest memory, DESIGN.md §1).
+// The app's WebAssembly memory as part of guest RAM (`-m` caps all guest memory, docs/architecture.md §1).
 // A wasm Memory is its own buffer, outside the guest RAM SharedArrayBuffer, so the kernel
 // accounts for it instead: at load the module's memory maximum is capped to what guest RAM has
 // left after the kernel (elf-linker's capModuleMemory), that maximum is reserved in the page
