@@ -10,7 +10,8 @@
 //  - entering a covered directory moves to the root of the mount on it;
 //  - symlinks: intermediate ones are always followed, the final one when `follow` is set or
 //    the path ends in "/"; more than MAX_SYMLINKS expansions -> ELOOP; an absolute target
-//    restarts at the lookup's root ('in-root' confines it, 'beneath' rejects it).
+//    restarts at the lookup's root ('in-root' confines it, 'beneath' rejects it unless
+//    `absoluteSymlinks: 'root'`).
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { MAX_SYMLINKS, NAME_MAX, PATH_MAX } from './open-flags.js';
 import { SandboxEscapeError } from './sandbox-escape-error.js';
@@ -31,6 +32,14 @@ export interface LookupOptions {
    *    symlink — throws SandboxEscapeError (openat2 RESOLVE_BENEATH).
    */
   sandbox?: 'beneath' | 'in-root';
+  /**
+   * With sandbox 'beneath', what an absolute symlink target met during the walk does: 'escape'
+   * (the default, RESOLVE_BENEATH) or 'root', restart at the root as 'in-root' would. Absolute
+   * paths and ".." above the root stay escapes. Confines nothing the root does not already
+   * confine, so it is meant for a root that is the top of its namespace (the VM's "/", whose
+   * image holds links written for that namespace).
+   */
+  absoluteSymlinks?: 'escape' | 'root';
   /** Follow a symlink in the final component (stat vs lstat). Default true. */
   follow?: boolean;
 }
@@ -133,7 +142,8 @@ export function resolvePath(
       if (target.length === 0) throw new KernelError(Errno.ENOENT, `empty symlink in ${path}`);
       checkPathLength(target);
       if (target.charCodeAt(0) === 47) {
-        if (sandbox === 'beneath') throw new SandboxEscapeError(path, 'absolute-symlink');
+        if (sandbox === 'beneath' && options.absoluteSymlinks !== 'root')
+          throw new SandboxEscapeError(path, 'absolute-symlink');
         cur = root;
       }
       // A trailing slash of the whole path still applies to what the symlink resolves to.
