@@ -217,7 +217,7 @@ describe('sandboxed lookups in random namespaces', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 450 },
     );
     expect(inside).toBeGreaterThan(300);
   });
