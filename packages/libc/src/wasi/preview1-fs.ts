@@ -2,7 +2,7 @@
 // directory fd, fd_readdir with WASI's buffer-truncation protocol, filestat and times.
 //
 // Every directory fd is a capability for the tree beneath it, as in wasmtime (cap-std): a path
-// is walked from the fd's directory one component at a time (vfs lookup 'beneath'), and an
+// is walked from the fd's directory one component at a time (vfs sandbox 'beneath'), and an
 // absolute path, a ".." above the fd's directory, or a symlink that leads out of it fails with
 // EPERM — wasmtime's errno (cap-std's escape_attempt is PermissionDenied); uvwasi answers
 // ENOTCAPABLE, and Linux's openat would simply follow. One difference from wasmtime: through the
@@ -94,8 +94,7 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
   const opts = (dir: VfsFile, follow: boolean): LookupOptions => ({
     at: dir.file.vnode,
     root: dir.file.vnode,
-    sandbox: 'beneath',
-    absoluteSymlinks: dir.absoluteSymlinksAtRoot ? 'root' : 'escape',
+    sandbox: dir.absoluteSymlinksAtRoot ? 'beneath-links-in-root' : 'beneath',
     follow,
   });
   const pathArg = (w: WasiPreview1, ptr: number, len: number): string => {

@@ -16,12 +16,14 @@ export class NotCapableError extends Error {
 }
 
 /** The highest rights value preview1 defines (bits 0-29). */
-const DEFINED_RIGHTS = (1 << 30) - 1;
+const DEFINED_RIGHTS = BigInt((1 << 30) - 1);
 
-/** A rights argument from the app as a number; `undefined` when it sets bits preview1 does not define. */
+/**
+ * A rights argument from the app (an i64, so bit 63 arrives as a negative BigInt) as a number;
+ * `undefined` when it sets bits preview1 does not define. Comparisons only: nothing allocated.
+ */
 export function rightsFromAbi(value: bigint): number | undefined {
-  const u = BigInt.asUintN(64, value);
-  return u > BigInt(DEFINED_RIGHTS) ? undefined : Number(u);
+  return value >= 0n && value <= DEFINED_RIGHTS ? Number(value) : undefined;
 }
 
 const FILE_BASE =
