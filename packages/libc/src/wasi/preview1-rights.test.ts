@@ -5,7 +5,10 @@
 // (p1_dir_fd_op_failures, p1_directory_seek, p1_path_open_read_write, p1_path_open_preopen).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { NetStack } from '@osv-ts/netstack';
 import { WasiFsHarness } from '../../test/wasi-fs-harness.js';
+import { SocketFile } from '../fd/socket-file.js';
+import { wasiSocketsExtension } from './preview1-sockets.js';
 import { Filetype, Rights as R, Whence } from './preview1-types.js';
 import { WasiErrno as E } from './wasi-errno.js';
 import { maxRights } from './wasi-rights.js';
@@ -358,6 +361,34 @@ describe('path_* calls check the directory fd right each needs', () => {
       expect(run(without)).toBe(E.NOTCAPABLE);
       expect(without.list('/')).toEqual(['d', 'f', 'l']); // a refused call changed nothing
       expect(run(new WasiFsHarness(['/', '/'], tree))).toBe(E.SUCCESS);
+    });
+  }
+});
+
+describe('socket calls check their rights before touching the socket', () => {
+  // witx: sock_recv needs FD_READ, sock_send FD_WRITE, sock_shutdown SOCK_SHUTDOWN, sock_accept
+  // SOCK_ACCEPT. While the right is held an unconnected TCP socket answers whatever the socket
+  // layer answers; once the right is dropped the call is ENOTCAPABLE.
+  const calls: [string, number, (fn: Record<string, (...a: (number | bigint)[]) => number>, fd: number) => number][] = [
+    ['sock_recv', R.FD_READ, (fn, fd) => fn.sock_recv!(fd, 64, 1, 0, 128, 132)],
+    ['sock_send', R.FD_WRITE, (fn, fd) => fn.sock_send!(fd, 64, 1, 0, 128)],
+    ['sock_shutdown', R.SOCK_SHUTDOWN, (fn, fd) => fn.sock_shutdown!(fd, 3)],
+    ['sock_accept', R.SOCK_ACCEPT, (fn, fd) => fn.sock_accept!(fd, 4 /* NONBLOCK */, 128)],
+  ];
+  for (const [name, right, run] of calls) {
+    it(`${name} needs ${name === 'sock_recv' ? 'FD_READ' : name === 'sock_send' ? 'FD_WRITE' : name.toUpperCase()}`, () => {
+      const h = new WasiFsHarness(['/']);
+      h.wasi.extend(wasiSocketsExtension());
+      const fn = h.wasi.imports() as unknown as Record<string, (...a: (number | bigint)[]) => number>;
+      const stack = new NetStack({ clock: h.process.clock, entropy: { fill: () => {} } });
+      const socket = new SocketFile(stack.tcpSocket(4), h.process.sched, 1n);
+      socket.statusFlags |= 0o4000; // O_NONBLOCK: nothing may block in this test
+      const max = maxRights('socket-stream');
+      const fd = h.process.fds.allocate(socket, { rightsBase: max.base, rightsInheriting: 0 });
+      const held = run(fn, fd);
+      expect(held).not.toBe(E.NOTCAPABLE);
+      expect(h.setRights(fd, max.base & ~right, 0)).toBe(E.SUCCESS);
+      expect(run(fn, fd)).toBe(E.NOTCAPABLE);
     });
   }
 });
