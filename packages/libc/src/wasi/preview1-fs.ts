@@ -83,10 +83,18 @@ export function installPreopens(vfs: Vfs, process: Process, paths: readonly stri
 
 /** The fs functions, to be added to a WasiPreview1 with `extend()`. */
 export function wasiFsExtension(vfs: Vfs): Preview1Extension {
-  const dirEntry = (w: WasiPreview1, fd: number, right: number): { entry: FdEntry; file: VfsFile } => {
+  // A path_* call or fd_readdir through an fd that is not a directory is EBADF, as in wasmtime
+  // (Linux: ENOTDIR); path_open through a file is ENOTDIR there, and so here.
+  const dirEntry = (
+    w: WasiPreview1,
+    fd: number,
+    right: number,
+    onFile: number = Errno.EBADF,
+  ): { entry: FdEntry; file: VfsFile } => {
     const entry = w.process.fds.get(fd);
     const file = entry.description.file;
-    if (!(file instanceof VfsFile) || file.kind !== 'directory') throw new KernelError(Errno.ENOTDIR, `fd ${fd}`);
+    if (!(file instanceof VfsFile)) throw new KernelError(Errno.EBADF, `fd ${fd} is not a file`);
+    if (file.kind !== 'directory') throw new KernelError(onFile, `fd ${fd} is not a directory`);
     if ((entry.rightsBase & right) !== right) throw new NotCapableError(`fd ${fd} lacks the right`);
     return { entry, file };
   };
@@ -159,7 +167,7 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       fdflags: number,
       fdPtr: number,
     ): number {
-      const { entry, file: dir } = dirEntry(this, fd, Rights.PATH_OPEN);
+      const { entry, file: dir } = dirEntry(this, fd, Rights.PATH_OPEN, Errno.ENOTDIR);
       const path = pathArg(this, pathPtr, pathLen);
       const base = rightsFromAbi(rightsBase);
       const inheriting = rightsFromAbi(rightsInheriting);

@@ -208,11 +208,15 @@ describe('directory fds refuse byte-stream calls with EBADF (wasmtime p1_dir_fd_
     expect(h.readdir(3)).toBe(E.SUCCESS);
   });
 
-  it('a regular file refuses fd_readdir and path_* calls with ENOTDIR', () => {
+  it('a regular file refuses path_open with ENOTDIR, fd_readdir and the other path_* calls with EBADF (wasmtime)', () => {
     const { h, fd } = withFile();
-    expect(h.readdir(fd)).toBe(E.NOTDIR);
-    expect(h.open(fd, 'x').errno).toBe(E.NOTDIR);
-    expect(h.pathCall('path_create_directory', fd, 'x')).toBe(E.NOTDIR);
+    expect(h.open(fd, 'x').errno).toBe(E.NOTDIR); // p1_path_open_dirfd_not_dir
+    expect(h.readdir(fd)).toBe(E.BADF);
+    expect(h.pathCall('path_create_directory', fd, 'x')).toBe(E.BADF);
+    expect(h.pathStat(fd, 'x').errno).toBe(E.BADF);
+    expect(h.symlink('f', fd, 'x')).toBe(E.BADF);
+    // stdio and sockets are not files at all: EBADF for path_open too.
+    expect(h.open(0, 'x').errno).toBe(E.BADF);
   });
 });
 
