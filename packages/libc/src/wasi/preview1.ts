@@ -25,8 +25,17 @@ type WasiFn = (...args: never[]) => number | void;
 export type Preview1Extension = Partial<Record<Preview1Function, (this: WasiPreview1, ...args: never[]) => number>>;
 
 const encoder = new TextEncoder();
-const PREAD = Rights.FD_READ | Rights.FD_SEEK;
-const PWRITE = Rights.FD_WRITE | Rights.FD_SEEK;
+const { FD_READ, FD_WRITE, FD_SEEK, FD_TELL } = Rights;
+const PREAD = FD_READ | FD_SEEK;
+const PWRITE = FD_WRITE | FD_SEEK;
+
+/**
+ * The errno of a byte-stream call the fd may not make: EBADF for a directory (wasmtime) or a
+ * file whose open mode forbids it (POSIX), ENOTCAPABLE for a missing right (witx).
+ */
+function refusal(file: OpenFile, modeAllows: boolean): number {
+  return file.kind === 'directory' || !modeAllows ? WasiErrno.BADF : WasiErrno.NOTCAPABLE;
+}
 
 const KIND_TO_FILETYPE: Record<FileKind, number> = {
   unknown: Filetype.UNKNOWN,
@@ -253,12 +262,14 @@ export class WasiPreview1 {
   //     and a file not opened for reading or writing refuses fd_read/fd_write with EBADF (POSIX);
   //  3. the fd holds the call's right (witx `rights`): else ENOTCAPABLE. Rights are a 30-bit
   //     number on the FdEntry, so this is one integer AND.
+  // A directory never holds a byte-stream right (wasi-rights.ts), so on the hot path the rights
+  // test and the open-mode test (a getter the call needed before rights existed) are all that
+  // runs; refusal() sorts out which errno a failed call gets.
 
   fd_write(fd: number, iovsPtr: number, iovsLen: number, nwrittenPtr: number): number {
     const entry = this.process.fds.get(fd);
     const file = entry.description.file;
-    if (!file.writable) return WasiErrno.BADF;
-    if ((entry.rightsBase & Rights.FD_WRITE) === 0) return WasiErrno.NOTCAPABLE;
+    if ((entry.rightsBase & FD_WRITE) === 0 || !file.writable) return refusal(file, file.writable);
     const n = file.write(this.memory.iovecs(iovsPtr, iovsLen));
     this.memory.setU32(nwrittenPtr, n);
     return WasiErrno.SUCCESS;
@@ -267,8 +278,7 @@ export class WasiPreview1 {
   fd_read(fd: number, iovsPtr: number, iovsLen: number, nreadPtr: number): number {
     const entry = this.process.fds.get(fd);
     const file = entry.description.file;
-    if (file.kind === 'directory' || !file.readable) return WasiErrno.BADF;
-    if ((entry.rightsBase & Rights.FD_READ) === 0) return WasiErrno.NOTCAPABLE;
+    if ((entry.rightsBase & FD_READ) === 0 || !file.readable) return refusal(file, file.readable);
     const n = file.read(this.memory.iovecs(iovsPtr, iovsLen));
     this.memory.setU32(nreadPtr, n);
     return WasiErrno.SUCCESS;
@@ -277,9 +287,8 @@ export class WasiPreview1 {
   fd_pread(fd: number, iovsPtr: number, iovsLen: number, offset: bigint, nreadPtr: number): number {
     const entry = this.process.fds.get(fd);
     const file = entry.description.file;
-    if (file.kind === 'directory' || !file.readable) return WasiErrno.BADF;
     // witx: fd_read "if rights::fd_seek is set, includes the right to invoke fd_pread".
-    if ((entry.rightsBase & PREAD) !== PREAD) return WasiErrno.NOTCAPABLE;
+    if ((entry.rightsBase & PREAD) !== PREAD || !file.readable) return refusal(file, file.readable);
     if (!file.pread) return WasiErrno.SPIPE;
     this.memory.setU32(nreadPtr, file.pread(this.memory.iovecs(iovsPtr, iovsLen), BigInt.asUintN(64, offset)));
     return WasiErrno.SUCCESS;
@@ -288,8 +297,7 @@ export class WasiPreview1 {
   fd_pwrite(fd: number, iovsPtr: number, iovsLen: number, offset: bigint, nwrittenPtr: number): number {
     const entry = this.process.fds.get(fd);
     const file = entry.description.file;
-    if (!file.writable) return WasiErrno.BADF;
-    if ((entry.rightsBase & PWRITE) !== PWRITE) return WasiErrno.NOTCAPABLE;
+    if ((entry.rightsBase & PWRITE) !== PWRITE || !file.writable) return refusal(file, file.writable);
     if (!file.pwrite) return WasiErrno.SPIPE;
     this.memory.setU32(nwrittenPtr, file.pwrite(this.memory.iovecs(iovsPtr, iovsLen), BigInt.asUintN(64, offset)));
     return WasiErrno.SUCCESS;
@@ -299,11 +307,10 @@ export class WasiPreview1 {
     const entry = this.process.fds.get(fd);
     const file = entry.description.file;
     if (whence !== Whence.SET && whence !== Whence.CUR && whence !== Whence.END) return WasiErrno.INVAL;
-    if (file.kind === 'directory') return WasiErrno.BADF;
     // witx: fd_seek needs FD_SEEK, except `cur, 0` (the offset unaltered), which FD_TELL allows.
     const rights = entry.rightsBase;
-    const tellOnly = offset === 0n && whence === Whence.CUR;
-    if ((rights & (tellOnly ? Rights.FD_SEEK | Rights.FD_TELL : Rights.FD_SEEK)) === 0) return WasiErrno.NOTCAPABLE;
+    if ((rights & FD_SEEK) === 0 && ((rights & FD_TELL) === 0 || whence !== Whence.CUR || offset !== 0n))
+      return refusal(file, true);
     if (!file.seek) return WasiErrno.SPIPE;
     this.memory.setU64(newOffsetPtr, file.seek(offset, whence));
     return WasiErrno.SUCCESS;
@@ -312,9 +319,8 @@ export class WasiPreview1 {
   fd_tell(fd: number, offsetPtr: number): number {
     const entry = this.process.fds.get(fd);
     const file = entry.description.file;
-    if (file.kind === 'directory') return WasiErrno.BADF;
     // witx: FD_TELL, or FD_SEEK, which "implies rights::fd_tell".
-    if ((entry.rightsBase & (Rights.FD_SEEK | Rights.FD_TELL)) === 0) return WasiErrno.NOTCAPABLE;
+    if ((entry.rightsBase & (FD_SEEK | FD_TELL)) === 0) return refusal(file, true);
     if (!file.seek) return WasiErrno.SPIPE;
     this.memory.setU64(offsetPtr, file.seek(0n, Whence.CUR));
     return WasiErrno.SUCCESS;
