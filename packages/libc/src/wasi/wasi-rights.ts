@@ -44,7 +44,8 @@ const FILE_BASE =
 // The directory rights wasmtime reports (crates/wasi/src/p1.rs fd_fdstat_get), plus
 // PATH_FILESTAT_SET_SIZE, which witx makes the right to path_open with oflags::trunc. No
 // byte-stream rights: wasmtime refuses fd_read/write/seek/tell/sync/datasync/advise/allocate,
-// fd_fdstat_set_flags and fd_filestat_set_size on a directory (with EBADF).
+// fd_fdstat_set_flags and fd_filestat_set_size on a directory (with EBADF). preview1.ts relies
+// on it: a directory fd fails those calls' rights test, and refusal() then answers EBADF.
 const DIR_BASE =
   R.PATH_CREATE_DIRECTORY |
   R.PATH_CREATE_FILE |
