@@ -7,6 +7,7 @@ import { O_CREAT, O_RDONLY, O_WRONLY } from './open-flags.js';
 import { SandboxEscapeError } from './sandbox-escape-error.js';
 import { Vfs } from './vfs.js';
 import type { Vnode } from './vnode.js';
+import type { LookupOptions } from './lookup.js';
 
 // ---- a model namespace, resolved by a deliberately different algorithm -------------------
 
@@ -187,7 +188,7 @@ describe('sandboxed lookups in random namespaces', () => {
     fc.assert(
       fc.property(
         treeArb(),
-        fc.constantFrom('beneath', 'in-root'),
+        fc.constantFrom<NonNullable<LookupOptions['sandbox']>>('beneath', 'in-root', 'beneath-links-in-root'),
         fc.array(pathArb, { minLength: 1, maxLength: 20 }),
         (tree, mode, queries) => {
           if (tree.kind !== 'dir') return;
@@ -212,7 +213,7 @@ describe('sandboxed lookups in random namespaces', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 450 },
     );
     expect(inside).toBeGreaterThan(300);
   });
@@ -305,6 +306,14 @@ describe('sandboxed lookups', () => {
     expect(readAll(vfs, '../../passwd', opts)).toBe('decoy');
     expect(readAll(vfs, 'rel-out', opts)).toBe('box passwd');
     expect(readAll(vfs, '/etc/passwd', opts)).toBe('box passwd');
+  });
+
+  it("'beneath-links-in-root' restarts absolute link targets at the root, and refuses the rest", () => {
+    const { vfs, box } = sandboxVfs();
+    const opts = { at: box, sandbox: 'beneath-links-in-root' as const };
+    expect(readAll(vfs, 'abs', opts)).toBe('box passwd'); // "/etc/passwd" read from /box
+    for (const p of ['..', '../etc/passwd', '/etc/passwd', 'rel-out', 'rel-out2', 'd/../..'])
+      expect(() => vfs.lookup(p, opts), p).toThrow(SandboxEscapeError);
   });
 
   it('a symlink swapped in between lookup steps cannot lead out', () => {

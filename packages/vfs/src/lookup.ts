@@ -5,12 +5,13 @@
 // against the sandbox root like any other. Rules:
 //  - "" -> ENOENT; path >= PATH_MAX bytes or a component > NAME_MAX bytes -> ENAMETOOLONG;
 //  - a non-directory with more components after it (or a trailing "/") -> ENOTDIR;
-//  - ".." at the lookup's root stays there (POSIX) or, with sandbox 'beneath', is an escape;
+//  - ".." at the lookup's root stays there (POSIX) or, with a 'beneath' sandbox, is an escape;
 //    ".." at a mount's root moves to the covered directory's parent (mount crossing);
 //  - entering a covered directory moves to the root of the mount on it;
 //  - symlinks: intermediate ones are always followed, the final one when `follow` is set or
 //    the path ends in "/"; more than MAX_SYMLINKS expansions -> ELOOP; an absolute target
-//    restarts at the lookup's root ('in-root' confines it, 'beneath' rejects it).
+//    restarts at the lookup's root ('in-root' and 'beneath-links-in-root' confine it,
+//    'beneath' rejects it).
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { MAX_SYMLINKS, NAME_MAX, PATH_MAX } from './open-flags.js';
 import { SandboxEscapeError } from './sandbox-escape-error.js';
@@ -24,13 +25,19 @@ export interface LookupOptions {
    *  VFS root, or `at` when `sandbox` is set. */
   root?: Vnode;
   /**
-   * Confinement to `root` (WASI preopens):
+   * Confinement to `root` (WASI directory fds):
    *  - 'in-root': like chroot, ".." at the root stays there and absolute paths and absolute
    *    symlink targets resolve against the root (openat2 RESOLVE_IN_ROOT);
    *  - 'beneath': any attempt to leave — ".." above the root, an absolute path, an absolute
-   *    symlink — throws SandboxEscapeError (openat2 RESOLVE_BENEATH).
+   *    symlink — throws SandboxEscapeError (openat2 RESOLVE_BENEATH);
+   *  - 'beneath-links-in-root': as 'beneath', except that an absolute symlink target restarts
+   *    at the root. It confines nothing the root does not already confine, so it is meant for
+   *    a root that is the top of its namespace (the VM's "/", whose image holds links written
+   *    for that namespace).
+   * One property with three values rather than a second option: every lookup's options keep
+   * the few shapes the hot path is compiled for.
    */
-  sandbox?: 'beneath' | 'in-root';
+  sandbox?: 'beneath' | 'in-root' | 'beneath-links-in-root';
   /** Follow a symlink in the final component (stat vs lstat). Default true. */
   follow?: boolean;
 }
@@ -84,6 +91,7 @@ export function resolvePath(
 ): Resolved {
   checkPathLength(path);
   const sandbox = options.sandbox;
+  const beneath = sandbox === 'beneath' || sandbox === 'beneath-links-in-root';
   const root = crossMountsDown(
     options.root ?? (sandbox !== undefined && options.at !== undefined ? options.at : vfsRoot),
   );
@@ -91,7 +99,7 @@ export function resolvePath(
 
   let cur: Vnode;
   if (path.charCodeAt(0) === 47 /* / */) {
-    if (sandbox === 'beneath') throw new SandboxEscapeError(path, 'absolute-path');
+    if (beneath) throw new SandboxEscapeError(path, 'absolute-path');
     cur = root;
   } else {
     cur = crossMountsDown(options.at ?? root);
@@ -116,7 +124,7 @@ export function resolvePath(
     if (name === '.') {
       next = cur;
     } else if (name === '..') {
-      next = dotdot(cur, root, sandbox, path);
+      next = dotdot(cur, root, beneath, path);
     } else {
       const found = cur.ops.lookup(cur, name);
       next = found === undefined ? undefined : crossMountsDown(found);
@@ -154,9 +162,9 @@ export function resolvePath(
   }
 }
 
-function dotdot(cur: Vnode, root: Vnode, sandbox: LookupOptions['sandbox'], path: string): Vnode {
+function dotdot(cur: Vnode, root: Vnode, beneath: boolean, path: string): Vnode {
   if (cur === root) {
-    if (sandbox === 'beneath') throw new SandboxEscapeError(path, 'dotdot');
+    if (beneath) throw new SandboxEscapeError(path, 'dotdot');
     return cur;
   }
   let d = cur;

@@ -13,9 +13,9 @@ export class FileDescription {
 export interface FdEntry {
   readonly description: FileDescription;
   cloexec: boolean;
-  /** WASI rights (witx `rights`). */
-  rightsBase: bigint;
-  rightsInheriting: bigint;
+  /** WASI rights (witx `rights`, bits 0-29 as a number: checking one is an integer AND). */
+  rightsBase: number;
+  rightsInheriting: number;
   /** Set on preopened directories: the guest path the app sees (fd_prestat_dir_name). */
   readonly preopenPath?: string;
 }
@@ -135,4 +135,4 @@ export class FdTable {
 }
 
 /** All 30 WASI preview1 rights bits. */
-export const ALL_RIGHTS = (1n << 30n) - 1n;
+export const ALL_RIGHTS = (1 << 30) - 1;

@@ -1,6 +1,6 @@
 // An open file of the VFS (a regular file, directory, device node or pipe end) as libc's
 // OpenFile: the fd table's view of a vfs File.
-import type { File, Stat, Vnode } from '@osv-ts/vfs';
+import type { File, Stat } from '@osv-ts/vfs';
 import { O_ACCMODE, O_RDONLY, POLLIN, POLLOUT, VType } from '@osv-ts/vfs';
 import type { WaitQueue } from '@osv-ts/core-sched';
 import type { FileKind, FileStat, OpenFile } from './open-file.js';
@@ -33,16 +33,13 @@ export function toFileStat(st: Stat): FileStat {
   };
 }
 
-/** The directory an fd's lookups are confined to (its preopen's), and how. */
-export interface Sandbox {
-  readonly root: Vnode;
-  readonly mode: 'beneath' | 'in-root';
-}
-
 export class VfsFile implements OpenFile {
   readonly kind: FileKind;
-  /** Set on directories reached from a preopen: lookups through this fd stay inside it. */
-  sandbox: Sandbox | undefined;
+  /**
+   * Set on the WASI root preopen only: absolute symlinks met in lookups through this fd restart
+   * at it (the top of the VM's namespace) instead of being escapes (wasi/preview1-fs.ts).
+   */
+  absoluteSymlinksAtRoot = false;
 
   constructor(
     readonly file: File,

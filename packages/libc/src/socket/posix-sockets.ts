@@ -111,7 +111,7 @@ export class PosixSockets implements SocketLayer {
     return this.process.fds.allocate(file, {
       cloexec: (flags & SOCK_CLOEXEC) !== 0,
       rightsBase: max.base,
-      rightsInheriting: 0n,
+      rightsInheriting: 0,
     });
   }
 

@@ -1,8 +1,16 @@
 // The file-system half of wasi_snapshot_preview1 over the VFS: preopens, path_* relative to a
-// directory fd, fd_readdir with WASI's buffer-truncation protocol, filestat and times. Paths
-// from an fd stay inside its preopen: the root preopen is the VM's own root (chroot-like, so
-// absolute symlinks work as on Linux); any other preopen is a sandbox that `..`, absolute paths
-// and absolute symlinks cannot leave (ENOTCAPABLE), checked on every step of the walk.
+// directory fd, fd_readdir with WASI's buffer-truncation protocol, filestat and times.
+//
+// Every directory fd is a capability for the tree beneath it, as in wasmtime (cap-std): a path
+// is walked from the fd's directory one component at a time (vfs sandbox 'beneath'), and an
+// absolute path, a ".." above the fd's directory, or a symlink that leads out of it fails with
+// EPERM — wasmtime's errno (cap-std's escape_attempt is PermissionDenied); uvwasi answers
+// ENOTCAPABLE, and Linux's openat would simply follow. One difference from wasmtime: through the
+// root preopen "/", the top of the VM's namespace, an absolute symlink target restarts at "/"
+// instead of failing, because the image's links were written for that namespace and cannot
+// reach anything the preopen does not already reach. path_symlink refuses absolute targets
+// through every fd (cap-std does; Linux allows them), so a guest cannot plant links whose
+// meaning depends on where the image is mounted later. The rule is stated in the README.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import {
   O_APPEND,
@@ -24,13 +32,13 @@ import {
   type LookupOptions,
   type Vfs,
 } from '@osv-ts/vfs';
-import { VfsFile, toFileStat, type Sandbox } from '../fd/vfs-file.js';
+import { VfsFile, toFileStat } from '../fd/vfs-file.js';
 import type { FdEntry } from '../fd/fd-table.js';
 import type { Process } from '../process.js';
 import { Filetype, Rights } from './preview1-types.js';
 import type { Preview1Extension, WasiPreview1 } from './preview1.js';
 import { WasiErrno } from './wasi-errno.js';
-import { NotCapableError, maxRights } from './wasi-rights.js';
+import { NotCapableError, maxRights, rightsFromAbi } from './wasi-rights.js';
 
 const OFLAGS_CREAT = 1;
 const OFLAGS_DIRECTORY = 2;
@@ -41,6 +49,7 @@ const FDFLAGS_DSYNC = 2;
 const FDFLAGS_NONBLOCK = 4;
 const FDFLAGS_RSYNC = 8;
 const FDFLAGS_SYNC = 16;
+const SLASH = 47;
 const LOOKUP_SYMLINK_FOLLOW = 1;
 const FST_ATIM = 1;
 const FST_ATIM_NOW = 2;
@@ -66,7 +75,7 @@ export function installPreopens(vfs: Vfs, process: Process, paths: readonly stri
   return paths.map((path) => {
     const dir = vfs.open(path, O_RDONLY | O_DIRECTORY);
     const file = new VfsFile(dir, path);
-    file.sandbox = { root: dir.vnode, mode: path === '/' ? 'in-root' : 'beneath' };
+    file.absoluteSymlinksAtRoot = dir.vnode === vfs.lookup('/');
     const max = maxRights('directory');
     return process.fds.allocate(file, { rightsBase: max.base, rightsInheriting: max.inheriting, preopenPath: path });
   });
@@ -74,21 +83,26 @@ export function installPreopens(vfs: Vfs, process: Process, paths: readonly stri
 
 /** The fs functions, to be added to a WasiPreview1 with `extend()`. */
 export function wasiFsExtension(vfs: Vfs): Preview1Extension {
+  // A path_* call or fd_readdir through an fd that is not a directory is EBADF, as in wasmtime
+  // (Linux: ENOTDIR); path_open through a file is ENOTDIR there, and so here.
   const dirEntry = (
     w: WasiPreview1,
     fd: number,
-    right: bigint,
-  ): { entry: FdEntry; file: VfsFile; sandbox: Sandbox } => {
+    right: number,
+    onFile: number = Errno.EBADF,
+  ): { entry: FdEntry; file: VfsFile } => {
     const entry = w.process.fds.get(fd);
     const file = entry.description.file;
-    if (!(file instanceof VfsFile) || file.kind !== 'directory') throw new KernelError(Errno.ENOTDIR, `fd ${fd}`);
+    if (!(file instanceof VfsFile)) throw new KernelError(Errno.EBADF, `fd ${fd} is not a file`);
+    if (file.kind !== 'directory') throw new KernelError(onFile, `fd ${fd} is not a directory`);
     if ((entry.rightsBase & right) !== right) throw new NotCapableError(`fd ${fd} lacks the right`);
-    return { entry, file, sandbox: file.sandbox ?? { root: vfs.root, mode: 'in-root' } };
+    return { entry, file };
   };
-  const opts = (file: VfsFile, sandbox: Sandbox, follow = true): LookupOptions => ({
-    at: file.file.vnode,
-    root: sandbox.root,
-    sandbox: sandbox.mode,
+  // Lookups through a directory fd: confined beneath its own directory.
+  const opts = (dir: VfsFile, follow: boolean): LookupOptions => ({
+    at: dir.file.vnode,
+    root: dir.file.vnode,
+    sandbox: dir.absoluteSymlinksAtRoot ? 'beneath-links-in-root' : 'beneath',
     follow,
   });
   const pathArg = (w: WasiPreview1, ptr: number, len: number): string => {
@@ -96,12 +110,13 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
     if (path.includes('\0')) throw new KernelError(Errno.EINVAL, 'path contains NUL');
     return path;
   };
-  const fileEntry = (w: WasiPreview1, fd: number, right: bigint): { entry: FdEntry; file: VfsFile } => {
+  const fileEntry = (w: WasiPreview1, fd: number, right: number, onDirectory?: number): VfsFile => {
     const entry = w.process.fds.get(fd);
-    if ((entry.rightsBase & right) !== right) throw new NotCapableError(`fd ${fd} lacks the right`);
     const file = entry.description.file;
+    if (onDirectory !== undefined && file.kind === 'directory') throw new KernelError(onDirectory, `fd ${fd}`);
+    if ((entry.rightsBase & right) !== right) throw new NotCapableError(`fd ${fd} lacks the right`);
     if (!(file instanceof VfsFile)) throw new KernelError(Errno.EINVAL, `fd ${fd} is not a file`);
-    return { entry, file };
+    return file;
   };
   const times = (w: WasiPreview1, atim: bigint, mtim: bigint, flags: number): [bigint, bigint] => {
     if ((flags & FST_ATIM && flags & FST_ATIM_NOW) || (flags & FST_MTIM && flags & FST_MTIM_NOW) || flags & ~15) {
@@ -152,15 +167,38 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       fdflags: number,
       fdPtr: number,
     ): number {
-      const { entry, file: dir, sandbox } = dirEntry(this, fd, Rights.PATH_OPEN);
+      const { entry, file: dir } = dirEntry(this, fd, Rights.PATH_OPEN, Errno.ENOTDIR);
       const path = pathArg(this, pathPtr, pathLen);
-      rightsBase = BigInt.asUintN(64, rightsBase);
-      rightsInheriting = BigInt.asUintN(64, rightsInheriting);
-      if ((rightsBase & ~entry.rightsInheriting) !== 0n || (rightsInheriting & ~entry.rightsInheriting) !== 0n) {
+      const base = rightsFromAbi(rightsBase);
+      const inheriting = rightsFromAbi(rightsInheriting);
+      // The new fd gets at most the directory's inheriting rights (witx path_open: fewer rights
+      // than asked only where they do not apply to the file's type — so asking for more is
+      // refused, as uvwasi does, not silently trimmed).
+      if (
+        base === undefined ||
+        inheriting === undefined ||
+        (base & ~entry.rightsInheriting) !== 0 ||
+        (inheriting & ~entry.rightsInheriting) !== 0
+      ) {
         return WasiErrno.NOTCAPABLE;
       }
-      const wantsWrite = (rightsBase & WRITE_RIGHTS) !== 0n;
-      const wantsRead = (rightsBase & (Rights.FD_READ | Rights.FD_READDIR)) !== 0n;
+      // witx rights: path_create_file allows oflags::creat, path_filestat_set_size oflags::trunc
+      // (rights of the directory itself); fd_datasync allows fdflags::dsync and fd_sync
+      // rsync/dsync (rights the new fd inherits, so looked for in the inheriting set, as uvwasi
+      // does).
+      let dirNeeds = 0;
+      if (oflags & OFLAGS_CREAT) dirNeeds |= Rights.PATH_CREATE_FILE;
+      if (oflags & OFLAGS_TRUNC) dirNeeds |= Rights.PATH_FILESTAT_SET_SIZE;
+      if ((entry.rightsBase & dirNeeds) !== dirNeeds) return WasiErrno.NOTCAPABLE;
+      if (fdflags & (FDFLAGS_RSYNC | FDFLAGS_SYNC) && (entry.rightsInheriting & Rights.FD_SYNC) === 0)
+        return WasiErrno.NOTCAPABLE;
+      if (fdflags & FDFLAGS_DSYNC && (entry.rightsInheriting & (Rights.FD_DATASYNC | Rights.FD_SYNC)) === 0)
+        return WasiErrno.NOTCAPABLE;
+      // The rights asked for choose the open mode. For oflags::directory only FD_WRITE counts
+      // (read/write is EISDIR, as in wasmtime); the other write rights do not apply to a
+      // directory, so witx lets path_open leave them out instead of failing.
+      const wantsWrite = (base & (oflags & OFLAGS_DIRECTORY ? Rights.FD_WRITE : WRITE_RIGHTS)) !== 0;
+      const wantsRead = (base & (Rights.FD_READ | Rights.FD_READDIR)) !== 0;
       let flags = wantsWrite ? (wantsRead ? O_RDWR : O_WRONLY) : O_RDONLY;
       if (oflags & OFLAGS_CREAT) flags |= O_CREAT;
       if (oflags & OFLAGS_DIRECTORY) flags |= O_DIRECTORY;
@@ -172,22 +210,13 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       else if (fdflags & FDFLAGS_DSYNC) flags |= O_DSYNC;
       const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0;
       if (!follow) flags |= O_NOFOLLOW;
-      if (
-        oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) &&
-        !(entry.rightsBase & (oflags & OFLAGS_CREAT ? Rights.PATH_CREATE_FILE : Rights.PATH_FILESTAT_SET_SIZE))
-      ) {
-        return WasiErrno.NOTCAPABLE;
-      }
-      const opened = vfs.open(path, flags, 0o666, opts(dir, sandbox, follow));
+      const opened = vfs.open(path, flags, 0o666, opts(dir, follow));
+      // A directory opened here is a capability for its own subtree only (opts() above).
       const file = new VfsFile(opened, path);
-      // Every directory fd is a capability for its own subtree (as in wasmtime and uvwasi), except
-      // under the root preopen, which is the whole VM's namespace.
-      if (file.kind === 'directory')
-        file.sandbox = sandbox.mode === 'in-root' ? sandbox : { root: opened.vnode, mode: 'beneath' };
       const max = maxRights(file.kind);
       const newFd = this.process.fds.allocate(file, {
-        rightsBase: rightsBase & max.base,
-        rightsInheriting: rightsInheriting & max.inheriting,
+        rightsBase: base & max.base,
+        rightsInheriting: inheriting & max.inheriting,
       });
       this.memory.setU32(fdPtr, newFd);
       return WasiErrno.SUCCESS;
@@ -239,10 +268,10 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       pathLen: number,
       bufPtr: number,
     ): number {
-      const { file, sandbox } = dirEntry(this, fd, Rights.PATH_FILESTAT_GET);
+      const { file } = dirEntry(this, fd, Rights.PATH_FILESTAT_GET);
       const path = pathArg(this, pathPtr, pathLen);
       const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
-      const st = follow ? vfs.stat(path, opts(file, sandbox)) : vfs.lstat(path, opts(file, sandbox, false));
+      const st = follow ? vfs.stat(path, opts(file, true)) : vfs.lstat(path, opts(file, false));
       this.writeFilestat(bufPtr, toFileStat(st));
       return WasiErrno.SUCCESS;
     },
@@ -257,41 +286,42 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       mtim: bigint,
       fstFlags: number,
     ): number {
-      const { file, sandbox } = dirEntry(this, fd, Rights.PATH_FILESTAT_SET_TIMES);
+      const { file } = dirEntry(this, fd, Rights.PATH_FILESTAT_SET_TIMES);
       const path = pathArg(this, pathPtr, pathLen);
       const [a, m] = times(this, atim, mtim, fstFlags);
-      vfs.utimens(path, a, m, opts(file, sandbox, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0));
+      vfs.utimens(path, a, m, opts(file, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0));
       return WasiErrno.SUCCESS;
     },
 
     fd_filestat_set_times(this: WasiPreview1, fd: number, atim: bigint, mtim: bigint, fstFlags: number): number {
-      const { file } = fileEntry(this, fd, Rights.FD_FILESTAT_SET_TIMES);
+      const file = fileEntry(this, fd, Rights.FD_FILESTAT_SET_TIMES);
       const [a, m] = times(this, atim, mtim, fstFlags);
       file.file.utimens(a, m);
       return WasiErrno.SUCCESS;
     },
 
     fd_allocate(this: WasiPreview1, fd: number, offset: bigint, len: bigint): number {
-      const { file } = fileEntry(this, fd, Rights.FD_ALLOCATE);
+      // wasmtime: EBADF on a directory, before any rights check.
+      const file = fileEntry(this, fd, Rights.FD_ALLOCATE, Errno.EBADF);
       file.file.allocate(Number(BigInt.asUintN(64, offset)), Number(BigInt.asUintN(64, len)));
       return WasiErrno.SUCCESS;
     },
 
     path_create_directory(this: WasiPreview1, fd: number, pathPtr: number, pathLen: number): number {
-      const { file, sandbox } = dirEntry(this, fd, Rights.PATH_CREATE_DIRECTORY);
-      vfs.mkdir(pathArg(this, pathPtr, pathLen), 0o777, opts(file, sandbox, false));
+      const { file } = dirEntry(this, fd, Rights.PATH_CREATE_DIRECTORY);
+      vfs.mkdir(pathArg(this, pathPtr, pathLen), 0o777, opts(file, false));
       return WasiErrno.SUCCESS;
     },
 
     path_remove_directory(this: WasiPreview1, fd: number, pathPtr: number, pathLen: number): number {
-      const { file, sandbox } = dirEntry(this, fd, Rights.PATH_REMOVE_DIRECTORY);
-      vfs.rmdir(pathArg(this, pathPtr, pathLen), opts(file, sandbox, false));
+      const { file } = dirEntry(this, fd, Rights.PATH_REMOVE_DIRECTORY);
+      vfs.rmdir(pathArg(this, pathPtr, pathLen), opts(file, false));
       return WasiErrno.SUCCESS;
     },
 
     path_unlink_file(this: WasiPreview1, fd: number, pathPtr: number, pathLen: number): number {
-      const { file, sandbox } = dirEntry(this, fd, Rights.PATH_UNLINK_FILE);
-      vfs.unlink(pathArg(this, pathPtr, pathLen), opts(file, sandbox, false));
+      const { file } = dirEntry(this, fd, Rights.PATH_UNLINK_FILE);
+      vfs.unlink(pathArg(this, pathPtr, pathLen), opts(file, false));
       return WasiErrno.SUCCESS;
     },
 
@@ -309,8 +339,8 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       vfs.rename(
         pathArg(this, oldPtr, oldLen),
         pathArg(this, newPtr, newLen),
-        opts(from.file, from.sandbox, false),
-        opts(to.file, to.sandbox, false),
+        opts(from.file, false),
+        opts(to.file, false),
       );
       return WasiErrno.SUCCESS;
     },
@@ -331,8 +361,8 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       vfs.link(
         pathArg(this, oldPtr, oldLen),
         pathArg(this, newPtr, newLen),
-        opts(from.file, from.sandbox, follow),
-        opts(to.file, to.sandbox, false),
+        opts(from.file, follow),
+        opts(to.file, false),
       );
       return WasiErrno.SUCCESS;
     },
@@ -345,8 +375,11 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       newPtr: number,
       newLen: number,
     ): number {
-      const { file, sandbox } = dirEntry(this, fd, Rights.PATH_SYMLINK);
-      vfs.symlink(pathArg(this, oldPtr, oldLen), pathArg(this, newPtr, newLen), opts(file, sandbox, false));
+      const { file } = dirEntry(this, fd, Rights.PATH_SYMLINK);
+      const target = pathArg(this, oldPtr, oldLen);
+      // cap-std refuses absolute targets (PermissionDenied, wasmtime's EPERM); Linux stores them.
+      if (target.charCodeAt(0) === SLASH) throw new KernelError(Errno.EPERM, 'absolute symlink target');
+      vfs.symlink(target, pathArg(this, newPtr, newLen), opts(file, false));
       return WasiErrno.SUCCESS;
     },
 
@@ -359,8 +392,8 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       bufLen: number,
       bufusedPtr: number,
     ): number {
-      const { file, sandbox } = dirEntry(this, fd, Rights.PATH_READLINK);
-      const target = enc.encode(vfs.readlink(pathArg(this, pathPtr, pathLen), opts(file, sandbox, false)));
+      const { file } = dirEntry(this, fd, Rights.PATH_READLINK);
+      const target = enc.encode(vfs.readlink(pathArg(this, pathPtr, pathLen), opts(file, false)));
       const n = Math.min(target.length, bufLen >>> 0);
       this.memory.bytes(bufPtr, n).set(target.subarray(0, n));
       this.memory.setU32(bufusedPtr, n);
@@ -369,7 +402,8 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
   };
 }
 
-/** Errors of the fs binding that are not Linux errnos. */
+/** Errors of the fs binding that WASI numbers differently: a path leaving its directory fd is
+ *  EPERM, as in wasmtime (the VFS raises it as EXDEV). */
 export function fsErrorToWasi(e: unknown): number | undefined {
-  return e instanceof SandboxEscapeError ? WasiErrno.NOTCAPABLE : undefined;
+  return e instanceof SandboxEscapeError ? WasiErrno.PERM : undefined;
 }

@@ -7,7 +7,7 @@ import { SocketFile } from '../fd/socket-file.js';
 import type { Preview1Extension, WasiPreview1 } from './preview1.js';
 import { Rights } from './preview1-types.js';
 import { WasiErrno } from './wasi-errno.js';
-import { maxRights } from './wasi-rights.js';
+import { NotCapableError, maxRights } from './wasi-rights.js';
 
 const RIFLAGS_RECV_PEEK = 1;
 const RIFLAGS_RECV_WAITALL = 2;
@@ -16,9 +16,13 @@ const SDFLAGS_RD = 1;
 const SDFLAGS_WR = 2;
 const FDFLAGS_NONBLOCK = 4;
 
-function socketOf(w: WasiPreview1, fd: number): SocketFile {
-  const file = w.process.fds.file(fd);
+/** The socket behind `fd`, which must hold `right` (witx: sock_recv needs FD_READ, sock_send
+ *  FD_WRITE, sock_shutdown SOCK_SHUTDOWN, sock_accept SOCK_ACCEPT). */
+function socketOf(w: WasiPreview1, fd: number, right: number): SocketFile {
+  const entry = w.process.fds.get(fd);
+  const file = entry.description.file;
   if (!(file instanceof SocketFile)) throw new KernelError(Errno.ENOTSOCK, `fd ${fd}`);
+  if ((entry.rightsBase & right) === 0) throw new NotCapableError(`fd ${fd} lacks the right`);
   return file;
 }
 
@@ -27,15 +31,14 @@ let nextInode = 1n << 32n;
 export function wasiSocketsExtension(): Preview1Extension {
   return {
     sock_accept(this: WasiPreview1, fd: number, flags: number, fdPtr: number): number {
-      const listener = socketOf(this, fd);
+      const listener = socketOf(this, fd, Rights.SOCK_ACCEPT);
       if (!(listener.socket instanceof TcpSocket)) return WasiErrno.NOTSUP;
-      if ((this.process.fds.get(fd).rightsBase & Rights.SOCK_ACCEPT) === 0n) return WasiErrno.NOTCAPABLE;
       const l = listener.socket;
       const conn = listener.blocking(() => l.accept());
       const file = new SocketFile(conn, this.process.sched, nextInode++, listener.pump);
       if (flags & FDFLAGS_NONBLOCK) file.statusFlags |= 0o4000;
       const max = maxRights('socket-stream');
-      this.memory.setU32(fdPtr, this.process.fds.allocate(file, { rightsBase: max.base, rightsInheriting: 0n }));
+      this.memory.setU32(fdPtr, this.process.fds.allocate(file, { rightsBase: max.base, rightsInheriting: 0 }));
       return WasiErrno.SUCCESS;
     },
 
@@ -48,7 +51,7 @@ export function wasiSocketsExtension(): Preview1Extension {
       lenPtr: number,
       flagsPtr: number,
     ): number {
-      const s = socketOf(this, fd);
+      const s = socketOf(this, fd, Rights.FD_READ);
       if (riFlags & ~(RIFLAGS_RECV_PEEK | RIFLAGS_RECV_WAITALL)) return WasiErrno.INVAL;
       if (riFlags & RIFLAGS_RECV_PEEK) return WasiErrno.NOTSUP;
       const iovs = this.memory.iovecs(iovsPtr, iovsLen);
@@ -76,13 +79,13 @@ export function wasiSocketsExtension(): Preview1Extension {
       _siFlags: number,
       lenPtr: number,
     ): number {
-      const s = socketOf(this, fd);
+      const s = socketOf(this, fd, Rights.FD_WRITE);
       this.memory.setU32(lenPtr, s.write(this.memory.iovecs(iovsPtr, iovsLen)));
       return WasiErrno.SUCCESS;
     },
 
     sock_shutdown(this: WasiPreview1, fd: number, how: number): number {
-      const s = socketOf(this, fd);
+      const s = socketOf(this, fd, Rights.SOCK_SHUTDOWN);
       if (!(s.socket instanceof TcpSocket)) return WasiErrno.NOTSUP;
       if (how < 1 || how > 3) return WasiErrno.INVAL;
       s.socket.shutdown(how === (SDFLAGS_RD | SDFLAGS_WR) ? 'both' : how === SDFLAGS_RD ? 'read' : 'write');

@@ -17,7 +17,7 @@ import {
   type Preview1Function,
 } from './preview1-types.js';
 import { WasiErrno, toWasiErrno } from './wasi-errno.js';
-import { NotCapableError } from './wasi-rights.js';
+import { NotCapableError, rightsFromAbi } from './wasi-rights.js';
 
 type WasiFn = (...args: never[]) => number | void;
 
@@ -25,6 +25,17 @@ type WasiFn = (...args: never[]) => number | void;
 export type Preview1Extension = Partial<Record<Preview1Function, (this: WasiPreview1, ...args: never[]) => number>>;
 
 const encoder = new TextEncoder();
+const { FD_READ, FD_WRITE, FD_SEEK, FD_TELL } = Rights;
+const PREAD = FD_READ | FD_SEEK;
+const PWRITE = FD_WRITE | FD_SEEK;
+
+/**
+ * The errno of a byte-stream call the fd may not make: EBADF for a directory (wasmtime) or a
+ * file whose open mode forbids it (POSIX), ENOTCAPABLE for a missing right (witx).
+ */
+function refusal(file: OpenFile, modeAllows: boolean): number {
+  return file.kind === 'directory' || !modeAllows ? WasiErrno.BADF : WasiErrno.NOTCAPABLE;
+}
 
 const KIND_TO_FILETYPE: Record<FileKind, number> = {
   unknown: Filetype.UNKNOWN,
@@ -242,49 +253,74 @@ export class WasiPreview1 {
   }
 
   // --- descriptors -----------------------------------------------------------------------
+  //
+  // Each call checks, in this order, as wasmtime does and then as witx requires:
+  //  1. the fd exists (EBADF);
+  //  2. the fd's kind and open mode allow the call: a directory refuses the byte-stream calls
+  //     (read/write/pread/pwrite/seek/tell/sync/datasync/advise/allocate/fdstat_set_flags/
+  //     filestat_set_size) with EBADF, as wasmtime does (Linux would give EISDIR, or succeed),
+  //     and a file not opened for reading or writing refuses fd_read/fd_write with EBADF (POSIX);
+  //  3. the fd holds the call's right (witx `rights`): else ENOTCAPABLE. Rights are a 30-bit
+  //     number on the FdEntry, so this is one integer AND.
+  // A directory never holds a byte-stream right (wasi-rights.ts), so on the hot path the rights
+  // test and the open-mode test (a getter the call needed before rights existed) are all that
+  // runs; refusal() sorts out which errno a failed call gets.
 
   fd_write(fd: number, iovsPtr: number, iovsLen: number, nwrittenPtr: number): number {
-    const file = this.process.fds.file(fd);
-    if (!file.writable) return WasiErrno.BADF;
+    const entry = this.process.fds.get(fd);
+    const file = entry.description.file;
+    if ((entry.rightsBase & FD_WRITE) === 0 || !file.writable) return refusal(file, file.writable);
     const n = file.write(this.memory.iovecs(iovsPtr, iovsLen));
     this.memory.setU32(nwrittenPtr, n);
     return WasiErrno.SUCCESS;
   }
 
   fd_read(fd: number, iovsPtr: number, iovsLen: number, nreadPtr: number): number {
-    const file = this.process.fds.file(fd);
-    if (!file.readable) return WasiErrno.BADF;
+    const entry = this.process.fds.get(fd);
+    const file = entry.description.file;
+    if ((entry.rightsBase & FD_READ) === 0 || !file.readable) return refusal(file, file.readable);
     const n = file.read(this.memory.iovecs(iovsPtr, iovsLen));
     this.memory.setU32(nreadPtr, n);
     return WasiErrno.SUCCESS;
   }
 
   fd_pread(fd: number, iovsPtr: number, iovsLen: number, offset: bigint, nreadPtr: number): number {
-    const file = this.process.fds.file(fd);
-    if (!file.pread) return file.kind === 'directory' ? WasiErrno.ISDIR : WasiErrno.SPIPE;
-    if (!file.readable) return WasiErrno.BADF;
+    const entry = this.process.fds.get(fd);
+    const file = entry.description.file;
+    // witx: fd_read "if rights::fd_seek is set, includes the right to invoke fd_pread".
+    if ((entry.rightsBase & PREAD) !== PREAD || !file.readable) return refusal(file, file.readable);
+    if (!file.pread) return WasiErrno.SPIPE;
     this.memory.setU32(nreadPtr, file.pread(this.memory.iovecs(iovsPtr, iovsLen), BigInt.asUintN(64, offset)));
     return WasiErrno.SUCCESS;
   }
 
   fd_pwrite(fd: number, iovsPtr: number, iovsLen: number, offset: bigint, nwrittenPtr: number): number {
-    const file = this.process.fds.file(fd);
-    if (!file.pwrite) return file.kind === 'directory' ? WasiErrno.ISDIR : WasiErrno.SPIPE;
-    if (!file.writable) return WasiErrno.BADF;
+    const entry = this.process.fds.get(fd);
+    const file = entry.description.file;
+    if ((entry.rightsBase & PWRITE) !== PWRITE || !file.writable) return refusal(file, file.writable);
+    if (!file.pwrite) return WasiErrno.SPIPE;
     this.memory.setU32(nwrittenPtr, file.pwrite(this.memory.iovecs(iovsPtr, iovsLen), BigInt.asUintN(64, offset)));
     return WasiErrno.SUCCESS;
   }
 
   fd_seek(fd: number, offset: bigint, whence: number, newOffsetPtr: number): number {
-    const file = this.process.fds.file(fd);
+    const entry = this.process.fds.get(fd);
+    const file = entry.description.file;
     if (whence !== Whence.SET && whence !== Whence.CUR && whence !== Whence.END) return WasiErrno.INVAL;
+    // witx: fd_seek needs FD_SEEK, except `cur, 0` (the offset unaltered), which FD_TELL allows.
+    const rights = entry.rightsBase;
+    if ((rights & FD_SEEK) === 0 && ((rights & FD_TELL) === 0 || whence !== Whence.CUR || offset !== 0n))
+      return refusal(file, true);
     if (!file.seek) return WasiErrno.SPIPE;
     this.memory.setU64(newOffsetPtr, file.seek(offset, whence));
     return WasiErrno.SUCCESS;
   }
 
   fd_tell(fd: number, offsetPtr: number): number {
-    const file = this.process.fds.file(fd);
+    const entry = this.process.fds.get(fd);
+    const file = entry.description.file;
+    // witx: FD_TELL, or FD_SEEK, which "implies rights::fd_tell".
+    if ((entry.rightsBase & (FD_SEEK | FD_TELL)) === 0) return refusal(file, true);
     if (!file.seek) return WasiErrno.SPIPE;
     this.memory.setU64(offsetPtr, file.seek(0n, Whence.CUR));
     return WasiErrno.SUCCESS;
@@ -296,13 +332,14 @@ export class WasiPreview1 {
   }
 
   fd_sync(fd: number): number {
-    this.process.fds.file(fd).sync?.();
+    const file = this.byteStream(fd, Rights.FD_SYNC);
+    file.sync?.();
     return WasiErrno.SUCCESS;
   }
 
   fd_datasync(fd: number): number {
-    const f = this.process.fds.file(fd);
-    (f.datasync ?? f.sync)?.call(f);
+    const file = this.byteStream(fd, Rights.FD_DATASYNC);
+    (file.datasync ?? file.sync)?.call(file);
     return WasiErrno.SUCCESS;
   }
 
@@ -319,13 +356,13 @@ export class WasiPreview1 {
     const view = this.memory.view(statPtr, 24);
     view.setUint8(statPtr, this.filetype(file));
     view.setUint16(statPtr + 2, this.fdflags(file.statusFlags), true);
-    view.setBigUint64(statPtr + 8, rightsBase, true);
-    view.setBigUint64(statPtr + 16, entry.rightsInheriting, true);
+    view.setBigUint64(statPtr + 8, BigInt(rightsBase), true);
+    view.setBigUint64(statPtr + 16, BigInt(entry.rightsInheriting), true);
     return WasiErrno.SUCCESS;
   }
 
   fd_fdstat_set_flags(fd: number, flags: number): number {
-    const file = this.process.fds.file(fd);
+    const file = this.byteStream(fd, Rights.FD_FDSTAT_SET_FLAGS);
     let s = file.statusFlags & ~(0o2000 | 0o4000 | 0o4010000);
     if (flags & FdFlags.APPEND) s |= 0o2000;
     if (flags & FdFlags.NONBLOCK) s |= 0o4000;
@@ -336,29 +373,47 @@ export class WasiPreview1 {
 
   fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint): number {
     const entry = this.process.fds.get(fd);
-    // Rights may only shrink (wasi witx: fd_fdstat_set_rights).
-    if ((base & ~entry.rightsBase) !== 0n || (inheriting & ~entry.rightsInheriting) !== 0n) return WasiErrno.NOTCAPABLE;
-    entry.rightsBase = base;
-    entry.rightsInheriting = inheriting;
+    const b = rightsFromAbi(base);
+    const i = rightsFromAbi(inheriting);
+    // Rights may only shrink (witx fd_fdstat_set_rights: "returns errno::notcapable if called
+    // in a way that would attempt to add rights"). Wasmtime no longer has rights (ENOTSUP).
+    if (b === undefined || i === undefined || (b & ~entry.rightsBase) !== 0 || (i & ~entry.rightsInheriting) !== 0)
+      return WasiErrno.NOTCAPABLE;
+    entry.rightsBase = b;
+    entry.rightsInheriting = i;
     return WasiErrno.SUCCESS;
   }
 
   fd_filestat_get(fd: number, bufPtr: number): number {
-    const st = this.process.fds.file(fd).stat();
-    this.writeFilestat(bufPtr, st);
+    const entry = this.process.fds.get(fd);
+    if ((entry.rightsBase & Rights.FD_FILESTAT_GET) === 0) return WasiErrno.NOTCAPABLE;
+    this.writeFilestat(bufPtr, entry.description.file.stat());
     return WasiErrno.SUCCESS;
   }
 
   fd_filestat_set_size(fd: number, size: bigint): number {
-    const file = this.process.fds.file(fd);
+    const file = this.byteStream(fd, Rights.FD_FILESTAT_SET_SIZE);
     if (!file.truncate) return WasiErrno.INVAL;
     file.truncate(size);
     return WasiErrno.SUCCESS;
   }
 
   fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number): number {
-    this.process.fds.get(fd);
-    return advice >= 0 && advice <= 5 ? WasiErrno.SUCCESS : WasiErrno.INVAL;
+    if (advice < 0 || advice > 5) return WasiErrno.INVAL;
+    this.byteStream(fd, Rights.FD_ADVISE);
+    return WasiErrno.SUCCESS;
+  }
+
+  /**
+   * The file behind `fd` for a call that acts on a file's bytes and needs `right`: a directory
+   * is EBADF (as in wasmtime), a missing right ENOTCAPABLE.
+   */
+  private byteStream(fd: number, right: number): OpenFile {
+    const entry = this.process.fds.get(fd);
+    const file = entry.description.file;
+    if (file.kind === 'directory') throw new KernelError(Errno.EBADF, `fd ${fd} is a directory`);
+    if ((entry.rightsBase & right) === 0) throw new NotCapableError(`fd ${fd} lacks the right`);
+    return file;
   }
 
   fd_prestat_get(fd: number, _bufPtr: number): number {
@@ -439,6 +494,9 @@ export class WasiPreview1 {
       } else if (sub.tag === 1 || sub.tag === 2) {
         sub.fd = v.getUint32(at + 16, true);
         if (!this.process.fds.has(sub.fd)) sub.error = WasiErrno.BADF;
+        // witx: subscribing to fd_read/fd_write needs POLL_FD_READWRITE (as uvwasi checks).
+        else if ((this.process.fds.get(sub.fd).rightsBase & Rights.POLL_FD_READWRITE) === 0)
+          sub.error = WasiErrno.NOTCAPABLE;
       } else {
         sub.error = WasiErrno.INVAL;
       }
