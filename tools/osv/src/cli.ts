@@ -33,6 +33,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Errors that are a refusal, not a usage mistake or a bug: one line, exit 1. */
+const FAILURES = new Set(['CacheDirError', 'KernelTrustError']);
+
 function flushAndExit(status: number): void {
   // Let stdout/stderr drain (they may be pipes) before the process ends.
   process.stdout.write('', () => process.stderr.write('', () => process.exit(status)));
@@ -48,6 +51,9 @@ main(process.argv.slice(2)).then(flushAndExit, (e: unknown) => {
   ) {
     process.stderr.write(`osv: ${(e as Error).message}\n`);
     flushAndExit(2);
+  } else if (FAILURES.has((e as Error).name)) {
+    process.stderr.write(`osv: ${(e as Error).message}\n`);
+    flushAndExit(1);
   } else {
     process.stderr.write(`osv: internal error: ${(e as Error).stack ?? String(e)}\n`);
     flushAndExit(70);

@@ -3,10 +3,10 @@
 // unchanged one costs nothing. Node cannot open a TAP device itself: TUNSETIFF is an ioctl.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheDir } from '../cache-dir.js';
 
 export class TapRelayBuildError extends Error {
   override readonly name = 'TapRelayBuildError';
@@ -19,25 +19,6 @@ function relaySource(): string {
     if (existsSync(p)) return p;
   }
   throw new TapRelayBuildError('native/tap-relay.c is missing from @osv-ts/vmm');
-}
-
-/**
- * The directory osv-ts caches host-side build products in (kernel bundles, the TAP relay):
- * OSV_CACHE_DIR, else `preferred`, else $XDG_CACHE_HOME/osv-ts; a temp dir when it cannot be made.
- */
-export function cacheDir(preferred?: string): string {
-  const dir =
-    process.env['OSV_CACHE_DIR'] ??
-    preferred ??
-    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'osv-ts');
-  try {
-    mkdirSync(dir, { recursive: true });
-    return dir;
-  } catch {
-    const fallback = join(tmpdir(), 'osv-ts-cache');
-    mkdirSync(fallback, { recursive: true });
-    return fallback;
-  }
 }
 
 /** The path of a built osv-tap-relay, compiling it when the cache has none for this source. */

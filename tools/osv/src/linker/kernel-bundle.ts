@@ -54,9 +54,13 @@ bootVm(ram, [${list}], ${JSON.stringify(target)});
 `;
 }
 
-/** Kernel bundles live in the workspace's node_modules/.cache/osv-ts (OSV_CACHE_DIR overrides). */
+/**
+ * Kernel bundles live in the user's private cache directory (@osv-ts/vmm's cacheDir: 0700, owned
+ * by the user). The worker runs a cached bundle as it finds it, so the directory is part of what
+ * the kernel's trust rests on.
+ */
 export function cacheDir(): string {
-  return hostCacheDir(join(packageDir('@osv-ts/osv'), '..', '..', 'node_modules', '.cache', 'osv-ts'));
+  return hostCacheDir();
 }
 
 /** Hash of the entry and of every file in the kernel packages' dist/ directories. */
