@@ -14,7 +14,8 @@ export function bootVm(ram: SharedArrayBuffer, modules: readonly KernelModule[],
   try {
     status = kernel.boot();
   } catch (e) {
-    kernel.log(`kernel panic: ${(e as Error).stack ?? String(e)}\n`);
+    // `||`: after a JS app's lockdown, error.stack is '' (SES errorTaming 'safe').
+    kernel.log(`kernel panic: ${(e as Error).stack || String(e)}\n`);
     status = KERNEL_PANIC_STATUS;
   }
   return platform.powerOff(status);

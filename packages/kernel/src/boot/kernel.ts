@@ -38,7 +38,8 @@ import { splitLoaderCommandLine } from '../cmdline/loader-cmdline.js';
 import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline/loader-options.js';
 import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
 import { ExitStatus, runWasmApp, type AppResult } from '../app/wasm-app.js';
-import { isJsApp, runJsApp } from '../app/js-app.js';
+import { isJsApp } from '../app/js-app-format.js';
+import { JS_APP_CAPABILITY, type JsAppRunner } from '../app/js-app-runner.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { Platform } from './platform.js';
 import type { ProcInfo } from '@osv-ts/vfs';
@@ -340,6 +341,12 @@ export class Kernel {
    * stack) the posix-sockets layer; --tcplisten sockets become fds 3, 4, … as for WASI apps.
    */
   private runJs(path: string, program: Uint8Array, process: Process, beforeStart: (() => void) | undefined): AppResult {
+    const runJsApp = this.registry.tryGet<JsAppRunner>(JS_APP_CAPABILITY);
+    if (!runJsApp)
+      return {
+        status: ExitStatus.CANNOT_EXECUTE,
+        error: `${path}: a JS app needs the js-app kernel module (osv run links it for .mjs apps)`,
+      };
     if (!this.vfs) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: a JS app needs the vfs kernel module` };
     const sockets = this.registry.tryGet<SocketLayerFactory>(POSIX_SOCKETS_CAPABILITY)?.(process);
     const listeners = this.options?.tcplisten ?? [];

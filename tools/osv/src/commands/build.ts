@@ -16,6 +16,7 @@ import { progressBar } from '../image/progress-bar.js';
 import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { appNeeds } from '../linker/app-needs.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
+import { encodeKernelIdentity, identifyKernel } from '../linker/kernel-identity.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { UsageError } from './run-options.js';
@@ -199,11 +200,14 @@ export async function buildCommand(
   log(`osv build: modules: ${kernel.modules.join(', ')}\n`);
   if (selection.unavailable.length)
     log(`osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`);
-  log(`osv build: kernel ${kernel.hash}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`);
+  // The identity is what osv run -i composes the kernel from; the stored bundle is never run.
+  const identity = identifyKernel('vm-node', kernel.modules, kernelBytes);
+  log(`osv build: kernel ${identity.bundleSha256.slice(0, 16)}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`);
 
   // 3. The partitions and the image.
   const cmdline = o.cmdline ?? (appName ? `/${appName}` : '');
-  const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs) });
+  const kernelIdentity = encodeKernelIdentity(identity);
+  const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs), kernelIdentity });
   const fs =
     o.fs === 'rofs'
       ? writeRofs(tree).image

@@ -1,10 +1,9 @@
-// `osv run -i IMAGE`: the VMM's firmware reads the image's boot partition (kernel bundle,
-// default command line, bootfs), starts the vCPU with that kernel, and attaches the image as
+// `osv run -i IMAGE`: the VMM's firmware reads the image's boot partition (kernel identity,
+// default command line, bootfs), starts the vCPU with the kernel that identity names, composed
+// from the installed packages (never the bundle bytes stored in the image), and attaches the image as
 // virtio-blk (vblk0; its partitions are vblk0.0 boot and vblk0.1 file system). `-e` replaces
 // the image's command line, as with OSv's run.py.
-import { createHash, randomFillSync } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomFillSync } from 'node:crypto';
 import { BootFlag } from '@osv-ts/kernel';
 import { Machine, formatMemorySize, loadBootImage, openDiskBackend } from '@osv-ts/vmm';
 import {
@@ -17,15 +16,17 @@ import {
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
-import { cacheDir } from '../linker/kernel-bundle.js';
+import { composeImageKernel } from '../linker/image-kernel.js';
 import { UsageError, buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
 import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
 import { printDeviceCounters, runInForeground } from './foreground-machine.js';
 
 export const IMAGE_RUN_USAGE = `
 disk images (osv build writes them):
-  -i, --image IMAGE      boot IMAGE (raw or qcow2): kernel and command line from its boot
-                         partition (-e replaces the command line), the image as virtio-blk vblk0
+  -i, --image IMAGE      boot IMAGE (raw or qcow2): the kernel its boot partition names, composed
+                         from the installed packages (an image whose kernel they cannot
+                         reproduce is refused), its command line (-e replaces it), the image
+                         as virtio-blk vblk0
 `;
 
 /** `osv run` options that take no value (every other option's next word is its value). */
@@ -86,13 +87,9 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
 
   const netPlan = planNetwork(o);
 
-  const hash = createHash('sha256').update(loaded.kernel).digest('hex').slice(0, 16);
-  const kernelPath = join(cacheDir(), `kernel-image-${hash}.mjs`);
-  if (!existsSync(kernelPath)) {
-    const tmp = `${kernelPath}.${process.pid}.tmp`;
-    writeFileSync(tmp, loaded.kernel);
-    renameSync(tmp, kernelPath);
-  }
+  // The kernel is composed from the installed packages as the image's identity names it; the
+  // bundle stored in the image is compared, never run (linker/image-kernel.ts).
+  const { bundle, identity } = await composeImageKernel(image, loaded);
   const consoleOut = new VirtioConsoleDevice('console0', { write: (b) => void process.stdout.write(Buffer.from(b)) });
   const consoleErr = new VirtioConsoleDevice('console1', { write: (b) => void process.stderr.write(Buffer.from(b)) });
   const disk = openDiskBackend(image);
@@ -132,7 +129,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const machine = new Machine({
     memBytes: o.memBytes,
     cmdline: buildCommandLine(o, undefined),
-    kernelPath,
+    kernelPath: bundle.path,
     devices,
     bootfs: loaded.bootfs,
     bootFlags: flags,
@@ -145,7 +142,8 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     );
     process.stderr.write(
       `osv: image ${image} (${disk.format}, ${formatMemorySize(loaded.diskBytes)}): ${parts.join('; ')}\n` +
-        `osv: kernel sha256:${hash} from the boot partition (${(loaded.kernel.length / 1024).toFixed(1)} KiB)\n` +
+        `osv: kernel sha256:${identity.bundleSha256.slice(0, 16)} (${(loaded.kernel.length / 1024).toFixed(1)} KiB), ` +
+        `composed from the installed packages as the image names it: ${identity.modules.join(', ')}\n` +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ')}\n` +
         (hostNet ? `osv: network: ${hostNet.description}\n` : '') +
         `osv: cmdline: ${machine.cmdline}\n`,

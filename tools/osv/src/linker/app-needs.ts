@@ -24,13 +24,15 @@ export function appNeeds(info: WasmModuleInfo): AppNeeds {
 
 /**
  * What a JS-module app needs. A JS app has no import section to read, so the rule is fixed and
- * documented: it always gets the VFS (libc's Posix file calls), and it gets the network stack
+ * documented: it always gets the js-app runner (its compartment) and the VFS (libc's Posix file
+ * calls), and it gets the network stack
  * with the BSD socket layer when the run asks for a network (-n or --tcplisten).
  */
 export function jsAppNeeds(options: { networking: boolean }): AppNeeds {
   const reasons: Record<string, string> = {
     console: 'every app has stdin/stdout/stderr',
     vfs: "a JS app's libc has the file calls",
+    'js-app': 'a JS app runs in an SES compartment',
   };
   if (options.networking)
     reasons['posix:sockets'] = 'a JS app on a networked VM (-n/--tcplisten) gets the socket calls';
