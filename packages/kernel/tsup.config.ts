@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tsup.base.js';
 
-export default defineConfig(packageConfig({ index: 'src/index.ts', vm: 'src/vm.ts', 'js-app-module': 'src/js-app-module.ts' }));
+export default defineConfig(
+  packageConfig({ index: 'src/index.ts', vm: 'src/vm.ts', 'js-app-module': 'src/js-app-module.ts' }),
+);

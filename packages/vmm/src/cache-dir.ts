@@ -20,9 +20,7 @@ export class CacheDirError extends Error {
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const override = env['OSV_CACHE_DIR'];
   const xdg = env['XDG_CACHE_HOME'];
-  const dir = override
-    ? resolve(override)
-    : join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'osv-ts');
+  const dir = override ? resolve(override) : join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'osv-ts');
   ensurePrivateDir(dir);
   return dir;
 }

@@ -139,7 +139,9 @@ describe('the JS app compartment', () => {
           ` catch (e) { out[${JSON.stringify(name)}] = 'blocked ' + e.name; }`,
       )
       .join('\n');
-    const r = run(`module.exports.default = (argv, env, libc) => { const out = {}; ${body}\n console.log(JSON.stringify(out)); return 0; };`);
+    const r = run(
+      `module.exports.default = (argv, env, libc) => { const out = {}; ${body}\n console.log(JSON.stringify(out)); return 0; };`,
+    );
     expect(r.err).toBe('');
     return JSON.parse(r.out) as Record<string, string>;
   };
@@ -158,7 +160,8 @@ describe('the JS app compartment', () => {
       'AsyncFunction constructor': "(async function(){}).constructor('return 1')",
       'GeneratorFunction constructor': "(function*(){}).constructor('yield 1')",
       'constructor of a libc call': "libc.write.constructor('return this')()",
-      'constructor of a KernelError': "(() => { try { libc.open('/none'); } catch (e) { return e.constructor.constructor('return this')(); } })()",
+      'constructor of a KernelError':
+        "(() => { try { libc.open('/none'); } catch (e) { return e.constructor.constructor('return this')(); } })()",
       "compartment Function's this.process": "Function('return this')().process",
       'indirect eval this.process': "(0, eval)('this').process",
       'libc.process (the fd table)': 'libc.process',
@@ -172,7 +175,9 @@ describe('the JS app compartment', () => {
     const direct = run(`module.exports.default = () => { import('node:fs'); return 0; };`);
     expect(direct.status).toBe(126);
     expect(direct.err).toMatch(/import expression rejected/);
-    const viaFunction = run(`module.exports.default = () => { Function('return imp' + 'ort("node:fs")')(); return 0; };`);
+    const viaFunction = run(
+      `module.exports.default = () => { Function('return imp' + 'ort("node:fs")')(); return 0; };`,
+    );
     expect(viaFunction.status).toBe(1);
     expect(viaFunction.err).toMatch(/uncaught SyntaxError: Possible import expression rejected/);
   });
@@ -193,7 +198,9 @@ describe('the JS app compartment', () => {
   });
 
   it('gives libc exactly its calls and constants', () => {
-    const r = run(`module.exports.default = (argv, env, libc) => { console.log(Object.keys(libc).sort().join(',')); };`);
+    const r = run(
+      `module.exports.default = (argv, env, libc) => { console.log(Object.keys(libc).sort().join(',')); };`,
+    );
     expect(r.out.trim()).toBe(['constants', ...JS_APP_LIBC_CALLS].sort().join(','));
   });
 

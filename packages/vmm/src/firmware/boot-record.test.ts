@@ -65,7 +65,12 @@ describe('boot record', () => {
   });
 
   it('refuses an identity that is not UTF-8 or is larger than MAX_IDENTITY_BYTES, naming the field', () => {
-    const bytes = writeBootRecord({ kernel: new Uint8Array(1), cmdline: '', bootfs: new Uint8Array(0), kernelIdentity: 'xx' });
+    const bytes = writeBootRecord({
+      kernel: new Uint8Array(1),
+      cmdline: '',
+      bootfs: new Uint8Array(0),
+      kernelIdentity: 'xx',
+    });
     const at = Number(new DataView(bytes.buffer).getBigUint64(64, true));
     bytes[at] = 0xff;
     const read = (o: number, into: Uint8Array): void => into.set(bytes.subarray(o, o + into.length));

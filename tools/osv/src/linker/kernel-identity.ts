@@ -108,7 +108,8 @@ export function parseKernelIdentity(text: string): KernelIdentity {
   const packagesRaw = object(o['packages'], 'packages');
   const packages: Record<string, string> = {};
   for (const [name, version] of Object.entries(packagesRaw)) {
-    if (!PACKAGE_NAME.test(name)) throw new KernelIdentityError('packages', `${JSON.stringify(name)} is not a kernel package`);
+    if (!PACKAGE_NAME.test(name))
+      throw new KernelIdentityError('packages', `${JSON.stringify(name)} is not a kernel package`);
     if (typeof version !== 'string' || !VERSION.test(version))
       throw new KernelIdentityError(`packages.${name}`, `${JSON.stringify(version)} is not a version`);
     packages[name] = version;
@@ -128,6 +129,7 @@ export function parseKernelIdentity(text: string): KernelIdentity {
 }
 
 function object(v: unknown, field: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new KernelIdentityError(field, 'expected an object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new KernelIdentityError(field, 'expected an object');
   return v as Record<string, unknown>;
 }
