@@ -15,7 +15,7 @@ import { readManifest } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
 import { parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { appNeeds } from '../linker/app-needs.js';
-import { composeKernel } from '../linker/kernel-bundle.js';
+import { composeKernel, rememberComposedKernel } from '../linker/kernel-bundle.js';
 import { encodeKernelIdentity, identifyKernel } from '../linker/kernel-identity.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
@@ -202,6 +202,7 @@ export async function buildCommand(
     log(`osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`);
   // The identity is what osv run -i composes the kernel from; the stored bundle is never run.
   const identity = identifyKernel('vm-node', kernel.modules, kernelBytes);
+  rememberComposedKernel(kernel.path, identity.bundleSha256);
   log(`osv build: kernel ${identity.bundleSha256.slice(0, 16)}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`);
 
   // 3. The partitions and the image.

@@ -6,11 +6,13 @@
 // names this target, packages at the installed versions and modules the installed packages
 // provide, and the bundle composed from them has the SHA-256 the identity records — which the
 // image's stored bundle must have too (else the boot partition was changed after osv build).
-// Anything else is a KernelTrustError: one line, exit 1, nothing run.
-import { readFileSync } from 'node:fs';
+// Anything else is a KernelTrustError: one line, exit 1, nothing run. A kernel once composed
+// (by osv build or a run) is filed in the private cache under its SHA-256, so the next run of
+// an image naming it skips composing (and the content hash of every package's build output).
+import { existsSync, readFileSync } from 'node:fs';
 import type { Target } from '@osv-ts/kernel-api';
 import type { BootRecord } from '@osv-ts/vmm';
-import { composeKernel, type KernelBundle } from './kernel-bundle.js';
+import { composeKernel, composedKernelPath, rememberComposedKernel, type KernelBundle } from './kernel-bundle.js';
 import {
   KernelIdentityError,
   installedComposer,
@@ -66,14 +68,22 @@ export async function composeImageKernel(
     if (have !== version)
       refuse(`its kernel was composed from ${name} ${version}; installed is ${have}: rebuild the image with osv build`);
   }
+  // This osv composed that very kernel before (osv build, an earlier run): run it as it was filed.
+  const known = composedKernelPath(identity.bundleSha256);
+  if (existsSync(known)) {
+    const bundle = { path: known, sizeBytes: record.kernel.length, hash: storedSha.slice(0, 16), cached: true };
+    return { bundle: { ...bundle, modules: identity.modules }, identity };
+  }
   const catalog = loadCatalog();
   const modules = identity.modules.map((name): CatalogEntry => {
     const m = catalog.find((c) => c.name === name && (!c.targets || c.targets.includes(target)));
     return m ?? refuse(`its kernel names module '${name}', which no installed package provides for ${target}`);
   });
   const bundle = await composeKernel(modules, target);
-  const composedSha = sha256Hex(readFileSync(bundle.path));
-  if (composedSha !== identity.bundleSha256) {
+  const composed = readFileSync(bundle.path);
+  // The stored bundle hashes to the recorded SHA-256 (checked above): equal bytes, equal hash.
+  if (!Buffer.from(composed.buffer, composed.byteOffset, composed.length).equals(record.kernel)) {
+    const composedSha = sha256Hex(composed);
     const composer = installedComposer();
     const differs =
       composer.osv !== identity.composer.osv || composer.esbuild !== identity.composer.esbuild
@@ -85,5 +95,6 @@ export async function composeImageKernel(
         `it records${differs}: rebuild the image with osv build`,
     );
   }
+  rememberComposedKernel(bundle.path, identity.bundleSha256);
   return { bundle, identity };
 }

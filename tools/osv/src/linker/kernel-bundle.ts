@@ -3,7 +3,16 @@
 // content hash of the entry and of every input package's build output.
 import { createHash } from 'node:crypto';
 import { cacheDir as hostCacheDir } from '@osv-ts/vmm';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Target } from '@osv-ts/kernel-api';
 import { KERNEL_PACKAGES, packageDir, type CatalogEntry } from './module-catalog.js';
@@ -115,4 +124,27 @@ export async function composeKernel(modules: readonly CatalogEntry[], target: Ta
   writeFileSync(tmp, code);
   renameSync(tmp, path);
   return { path, sizeBytes: code.length, hash, cached: false, modules: names };
+}
+
+/**
+ * Where the kernel whose bundle has this SHA-256 is kept once this osv has composed it (osv
+ * build, osv run -i): osv run -i of an image naming it runs it without composing again. Only osv
+ * writes into the (private) cache, so a file there is a kernel this user's osv composed.
+ */
+export function composedKernelPath(sha256: string): string {
+  return join(cacheDir(), `kernel-sha256-${sha256}.mjs`);
+}
+
+/** Files the bundle at `path` (just composed, with this SHA-256) under composedKernelPath. */
+export function rememberComposedKernel(path: string, sha256: string): string {
+  const target = composedKernelPath(sha256);
+  if (existsSync(target)) return target;
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    linkSync(path, tmp);
+  } catch {
+    copyFileSync(path, tmp);
+  }
+  renameSync(tmp, target);
+  return target;
 }
