@@ -25,7 +25,11 @@ export interface KernelBundle {
   readonly modules: readonly string[];
 }
 
-/** Node's host-facing globals, removed from the vCPU worker before boot. */
+/**
+ * Node's host-facing globals, removed from the vCPU worker before boot. Not the sandbox — the
+ * kernel is trusted code composed from the installed packages, and JS apps run in an SES
+ * compartment (docs/isolation.md) — but a kernel that needs none of them should not hold them.
+ */
 export const HOST_GLOBALS = [
   'process',
   'Buffer',
@@ -57,7 +61,7 @@ ${imports}
 const ram = workerData.ram;
 // DESIGN.md §1: the guest reaches the host only through its devices. The vCPU worker drops the
 // host globals Node gives it (process.getBuiltinModule would open every host module) before
-// the kernel and its app run; no guest package uses them.
+// the kernel runs; no guest package uses them. JS apps are confined by the js-app module.
 for (const name of ${JSON.stringify(HOST_GLOBALS)}) delete globalThis[name];
 bootVm(ram, [${list}], ${JSON.stringify(target)});
 `;
