@@ -65,7 +65,8 @@ try { Function('return import("node:fs")')().then((fs) => fs.writeFileSync(${m('
 try { (async function () {}).constructor('return import("node:fs")')().then((fs) => fs.writeFileSync(${m('AsyncFunction-import')}, 'x'), () => {}); } catch {}
 try { fetch('http://127.0.0.1:${port}/fetch').catch(() => {}); } catch {}
 try { net.connect(${port}, '127.0.0.1').on('error', () => {}); } catch {}
-setTimeout(() => process.exit(0), 500);
+// Time for the async ways (import(), fetch) to complete on a loaded machine, then leave.
+setTimeout(() => process.exit(0), 3000);
 `;
 }
 
