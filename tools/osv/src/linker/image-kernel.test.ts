@@ -46,13 +46,16 @@ describe('composeImageKernel', () => {
     expect(second.bundle.cached).toBe(true);
   });
 
-  it('refuses, even with the kernel filed, an image whose identity names other package versions', async () => {
+  it('refuses, even with the kernel filed, an image whose identity names other package versions or leaves one out', async () => {
     await composeImageKernel('img', record);
     const identity = JSON.parse(record.kernelIdentity!) as { packages: Record<string, string> };
     identity.packages['@osv-ts/libc'] = '0.0.1';
     const older = { ...record, kernelIdentity: JSON.stringify(identity) };
     await expect(composeImageKernel('img', older)).rejects.toThrow(KernelTrustError);
     await expect(composeImageKernel('img', older)).rejects.toThrow(/@osv-ts\/libc 0\.0\.1; installed is 0\.1\.0/);
+    delete identity.packages['@osv-ts/libc'];
+    const silent = { ...record, kernelIdentity: JSON.stringify(identity) };
+    await expect(composeImageKernel('img', silent)).rejects.toThrow(/names no version of @osv-ts\/libc/);
   });
 
   it('never returns the stored bytes as the kernel: a bundle that differs from the record is refused', async () => {

@@ -61,11 +61,16 @@ export async function composeImageKernel(
         `(${short(identity.bundleSha256)}): the boot partition was changed after osv build`,
     );
   if (identity.target !== target) refuse(`its kernel is for target ${identity.target}, this VMM runs ${target}`);
+  // Every installed kernel package, at its installed version, and no other: an identity that
+  // leaves one out must not pass for a kernel of today's packages (an old kernel still filed in
+  // the cache would otherwise outlive the upgrade that fixed it).
   const installed = installedKernelPackages();
-  for (const [name, version] of Object.entries(identity.packages)) {
-    const have = installed[name];
-    if (have === undefined) refuse(`its kernel was composed from ${name}, which is not a kernel package here`);
-    if (have !== version)
+  for (const name of Object.keys(identity.packages))
+    if (!(name in installed)) refuse(`its kernel was composed from ${name}, which is not a kernel package here`);
+  for (const [name, have] of Object.entries(installed)) {
+    const version = identity.packages[name];
+    if (version === undefined) refuse(`its identity names no version of ${name}`);
+    if (version !== have)
       refuse(`its kernel was composed from ${name} ${version}; installed is ${have}: rebuild the image with osv build`);
   }
   // This osv composed that very kernel before (osv build, an earlier run): run it as it was filed.
@@ -82,7 +87,7 @@ export async function composeImageKernel(
   const bundle = await composeKernel(modules, target);
   const composed = readFileSync(bundle.path);
   // The stored bundle hashes to the recorded SHA-256 (checked above): equal bytes, equal hash.
-  if (!Buffer.from(composed.buffer, composed.byteOffset, composed.length).equals(record.kernel)) {
+  if (!composed.equals(record.kernel)) {
     const composedSha = sha256Hex(composed);
     const composer = installedComposer();
     const differs =
