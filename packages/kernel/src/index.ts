@@ -7,10 +7,9 @@ export type { Platform } from './boot/platform.js';
 export { ModuleRegistry } from './boot/module-registry.js';
 export { ExitStatus, runWasmApp } from './app/wasm-app.js';
 export type { AppResult, WasmAppOptions } from './app/wasm-app.js';
-export { JS_APP_HEADER, isJsApp, runJsApp } from './app/js-app.js';
-export type { JsAppMain, JsAppOptions } from './app/js-app.js';
-export { JS_APP_CAPABILITY } from './app/js-app-module.js';
-export type { JsAppRunner, JsAppRunOptions } from './app/js-app-module.js';
+export { JS_APP_HEADER, isJsApp } from './app/js-app-format.js';
+export { JS_APP_CAPABILITY } from './app/js-app-runner.js';
+export type { JsAppRunner, JsAppRunOptions } from './app/js-app-runner.js';
 export {
   extractMmioDevices,
   parseMmioDevice,

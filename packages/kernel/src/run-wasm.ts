@@ -2,8 +2,6 @@
 import type { KernelModule } from '@osv-ts/kernel-api';
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { Kernel } from './boot/kernel.js';
-import { isJsApp } from './app/js-app.js';
-import jsAppModule from './app/js-app-module.js';
 import { HostConsole } from './platform/host-console.js';
 import { InprocessPlatform } from './platform/inprocess-platform.js';
 
@@ -17,7 +15,10 @@ export interface RunWasmOptions {
   stdout?: (bytes: Uint8Array) => void;
   stderr?: (bytes: Uint8Array) => void;
   stdin?: Uint8Array;
-  /** Kernel modules to link, e.g. the VFS and WASI file-system modules for an app with files. */
+  /**
+   * Kernel modules to link, e.g. the VFS and WASI file-system modules for an app with files, or
+   * `@osv-ts/kernel/js-app-module` (with the VFS) for a JS app.
+   */
   modules?: KernelModule[];
   /** Extra files for the root file system (used when a VFS module is linked): path → contents. */
   files?: Record<string, Uint8Array | string>;
@@ -43,8 +44,5 @@ export function runWasm(wasm: Uint8Array, options: RunWasmOptions = {}): number 
     consoles: [stdout, stderr],
     ...(options.ramBytes !== undefined ? { ramBytes: options.ramBytes } : {}),
   });
-  // A JS app runs through the js-app module; add it, as osv run's linker does for a JS app.
-  const modules = options.modules ?? [];
-  const needsJs = (isJsApp(wasm) || /\.(mjs|cjs|js|mts|ts)$/.test(name)) && !modules.some((m) => m.name === 'js-app');
-  return new Kernel(platform, needsJs ? [...modules, jsAppModule] : modules).boot();
+  return new Kernel(platform, options.modules ?? []).boot();
 }

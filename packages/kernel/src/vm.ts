@@ -14,11 +14,12 @@ export function bootVm(ram: SharedArrayBuffer, modules: readonly KernelModule[],
   try {
     status = kernel.boot();
   } catch (e) {
-    // A bug in the kernel: one line, the stack with --verbose (osv run -V).
+    // A bug in the kernel: one line, the stack with --verbose (osv run -V). `||`: after a JS
+    // app's lockdown, error.stack is '' (SES errorTaming 'safe').
     const error = e instanceof Error ? e : new Error(String(e));
     kernel.log(
       kernel.options?.verbose
-        ? `kernel panic: ${error.stack ?? error.message}\n`
+        ? `kernel panic: ${error.stack || `${error.name}: ${error.message}`}\n`
         : `kernel panic: ${error.name}: ${error.message.split('\n', 1)[0]} (boot with --verbose for the stack)\n`,
     );
     status = KERNEL_PANIC_STATUS;

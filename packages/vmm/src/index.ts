@@ -42,11 +42,6 @@ export { PasstBackend, parsePortForward } from './net/passt-backend.js';
 export type { PortForward } from './net/passt-backend.js';
 export { TapBackend } from './net/tap-backend.js';
 export type { TapBackendOptions } from './net/tap-backend.js';
-export {
-  cacheDir,
-  ensureNativeBinary,
-  ensureTapRelay,
-  TapRelayBuildError,
-  CacheDirError,
-} from './net/tap-relay-binary.js';
+export { ensureNativeBinary, ensureTapRelay, TapRelayBuildError } from './net/tap-relay-binary.js';
+export { cacheDir, CacheDirError } from './cache-dir.js';
 export { FrameStreamDecoder, encodeStreamFrame, MAX_STREAM_FRAME_BYTES } from './net/frame-stream.js';

@@ -20,7 +20,11 @@ export interface MachineConfig {
   readonly memBytes: number;
   /** OSv command line; the VMM appends the virtio_mmio.device tokens. */
   readonly cmdline: string;
-  /** Path of the composed kernel bundle (an ES module the worker runs). */
+  /**
+   * Path of the composed kernel bundle, an ES module the worker runs with every Node API: it
+   * must be composed from trusted packages (the osv tool's linker), never bytes taken from an
+   * image (docs/isolation.md).
+   */
   readonly kernelPath: string;
   /** Device models, in MMIO slot order. */
   readonly devices: readonly DeviceModel[];

@@ -17,6 +17,7 @@ import {
 } from '@osv-ts/vmm';
 import { ModuleSelectionError } from './linker/select-modules.js';
 import { JsAppLinkError } from './linker/js-app.js';
+import { KernelTrustError } from './linker/image-kernel.js';
 
 export type CliExitStatus = 1 | 2;
 
@@ -93,7 +94,8 @@ export function toCliError(e: unknown): CliError | undefined {
     e instanceof CacheDirError ||
     e instanceof DiskLockedError ||
     e instanceof DiskLockError ||
-    e instanceof JsAppLinkError
+    e instanceof JsAppLinkError ||
+    e instanceof KernelTrustError
   )
     return new CliError(firstLine(e.message));
   if (isSystemError(e) && e.path !== undefined) return new CliError(`${e.path}: ${describeSystemError(e)}`);

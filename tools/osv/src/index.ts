@@ -1,6 +1,16 @@
 // @osv-ts/osv: the osv CLI's building blocks, for scripts that compose kernels themselves.
 export { composeKernel, kernelEntrySource, cacheDir } from './linker/kernel-bundle.js';
 export type { KernelBundle } from './linker/kernel-bundle.js';
+export { composeImageKernel, KernelTrustError } from './linker/image-kernel.js';
+export type { ImageKernel } from './linker/image-kernel.js';
+export {
+  identifyKernel,
+  encodeKernelIdentity,
+  parseKernelIdentity,
+  KernelIdentityError,
+  KERNEL_IDENTITY_FORMAT,
+} from './linker/kernel-identity.js';
+export type { KernelIdentity } from './linker/kernel-identity.js';
 export { loadCatalog, KERNEL_PACKAGES } from './linker/module-catalog.js';
 export type { CatalogEntry } from './linker/module-catalog.js';
 export { selectModules, PLATFORM_CAPABILITIES, ModuleSelectionError } from './linker/select-modules.js';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FaultInjectingBackend, VirtioBlkDevice, VirtioConsoleDevice } from '@osv-ts/drivers-virtio';
 import { Machine, RawFileBackend, loadBootImage } from '@osv-ts/vmm';
+import { composeImageKernel } from '../src/linker/image-kernel.js';
 import { osv } from './osv-cli.js';
 
 const CAT_C = `#include <stdio.h>
@@ -57,8 +58,8 @@ describe('virtio-blk faults reach the app', () => {
 
     const boot = loadBootImage(image);
     const fs = boot.partitions.find((p) => p.index === 1)!;
-    const kernelPath = join(dir, 'kernel.mjs');
-    writeFileSync(kernelPath, boot.kernel);
+    // The kernel the image names, as osv run -i gets it (never the image's stored bytes).
+    const kernelPath = (await composeImageKernel(image, boot)).bundle.path;
     // Fail every read touching bytes 100 KiB..104 KiB of the ROFS partition (inside big.bin's data).
     const badStart = fs.startBytes + 100 * 1024;
     const badEnd = badStart + 4096;

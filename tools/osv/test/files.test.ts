@@ -1,6 +1,6 @@
 // Files the CLI writes and caches: images appear at -o complete or not at all (a temporary file
-// beside it, renamed into place), a damaged cached kernel is rebuilt rather than booted, and a
-// cache directory that cannot be made is one line, not a spin.
+// beside it, renamed into place), a damaged cached or filed kernel is composed again rather than
+// booted, and a cache directory that cannot be made is one line, not a spin.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -122,7 +122,7 @@ describe('the kernel cache', () => {
     rmSync(cache, { recursive: true });
   });
 
-  it('rewrites a damaged copy of a disk image’s kernel', () => {
+  it('composes again a damaged filed kernel that an image names, rather than booting it', () => {
     const cache = mkdtempSync(join(tmpdir(), 'osv-cache-'));
     const env = { ...process.env, OSV_CACHE_DIR: cache };
     const img = join(cache, 'hello.img');
@@ -130,11 +130,12 @@ describe('the kernel cache', () => {
     const boot = (): ReturnType<typeof spawnSync> =>
       spawnSync(process.execPath, [CLI, 'run', '-i', img], { env, encoding: 'utf8', timeout: 60_000 });
     expect(boot().status).toBe(0);
-    const [copy] = readdirSync(cache).filter((f) => f.startsWith('kernel-image-'));
-    writeFileSync(join(cache, copy!), 'throw new Error("damaged");');
+    const [filed] = readdirSync(cache).filter((f) => f.startsWith('kernel-sha256-'));
+    writeFileSync(join(cache, filed!), 'throw new Error("damaged");');
     const r = boot();
     expect(r.stdout).toBe('Hello from osv-ts!\nargv[0] = /hello.wasm\n');
     expect(r.status).toBe(0);
+    expect(readFileSync(join(cache, filed!), 'utf8')).not.toContain('damaged'); // filed again
     rmSync(cache, { recursive: true });
   });
 

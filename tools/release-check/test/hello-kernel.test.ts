@@ -1,5 +1,5 @@
-// hello's kernel holds no VFS, network stack, ZFS or block-driver code, and is as large as the
-// READMEs say. The kernel is composed by the installed osv CLI into an empty OSV_CACHE_DIR, and
+// hello's kernel holds no VFS, network stack, ZFS or block-driver code, nor SES and libc's Posix
+// (the js-app module's, linked only for JS apps), and is as large as the READMEs say. The kernel is composed by the installed osv CLI into an empty OSV_CACHE_DIR, and
 // every file found there is read. Kernels that need those subsystems are read the same way, as
 // the control: the scan finds their code when it is linked.
 import { execFileSync } from 'node:child_process';
@@ -47,6 +47,14 @@ function compose(app: string): { files: string[]; code: string[]; sizeKiB: numbe
   return { files, code, sizeKiB: code.reduce((n, c) => n + Buffer.byteLength(c), 0) / 1024 };
 }
 
+/**
+ * Error codes SES's own source spells out (its lockdown() refusing a second lockdown): present
+ * exactly when SES is bundled. SES is a dependency, not a workspace package, so declaredNames
+ * cannot list its names.
+ */
+const SES_MARKERS = ['SES_ALREADY_LOCKED_DOWN', 'SES_MULTIPLE_INSTANCES'];
+const sesMarkers = (code: readonly string[]): string[] => SES_MARKERS.filter((m) => code.some((c) => c.includes(m)));
+
 function linked(code: readonly string[]): Record<string, string[]> {
   return Object.fromEntries(
     Object.entries(SUBSYSTEMS).map(([name, names]) => [name, code.flatMap((c) => linkedNames(c, names))]),
@@ -56,9 +64,12 @@ function linked(code: readonly string[]): Record<string, string[]> {
 describe("hello's kernel", () => {
   const hello = compose('hello/hello.wasm');
 
-  it('is one kernel file holding no VFS, netstack, ZFS or block-driver code', () => {
+  it('is one kernel file holding no VFS, netstack, ZFS or block-driver code, and no SES or Posix', () => {
     expect(hello.files.length).toBe(1);
     expect(linked(hello.code)).toEqual({ vfs: [], netstack: [], zfs: [], 'block driver': [] });
+    expect(sesMarkers(hello.code)).toEqual([]);
+    // libc is linked into every kernel, but JS apps' Posix only with the js-app module.
+    expect(hello.code.flatMap((c) => linkedNames(c, ['Posix', 'AddrInfoError']))).toEqual([]);
   });
 
   it('is as large as the READMEs say (within 10%)', () => {
@@ -76,11 +87,15 @@ describe("hello's kernel", () => {
     }
   });
 
-  it('differs from kernels that need the VFS or the network stack, whose code the scan finds', () => {
+  it('differs from kernels that need the VFS, the network stack or SES, whose code the scan finds', () => {
     const files = linked(compose('fsutil/fsutil.wasm').code);
     expect(files.vfs).toEqual(expect.arrayContaining(['Vfs', 'RamFs', 'DevFs']));
     expect(files.netstack).toEqual([]);
     const net = linked(compose('httpd/httpd.wasm').code);
     expect(net.netstack).toEqual(expect.arrayContaining(['NetStack', 'TcpSocket', 'DhcpClient', 'parseDhcp']));
+    // A JS app's kernel links the js-app module, and SES and Posix with it.
+    const js = compose('wget/wget.mjs').code;
+    expect(sesMarkers(js)).toEqual(SES_MARKERS);
+    expect(js.flatMap((c) => linkedNames(c, ['Posix', 'AddrInfoError']))).toEqual(['Posix', 'AddrInfoError']);
   });
 });

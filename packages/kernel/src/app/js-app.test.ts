@@ -1,12 +1,15 @@
 // JS-module apps on the inprocess kernel: the linked format (JS_APP_HEADER + a CommonJS body, as
-// `osv run` produces it), main's argv/env/libc, exit statuses, and sockets over loopback.
+// `osv run` produces it), main's argv/env/libc, exit statuses, sockets over loopback, and the
+// SES compartment the app runs in (this test process is locked down by the first app it runs).
 import { describe, expect, it } from 'vitest';
 import type { KernelModule } from '@osv-ts/kernel-api';
 import vfsModule from '@osv-ts/vfs/vfs-module';
 import netstackModule from '@osv-ts/netstack/netstack-module';
 import posixSocketsModule from '@osv-ts/libc/posix-sockets-module';
+import jsAppModule from '../js-app-module.js';
 import { runWasm } from '../run-wasm.js';
-import { JS_APP_HEADER } from './js-app.js';
+import { JS_APP_LIBC_CALLS } from './js-app.js';
+import { JS_APP_HEADER } from './js-app-format.js';
 
 function run(
   body: string,
@@ -20,7 +23,7 @@ function run(
     name: options.name ?? '/app.mjs',
     args: options.args ?? [],
     loaderOptions: options.loaderOptions ?? '',
-    modules: options.modules ?? [vfsModule, netstackModule, posixSocketsModule],
+    modules: options.modules ?? [vfsModule, netstackModule, posixSocketsModule, jsAppModule],
     stdout: (b) => (out += dec.decode(b)),
     stderr: (b) => (err += dec.decode(b)),
   });
@@ -95,7 +98,7 @@ describe('JS-module apps', () => {
   it('without the posix-sockets module socket() fails with EAFNOSUPPORT', () => {
     const r = run(
       `module.exports.default = (argv, env, libc) => { libc.socket(libc.constants.AF_INET, libc.constants.SOCK_STREAM); };`,
-      { modules: [vfsModule] },
+      { modules: [vfsModule, jsAppModule] },
     );
     expect(r.status).toBe(1);
     expect(r.err).toMatch(/EAFNOSUPPORT/);
@@ -117,5 +120,96 @@ describe('JS-module apps', () => {
       { loaderOptions: '--tcplisten=127.0.0.1:8080' },
     );
     expect(r).toEqual({ status: 0, out: '127.0.0.1:8080 over fd 3\n', err: '' });
+  });
+
+  it('refuses a JS app (exit 126) in a kernel without the js-app module', () => {
+    const r = run(`module.exports.default = () => 0;`, { modules: [vfsModule] });
+    expect(r.status).toBe(126);
+    expect(r.err).toMatch(/a JS app needs the js-app kernel module/);
+  });
+});
+
+describe('the JS app compartment', () => {
+  // Each probe runs in the app; "blocked" means it threw or found nothing.
+  const probe = (checks: Record<string, string>): Record<string, string> => {
+    const body = Object.entries(checks)
+      .map(
+        ([name, expr]) =>
+          `try { const v = (${expr}); out[${JSON.stringify(name)}] = v === undefined || v === null ? 'absent' : 'REACHED ' + typeof v; }` +
+          ` catch (e) { out[${JSON.stringify(name)}] = 'blocked ' + e.name; }`,
+      )
+      .join('\n');
+    const r = run(
+      `module.exports.default = (argv, env, libc) => { const out = {}; ${body}\n console.log(JSON.stringify(out)); return 0; };`,
+    );
+    expect(r.err).toBe('');
+    return JSON.parse(r.out) as Record<string, string>;
+  };
+
+  it('gives no host globals, no working Function constructors and no global object of the kernel', () => {
+    const seen = probe({
+      process: 'typeof process === "undefined" ? undefined : process',
+      'globalThis.process': 'globalThis.process',
+      require: 'typeof require === "undefined" ? undefined : require',
+      Buffer: 'globalThis.Buffer',
+      fetch: 'globalThis.fetch',
+      WebAssembly: 'globalThis.WebAssembly',
+      SharedArrayBuffer: 'globalThis.SharedArrayBuffer',
+      performance: 'globalThis.performance',
+      'Function constructor': "(function(){}).constructor('return this')()",
+      'AsyncFunction constructor': "(async function(){}).constructor('return 1')",
+      'GeneratorFunction constructor': "(function*(){}).constructor('yield 1')",
+      'constructor of a libc call': "libc.write.constructor('return this')()",
+      'constructor of a KernelError':
+        "(() => { try { libc.open('/none'); } catch (e) { return e.constructor.constructor('return this')(); } })()",
+      "compartment Function's this.process": "Function('return this')().process",
+      'indirect eval this.process': "(0, eval)('this').process",
+      'libc.process (the fd table)': 'libc.process',
+      'libc.vfs': 'libc.vfs',
+    });
+    for (const [name, result] of Object.entries(seen)) expect(result, name).toMatch(/^(absent|blocked)/);
+    expect(seen['Function constructor']).toBe('blocked TypeError');
+  });
+
+  it('refuses an app whose source has an import( expression, even inside a Function body (126)', () => {
+    const direct = run(`module.exports.default = () => { import('node:fs'); return 0; };`);
+    expect(direct.status).toBe(126);
+    expect(direct.err).toMatch(/import expression rejected/);
+    const viaFunction = run(
+      `module.exports.default = () => { Function('return imp' + 'ort("node:fs")')(); return 0; };`,
+    );
+    expect(viaFunction.status).toBe(1);
+    expect(viaFunction.err).toMatch(/uncaught SyntaxError: Possible import expression rejected/);
+  });
+
+  it('freezes the intrinsics the kernel shares with the app, and the libc object', () => {
+    const r = run(`module.exports.default = (argv, env, libc) => {
+        const tries = [
+          () => { Array.prototype.push = () => 0; },
+          () => { Object.prototype.polluted = 1; },
+          () => { libc.write = () => 0; },
+          () => { libc.constants.O_RDONLY = 9; },
+          () => { JSON.parse = () => 0; },
+        ];
+        return tries.filter((t) => { try { t(); return true; } catch { return false; } }).length;
+      };`);
+    expect(r.status).toBe(0);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('gives libc exactly its calls and constants', () => {
+    const r = run(
+      `module.exports.default = (argv, env, libc) => { console.log(Object.keys(libc).sort().join(',')); };`,
+    );
+    expect(r.out.trim()).toBe(['constants', ...JS_APP_LIBC_CALLS].sort().join(','));
+  });
+
+  it('keeps the endowments apps use: TextEncoder/Decoder, Date, Math.random, console', () => {
+    const r = run(`module.exports.default = () => {
+        const ok = new TextDecoder().decode(new TextEncoder().encode('ok'));
+        console.log(ok, typeof Date.now(), Date.now() > 0, Math.random() < 1);
+        return 0;
+      };`);
+    expect(r.out).toBe('ok number true true\n');
   });
 });

@@ -45,8 +45,8 @@ import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline
 import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
 import { ExitStatus, runWasmApp, type AppResult } from '../app/wasm-app.js';
 import { AppMemoryAccount } from '../app/app-memory.js';
-import { isJsApp } from '../app/js-app.js';
-import { JS_APP_CAPABILITY, type JsAppRunner } from '../app/js-app-module.js';
+import { isJsApp } from '../app/js-app-format.js';
+import { JS_APP_CAPABILITY, type JsAppRunner } from '../app/js-app-runner.js';
 import { ModuleRegistry } from './module-registry.js';
 import type { Platform } from './platform.js';
 import type { ProcInfo } from '@osv-ts/vfs';
@@ -404,15 +404,18 @@ export class Kernel {
   }
 
   /**
-   * A JS-module app, run by the js-app kernel module (libc's Posix over the process, the VFS and,
-   * with a network stack, the posix-sockets layer); --tcplisten sockets become fds 3, 4, … as
-   * for WASI apps.
+   * A JS-module app, run by the js-app kernel module in an SES compartment (libc's Posix over the
+   * process, the VFS and, with a network stack, the posix-sockets layer); --tcplisten sockets
+   * become fds 3, 4, … as for WASI apps.
    */
   private runJs(path: string, program: Uint8Array, process: Process, beforeStart: (() => void) | undefined): AppResult {
-    if (!this.vfs) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: a JS app needs the vfs kernel module` };
     const runner = this.registry.tryGet<JsAppRunner>(JS_APP_CAPABILITY);
     if (!runner)
-      return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: a JS app needs the js-app kernel module` };
+      return {
+        status: ExitStatus.CANNOT_EXECUTE,
+        error: `${path}: a JS app needs the js-app kernel module (osv run links it for .mjs apps)`,
+      };
+    if (!this.vfs) return { status: ExitStatus.CANNOT_EXECUTE, error: `${path}: a JS app needs the vfs kernel module` };
     return runner(path, program, process, {
       vfs: this.vfs.vfs,
       listeners: this.options?.tcplisten ?? [],

@@ -4,10 +4,10 @@
 // an ioctl) and osv-disk-lock (Node has no fcntl for image locks, blk/disk-lock.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheDir } from '../cache-dir.js';
 
 export class TapRelayBuildError extends Error {
   override readonly name = 'TapRelayBuildError';
@@ -20,66 +20,6 @@ function nativeSource(file: string): string {
     if (existsSync(p)) return p;
   }
   throw new TapRelayBuildError(`native/${file} is missing from @osv-ts/vmm`);
-}
-
-/** OSV_CACHE_DIR names a directory that cannot be made or is not a directory. */
-export class CacheDirError extends Error {
-  override readonly name = 'CacheDirError';
-}
-
-/**
- * The directory osv-ts caches host-side build products in (kernel bundles, the TAP relay):
- * OSV_CACHE_DIR (which must be usable: CacheDirError otherwise), else `preferred`, else
- * $XDG_CACHE_HOME/osv-ts; a temp dir when the default cannot be made.
- */
-export function cacheDir(preferred?: string): string {
-  const chosen = process.env['OSV_CACHE_DIR'];
-  if (chosen !== undefined && chosen !== '') {
-    try {
-      makeDirectories(chosen);
-      return chosen;
-    } catch (e) {
-      if (!(e instanceof CacheDirError)) throw e;
-      throw new CacheDirError(`OSV_CACHE_DIR=${chosen}: ${e.message}`);
-    }
-  }
-  const dir = preferred ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'osv-ts');
-  try {
-    makeDirectories(dir);
-    return dir;
-  } catch {
-    const fallback = join(tmpdir(), 'osv-ts-cache');
-    makeDirectories(fallback);
-    return fallback;
-  }
-}
-
-/**
- * `mkdir -p`, one component at a time: Node 20's mkdirSync({ recursive: true }) loops forever
- * where mkdir(2) keeps failing with ENOENT under an existing parent (/proc/x). Throws
- * CacheDirError naming the component that failed.
- */
-function makeDirectories(dir: string): void {
-  const path = resolve(dir);
-  let st;
-  try {
-    st = statSync(path, { throwIfNoEntry: false });
-  } catch (e) {
-    // ENOTDIR: a component above is a file, which the parent's turn names.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTDIR') throw new CacheDirError(`cannot use ${path}: ${code ?? (e as Error).message}`);
-  }
-  if (st?.isDirectory()) return;
-  if (st) throw new CacheDirError(`${path} is not a directory`);
-  const parent = dirname(path);
-  if (parent !== path) makeDirectories(parent);
-  try {
-    mkdirSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && statSync(path).isDirectory()) return;
-    throw new CacheDirError(`cannot make ${path}: ${code ?? (e as Error).message}`);
-  }
 }
 
 /** The path of a built osv-tap-relay, compiling it when the cache has none for this source. */

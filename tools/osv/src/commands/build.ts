@@ -16,7 +16,8 @@ import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
 import { checkPoolSize, parseCompression, writeZfsImage } from '../image/zfs-image.js';
 import { appNeeds } from '../linker/app-needs.js';
-import { composeKernel } from '../linker/kernel-bundle.js';
+import { composeKernel, rememberComposedKernel } from '../linker/kernel-bundle.js';
+import { encodeKernelIdentity, identifyKernel } from '../linker/kernel-identity.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { UsageError } from '../cli-error.js';
@@ -224,10 +225,14 @@ export async function buildCommand(
   let report = `osv build: modules: ${kernel.modules.join(', ')}\n`;
   if (selection.unavailable.length)
     report += `osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`;
-  report += `osv build: kernel ${kernel.hash}: ${(kernel.sizeBytes / 1024).toFixed(1)} KiB\n`;
+  // The identity is what osv run -i composes the kernel from; the stored bundle is never run.
+  const identity = identifyKernel('vm-node', kernel.modules, kernelBytes);
+  rememberComposedKernel(kernel.path, identity.bundleSha256);
+  report += `osv build: kernel ${identity.bundleSha256.slice(0, 16)}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`;
 
   // 4. The partitions and the image.
-  const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs) });
+  const kernelIdentity = encodeKernelIdentity(identity);
+  const record = writeBootRecord({ kernel: kernelBytes, cmdline, bootfs: writeBootfs(bootfs), kernelIdentity });
   const fs = fromManifest(() =>
     o.fs === 'rofs'
       ? writeRofs(tree).image

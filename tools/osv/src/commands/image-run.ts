@@ -1,10 +1,9 @@
-// `osv run -i IMAGE`: the VMM's firmware reads the image's boot partition (kernel bundle,
-// default command line, bootfs), starts the vCPU with that kernel, and attaches the image as
+// `osv run -i IMAGE`: the VMM's firmware reads the image's boot partition (kernel identity,
+// default command line, bootfs), starts the vCPU with the kernel that identity names, composed
+// from the installed packages (never the bundle bytes stored in the image), and attaches the image as
 // virtio-blk (vblk0; its partitions are vblk0.0 boot and vblk0.1 file system). `-e` replaces
 // the image's command line, as with OSv's run.py.
-import { createHash, randomFillSync } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomFillSync } from 'node:crypto';
 import { BootFlag } from '@osv-ts/kernel';
 import { Machine, formatMemorySize, loadBootImage, maxCommandLineBytes } from '@osv-ts/vmm';
 import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
@@ -12,9 +11,9 @@ import { VirtioBlkDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } f
 
 /** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
 const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
-import { cacheDir } from '../linker/kernel-bundle.js';
 import { CliError, UsageError, describeSystemError } from '../cli-error.js';
 import { checkOutputPath } from '../image/host-files.js';
+import { composeImageKernel } from '../linker/image-kernel.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
 import { openDisks } from './disks.js';
@@ -25,8 +24,10 @@ import { checkCommandLine } from './osv-cmdline.js';
 
 export const IMAGE_RUN_USAGE = `
 disk images (osv build writes them):
-  -i, --image IMAGE      boot IMAGE (raw or qcow2): kernel and command line from its boot
-                         partition (-e replaces the command line), the image as virtio-blk vblk0
+  -i, --image IMAGE      boot IMAGE (raw or qcow2): the kernel its boot partition names, composed
+                         from the installed packages (an image whose kernel they cannot
+                         reproduce is refused), its command line (-e replaces it), the image
+                         as virtio-blk vblk0
 `;
 
 /** `osv run` options that take no value (every other option's next word is its value). */
@@ -115,7 +116,9 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   }
 
   const netPlan = planNetwork(o);
-  const { path: kernelPath, hash } = cachedImageKernel(loaded.kernel);
+  // The kernel is composed from the installed packages as the image's identity names it; the
+  // bundle stored in the image is compared, never run (linker/image-kernel.ts).
+  const { bundle, identity } = await composeImageKernel(image, loaded);
   const consoles = hostConsoles();
   const consoleOut = consoles.stdout;
   const consoleErr = consoles.stderr;
@@ -155,7 +158,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   const machine = new Machine({
     memBytes: o.memBytes,
     cmdline,
-    kernelPath,
+    kernelPath: bundle.path,
     devices,
     bootfs: loaded.bootfs,
     bootFlags: flags,
@@ -168,7 +171,8 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     );
     process.stderr.write(
       `osv: image ${image} (${disk.format}, ${formatMemorySize(loaded.diskBytes)}): ${parts.join('; ')}\n` +
-        `osv: kernel sha256:${hash} from the boot partition (${(loaded.kernel.length / 1024).toFixed(1)} KiB)\n` +
+        `osv: kernel sha256:${identity.bundleSha256.slice(0, 16)} (${(loaded.kernel.length / 1024).toFixed(1)} KiB), ` +
+        `composed from the installed packages as the image names it: ${identity.modules.join(', ')}\n` +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ')}\n` +
         (hostNet ? `osv: network: ${hostNet.description}\n` : '') +
         `osv: cmdline: ${machine.cmdline}\n`,
@@ -193,25 +197,4 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
   if (o.traceOut) writeTrace(machine, o.traceOut);
   if (o.verbose) printDeviceCounters(machine, exit.status);
   return consoles.finish(exit.status);
-}
-
-/**
- * The image's kernel bundle as a file the vCPU worker can load, cached by its content hash. A
- * cached copy whose bytes no longer hash to its name (a damaged cache) is written again.
- */
-function cachedImageKernel(kernel: Uint8Array): { path: string; hash: string } {
-  const hash = createHash('sha256').update(kernel).digest('hex').slice(0, 16);
-  const path = join(cacheDir(), `kernel-image-${hash}.mjs`);
-  let cached: Buffer | undefined;
-  try {
-    cached = readFileSync(path);
-  } catch {
-    cached = undefined;
-  }
-  if (!cached || createHash('sha256').update(cached).digest('hex').slice(0, 16) !== hash) {
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, kernel);
-    renameSync(tmp, path);
-  }
-  return { path, hash };
 }

@@ -24,15 +24,15 @@ export function appNeeds(info: WasmModuleInfo): AppNeeds {
 
 /**
  * What a JS-module app needs. A JS app has no import section to read, so the rule is fixed and
- * documented: it always gets the kernel's js-app module and the VFS (libc's Posix file calls),
- * and it gets the network stack with the BSD socket layer when the run asks for a network (-n or
- * --tcplisten).
+ * documented: it always gets the kernel's js-app module (the SES compartment it runs in, libc's
+ * Posix) and the VFS (Posix's file calls), and it gets the network stack with the BSD socket
+ * layer when the run asks for a network (-n or --tcplisten).
  */
 export function jsAppNeeds(options: { networking: boolean }): AppNeeds {
   const reasons: Record<string, string> = {
     console: 'every app has stdin/stdout/stderr',
     vfs: "a JS app's libc has the file calls",
-    'app:js': "a JS app runs through the kernel's js-app module",
+    'app:js': "a JS app runs through the kernel's js-app module, in an SES compartment",
   };
   if (options.networking)
     reasons['posix:sockets'] = 'a JS app on a networked VM (-n/--tcplisten) gets the socket calls';

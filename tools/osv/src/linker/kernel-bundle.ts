@@ -5,7 +5,16 @@
 // disk error, an interrupted copy, an edit) is composed again rather than booted.
 import { createHash } from 'node:crypto';
 import { cacheDir as hostCacheDir } from '@osv-ts/vmm';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Target } from '@osv-ts/kernel-api';
 import { KERNEL_PACKAGES, packageDir, type CatalogEntry } from './module-catalog.js';
@@ -18,7 +27,11 @@ export interface KernelBundle {
   readonly modules: readonly string[];
 }
 
-/** Node's host-facing globals, removed from the vCPU worker before boot. */
+/**
+ * Node's host-facing globals, removed from the vCPU worker before boot. Not the sandbox — the
+ * kernel is trusted code composed from the installed packages, and JS apps run in an SES
+ * compartment (docs/isolation.md) — but a kernel that needs none of them should not hold them.
+ */
 export const HOST_GLOBALS = [
   'process',
   'Buffer',
@@ -50,15 +63,19 @@ ${imports}
 const ram = workerData.ram;
 // docs/architecture.md §1: the guest reaches the host only through its devices. The vCPU worker drops the
 // host globals Node gives it (process.getBuiltinModule would open every host module) before
-// the kernel and its app run; no guest package uses them.
+// the kernel runs; no guest package uses them. JS apps are confined by the js-app module.
 for (const name of ${JSON.stringify(HOST_GLOBALS)}) delete globalThis[name];
 bootVm(ram, [${list}], ${JSON.stringify(target)});
 `;
 }
 
-/** Kernel bundles live in the workspace's node_modules/.cache/osv-ts (OSV_CACHE_DIR overrides). */
+/**
+ * Kernel bundles live in the user's private cache directory (@osv-ts/vmm's cacheDir: 0700, owned
+ * by the user). The worker runs a cached bundle as it finds it, so the directory is part of what
+ * the kernel's trust rests on.
+ */
 export function cacheDir(): string {
-  return hostCacheDir(join(packageDir('@osv-ts/osv'), '..', '..', 'node_modules', '.cache', 'osv-ts'));
+  return hostCacheDir();
 }
 
 /** Hash of the entry and of every file in the kernel packages' dist/ directories. */
@@ -145,4 +162,39 @@ export async function composeKernel(modules: readonly CatalogEntry[], target: Ta
   writeFileSync(tmp, seal(code));
   renameSync(tmp, path);
   return { path, sizeBytes: code.length, hash, cached: false, modules: names };
+}
+
+/**
+ * Where the kernel whose bundle has this SHA-256 is kept once this osv has composed it (osv
+ * build, osv run -i): osv run -i of an image naming it runs it without composing again. Only osv
+ * writes into the (private) cache, so a file there is a kernel this user's osv composed.
+ */
+export function composedKernelPath(sha256: string): string {
+  return join(cacheDir(), `kernel-sha256-${sha256}.mjs`);
+}
+
+/** Whether the file at `path` is there and its bytes have this SHA-256 (hex). */
+export function filedIntact(path: string, sha: string): boolean {
+  try {
+    return sha256(readFileSync(path)) === sha;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Files the bundle at `path` (just composed, with this SHA-256) under composedKernelPath,
+ * replacing a filed copy that no longer has that SHA-256.
+ */
+export function rememberComposedKernel(path: string, sha: string): string {
+  const target = composedKernelPath(sha);
+  if (filedIntact(target, sha)) return target;
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    linkSync(path, tmp);
+  } catch {
+    copyFileSync(path, tmp);
+  }
+  renameSync(tmp, target);
+  return target;
 }
