@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { plainOutputEnv } from './plain-output-env.js';
 import type { ConsoleCommand } from './readme-blocks.js';
 import { REPO_ROOT } from './workspace.js';
 
@@ -51,7 +52,7 @@ export class ConsoleSession {
       if (entry !== '.git') symlinkSync(join(REPO_ROOT, entry), join(this.dir, entry));
     }
     // npx must find the workspace's own bins and never fetch a package from the registry.
-    this.env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false', NO_COLOR: '1' };
+    this.env = plainOutputEnv({ npm_config_offline: 'true', npm_config_update_notifier: 'false' });
   }
 
   /** Puts a file a README shows (a `js file=NAME` block) into the scratch directory. */

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { matchOutput } from '../src/expected-output.js';
+import { plainOutputEnv } from '../src/plain-output-env.js';
 import { fencedBlocks, jsExamples } from '../src/readme-blocks.js';
 import { readmes, REPO_ROOT } from '../src/workspace.js';
 
@@ -28,7 +29,12 @@ describe('README examples', () => {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'example.mjs');
     writeFileSync(file, c.code);
-    const r = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [file], {
+      cwd: dir,
+      env: plainOutputEnv(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, `${name} exited with ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`).toBe(0);
     const m = matchOutput(c.expected!.split('\n'), { stdout: r.stdout, stderr: r.stderr });
     expect(m.ok, `${name}\n${m.report}`).toBe(true);
