@@ -3,7 +3,7 @@
 // readers, `share-rw` lets them in; the lock dies with its holder (no stale locks); qemu-io and
 // osv-ts see each other's locks; the holder is named by pid.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,25 @@ const open = (path: string, access: DiskAccess): number => {
     throw e;
   }
 };
+
+/**
+ * The open-file-description locks held on `path`'s inode, one `TYPE START` per lock, sorted:
+ * /proc/locks lists each as `N: OFDLCK ADVISORY READ|WRITE -1 MAJOR:MINOR:INODE START END`
+ * (proc(5); hex device numbers).
+ */
+function ofdLocks(path: string): string {
+  const st = statSync(path);
+  const major = (st.dev >> 8) & 0xfff;
+  const minor = (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00);
+  const id = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
+  return readFileSync('/proc/locks', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[1] === 'OFDLCK' && f[5] === id)
+    .map((f) => `${f[3]} ${f[6]}`)
+    .sort()
+    .join(',');
+}
 
 const MODES: Record<string, DiskAccess> = {
   writer: { readOnly: false, shareWrite: false },
@@ -121,21 +140,30 @@ describe('disk image locks', () => {
   it('sees qemu-io holding the image, and qemu-io sees our lock', async () => {
     const path = image();
     const qemu = spawn('qemu-io', ['-f', 'raw', path, '-c', 'sleep 3000'], { stdio: 'ignore' });
-    // Poll until qemu-io has opened (and locked) the image.
+    const exited = new Promise((resolve) => qemu.once('exit', resolve));
+    // Wait until qemu-io holds its locks, watching /proc/locks rather than trying to lock: a
+    // probe's own lock, held at the moment qemu-io opens the image, makes qemu-io give up
+    // ("Failed to get "write" lock") and exit, so probing raced it on a loaded machine.
+    // QEMU takes its lock bytes one by one: wait until the set is there and no longer changes.
+    let seen = '';
+    for (let i = 0; i < 600; i++) {
+      if (qemu.exitCode !== null) throw new Error(`qemu-io exited (${qemu.exitCode}) before it locked ${path}`);
+      const now = ofdLocks(path);
+      if (now !== '' && now === seen) break;
+      seen = now;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     let refused: unknown;
-    for (let i = 0; i < 100 && !refused; i++) {
-      try {
-        closeSync(open(path, MODES['writer']!));
-        await new Promise((r) => setTimeout(r, 20));
-      } catch (e) {
-        refused = e;
-      }
+    try {
+      closeSync(open(path, MODES['writer']!));
+    } catch (e) {
+      refused = e;
     }
     expect((refused as Error).message).toBe(
       `${path} is in use by qemu-io pid ${qemu.pid}, which has it open for writing`,
     );
     qemu.kill('SIGKILL');
-    await new Promise((resolve) => qemu.once('exit', resolve));
+    await exited;
     const fd = open(path, MODES['writer']!);
     const r = spawnSync('qemu-io', ['-f', 'raw', path, '-c', 'write 0 512'], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
