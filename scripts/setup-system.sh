@@ -10,6 +10,7 @@ TEST_PACKAGES=(
   zfs-fuse                                         # ZFS interop
   passt socat dnsmasq iproute2 iputils-ping curl wrk python3-scapy  # network interop
   libc6-dev                                        # headers for osv-tap-relay (packages/vmm/native), built with clang
+  chromium                                         # the vm-browser target (playwright-core drives it; never downloaded)
 )
 if [ "${1:-all}" = build ]; then PACKAGES=("${BUILD_PACKAGES[@]}"); else PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"); fi
 
@@ -30,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 tools=(clang wasm-ld)
-[ "${1:-all}" = build ] || tools+=(qemu-img sfdisk zfs-fuse zpool passt socat dnsmasq ip curl wrk)
+[ "${1:-all}" = build ] || tools+=(qemu-img sfdisk zfs-fuse zpool passt socat dnsmasq ip curl wrk chromium)
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "setup-system: $tool is still missing after install" >&2; exit 1; }
 done

@@ -4,6 +4,7 @@
 // (scripts/code-checks.mjs), checks the package rules, and runs every package's tests through nx.
 // Exits non-zero on the first failure.
 import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { CODE_CHECKS } from './code-checks.mjs';
 
 const steps = [
@@ -14,6 +15,13 @@ const steps = [
   { name: 'package rules', cmd: 'node', args: ['tools/depcheck/dist/cli.js', '.'] },
   { name: 'tests', cmd: 'npx', args: ['nx', 'run-many', '-t', 'test', '--output-style=static'] },
 ];
+
+// The planted-error tests (tools/depcheck/test/code-checks.test.ts) plant files inside the tree; a
+// run killed before their clean-up leaves them behind, and the repository-wide lint would report
+// them as this run's errors.
+for (const name of readdirSync('tools/depcheck').filter((n) => n.startsWith('planted-'))) {
+  rmSync(`tools/depcheck/${name}`, { recursive: true, force: true });
+}
 
 const started = Date.now();
 for (const { name, cmd, args } of steps) {

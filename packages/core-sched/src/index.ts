@@ -4,6 +4,8 @@ export { Scheduler, DeadlockError } from './scheduler.js';
 export type { SchedulerOptions, ThreadInfo } from './scheduler.js';
 export { RunQueue, DEFAULT_TAU_NS } from './run-queue.js';
 export { HostCpu, InterruptWordCpu, VirtualCpu } from './cpu.js';
+export { HaltPollWindow } from './halt-poll.js';
+export type { HaltPollOptions } from './halt-poll.js';
 export type { Cpu } from './cpu.js';
 export { KernelThread } from './kernel-thread.js';
 export type { Blocking, ThreadBody, ThreadOptions, ThreadState, Wait, WaitRequest } from './kernel-thread.js';

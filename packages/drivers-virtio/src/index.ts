@@ -19,10 +19,10 @@ export type { BufferSegment, UsedBuffer } from './guest/guest-virtqueue.js';
 export { VirtioMmioTransport, VirtioInitError } from './guest/mmio-transport.js';
 export type { DmaAllocator, MmioDeviceInfo } from './guest/mmio-transport.js';
 export { DeviceVirtqueue, VirtqueueError } from './device/device-virtqueue.js';
-export type { DescriptorChain, Segment, DeviceQueueFeatures } from './device/device-virtqueue.js';
+export type { DescriptorChain, Segment, DeviceQueueFeatures, RingPosition } from './device/device-virtqueue.js';
 export type { DeviceModel, DeviceModelHost } from './device/device-model.js';
 export { MmioTransportModel } from './device/mmio-transport-model.js';
-export type { InterruptLine } from './device/mmio-transport-model.js';
+export type { InterruptLine, QueueSetup, RemoteDataPlane } from './device/mmio-transport-model.js';
 export { VirtioConsoleDevice, CONSOLE_RECEIVEQ, CONSOLE_TRANSMITQ } from './console/console-device.js';
 export type { ConsoleSink } from './console/console-device.js';
 export { VirtioConsoleDriver } from './console/console-driver.js';
@@ -38,8 +38,8 @@ export {
   BLK_REQUEST_HEADER_BYTES,
   BLK_ID_BYTES,
 } from './blk/blk-format.js';
-export { MemoryBlockBackend, FaultInjectingBackend, BackendError } from './blk/block-backend.js';
-export type { BlockBackend, BackendDone, FaultPlan } from './blk/block-backend.js';
+export { MemoryBlockBackend, FaultInjectingBackend, FaultRanges, BackendError } from './blk/block-backend.js';
+export type { BlockBackend, BackendDone, FaultPlan, FaultOp, FaultRange } from './blk/block-backend.js';
 export { VirtioBlkDevice } from './blk/blk-device.js';
 export type { VirtioBlkOptions, BlkCounters } from './blk/blk-device.js';
 export { VirtioBlkDriver } from './blk/blk-driver.js';

@@ -1,5 +1,6 @@
 // What the virtio drivers need from the kernel that loads them. The kernel (the composition
 // root) implements this; the drivers only see the interface.
+import type { Capability } from '@osv-ts/kernel-api';
 import type { Scheduler } from '@osv-ts/core-sched';
 import type { GuestMemory } from './guest-memory.js';
 import type { MmioBus } from './mmio/mmio-bus.js';
@@ -19,4 +20,4 @@ export interface VirtioPlatform {
 }
 
 /** The capability name under which the kernel provides the VirtioPlatform. */
-export const VIRTIO_MMIO_CAPABILITY = 'virtio-mmio';
+export const VIRTIO_MMIO_CAPABILITY = 'virtio-mmio' satisfies Capability;

@@ -10,6 +10,8 @@ export type { BlockDevice } from './block-device.js';
 export { DEVICE_FAULT_CAPABILITY } from './device-fault.js';
 export type { DeviceFault } from './device-fault.js';
 export type { NetDevice, NetOffloads } from './net-device.js';
+export { CAPABILITIES, isCapability, allowsManyProviders } from './capability.js';
+export type { Capability, CapabilityInfo } from './capability.js';
 export type { KernelModule, ModuleContext, ModuleDeclaration, PackageModules, Target } from './module.js';
 export {
   BOOT_ABI_VERSION,

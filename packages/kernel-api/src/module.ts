@@ -1,4 +1,5 @@
 // Kernel modules: how packages declare the pieces a kernel is composed from (docs/architecture.md §4).
+import type { Capability } from './capability.js';
 
 /** Where a composed kernel runs (docs/architecture.md §1). */
 export type Target = 'vm-node' | 'vm-browser' | 'inprocess';
@@ -13,10 +14,15 @@ export interface ModuleDeclaration {
   name: string;
   /** Package export (subpath) whose default export is the `KernelModule`, e.g. `./console-driver`. */
   entry: string;
-  /** Capabilities this module provides, e.g. `console`, `blockdev`, `fs:rofs`. */
-  provides: string[];
-  /** Capabilities this module needs another module to provide. */
-  requires?: string[];
+  /**
+   * Capabilities this module provides, e.g. `console`, `blockdev`, `fs:rofs`: what it registers
+   * with ModuleContext.provide, and the link-time names (`fs:rofs`, `hwrng`) it stands for.
+   */
+  provides: Capability[];
+  /** Capabilities the platform, the profile's devices or another module must provide. */
+  requires?: Capability[];
+  /** Modules that cannot be linked into the same kernel as this one (by name). */
+  conflicts?: string[];
   /** Targets the module works on; all when absent. */
   targets?: Target[];
   /** Short description printed by `osv build`. */
@@ -33,11 +39,11 @@ export interface PackageModules {
  * capability name. A module `provide`s what its declaration promises and `get`s what it requires.
  */
 export interface ModuleContext {
-  provide<T>(capability: string, service: T): void;
-  get<T>(capability: string): T;
-  tryGet<T>(capability: string): T | undefined;
+  provide<T>(capability: Capability, service: T): void;
+  get<T>(capability: Capability): T;
+  tryGet<T>(capability: Capability): T | undefined;
   /** All services registered for a capability (several block devices, several NICs). */
-  getAll<T>(capability: string): T[];
+  getAll<T>(capability: Capability): T[];
 }
 
 /** The runtime object a module entry exports by default. */

@@ -16,7 +16,7 @@ export { VfsFile, toFileStat, kindOf } from './fd/vfs-file.js';
 export { installPreopens, wasiFsExtension, fsErrorToWasi } from './wasi/preview1-fs.js';
 export { NotCapableError, maxRights } from './wasi/wasi-rights.js';
 export type { MaxRights } from './wasi/wasi-rights.js';
-export { WASI_EXTENSION_CAPABILITY } from './wasi-extension.js';
+export { WASI_EXTENSION_CAPABILITIES } from './wasi-extension.js';
 export type { WasiExtensionFactory, WasiExtensionOptions } from './wasi-extension.js';
 export { Posix, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC } from './posix.js';
 export type { PollFd } from './posix.js';

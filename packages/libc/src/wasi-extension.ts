@@ -1,5 +1,8 @@
 // How kernel modules add WASI functions to a process: the kernel calls each registered factory
-// when it starts an app, and extends the app's WasiPreview1 with what it returns.
+// when it starts an app, and extends the app's WasiPreview1 with what it returns. A factory is
+// registered under the capability its module declares (`wasi:net`, `wasi:fs`), so that what a
+// package.json says a module provides is what the module registers.
+import type { Capability } from '@osv-ts/kernel-api';
 import type { Process } from './process.js';
 import type { Preview1Extension } from './wasi/preview1.js';
 
@@ -15,12 +18,11 @@ export interface WasiExtensionFactory {
     process: Process,
     options: WasiExtensionOptions,
   ): { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined };
-  /**
-   * Factories run in ascending order, so the fds they install come in a fixed order: listening
-   * sockets (0) before preopened directories (10), as wasmtime numbers them (fd 3 = the first
-   * --tcplisten socket).
-   */
-  readonly fdOrder?: number;
 }
 
-export const WASI_EXTENSION_CAPABILITY = 'wasi-extension';
+/**
+ * The capabilities WASI extensions are registered under, in the order the kernel runs their
+ * factories, so the fds they install come in a fixed order: listening sockets before preopened
+ * directories, as wasmtime numbers them (fd 3 = the first --tcplisten socket).
+ */
+export const WASI_EXTENSION_CAPABILITIES = ['wasi:net', 'wasi:fs'] as const satisfies readonly Capability[];

@@ -9,14 +9,11 @@ const wasiFsModule: KernelModule = {
   name: 'wasi-fs',
   init(ctx: ModuleContext): void {
     const { vfs } = ctx.get<VfsService>(VFS_CAPABILITY);
-    const factory: WasiExtensionFactory = Object.assign(
-      (process: Parameters<WasiExtensionFactory>[0], options: Parameters<WasiExtensionFactory>[1]) => {
-        installPreopens(vfs, process, options.preopens);
-        return { extension: wasiFsExtension(vfs), mapError: fsErrorToWasi };
-      },
-      { fdOrder: 10 },
-    );
-    ctx.provide('wasi-extension', factory);
+    const factory: WasiExtensionFactory = (process, options) => {
+      installPreopens(vfs, process, options.preopens);
+      return { extension: wasiFsExtension(vfs), mapError: fsErrorToWasi };
+    };
+    ctx.provide('wasi:fs', factory);
   },
 };
 

@@ -11,14 +11,11 @@ const wasiSocketsModule: KernelModule = {
   name: 'wasi-sockets',
   init(ctx: ModuleContext): void {
     const net = ctx.get<NetstackService>('netstack').stack;
-    const factory: WasiExtensionFactory = Object.assign(
-      (process: Parameters<WasiExtensionFactory>[0], options: Parameters<WasiExtensionFactory>[1]) => {
-        installListeners(net, process, options.listeners ?? []);
-        return { extension: wasiSocketsExtension() };
-      },
-      { fdOrder: 0 },
-    );
-    ctx.provide('wasi-extension', factory);
+    const factory: WasiExtensionFactory = (process, options) => {
+      installListeners(net, process, options.listeners ?? []);
+      return { extension: wasiSocketsExtension() };
+    };
+    ctx.provide('wasi:net', factory);
   },
 };
 

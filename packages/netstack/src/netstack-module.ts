@@ -3,12 +3,12 @@
 // it as `netstack`. Addressing is left to the kernel, which knows the command line:
 // `bringUpNetwork(stack, args)` applies OSv's --ip/--defaultgw/--nameserver or starts DHCP.
 // Driving (poll at nextDeadlineNs, frames from interrupts) belongs to the kernel's scheduler.
-import type { Clock, Entropy, KernelModule, ModuleContext, NetDevice } from '@osv-ts/kernel-api';
+import type { Capability, Clock, Entropy, KernelModule, ModuleContext, NetDevice } from '@osv-ts/kernel-api';
 import { DhcpClient } from './dhcp/dhcp-client.js';
 import { NetStack } from './net-stack.js';
 import { applyStaticConfig, parseNetworkOptions } from './network-config.js';
 
-export const NETSTACK_CAPABILITY = 'netstack';
+export const NETSTACK_CAPABILITY = 'netstack' satisfies Capability;
 
 export interface NetstackService {
   stack: NetStack;

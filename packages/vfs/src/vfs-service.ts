@@ -1,7 +1,7 @@
 // What the `vfs` kernel module gives the kernel: one Vfs plus the file system types the linked
 // modules registered, so the kernel can mount the root and OSv's --mount-fs entries by name
 // without importing any file system itself (an app without files gets no VFS in its kernel).
-import type { BlockDevice, Clock, Console, Entropy } from '@osv-ts/kernel-api';
+import type { BlockDevice, Capability, Clock, Console, Entropy } from '@osv-ts/kernel-api';
 import type { FileSystem } from './file-system.js';
 import type { ProcInfo } from './fs/procfs/procfs.js';
 import type { Vfs } from './vfs.js';
@@ -21,7 +21,7 @@ export interface VfsService {
   unpackBootfs(image: Uint8Array, prefix?: string): void;
 }
 
-export const VFS_CAPABILITY = 'vfs';
+export const VFS_CAPABILITY = 'vfs' satisfies Capability;
 
 export interface VfsModuleDeps {
   readonly clock: Clock;

@@ -16,6 +16,8 @@ import {
   TapRelayBuildError,
 } from '@osv-ts/vmm';
 import { ModuleSelectionError } from './linker/select-modules.js';
+import { ProfileError } from './linker/profile.js';
+import { ModuleDeclarationError } from './linker/module-catalog.js';
 import { JsAppLinkError } from './linker/js-app.js';
 import { KernelTrustError } from './linker/image-kernel.js';
 
@@ -82,11 +84,13 @@ export function toCliError(e: unknown): CliError | undefined {
     e instanceof MemorySizeError ||
     e instanceof LayoutError ||
     e instanceof CommandLineError ||
-    e instanceof CommandLineTooLongError
+    e instanceof CommandLineTooLongError ||
+    e instanceof ProfileError
   )
     return new UsageError(firstLine(e.message));
   if (
     e instanceof ModuleSelectionError ||
+    e instanceof ModuleDeclarationError ||
     e instanceof FormatError ||
     e instanceof KernelError ||
     e instanceof Qcow2Error ||

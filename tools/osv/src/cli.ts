@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { runCommand } from './commands/run.js';
 import { BUILD_USAGE, buildCommand } from './commands/build.js';
 import { MKFS_USAGE, mkfsCommand } from './commands/mkfs.js';
+import { LINK_USAGE, linkCommand } from './commands/link.js';
+import { PROFILES_USAGE, profilesCommand } from './commands/profiles.js';
+import { SERVE_USAGE, serveCommand } from './commands/serve.js';
 import { IMAGE_RUN_USAGE, runOptionWords } from './commands/image-run.js';
 import { RUN_USAGE } from './commands/run-options.js';
 import { UsageError, failureReport } from './cli-error.js';
@@ -19,6 +22,9 @@ commands:
   run     boot a microVM running a WebAssembly app or a disk image (osv run --help)
   build   write a bootable disk image for an app (osv build --help)
   mkfs    write a file system image from a usr.manifest (osv mkfs --help)
+  link    print the kernel modules an app gets, why, and their sizes (osv link --help)
+  profiles  list the hypervisor profiles a kernel is linked for
+  serve   serve a vm-browser site (osv build --profile vm-browser) to a browser
   help    print a command's options
 
 options:
@@ -35,6 +41,9 @@ const COMMAND_USAGE: Record<string, string> = {
   run: RUN_USAGE + IMAGE_RUN_USAGE,
   build: BUILD_USAGE,
   mkfs: MKFS_USAGE,
+  link: LINK_USAGE,
+  profiles: PROFILES_USAGE,
+  serve: SERVE_USAGE,
   help: USAGE,
 };
 
@@ -52,6 +61,12 @@ async function main(argv: string[]): Promise<number> {
       return buildCommand(rest);
     case 'mkfs':
       return mkfsCommand(rest);
+    case 'link':
+      return linkCommand(rest);
+    case 'profiles':
+      return profilesCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
     case 'help': {
       const topic = rest[0];
       if (topic === undefined) {
@@ -59,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       const text = COMMAND_USAGE[topic];
-      if (text === undefined) throw new UsageError(`help: unknown command '${topic}' (commands: run, build, mkfs)`);
+      if (text === undefined)
+        throw new UsageError(`help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve)`);
       process.stdout.write(text);
       return 0;
     }
@@ -79,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         command.startsWith('-')
           ? `unknown option '${command}' (osv --help lists the commands)`
-          : `unknown command '${command}' (commands: run, build, mkfs; osv --help)`,
+          : `unknown command '${command}' (commands: run, build, mkfs, link, profiles, serve; osv --help)`,
       );
   }
 }
@@ -91,7 +107,7 @@ function wantsStack(argv: readonly string[]): boolean {
   while (i < argv.length && argv[i]!.startsWith('-')) if (verbose(argv[i++]!)) return true;
   const [command, ...rest] = argv.slice(i);
   if (command === 'run') return runOptionWords(rest).some(verbose);
-  if (command === 'build' || command === 'mkfs') return rest.some(verbose);
+  if (command === 'build' || command === 'mkfs' || command === 'link') return rest.some(verbose);
   return false;
 }
 

@@ -13,7 +13,10 @@ export {
 export type { KernelIdentity } from './linker/kernel-identity.js';
 export { loadCatalog, KERNEL_PACKAGES } from './linker/module-catalog.js';
 export type { CatalogEntry } from './linker/module-catalog.js';
-export { selectModules, PLATFORM_CAPABILITIES, ModuleSelectionError } from './linker/select-modules.js';
+export { selectModules, ModuleSelectionError } from './linker/select-modules.js';
+export type { Need, SelectedModule, SelectOptions } from './linker/select-modules.js';
+export { loadProfile, listProfiles, parseProfile, profileCapabilities, ProfileError } from './linker/profile.js';
+export type { Profile } from './linker/profile.js';
 export type { Selection } from './linker/select-modules.js';
 export { appNeeds } from './linker/app-needs.js';
 export type { AppNeeds } from './linker/app-needs.js';

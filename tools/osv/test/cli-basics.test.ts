@@ -20,8 +20,8 @@ describe('osv basics', () => {
     [['help'], /^usage: osv \[-V\] <command>/],
     [['run', '--help'], /^usage: osv run \[options\]/],
     [['run', '-h'], /^usage: osv run \[options\]/],
-    [['build', '--help'], /^usage: osv build \[options\] -o IMAGE/],
-    [['build', '-h'], /^usage: osv build \[options\] -o IMAGE/],
+    [['build', '--help'], /^usage: osv build \[APP\.wasm\] \[options\] -o IMAGE/],
+    [['build', '-h'], /^usage: osv build \[APP\.wasm\] \[options\] -o IMAGE/],
     [['mkfs', '--help'], /^usage: osv mkfs rofs MANIFEST/],
     [['mkfs', 'rofs', '--help'], /^usage: osv mkfs rofs MANIFEST/],
     [['mkfs', 'zfs', '-h'], /^usage: osv mkfs rofs MANIFEST/],
@@ -34,7 +34,7 @@ describe('osv basics', () => {
   });
 
   it('osv help CMD prints what CMD --help prints', () => {
-    for (const cmd of ['run', 'build', 'mkfs']) {
+    for (const cmd of ['run', 'build', 'mkfs', 'link', 'profiles', 'serve']) {
       const help = osv(['help', cmd]);
       expect(help.status).toBe(0);
       expect(help.stdout.toString()).toBe(osv([cmd, '--help']).stdout.toString());
@@ -44,9 +44,15 @@ describe('osv basics', () => {
   it('a missing or unknown command is one line and status 2', () => {
     for (const [args, line] of [
       [[], 'osv: no command given (osv --help lists the commands)\n'],
-      [['frobnicate'], "osv: unknown command 'frobnicate' (commands: run, build, mkfs; osv --help)\n"],
+      [
+        ['frobnicate'],
+        "osv: unknown command 'frobnicate' (commands: run, build, mkfs, link, profiles, serve; osv --help)\n",
+      ],
       [['--frobnicate'], "osv: unknown option '--frobnicate' (osv --help lists the commands)\n"],
-      [['help', 'frobnicate'], "osv: help: unknown command 'frobnicate' (commands: run, build, mkfs)\n"],
+      [
+        ['help', 'frobnicate'],
+        "osv: help: unknown command 'frobnicate' (commands: run, build, mkfs, link, profiles, serve)\n",
+      ],
       [['mkfs'], 'osv: mkfs: no file system type given: osv mkfs rofs|zfs … (osv mkfs --help)\n'],
     ] as const) {
       const r = osv([...args]);

@@ -134,7 +134,7 @@ describe('the kernel cache', () => {
     writeFileSync(join(cache, filed!), 'throw new Error("damaged");');
     const r = boot();
     expect(r.stdout).toBe('Hello from osv-ts!\nargv[0] = /hello.wasm\n');
-    expect(r.status).toBe(0);
+    expect(r.status, String(r.stderr)).toBe(0);
     expect(readFileSync(join(cache, filed!), 'utf8')).not.toContain('damaged'); // filed again
     rmSync(cache, { recursive: true });
   });

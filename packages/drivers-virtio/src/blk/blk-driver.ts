@@ -1,9 +1,11 @@
 // virtio-blk driver (virtio 1.2 §5.2.5/§5.2.6) as kernel-api's BlockDevice. Calls are
-// synchronous for the caller: a large transfer is split into requests that go out together
-// (up to `slots` in flight), and the caller blocks in the scheduler until the device returns
-// them. Request headers, data and status live in DMA memory from the page allocator (a bounce
-// buffer: the caller's array may not be in guest RAM). Small block-aligned reads go through a
-// write-through LRU cache, which is what file-system metadata lookups hit.
+// synchronous for the caller, who blocks in the scheduler until the device returns the
+// requests. Request headers, data and status live in DMA memory from the page allocator (a
+// bounce buffer: the caller's array may not be in guest RAM). A small transfer goes through one
+// of `slots` request slots, each with a buffer of `slotBytes`; a large one gets a DMA window of
+// its own for the duration and goes out as requests of up to `requestBytes` (the device's
+// SIZE_MAX), all in flight together: few requests, one copy each way. Small block-aligned reads
+// go through a write-through LRU cache, which is what file-system metadata lookups hit.
 import { Errno, KernelError, type BlockDevice } from '@osv-ts/kernel-api';
 import { WaitQueue, type Scheduler } from '@osv-ts/core-sched';
 import type { GuestMemory } from '../guest-memory.js';
@@ -23,10 +25,14 @@ import {
 } from './blk-format.js';
 
 export interface VirtioBlkDriverOptions {
-  /** Requests in flight at once (each owns a DMA data buffer of `requestBytes`). */
+  /** Request slots (requests in flight at once), each with a DMA buffer of `slotBytes`. */
   readonly slots?: number;
-  /** Largest data transfer per request (further capped by the device's SIZE_MAX × SEG_MAX). */
+  /** The data buffer of a slot: transfers up to this size use a slot's own buffer. */
+  readonly slotBytes?: number;
+  /** Largest data transfer per request (further capped by the device's SIZE_MAX). */
   readonly requestBytes?: number;
+  /** Largest DMA window a big transfer takes at once (it goes window by window). */
+  readonly windowBytes?: number;
   /** Blocks of `cacheBlockBytes` kept by the buffer cache (0 disables it). */
   readonly cacheBlocks?: number;
   readonly cacheBlockBytes?: number;
@@ -45,6 +51,9 @@ interface Slot {
 }
 
 const SLOT_META_BYTES = 4096;
+const DEFAULT_SLOT_BYTES = 64 * 1024;
+const DEFAULT_REQUEST_BYTES = 1024 * 1024;
+const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
 
 export class VirtioBlkDriver implements BlockDevice {
   readonly sectorSizeBytes = SECTOR_BYTES;
@@ -55,6 +64,8 @@ export class VirtioBlkDriver implements BlockDevice {
   private queue!: GuestVirtqueue<Slot>;
   private slots: Slot[] = [];
   private requestBytes: number;
+  private readonly slotBytes: number;
+  private readonly windowBytes: number;
   private readonly cacheBlocks: number;
   private readonly cacheBlockBytes: number;
   /** LRU by Map insertion order: block index → contents. */
@@ -84,7 +95,9 @@ export class VirtioBlkDriver implements BlockDevice {
     private readonly sched: Scheduler,
     private readonly options: VirtioBlkDriverOptions = {},
   ) {
-    this.requestBytes = options.requestBytes ?? 64 * 1024;
+    this.requestBytes = options.requestBytes ?? DEFAULT_REQUEST_BYTES;
+    this.slotBytes = options.slotBytes ?? Math.min(DEFAULT_SLOT_BYTES, this.requestBytes);
+    this.windowBytes = Math.max(options.windowBytes ?? DEFAULT_WINDOW_BYTES, this.requestBytes);
     this.cacheBlocks = options.cacheBlocks ?? 64;
     this.cacheBlockBytes = options.cacheBlockBytes ?? 4096;
   }
@@ -114,16 +127,16 @@ export class VirtioBlkDriver implements BlockDevice {
       const sizeMax = t.readConfig(BlkConfig.sizeMax, 4);
       if (sizeMax >= SECTOR_BYTES) this.requestBytes = Math.min(this.requestBytes, sizeMax - (sizeMax % SECTOR_BYTES));
     }
-    const slots = this.options.slots ?? 8;
+    const slots = this.options.slots ?? 16;
     // §2.7.5.3: with INDIRECT_DESC each request (header, data, status) takes one ring slot.
     this.queue = t.setupQueue<Slot>(
       0,
-      this.options.queueSize ?? 128,
+      this.options.queueSize ?? 256,
       this.dma,
       new IndirectTablePool(this.dma, slots, 4),
     );
     for (let i = 0; i < slots; i++) {
-      const base = this.dma.alloc(SLOT_META_BYTES + this.requestBytes);
+      const base = this.dma.alloc(SLOT_META_BYTES + this.slotBytes);
       this.slots.push({
         base,
         header: base,
@@ -192,7 +205,7 @@ export class VirtioBlkDriver implements BlockDevice {
       this.simple(BlkRequestType.WRITE_ZEROES, 0, discardSegment(offsetBytes, lengthBytes, 0));
       return;
     }
-    const zeroes = new Uint8Array(Math.min(lengthBytes, this.requestBytes));
+    const zeroes = new Uint8Array(Math.min(lengthBytes, this.windowBytes));
     for (let at = 0; at < lengthBytes; at += zeroes.length) {
       this.transfer(
         BlkRequestType.OUT,
@@ -239,11 +252,74 @@ export class VirtioBlkDriver implements BlockDevice {
       );
   }
 
-  /** Moves a data transfer through as many requests as needed, `slots` at a time. */
+  /**
+   * Moves a data transfer: through the slots' own buffers when it is small (or no DMA window
+   * can be had), else window by window through a DMA window of its own, in requests of up to
+   * `requestBytes` that go out together.
+   */
   private transfer(type: number, offsetBytes: number, buffer: Uint8Array): void {
-    const n = Math.ceil(buffer.length / this.requestBytes);
+    const slotChunk = Math.min(this.slotBytes, this.requestBytes);
+    const windowBytes = Math.min(buffer.length, this.windowBytes);
+    const window = buffer.length > this.slotBytes ? this.allocWindow(windowBytes) : undefined;
     let failed = false;
-    const issued: { slot: Slot; at: number; length: number }[] = [];
+    let requests = 0;
+    try {
+      if (window === undefined) {
+        requests = Math.ceil(buffer.length / slotChunk);
+        failed = this.transferChunks(type, offsetBytes, buffer, slotChunk, undefined);
+      } else {
+        for (let at = 0; at < buffer.length; at += windowBytes) {
+          const part = buffer.subarray(at, Math.min(buffer.length, at + windowBytes));
+          requests += Math.ceil(part.length / this.requestBytes);
+          if (this.transferChunks(type, offsetBytes + at, part, this.requestBytes, window)) failed = true;
+        }
+      }
+    } finally {
+      if (window !== undefined) this.dma.free(window);
+    }
+    if (type === BlkRequestType.IN) {
+      this.counters.readRequests += requests;
+      this.counters.bytesRead += buffer.length;
+    } else {
+      this.counters.writeRequests += requests;
+      this.counters.bytesWritten += buffer.length;
+    }
+    if (failed) {
+      this.counters.errors++;
+      throw new KernelError(
+        Errno.EIO,
+        `${this.name}: ${type === BlkRequestType.IN ? 'read' : 'write'} at ${offsetBytes}+${buffer.length} failed`,
+      );
+    }
+  }
+
+  /** A DMA window for a large transfer, or undefined (no memory: go through the slots). */
+  private allocWindow(bytes: number): number | undefined {
+    try {
+      return this.dma.alloc(bytes);
+    } catch (e) {
+      if (e instanceof KernelError && e.errno === Errno.ENOMEM) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Requests of `chunkBytes` over `buffer`, as many in flight as there are free slots; the data
+   * of chunk i is at window + i × chunkBytes, or in its slot's own buffer. A completed read is
+   * copied out as soon as it is in, while the rest are still being read. True if any failed.
+   */
+  private transferChunks(
+    type: number,
+    offsetBytes: number,
+    buffer: Uint8Array,
+    chunkBytes: number,
+    window: number | undefined,
+  ): boolean {
+    const n = Math.ceil(buffer.length / chunkBytes);
+    const out = type === BlkRequestType.OUT;
+    if (out && window !== undefined) this.mem.bytes.set(buffer, window);
+    let failed = false;
+    const issued: { slot: Slot; at: number; length: number; data: number }[] = [];
     let next = 0;
     while (next < n || issued.length > 0) {
       // Fill every free slot, then publish the batch with at most one notification.
@@ -251,11 +327,12 @@ export class VirtioBlkDriver implements BlockDevice {
       while (next < n) {
         const slot = this.slots.find((s) => !s.busy);
         if (!slot) break;
-        const at = next * this.requestBytes;
-        const length = Math.min(this.requestBytes, buffer.length - at);
-        if (type === BlkRequestType.OUT) this.mem.bytes.set(buffer.subarray(at, at + length), slot.data);
-        this.submit(slot, type, (offsetBytes + at) / SECTOR_BYTES, length);
-        issued.push({ slot, at, length });
+        const at = next * chunkBytes;
+        const length = Math.min(chunkBytes, buffer.length - at);
+        const data = window === undefined ? slot.data : window + at;
+        if (out && window === undefined) this.mem.bytes.set(buffer.subarray(at, at + length), data);
+        this.submit(slot, type, (offsetBytes + at) / SECTOR_BYTES, length, 0, data);
+        issued.push({ slot, at, length, data });
         next++;
         added = true;
       }
@@ -269,26 +346,12 @@ export class VirtioBlkDriver implements BlockDevice {
         }
         const status = this.mem.bytes[r.slot.status];
         if (status !== BlkStatus.OK) failed = true;
-        else if (type === BlkRequestType.IN)
-          buffer.set(this.mem.bytes.subarray(r.slot.data, r.slot.data + r.length), r.at);
+        else if (!out) buffer.set(this.mem.bytes.subarray(r.data, r.data + r.length), r.at);
         r.slot.busy = false;
         issued.splice(i, 1);
       }
     }
-    if (type === BlkRequestType.IN) {
-      this.counters.readRequests += n;
-      this.counters.bytesRead += buffer.length;
-    } else {
-      this.counters.writeRequests += n;
-      this.counters.bytesWritten += buffer.length;
-    }
-    if (failed) {
-      this.counters.errors++;
-      throw new KernelError(
-        Errno.EIO,
-        `${this.name}: ${type === BlkRequestType.IN ? 'read' : 'write'} at ${offsetBytes}+${buffer.length} failed`,
-      );
-    }
+    return failed;
   }
 
   /** One request with a small readable body and/or a small writable reply. */
@@ -311,7 +374,14 @@ export class VirtioBlkDriver implements BlockDevice {
     }
   }
 
-  private submit(slot: Slot, type: number, sector: number, readableData: number, writableData = 0): void {
+  private submit(
+    slot: Slot,
+    type: number,
+    sector: number,
+    readableData: number,
+    writableData = 0,
+    data = slot.data,
+  ): void {
     const v = this.mem.view;
     v.setUint32(slot.header, type, true);
     v.setUint32(slot.header + 4, 0, true);
@@ -324,9 +394,9 @@ export class VirtioBlkDriver implements BlockDevice {
     const status = { address: slot.status, length: 1 };
     const readable = [header];
     const writable = [];
-    if (type === BlkRequestType.IN) writable.push({ address: slot.data, length: readableData });
-    else if (readableData > 0) readable.push({ address: slot.data, length: readableData });
-    if (writableData > 0) writable.push({ address: slot.data, length: writableData });
+    if (type === BlkRequestType.IN) writable.push({ address: data, length: readableData });
+    else if (readableData > 0) readable.push({ address: data, length: readableData });
+    if (writableData > 0) writable.push({ address: data, length: writableData });
     writable.push(status);
     this.queue.add(readable, writable, slot);
     this.counters.requests++;

@@ -8,6 +8,7 @@ import {
   FormatError,
   KernelError,
   type BlockDevice,
+  type Capability,
   type DeviceFault,
   type KernelModule,
   type ModuleContext,
@@ -19,7 +20,7 @@ import { VirtioBlkDriver } from './blk-driver.js';
 import { scanPartitions } from './partition-scan.js';
 
 /** Capability under which block devices (disks and partitions) are provided. */
-export const BLOCKDEV_CAPABILITY = 'blockdev';
+export const BLOCKDEV_CAPABILITY = 'blockdev' satisfies Capability;
 
 const virtioBlkModule: KernelModule = {
   name: 'virtio-blk',

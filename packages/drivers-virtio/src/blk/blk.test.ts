@@ -78,38 +78,48 @@ describe('virtio-blk', () => {
       fc.record({ kind: fc.constant('small' as const), offset: fc.nat(4095) }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 30 }), fc.boolean(), fc.constantFrom(1, 2, 8), (ops, slow, slots) => {
-        const size = 1 << 20;
-        const backend = new MemoryBlockBackend(size);
-        const { driver } = blkMachine(backend, { autoService: !slow, driver: { slots, requestBytes: 16 * 1024 } });
-        const model = new Uint8Array(size);
-        for (const o of ops) {
-          if (o.kind === 'small') {
-            const offset = (o.offset % 2048) * 512;
-            const got = new Uint8Array(512);
-            driver.read(offset, got);
-            expect(got).toEqual(model.subarray(offset, offset + 512));
-            continue;
+      fc.property(
+        fc.array(op, { maxLength: 30 }),
+        fc.boolean(),
+        fc.constantFrom(1, 2, 8),
+        // A small window makes a large transfer go window by window.
+        fc.constantFrom(undefined, 32 * 1024),
+        (ops, slow, slots, windowBytes) => {
+          const size = 1 << 20;
+          const backend = new MemoryBlockBackend(size);
+          const { driver } = blkMachine(backend, {
+            autoService: !slow,
+            driver: { slots, requestBytes: 16 * 1024, slotBytes: 8 * 1024, ...(windowBytes ? { windowBytes } : {}) },
+          });
+          const model = new Uint8Array(size);
+          for (const o of ops) {
+            if (o.kind === 'small') {
+              const offset = (o.offset % 2048) * 512;
+              const got = new Uint8Array(512);
+              driver.read(offset, got);
+              expect(got).toEqual(model.subarray(offset, offset + 512));
+              continue;
+            }
+            const sectors = Math.min(o.sectors, 2048 - o.sector);
+            const offset = o.sector * 512;
+            const len = sectors * 512;
+            if (o.kind === 'write') {
+              const data = pattern(len, o.seed);
+              driver.write(offset, data);
+              model.set(data, offset);
+            } else if (o.kind === 'zero') {
+              driver.writeZeroes(offset, len);
+              model.fill(0, offset, offset + len);
+            } else {
+              const got = new Uint8Array(len);
+              driver.read(offset, got);
+              expect(firstDifference(got, model.subarray(offset, offset + len))).toBe(-1);
+            }
           }
-          const sectors = Math.min(o.sectors, 2048 - o.sector);
-          const offset = o.sector * 512;
-          const len = sectors * 512;
-          if (o.kind === 'write') {
-            const data = pattern(len, o.seed);
-            driver.write(offset, data);
-            model.set(data, offset);
-          } else if (o.kind === 'zero') {
-            driver.writeZeroes(offset, len);
-            model.fill(0, offset, offset + len);
-          } else {
-            const got = new Uint8Array(len);
-            driver.read(offset, got);
-            expect(firstDifference(got, model.subarray(offset, offset + len))).toBe(-1);
-          }
-        }
-        driver.flush();
-        expect(firstDifference(backend.bytes, model)).toBe(-1);
-      }),
+          driver.flush();
+          expect(firstDifference(backend.bytes, model)).toBe(-1);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -158,6 +168,25 @@ describe('virtio-blk', () => {
     expect(firstDifference(inner.bytes.subarray(0, 1 << 20), data)).toBe(-1);
     expect(device.counters.maxInFlight).toBe(8);
     expect(driver.counters.readRequests).toBe(16);
+  });
+
+  it('moves a large transfer through a DMA window of its own, and through the slots when no window fits', () => {
+    const disk = new MemoryBlockBackend(8 << 20);
+    // The DMA pool holds the rings and slots but not a 6 MiB window.
+    const { driver } = blkMachine(disk, { driver: { windowBytes: 8 << 20 } });
+    const big = pattern(6 << 20, 11);
+    driver.write(0, big);
+    const back = new Uint8Array(6 << 20);
+    driver.read(0, back);
+    expect(firstDifference(back, big)).toBe(-1);
+    expect(firstDifference(disk.bytes.subarray(0, 6 << 20), big)).toBe(-1);
+    // Through the 64 KiB slots: 96 requests each way.
+    expect(driver.counters.readRequests).toBe(96);
+    // 1 MiB fits a window: one request of SIZE_MAX-capped size, not sixteen slot-sized ones.
+    const before = driver.counters.readRequests;
+    driver.read(0, back.subarray(0, 1 << 20));
+    expect(driver.counters.readRequests - before).toBe(1);
+    expect(firstDifference(back.subarray(0, 1 << 20), big.subarray(0, 1 << 20))).toBe(-1);
   });
 
   it('serves repeated small reads from the buffer cache and keeps it coherent with writes', () => {

@@ -83,6 +83,29 @@ export interface FaultPlan {
   fails(op: 'read' | 'write' | 'flush' | 'discard' | 'write-zeroes', offsetBytes: number, lengthBytes: number): boolean;
 }
 
+export type FaultOp = Parameters<FaultPlan['fails']>[0];
+
+/** A byte range where one kind of operation fails. */
+export interface FaultRange {
+  readonly op: FaultOp;
+  readonly startBytes: number;
+  readonly endBytes: number;
+}
+
+/**
+ * A plan that is plain data (so a device thread can take it along): an operation fails when it
+ * touches one of the ranges given for its kind.
+ */
+export class FaultRanges implements FaultPlan {
+  constructor(readonly ranges: readonly FaultRange[]) {}
+
+  fails(op: FaultOp, offsetBytes: number, lengthBytes: number): boolean {
+    for (const r of this.ranges)
+      if (r.op === op && offsetBytes < r.endBytes && offsetBytes + Math.max(lengthBytes, 1) > r.startBytes) return true;
+    return false;
+  }
+}
+
 /** Wraps a back-end and fails the operations a plan picks (a dying disk, for tests). */
 export class FaultInjectingBackend implements BlockBackend {
   injected = 0;

@@ -29,6 +29,23 @@ export interface DeviceModel {
   activate(host: DeviceModelHost, features: bigint, queues: readonly (DeviceVirtqueue | undefined)[]): void;
   /** The driver notified queue `index` (a buffer is available). */
   notify(index: number): void;
+  /**
+   * On a device thread (vhost-style, the device polls instead of waiting for each kick): does
+   * all the work available now — chains the driver made available on any queue, with the
+   * driver's notifications off while it drains, and back-end events — and raises at most one
+   * interrupt per queue for the batch. Returns whether it did anything.
+   */
+  service?(): boolean;
+  /**
+   * Nothing in flight (every chain taken from a ring has been returned): the queues may move
+   * to a device thread now. A model without it is never served here while a thread starts.
+   */
+  idle?(): boolean;
+  /**
+   * On a device thread, before it sleeps: turns the driver's notifications back on and says
+   * whether sleeping is safe (false: work arrived meanwhile, call service() again).
+   */
+  quiesce?(): boolean;
   /** Device reset (status written 0): forget queues and in-flight work. */
   reset(): void;
   /** Counters for `osv run -V`. */

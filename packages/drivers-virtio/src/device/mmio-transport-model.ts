@@ -6,7 +6,8 @@
 // clears them with Atomics.and instead of writing InterruptACK).
 import type { GuestMemory } from '../guest-memory.js';
 import { isValidQueueSize } from '../ring/split-ring-layout.js';
-import { DeviceVirtqueue, VirtqueueError } from './device-virtqueue.js';
+import { DeviceVirtqueue, VirtqueueError, type RingPosition } from './device-virtqueue.js';
+import type { SplitRingLayout } from '../ring/split-ring-layout.js';
 import type { DeviceModel, DeviceModelHost } from './device-model.js';
 import {
   DeviceStatus,
@@ -33,6 +34,32 @@ export interface InterruptLine {
   raise(): void;
 }
 
+/** One queue as the driver configured it, and where the device stands in it. */
+export interface QueueSetup {
+  readonly index: number;
+  readonly layout: SplitRingLayout;
+  readonly position: RingPosition;
+}
+
+/**
+ * A device's data plane on another thread (vhost's model: the VMM keeps the register file,
+ * feature negotiation and queue configuration; a worker of its own serves the rings). The
+ * transport hands the queues over at DRIVER_OK — or later, from a device model that served
+ * them here meanwhile and has nothing in flight — and takes them back at reset.
+ */
+export interface RemoteDataPlane {
+  /** Whether the data plane can take queues now (its thread has started). */
+  readonly ready: boolean;
+  /** The driver is about to need it: get ready (start the thread) if not yet. */
+  prepare(): void;
+  /** Serve `queues` with `features` from now on (waits until ready when it must). */
+  activate(features: bigint, queues: readonly QueueSetup[]): void;
+  /** Stop serving; when this returns nothing touches the rings any more (device reset). */
+  deactivate(): void;
+  /** Why the data plane found the guest's rings broken, once it has (then it stopped). */
+  failure(): string | undefined;
+}
+
 export class MmioTransportModel implements DeviceModelHost {
   private status = 0;
   private deviceFeaturesSel = 0;
@@ -43,9 +70,16 @@ export class MmioTransportModel implements DeviceModelHost {
   private readonly queueConfig: QueueConfig[];
   private queues: (DeviceVirtqueue | undefined)[] = [];
   private readonly notifyWord: number;
+  private readonly notifyWaiterWord: number;
   private readonly interruptWord: number;
   /** Why the device last set DEVICE_NEEDS_RESET. */
   lastFailure: string | undefined;
+  /** Where the queues are served when not here (set by the VMM before the guest runs). */
+  remote: RemoteDataPlane | undefined;
+  /** The queues are with `remote` now. */
+  private servedRemotely = false;
+  /** Served here until `remote` is ready, then handed over (see migrate()). */
+  private migrationPending = false;
   readonly counters = { traps: 0, notifications: 0, interrupts: 0 };
 
   constructor(
@@ -57,6 +91,7 @@ export class MmioTransportModel implements DeviceModelHost {
   ) {
     this.queueConfig = Array.from({ length: device.numQueues }, () => newQueueConfig());
     this.notifyWord = memory.wordIndex(baseAddress + MmioReg.QueueNotify);
+    this.notifyWaiterWord = memory.wordIndex(baseAddress + MmioReg.OsvNotifyWaiter);
     this.interruptWord = memory.wordIndex(baseAddress + MmioReg.InterruptStatus);
     Atomics.store(memory.words, this.notifyWord, 0);
     Atomics.store(memory.words, this.interruptWord, 0);
@@ -88,6 +123,7 @@ export class MmioTransportModel implements DeviceModelHost {
       case MmioReg.InterruptStatus:
         return Atomics.load(this.memory.words, this.interruptWord);
       case MmioReg.Status:
+        this.checkRemoteFailure();
         return this.status;
       case MmioReg.ConfigGeneration:
         return this.configGeneration;
@@ -166,23 +202,67 @@ export class MmioTransportModel implements DeviceModelHost {
 
   /** The guest notified the queues in `bitmap` (read from the fast-path word or a trap). */
   notify(bitmap: number): void {
-    if (!(this.status & DeviceStatus.DRIVER_OK) || this.status & DeviceStatus.DEVICE_NEEDS_RESET) return;
+    if (!this.live || this.servedRemotely) return;
     for (let i = 0; i < this.queues.length; i++) {
       if (bitmap & (1 << i) && this.queues[i]) {
         this.counters.notifications++;
         try {
           this.device.notify(i);
         } catch (e) {
-          if (e instanceof VirtqueueError || (e as Error).name === 'GuestMemoryError') this.fail((e as Error).message);
-          else throw e;
+          this.failOnGuestError(e);
         }
       }
     }
   }
 
-  /** Takes the notifications posted through the fast-path word since the last call. */
+  /** Tells the guest that a device thread waits on the QueueNotify word (MmioReg.OsvNotifyWaiter). */
+  setNotifyWaiter(waiting: boolean): void {
+    Atomics.store(this.memory.words, this.notifyWaiterWord, waiting ? 1 : 0);
+  }
+
+  private get live(): boolean {
+    return (this.status & DeviceStatus.DRIVER_OK) !== 0 && (this.status & DeviceStatus.DEVICE_NEEDS_RESET) === 0;
+  }
+
+  /** A bad ring or buffer from the guest breaks the device (§2.1.2), never the host. */
+  private failOnGuestError(e: unknown): void {
+    if (e instanceof VirtqueueError || (e as Error).name === 'GuestMemoryError') this.fail((e as Error).message);
+    else throw e;
+  }
+
+  /**
+   * Takes the notifications posted through the fast-path word since the last call (none while
+   * a device thread serves the queues: the word is the thread's).
+   */
   takePostedNotifications(): number {
+    if (this.servedRemotely) return 0;
     return Atomics.exchange(this.memory.words, this.notifyWord, 0);
+  }
+
+  /** Whether the queues are being served by the remote data plane. */
+  get remotelyServed(): boolean {
+    return this.servedRemotely;
+  }
+
+  /** Whether the queues are served here only until the remote data plane can take them. */
+  get awaitingMigration(): boolean {
+    return this.migrationPending;
+  }
+
+  /**
+   * Hands queues served here to the remote data plane once it is ready and the device model
+   * has nothing in flight (DeviceModel.idle): the model lets go, the positions in each ring go
+   * along. Returns whether the hand-over happened.
+   */
+  migrate(): boolean {
+    const remote = this.remote;
+    if (!this.migrationPending || !remote?.ready || !this.live) return false;
+    if (!(this.device.idle?.() ?? false)) return false;
+    const setups = this.queueSetups(this.queues);
+    this.device.reset();
+    this.migrationPending = false;
+    this.handOver(remote, setups);
+    return true;
   }
 
   signalUsed(queue: DeviceVirtqueue): void {
@@ -259,6 +339,7 @@ export class MmioTransportModel implements DeviceModelHost {
     const eventIdx = (features & bit(Feature.EVENT_IDX)) !== 0n;
     const indirect = (features & bit(Feature.INDIRECT_DESC)) !== 0n;
     try {
+      // Built here even for a remote data plane: it validates the rings against guest RAM.
       this.queues = this.queueConfig.map((q, i) =>
         q.ready
           ? new DeviceVirtqueue(
@@ -269,6 +350,14 @@ export class MmioTransportModel implements DeviceModelHost {
             )
           : undefined,
       );
+      const remote = this.remote;
+      remote?.prepare();
+      if (remote && (remote.ready || !this.device.idle)) {
+        this.handOver(remote, this.queueSetups(this.queues));
+        return;
+      }
+      // A remote data plane still starting: serve the queues here meanwhile (migrate()).
+      this.migrationPending = remote !== undefined;
       this.device.activate(this, features, this.queues);
     } catch (e) {
       this.queues = [];
@@ -276,7 +365,36 @@ export class MmioTransportModel implements DeviceModelHost {
     }
   }
 
+  private queueSetups(queues: readonly (DeviceVirtqueue | undefined)[]): QueueSetup[] {
+    const out: QueueSetup[] = [];
+    queues.forEach((q, index) => q && out.push({ index, layout: q.layout, position: q.position() }));
+    return out;
+  }
+
+  private handOver(remote: RemoteDataPlane, setups: readonly QueueSetup[]): void {
+    remote.activate(this.driverFeatures, setups);
+    this.servedRemotely = true;
+    // From now on the guest wakes the device thread on the QueueNotify word. A kick posted
+    // just before it saw the flag rang our doorbell instead: its bit is still in the word,
+    // which the notify below makes the thread look at.
+    this.setNotifyWaiter(true);
+    Atomics.notify(this.memory.words, this.notifyWord);
+  }
+
+  /** A guest error met by the remote data plane becomes DEVICE_NEEDS_RESET here (§2.1.2). */
+  private checkRemoteFailure(): void {
+    if (!this.servedRemotely || this.status & DeviceStatus.DEVICE_NEEDS_RESET) return;
+    const reason = this.remote?.failure();
+    if (reason !== undefined) this.fail(reason);
+  }
+
   private reset(): void {
+    if (this.servedRemotely) {
+      this.remote!.deactivate();
+      this.servedRemotely = false;
+      this.setNotifyWaiter(false);
+    }
+    this.migrationPending = false;
     this.status = 0;
     this.driverFeatures = 0n;
     this.deviceFeaturesSel = 0;

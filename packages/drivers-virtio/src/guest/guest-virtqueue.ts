@@ -1,5 +1,6 @@
 // The driver's side of a split virtqueue (virtio 1.2 §2.7.13): allocate descriptors, publish
-// chains on the available ring, decide whether to notify, and collect used buffers.
+// chains on the available ring, decide whether to notify (once per batch), collect used
+// buffers, and suppress the device's interrupts while the driver polls anyway (§2.7.7, §2.7.10).
 // Driver bookkeeping (free list, tokens) lives in JS, never read back from guest RAM, so a
 // misbehaving device cannot corrupt it.
 import type { GuestMemory } from '../guest-memory.js';
@@ -54,8 +55,13 @@ export class GuestVirtqueue<T> {
   /** Next used ring entry to consume. */
   private lastUsedIdx = 0;
   private inFlightChains = 0;
+  /** Whether the device is asked to interrupt for each used chain (§2.7.7). */
+  private interruptsEnabled = true;
   /** Indirect table of each in-flight head (0 = direct chain). */
   private readonly indirectTable: Float64Array;
+  private readonly usedIdxIndex: number;
+  private readonly usedEventIndex: number;
+  private readonly availEventIndex: number;
 
   constructor(
     private readonly mem: GuestMemory,
@@ -76,6 +82,9 @@ export class GuestVirtqueue<T> {
     mem.bytes.fill(0, layout.descAddress, layout.descAddress + DESC_SIZE * size);
     mem.bytes.fill(0, layout.availAddress, layout.availAddress + 6 + 2 * size);
     mem.bytes.fill(0, layout.usedAddress, layout.usedAddress + 6 + 8 * size);
+    this.usedIdxIndex = (layout.usedAddress + 2) >>> 1;
+    this.usedEventIndex = (layout.availAddress + 4 + 2 * size) >>> 1;
+    this.availEventIndex = (layout.usedAddress + 4 + 8 * size) >>> 1;
   }
 
   get size(): number {
@@ -172,27 +181,42 @@ export class GuestVirtqueue<T> {
    * Atomics store here) and tells whether the device wants a notification (§2.7.13.4).
    */
   publish(): boolean {
-    const idxAddr = this.layout.availAddress + 2;
-    Atomics.store(this.mem.halfwords, idxAddr >>> 1, this.availIdx);
+    this.exposeAvailable();
+    return this.notificationWanted();
+  }
+
+  /** The first half of publish(): store avail->idx (the race tests interleave the halves). */
+  exposeAvailable(): void {
+    Atomics.store(this.mem.halfwords, (this.layout.availAddress + 2) >>> 1, this.availIdx);
+  }
+
+  /**
+   * The second half of publish(): whether the device asked to be notified for the chains
+   * exposed since the last decision. Loaded after the idx store, both sequentially consistent:
+   * the barrier §2.7.13.4 requires against the device's avail_event store-then-idx load.
+   */
+  notificationWanted(): boolean {
     const old = this.lastNotifiedAvail;
     this.lastNotifiedAvail = this.availIdx;
     if (old === this.availIdx) return false;
-    if (this.eventIdx) {
-      const availEvent = Atomics.load(this.mem.halfwords, (this.layout.usedAddress + 4 + 8 * this.size) >>> 1);
-      return needEvent(availEvent, this.availIdx, old);
-    }
+    if (this.eventIdx) return needEvent(Atomics.load(this.mem.halfwords, this.availEventIndex), this.availIdx, old);
     const usedFlags = Atomics.load(this.mem.halfwords, this.layout.usedAddress >>> 1);
     return (usedFlags & VIRTQ_USED_F_NO_NOTIFY) === 0;
   }
 
+  /** Chains added but not yet published. */
+  get unpublished(): number {
+    return ringDistance(this.availIdx, this.lastNotifiedAvail);
+  }
+
   /** True when the device has returned chains we have not consumed. */
   hasUsed(): boolean {
-    return Atomics.load(this.mem.halfwords, (this.layout.usedAddress + 2) >>> 1) !== this.lastUsedIdx;
+    return Atomics.load(this.mem.halfwords, this.usedIdxIndex) !== this.lastUsedIdx;
   }
 
   /** Takes the next used chain, freeing its descriptors, or undefined when none is ready. */
   takeUsed(): UsedBuffer<T> | undefined {
-    const usedIdx = Atomics.load(this.mem.halfwords, (this.layout.usedAddress + 2) >>> 1);
+    const usedIdx = Atomics.load(this.mem.halfwords, this.usedIdxIndex);
     if (usedIdx === this.lastUsedIdx) return undefined;
     if (ringDistance(usedIdx, this.lastUsedIdx) > this.size) {
       throw new Error(
@@ -215,17 +239,59 @@ export class GuestVirtqueue<T> {
       this.indirectTable[head] = 0;
       this.indirect!.free(table);
     }
-    if (this.eventIdx) {
-      // §2.7.10: ask for an interrupt when the device passes the entry after this one.
-      Atomics.store(this.mem.halfwords, (this.layout.availAddress + 4 + 2 * this.size) >>> 1, this.lastUsedIdx);
-    }
+    // §2.7.10: with interrupts on, ask for one when the device passes the entry after this one;
+    // with them off, used_event stays behind and the device's check finds nothing to signal.
+    if (this.eventIdx && this.interruptsEnabled)
+      Atomics.store(this.mem.halfwords, this.usedEventIndex, this.lastUsedIdx);
     return { token, writtenBytes };
   }
 
-  /** §2.7.7: ask the device to interrupt (or not) when it uses buffers. */
-  setInterrupts(enabled: boolean): void {
-    const flagsAddr = this.layout.availAddress >>> 1;
-    Atomics.store(this.mem.halfwords, flagsAddr, enabled ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT);
+  /**
+   * §2.7.7: ask the device not to interrupt while we poll the used ring anyway (Linux's
+   * virtqueue_disable_cb). Without EVENT_IDX this sets VIRTQ_AVAIL_F_NO_INTERRUPT; with it,
+   * used_event stops advancing (§2.7.7.1: the flags stay 0).
+   */
+  disableInterrupts(): void {
+    this.interruptsEnabled = false;
+    if (!this.eventIdx) Atomics.store(this.mem.halfwords, this.layout.availAddress >>> 1, VIRTQ_AVAIL_F_NO_INTERRUPT);
+  }
+
+  /**
+   * Asks for interrupts again before the driver sleeps, and says whether it may: false when
+   * used chains arrived meanwhile (take them first). used_event (or the flags) is stored before
+   * used->idx is loaded, against the device's idx-store-then-used_event-load (§2.7.10).
+   */
+  enableInterrupts(): boolean {
+    this.armInterrupts();
+    return !this.hasUsed();
+  }
+
+  /** The first half of enableInterrupts() alone (the race tests interleave the halves). */
+  armInterrupts(): void {
+    this.interruptsEnabled = true;
+    if (this.eventIdx) Atomics.store(this.mem.halfwords, this.usedEventIndex, this.lastUsedIdx);
+    else Atomics.store(this.mem.halfwords, this.layout.availAddress >>> 1, 0);
+  }
+
+  /**
+   * Interrupts on again, but with EVENT_IDX only once about three quarters of the chains in
+   * flight have been used (Linux's virtqueue_enable_cb_delayed): for transmit queues, whose
+   * completions only free buffers. Returns false when that many are used already.
+   */
+  enableInterruptsDelayed(): boolean {
+    if (!this.eventIdx) return this.enableInterrupts();
+    this.interruptsEnabled = true;
+    const ahead = Math.floor((this.inFlightChains * 3) / 4);
+    const event = (this.lastUsedIdx + ahead) & 0xffff;
+    Atomics.store(this.mem.halfwords, this.usedEventIndex, event);
+    // used_event names the entry whose use triggers the interrupt: (event - lastUsed) entries
+    // may pass without one; if the device is already beyond it, poll instead.
+    return ringDistance(Atomics.load(this.mem.halfwords, this.usedIdxIndex), this.lastUsedIdx) <= ahead;
+  }
+
+  /** Whether the device is currently asked to interrupt. */
+  get interrupting(): boolean {
+    return this.interruptsEnabled;
   }
 
   private release(head: number, count: number): void {

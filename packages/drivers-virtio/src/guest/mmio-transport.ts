@@ -27,6 +27,7 @@ export class VirtioMmioTransport {
   private negotiated = 0n;
   private readonly queueMemory: number[] = [];
   private readonly notifyWord: number;
+  private readonly notifyWaiterWord: number;
   private readonly interruptWord: number;
 
   constructor(
@@ -35,6 +36,7 @@ export class VirtioMmioTransport {
     readonly info: MmioDeviceInfo,
   ) {
     this.notifyWord = mem.wordIndex(info.baseAddress + MmioReg.QueueNotify);
+    this.notifyWaiterWord = mem.wordIndex(info.baseAddress + MmioReg.OsvNotifyWaiter);
     this.interruptWord = mem.wordIndex(info.baseAddress + MmioReg.InterruptStatus);
   }
 
@@ -137,10 +139,16 @@ export class VirtioMmioTransport {
     }
   }
 
-  /** Posts a notification for queue `index` (fast path: the VMM reads the bitmap word). */
+  /**
+   * Posts a notification for queue `index` (fast path: the device reads the bitmap word). A
+   * device with a thread of its own waits on that word and is woken there; the others are
+   * serviced by the VMM's loop, which the doorbell wakes.
+   */
   notify(index: number): void {
-    Atomics.or(this.mem.words, this.notifyWord, 1 << index);
-    this.bus.ringDoorbell();
+    const words = this.mem.words;
+    Atomics.or(words, this.notifyWord, 1 << index);
+    if (Atomics.load(words, this.notifyWaiterWord) !== 0) Atomics.notify(words, this.notifyWord, 1);
+    else this.bus.ringDoorbell();
   }
 
   /** Reads and acknowledges InterruptStatus (§4.2.2); returns the bits that were set. */

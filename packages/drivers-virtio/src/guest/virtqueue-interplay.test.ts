@@ -124,12 +124,14 @@ describe('split virtqueue, driver and device', () => {
 
   it('suppresses interrupts as the driver asks (flags, and EVENT_IDX)', () => {
     const plain = pair(8, false);
-    plain.guest.setInterrupts(false);
+    plain.guest.disableInterrupts();
     plain.guest.add([{ address: 0x20000, length: 1 }], [], 1);
     plain.guest.publish();
     plain.device.pushUsed(plain.device.pop()!.head, 0);
     expect(plain.device.needsInterrupt()).toBe(false);
-    plain.guest.setInterrupts(true);
+    expect(plain.guest.enableInterrupts()).toBe(false); // one used entry is waiting
+    expect(plain.guest.takeUsed()?.token).toBe(1);
+    expect(plain.guest.enableInterrupts()).toBe(true);
     plain.guest.add([{ address: 0x20000, length: 1 }], [], 2);
     plain.guest.publish();
     plain.device.pushUsed(plain.device.pop()!.head, 0);

@@ -15,6 +15,12 @@ export const MmioReg = {
   QueueNum: 0x038,
   QueueReady: 0x044,
   QueueNotify: 0x050,
+  /**
+   * osv-ts fast-path word in the reserved space after QueueNotify: non-zero when a device thread
+   * of its own waits on the QueueNotify word (vhost's ioeventfd), so the guest wakes it with
+   * Atomics.notify on that word instead of ringing the VMM's doorbell. Written by the VMM.
+   */
+  OsvNotifyWaiter: 0x054,
   InterruptStatus: 0x060,
   InterruptACK: 0x064,
   Status: 0x070,

@@ -1,12 +1,13 @@
 // What the `js-app` kernel module provides and the boot sequence asks for when a command is a
 // JS app. Types only (and the capability's name): the kernel core imports neither the runner
 // nor libc's Posix, so a WASI app's kernel holds no Posix, resolver, socket or SES code.
+import type { Capability } from '@osv-ts/kernel-api';
 import type { Process } from '@osv-ts/libc';
 import type { Vfs } from '@osv-ts/vfs';
 import type { AppResult } from './wasm-app.js';
 
 /** The capability the js-app module provides (what tools/osv's jsAppNeeds asks the linker for). */
-export const JS_APP_CAPABILITY = 'app:js';
+export const JS_APP_CAPABILITY = 'app:js' satisfies Capability;
 
 export interface JsAppRunOptions {
   /** The root file system the app's Posix works on. */

@@ -18,7 +18,7 @@ import {
   FdTable,
   Process,
   VfsFile,
-  WASI_EXTENSION_CAPABILITY,
+  WASI_EXTENSION_CAPABILITIES,
   type OpenFile,
   type Preview1Extension,
   type WasiExtensionFactory,
@@ -371,9 +371,7 @@ export class Kernel {
       result = this.runJs(argv[0]!, program, process, beforeStart);
     } else {
       const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
-      const factories = [...this.registry.getAll<WasiExtensionFactory>(WASI_EXTENSION_CAPABILITY)].sort(
-        (a, b) => (a.fdOrder ?? 100) - (b.fdOrder ?? 100),
-      );
+      const factories = WASI_EXTENSION_CAPABILITIES.flatMap((c) => this.registry.getAll<WasiExtensionFactory>(c));
       try {
         for (const factory of factories) {
           extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));

@@ -1,29 +1,29 @@
 // The kernel's service registry: what modules provide and require while they initialise
 // (kernel-api's ModuleContext).
-import type { KernelModule, ModuleContext } from '@osv-ts/kernel-api';
+import type { Capability, KernelModule, ModuleContext } from '@osv-ts/kernel-api';
 
 export class ModuleRegistry implements ModuleContext {
-  private readonly services = new Map<string, unknown[]>();
+  private readonly services = new Map<Capability, unknown[]>();
   readonly initialised: string[] = [];
 
-  provide<T>(capability: string, service: T): void {
+  provide<T>(capability: Capability, service: T): void {
     let list = this.services.get(capability);
     if (!list) this.services.set(capability, (list = []));
     list.push(service);
   }
 
-  get<T>(capability: string): T {
+  get<T>(capability: Capability): T {
     const s = this.tryGet<T>(capability);
     if (s === undefined)
       throw new Error(`no kernel module provides '${capability}' (linked: ${this.initialised.join(', ') || 'none'})`);
     return s;
   }
 
-  tryGet<T>(capability: string): T | undefined {
+  tryGet<T>(capability: Capability): T | undefined {
     return this.services.get(capability)?.[0] as T | undefined;
   }
 
-  getAll<T>(capability: string): T[] {
+  getAll<T>(capability: Capability): T[] {
     return (this.services.get(capability) ?? []) as T[];
   }
 

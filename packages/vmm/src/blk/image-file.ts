@@ -17,7 +17,7 @@ export class NodeImageFile implements ImageFile {
 
   private constructor(
     readonly path: string,
-    private readonly fd: number,
+    readonly fd: number,
     readonly readOnly: boolean,
   ) {
     this.size = fstatSync(fd).size;

@@ -12,7 +12,7 @@ export class RawFileBackend implements BlockBackend {
 
   private constructor(
     readonly path: string,
-    private readonly fd: number,
+    readonly fd: number,
     readonly readOnly: boolean,
   ) {
     this.sizeBytes = fstatSync(fd).size;

@@ -15,7 +15,9 @@ import { nodeHostFs } from '../image/node-host-fs.js';
 import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { progressBar } from '../image/progress-bar.js';
 import { checkPoolSize, parseCompression, writeZfsImage } from '../image/zfs-image.js';
-import { appNeeds } from '../linker/app-needs.js';
+import { NeedList, appNeeds } from '../linker/app-needs.js';
+import { loadProfile } from '../linker/profile.js';
+import { buildSite } from './build-site.js';
 import { composeKernel, rememberComposedKernel } from '../linker/kernel-bundle.js';
 import { encodeKernelIdentity, identifyKernel } from '../linker/kernel-identity.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
@@ -24,24 +26,34 @@ import { UsageError } from '../cli-error.js';
 import { capabilitiesForOptions, checkCommandLine } from './osv-cmdline.js';
 import { memorySize } from './run-options.js';
 
-export const BUILD_USAGE = `usage: osv build [options] -o IMAGE
+export const BUILD_USAGE = `usage: osv build [APP.wasm] [options] -o IMAGE
+       osv build APP.wasm --profile vm-browser -o DIR
+       osv build -i IMAGE --profile vm-browser -o DIR
 
 Writes a bootable, partitioned disk image: MBR, a boot partition with the composed kernel,
 its default command line and a bootfs, and a file-system partition (MBR entry 1, vblk0.1).
+With a vm-browser profile it writes a static site instead (index.html, kernel.mjs, vmm.js,
+bootfs.bin, osv.json) that boots the app in a web page; osv serve DIR serves it. With -i, the
+site boots a disk image osv build wrote (raw) as its virtio-blk disk, as osv run -i does.
 
 options:
-      --app APP.wasm        the application (put at /APP.wasm; its imports select the modules)
+      --app APP.wasm        the application (put at /APP.wasm; its imports select the modules);
+                            also accepted as the one positional argument
       --manifest FILE       OSv usr.manifest (GUEST: HOST lines); HOST paths relative to FILE's
                             directory
       --fs rofs|zfs|ramfs   file system of the image (default rofs). zfs: pool 'osv' with the
                             files in dataset osv/zfs, mounted read-write as / (OSv's layout);
                             ramfs puts the files into the boot partition's bootfs instead
   -o, --output IMAGE        image file to write
+  -i, --image IMAGE         vm-browser: the site boots this raw image (its kernel, command line
+                            and disk), which osv build wrote; the page takes ?disk=URL too
       --format raw|qcow2    image format (default raw)
       --kernel-cmdline CMD  default command line (default: /APP.wasm)
       --fs-size SIZE        minimum size of the fs partition, e.g. 64M (zfs: the pool's size;
                             default the files plus room to write, at least 64M)
       --compression ALG     zfs: off, lzjb (default), zle, gzip-N
+      --profile P           hypervisor profile the kernel is linked for (default vm-node;
+                            osv profiles lists them; or a profile file's path)
   -n, --networking          link the network stack and virtio-net even if the app imports no
                             sockets (apps that do get them anyway)
   -V, --verbose             print the stack of an internal error
@@ -54,6 +66,8 @@ an interrupted or failed build leaves no partial image.
 export interface BuildOptions {
   app?: string;
   manifest?: string;
+  /** vm-browser: the disk image the site boots. */
+  image?: string;
   fs: 'rofs' | 'zfs' | 'ramfs';
   compression: number;
   output?: string;
@@ -61,6 +75,7 @@ export interface BuildOptions {
   cmdline?: string;
   fsSizeBytes: number;
   networking: boolean;
+  profile: string;
   help: boolean;
 }
 
@@ -71,6 +86,7 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
     format: 'raw',
     fsSizeBytes: 0,
     networking: false,
+    profile: 'vm-node',
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -108,6 +124,10 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
       case '--output':
         o.output = value();
         break;
+      case '-i':
+      case '--image':
+        o.image = value();
+        break;
       case '--format': {
         const v = value();
         if (v !== 'raw' && v !== 'qcow2') throw new UsageError(`--format ${v}: supported are raw and qcow2`);
@@ -128,6 +148,9 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
       case '--networking':
         o.networking = true;
         break;
+      case '--profile':
+        o.profile = value();
+        break;
       case '-h':
       case '--help':
         o.help = true;
@@ -136,12 +159,18 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
       case '--verbose':
         break; // read by cli.ts: the stack of an internal error
       default:
-        throw new UsageError(`unknown option '${argv[i]}' (osv build --help lists the options)`);
+        // `osv build APP.wasm …`: the app may also be given as the one positional argument.
+        if (arg.startsWith('-') || o.app !== undefined)
+          throw new UsageError(`unknown option '${argv[i]}' (osv build --help lists the options)`);
+        o.app = arg;
     }
   }
   if (!o.help) {
     if (o.output === undefined) throw new UsageError('osv build needs -o IMAGE');
-    if (o.app === undefined && o.manifest === undefined) throw new UsageError('osv build needs --app or --manifest');
+    if (o.image !== undefined && (o.app !== undefined || o.manifest !== undefined))
+      throw new UsageError('osv build -i: the app and its files come from the image; leave out --app and --manifest');
+    if (o.app === undefined && o.manifest === undefined && o.image === undefined)
+      throw new UsageError('osv build needs --app or --manifest');
   }
   return o;
 }
@@ -160,6 +189,12 @@ export async function buildCommand(
   }
   // 1. What the user asked for, checked before any work: the output path and the command line
   // the image will boot with (osv run -i adds its device tokens in front of it).
+  const profile = loadProfile(o.profile);
+  if (profile.target === 'vm-browser') return buildSite(o, profile, log);
+  if (o.image !== undefined)
+    throw new UsageError(
+      `osv build -i ${o.image}: a disk image boots as it is (osv run -i); -i builds a --profile vm-browser site`,
+    );
   checkOutputPath(o.output!, '-o');
   if (o.fsSizeBytes > MAX_DISK_BYTES - 16 * 1024 * 1024)
     throw new UsageError(
@@ -167,6 +202,10 @@ export async function buildCommand(
     );
   if (o.fs === 'zfs' && o.fsSizeBytes > 0) checkPoolSize(o.fsSizeBytes, `--fs-size ${formatMemorySize(o.fsSizeBytes)}`);
   const catalog = loadCatalog();
+  if (profile.target !== 'vm-node')
+    throw new UsageError(
+      `--profile ${o.profile}: osv build writes disk images for target vm-node, not ${profile.target}`,
+    );
   const appName = o.app === undefined ? undefined : basename(o.app);
   const cmdline = o.cmdline ?? (appName ? `/${appName}` : '');
   const checked = checkCommandLine(
@@ -181,7 +220,7 @@ export async function buildCommand(
   // 2. The files: the manifest's tree, plus the app at /NAME.wasm.
   let tree: ImageDir = { kind: 'dir', children: new Map() };
   if (o.manifest !== undefined) tree = toRofsTree(readManifest(o.manifest), nodeHostFs);
-  const capabilities = new Set<string>(['console', ...capabilitiesForOptions(checked.options)]);
+  const needs = new NeedList().addAll(capabilitiesForOptions(checked.options));
   const bootfs: BootfsEntry[] = [];
   // ramfs images carry every file in the boot partition's bootfs; rofs images in vblk0.1, which
   // the kernel mounts as its root.
@@ -191,7 +230,7 @@ export async function buildCommand(
       throw new UsageError(`--app ${o.app}: the manifest makes /${appName} a directory`);
     tree.children.set(appName, { kind: 'file', data });
     try {
-      for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
+      needs.addAll(appNeeds(parseWasmModule(data)).needs);
     } catch (e) {
       throw new UsageError(`${o.app} is not a WebAssembly module osv can load: ${(e as Error).message}`);
     }
@@ -210,21 +249,18 @@ export async function buildCommand(
   // 3. The kernel: modules for the app's needs plus the disk the image itself is.
   // An image boots with virtio-rng attached (osv run -i): its driver feeds /dev/random and
   // random_get with the host's CSPRNG, as on OSv.
-  capabilities.add('hwrng');
-  const required = ['console', 'blockdev'];
-  if (o.networking) capabilities.add('netstack');
-  const selection = selectModules(
-    catalog,
-    'vm-node',
-    required,
-    [...capabilities].filter((c) => !required.includes(c)).concat(o.fs === 'ramfs' ? [] : [`fs:${o.fs}`]),
-  );
+  needs.add('console', 'every app has stdin/stdout/stderr');
+  needs.add('blockdev', 'the image is a disk');
+  if (o.fs !== 'ramfs') needs.add(`fs:${o.fs}`, `--fs ${o.fs}`);
+  needs.add('hwrng', 'an image boots with virtio-rng attached', true);
+  if (o.networking) needs.add('netstack', '--networking');
+  const selection = selectModules(catalog, profile, needs.list());
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const kernelBytes = readFileSync(kernel.path);
   // The report is printed once the image is written: a build that fails says only why.
   let report = `osv build: modules: ${kernel.modules.join(', ')}\n`;
   if (selection.unavailable.length)
-    report += `osv build: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`;
+    report += `osv build: not linked (calls return ENOSYS): ${selection.unavailable.map((n) => n.capability).join(', ')}\n`;
   // The identity is what osv run -i composes the kernel from; the stored bundle is never run.
   const identity = identifyKernel('vm-node', kernel.modules, kernelBytes);
   rememberComposedKernel(kernel.path, identity.bundleSha256);

@@ -20,7 +20,10 @@ describe('checkCommandLine', () => {
     const c = check('--cwd=/tmp --mount-fs=zfs,osv/data,/data /a.wasm x; /b.wasm "y z" & /c.wasm');
     expect(c.options.cwd).toBe('/tmp');
     expect(c.programs).toEqual(['/a.wasm', '/b.wasm', '/c.wasm']);
-    expect(capabilitiesForOptions(c.options).sort()).toEqual(['fs:zfs', 'vfs']);
+    expect(capabilitiesForOptions(c.options)).toEqual([
+      { capability: 'vfs', reason: '--cwd' },
+      { capability: 'fs:zfs', reason: '--mount-fs=zfs,...' },
+    ]);
   });
 
   it('measures the limit in UTF-8 bytes, not characters', () => {

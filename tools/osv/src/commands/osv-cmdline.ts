@@ -10,7 +10,10 @@ import {
   splitLoaderCommandLine,
   type LoaderOptions,
 } from '@osv-ts/kernel';
+import { isCapability } from '@osv-ts/kernel-api';
 import { UsageError } from '../cli-error.js';
+import { NeedList } from '../linker/app-needs.js';
+import type { Need } from '../linker/select-modules.js';
 
 export interface CheckedCommandLine {
   readonly options: LoaderOptions;
@@ -85,11 +88,17 @@ export function checkCommandLine(
  * Capabilities the options need from the kernel: the VFS for --redirect and --cwd, a file
  * system module for each type --rootfs and --mount-fs name, the network stack for --tcplisten.
  */
-export function capabilitiesForOptions(o: LoaderOptions): string[] {
-  const caps = new Set<string>();
-  if (o.redirect !== undefined || o.cwd !== undefined) caps.add('vfs');
-  if (o.rootfs !== undefined) caps.add(`fs:${o.rootfs}`);
-  for (const m of o.mountFs) caps.add(`fs:${m.fsType}`);
-  if (o.tcplisten.length > 0) caps.add('netstack');
-  return [...caps];
+export function capabilitiesForOptions(o: LoaderOptions): Need[] {
+  const needs = new NeedList();
+  const fs = (type: string, option: string): void => {
+    const cap = `fs:${type}`;
+    // checkCommandLine refused file system types no module provides.
+    if (isCapability(cap)) needs.add(cap, option);
+  };
+  if (o.redirect !== undefined) needs.add('vfs', '--redirect');
+  if (o.cwd !== undefined) needs.add('vfs', '--cwd');
+  if (o.rootfs !== undefined) fs(o.rootfs, `--rootfs=${o.rootfs}`);
+  for (const m of o.mountFs) fs(m.fsType, `--mount-fs=${m.fsType},...`);
+  if (o.tcplisten.length > 0) needs.add('netstack', `--tcplisten ${o.tcplisten[0]}`);
+  return needs.list();
 }

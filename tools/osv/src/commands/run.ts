@@ -15,7 +15,8 @@ import { UsageError } from '../cli-error.js';
 import { checkOutputPath, readRegularFile } from '../image/host-files.js';
 import { readManifest, writingFrom } from '../image/manifest-files.js';
 import { nodeHostFs } from '../image/node-host-fs.js';
-import { appNeeds, jsAppNeeds } from '../linker/app-needs.js';
+import { NeedList, appNeeds, jsAppNeeds } from '../linker/app-needs.js';
+import { loadProfile } from '../linker/profile.js';
 import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
@@ -58,7 +59,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   // 2. The files of the boot file system, and what the apps among them need from the kernel.
   const files: BootfsEntry[] = [];
-  const capabilities = new Set<string>(['console', ...capabilitiesForOptions(checked.options)]);
+  const needs = new NeedList()
+    .add('console', 'every app has stdin/stdout/stderr')
+    .addAll(capabilitiesForOptions(checked.options));
   // JS-module apps (the positional app, or --file /x.mjs=… for -e command lines) are linked on
   // the host into the guest's JS app format; see linker/js-app.ts.
   let jsApps = 0;
@@ -82,7 +85,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       const data = readRegularFile(o.app, 'app');
       files.push({ name: `/${appGuestName}`, kind: 'file', data });
       try {
-        for (const cap of appNeeds(parseWasmModule(data)).capabilities) capabilities.add(cap);
+        needs.addAll(appNeeds(parseWasmModule(data)).needs);
       } catch {
         // Not a valid module: the kernel reports it when it loads the app, like any bad binary.
       }
@@ -110,14 +113,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       if (at >= 0) entries[at] = { name: p.guest, kind: 'file', data: await link(p.node.host, `--manifest ${m}`) };
     }
     files.push(...entries);
-    capabilities.add('vfs');
+    needs.add('vfs', `--manifest ${m}`);
   }
   if (o.app === undefined) {
     // With -e the app is one of the boot file system's modules: link what any of them needs.
     for (const f of files) {
       if (f.kind !== 'file' || !f.name.endsWith('.wasm')) continue;
       try {
-        for (const cap of appNeeds(parseWasmModule(f.data)).capabilities) capabilities.add(cap);
+        needs.addAll(appNeeds(parseWasmModule(f.data)).needs);
       } catch {
         // not a module the kernel could run either
       }
@@ -130,30 +133,30 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       throw new UsageError('--rootfs-image: the app comes from the image; give its command line with -e');
     // vblk0, which the kernel mounts as / (no partition table); ROFS never writes, so VMs share it.
     diskSpecs.unshift({ path: o.rootfsImage, readOnly: true, shareWrite: false, option: '--rootfs-image' });
-    capabilities.add('fs:rofs');
-    capabilities.add('wasi:fs'); // the app is in the image, unread here: give it the file calls
+    needs.add('fs:rofs', '--rootfs-image');
+    needs.add('wasi:fs', '--rootfs-image: the app is in the image, unread here'); // give it the file calls
   }
-  if (diskSpecs.length > 0) capabilities.add('blockdev');
+  if (diskSpecs.length > 0) needs.add('blockdev', diskSpecs[0]!.option ?? '--disk');
   const wantsSockets = o.networking || checked.options.tcplisten.length > 0;
   // A program that is not in the boot file system (on a --disk or --rootfs-image) is not read
   // here: give it the socket calls for the listeners it is handed rather than refuse them.
   const known = new Set(files.map((f) => f.name));
   const unread = checked.programs.some((p) => p !== 'runscript' && !known.has(p.startsWith('/') ? p : `/${p}`));
-  if (checked.options.tcplisten.length > 0 && unread) capabilities.add('wasi:net');
-  if (checked.options.tcplisten.length > 0 && jsApps === 0 && !capabilities.has('wasi:net'))
+  if (checked.options.tcplisten.length > 0 && unread)
+    needs.add('wasi:net', `--tcplisten ${checked.options.tcplisten[0]}: the app is not in the boot file system`);
+  if (checked.options.tcplisten.length > 0 && jsApps === 0 && !needs.has('wasi:net'))
     throw new UsageError(
       `--tcplisten ${checked.options.tcplisten[0]}: ${appGuestName ?? 'no app on the command line'} imports no socket calls (sock_accept), so it cannot use a listening socket`,
     );
-  if (wantsSockets) capabilities.add('netstack');
-  if (jsApps > 0) for (const cap of jsAppNeeds({ networking: wantsSockets }).capabilities) capabilities.add(cap);
+  if (wantsSockets) needs.add('netstack', o.networking ? '-n' : `--tcplisten ${checked.options.tcplisten[0]}`);
+  if (jsApps > 0) needs.addAll(jsAppNeeds({ networking: wantsSockets }).needs);
 
   // 3. The kernel and the machine.
   const netPlan = planNetwork(o);
   const selection = selectModules(
     catalog,
-    'vm-node',
-    ['console'],
-    [...capabilities].filter((c) => c !== 'console'),
+    loadProfile('vm-node'),
+    needs.list().map((n) => (n.capability === 'console' ? n : { ...n, optional: true })),
   );
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const devices: DeviceModel[] = [];
@@ -198,7 +201,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(
       `osv: kernel ${kernel.hash} (${(kernel.sizeBytes / 1024).toFixed(1)} KiB${kernel.cached ? ', cached' : ''}) modules: ${kernel.modules.join(', ') || 'none'}\n` +
         (selection.unavailable.length
-          ? `osv: not linked (calls return ENOSYS): ${selection.unavailable.join(', ')}\n`
+          ? `osv: not linked (calls return ENOSYS): ${selection.unavailable.map((n) => n.capability).join(', ')}\n`
           : '') +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ') || 'none'}\n` +
         (hostNet ? `osv: network: ${hostNet.description}\n` : '') +

@@ -1,25 +1,30 @@
-// What a WebAssembly app needs from the kernel, read from its import section: every WASI app
-// needs a console; file-system calls need the VFS; socket calls need the network stack.
-import { importsByModule, type WasmModuleInfo } from '@osv-ts/elf-linker';
+// What an app needs from the kernel, as linker Needs: a WebAssembly app's from its import
+// section through the IMPORT_CAPABILITIES table; every app needs a console.
+import type { WasmModuleInfo } from '@osv-ts/elf-linker';
+import type { Capability } from '@osv-ts/kernel-api';
+import { IMPORT_CAPABILITIES } from './import-capabilities.js';
+import type { Need } from './select-modules.js';
 
 export interface AppNeeds {
   /** Capabilities the kernel must provide. */
-  readonly capabilities: string[];
-  /** Why each capability is needed (the first import that asked for it). */
-  readonly reasons: Record<string, string>;
+  readonly capabilities: Capability[];
+  /** One need per capability, naming the first import that asked for it. */
+  readonly needs: Need[];
 }
 
-const FS_CALLS = /^(path_|fd_readdir$|fd_prestat_)/;
-const SOCKET_CALLS = /^sock_/;
+const CONSOLE: Need = { capability: 'console', reason: 'every app has stdin/stdout/stderr' };
+
+function fromNeeds(needs: Need[]): AppNeeds {
+  return { capabilities: needs.map((n) => n.capability), needs };
+}
 
 export function appNeeds(info: WasmModuleInfo): AppNeeds {
-  const reasons: Record<string, string> = { console: 'every app has stdin/stdout/stderr' };
-  const wasi = importsByModule(info).get('wasi_snapshot_preview1') ?? new Set<string>();
-  for (const name of wasi) {
-    if (FS_CALLS.test(name)) reasons['wasi:fs'] ??= `imports wasi_snapshot_preview1.${name}`;
-    if (SOCKET_CALLS.test(name)) reasons['wasi:net'] ??= `imports wasi_snapshot_preview1.${name}`;
+  const needs = new Map<Capability, Need>([['console', CONSOLE]]);
+  for (const imp of info.imports) {
+    const cap = IMPORT_CAPABILITIES.get(`${imp.module}.${imp.name}`);
+    if (cap && !needs.has(cap)) needs.set(cap, { capability: cap, reason: `imports ${imp.module}.${imp.name}` });
   }
-  return { capabilities: Object.keys(reasons), reasons };
+  return fromNeeds([...needs.values()]);
 }
 
 /**
@@ -29,12 +34,40 @@ export function appNeeds(info: WasmModuleInfo): AppNeeds {
  * layer when the run asks for a network (-n or --tcplisten).
  */
 export function jsAppNeeds(options: { networking: boolean }): AppNeeds {
-  const reasons: Record<string, string> = {
-    console: 'every app has stdin/stdout/stderr',
-    vfs: "a JS app's libc has the file calls",
-    'app:js': "a JS app runs through the kernel's js-app module, in an SES compartment",
-  };
+  const needs: Need[] = [
+    CONSOLE,
+    { capability: 'vfs', reason: "a JS app's libc has the file calls" },
+    { capability: 'app:js', reason: "a JS app runs through the kernel's js-app module, in an SES compartment" },
+  ];
   if (options.networking)
-    reasons['posix:sockets'] = 'a JS app on a networked VM (-n/--tcplisten) gets the socket calls';
-  return { capabilities: Object.keys(reasons), reasons };
+    needs.push({
+      capability: 'posix:sockets',
+      reason: 'a JS app on a networked VM (-n/--tcplisten) gets the socket calls',
+    });
+  return fromNeeds(needs);
+}
+
+/** The needs of one link, in the order they were found; the first reason for a capability stays. */
+export class NeedList {
+  private readonly byCapability = new Map<Capability, Need>();
+
+  add(capability: Capability, reason: string, optional = false): this {
+    const had = this.byCapability.get(capability);
+    if (!had) this.byCapability.set(capability, { capability, reason, ...(optional ? { optional } : {}) });
+    else if (had.optional && !optional) this.byCapability.set(capability, { capability, reason });
+    return this;
+  }
+
+  addAll(needs: readonly Need[]): this {
+    for (const n of needs) this.add(n.capability, n.reason, n.optional);
+    return this;
+  }
+
+  has(capability: Capability): boolean {
+    return this.byCapability.has(capability);
+  }
+
+  list(): Need[] {
+    return [...this.byCapability.values()];
+  }
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModuleDeclaration, PackageModules } from '@osv-ts/kernel-api';
+import { isCapability, type ModuleDeclaration, type PackageModules } from '@osv-ts/kernel-api';
 
 export interface CatalogEntry extends ModuleDeclaration {
   /** Package name, e.g. @osv-ts/drivers-virtio. */
@@ -55,10 +55,28 @@ export function loadCatalog(packages: readonly string[] = KERNEL_PACKAGES): Cata
     const dir = packageDir(name);
     const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { osv?: PackageModules };
     for (const m of pkg.osv?.modules ?? []) {
+      checkCapabilityNames(m, `${name}'s package.json`);
       out.push({ ...m, packageName: name, specifier: `${name}/${m.entry.replace(/^\.\//, '')}`, packageDir: dir });
     }
   }
   return out;
+}
+
+export class ModuleDeclarationError extends Error {
+  override readonly name = 'ModuleDeclarationError';
+}
+
+/**
+ * Refuses a declaration naming a capability kernel-api's CAPABILITIES does not list: a name no
+ * one declares (a typo, `posix-sockets` for `posix:sockets`) would otherwise select nothing.
+ */
+export function checkCapabilityNames(m: ModuleDeclaration, where: string): void {
+  for (const field of ['provides', 'requires'] as const)
+    for (const cap of (m[field] ?? []) as readonly string[])
+      if (!isCapability(cap))
+        throw new ModuleDeclarationError(
+          `${where}: module ${m.name} ${field} '${cap}', a capability no one declares (kernel-api's CAPABILITIES)`,
+        );
 }
 
 /** The file system types the catalog's modules provide (`fs:rofs` → `rofs`), sorted. */

@@ -1,0 +1,27 @@
+// The device thread's half of device-spec.ts: builds the device model and its back-end from
+// the description the VMM sent. The descriptors are the VMM's; the thread never closes them.
+import { FaultInjectingBackend, FaultRanges, VirtioBlkDevice } from '@osv-ts/drivers-virtio';
+import type { BlockBackend, DeviceModel } from '@osv-ts/drivers-virtio';
+import { DirectFileBackend } from '../blk/direct-file-backend.js';
+import { NodeImageFile } from '../blk/image-file.js';
+import { Qcow2Backend } from '../blk/qcow2/qcow2-backend.js';
+import { Qcow2Image } from '../blk/qcow2/qcow2-image.js';
+import type { BlockBackendSpec, DeviceSpec } from './device-spec.js';
+
+export function buildDevice(spec: DeviceSpec): DeviceModel {
+  switch (spec.kind) {
+    case 'virtio-blk':
+      return new VirtioBlkDevice(spec.name, buildBlockBackend(spec.backend), spec.options);
+  }
+}
+
+function buildBlockBackend(spec: BlockBackendSpec): BlockBackend {
+  switch (spec.kind) {
+    case 'raw':
+      return new DirectFileBackend(spec.path, spec.fd, spec.readOnly);
+    case 'qcow2':
+      return new Qcow2Backend(Qcow2Image.open(NodeImageFile.fromFd(spec.path, spec.fd, spec.readOnly), spec.readOnly));
+    case 'fault-injecting':
+      return new FaultInjectingBackend(buildBlockBackend(spec.inner), new FaultRanges(spec.ranges));
+  }
+}

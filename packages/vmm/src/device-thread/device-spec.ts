@@ -1,0 +1,46 @@
+// What a device thread is told to build: a description that crosses to the worker as plain
+// data (postMessage's structured clone), naming the device model, its options and a host
+// back-end by open file descriptor (descriptors are per process, so the thread uses the very
+// file the VMM opened and locked). Devices whose back-end cannot move (memory disks, callback
+// fault plans, test pairs) have no spec and stay on the VMM's thread.
+import { FaultInjectingBackend, FaultRanges, VirtioBlkDevice } from '@osv-ts/drivers-virtio';
+import type { BlockBackend, DeviceModel, FaultRange, VirtioBlkOptions } from '@osv-ts/drivers-virtio';
+import { RawFileBackend } from '../blk/raw-file-backend.js';
+import { Qcow2Backend } from '../blk/qcow2/qcow2-backend.js';
+import { NodeImageFile } from '../blk/image-file.js';
+import { DirectFileBackend } from '../blk/direct-file-backend.js';
+
+export type BlockBackendSpec =
+  | { readonly kind: 'raw'; readonly path: string; readonly fd: number; readonly readOnly: boolean }
+  | { readonly kind: 'qcow2'; readonly path: string; readonly fd: number; readonly readOnly: boolean }
+  | { readonly kind: 'fault-injecting'; readonly inner: BlockBackendSpec; readonly ranges: readonly FaultRange[] };
+
+export interface BlkDeviceSpec {
+  readonly kind: 'virtio-blk';
+  readonly name: string;
+  readonly options: VirtioBlkOptions;
+  readonly backend: BlockBackendSpec;
+}
+
+export type DeviceSpec = BlkDeviceSpec;
+
+/** The spec of a device that can run on a thread of its own, or undefined. */
+export function deviceThreadSpec(device: DeviceModel): DeviceSpec | undefined {
+  if (device instanceof VirtioBlkDevice) {
+    const backend = blockBackendSpec(device.backend);
+    return backend && { kind: 'virtio-blk', name: device.name, options: device.options, backend };
+  }
+  return undefined;
+}
+
+function blockBackendSpec(b: BlockBackend): BlockBackendSpec | undefined {
+  if (b instanceof RawFileBackend || b instanceof DirectFileBackend)
+    return { kind: 'raw', path: b.path, fd: b.fd, readOnly: b.readOnly };
+  if (b instanceof Qcow2Backend && b.image.file instanceof NodeImageFile)
+    return { kind: 'qcow2', path: b.image.file.path, fd: b.image.file.fd, readOnly: b.readOnly };
+  if (b instanceof FaultInjectingBackend && b.plan instanceof FaultRanges) {
+    const inner = blockBackendSpec(b.inner);
+    return inner && { kind: 'fault-injecting', inner, ranges: b.plan.ranges };
+  }
+  return undefined;
+}

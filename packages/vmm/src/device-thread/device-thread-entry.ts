@@ -1,0 +1,53 @@
+// The entry of a device thread (a Worker): builds the device model and back-end the VMM
+// described, runs the service loop over the device's window in guest RAM until asked to stop,
+// then reports its counters.
+import { parentPort, workerData } from 'node:worker_threads';
+import { BootInfo } from '@osv-ts/kernel-api';
+import { GuestMemory, type InterruptLine } from '@osv-ts/drivers-virtio';
+import { buildDevice } from './device-factory.js';
+import type { DeviceSpec } from './device-spec.js';
+import { DeviceServiceLoop } from './device-service-loop.js';
+import { ControlBlock } from './thread-control.js';
+
+export interface DeviceThreadData {
+  readonly ram: SharedArrayBuffer;
+  readonly control: SharedArrayBuffer;
+  readonly spec: DeviceSpec;
+  readonly baseAddress: number;
+  readonly irq: number;
+  readonly maxPollUs: number;
+}
+
+/** What the thread posts: once when it is ready, once with its counters when it stops. */
+export type DeviceThreadMessage =
+  { readonly kind: 'ready' } | { readonly kind: 'stopped'; readonly counters: Record<string, number> };
+
+const data = workerData as DeviceThreadData;
+const memory = new GuestMemory(data.ram);
+const words = memory.words;
+const pendingIndex = BootInfo.irqPending >>> 2;
+const wakeIndex = BootInfo.guestWake >>> 2;
+const irqBit = 1 << data.irq;
+// irqfd: mark the line pending and bump the vCPU's wake sequence.
+const line: InterruptLine = {
+  raise: () => {
+    Atomics.or(words, pendingIndex, irqBit);
+    Atomics.add(words, wakeIndex, 1);
+    Atomics.notify(words, wakeIndex);
+  },
+};
+const device = buildDevice(data.spec);
+const loop = new DeviceServiceLoop(
+  memory,
+  new ControlBlock(data.control),
+  device,
+  data.baseAddress,
+  line,
+  data.maxPollUs,
+);
+parentPort?.postMessage({ kind: 'ready' } satisfies DeviceThreadMessage);
+loop.run();
+parentPort?.postMessage({
+  kind: 'stopped',
+  counters: { ...loop.counters, ...(device.counters ?? {}) },
+} satisfies DeviceThreadMessage);
