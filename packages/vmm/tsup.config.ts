@@ -12,6 +12,7 @@ export default defineConfig(
       index: 'src/index.ts',
       'guest-ram-layout': 'src/guest-ram-layout.ts',
       'boot-record': 'src/firmware/boot-record.ts',
+      'vcpu-worker': 'src/vcpu-worker.ts',
     },
     {
       platform: 'node',

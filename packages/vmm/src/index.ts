@@ -1,6 +1,7 @@
 // @osv-ts/vmm: the host side of an osv-ts microVM.
 export { Machine, GUEST_CRASH_STATUS, CommandLineTooLongError, maxCommandLineBytes } from './machine.js';
 export type { MachineConfig, MachineExit } from './machine.js';
+export { VcpuWorker } from './vcpu-worker.js';
 export { planGuestRam, LayoutError, MAX_GUEST_RAM_BYTES } from './guest-ram-layout.js';
 export type { GuestRamLayout, MmioSlot } from './guest-ram-layout.js';
 export { parseMemorySize, formatMemorySize, MemorySizeError } from './memory-size.js';

@@ -16,6 +16,7 @@ import {
   type MmioSlot,
 } from './guest-ram-layout.js';
 import { DeviceThread } from './device-thread/device-thread.js';
+import type { VcpuWorker } from './vcpu-worker.js';
 import { deviceThreadSpec } from './device-thread/device-spec.js';
 
 export interface MachineConfig {
@@ -34,6 +35,11 @@ export interface MachineConfig {
   readonly bootfs?: Uint8Array;
   /** Boot info flags (tty-ness of stdio, stdin connected). */
   readonly bootFlags?: number;
+  /**
+   * A vCPU worker started earlier (VcpuWorker.start()), booted by run(); without one run()
+   * starts its own. Not used under `inspect` (closed instead).
+   */
+  readonly vcpu?: VcpuWorker;
   /** Start the vCPU worker under the inspector (`osv run -d`). */
   readonly inspect?: boolean;
   /** Inspector port for `inspect` (default 9229, as `node --inspect`). */
@@ -156,13 +162,16 @@ export class Machine {
           stdout: false,
           stderr: false,
         })
-      : new Worker(this.config.kernelPath, {
-          workerData: { ram: this.memory.buffer },
-          env: {},
-          argv: [],
-          stdout: false,
-          stderr: false,
-        });
+      : this.config.vcpu
+        ? this.config.vcpu.boot(this.memory.buffer as SharedArrayBuffer /* allocateGuestRam */, kernelUrl)
+        : new Worker(this.config.kernelPath, {
+            workerData: { ram: this.memory.buffer },
+            env: {},
+            argv: [],
+            stdout: false,
+            stderr: false,
+          });
+    if (this.config.inspect) this.config.vcpu?.close();
     this.worker = worker;
     worker.on('error', (e) =>
       this.finish({ status: GUEST_CRASH_STATUS, error: `vCPU crashed: ${e.stack ?? e.message}` }),

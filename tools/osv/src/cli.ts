@@ -3,16 +3,49 @@
 // status 2 (usage) or 1 (failure) — see cli-error.ts; anything else is a bug in osv and ends
 // in status 70 with one line, the stack only under -V.
 import { readFileSync } from 'node:fs';
-import { runCommand } from './commands/run.js';
-import { BUILD_USAGE, buildCommand } from './commands/build.js';
-import { MKFS_USAGE, mkfsCommand } from './commands/mkfs.js';
-import { LINK_USAGE, linkCommand } from './commands/link.js';
-import { PROFILES_USAGE, profilesCommand } from './commands/profiles.js';
-import { SERVE_USAGE, serveCommand } from './commands/serve.js';
-import { IMAGE_RUN_USAGE, runOptionWords } from './commands/image-run.js';
-import { RUN_USAGE } from './commands/run-options.js';
-import { UsageError, failureReport } from './cli-error.js';
-import { exitQuietlyOnClosedOutput } from './commands/host-output.js';
+import { UsageError } from './cli-error.js';
+
+// Each command's code (and the libraries it needs: the VMM, esbuild, ZFS…) is loaded only when
+// that command runs (issue 14: `osv --help` costs what `node -e 0` costs, give or take).
+interface Command {
+  run(argv: readonly string[]): number | Promise<number>;
+  readonly usage: string;
+}
+
+/** Each command's loader; `running`: the command is to run (not only its usage printed). */
+const COMMANDS: Record<string, (running: boolean) => Promise<Command>> = {
+  run: async (running) => {
+    // The vCPU worker starts before osv run's own code loads, so that Node's worker start-up
+    // overlaps all of it (VcpuWorker); a run that boots nothing closes it.
+    const vcpu = running ? (await import('@osv-ts/vmm/vcpu-worker')).VcpuWorker.start() : undefined;
+    const [m, options, image] = await Promise.all([
+      import('./commands/run.js'),
+      import('./commands/run-options.js'),
+      import('./commands/image-run-options.js'),
+    ]);
+    return { run: (argv) => m.runCommand(argv, vcpu), usage: options.RUN_USAGE + image.IMAGE_RUN_USAGE };
+  },
+  build: async () => {
+    const m = await import('./commands/build.js');
+    return { run: m.buildCommand, usage: m.BUILD_USAGE };
+  },
+  mkfs: async () => {
+    const m = await import('./commands/mkfs.js');
+    return { run: m.mkfsCommand, usage: m.MKFS_USAGE };
+  },
+  link: async () => {
+    const m = await import('./commands/link.js');
+    return { run: m.linkCommand, usage: m.LINK_USAGE };
+  },
+  profiles: async () => {
+    const m = await import('./commands/profiles.js');
+    return { run: m.profilesCommand, usage: m.PROFILES_USAGE };
+  },
+  serve: async () => {
+    const m = await import('./commands/serve.js');
+    return { run: m.serveCommand, usage: m.SERVE_USAGE };
+  },
+};
 
 const USAGE = `usage: osv [-V] <command> [options]
        osv help <command>
@@ -37,16 +70,6 @@ failed (a missing file, a full disk, a port in use), 2 for a usage mistake (a ba
 value), 70 for an internal error in osv.
 `;
 
-const COMMAND_USAGE: Record<string, string> = {
-  run: RUN_USAGE + IMAGE_RUN_USAGE,
-  build: BUILD_USAGE,
-  mkfs: MKFS_USAGE,
-  link: LINK_USAGE,
-  profiles: PROFILES_USAGE,
-  serve: SERVE_USAGE,
-  help: USAGE,
-};
-
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -54,29 +77,19 @@ function version(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const load = command === undefined ? undefined : COMMANDS[command];
+  if (load) return (await load(true)).run(rest);
   switch (command) {
-    case 'run':
-      return runCommand(rest);
-    case 'build':
-      return buildCommand(rest);
-    case 'mkfs':
-      return mkfsCommand(rest);
-    case 'link':
-      return linkCommand(rest);
-    case 'profiles':
-      return profilesCommand(rest);
-    case 'serve':
-      return serveCommand(rest);
     case 'help': {
       const topic = rest[0];
-      if (topic === undefined) {
+      if (topic === undefined || topic === 'help') {
         process.stdout.write(USAGE);
         return 0;
       }
-      const text = COMMAND_USAGE[topic];
-      if (text === undefined)
+      const loadTopic = COMMANDS[topic];
+      if (loadTopic === undefined)
         throw new UsageError(`help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve)`);
-      process.stdout.write(text);
+      process.stdout.write((await loadTopic(false)).usage);
       return 0;
     }
     case '-V':
@@ -101,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** -V before the command, or among the command's own options, asks for internal errors' stacks. */
-function wantsStack(argv: readonly string[]): boolean {
+function wantsStack(argv: readonly string[], runOptionWords: (argv: readonly string[]) => string[]): boolean {
   const verbose = (w: string): boolean => w === '-V' || w === '--verbose';
   let i = 0;
   while (i < argv.length && argv[i]!.startsWith('-')) if (verbose(argv[i++]!)) return true;
@@ -116,10 +129,27 @@ function flushAndExit(status: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(status)));
 }
 
+/**
+ * The CLI's own output (help text, messages) to a reader that went away ends the command
+ * quietly with SIGPIPE's status instead of an 'Unhandled error event' stack.
+ */
+function exitQuietlyOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(141);
+      throw e;
+    });
+  }
+}
+
 const argv = process.argv.slice(2);
 exitQuietlyOnClosedOutput();
-main(argv).then(flushAndExit, (e: unknown) => {
-  const report = failureReport(e, wantsStack(argv));
+main(argv).then(flushAndExit, async (e: unknown) => {
+  const [{ failureReport }, { runOptionWords }] = await Promise.all([
+    import('./failure-report.js'),
+    import('./commands/image-run-options.js'),
+  ]);
+  const report = failureReport(e, wantsStack(argv, runOptionWords));
   process.stderr.write(report.text);
   flushAndExit(report.status);
 });

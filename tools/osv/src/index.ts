@@ -23,5 +23,6 @@ export type { AppNeeds } from './linker/app-needs.js';
 export { readManifest } from './image/manifest-files.js';
 export { nodeHostFs } from './image/node-host-fs.js';
 export { parseRunOptions, buildCommandLine, quoteAppWord, RUN_USAGE } from './commands/run-options.js';
-export { CliError, UsageError, toCliError } from './cli-error.js';
+export { CliError, UsageError } from './cli-error.js';
+export { toCliError } from './failure-report.js';
 export type { RunOptions } from './commands/run-options.js';

@@ -105,9 +105,19 @@ describe('osv run', () => {
   });
 
   it('stops a hung guest on Ctrl-C (SIGINT) and leaves no process behind', async () => {
-    const spin = watFile('(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))');
+    // Says it is spinning, then spins: the signal comes once the guest runs (on a loaded host
+    // a fixed delay could land before osv has booted anything).
+    const spin = watFile(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 16) "spinning\\n")
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 16))
+        (i32.store (i32.const 4) (i32.const 9))
+        (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (loop $l (br $l))))`);
     const child = spawn(process.execPath, [CLI, 'run', spin], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     expect(child.exitCode).toBeNull();
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGINT');
@@ -129,6 +139,25 @@ describe('osv run', () => {
     expect(calls).toContain('fd_write'); // the message to stderr
     expect(calls).toContain('proc_exit');
     expect(trace.traceEvents.some((e) => e.name === 'sched_switch')).toBe(false); // not enabled
+  });
+
+  it('-V names the host stages of the run, in order, from one clock', () => {
+    const r = osv(['run', '-V', example('hello')]);
+    expect(r.status).toBe(0);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('osv: host (since osv started): '));
+    expect(line).toBeDefined();
+    const stamps = [...line!.matchAll(/(?:: |, )([A-Za-z ]+) (\d+\.\d) ms/g)].map((m) => ({
+      name: m[1],
+      ms: Number(m[2]),
+    }));
+    expect(stamps.map((s) => s.name)).toEqual([
+      'CLI loaded',
+      'command line checked',
+      expect.stringMatching(/^kernel (found|composed)$/),
+      'machine created',
+      'exit',
+    ]);
+    for (let i = 1; i < stamps.length; i++) expect(stamps[i]!.ms).toBeGreaterThanOrEqual(stamps[i - 1]!.ms);
   });
 
   it('prints the machine with --dry-run and does not start it', () => {

@@ -1,7 +1,15 @@
 // The microVM platform: a vCPU worker whose RAM is the SharedArrayBuffer the VMM created.
 // Reads the boot info page, exposes the virtio-mmio windows named on the command line, and
 // powers off by publishing the exit status and halting.
-import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, type Console, type Target } from '@osv-ts/kernel-api';
+import {
+  BOOT_ABI_VERSION,
+  BOOT_MAGIC,
+  BootFlag,
+  BootInfo,
+  PowerState,
+  type Console,
+  type Target,
+} from '@osv-ts/kernel-api';
 import { Bootchart, HostClock, PageAllocator } from '@osv-ts/core-sched';
 import { GuestMemory, VIRTIO_MMIO_CAPABILITY, type MmioDeviceInfo, type VirtioPlatform } from '@osv-ts/drivers-virtio';
 import { extractMmioDevices } from '../cmdline/mmio-device-tokens.js';
@@ -12,13 +20,8 @@ import { CpuEntropy } from './cpu-entropy.js';
 import { TrapMmioBus } from './trap-mmio-bus.js';
 import { VmCpu } from './vm-cpu.js';
 
-/** Boot info flags (BootInfo.flags). */
-export const BootFlag = {
-  STDIN_TTY: 1,
-  STDOUT_TTY: 2,
-  STDERR_TTY: 4,
-  STDIN_CONNECTED: 8,
-} as const;
+/** Boot info flags (BootInfo.flags): kernel-api's, re-exported for the kernel's users. */
+export { BootFlag };
 
 const TRACE_RING_BYTES = 1 << 20;
 

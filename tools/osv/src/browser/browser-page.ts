@@ -17,7 +17,7 @@ import {
   type ConsoleSink,
   type DeviceModel,
 } from '@osv-ts/drivers-virtio';
-import { BootFlag } from '@osv-ts/kernel';
+import { BootFlag } from '@osv-ts/kernel-api';
 import { BOOT_PARTITION_TYPE, readBootRecord } from '@osv-ts/vmm/boot-record';
 import { runBrowserMachine } from './browser-machine.js';
 import { LineEditor } from './line-editor.js';

@@ -34,16 +34,3 @@ export function hostConsoles(): HostConsoles {
     },
   };
 }
-
-/**
- * The CLI's own output (help text, messages) to a reader that went away ends the command
- * quietly with SIGPIPE's status instead of an 'Unhandled error event' stack.
- */
-export function exitQuietlyOnClosedOutput(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(141);
-      throw e;
-    });
-  }
-}

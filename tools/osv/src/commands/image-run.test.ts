@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { takeImageOption } from './image-run.js';
+import { takeImageOption } from './image-run-options.js';
 
 describe('takeImageOption', () => {
   it('finds -i among the options, wherever it stands before the app', () => {

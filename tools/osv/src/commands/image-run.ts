@@ -4,8 +4,8 @@
 // virtio-blk (vblk0; its partitions are vblk0.0 boot and vblk0.1 file system). `-e` replaces
 // the image's command line, as with OSv's run.py.
 import { randomFillSync } from 'node:crypto';
-import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, loadBootImage, maxCommandLineBytes } from '@osv-ts/vmm';
+import { BootFlag } from '@osv-ts/kernel-api';
+import { Machine, formatMemorySize, loadBootImage, maxCommandLineBytes, type VcpuWorker } from '@osv-ts/vmm';
 import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
 import { VirtioBlkDevice, VirtioNetDevice, VirtioRngDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 
@@ -22,68 +22,7 @@ import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } 
 import { hostConsoles } from './host-output.js';
 import { checkCommandLine } from './osv-cmdline.js';
 
-export const IMAGE_RUN_USAGE = `
-disk images (osv build writes them):
-  -i, --image IMAGE      boot IMAGE (raw or qcow2): the kernel its boot partition names, composed
-                         from the installed packages (an image whose kernel they cannot
-                         reproduce is refused), its command line (-e replaces it), the image
-                         as virtio-blk vblk0
-`;
-
-/** `osv run` options that take no value (every other option's next word is its value). */
-const FLAGS = new Set([
-  '-V',
-  '--verbose',
-  '-d',
-  '--debug',
-  '--dry-run',
-  '--bootchart',
-  '-h',
-  '--help',
-  '-n',
-  '--networking',
-  '-v',
-  '--vhost',
-]);
-
-/** The words of `osv run` argv that are osv's own (options and their values), before the app. */
-export function runOptionWords(argv: readonly string[]): string[] {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const prev = argv[i - 1];
-    const isOptionValue = prev !== undefined && prev.startsWith('-') && !prev.includes('=') && !FLAGS.has(prev);
-    if (!a.startsWith('-') && !isOptionValue) return argv.slice(0, i);
-  }
-  return [...argv];
-}
-
-/** Splits `-i IMAGE` / `--image IMAGE` / `--image=IMAGE` out of `osv run` options (before the app). */
-export function takeImageOption(argv: readonly string[]): { image: string | undefined; rest: string[] } {
-  const rest: string[] = [];
-  let image: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (image === undefined && (a === '-i' || a === '--image')) {
-      image = argv[++i];
-      if (image === undefined) throw new UsageError(`option ${a} needs a value`);
-      continue;
-    }
-    if (image === undefined && a.startsWith('--image=')) {
-      image = a.slice('--image='.length);
-      continue;
-    }
-    rest.push(a);
-    const prev = argv[i - 1];
-    const isOptionValue = prev !== undefined && prev.startsWith('-') && !prev.includes('=') && !FLAGS.has(prev);
-    if (!a.startsWith('-') && !isOptionValue) {
-      rest.push(...argv.slice(i + 1)); // the app and its own arguments are not ours
-      break;
-    }
-  }
-  return { image, rest };
-}
-
-export async function runImage(image: string, argv: readonly string[]): Promise<number> {
+export async function runImage(image: string, argv: readonly string[], vcpu?: VcpuWorker): Promise<number> {
   let loaded;
   try {
     loaded = loadBootImage(image);
@@ -164,6 +103,7 @@ export async function runImage(image: string, argv: readonly string[]): Promise<
     bootFlags: flags,
     inspect: o.debug,
     inspectPort: inspectPort(),
+    vcpu,
   });
   if (o.verbose || o.dryRun) {
     const parts = loaded.partitions.map(

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { readRegularFile } from '../image/host-files.js';
 import { NeedList, appNeeds, jsAppNeeds } from '../linker/app-needs.js';
-import { JS_APP_FILE } from '../linker/js-app.js';
+import { JS_APP_FILE } from '../linker/js-app-file.js';
 import { loadCatalog } from '../linker/module-catalog.js';
 import { loadProfile } from '../linker/profile.js';
 import { selectModules, type Selection } from '../linker/select-modules.js';

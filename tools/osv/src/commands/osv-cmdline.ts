@@ -9,7 +9,7 @@ import {
   parseLoaderOptions,
   splitLoaderCommandLine,
   type LoaderOptions,
-} from '@osv-ts/kernel';
+} from '@osv-ts/kernel/cmdline';
 import { isCapability } from '@osv-ts/kernel-api';
 import { UsageError } from '../cli-error.js';
 import { NeedList } from '../linker/app-needs.js';

@@ -2,36 +2,50 @@
 // start the microVM, and exit with the app's status.
 import { basename } from 'node:path';
 import { parseWasmModule } from '@osv-ts/elf-linker';
-import { BootFlag } from '@osv-ts/kernel';
-import { Machine, formatMemorySize, maxCommandLineBytes } from '@osv-ts/vmm';
+import { BootFlag } from '@osv-ts/kernel-api';
+import { Machine, formatMemorySize, maxCommandLineBytes, type VcpuWorker } from '@osv-ts/vmm';
 import { VirtioBlkDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
-
-/** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
-const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
-import { ROFS_MAGIC } from '@osv-ts/vfs/rofs-writer';
-import { toBootfsEntries } from '@osv-ts/vfs/manifest';
 import { UsageError } from '../cli-error.js';
 import { checkOutputPath, readRegularFile } from '../image/host-files.js';
-import { readManifest, writingFrom } from '../image/manifest-files.js';
-import { nodeHostFs } from '../image/node-host-fs.js';
 import { NeedList, appNeeds, jsAppNeeds } from '../linker/app-needs.js';
 import { loadProfile } from '../linker/profile.js';
-import { JS_APP_FILE, JsAppLinkError, linkJsApp } from '../linker/js-app.js';
+import { JS_APP_FILE, JsAppLinkError } from '../linker/js-app-file.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { openDisks } from './disks.js';
 import { RUN_USAGE, buildCommandLine, inspectPort, parseRunOptions, type DiskSpec } from './run-options.js';
-import { IMAGE_RUN_USAGE, runImage, takeImageOption } from './image-run.js';
+import { IMAGE_RUN_USAGE, takeImageOption } from './image-run-options.js';
 import { planNetwork, startNetwork } from './net-backend.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
 import { hostConsoles } from './host-output.js';
+import { HostStages } from './host-stages.js';
 import { capabilitiesForOptions, checkCommandLine } from './osv-cmdline.js';
 
-export async function runCommand(argv: readonly string[]): Promise<number> {
+// What only some runs need is imported where they need it (issue 14: a hello run loads no
+// esbuild, no manifest reader, no ROFS writer, no image loader).
+
+/** The guest's MAC address (the one OSv's scripts/firecracker.py gives its guests). */
+const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
+
+/**
+ * `vcpu`: a vCPU worker the CLI started before it loaded this command (VcpuWorker), booted if
+ * a machine runs and closed otherwise.
+ */
+export async function runCommand(argv: readonly string[], vcpu?: VcpuWorker): Promise<number> {
+  try {
+    return await run(argv, vcpu);
+  } finally {
+    vcpu?.close();
+  }
+}
+
+async function run(argv: readonly string[], vcpu: VcpuWorker | undefined): Promise<number> {
+  const stages = new HostStages();
+  stages.stamp('CLI loaded');
   const { image, rest } = takeImageOption(argv);
-  if (image !== undefined) return runImage(image, rest);
+  if (image !== undefined) return (await import('./image-run.js')).runImage(image, rest, vcpu);
   const o = parseRunOptions(argv);
   if (o.help) {
     process.stdout.write(RUN_USAGE + IMAGE_RUN_USAGE);
@@ -57,6 +71,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     checkOutputPath(o.traceOut, '--trace-out');
   }
 
+  stages.stamp('command line checked');
+
   // 2. The files of the boot file system, and what the apps among them need from the kernel.
   const files: BootfsEntry[] = [];
   const needs = new NeedList()
@@ -69,7 +85,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     readRegularFile(hostPath, what);
     jsApps++;
     try {
-      return await linkJsApp(hostPath);
+      return await (await import('../linker/js-app.js')).linkJsApp(hostPath);
     } catch (e) {
       if (!(e instanceof JsAppLinkError)) throw e;
       const [first, ...more] = e.message.split('\n');
@@ -102,9 +118,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
           : readRegularFile(f.hostPath, what),
     });
   }
+  const manifests = o.manifests.length > 0 ? await import('../image/manifest-files.js') : undefined;
   for (const m of o.manifests) {
-    const plan = readManifest(m);
-    const entries = writingFrom(m, () => toBootfsEntries(plan, nodeHostFs));
+    const { plan, entries } = manifests!.manifestBootfsEntries(m);
     // `.mjs` files a manifest puts in the guest are JS apps: link them (other .js files, such
     // as a web server's assets, stay as they are).
     for (const p of plan.entries) {
@@ -128,7 +144,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const diskSpecs: (DiskSpec & { option?: string })[] = [...o.disks];
   if (o.rootfsImage !== undefined) {
-    checkRofsImage(o.rootfsImage);
+    await checkRofsImage(o.rootfsImage);
     if (o.app !== undefined)
       throw new UsageError('--rootfs-image: the app comes from the image; give its command line with -e');
     // vblk0, which the kernel mounts as / (no partition table); ROFS never writes, so VMs share it.
@@ -159,6 +175,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     needs.list().map((n) => (n.capability === 'console' ? n : { ...n, optional: true })),
   );
   const kernel = await composeKernel(selection.modules, 'vm-node');
+  stages.stamp(kernel.cached ? 'kernel found' : 'kernel composed');
   const devices: DeviceModel[] = [];
   const consoles = hostConsoles();
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoles.stdout, consoles.stderr);
@@ -191,12 +208,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       bootFlags: flags,
       inspect: o.debug,
       inspectPort: inspectPort(),
+      vcpu,
     });
   } catch (e) {
     hostNet?.close();
     closeDisks();
     throw e;
   }
+  stages.stamp('machine created');
   if (o.verbose || o.dryRun) {
     process.stderr.write(
       `osv: kernel ${kernel.hash} (${(kernel.sizeBytes / 1024).toFixed(1)} KiB${kernel.cached ? ', cached' : ''}) modules: ${kernel.modules.join(', ') || 'none'}\n` +
@@ -226,12 +245,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   });
   reportMachineError(exit, o.verbose);
   if (o.traceOut) writeTrace(machine, o.traceOut);
-  if (o.verbose) printDeviceCounters(machine, exit.status);
+  stages.stamp('exit');
+  if (o.verbose) {
+    printDeviceCounters(machine, exit.status);
+    process.stderr.write(stages.format());
+  }
   return consoles.finish(exit.status);
 }
 
 /** `--rootfs-image` takes a bare ROFS image: its superblock starts with ROFS_MAGIC. */
-function checkRofsImage(path: string): void {
+async function checkRofsImage(path: string): Promise<void> {
+  const { ROFS_MAGIC } = await import('@osv-ts/vfs/rofs-writer');
   const head = Buffer.from(readRegularFile(path, '--rootfs-image').subarray(0, 8));
   if (head.length < 8 || head.readBigUInt64LE(0) !== ROFS_MAGIC) {
     throw new UsageError(

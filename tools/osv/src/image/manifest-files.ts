@@ -12,8 +12,10 @@ import {
   ManifestSourceError,
   parseManifest,
   planManifest,
+  toBootfsEntries,
   type ManifestPlan,
 } from '@osv-ts/vfs/manifest';
+import type { BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { CliError, UsageError } from '../cli-error.js';
 import { readRegularFile } from './host-files.js';
 import { nodeHostFs } from './node-host-fs.js';
@@ -57,4 +59,10 @@ function asCliError(path: string, e: unknown): unknown {
   if (!(e instanceof ManifestError)) return e;
   const message = `${path}:${e.line > 0 ? `${e.line}:` : ''} ${e.detail}`;
   return e instanceof ManifestSourceError ? new CliError(message) : new UsageError(message);
+}
+
+/** A manifest's files as boot file system entries (osv run --manifest), with their plan. */
+export function manifestBootfsEntries(path: string): { plan: ManifestPlan; entries: BootfsEntry[] } {
+  const plan = readManifest(path);
+  return { plan, entries: writingFrom(path, () => toBootfsEntries(plan, nodeHostFs)) };
 }

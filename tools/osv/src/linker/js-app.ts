@@ -6,14 +6,10 @@
 // copy of libc is the one that owns the fd table (and its KernelError class), and the app's
 // bundle stays independent of the kernel bundle, which is cached by content.
 import { build, type Plugin } from 'esbuild';
-import { JS_APP_HEADER } from '@osv-ts/kernel';
+import { JS_APP_HEADER } from '@osv-ts/kernel/cmdline';
+import { JsAppLinkError } from './js-app-file.js';
 
-/** File names `osv run` treats as JS apps rather than wasm. */
-export const JS_APP_FILE = /\.(mjs|cjs|js|mts|ts)$/;
-
-export class JsAppLinkError extends Error {
-  override readonly name = 'JsAppLinkError';
-}
+export { JS_APP_FILE, JsAppLinkError } from './js-app-file.js';
 
 const guestOnly: Plugin = {
   name: 'osv-guest-only',

@@ -5,20 +5,12 @@
 // disk error, an interrupted copy, an edit) is composed again rather than booted.
 import { createHash } from 'node:crypto';
 import { cacheDir as hostCacheDir } from '@osv-ts/vmm';
-import {
-  copyFileSync,
-  existsSync,
-  linkSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, linkSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Target } from '@osv-ts/kernel-api';
 import type { BuildOptions } from 'esbuild';
 import { KERNEL_PACKAGES, packageDir, type CatalogEntry } from './module-catalog.js';
+import { distDigest } from './dist-digest.js';
 
 export interface KernelBundle {
   readonly path: string;
@@ -95,30 +87,11 @@ export function cacheDir(): string {
   return hostCacheDir();
 }
 
-/** Hash of the entry and of every file in the kernel packages' dist/ directories. */
+/** The cache key of a kernel: its entry and the digest of the kernel packages' build output. */
 function contentHash(entry: string): string {
-  const h = createHash('sha256');
-  h.update(entry);
-  for (const name of KERNEL_PACKAGES) {
-    const dist = join(packageDir(name), 'dist');
-    if (!existsSync(dist)) continue;
-    for (const file of listFiles(dist)) {
-      if (!file.endsWith('.js')) continue;
-      h.update(file.slice(dist.length));
-      h.update(readFileSync(file));
-    }
-  }
-  return h.digest('hex').slice(0, 16);
-}
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p));
-    else out.push(p);
-  }
-  return out;
+  const dists = KERNEL_PACKAGES.map((name) => ({ name, dir: join(packageDir(name), 'dist') }));
+  const digest = distDigest(dists, join(cacheDir(), 'dist-digests.json'));
+  return createHash('sha256').update(entry).update('\0').update(digest).digest('hex').slice(0, 16);
 }
 
 /** The first line of a cached bundle; the hex digest of the rest of the file follows it. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CommandLineError } from '@osv-ts/kernel';
 import { FormatError } from '@osv-ts/kernel-api';
 import { DiskLockedError, MemorySizeError } from '@osv-ts/vmm';
-import { CliError, UsageError, failureReport } from './cli-error.js';
+import { CliError, UsageError } from './cli-error.js';
+import { failureReport } from './failure-report.js';
 
 describe('failureReport', () => {
   it('prints a CliError as one line with its status: 2 for usage, 1 for failure', () => {
@@ -53,6 +54,6 @@ describe('failureReport', () => {
     expect(verbose.text.split('\n')[0]).toBe(
       "osv: internal error: TypeError: Cannot read properties of undefined (reading 'x')",
     );
-    expect(verbose.text).toMatch(/\n\s+at .*cli-error\.test\.ts/);
+    expect(verbose.text).toMatch(/\n\s+at .*failure-report\.test\.ts/);
   });
 });
