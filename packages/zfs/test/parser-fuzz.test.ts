@@ -103,5 +103,6 @@ describe('corrupt metadata with checksums off', () => {
       ),
       { numRuns: 30, seed: 1234 },
     );
-  });
+    // About 45 s alone on 2 cores; a loaded machine (other suites in parallel) takes several times that.
+  }, 240_000);
 });
