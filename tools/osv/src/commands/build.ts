@@ -262,7 +262,7 @@ export async function buildCommand(
   if (selection.unavailable.length)
     report += `osv build: not linked (calls return ENOSYS): ${selection.unavailable.map((n) => n.capability).join(', ')}\n`;
   // The identity is what osv run -i composes the kernel from; the stored bundle is never run.
-  const identity = identifyKernel('vm-node', kernel.modules, kernelBytes);
+  const identity = identifyKernel('vm-node', kernel.modules, kernelBytes, profile.name);
   rememberComposedKernel(kernel.path, identity.bundleSha256);
   report += `osv build: kernel ${identity.bundleSha256.slice(0, 16)}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`;
 

@@ -38,6 +38,8 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
   if (o.manifests.length > 0)
     throw new UsageError('osv run -i: the files come from the image; osv build --manifest puts them there');
   if (o.rootfsImage !== undefined) throw new UsageError('osv run -i: the root file system is the image itself');
+  if (o.profile !== undefined)
+    throw new UsageError('osv run -i: the image was linked for its profile when it was built (osv build --profile P)');
   // The image's kernel has what it was built with; the command line is checked against every
   // file system osv-ts has, and the kernel refuses an option it cannot honour.
   const deviceCount = 4 + o.disks.length + (o.networking ? 1 : 0);
@@ -112,7 +114,7 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
     process.stderr.write(
       `osv: image ${image} (${disk.format}, ${formatMemorySize(loaded.diskBytes)}): ${parts.join('; ')}\n` +
         `osv: kernel sha256:${identity.bundleSha256.slice(0, 16)} (${(loaded.kernel.length / 1024).toFixed(1)} KiB), ` +
-        `composed from the installed packages as the image names it: ${identity.modules.join(', ')}\n` +
+        `composed from the installed packages as the image names it${identity.profile ? ` (profile ${identity.profile})` : ''}: ${identity.modules.join(', ')}\n` +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ')}\n` +
         (hostNet ? `osv: network: ${hostNet.description}\n` : '') +
         `osv: cmdline: ${machine.cmdline}\n`,

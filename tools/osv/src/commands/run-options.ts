@@ -59,6 +59,8 @@ export interface RunOptions {
   disks: DiskSpec[];
   /** --rootfs-image IMG: a bare ROFS image (osv mkfs rofs) attached as vblk0 and mounted as /. */
   rootfsImage?: string;
+  /** --profile P: the hypervisor profile the machine follows (osv profiles; default vm-node). */
+  profile?: string;
   help: boolean;
 }
 
@@ -100,6 +102,9 @@ options:
                          QEMU); ,share-rw: let others write it meanwhile (QEMU's share-rw=on)
   -d, --debug            start the vCPU worker under the inspector on 127.0.0.1:9229
                          (OSV_INSPECT_PORT), paused before the kernel's first line
+      --profile P        the hypervisor profile to follow (default vm-node; osv profiles lists
+                         them, or a profile file's path): the kernel is linked for it and the
+                         machine attaches only its devices (vm-node-minimal: a console only)
       --dry-run          print the machine it would start, and exit
   -h, --help             this text
 `;
@@ -178,6 +183,9 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         break;
       case '--dry-run':
         o.dryRun = true;
+        break;
+      case '--profile':
+        o.profile = take(arg);
         break;
       case '--bootchart':
         o.bootchart = true;

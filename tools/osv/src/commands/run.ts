@@ -9,13 +9,20 @@ import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { UsageError } from '../cli-error.js';
 import { checkOutputPath, readRegularFile } from '../image/host-files.js';
 import { NeedList, appNeeds, jsAppNeeds } from '../linker/app-needs.js';
-import { loadProfile } from '../linker/profile.js';
+import { loadProfile, type Profile } from '../linker/profile.js';
 import { JS_APP_FILE, JsAppLinkError } from '../linker/js-app-file.js';
 import { composeKernel } from '../linker/kernel-bundle.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { openDisks } from './disks.js';
-import { RUN_USAGE, buildCommandLine, inspectPort, parseRunOptions, type DiskSpec } from './run-options.js';
+import {
+  RUN_USAGE,
+  buildCommandLine,
+  inspectPort,
+  parseRunOptions,
+  type DiskSpec,
+  type RunOptions,
+} from './run-options.js';
 import { IMAGE_RUN_USAGE, takeImageOption } from './image-run-options.js';
 import { planNetwork, startNetwork } from './net-backend.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
@@ -51,7 +58,10 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined): Promi
     process.stdout.write(RUN_USAGE + IMAGE_RUN_USAGE);
     return 0;
   }
-  // 1. The command line, before anything is read or composed: the kernel's parsers on the host.
+  // 1. The profile and the command line, before anything is read or composed: the kernel's
+  // parsers on the host.
+  const profile = loadProfile(o.profile ?? 'vm-node');
+  checkProfileDevices(profile, o);
   const catalog = loadCatalog();
   const appGuestName = o.app === undefined ? undefined : basename(o.app);
   const cmdline = buildCommandLine(o, appGuestName);
@@ -171,7 +181,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined): Promi
   const netPlan = planNetwork(o);
   const selection = selectModules(
     catalog,
-    loadProfile('vm-node'),
+    profile,
     needs.list().map((n) => (n.capability === 'console' ? n : { ...n, optional: true })),
   );
   const kernel = await composeKernel(selection.modules, 'vm-node');
@@ -262,4 +272,24 @@ async function checkRofsImage(path: string): Promise<void> {
       `--rootfs-image ${path}: not a ROFS image (osv mkfs rofs makes one; disk images from osv build boot with -i)`,
     );
   }
+}
+
+/**
+ * osv run boots vm-node machines, and attaches only the devices the profile names: an option
+ * that needs another device is refused rather than left without a driver.
+ */
+function checkProfileDevices(profile: Profile, o: RunOptions): void {
+  if (profile.target !== 'vm-node')
+    throw new UsageError(
+      `--profile ${profile.name} is for target ${profile.target}, and osv run boots vm-node machines` +
+        (profile.target === 'vm-browser' ? ' (osv build --profile vm-browser -o DIR writes a site)' : ''),
+    );
+  const wants: [string, string | undefined][] = [
+    ['virtio-console', 'the console'],
+    ['virtio-blk', o.rootfsImage !== undefined ? '--rootfs-image' : o.disks.length > 0 ? '--disk' : undefined],
+    ['virtio-net', o.networking ? '-n' : undefined],
+  ];
+  for (const [device, why] of wants)
+    if (why !== undefined && !profile.devices.includes(device))
+      throw new UsageError(`--profile ${profile.name} attaches no ${device} device, which ${why} needs`);
 }

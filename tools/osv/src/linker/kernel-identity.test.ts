@@ -34,8 +34,9 @@ describe('kernel identity', () => {
         fc.uniqueArray(name, { maxLength: 12 }),
         fc.constantFrom('vm-node' as const, 'vm-browser' as const),
         fc.uint8Array({ maxLength: 100 }),
-        (modules, target, bytes) => {
-          const id = identifyKernel(target, modules, bytes);
+        fc.option(fc.constantFrom('vm-node', 'vm-node-minimal', 'my.profile_2'), { nil: undefined }),
+        (modules, target, bytes, profile) => {
+          const id = identifyKernel(target, modules, bytes, profile);
           expect(parseKernelIdentity(encodeKernelIdentity(id))).toEqual(id);
         },
       ),
@@ -57,6 +58,8 @@ describe('kernel identity', () => {
       [text({ packages: { '@osv-ts/kernel': 'latest' } }), 'packages.@osv-ts/kernel'],
       [text({ composer: { osv: '0.1.0' } }), 'composer.esbuild'],
       [text({ bundleSha256: 'ABC' }), 'bundleSha256'],
+      [text({ profile: '../vm-node' }), 'profile'],
+      [text({ profile: 7 }), 'profile'],
     ];
     for (const [input, field] of cases) {
       let error: unknown;

@@ -26,6 +26,11 @@ export interface KernelIdentity {
   readonly composer: { readonly osv: string; readonly esbuild: string };
   /** SHA-256 (hex) of the bundle's bytes. */
   readonly bundleSha256: string;
+  /**
+   * The hypervisor profile the modules were selected for (osv build --profile), as OSv keeps its
+   * build configuration with the kernel; absent in images written before it was recorded.
+   */
+  readonly profile?: string;
 }
 
 export class KernelIdentityError extends Error {
@@ -62,7 +67,12 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** The identity of a bundle just composed from the installed packages. */
-export function identifyKernel(target: Target, modules: readonly string[], bundle: Uint8Array): KernelIdentity {
+export function identifyKernel(
+  target: Target,
+  modules: readonly string[],
+  bundle: Uint8Array,
+  profile?: string,
+): KernelIdentity {
   return {
     format: KERNEL_IDENTITY_FORMAT,
     target,
@@ -70,6 +80,7 @@ export function identifyKernel(target: Target, modules: readonly string[], bundl
     packages: installedKernelPackages(),
     composer: installedComposer(),
     bundleSha256: sha256Hex(bundle),
+    ...(profile !== undefined ? { profile } : {}),
   };
 }
 
@@ -82,6 +93,7 @@ const PACKAGE_NAME = /^@osv-ts\/[a-z0-9-]{1,64}$/;
 // semver 2.0 §2, §9, §10: MAJOR.MINOR.PATCH with optional pre-release and build parts.
 const VERSION = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z.-]{1,64})?(?:\+[0-9A-Za-z.-]{1,64})?$/;
 const TARGETS: readonly Target[] = ['vm-node', 'vm-browser', 'inprocess'];
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Parses and validates an identity read from an image. */
 export function parseKernelIdentity(text: string): KernelIdentity {
@@ -125,7 +137,18 @@ export function parseKernelIdentity(text: string): KernelIdentity {
   const sha = o['bundleSha256'];
   if (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha))
     throw new KernelIdentityError('bundleSha256', 'expected 64 lower-case hex digits');
-  return { format: KERNEL_IDENTITY_FORMAT, target: target as Target, modules, packages, composer, bundleSha256: sha };
+  const profile = o['profile'];
+  if (profile !== undefined && (typeof profile !== 'string' || !PROFILE_NAME.test(profile)))
+    throw new KernelIdentityError('profile', `${JSON.stringify(profile)} is not a profile name`);
+  return {
+    format: KERNEL_IDENTITY_FORMAT,
+    target: target as Target,
+    modules,
+    packages,
+    composer,
+    bundleSha256: sha,
+    ...(profile !== undefined ? { profile } : {}),
+  };
 }
 
 function object(v: unknown, field: string): Record<string, unknown> {
