@@ -3,6 +3,7 @@
 // (docs/architecture.md §6). Package benchmarks (packages/*/bench) are run through their `bench` scripts.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -28,21 +29,50 @@ function row(name, ours, peer, peerName, unit = 'ms') {
   rows.push({ name, ours, peer, peerName, unit, ratio: ours / peer });
 }
 
-// 1. Wall time of `osv run hello.wasm` vs `node` running it with node:wasi; alternate the two.
+/**
+ * Wall time, CPU time (user + system, all threads) and peak RSS of one command, from GNU time
+ * (Debian's `time` package; /usr/bin/time), which writes them to a file of its own.
+ */
+function measured(cmd, args) {
+  const out = join(tmpdir(), `osv-bench-time-${process.pid}`);
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%U %S %M', cmd, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ms = performance.now() - t0;
+  if (r.error) throw new Error(`/usr/bin/time: ${r.error.message} (apt-get install time)`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  const [user, sys, rssKiB] = readFileSync(out, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { ms, cpuMs: (user + sys) * 1000, rssKiB, stderr: r.stderr.toString() };
+}
+
+// 1. `osv run hello.wasm` vs `node` running it with node:wasi, alternating the two: wall time,
+//    CPU time, peak RSS; and the CLI alone (`osv --help`, `osv run --dry-run`) vs `node -e 0`.
 {
   const osv = [];
   const node = [];
   const boot = [];
+  const help = [];
+  const dry = [];
+  const bare = [];
   wallMs(process.execPath, [cli, 'run', hello]); // warm the kernel bundle cache
   for (let i = 0; i < RUNS; i++) {
-    const r = wallMs(process.execPath, [cli, 'run', '--bootchart', hello]);
-    osv.push(r.ms);
+    const r = measured(process.execPath, [cli, 'run', '--bootchart', hello]);
+    osv.push(r);
     const total = /Total time: ([\d.]+)ms/.exec(r.stderr);
     const started = /vCPU started: ([\d.]+)ms/.exec(r.stderr);
     if (total && started) boot.push(Number(total[1]) - Number(started[1]));
-    node.push(wallMs(process.execPath, ['--no-warnings', join(root, 'bench/node-wasi-run.mjs'), hello]).ms);
+    node.push(measured(process.execPath, ['--no-warnings', join(root, 'bench/node-wasi-run.mjs'), hello]));
+    help.push(measured(process.execPath, [cli, '--help']));
+    dry.push(measured(process.execPath, [cli, 'run', '--dry-run', hello]));
+    bare.push(measured(process.execPath, ['-e', '0']));
   }
-  row('osv run hello.wasm, wall time', median(osv), median(node), 'node + node:wasi');
+  const m = (runs, key) => median(runs.map((x) => x[key]));
+  row('osv run hello.wasm, wall time', m(osv, 'ms'), m(node, 'ms'), 'node + node:wasi');
+  row('osv run hello.wasm, CPU time', m(osv, 'cpuMs'), m(node, 'cpuMs'), 'node + node:wasi');
+  row('osv run hello.wasm, peak RSS', m(osv, 'rssKiB') / 1024, m(node, 'rssKiB') / 1024, 'node + node:wasi', 'MiB');
+  row('osv --help, wall time', m(help, 'ms'), m(bare, 'ms'), 'node -e 0');
+  row('osv run --dry-run hello.wasm, wall time', m(dry, 'ms'), m(bare, 'ms'), 'node -e 0');
   // 2. In-guest boot to _start (bootchart: from the vCPU's first instruction to Total time),
   //    against the same interval OSv reports on Firecracker (~5 ms; a published figure, not run here).
   row('in-guest boot to _start (bootchart)', median(boot), 5, 'OSv on Firecracker (published ~5 ms)');

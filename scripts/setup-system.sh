@@ -11,6 +11,7 @@ TEST_PACKAGES=(
   passt socat dnsmasq iproute2 iputils-ping curl wrk python3-scapy  # network interop
   libc6-dev                                        # headers for osv-tap-relay (packages/vmm/native), built with clang
   chromium                                         # the vm-browser target (playwright-core drives it; never downloaded)
+  time                                             # GNU time: CPU time and peak RSS in npm run bench
 )
 if [ "${1:-all}" = build ]; then PACKAGES=("${BUILD_PACKAGES[@]}"); else PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"); fi
 

@@ -12,12 +12,20 @@ interface Command {
   readonly usage: string;
 }
 
-/** Each command's loader; `running`: the command is to run (not only its usage printed). */
-const COMMANDS: Record<string, (running: boolean) => Promise<Command>> = {
-  run: async (running) => {
+/** `osv run` options with which no machine boots: no vCPU worker is started for them. */
+const NO_BOOT = new Set(['--dry-run', '-h', '--help', '-d', '--debug']);
+
+/**
+ * Each command's loader; `running`: the command is to run with `argv` (not only its usage
+ * printed).
+ */
+const COMMANDS: Record<string, (running: boolean, argv: readonly string[]) => Promise<Command>> = {
+  run: async (running, argv) => {
     // The vCPU worker starts before osv run's own code loads, so that Node's worker start-up
     // overlaps all of it (VcpuWorker); a run that boots nothing closes it.
-    const vcpu = running ? (await import('@osv-ts/vmm/vcpu-worker')).VcpuWorker.start() : undefined;
+    const boots =
+      running && !(await import('./commands/image-run-options.js')).runOptionWords(argv).some((w) => NO_BOOT.has(w));
+    const vcpu = boots ? (await import('@osv-ts/vmm/vcpu-worker')).VcpuWorker.start() : undefined;
     const [m, options, image] = await Promise.all([
       import('./commands/run.js'),
       import('./commands/run-options.js'),
@@ -78,7 +86,7 @@ function version(): string {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const load = command === undefined ? undefined : COMMANDS[command];
-  if (load) return (await load(true)).run(rest);
+  if (load) return (await load(true, rest)).run(rest);
   switch (command) {
     case 'help': {
       const topic = rest[0];
@@ -89,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
       const loadTopic = COMMANDS[topic];
       if (loadTopic === undefined)
         throw new UsageError(`help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve)`);
-      process.stdout.write((await loadTopic(false)).usage);
+      process.stdout.write((await loadTopic(false, [])).usage);
       return 0;
     }
     case '-V':
