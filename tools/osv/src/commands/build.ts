@@ -23,6 +23,7 @@ import { encodeKernelIdentity, identifyKernel } from '../linker/kernel-identity.
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { UsageError } from '../cli-error.js';
+import { optionWords } from './option-words.js';
 import { capabilitiesForOptions, checkCommandLine } from './osv-cmdline.js';
 import { memorySize } from './run-options.js';
 
@@ -89,19 +90,7 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
     profile: 'vm-node',
     help: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i]!;
-    let inline: string | undefined;
-    if (arg.startsWith('--') && arg.includes('=')) {
-      inline = arg.slice(arg.indexOf('=') + 1);
-      arg = arg.slice(0, arg.indexOf('='));
-    }
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`option ${arg} needs a value`);
-      return v;
-    };
+  for (const { arg, word, value } of optionWords(argv)) {
     switch (arg) {
       case '--app':
         o.app = value();
@@ -161,7 +150,7 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
       default:
         // `osv build APP.wasm …`: the app may also be given as the one positional argument.
         if (arg.startsWith('-') || o.app !== undefined)
-          throw new UsageError(`unknown option '${argv[i]}' (osv build --help lists the options)`);
+          throw new UsageError(`unknown option '${word}' (osv build --help lists the options)`);
         o.app = arg;
     }
   }

@@ -11,6 +11,7 @@ import { loadProfile } from '../linker/profile.js';
 import { selectModules, type Selection } from '../linker/select-modules.js';
 import { measureKernel, type SizeReport } from '../linker/size-report.js';
 import { UsageError } from '../cli-error.js';
+import { optionWords } from './option-words.js';
 
 export const LINK_USAGE = `usage: osv link APP [--profile P] [--modules +a,-b] [--json]
        osv link --all [--profile P] [--json]
@@ -40,18 +41,7 @@ interface LinkOptions {
 
 export function parseLinkOptions(argv: readonly string[]): LinkOptions {
   const o: LinkOptions = { profile: 'vm-node', include: [], exclude: [], all: false, json: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i]!;
-    let inline: string | undefined;
-    if (arg.startsWith('--') && arg.includes('=')) {
-      inline = arg.slice(arg.indexOf('=') + 1);
-      arg = arg.slice(0, arg.indexOf('='));
-    }
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`option ${arg} needs a value`);
-      return v;
-    };
+  for (const { arg, word, value } of optionWords(argv)) {
     switch (arg) {
       case '--profile':
         o.profile = value();
@@ -79,7 +69,7 @@ export function parseLinkOptions(argv: readonly string[]): LinkOptions {
         break; // read by cli.ts
       default:
         if (arg.startsWith('-') || o.app !== undefined)
-          throw new UsageError(`unknown option '${argv[i]}' (osv link --help lists the options)`);
+          throw new UsageError(`unknown option '${word}' (osv link --help lists the options)`);
         o.app = arg;
     }
   }
