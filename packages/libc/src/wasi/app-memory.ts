@@ -38,8 +38,10 @@ export class AppMemory {
 
   check(ptr: number, len: number): void {
     // In bounds of the views last derived: they are still current unless a non-shared memory
-    // grew (detaching them: length 0, so this test fails and refresh() runs).
-    if (ptr >= 0 && len >= 0 && ptr + len <= this.u8.length) return;
+    // grew (detaching them: length 0, so this test fails and refresh() runs; so it does before
+    // the first access, and for a memory of no pages).
+    const length = this.u8.length;
+    if (ptr >= 0 && len >= 0 && ptr + len <= length && length !== 0) return;
     this.refresh();
     if (ptr < 0 || len < 0 || ptr + len > this.u8.length) {
       throw new KernelError(Errno.EFAULT, `[${ptr}, +${len}) outside app memory of ${this.u8.length} bytes`);
