@@ -105,11 +105,13 @@ export class File implements IoContext {
     const v = this.vnode;
     const locked = this.lockFor(v);
     try {
+      // Whether the file has an offset: asked once per write (it cannot change during one).
+      const positioned = this.positioned();
       // POSIX write(2): with O_APPEND the offset moves to the end before each write, atomically
       // with the write (here: under the vnode lock).
-      if ((this.openFlags & O_APPEND) !== 0 && this.positioned()) this.offset = v.size;
+      if ((this.openFlags & O_APPEND) !== 0 && positioned) this.offset = v.size;
       const n = this.doWrite(data, this.offset);
-      if (this.positioned()) this.offset += n;
+      if (positioned) this.offset += n;
       return n;
     } finally {
       if (locked) v.lock.release();

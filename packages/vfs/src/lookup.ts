@@ -173,22 +173,36 @@ function dotdot(cur: Vnode, root: Vnode, beneath: boolean, path: string): Vnode 
   return crossMountsDown(d.ops.parent(d));
 }
 
+// The last path split (a pure function of the string, so one cache serves every Vfs): programs
+// resolve the same path repeatedly, and reusing its component strings saves the split and, in
+// the directory's Map, hashing freshly made strings again.
+let splitPath: string | undefined;
+let splitReversed: readonly string[] = [];
+let splitTrailing = false;
+
 /**
  * Pushes the components of `path` onto `stack` so that pop() returns them in path order.
  * Returns true when the path ends in "/" (and has a component before it).
  */
 function pushComponents(stack: string[], path: string): boolean {
-  const parts = path.split('/');
-  let trailing = false;
-  let end = parts.length;
-  // "a/b/" and "a/b//" end with empty parts: the path must name a directory.
-  while (end > 0 && parts[end - 1] === '') {
-    end--;
-    trailing = true;
+  if (path !== splitPath) {
+    const parts = path.split('/');
+    let trailing = false;
+    let end = parts.length;
+    // "a/b/" and "a/b//" end with empty parts: the path must name a directory.
+    while (end > 0 && parts[end - 1] === '') {
+      end--;
+      trailing = true;
+    }
+    const reversed: string[] = [];
+    for (let i = end - 1; i >= 0; i--) {
+      const p = parts[i]!;
+      if (p !== '') reversed.push(p);
+    }
+    splitPath = path;
+    splitReversed = reversed;
+    splitTrailing = trailing && end > 0;
   }
-  for (let i = end - 1; i >= 0; i--) {
-    const p = parts[i]!;
-    if (p !== '') stack.push(p);
-  }
-  return trailing && end > 0;
+  for (const p of splitReversed) stack.push(p);
+  return splitTrailing;
 }

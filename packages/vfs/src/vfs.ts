@@ -177,7 +177,7 @@ export class Vfs {
   }
 
   lstat(path: string, options: LookupOptions = {}): Stat {
-    return this.lookup(path, { ...options, follow: false }).stat();
+    return this.lookup(path, options.follow === false ? options : { ...options, follow: false }).stat();
   }
 
   statfs(path: string, options: LookupOptions = {}): StatFs {
@@ -210,7 +210,9 @@ export class Vfs {
     if ((flags & (O_CREAT | O_DIRECTORY)) === (O_CREAT | O_DIRECTORY))
       throw new KernelError(Errno.EINVAL, 'O_CREAT with O_DIRECTORY');
     const nofollow = (flags & O_NOFOLLOW) !== 0 || (flags & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL);
-    const lookupOptions: LookupOptions = { ...options, follow: !nofollow };
+    // The caller's options as they are when they already say how to treat a final symlink (the
+    // WASI binding keeps one object per directory fd): no copy per open.
+    const lookupOptions: LookupOptions = options.follow === !nofollow ? options : { ...options, follow: !nofollow };
     let vnode: Vnode;
     let created = false;
     if ((flags & O_CREAT) !== 0) {

@@ -117,13 +117,14 @@ export class FdTable {
     replacing?: FdEntry,
   ): void {
     description.refs++;
-    const entry: FdEntry = {
-      description,
-      cloexec: options.cloexec ?? false,
-      rightsBase: options.rightsBase ?? ALL_RIGHTS,
-      rightsInheriting: options.rightsInheriting ?? ALL_RIGHTS,
-      ...(options.preopenPath !== undefined ? { preopenPath: options.preopenPath } : {}),
-    };
+    const cloexec = options.cloexec ?? false;
+    const rightsBase = options.rightsBase ?? ALL_RIGHTS;
+    const rightsInheriting = options.rightsInheriting ?? ALL_RIGHTS;
+    // Two literals rather than a conditional spread (a runtime object clone on every open).
+    const entry: FdEntry =
+      options.preopenPath === undefined
+        ? { description, cloexec, rightsBase, rightsInheriting }
+        : { description, cloexec, rightsBase, rightsInheriting, preopenPath: options.preopenPath };
     while (this.entries.length < fd) this.entries.push(undefined);
     if (!replacing) this.open++;
     this.entries[fd] = entry;

@@ -1,6 +1,6 @@
 // An open file of the VFS (a regular file, directory, device node or pipe end) as libc's
 // OpenFile: the fd table's view of a vfs File.
-import type { File, Stat } from '@osv-ts/vfs';
+import type { File, LookupOptions, Stat } from '@osv-ts/vfs';
 import { O_ACCMODE, O_RDONLY, POLLIN, POLLOUT, VType } from '@osv-ts/vfs';
 import type { WaitQueue } from '@osv-ts/core-sched';
 import type { FileKind, FileStat, OpenFile } from './open-file.js';
@@ -40,6 +40,11 @@ export class VfsFile implements OpenFile {
    * at it (the top of the VM's namespace) instead of being escapes (wasi/preview1-fs.ts).
    */
   absoluteSymlinksAtRoot = false;
+  /**
+   * The lookup options of path calls through this directory fd ([no-follow, follow]), made on
+   * first use by the WASI binding (wasi/preview1-fs.ts) instead of once per call.
+   */
+  lookupOptions: readonly [LookupOptions, LookupOptions] | undefined = undefined;
 
   constructor(
     readonly file: File,

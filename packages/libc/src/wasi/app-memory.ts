@@ -5,27 +5,28 @@ import { Errno, KernelError } from '@osv-ts/kernel-api';
 
 export class AppMemory {
   private buffer: ArrayBuffer | SharedArrayBuffer | undefined;
+  /** The attached memory's buffer is a SharedArrayBuffer: it grows in place, never detaches. */
+  private shared = false;
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
 
-  constructor(private memory: WebAssembly.Memory | undefined = undefined) {}
+  constructor(private memory: WebAssembly.Memory | undefined = undefined) {
+    if (memory) this.attach(memory);
+  }
 
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
     this.buffer = undefined;
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   }
 
   /** Re-derives views when the memory grew (memory.grow detaches the old buffer). */
   private refresh(): void {
     // Fast path, on every system call: a non-shared buffer that is not detached is current
-    // (reading memory.buffer is a slow accessor). A shared one does not detach when it grows.
+    // (reading memory.buffer is a slow accessor). A shared one does not detach when it grows,
+    // so it is re-read, and only when the access falls beyond the length last seen (check()).
     const b = this.buffer;
-    if (
-      b !== undefined &&
-      b.byteLength !== 0 &&
-      !(typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer)
-    )
-      return;
+    if (b !== undefined && b.byteLength !== 0 && !this.shared) return;
     const m = this.memory;
     if (!m) throw new KernelError(Errno.EFAULT, 'the app exports no memory');
     if (m.buffer !== this.buffer) {
@@ -36,6 +37,11 @@ export class AppMemory {
   }
 
   check(ptr: number, len: number): void {
+    // In bounds of the views last derived: they are still current unless a non-shared memory
+    // grew (detaching them: length 0, so this test fails and refresh() runs; so it does before
+    // the first access, and for a memory of no pages).
+    const length = this.u8.length;
+    if (ptr >= 0 && len >= 0 && ptr + len <= length && length !== 0) return;
     this.refresh();
     if (ptr < 0 || len < 0 || ptr + len > this.u8.length) {
       throw new KernelError(Errno.EFAULT, `[${ptr}, +${len}) outside app memory of ${this.u8.length} bytes`);
@@ -46,7 +52,20 @@ export class AppMemory {
     ptr >>>= 0;
     len >>>= 0;
     this.check(ptr, len);
-    return this.u8.subarray(ptr, ptr + len);
+    // The constructor, not u8.subarray(): subarray looks up a species constructor and costs
+    // about twice as much, on every fd_read/fd_write iovec. check() made `buffer` current.
+    return new Uint8Array(this.buffer as ArrayBuffer, ptr, len);
+  }
+
+  /** Whether [ptr, ptr + len) holds exactly `expected` (EFAULT when out of bounds); no view made. */
+  equals(ptr: number, len: number, expected: Uint8Array): boolean {
+    ptr >>>= 0;
+    len >>>= 0;
+    this.check(ptr, len);
+    if (len !== expected.length) return false;
+    const u8 = this.u8;
+    for (let i = 0; i < len; i++) if (u8[ptr + i] !== expected[i]) return false;
+    return true;
   }
 
   view(ptr: number, len: number): DataView {
@@ -77,6 +96,18 @@ export class AppMemory {
   setU64(ptr: number, v: bigint): void {
     ptr >>>= 0;
     this.view(ptr, 8).setBigUint64(ptr, BigInt.asUintN(64, v), true);
+  }
+
+  /**
+   * Stores a u64 given as a non-negative integer Number (exact below 2^53: monotonic time,
+   * sizes, offsets) as two u32 halves, so the hot calls allocate no BigInt.
+   */
+  setU64Number(ptr: number, v: number): void {
+    ptr >>>= 0;
+    const dv = this.view(ptr, 8);
+    const hi = Math.floor(v / 0x1_0000_0000);
+    dv.setUint32(ptr, v - hi * 0x1_0000_0000, true);
+    dv.setUint32(ptr + 4, hi, true);
   }
 
   u64(ptr: number): bigint {

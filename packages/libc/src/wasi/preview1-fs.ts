@@ -30,13 +30,14 @@ import {
   UTIME_OMIT,
   VType,
   type LookupOptions,
+  type Stat,
   type Vfs,
 } from '@osv-ts/vfs';
-import { VfsFile, toFileStat } from '../fd/vfs-file.js';
+import { VfsFile, kindOf } from '../fd/vfs-file.js';
 import type { FdEntry } from '../fd/fd-table.js';
 import type { Process } from '../process.js';
 import { Filetype, Rights } from './preview1-types.js';
-import type { Preview1Extension, WasiPreview1 } from './preview1.js';
+import { FILETYPE_OF_KIND, type Preview1Extension, type WasiPreview1 } from './preview1.js';
 import { WasiErrno } from './wasi-errno.js';
 import { NotCapableError, maxRights, rightsFromAbi } from './wasi-rights.js';
 
@@ -69,6 +70,7 @@ const VTYPE_TO_FILETYPE: Record<number, number> = {
 const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE | Rights.FD_DATASYNC;
 
 const enc = new TextEncoder();
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Installs `paths` as preopened directories (fds 3, 4, …) and returns them. */
 export function installPreopens(vfs: Vfs, process: Process, paths: readonly string[]): number[] {
@@ -98,16 +100,32 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
     if ((entry.rightsBase & right) !== right) throw new NotCapableError(`fd ${fd} lacks the right`);
     return { entry, file };
   };
-  // Lookups through a directory fd: confined beneath its own directory.
-  const opts = (dir: VfsFile, follow: boolean): LookupOptions => ({
-    at: dir.file.vnode,
-    root: dir.file.vnode,
-    sandbox: dir.absoluteSymlinksAtRoot ? 'beneath-links-in-root' : 'beneath',
-    follow,
-  });
+  // Lookups through a directory fd: confined beneath its own directory. The two option objects
+  // (follow or not) are made once per directory fd, not per call.
+  const opts = (dir: VfsFile, follow: boolean): LookupOptions => {
+    const sandbox = dir.absoluteSymlinksAtRoot ? 'beneath-links-in-root' : 'beneath';
+    let cached = dir.lookupOptions;
+    if (cached === undefined || cached[0].sandbox !== sandbox) {
+      const at = dir.file.vnode;
+      cached = dir.lookupOptions = [
+        { at, root: at, sandbox, follow: false },
+        { at, root: at, sandbox, follow: true },
+      ];
+    }
+    return cached[follow ? 1 : 0];
+  };
+  // The last path decoded: programs name the same path again and again (stat, then open), and
+  // comparing a few bytes costs less than decoding them into a new string each time (which the
+  // lookup would then hash again).
+  let lastPathBytes = new Uint8Array(0);
+  let lastPath = '';
   const pathArg = (w: WasiPreview1, ptr: number, len: number): string => {
-    const path = w.memory.string(ptr, len);
+    if (w.memory.equals(ptr, len, lastPathBytes)) return lastPath;
+    const bytes = w.memory.bytes(ptr, len);
+    const path = utf8.decode(bytes);
     if (path.includes('\0')) throw new KernelError(Errno.EINVAL, 'path contains NUL');
+    lastPathBytes = bytes.slice();
+    lastPath = path;
     return path;
   };
   const fileEntry = (w: WasiPreview1, fd: number, right: number, onDirectory?: number): VfsFile => {
@@ -270,9 +288,8 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
     ): number {
       const { file } = dirEntry(this, fd, Rights.PATH_FILESTAT_GET);
       const path = pathArg(this, pathPtr, pathLen);
-      const follow = (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;
-      const st = follow ? vfs.stat(path, opts(file, true)) : vfs.lstat(path, opts(file, false));
-      this.writeFilestat(bufPtr, toFileStat(st));
+      // The options say whether a final symlink is followed (stat) or not (lstat).
+      writeVfsFilestat(this, bufPtr, vfs.stat(path, opts(file, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0)));
       return WasiErrno.SUCCESS;
     },
 
@@ -400,6 +417,26 @@ export function wasiFsExtension(vfs: Vfs): Preview1Extension {
       return WasiErrno.SUCCESS;
     },
   };
+}
+
+/**
+ * Serializes a VFS Stat as witx `filestat` (dev u64, ino u64, filetype u8, nlink u64, size u64,
+ * atim, mtim, ctim): the integer fields are Numbers written as u32 halves, so a path_filestat_get
+ * converts no BigInt (WasiPreview1.writeFilestat takes libc's FileStat, which has BigInts).
+ */
+function writeVfsFilestat(w: WasiPreview1, ptr: number, st: Stat): void {
+  const m = w.memory;
+  const v = m.view(ptr, 64);
+  ptr >>>= 0;
+  m.setU64Number(ptr, st.dev);
+  m.setU64Number(ptr + 8, st.ino);
+  v.setUint32(ptr + 16, FILETYPE_OF_KIND[kindOf(st.type)], true);
+  v.setUint32(ptr + 20, 0, true);
+  m.setU64Number(ptr + 24, st.nlink);
+  m.setU64Number(ptr + 32, st.size);
+  v.setBigUint64(ptr + 40, st.atimeNs, true);
+  v.setBigUint64(ptr + 48, st.mtimeNs, true);
+  v.setBigUint64(ptr + 56, st.ctimeNs, true);
 }
 
 /** Errors of the fs binding that WASI numbers differently: a path leaving its directory fd is

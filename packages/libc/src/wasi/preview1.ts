@@ -37,7 +37,8 @@ function refusal(file: OpenFile, modeAllows: boolean): number {
   return file.kind === 'directory' || !modeAllows ? WasiErrno.BADF : WasiErrno.NOTCAPABLE;
 }
 
-const KIND_TO_FILETYPE: Record<FileKind, number> = {
+/** The witx `filetype` of each kind of open file. */
+export const FILETYPE_OF_KIND: Readonly<Record<FileKind, number>> = {
   unknown: Filetype.UNKNOWN,
   'block-device': Filetype.BLOCK_DEVICE,
   'character-device': Filetype.CHARACTER_DEVICE,
@@ -48,6 +49,11 @@ const KIND_TO_FILETYPE: Record<FileKind, number> = {
   'symbolic-link': Filetype.SYMBOLIC_LINK,
   fifo: Filetype.UNKNOWN,
 };
+
+/** An i64 argument the app means as a u64 (a file offset): only a negative one is re-made. */
+function u64Arg(value: bigint): bigint {
+  return value >= 0n ? value : BigInt.asUintN(64, value);
+}
 
 export class WasiPreview1 {
   readonly memory = new AppMemory();
@@ -102,41 +108,100 @@ export class WasiPreview1 {
       if (e instanceof KernelError) return toWasiErrno(e.errno);
       throw e;
     };
-    // Fixed arity (preview1 functions take at most 9 arguments): no rest array and no spread
-    // on every system call, which cost more than a cheap call such as clock_time_get itself.
-    const f = fn as (
-      a: unknown,
-      b: unknown,
-      c: unknown,
-      d: unknown,
-      e: unknown,
-      g: unknown,
-      h: unknown,
-      i: unknown,
-      j: unknown,
-    ) => number;
-    return (
-      a?: unknown,
-      b?: unknown,
-      c?: unknown,
-      d?: unknown,
-      e?: unknown,
-      g?: unknown,
-      h?: unknown,
-      i?: unknown,
-      j?: unknown,
-    ): number => {
+    // A call that threw: its errno, traced; ProcessExit (proc_exit) passes through, traced too.
+    const fail = (err: unknown): number => {
       let errno = 0;
       try {
-        errno = f(a, b, c, d, e, g, h, i, j);
-      } catch (err) {
         errno = errnoOf(err);
       } finally {
-        // proc_exit unwinds by exception: record it too.
         if (tp?.enabled) tp.emit(name, errno);
       }
       return errno;
     };
+    const ok =
+      tp === undefined
+        ? (errno: number): number => errno
+        : (errno: number): number => {
+            if (tp.enabled) tp.emit(name, errno);
+            return errno;
+          };
+    // The wrapper declares exactly the implementation's parameters (preview1 functions take at
+    // most 9): no rest array or spread per system call (either costs more than clock_time_get
+    // itself), and V8 links the import as an arity-matching call.
+    type U = unknown;
+    const f = fn as (a?: U, b?: U, c?: U, d?: U, e?: U, g?: U, h?: U, i?: U, j?: U) => number;
+    switch (fn.length) {
+      case 0:
+        return () => {
+          let r: number;
+          try {
+            r = f();
+          } catch (err) {
+            return fail(err);
+          }
+          return ok(r);
+        };
+      case 1:
+        return (a: U) => {
+          let r: number;
+          try {
+            r = f(a);
+          } catch (err) {
+            return fail(err);
+          }
+          return ok(r);
+        };
+      case 2:
+        return (a: U, b: U) => {
+          let r: number;
+          try {
+            r = f(a, b);
+          } catch (err) {
+            return fail(err);
+          }
+          return ok(r);
+        };
+      case 3:
+        return (a: U, b: U, c: U) => {
+          let r: number;
+          try {
+            r = f(a, b, c);
+          } catch (err) {
+            return fail(err);
+          }
+          return ok(r);
+        };
+      case 4:
+        return (a: U, b: U, c: U, d: U) => {
+          let r: number;
+          try {
+            r = f(a, b, c, d);
+          } catch (err) {
+            return fail(err);
+          }
+          return ok(r);
+        };
+      case 5:
+        return (a: U, b: U, c: U, d: U, e: U) => {
+          let r: number;
+          try {
+            r = f(a, b, c, d, e);
+          } catch (err) {
+            return fail(err);
+          }
+          return ok(r);
+        };
+      default:
+        return (a?: U, b?: U, c?: U, d?: U, e?: U, g?: U, h?: U, i?: U, j?: U) => {
+          let r: number;
+          try {
+            r = f(a, b, c, d, e, g, h, i, j);
+          } catch (err) {
+            return fail(err);
+          }
+          return ok(r);
+        };
+    }
   }
 
   // --- args and environment -------------------------------------------------------------
@@ -193,7 +258,14 @@ export class WasiPreview1 {
   }
 
   clock_time_get(id: number, _precision: bigint, resultPtr: number): number {
-    this.memory.setU64(resultPtr, this.now(id));
+    // Monotonic and CPU time are Numbers (exact to the nanosecond for 2^53 ns): stored as two
+    // u32 halves, no BigInt per call. Only CLOCK_REALTIME (past 2^53 ns) is a BigInt.
+    const clock = this.process.clock;
+    if (id === ClockId.MONOTONIC) this.memory.setU64Number(resultPtr, clock.monotonicNs());
+    else if (id === ClockId.REALTIME) this.memory.setU64(resultPtr, clock.realtimeNs());
+    else if (id === ClockId.PROCESS_CPUTIME_ID || id === ClockId.THREAD_CPUTIME_ID)
+      this.memory.setU64Number(resultPtr, clock.monotonicNs() - this.process.startNs);
+    else return WasiErrno.INVAL;
     return WasiErrno.SUCCESS;
   }
 
@@ -290,7 +362,7 @@ export class WasiPreview1 {
     // witx: fd_read "if rights::fd_seek is set, includes the right to invoke fd_pread".
     if ((entry.rightsBase & PREAD) !== PREAD || !file.readable) return refusal(file, file.readable);
     if (!file.pread) return WasiErrno.SPIPE;
-    this.memory.setU32(nreadPtr, file.pread(this.memory.iovecs(iovsPtr, iovsLen), BigInt.asUintN(64, offset)));
+    this.memory.setU32(nreadPtr, file.pread(this.memory.iovecs(iovsPtr, iovsLen), u64Arg(offset)));
     return WasiErrno.SUCCESS;
   }
 
@@ -299,7 +371,7 @@ export class WasiPreview1 {
     const file = entry.description.file;
     if ((entry.rightsBase & PWRITE) !== PWRITE || !file.writable) return refusal(file, file.writable);
     if (!file.pwrite) return WasiErrno.SPIPE;
-    this.memory.setU32(nwrittenPtr, file.pwrite(this.memory.iovecs(iovsPtr, iovsLen), BigInt.asUintN(64, offset)));
+    this.memory.setU32(nwrittenPtr, file.pwrite(this.memory.iovecs(iovsPtr, iovsLen), u64Arg(offset)));
     return WasiErrno.SUCCESS;
   }
 
@@ -356,8 +428,12 @@ export class WasiPreview1 {
     const view = this.memory.view(statPtr, 24);
     view.setUint8(statPtr, this.filetype(file));
     view.setUint16(statPtr + 2, this.fdflags(file.statusFlags), true);
-    view.setBigUint64(statPtr + 8, BigInt(rightsBase), true);
-    view.setBigUint64(statPtr + 16, BigInt(entry.rightsInheriting), true);
+    // Rights are 30-bit Numbers: the high halves of the two u64s are 0 (no BigInt per call;
+    // wasi-libc's open() asks for the directory's fdstat every time).
+    view.setUint32(statPtr + 8, rightsBase, true);
+    view.setUint32(statPtr + 12, 0, true);
+    view.setUint32(statPtr + 16, entry.rightsInheriting, true);
+    view.setUint32(statPtr + 20, 0, true);
     return WasiErrno.SUCCESS;
   }
 
@@ -427,7 +503,7 @@ export class WasiPreview1 {
     const v = this.memory.view(ptr, 64);
     v.setBigUint64(ptr, st.dev, true);
     v.setBigUint64(ptr + 8, st.ino, true);
-    v.setUint8(ptr + 16, KIND_TO_FILETYPE[st.kind]);
+    v.setUint8(ptr + 16, FILETYPE_OF_KIND[st.kind]);
     for (let i = 17; i < 24; i++) v.setUint8(ptr + i, 0);
     v.setBigUint64(ptr + 24, st.nlink, true);
     v.setBigUint64(ptr + 32, st.size, true);
@@ -437,7 +513,7 @@ export class WasiPreview1 {
   }
 
   filetype(file: OpenFile): number {
-    return KIND_TO_FILETYPE[file.kind];
+    return FILETYPE_OF_KIND[file.kind];
   }
 
   private fdflags(statusFlags: number): number {

@@ -16,14 +16,17 @@ export class NotCapableError extends Error {
 }
 
 /** The highest rights value preview1 defines (bits 0-29). */
-const DEFINED_RIGHTS = BigInt((1 << 30) - 1);
+const DEFINED_RIGHTS = (1 << 30) - 1;
 
 /**
  * A rights argument from the app (an i64, so bit 63 arrives as a negative BigInt) as a number;
- * `undefined` when it sets bits preview1 does not define. Comparisons only: nothing allocated.
+ * `undefined` when it sets bits preview1 does not define. One conversion, nothing allocated:
+ * Number() rounds monotonically, so a value above 2^30 - 1 (or below 0) stays outside the
+ * range after it, and one inside converts exactly.
  */
 export function rightsFromAbi(value: bigint): number | undefined {
-  return value >= 0n && value <= DEFINED_RIGHTS ? Number(value) : undefined;
+  const n = Number(value);
+  return n >= 0 && n <= DEFINED_RIGHTS ? n : undefined;
 }
 
 const FILE_BASE =

@@ -15,6 +15,7 @@ export class RamFileData {
     if (length === 0) return 0;
     const first = Math.floor(offset / RAM_CHUNK_BYTES);
     const last = Math.floor((offset + length - 1) / RAM_CHUNK_BYTES);
+    if (first === last) return this.chunks.has(first) ? 0 : RAM_CHUNK_BYTES;
     let missing = 0;
     for (let i = first; i <= last; i++) if (!this.chunks.has(i)) missing++;
     return missing * RAM_CHUNK_BYTES;
@@ -37,6 +38,16 @@ export class RamFileData {
   }
 
   write(offset: number, data: Uint8Array): void {
+    // Within one existing chunk (small writes): one Map lookup, no subarray.
+    const index = Math.floor(offset / RAM_CHUNK_BYTES);
+    const within = offset - index * RAM_CHUNK_BYTES;
+    if (within + data.length <= RAM_CHUNK_BYTES) {
+      const chunk = this.chunks.get(index);
+      if (chunk !== undefined) {
+        chunk.set(data, within);
+        return;
+      }
+    }
     let done = 0;
     const n = data.length;
     while (done < n) {
