@@ -5,7 +5,7 @@
 // publishes PowerOff; its exit status becomes the result of run().
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, TrapOp, TrapState } from '@osv-ts/kernel-api';
+import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState } from '@osv-ts/kernel-api';
 import { GuestMemory, MmioTransportModel, type DeviceModel, type InterruptLine } from '@osv-ts/drivers-virtio';
 import {
   LayoutError,
@@ -17,6 +17,7 @@ import {
 } from './guest-ram-layout.js';
 import { DeviceThread } from './device-thread/device-thread.js';
 import { deviceThreadSpec } from './device-thread/device-spec.js';
+import { serviceMmioTrap } from './mmio-trap.js';
 
 export interface MachineConfig {
   readonly memBytes: number;
@@ -91,7 +92,8 @@ export class Machine {
   private worker: Worker | undefined;
   private finished = false;
   private resolveExit!: (exit: MachineExit) => void;
-  readonly counters = { hostWakes: 0, traps: 0, interruptsRaised: 0 };
+  /** traps: VM exits; trapAccesses: the register accesses they carried (posted writes included). */
+  readonly counters = { hostWakes: 0, traps: 0, trapAccesses: 0, interruptsRaised: 0 };
 
   constructor(readonly config: MachineConfig) {
     const bootfs = config.bootfs ?? new Uint8Array(0);
@@ -231,11 +233,10 @@ export class Machine {
   /** Handles everything the guest may have posted: a trap, queue notifications, power-off. */
   private service(): void {
     const w = this.memory.words;
-    const trapIndex = BootInfo.trapState >>> 2;
-    if (Atomics.load(w, trapIndex) === TrapState.Request) {
-      this.handleTrap();
-      Atomics.store(w, trapIndex, TrapState.Done);
-      Atomics.notify(w, trapIndex);
+    const accesses = serviceMmioTrap(this.memory, this.transports);
+    if (accesses !== undefined) {
+      this.counters.traps++;
+      this.counters.trapAccesses += accesses;
     }
     for (const t of this.transports) {
       // Before taking the kicks: once migrated, they stay in the word for the device thread.
@@ -248,22 +249,6 @@ export class Machine {
       this.finish({ status: status & 0xff });
       void this.worker?.terminate();
     }
-  }
-
-  private handleTrap(): void {
-    this.counters.traps++;
-    const v = this.memory.view;
-    const op = v.getUint32(BootInfo.trapOp, true);
-    const address = v.getUint32(BootInfo.trapAddress, true);
-    const size = v.getUint32(BootInfo.trapSize, true);
-    const transport = this.transports.find((t) => address >= t.baseAddress && address < t.baseAddress + 0x1000);
-    if (!transport || ![1, 2, 4].includes(size)) {
-      v.setUint32(BootInfo.trapFault, 1, true);
-      return;
-    }
-    const offset = address - transport.baseAddress;
-    if (op === TrapOp.Read) v.setUint32(BootInfo.trapValue, transport.read(offset, size) >>> 0, true);
-    else transport.write(offset, size, v.getUint32(BootInfo.trapValue, true));
   }
 
   private raiseIrq(irq: number): void {
