@@ -44,6 +44,12 @@ export class VirtioMmioTransport {
   private readonly shadow: number | undefined;
   /** Config space is read from the shadow until the driver sets DRIVER_OK. */
   private configShadowed: boolean;
+  /** Status as the device confirmed it at FEATURES_OK (0: not negotiated since the last reset). */
+  private confirmedStatus = 0;
+  /** Queues set up since this driver last reset the device (undefined: it has not reset it). */
+  private queuesSinceReset: Set<number> | undefined;
+  /** Queue setups the DRIVER_OK read-back vouches for, for its error message. */
+  private readonly queuesToConfirm: string[] = [];
   readonly counters = { shadowReads: 0 };
 
   constructor(
@@ -94,6 +100,7 @@ export class VirtioMmioTransport {
     wanted |= required;
     // Posted: the FEATURES_OK read-back below flushes the run (one exit with the shadow).
     this.postReg(MmioReg.Status, 0);
+    this.forgetQueues();
     this.postReg(MmioReg.Status, DeviceStatus.ACKNOWLEDGE);
     this.postReg(MmioReg.Status, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER);
     let offered = 0n;
@@ -109,24 +116,33 @@ export class VirtioMmioTransport {
       this.postReg(MmioReg.DriverFeatures, Number((accepted >> BigInt(32 * sel)) & 0xffffffffn));
     }
     this.postReg(MmioReg.Status, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK);
-    if (!(this.status() & DeviceStatus.FEATURES_OK)) {
+    const status = this.status();
+    if (!(status & DeviceStatus.FEATURES_OK)) {
       this.fail();
       throw new VirtioInitError('device rejected the negotiated features (FEATURES_OK not set)');
     }
+    this.confirmedStatus = status;
     this.negotiated = accepted;
     return accepted;
   }
 
-  /** §4.2.3.2: sets up queue `index` with up to `preferredSize` entries in memory from `dma`. */
+  /**
+   * §4.2.3.2: sets up queue `index` with up to `preferredSize` entries in memory from `dma`.
+   * Every write is posted: a device that refuses the queue (DEVICE_NEEDS_RESET) is caught by
+   * driverOk()'s read-back, before the driver may use the queue (§3.1.1: not before DRIVER_OK).
+   */
   setupQueue<T>(
     index: number,
     preferredSize: number,
     dma: DmaAllocator,
     indirect?: IndirectTableAllocator,
   ): GuestVirtqueue<T> {
-    // Posted writes, each run ended by a read that flushes it: two exits per queue.
     this.postReg(MmioReg.QueueSel, index);
-    if (this.reg(MmioReg.QueueReady) !== 0) throw new VirtioInitError(`queue ${index} already in use`);
+    // Step 2, "check that the queue is not already in use", needs no read after a reset this
+    // driver did itself: a reset clears every QueueReady (§4.2.2.1).
+    const known = this.queuesSinceReset;
+    if ((!known || known.has(index)) && this.reg(MmioReg.QueueReady) !== 0)
+      throw new VirtioInitError(`queue ${index} already in use`);
     const max = this.queueNumMax(index);
     if (max === 0) throw new VirtioInitError(`queue ${index} is not available`);
     let size = Math.min(max, preferredSize);
@@ -151,18 +167,22 @@ export class VirtioMmioTransport {
     this.postReg(MmioReg.QueueDeviceLow, layout.usedAddress % 2 ** 32);
     this.postReg(MmioReg.QueueDeviceHigh, Math.floor(layout.usedAddress / 2 ** 32));
     this.postReg(MmioReg.QueueReady, 1);
-    if (this.status() & DeviceStatus.DEVICE_NEEDS_RESET)
-      throw new VirtioInitError(`device refused queue ${index} of size ${size}`);
+    known?.add(index);
+    this.queuesToConfirm.push(`${index} of size ${size}`);
     return queue;
   }
 
   /** §3.1.1 step 8. */
   driverOk(): void {
     this.configShadowed = false;
-    this.postReg(MmioReg.Status, this.status() | DeviceStatus.DRIVER_OK);
+    const before = this.confirmedStatus || this.status();
+    this.postReg(MmioReg.Status, before | DeviceStatus.DRIVER_OK);
+    // One read-back for the queue setups and DRIVER_OK: the run of posted writes ends here.
     const s = this.status();
+    const queues = this.queuesToConfirm.splice(0);
     if (s & DeviceStatus.DEVICE_NEEDS_RESET || !(s & DeviceStatus.DRIVER_OK)) {
-      throw new VirtioInitError(`device did not accept DRIVER_OK (status 0x${s.toString(16)})`);
+      const what = queues.length > 0 ? `queue ${queues.join(', queue ')} or DRIVER_OK` : 'DRIVER_OK';
+      throw new VirtioInitError(`device refused ${what} (status 0x${s.toString(16)})`);
     }
   }
 
@@ -199,6 +219,7 @@ export class VirtioMmioTransport {
   /** Resets the device and returns the ring memory to the allocator. */
   reset(dma: DmaAllocator): void {
     this.setStatus(0);
+    this.forgetQueues();
     this.configShadowed = this.shadow !== undefined;
     for (const a of this.queueMemory.splice(0)) dma.free(a);
   }
@@ -252,6 +273,12 @@ export class VirtioMmioTransport {
 
   private setReg(offset: number, value: number): void {
     this.bus.write(this.info.baseAddress + offset, 4, value);
+  }
+
+  private forgetQueues(): void {
+    this.queuesSinceReset = new Set();
+    this.queuesToConfirm.length = 0;
+    this.confirmedStatus = 0;
   }
 
   /** A posted write (MmioBus.post): only where a read follows that must see it. */
