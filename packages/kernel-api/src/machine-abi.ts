@@ -12,7 +12,7 @@
 //   ...     free RAM from freeRamStart, managed by the kernel's page allocator
 
 export const BOOT_MAGIC = 0x5456534f; // "OSVT" little-endian
-/** 2: the MMIO trap carries a batch of posted writes (trapBatchCount, trapBatch). */
+/** 2: the MMIO trap carries a batch of posted writes (trapBatchCount, trapBatch); vcpuStartEpochMs. */
 export const BOOT_ABI_VERSION = 2;
 
 /** Byte offsets of the boot info page fields. */
@@ -36,6 +36,7 @@ export const BootInfo = {
   irqPending: 0x048, // bitmap of pending interrupt lines (bit n = irq n)
   powerState: 0x04c, // PowerState
   exitStatus: 0x050, // app exit status, valid once powerState is PowerOff
+  vcpuStartEpochMs: 0x058, // f64: when the VMM created the vCPU worker (bootchart "vCPU created"; 0: unknown)
   // MMIO trap mailbox (a synchronous VM exit for register accesses):
   trapState: 0x060, // TrapState
   trapOp: 0x064, // TrapOp

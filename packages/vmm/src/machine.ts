@@ -149,6 +149,9 @@ export class Machine {
     // (Node ignores --inspect-brk in a Worker's execArgv), waits for a debugger, and stops at a
     // `debugger` statement just before the kernel's first line, as --inspect-brk would.
     const kernelUrl = pathToFileURL(this.config.kernelPath).href;
+    // Bootchart "vCPU created", on the clock of machineStartEpochMs: what comes after it until
+    // "vCPU started" is the Worker's own start-up and the kernel bundle's compilation.
+    this.memory.view.setFloat64(BootInfo.vcpuStartEpochMs, performance.timeOrigin + performance.now(), true);
     const worker = this.config.inspect
       ? new Worker(DEBUG_BOOTSTRAP, {
           eval: true,

@@ -43,6 +43,7 @@ export function runBrowserMachine(config: BrowserMachineConfig): Promise<{ statu
   writeBootInfo(memory, layout, [...mmioTokens(layout.mmio), config.cmdline].join(' '), config);
 
   return new Promise((resolve) => {
+    memory.view.setFloat64(BootInfo.vcpuStartEpochMs, performance.timeOrigin + performance.now(), true);
     const worker = new Worker(config.kernelUrl, { type: 'module' });
     let done = false;
     const finish = (exit: { status: number; error?: string }): void => {
