@@ -33,6 +33,7 @@ class CountingBus implements MmioBus {
   post(address: number, size: 1 | 2 | 4, value: number): void {
     this.write(address, size, value);
   }
+  flush(): void {}
   ringDoorbell(): void {
     this.machine.ringDoorbell();
   }

@@ -192,6 +192,8 @@ export class VirtioMmioTransport {
    * serviced by the VMM's loop, which the doorbell wakes.
    */
   notify(index: number): void {
+    // The notification word is no register access: posted writes (queue setup) must land first.
+    this.bus.flush();
     const words = this.mem.words;
     Atomics.or(words, this.notifyWord, 1 << index);
     if (Atomics.load(words, this.notifyWaiterWord) !== 0) Atomics.notify(words, this.notifyWord, 1);

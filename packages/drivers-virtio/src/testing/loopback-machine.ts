@@ -48,6 +48,8 @@ export class LoopbackMachine implements MmioBus, Cpu {
     this.write(address, size, value);
   }
 
+  flush(): void {}
+
   ringDoorbell(): void {
     if (this.autoService) this.serviceDevices();
   }

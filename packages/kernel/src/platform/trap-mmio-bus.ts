@@ -46,6 +46,10 @@ export class TrapMmioBus implements MmioBus {
     this.posted++;
   }
 
+  flush(): void {
+    if (this.posted > 0) this.trap(TrapOp.Flush, 0, 0, 0);
+  }
+
   ringDoorbell(): void {
     if (this.posted > 0) {
       this.trap(TrapOp.Flush, 0, 0, 0); // the exit rings the doorbell itself
