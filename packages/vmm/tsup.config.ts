@@ -11,6 +11,7 @@ export default defineConfig(
     {
       index: 'src/index.ts',
       'guest-ram-layout': 'src/guest-ram-layout.ts',
+      'mmio-trap': 'src/mmio-trap.ts',
       'boot-record': 'src/firmware/boot-record.ts',
       'vcpu-worker': 'src/vcpu-worker.ts',
     },

@@ -6,6 +6,8 @@ export {
   MmioReg,
   MMIO_MAGIC,
   MMIO_VERSION,
+  MmioShadow,
+  SHADOW_MAGIC,
   DeviceStatus,
   DeviceId,
   Feature,

@@ -25,6 +25,9 @@ export {
   MMIO_MAX_DEVICES,
   MMIO_WINDOW_BYTES,
   PowerState,
+  TRAP_BATCH_ENTRY_BYTES,
+  TRAP_BATCH_MAX,
+  TrapFault,
   TrapOp,
   TrapState,
 } from './machine-abi.js';

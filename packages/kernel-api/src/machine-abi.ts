@@ -3,15 +3,17 @@
 // (Linux's boot_params, OSv's multiboot info), it is a fixed layout, versioned.
 //
 // Guest RAM (one SharedArrayBuffer):
-//   0x0000  boot info page (below)
+//   0x0000  boot info page (below); 0x100-0x27f: the posted-write batch of the MMIO trap
 //   0x0400  kernel command line, NUL-terminated (max 1024 bytes, OSv's max_cmdline)
 //   0x10000 virtio-mmio register windows, MMIO_WINDOW_BYTES each, announced on the command line
-//           as `virtio_mmio.device=4K@0x10000:5` (Firecracker's syntax)
+//           as `virtio_mmio.device=4K@0x10000:5` (Firecracker's syntax); the read-only registers
+//           are mirrored in each window by the VMM (drivers-virtio's MmioShadow)
 //   ...     bootfs image (OSv's bootfs.bin format), at bootfsAddress
 //   ...     free RAM from freeRamStart, managed by the kernel's page allocator
 
 export const BOOT_MAGIC = 0x5456534f; // "OSVT" little-endian
-export const BOOT_ABI_VERSION = 1;
+/** 2: the MMIO trap carries a batch of posted writes (trapBatchCount, trapBatch); vcpuStartEpochMs. */
+export const BOOT_ABI_VERSION = 2;
 
 /** Byte offsets of the boot info page fields. */
 export const BootInfo = {
@@ -34,14 +36,23 @@ export const BootInfo = {
   irqPending: 0x048, // bitmap of pending interrupt lines (bit n = irq n)
   powerState: 0x04c, // PowerState
   exitStatus: 0x050, // app exit status, valid once powerState is PowerOff
+  vcpuStartEpochMs: 0x058, // f64: when the VMM created the vCPU worker (bootchart "vCPU created"; 0: unknown)
   // MMIO trap mailbox (a synchronous VM exit for register accesses):
   trapState: 0x060, // TrapState
   trapOp: 0x064, // TrapOp
   trapAddress: 0x068, // u32 guest-physical address
   trapSize: 0x06c, // access width in bytes (1, 2, 4)
   trapValue: 0x070, // u32 value written, or value read back
-  trapFault: 0x074, // non-zero when the address maps to no device
+  trapFault: 0x074, // TrapFault: the access (or a posted write, then named in trapAddress) hit no device
+  // Posted writes (PCI's posted-write ordering: a later access never passes them): the VMM
+  // performs trapBatchCount writes from trapBatch, in order, before the access in trapOp.
+  trapBatchCount: 0x078, // u32, at most TRAP_BATCH_MAX
+  trapBatch: 0x100, // TRAP_BATCH_MAX entries of { u32 address; u32 size; u32 value }
 } as const;
+
+export const TrapFault = { None: 0, Access: 1, PostedWrite: 2 } as const;
+export const TRAP_BATCH_MAX = 32;
+export const TRAP_BATCH_ENTRY_BYTES = 12;
 
 export const CMDLINE_ADDRESS = 0x400;
 export const CMDLINE_MAX_BYTES = 1024;
@@ -52,4 +63,5 @@ export const FIRST_IRQ = 5;
 
 export const PowerState = { Running: 0, PowerOff: 1 } as const;
 export const TrapState = { Idle: 0, Request: 1, Done: 2 } as const;
-export const TrapOp = { Read: 1, Write: 2 } as const;
+/** Flush: only the posted writes of the batch, no access of its own. */
+export const TrapOp = { Read: 1, Write: 2, Flush: 3 } as const;

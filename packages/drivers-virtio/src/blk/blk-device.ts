@@ -55,6 +55,7 @@ export class VirtioBlkDevice implements DeviceModel {
   readonly deviceId = DeviceId.Block;
   readonly deviceFeatures: bigint;
   readonly numQueues = 1;
+  readonly configBytes = BlkConfig.bytes;
   readonly maxQueueSize: number;
   readonly counters: BlkCounters = {
     requests: 0,

@@ -41,6 +41,7 @@ export class VirtioConsoleDevice implements DeviceModel {
     bit(VIRTIO_CONSOLE_F_SIZE) |
     bit(OSV_CONSOLE_F_TX_ERROR);
   readonly numQueues = 2;
+  readonly configBytes = CONFIG_BYTES;
   readonly maxQueueSize = 256;
   readonly counters = { txBytes: 0, txChains: 0, rxBytes: 0, rxChains: 0, txDroppedBytes: 0 };
   private host: DeviceModelHost | undefined;

@@ -22,6 +22,11 @@ export interface DeviceModel {
   readonly numQueues: number;
   /** Largest queue size the device supports (QueueNumMax). */
   readonly maxQueueSize: number;
+  /**
+   * Bytes of the configuration space; the transport mirrors that many into the register shadow
+   * (MmioShadow) for the driver's probe. Without it, every config read traps.
+   */
+  readonly configBytes?: number;
   /** Device configuration space (§4.2.2 offset 0x100), read by the guest. */
   readConfig(offset: number, size: number): number;
   writeConfig?(offset: number, size: number, value: number): void;

@@ -3,7 +3,9 @@
 // machine of §2.1/§3.1. Two registers take a fast path through shared words in the device's
 // RAM window instead of a trap (our ioeventfd/irqfd): QueueNotify (the guest sets bit q of the
 // word at 0x050) and InterruptStatus (the device sets bits of the word at 0x060; the guest
-// clears them with Atomics.and instead of writing InterruptACK).
+// clears them with Atomics.and instead of writing InterruptACK). The read-only registers are
+// also mirrored into the window (MmioShadow in mmio/registers.ts) for the driver's probe; the
+// trapped reads below stay the reference they must equal.
 import type { GuestMemory } from '../guest-memory.js';
 import { isValidQueueSize } from '../ring/split-ring-layout.js';
 import { DeviceVirtqueue, VirtqueueError, type RingPosition } from './device-virtqueue.js';
@@ -17,7 +19,11 @@ import {
   MMIO_MAGIC,
   MMIO_VERSION,
   MmioReg,
+  MmioShadow,
   OSV_TS_VENDOR_ID,
+  SHADOW_MAGIC,
+  SHADOW_MAX_CONFIG_BYTES,
+  SHADOW_MAX_QUEUES,
   bit,
 } from '../mmio/registers.js';
 
@@ -95,6 +101,43 @@ export class MmioTransportModel implements DeviceModelHost {
     this.interruptWord = memory.wordIndex(baseAddress + MmioReg.InterruptStatus);
     Atomics.store(memory.words, this.notifyWord, 0);
     Atomics.store(memory.words, this.interruptWord, 0);
+    this.writeShadow();
+  }
+
+  /**
+   * Mirrors the read-only registers into the window (MmioShadow): at construction, before the
+   * vCPU runs, and again whenever what they show may have changed (config space: a write, a
+   * configuration change; everything: a reset). The magic goes last, so a reader that sees it
+   * sees the rest.
+   */
+  private writeShadow(): void {
+    const v = this.memory.view;
+    const base = this.baseAddress;
+    const table = base + MmioShadow.offset;
+    const words = this.memory.words;
+    Atomics.store(words, this.memory.wordIndex(table + MmioShadow.magic), 0);
+    v.setUint32(base + MmioReg.MagicValue, MMIO_MAGIC, true);
+    v.setUint32(base + MmioReg.Version, MMIO_VERSION, true);
+    v.setUint32(base + MmioReg.DeviceID, this.device.deviceId, true);
+    v.setUint32(base + MmioReg.VendorID, OSV_TS_VENDOR_ID, true);
+    const features = this.device.deviceFeatures;
+    v.setUint32(table + MmioShadow.deviceFeatures, Number(features & 0xffffffffn), true);
+    v.setUint32(table + MmioShadow.deviceFeatures + 4, Number((features >> 32n) & 0xffffffffn), true);
+    const queues = Math.min(this.device.numQueues, SHADOW_MAX_QUEUES);
+    v.setUint32(table + MmioShadow.queueCount, queues, true);
+    for (let q = 0; q < queues; q++)
+      v.setUint32(table + MmioShadow.queueNumMax + 4 * q, this.device.maxQueueSize, true);
+    this.writeConfigShadow();
+    Atomics.store(words, this.memory.wordIndex(table + MmioShadow.magic), SHADOW_MAGIC);
+  }
+
+  /** The config-space part of the shadow, byte by byte as the guest would read it (§4.2.2: little-endian). */
+  private writeConfigShadow(): void {
+    const bytes = Math.min(this.device.configBytes ?? 0, SHADOW_MAX_CONFIG_BYTES);
+    const at = this.baseAddress + MmioReg.Config;
+    const mem = this.memory.bytes;
+    for (let i = 0; i < bytes; i++) mem[at + i] = this.device.readConfig(i, 1) & 0xff;
+    this.memory.view.setUint32(this.baseAddress + MmioShadow.offset + MmioShadow.configBytes, bytes, true);
   }
 
   /** Handles a trapped read of the register at `offset` from the window base. */
@@ -140,6 +183,7 @@ export class MmioTransportModel implements DeviceModelHost {
     this.counters.traps++;
     if (offset >= MmioReg.Config) {
       this.device.writeConfig?.(offset - MmioReg.Config, size, value);
+      this.writeConfigShadow();
       return;
     }
     if (size !== 4 || offset % 4 !== 0) return;
@@ -270,6 +314,7 @@ export class MmioTransportModel implements DeviceModelHost {
   }
 
   signalConfigChange(): void {
+    this.writeConfigShadow();
     this.configGeneration++;
     this.raise(INT_CONFIG);
   }
@@ -405,6 +450,7 @@ export class MmioTransportModel implements DeviceModelHost {
     Atomics.store(this.memory.words, this.interruptWord, 0);
     Atomics.store(this.memory.words, this.notifyWord, 0);
     this.device.reset();
+    this.writeShadow();
   }
 }
 

@@ -95,6 +95,27 @@ describe('virtio-mmio initialization', () => {
     expect(t.setupQueue(0, 256, dma).size).toBe(8);
   });
 
+  it('reads QueueReady only when no reset of its own vouches for it; a refused queue fails DRIVER_OK', () => {
+    const { machine, t, dma } = setup(bit(Feature.VERSION_1), 8);
+    const base = machine.devices[0]!.baseAddress;
+    const reads: number[] = [];
+    const read = machine.read.bind(machine);
+    machine.read = (address, size) => (reads.push(address - base), read(address, size));
+    t.negotiate(0n);
+    t.setupQueue(0, 8, dma);
+    expect(reads).not.toContain(MmioReg.QueueReady);
+    expect(() => t.setupQueue(0, 8, dma)).toThrow(/queue 0 already in use/);
+    expect(reads).toContain(MmioReg.QueueReady);
+
+    const b = setup(bit(Feature.VERSION_1), 8);
+    b.t.negotiate(0n);
+    b.t.setupQueue(0, 8, b.dma);
+    // The device breaks before DRIVER_OK (as it does for a queue it refuses).
+    b.machine.transports[0]!.fail('refused');
+    expect(() => b.t.driverOk()).toThrow(/device refused queue 0 of size 8 or DRIVER_OK/);
+    expect(b.m.activated).toBe(0);
+  });
+
   it('resets to status 0 and forgets the negotiation', () => {
     const { t, dma } = setup(bit(Feature.VERSION_1));
     t.negotiate(0n);

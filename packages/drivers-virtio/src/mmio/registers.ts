@@ -40,6 +40,33 @@ export const MmioReg = {
   Config: 0x100,
 } as const;
 
+/**
+ * osv-ts register shadow (a paravirtual extension, as KVM's pvclock page is): the read-only,
+ * side-effect-free registers of §4.2.2, written into the device's window in guest RAM by the
+ * VMM before the vCPU runs, so a driver's probe reads them with a plain load instead of an
+ * MMIO trap. MagicValue, Version, DeviceID and VendorID sit at their own offsets (0x000-0x00c);
+ * the device configuration space at its own offset (0x100, `configBytes` of it); the registers
+ * that a selector picks (DeviceFeatures by DeviceFeaturesSel, QueueNumMax by QueueSel) in the
+ * table below, at window offset 0x800 — so with a shadow, config space is at most 0x700 bytes.
+ * Valid only while `magic` holds SHADOW_MAGIC (a VMM without the shadow leaves it 0, and the
+ * driver traps as before). Registers with side effects or state (Status, QueueReady,
+ * InterruptStatus, ConfigGeneration) and every write still trap.
+ */
+export const MmioShadow = {
+  offset: 0x800,
+  magic: 0x00, // u32 SHADOW_MAGIC once the VMM has written the shadow
+  configBytes: 0x04, // u32: bytes of config space mirrored at window offset 0x100
+  queueCount: 0x08, // u32: entries in the QueueNumMax table
+  deviceFeatures: 0x10, // u32[2]: DeviceFeatures for DeviceFeaturesSel 0 and 1
+  queueNumMax: 0x20, // u32[queueCount]: QueueNumMax for QueueSel 0, 1, ...
+} as const;
+
+export const SHADOW_MAGIC = 0x57444853; // "SHDW"
+/** The most config space a shadow mirrors (from 0x100 up to the table at 0x800). */
+export const SHADOW_MAX_CONFIG_BYTES = MmioShadow.offset - MmioReg.Config;
+/** The most queues the QueueNumMax table holds (to the end of a 4 KiB window). */
+export const SHADOW_MAX_QUEUES = (0x1000 - MmioShadow.offset - MmioShadow.queueNumMax) / 4;
+
 export const MMIO_MAGIC = 0x74726976; // "virt"
 export const MMIO_VERSION = 2;
 export const OSV_TS_VENDOR_ID = 0x5456534f; // "OSVT"

@@ -43,6 +43,7 @@ export class VirtioNetDevice implements DeviceModel {
     bit(NetFeature.GUEST_CSUM) |
     bit(NetFeature.MTU);
   readonly numQueues = 2;
+  readonly configBytes = NetConfig.bytes;
   readonly maxQueueSize = 256;
   readonly counters = {
     txFrames: 0,

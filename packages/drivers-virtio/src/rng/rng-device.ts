@@ -11,6 +11,7 @@ export class VirtioRngDevice implements DeviceModel {
   readonly deviceId = DeviceId.Entropy;
   readonly deviceFeatures = bit(Feature.VERSION_1) | bit(Feature.EVENT_IDX) | bit(Feature.INDIRECT_DESC);
   readonly numQueues = 1;
+  readonly configBytes = 0;
   readonly maxQueueSize = 64;
   readonly counters = { requests: 0, bytes: 0 };
   private host: DeviceModelHost | undefined;

@@ -43,6 +43,13 @@ export class LoopbackMachine implements MmioBus, Cpu {
     t.write(address - t.baseAddress, size, value);
   }
 
+  /** Posted writes reach the device at once here: no exit to save. */
+  post(address: number, size: 1 | 2 | 4, value: number): void {
+    this.write(address, size, value);
+  }
+
+  flush(): void {}
+
   ringDoorbell(): void {
     if (this.autoService) this.serviceDevices();
   }

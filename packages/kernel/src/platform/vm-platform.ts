@@ -57,6 +57,10 @@ export class VmPlatform implements Platform {
     this.epochOffsetMs = performance.timeOrigin;
     this.clock = new HostClock(v.getFloat64(BootInfo.machineStartEpochMs, true) - performance.timeOrigin);
     this.bootchart = new Bootchart(v.getFloat64(BootInfo.machineStartEpochMs, true));
+    // Both stamped by the VMM's clock (epoch ms, as this worker's): the vCPU worker created,
+    // then this first line of the kernel, after the worker's start-up and the bundle's compile.
+    const created = v.getFloat64(BootInfo.vcpuStartEpochMs, true);
+    if (created > 0) this.bootchart.stamp('vCPU created', created);
     this.bootchart.stamp('vCPU started', this.nowMs());
     this.flags = v.getUint32(BootInfo.flags, true);
     this.stdinConnected = (this.flags & BootFlag.STDIN_CONNECTED) !== 0;

@@ -49,6 +49,10 @@ class TestGuest implements MmioBus, Cpu {
   write(address: number, size: 1 | 2 | 4, value: number): void {
     this.transport.write(address - BASE, size, value);
   }
+  post(address: number, size: 1 | 2 | 4, value: number): void {
+    this.write(address, size, value);
+  }
+  flush(): void {}
   /** What the VMM's loop does for a device it serves itself. */
   ringDoorbell(): void {
     if (this.transport.awaitingMigration) this.transport.migrate();

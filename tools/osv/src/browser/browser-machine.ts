@@ -2,10 +2,13 @@
 // SharedArrayBuffer, one vCPU Worker running the composed kernel, virtio-mmio device models
 // serviced on this (the page's) thread — on web APIs only: a module Worker given its RAM in its
 // first message, Atomics.waitAsync for the guest's doorbell (docs/architecture.md §1).
+// The register shadow (drivers-virtio's transport model writes it) and the MMIO trap with its
+// posted writes (@osv-ts/vmm/mmio-trap) are shared with that Machine, so both speak one boot ABI.
 // Isomorphic (no node: imports): osv build bundles it for the page.
-import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, TrapOp, TrapState } from '@osv-ts/kernel-api';
+import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState } from '@osv-ts/kernel-api';
 import { GuestMemory, MmioTransportModel, type DeviceModel } from '@osv-ts/drivers-virtio';
 import { planGuestRam, type MmioSlot } from '@osv-ts/vmm/guest-ram-layout';
+import { serviceMmioTrap } from '@osv-ts/vmm/mmio-trap';
 
 export interface BrowserMachineConfig {
   readonly memBytes: number;
@@ -39,21 +42,8 @@ export function runBrowserMachine(config: BrowserMachineConfig): Promise<{ statu
   );
   writeBootInfo(memory, layout, [...mmioTokens(layout.mmio), config.cmdline].join(' '), config);
 
-  const trap = (): void => {
-    const v = memory.view;
-    const address = v.getUint32(BootInfo.trapAddress, true);
-    const size = v.getUint32(BootInfo.trapSize, true);
-    const t = transports.find((x) => address >= x.baseAddress && address < x.baseAddress + 0x1000);
-    if (!t || ![1, 2, 4].includes(size)) {
-      v.setUint32(BootInfo.trapFault, 1, true);
-      return;
-    }
-    if (v.getUint32(BootInfo.trapOp, true) === TrapOp.Read)
-      v.setUint32(BootInfo.trapValue, t.read(address - t.baseAddress, size) >>> 0, true);
-    else t.write(address - t.baseAddress, size, v.getUint32(BootInfo.trapValue, true));
-  };
-
   return new Promise((resolve) => {
+    memory.view.setFloat64(BootInfo.vcpuStartEpochMs, performance.timeOrigin + performance.now(), true);
     const worker = new Worker(config.kernelUrl, { type: 'module' });
     let done = false;
     const finish = (exit: { status: number; error?: string }): void => {
@@ -65,15 +55,10 @@ export function runBrowserMachine(config: BrowserMachineConfig): Promise<{ statu
     worker.onerror = (e) => finish({ status: GUEST_CRASH_STATUS, error: `vCPU crashed: ${e.message}` });
     worker.postMessage({ ram: memory.buffer });
     const wake = BootInfo.hostWake >>> 2;
-    const trapIndex = BootInfo.trapState >>> 2;
     const service = async (): Promise<void> => {
       while (!done) {
         const seq = Atomics.load(w, wake);
-        if (Atomics.load(w, trapIndex) === TrapState.Request) {
-          trap();
-          Atomics.store(w, trapIndex, TrapState.Done);
-          Atomics.notify(w, trapIndex);
-        }
+        serviceMmioTrap(memory, transports);
         for (const t of transports) {
           const bits = t.takePostedNotifications();
           if (bits !== 0) t.notify(bits);
