@@ -42,7 +42,10 @@ function compose(app: string): { files: string[]; code: string[]; sizeKiB: numbe
     env: { ...process.env, OSV_CACHE_DIR: cache },
     stdio: 'pipe',
   });
-  const files = readdirSync(cache).map((f) => join(cache, f));
+  // Besides kernels the cache holds osv's memo of the packages' build digest (not code).
+  const files = readdirSync(cache)
+    .filter((f) => f !== 'dist-digests.json')
+    .map((f) => join(cache, f));
   const code = files.map((f) => readFileSync(f, 'utf8'));
   return { files, code, sizeKiB: code.reduce((n, c) => n + Buffer.byteLength(c), 0) / 1024 };
 }
