@@ -43,7 +43,7 @@ export class VcpuWorker {
 
   /** Boots the kernel at `kernelUrl` on this worker with this guest RAM; once per worker. */
   boot(ram: SharedArrayBuffer, kernelUrl: string): Worker {
-    if (this.used) throw new Error('this vCPU worker has already booted a machine');
+    if (this.used) throw new Error('this vCPU worker has already booted a machine, or was closed');
     this.used = true;
     this.worker.ref();
     this.worker.postMessage({ ram, kernelUrl });
