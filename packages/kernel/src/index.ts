@@ -2,6 +2,7 @@
 // is the entry the composed microVM kernel boots through.
 export { runWasm } from './run-wasm.js';
 export type { RunWasmOptions } from './run-wasm.js';
+export type { ConsoleInput } from './platform/host-console.js';
 export { Kernel, OSV_TS_VERSION } from './boot/kernel.js';
 export type { Platform } from './boot/platform.js';
 export { ModuleRegistry } from './boot/module-registry.js';

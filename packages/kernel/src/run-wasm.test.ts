@@ -8,7 +8,7 @@ function run(wasm: Uint8Array, args: string[] = [], loaderOptions = '') {
   let err = '';
   const dec = new TextDecoder();
   const status = runWasm(wasm, {
-    args,
+    args: ['/app.wasm', ...args],
     loaderOptions,
     stdout: (b) => (out += dec.decode(b)),
     stderr: (b) => (err += dec.decode(b)),

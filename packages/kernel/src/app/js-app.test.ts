@@ -19,9 +19,10 @@ function run(
   let err = '';
   const dec = new TextDecoder();
   const program = new TextEncoder().encode(options.raw ? body : JS_APP_HEADER + body);
+  const name = options.name ?? '/app.mjs';
   const status = runWasm(program, {
-    name: options.name ?? '/app.mjs',
-    args: options.args ?? [],
+    name,
+    args: [name, ...(options.args ?? [])],
     loaderOptions: options.loaderOptions ?? '',
     modules: options.modules ?? [vfsModule, netstackModule, posixSocketsModule, jsAppModule],
     stdout: (b) => (out += dec.decode(b)),

@@ -11,6 +11,7 @@ import {
   resolveImports,
   UnresolvedImportError,
   type SymbolTable,
+  type WasmModuleInfo,
 } from '@osv-ts/elf-linker';
 import { ProcessExit, WasiPreview1, type Preview1Extension, type Process } from '@osv-ts/libc';
 import type { AppMemoryBudget } from './app-memory.js';
@@ -42,24 +43,50 @@ export interface WasmAppOptions {
   readonly memory?: AppMemoryBudget;
 }
 
-export function runWasmApp(path: string, bytes: Uint8Array, process: Process, options: WasmAppOptions = {}): AppResult {
-  let module: WebAssembly.Module;
+/**
+ * Runs `program` as a WASI command. A compiled `WebAssembly.Module` is instantiated as it is (no
+ * recompilation); its memory limits are compiled in, so it cannot be held to a RAM budget.
+ */
+export function runWasmApp(
+  path: string,
+  program: Uint8Array | WebAssembly.Module,
+  process: Process,
+  options: WasmAppOptions = {},
+): AppResult {
+  let module: WebAssembly.Module | undefined;
+  let code: Uint8Array | undefined;
   const wasi = new WasiPreview1(process);
   for (const e of options.extensions ?? []) wasi.extend(e.extension, e.mapError);
   let imports: WebAssembly.Imports;
   let importedMemory: WebAssembly.Memory | undefined;
   try {
-    const info = parseWasmModule(bytes);
-    let code = bytes;
     const symbols: SymbolTable = { ...options.symbols, wasi_snapshot_preview1: wasi.imports() };
-    if (options.memory) {
-      const capped = capModuleMemory(bytes, info, options.memory.capPages);
-      code = capped.bytes;
-      if (capped.memory.kind !== 'none') options.memory.admit(capped.memory.limits);
-      if (capped.memory.kind === 'imported') {
-        const { minPages, maxPages, shared } = capped.memory.limits;
-        importedMemory = new WebAssembly.Memory({ initial: minPages, maximum: maxPages!, shared });
-        symbols[capped.memory.module] = { ...symbols[capped.memory.module], [capped.memory.name]: importedMemory };
+    let info: WasmModuleInfo;
+    if (program instanceof WebAssembly.Module) {
+      info = compiledModuleInfo(program);
+      const why = options.memory
+        ? 'it cannot be held to the guest RAM budget (its memory limits are compiled in)'
+        : info.imports.some((i) => i.kind === 'memory')
+          ? 'it imports its memory, whose limits only its bytes declare'
+          : undefined;
+      if (why !== undefined)
+        return {
+          status: ExitStatus.CANNOT_EXECUTE,
+          error: `${path}: a compiled WebAssembly.Module: ${why}; pass its bytes`,
+        };
+      module = program;
+    } else {
+      info = parseWasmModule(program);
+      code = program;
+      if (options.memory) {
+        const capped = capModuleMemory(program, info, options.memory.capPages);
+        code = capped.bytes;
+        if (capped.memory.kind !== 'none') options.memory.admit(capped.memory.limits);
+        if (capped.memory.kind === 'imported') {
+          const { minPages, maxPages, shared } = capped.memory.limits;
+          importedMemory = new WebAssembly.Memory({ initial: minPages, maximum: maxPages!, shared });
+          symbols[capped.memory.module] = { ...symbols[capped.memory.module], [capped.memory.name]: importedMemory };
+        }
       }
     }
     imports = resolveImports(info, symbols);
@@ -69,7 +96,7 @@ export function runWasmApp(path: string, bytes: Uint8Array, process: Process, op
         error: `${path}: the module exports no _start function (not a WASI command)`,
       };
     }
-    module = new WebAssembly.Module(code as Uint8Array<ArrayBuffer>);
+    module ??= new WebAssembly.Module(code as Uint8Array<ArrayBuffer>); // once the imports resolve
   } catch (e) {
     if (e instanceof MemoryCapError)
       return {
@@ -115,4 +142,16 @@ function trapOrThrow(path: string, e: unknown): AppResult {
   if (e instanceof RangeError && /call stack/i.test(e.message))
     return { status: ExitStatus.TRAP, error: `${path}: app trapped: stack overflow` };
   throw e;
+}
+
+/** What linking needs of a compiled module: its imports and exports, as the engine reports them. */
+function compiledModuleInfo(module: WebAssembly.Module): WasmModuleInfo {
+  return {
+    version: 1,
+    types: [],
+    imports: WebAssembly.Module.imports(module).map((i) => ({ module: i.module, name: i.name, kind: i.kind })),
+    exports: WebAssembly.Module.exports(module).map((e, index) => ({ name: e.name, kind: e.kind, index })),
+    memories: [],
+    customSections: [],
+  };
 }

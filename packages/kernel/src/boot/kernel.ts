@@ -31,6 +31,7 @@ import {
   O_TRUNC,
   O_WRONLY,
   VType,
+  mkdirp,
   type File,
   type Vfs,
   type VfsService,
@@ -122,7 +123,7 @@ export class Kernel {
     // OSv loader.cc: --delay waits after SMP launch, before the file systems.
     if (o.delaySeconds > 0) this.sched.block(() => false, p.clock.monotonicNs() + o.delaySeconds * NS_PER_S);
     this.vfs = this.registry.tryGet<VfsService>('vfs');
-    const unhonoured = this.vfs ? undefined : optionNeedingVfs(o);
+    const unhonoured = this.vfs ? undefined : p.preopens?.size ? 'preopens' : optionNeedingVfs(o);
     if (unhonoured !== undefined) {
       this.log(`${unhonoured}: this kernel has no vfs module to honour it. Powering off.\n`);
       return 1;
@@ -145,6 +146,16 @@ export class Kernel {
         const what = e instanceof MountError ? e.description : `failed to mount the root file system: ${e.message}`;
         this.log(`${what}${this.deviceFaults()}. Powering off.\n`);
         return 1;
+      }
+      for (const [path, fs] of p.preopens ?? []) {
+        try {
+          mkdirp(this.vfs.vfs, path);
+          this.vfs.vfs.mount(path, fs, { source: 'preopen' });
+        } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          this.log(`preopen ${path}: ${e.message}. Powering off.\n`);
+          return 1;
+        }
       }
       if (o.cwd !== undefined) {
         try {
@@ -177,6 +188,7 @@ export class Kernel {
       const eq = kv.indexOf('=');
       if (eq > 0) env.set(kv.slice(0, eq), kv.slice(eq + 1));
     }
+    for (const [k, v] of p.env ?? []) env.set(k, v);
     let commands: readonly AppCommand[];
     try {
       commands = p.commands ?? parseAppCommands(appCommandLine, env);
@@ -215,7 +227,7 @@ export class Kernel {
       if (cmd.terminator === '&' || cmd.terminator === '&!') {
         this.log(`osv: running '${cmd.argv[0]}' in the foreground: background apps need more than one app thread\n`);
       }
-      status = this.runCommand(cmd.argv, env, first);
+      status = this.runCommand(cmd.argv, env, first, cmd.path ?? cmd.argv[0]!);
       first = false;
     }
     this.drainNetwork();
@@ -306,9 +318,14 @@ export class Kernel {
 
   private redirectPath: string | undefined;
 
-  /** Reads the program file: through the VFS when one is linked, else from the bootfs. */
-  private loadProgram(name: string): Uint8Array | undefined {
+  /**
+   * The program: a module the platform was given compiled, else the file through the VFS when
+   * one is linked, else from the bootfs.
+   */
+  private loadProgram(name: string): Uint8Array | WebAssembly.Module | undefined {
     const path = name.startsWith('/') ? name : `${this.options?.cwd ?? ''}/${name}`;
+    const compiled = this.platform.programs?.get(path);
+    if (compiled) return compiled;
     if (!this.vfs) {
       const entry = this.platform.bootfs.get(path);
       return entry?.kind === 'file' ? entry.data : undefined;
@@ -337,10 +354,10 @@ export class Kernel {
     }
   }
 
-  private runCommand(argv: string[], env: Map<string, string>, first: boolean): number {
-    const program = this.loadProgram(argv[0]!);
+  private runCommand(argv: string[], env: Map<string, string>, first: boolean, path: string): number {
+    const program = this.loadProgram(path);
     if (!program) {
-      this.log(`Failed to load object: ${argv[0]}. Powering off.\n`);
+      this.log(`Failed to load object: ${path}. Powering off.\n`);
       return ExitStatus.NOT_FOUND;
     }
     const fds = new FdTable();
@@ -367,20 +384,21 @@ export class Kernel {
     this.process = process;
     const beforeStart = first ? () => this.finishBoot() : undefined;
     let result: AppResult;
-    if (isJsApp(program) || /\.(mjs|cjs|js|mts|ts)$/.test(argv[0]!)) {
-      result = this.runJs(argv[0]!, program, process, beforeStart);
+    if (program instanceof Uint8Array && (isJsApp(program) || /\.(mjs|cjs|js|mts|ts)$/.test(path))) {
+      result = this.runJs(path, program, process, beforeStart);
     } else {
       const extensions: { extension: Preview1Extension; mapError?: (e: unknown) => number | undefined }[] = [];
+      const preopens = this.platform.preopens ? [...this.platform.preopens.keys()] : ['/'];
       const factories = WASI_EXTENSION_CAPABILITIES.flatMap((c) => this.registry.getAll<WasiExtensionFactory>(c));
       try {
         for (const factory of factories) {
-          extensions.push(factory(process, { preopens: ['/'], listeners: this.options?.tcplisten ?? [] }));
+          extensions.push(factory(process, { preopens, listeners: this.options?.tcplisten ?? [] }));
         }
       } catch (e) {
         // --tcplisten sockets are bound here: an address the stack cannot listen on.
         if (!(e instanceof KernelError)) throw e;
         this.process = undefined;
-        this.log(`${argv[0]}: ${e.message}\n`);
+        this.log(`${path}: ${e.message}\n`);
         fds.closeAll();
         return 1;
       }
@@ -389,7 +407,7 @@ export class Kernel {
       const memory = allocator && new AppMemoryAccount(allocator, this.platform.memoryFigures().totalBytes);
       this.appMemory = memory;
       try {
-        result = runWasmApp(argv[0]!, program, process, { extensions, beforeStart, ...(memory ? { memory } : {}) });
+        result = runWasmApp(path, program, process, { extensions, beforeStart, ...(memory ? { memory } : {}) });
       } finally {
         memory?.close();
         this.appMemory = undefined;

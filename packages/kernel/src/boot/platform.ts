@@ -5,6 +5,7 @@ import type { Bootchart, Cpu, PageAllocator } from '@osv-ts/core-sched';
 import type { ModuleRegistry } from './module-registry.js';
 import type { BootfsEntry } from './bootfs-files.js';
 import type { AppCommand } from '../cmdline/app-commands.js';
+import type { FileSystem } from '@osv-ts/vfs';
 
 export interface Platform {
   readonly target: Target;
@@ -18,6 +19,15 @@ export interface Platform {
   readonly cmdline: string;
   /** Commands given directly (inprocess), instead of parsing the app command line. */
   readonly commands?: readonly AppCommand[];
+  /** Programs given compiled (inprocess): guest path → module, loaded instead of a file. */
+  readonly programs?: ReadonlyMap<string, WebAssembly.Module>;
+  /**
+   * File systems mounted at these guest paths after the root (inprocess: node:wasi's preopens).
+   * When given, they are the app's WASI preopens, in this order (fd 3, 4, …), instead of `/`.
+   */
+  readonly preopens?: ReadonlyMap<string, FileSystem>;
+  /** Environment of every app, after the command line's --env= options. */
+  readonly env?: ReadonlyMap<string, string>;
   /** Files of the boot file system (OSv's bootfs). */
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
   /** The raw bootfs image (OSv's bootfs.bin), for unpacking into a ramfs root. */

@@ -7,6 +7,8 @@ export type Terminator = ';' | '&' | '&!' | '!' | '';
 
 export interface AppCommand {
   readonly argv: string[];
+  /** The program file to load; argv[0] when absent (runWasm's callers name argv[0] freely). */
+  readonly path?: string;
   /** `;`/`` foreground, `&` background, `&!` detached background, `!` foreground that ends the others. */
   readonly terminator: Terminator;
 }

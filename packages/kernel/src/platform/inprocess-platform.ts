@@ -1,6 +1,7 @@
 // The inprocess target (docs/architecture.md §1): the same kernel on the caller's thread, with host
 // consoles instead of virtio and a CPU that idles by sleeping until the next timer.
 import type { Console, Target } from '@osv-ts/kernel-api';
+import type { FileSystem } from '@osv-ts/vfs';
 import { Bootchart, HostClock, PageAllocator, type Cpu } from '@osv-ts/core-sched';
 import type { BootfsEntry } from '../boot/bootfs-files.js';
 import type { ModuleRegistry } from '../boot/module-registry.js';
@@ -27,6 +28,9 @@ export interface InprocessPlatformOptions {
   readonly cmdline: string;
   readonly commands?: readonly AppCommand[];
   readonly files: ReadonlyMap<string, BootfsEntry>;
+  readonly programs?: ReadonlyMap<string, WebAssembly.Module>;
+  readonly preopens?: ReadonlyMap<string, FileSystem>;
+  readonly env?: ReadonlyMap<string, string>;
   /** OSv bootfs image unpacked into the root when a VFS module is linked. */
   readonly bootfsImage?: Uint8Array;
   readonly consoles: Console[];
@@ -46,6 +50,9 @@ export class InprocessPlatform implements Platform {
   readonly cmdline: string;
   readonly commands?: readonly AppCommand[];
   readonly bootfs: ReadonlyMap<string, BootfsEntry>;
+  readonly programs?: ReadonlyMap<string, WebAssembly.Module>;
+  readonly preopens?: ReadonlyMap<string, FileSystem>;
+  readonly env?: ReadonlyMap<string, string>;
   readonly stdinConnected = true;
   readonly bootfsImage: Uint8Array;
   /** Accounting only: the inprocess target has no guest RAM buffer, just a budget. */
@@ -55,6 +62,9 @@ export class InprocessPlatform implements Platform {
     this.cmdline = options.cmdline;
     if (options.ramBytes !== undefined) this.allocator = new PageAllocator(0, options.ramBytes);
     if (options.commands) this.commands = options.commands;
+    if (options.programs) this.programs = options.programs;
+    if (options.preopens) this.preopens = options.preopens;
+    if (options.env) this.env = options.env;
     this.bootfs = options.files;
     this.bootfsImage = options.bootfsImage ?? new Uint8Array(0);
   }
