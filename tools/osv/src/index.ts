@@ -26,3 +26,8 @@ export { parseRunOptions, buildCommandLine, quoteAppWord, RUN_USAGE } from './co
 export { CliError, UsageError } from './cli-error.js';
 export { toCliError } from './failure-report.js';
 export type { RunOptions } from './commands/run-options.js';
+// Image building for programs: the CLI's build and mkfs, without a shell.
+export { build, buildArguments } from './api/build.js';
+export type { BuildRequest, BuildResult } from './api/build.js';
+export { mkfs, mkfsArguments } from './api/mkfs.js';
+export type { MkfsRequest, MkfsResult } from './api/mkfs.js';

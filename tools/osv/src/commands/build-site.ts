@@ -22,7 +22,7 @@ import type { Profile } from '../linker/profile.js';
 import { selectModules } from '../linker/select-modules.js';
 import type { SiteConfig } from '../browser/browser-page.js';
 import { CliError, UsageError, describeSystemError } from '../cli-error.js';
-import type { BuildOptions } from './build.js';
+import type { BuildOptions, BuildResult } from './build.js';
 
 const SITE_RAM_BYTES = 64 * 1024 * 1024;
 
@@ -45,7 +45,7 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-export async function buildSite(o: BuildOptions, profile: Profile, log: (s: string) => void): Promise<number> {
+export async function buildSite(o: BuildOptions, profile: Profile, log: (s: string) => void): Promise<BuildResult> {
   const out = o.output!;
   if (existsSync(out) && !statSync(out).isDirectory())
     throw new UsageError(`-o ${out}: a vm-browser build writes a directory, and ${out} is a file`);
@@ -86,7 +86,14 @@ export async function buildSite(o: BuildOptions, profile: Profile, log: (s: stri
   log(`osv build: modules: ${site.kernel.modules.join(', ')}\n`);
   log(`osv build: kernel ${site.kernel.hash}: ${(site.kernel.sizeBytes / 1024).toFixed(1)} KiB (vm-browser)\n`);
   log(`osv build: ${out}/: ${names.join(', ')} (osv serve ${out})\n`);
-  return 0;
+  return {
+    output: out,
+    kind: 'site',
+    modules: site.kernel.modules,
+    kernelHash: site.kernel.hash,
+    kernelBytes: site.kernel.sizeBytes,
+    files: names,
+  };
 }
 
 interface SitePlan {

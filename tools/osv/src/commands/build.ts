@@ -164,6 +164,26 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
   return o;
 }
 
+/** What a build wrote (also what `build()` of @osv-ts/osv returns). */
+export interface BuildResult {
+  /** The image file, or the site's directory. */
+  readonly output: string;
+  readonly kind: 'image' | 'site';
+  /** The kernel modules linked, in initialisation order. */
+  readonly modules: readonly string[];
+  /** The kernel bundle's content hash (as osv build prints it). */
+  readonly kernelHash: string;
+  readonly kernelBytes: number;
+  /** An image's size in bytes (its virtual size for qcow2). */
+  readonly imageBytes?: number;
+  /** An image's default command line. */
+  readonly cmdline?: string;
+  /** Capabilities the app asked for that the profile cannot give (those calls return ENOSYS). */
+  readonly unavailable?: readonly string[];
+  /** A site's files. */
+  readonly files?: readonly string[];
+}
+
 /** run-time devices of an image: console0, console1, vblk0, rng0 (and eth0 with osv run -n). */
 const IMAGE_DEVICES = 4;
 
@@ -176,6 +196,12 @@ export async function buildCommand(
     process.stdout.write(BUILD_USAGE);
     return 0;
   }
+  await buildImage(o, log);
+  return 0;
+}
+
+/** Builds what `o` asks for (parsed and checked by parseBuildOptions); `log` gets the report. */
+export async function buildImage(o: BuildOptions, log: (s: string) => void): Promise<BuildResult> {
   // 1. What the user asked for, checked before any work: the output path and the command line
   // the image will boot with (osv run -i adds its device tokens in front of it).
   const profile = loadProfile(o.profile);
@@ -253,7 +279,8 @@ export async function buildCommand(
   // The identity is what osv run -i composes the kernel from; the stored bundle is never run.
   const identity = identifyKernel('vm-node', kernel.modules, kernelBytes, profile.name);
   rememberComposedKernel(kernel.path, identity.bundleSha256);
-  report += `osv build: kernel ${identity.bundleSha256.slice(0, 16)}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`;
+  const kernelHash = identity.bundleSha256.slice(0, 16);
+  report += `osv build: kernel ${kernelHash}: ${(kernelBytes.length / 1024).toFixed(1)} KiB\n`;
 
   // 4. The partitions and the image.
   const kernelIdentity = encodeKernelIdentity(identity);
@@ -296,5 +323,14 @@ export async function buildCommand(
         : '') +
       `\nosv build: command line: ${cmdline || '(empty)'}\n`,
   );
-  return 0;
+  return {
+    output: o.output!,
+    kind: 'image',
+    modules: kernel.modules,
+    kernelHash,
+    kernelBytes: kernelBytes.length,
+    imageBytes: layout.totalBytes,
+    cmdline,
+    unavailable: selection.unavailable.map((n) => n.capability),
+  };
 }

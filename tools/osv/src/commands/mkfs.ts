@@ -29,12 +29,41 @@ The image is written to a temporary file beside IMAGE and renamed into place whe
 an interrupted or failed mkfs leaves no partial image. -V prints the stack of an internal error.
 `;
 
+export interface MkfsOptions {
+  type: 'rofs' | 'zfs';
+  manifest: string;
+  output: string;
+  /** %(NAME)s substitutions of the manifest (-D). */
+  defines: Record<string, string>;
+  zfs: {
+    pool: string;
+    dataset: string | undefined;
+    sizeBytes: number;
+    sizeText: string;
+    ashift: 9 | 12;
+    compression: number;
+  };
+}
+
+/** What mkfs wrote (also what `mkfs()` of @osv-ts/osv returns). */
+export interface MkfsResult {
+  readonly output: string;
+  readonly type: 'rofs' | 'zfs';
+  /** The image's length in bytes. */
+  readonly imageBytes: number;
+}
+
 export async function mkfsCommand(argv: readonly string[]): Promise<number> {
-  const [type, ...rest] = argv;
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(MKFS_USAGE);
     return 0;
   }
+  await writeFileSystemImage(parseMkfsOptions(argv), (s) => void process.stderr.write(s));
+  return 0;
+}
+
+export function parseMkfsOptions(argv: readonly string[]): MkfsOptions {
+  const [type, ...rest] = argv;
   if (type === undefined)
     throw new UsageError('mkfs: no file system type given: osv mkfs rofs|zfs … (osv mkfs --help)');
   if (type !== 'rofs' && type !== 'zfs')
@@ -42,12 +71,12 @@ export async function mkfsCommand(argv: readonly string[]): Promise<number> {
   let manifest: string | undefined;
   let output: string | undefined;
   const defines: Record<string, string> = {};
-  const zfs = {
+  const zfs: MkfsOptions['zfs'] = {
     pool: 'osv',
-    dataset: undefined as string | undefined,
+    dataset: undefined,
     sizeBytes: 0,
     sizeText: '',
-    ashift: 12 as 9 | 12,
+    ashift: 12,
     compression: parseCompression('lzjb'),
   };
   const value = (i: number, name: string): string => {
@@ -95,9 +124,15 @@ export async function mkfsCommand(argv: readonly string[]): Promise<number> {
     else throw new UsageError(`mkfs: unexpected argument '${a}'`);
   }
   if (!manifest || !output) throw new UsageError('mkfs: need a MANIFEST and -o IMAGE');
+  return { type, manifest, output, defines, zfs };
+}
+
+/** Writes the image `o` asks for (parsed by parseMkfsOptions); `log` gets the one-line report. */
+export async function writeFileSystemImage(o: MkfsOptions, log: (s: string) => void): Promise<MkfsResult> {
+  const { type, manifest, output, zfs } = o;
   checkOutputPath(output, '-o');
   if (type === 'zfs' && zfs.sizeBytes > 0) checkPoolSize(zfs.sizeBytes, `mkfs: --size ${zfs.sizeText}`);
-  const tree = toRofsTree(readManifest(manifest, defines), nodeHostFs);
+  const tree = toRofsTree(readManifest(manifest, o.defines), nodeHostFs);
   if (type === 'zfs') {
     const image = writingFrom(manifest, () =>
       writeZfsImage(tree, {
@@ -107,15 +142,15 @@ export async function mkfsCommand(argv: readonly string[]): Promise<number> {
       }),
     );
     await writeAtomically(output, '-o', (temp) => writeSparse(temp, image));
-    process.stderr.write(
+    log(
       `osv: wrote ${output}: zfs pool '${zfs.pool}'${zfs.dataset ? `, files in ${zfs.pool}/${zfs.dataset}` : ''}, ${image.length} bytes\n`,
     );
-    return 0;
+    return { output, type, imageBytes: image.length };
   }
   const image = writingFrom(manifest, () => writeRofsImage(tree));
   await writeAtomically(output, '-o', (temp) => writeSparse(temp, image));
-  process.stderr.write(`osv: wrote ${output}: rofs, ${image.length} bytes\n`);
-  return 0;
+  log(`osv: wrote ${output}: rofs, ${image.length} bytes\n`);
+  return { output, type, imageBytes: image.length };
 }
 
 /**
