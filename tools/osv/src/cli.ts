@@ -101,7 +101,9 @@ async function main(argv: string[]): Promise<number> {
       }
       const loadTopic = COMMANDS[topic];
       if (loadTopic === undefined)
-        throw new UsageError(`help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve, shell)`);
+        throw new UsageError(
+          `help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve, shell)`,
+        );
       process.stdout.write((await loadTopic(false, [])).usage);
       return 0;
     }
