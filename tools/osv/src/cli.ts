@@ -53,6 +53,10 @@ const COMMANDS: Record<string, (running: boolean, argv: readonly string[]) => Pr
     const m = await import('./commands/shell.js');
     return { run: m.shellCommand, usage: m.SHELL_USAGE };
   },
+  trace: async () => {
+    const m = await import('./commands/trace.js');
+    return { run: m.traceCommand, usage: m.TRACE_USAGE };
+  },
   serve: async () => {
     const m = await import('./commands/serve.js');
     return { run: m.serveCommand, usage: m.SERVE_USAGE };
@@ -70,6 +74,7 @@ commands:
   link    print the kernel modules an app gets, why, and their sizes (osv link --help)
   profiles  list the hypervisor profiles a kernel is linked for
   serve   serve a vm-browser site (osv build --profile vm-browser) to a browser
+  trace   print a guest's trace (list, summary) or write it as Chrome trace JSON
   shell   OSv's CLI commands against a running guest's REST API (osv shell --help)
   help    print a command's options
 
@@ -102,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
       const loadTopic = COMMANDS[topic];
       if (loadTopic === undefined)
         throw new UsageError(
-          `help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve, shell)`,
+          `help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve, shell, trace)`,
         );
       process.stdout.write((await loadTopic(false, [])).usage);
       return 0;
@@ -123,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         command.startsWith('-')
           ? `unknown option '${command}' (osv --help lists the commands)`
-          : `unknown command '${command}' (commands: run, build, mkfs, link, profiles, serve, shell; osv --help)`,
+          : `unknown command '${command}' (commands: run, build, mkfs, link, profiles, serve, shell, trace; osv --help)`,
       );
   }
 }
