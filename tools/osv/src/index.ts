@@ -31,3 +31,6 @@ export { build, buildArguments } from './api/build.js';
 export type { BuildRequest, BuildResult } from './api/build.js';
 export { mkfs, mkfsArguments } from './api/mkfs.js';
 export type { MkfsRequest, MkfsResult } from './api/mkfs.js';
+// Booting an app in a microVM from a program.
+export { run, runArguments } from './api/run.js';
+export type { RunRequest, RunResult } from './api/run.js';

@@ -12,24 +12,37 @@ export interface ForegroundOptions {
   readonly stdinConsole: VirtioConsoleDevice | undefined;
   /** Closes host back-ends (network, disks) once the machine has stopped. */
   readonly cleanup: () => void;
+  /** What feeds stdinConsole: a stream (default process.stdin), or all of the input at once. */
+  readonly input?: NodeJS.ReadableStream | Uint8Array;
+  /** Whether Ctrl-C and SIGTERM stop the machine (the CLI's; a library's caller decides). */
+  readonly signals?: boolean;
 }
 
 export async function runInForeground(machine: Machine, o: ForegroundOptions): Promise<MachineExit> {
-  const input = o.stdinConsole;
-  if (input) {
-    process.stdin.on('data', (chunk: Buffer) => input.pushInput(chunk));
-    process.stdin.on('end', () => input.endInput());
-    process.stdin.on('error', () => input.endInput());
+  const console = o.stdinConsole;
+  const input = o.input ?? process.stdin;
+  if (console && input instanceof Uint8Array) {
+    console.pushInput(input);
+    console.endInput();
+  } else if (console && !(input instanceof Uint8Array)) {
+    input.on('data', (chunk: Buffer) => console.pushInput(chunk));
+    input.on('end', () => console.endInput());
+    input.on('error', () => console.endInput());
   }
+  const signals = o.signals ?? true;
   const onSignal = (): void => void machine.stop(130, 'interrupted');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  if (signals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   try {
     return await machine.run();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.stdin.pause();
+    if (signals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (console && !(input instanceof Uint8Array)) input.pause();
     o.cleanup();
   }
 }

@@ -4,8 +4,11 @@
 // lost does not end with status 0 (coreutils' close_stdout: "write error", status 1). A reader
 // that went away (EPIPE) is not an error to report: the guest's app ends as SIGPIPE would end
 // it (status 141), quietly, as `cat` does.
-import { VirtioConsoleDevice } from '@osv-ts/drivers-virtio';
+import { VirtioConsoleDevice, type ConsoleSink } from '@osv-ts/drivers-virtio';
 import { FdConsoleSink } from '@osv-ts/vmm';
+
+/** Where a guest console's output goes: a host descriptor, or a callback (run() of @osv-ts/osv). */
+export type ConsoleOutput = number | ((bytes: Uint8Array) => void);
 
 export interface HostConsoles {
   readonly stdout: VirtioConsoleDevice;
@@ -14,9 +17,9 @@ export interface HostConsoles {
   finish(status: number): number;
 }
 
-export function hostConsoles(): HostConsoles {
-  const out = new FdConsoleSink(1);
-  const err = new FdConsoleSink(2);
+export function hostConsoles(stdout: ConsoleOutput = 1, stderr: ConsoleOutput = 2): HostConsoles {
+  const out = sink(stdout);
+  const err = sink(stderr);
   return {
     stdout: new VirtioConsoleDevice('console0', out),
     stderr: new VirtioConsoleDevice('console1', err),
@@ -26,11 +29,16 @@ export function hostConsoles(): HostConsoles {
         ['stdout', out],
         ['stderr', err],
       ] as const) {
-        if (sink.errno === undefined || sink.errorCode === 'EPIPE') continue;
+        if (!(sink instanceof FdConsoleSink) || sink.errno === undefined || sink.errorCode === 'EPIPE') continue;
         if (name === 'stdout') process.stderr.write(`osv: write error on stdout: ${sink.errorText}\n`);
         if (result === 0) result = 1;
       }
       return result;
     },
   };
+}
+
+function sink(output: ConsoleOutput): ConsoleSink {
+  if (typeof output === 'number') return new FdConsoleSink(output);
+  return { write: (bytes) => output(bytes.slice()) }; // the bytes live in guest RAM: copied
 }

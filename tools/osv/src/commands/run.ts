@@ -1,6 +1,7 @@
 // `osv run`: check the command line, compose a kernel for the app, build the boot file system,
 // start the microVM, and exit with the app's status.
 import { basename } from 'node:path';
+import { isatty } from 'node:tty';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel-api';
 import { Machine, formatMemorySize, maxCommandLineBytes, type VcpuWorker } from '@osv-ts/vmm';
@@ -26,7 +27,7 @@ import {
 import { IMAGE_RUN_USAGE, takeImageOption } from './image-run-options.js';
 import { planNetwork, startNetwork } from './net-backend.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
-import { hostConsoles } from './host-output.js';
+import { hostConsoles, type ConsoleOutput } from './host-output.js';
 import { HostStages } from './host-stages.js';
 import { capabilitiesForOptions, checkCommandLine } from './osv-cmdline.js';
 
@@ -40,15 +41,31 @@ const GUEST_MAC = Uint8Array.of(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
  * `vcpu`: a vCPU worker the CLI started before it loaded this command (VcpuWorker), booted if
  * a machine runs and closed otherwise.
  */
-export async function runCommand(argv: readonly string[], vcpu?: VcpuWorker): Promise<number> {
+export async function runCommand(argv: readonly string[], vcpu?: VcpuWorker, io: RunIo = CLI_IO): Promise<number> {
   try {
-    return await run(argv, vcpu);
+    return await run(argv, vcpu, io);
   } finally {
     vcpu?.close();
   }
 }
 
-async function run(argv: readonly string[], vcpu: VcpuWorker | undefined): Promise<number> {
+/** Where a run's guest consoles read and write: the CLI's own stdio, or run()'s options. */
+export interface RunIo {
+  readonly stdout: ConsoleOutput;
+  readonly stderr: ConsoleOutput;
+  /** Undefined: stdin is not connected (the app reads end of file). */
+  readonly stdin: NodeJS.ReadableStream | Uint8Array | undefined;
+  /** Whether Ctrl-C and SIGTERM stop the machine. */
+  readonly signals: boolean;
+}
+
+const CLI_IO: RunIo = { stdout: 1, stderr: 2, stdin: process.stdin, signals: true };
+
+/** Whether a console's host end is a terminal (the guest's isatty answers by it). */
+const isTty = (o: ConsoleOutput | RunIo['stdin']): boolean =>
+  typeof o === 'number' ? isatty(o) : o === process.stdin && isatty(0);
+
+async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: RunIo): Promise<number> {
   const stages = new HostStages();
   stages.stamp('CLI loaded');
   const { image, rest } = takeImageOption(argv);
@@ -187,7 +204,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined): Promi
   const kernel = await composeKernel(selection.modules, 'vm-node');
   stages.stamp(kernel.cached ? 'kernel found' : 'kernel composed');
   const devices: DeviceModel[] = [];
-  const consoles = hostConsoles();
+  const consoles = hostConsoles(io.stdout, io.stderr);
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoles.stdout, consoles.stderr);
   const disks = openDisks(diskSpecs);
   disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
@@ -201,11 +218,11 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined): Promi
   }
   if (hostNet) devices.push(new VirtioNetDevice('eth0', hostNet, { mac: GUEST_MAC }));
 
-  const stdinConnected = !o.dryRun;
+  const stdinConnected = !o.dryRun && io.stdin !== undefined;
   const flags =
-    (process.stdin.isTTY ? BootFlag.STDIN_TTY : 0) |
-    (process.stdout.isTTY ? BootFlag.STDOUT_TTY : 0) |
-    (process.stderr.isTTY ? BootFlag.STDERR_TTY : 0) |
+    (isTty(io.stdin) ? BootFlag.STDIN_TTY : 0) |
+    (isTty(io.stdout) ? BootFlag.STDOUT_TTY : 0) |
+    (isTty(io.stderr) ? BootFlag.STDERR_TTY : 0) |
     (stdinConnected ? BootFlag.STDIN_CONNECTED : 0);
   let machine: Machine;
   try {
@@ -248,6 +265,8 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined): Promi
 
   const exit = await runInForeground(machine, {
     stdinConsole: stdinConnected ? consoles.stdout : undefined,
+    ...(io.stdin !== undefined ? { input: io.stdin } : {}),
+    signals: io.signals,
     cleanup: () => {
       hostNet?.close();
       closeDisks();
