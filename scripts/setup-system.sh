@@ -12,6 +12,7 @@ TEST_PACKAGES=(
   libc6-dev                                        # headers for osv-tap-relay (packages/vmm/native), built with clang
   chromium                                         # the vm-browser target (playwright-core drives it; never downloaded)
   time                                             # GNU time: CPU time and peak RSS in npm run bench
+  openssl                                          # test certificates for the REST API's TLS (curl --cacert)
 )
 if [ "${1:-all}" = build ]; then PACKAGES=("${BUILD_PACKAGES[@]}"); else PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"); fi
 
@@ -32,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 tools=(clang wasm-ld)
-[ "${1:-all}" = build ] || tools+=(qemu-img sfdisk zfs-fuse zpool passt socat dnsmasq ip curl wrk chromium)
+[ "${1:-all}" = build ] || tools+=(qemu-img sfdisk zfs-fuse zpool passt socat dnsmasq ip curl wrk chromium openssl)
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "setup-system: $tool is still missing after install" >&2; exit 1; }
 done
