@@ -27,6 +27,7 @@ export const CAPABILITIES = {
   'device:virtio-blk': { description: 'a virtio-blk device (virtio 1.2 §5.2)' },
   'device:virtio-net': { description: 'a virtio-net device (virtio 1.2 §5.1)' },
   'device:virtio-rng': { description: 'a virtio-rng device (virtio 1.2 §5.4)' },
+  'device:virtio-fs': { description: 'a virtio-fs device (virtio 1.2 §5.11)' },
   // What drivers provide.
   console: { description: 'a console: stdin, stdout, stderr', many: true },
   blockdev: { description: 'a block device (a disk, a partition)', many: true },
@@ -40,6 +41,7 @@ export const CAPABILITIES = {
   'fs:procfs': { description: 'the procfs file system (/proc)' },
   'fs:rofs': { description: "OSv's read-only file system" },
   'fs:zfs': { description: 'the ZFS file system' },
+  'fs:virtiofs': { description: 'the virtiofs file system: host directories shared over virtio-fs' },
   netstack: { description: 'the TCP/IP stack' },
   // What apps call.
   'wasi:fs': { description: 'WASI preview1 file-system calls (path_*, fd_readdir, preopens)' },

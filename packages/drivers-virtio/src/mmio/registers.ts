@@ -86,7 +86,7 @@ export const INT_VRING = 1;
 export const INT_CONFIG = 2;
 
 /** Device IDs (§5). */
-export const DeviceId = { Net: 1, Block: 2, Console: 3, Entropy: 4 } as const;
+export const DeviceId = { Net: 1, Block: 2, Console: 3, Entropy: 4, Fs: 26 } as const;
 
 /** Reserved feature bits (§6). */
 export const Feature = {

@@ -1,0 +1,467 @@
+// The `virtiofs` file system: the VFS's VnodeOps answered by FUSE requests over a VirtioFsDriver
+// (as Linux's fs/fuse does over virtio-fs). A vnode is a FUSE node id (also its st_ino here, so
+// identity is the host's inode identity as the device dedupes it) holding lookup references
+// the device counts; they are forgotten when the vnode is released. Attributes are fetched
+// afresh for every stat (no attribute cache), so files another guest closed on the same share
+// show their new size at once. Open files hold FUSE file handles per access mode, opened on
+// the first open and released on the last close. A directory is listed whole when a listing
+// starts (cookie 2) and served from that snapshot, so cookies stay stable while entries are
+// removed meanwhile (WASI fd_readdir). Leaves out: mmap/DAX, xattrs, locks, mknod of devices.
+import { Errno, KernelError } from '@osv-ts/kernel-api';
+import {
+  O_ACCMODE,
+  O_RDONLY,
+  O_RDWR,
+  O_WRONLY,
+  VType,
+  Vnode,
+  modeToVType,
+  vtypeToModeBits,
+  type DirEntry,
+  type FileSystem,
+  type Mount,
+  type SetAttr,
+  type StatFs,
+  type VnodeOps,
+} from '@osv-ts/vfs';
+import { FUSE_ROOT_ID, FuseSetattrValid } from './fuse-abi.js';
+import type { FuseAttr, FuseEntry, FuseReplyBody } from './fuse-reply.js';
+import type { FuseSetattr } from './fuse-request.js';
+import type { VirtioFsDriver } from './virtiofs-driver.js';
+
+interface Handle {
+  readonly fh: bigint;
+  opens: number;
+}
+
+interface FuseNode {
+  readonly nodeid: bigint;
+  /** Lookup references the device holds for us (FUSE nlookup). */
+  nlookup: bigint;
+  /** Directories: the parent directory, for "..". */
+  parent: Vnode | undefined;
+  /** Open handles by access mode (O_RDONLY, O_WRONLY, O_RDWR). */
+  readonly handles: Map<number, Handle>;
+  /** A handle CREATE returned, kept for the open that follows it. */
+  created: bigint | undefined;
+  /** Directories: the listing taken when the last readdir started. */
+  listing: { name: string; ino: number; type: VType }[] | undefined;
+  /** st_blocks * 512 from the last attributes. */
+  allocated?: number;
+}
+
+const DT_TO_VTYPE: Record<number, VType> = {
+  1: VType.VFIFO,
+  2: VType.VCHR,
+  4: VType.VDIR,
+  6: VType.VBLK,
+  8: VType.VREG,
+  10: VType.VLNK,
+  12: VType.VSOCK,
+};
+
+function node(v: Vnode): FuseNode {
+  return v.data as FuseNode;
+}
+
+function asNumber(v: bigint, what: string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new KernelError(Errno.EOVERFLOW, what);
+  return Number(v);
+}
+
+export class VirtioFs implements FileSystem, VnodeOps {
+  readonly type = 'virtiofs';
+  readonly blockSizeBytes: number;
+  private mountRef: Mount | undefined;
+
+  constructor(
+    private readonly driver: VirtioFsDriver,
+    readonly readOnly = false,
+  ) {
+    this.blockSizeBytes = driver.maxIoBytes;
+  }
+
+  mount(mount: Mount): Vnode {
+    if (this.mountRef) throw new KernelError(Errno.EBUSY, 'a virtiofs instance can be mounted once');
+    this.mountRef = mount;
+    const reply = this.expect(this.driver.call(FUSE_ROOT_ID, { op: 'getattr', flags: 0, fh: 0n }), 'attr');
+    const root = this.vnodeFor(FUSE_ROOT_ID, reply.attr, undefined, false);
+    return root;
+  }
+
+  unmount(): void {
+    for (const v of this.mountRef?.vnodes.values() ?? []) this.release(v);
+  }
+
+  statfs(): StatFs {
+    const s = this.expect(this.driver.call(FUSE_ROOT_ID, { op: 'statfs' }), 'statfs');
+    return {
+      type: this.type,
+      blockSize: s.bsize,
+      blocks: Number(s.blocks),
+      blocksFree: Number(s.bfree),
+      blocksAvailable: Number(s.bavail),
+      files: Number(s.files),
+      filesFree: Number(s.ffree),
+      nameMax: s.namelen,
+    };
+  }
+
+  // ---- vnodes --------------------------------------------------------------------------------
+
+  private expect<K extends FuseReplyBody['kind']>(reply: FuseReplyBody, kind: K): Extract<FuseReplyBody, { kind: K }> {
+    if (reply.kind !== kind) throw new KernelError(Errno.EIO, `virtiofs: ${kind} reply expected, got ${reply.kind}`);
+    return reply as Extract<FuseReplyBody, { kind: K }>;
+  }
+
+  /** The vnode of an entry the device just returned (one more lookup reference on it). */
+  private entryVnode(entry: FuseEntry, parent: Vnode): Vnode {
+    return this.vnodeFor(entry.nodeid, entry.attr, parent, true);
+  }
+
+  private vnodeFor(nodeid: bigint, attr: FuseAttr, parent: Vnode | undefined, counted: boolean): Vnode {
+    const m = this.mountRef!;
+    const type = modeToVType(attr.mode);
+    let v = m.vnodes.peek(asNumber(nodeid, 'node id'));
+    if (v !== undefined && v.type !== type) {
+      // The node id came back for another kind of object: the old vnode is stale.
+      m.vnodes.forget(v);
+      v = undefined;
+    }
+    v ??= m.vnodes.get(asNumber(nodeid, 'node id'), () => {
+      const data: FuseNode = {
+        nodeid,
+        nlookup: 0n,
+        parent,
+        handles: new Map(),
+        created: undefined,
+        listing: undefined,
+      };
+      return new Vnode(m, asNumber(nodeid, 'node id'), type, this, data, attr.mode & 0o7777);
+    });
+    if (counted) node(v).nlookup++;
+    if (parent !== undefined && type === VType.VDIR) node(v).parent = parent;
+    applyAttr(v, attr);
+    return v;
+  }
+
+  private release(v: Vnode): void {
+    const n = node(v);
+    for (const [acc, h] of n.handles) {
+      this.releaseHandle(v, h.fh, acc);
+    }
+    n.handles.clear();
+    if (n.nlookup > 0n && n.nodeid !== FUSE_ROOT_ID) this.driver.forget(n.nodeid, n.nlookup);
+    n.nlookup = 0n;
+  }
+
+  private releaseHandle(v: Vnode, fh: bigint, acc: number): void {
+    try {
+      this.driver.call(node(v).nodeid, { op: v.type === VType.VDIR ? 'releasedir' : 'release', fh, flags: acc });
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+    }
+  }
+
+  // ---- VnodeOps --------------------------------------------------------------------------------
+
+  lookup(dir: Vnode, name: string): Vnode | undefined {
+    try {
+      const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'lookup', name }), 'entry');
+      return this.entryVnode(r.entry, dir);
+    } catch (e) {
+      if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
+      throw e;
+    }
+  }
+
+  parent(dir: Vnode): Vnode {
+    return node(dir).parent ?? dir;
+  }
+
+  readdir(dir: Vnode, cookie: number): DirEntry | null {
+    const n = node(dir);
+    if (cookie <= 2 || n.listing === undefined) n.listing = this.list(dir);
+    const at = Math.max(0, cookie - 2);
+    const e = n.listing[at];
+    return e === undefined ? null : { name: e.name, ino: e.ino, type: e.type, next: at + 3 };
+  }
+
+  isEmpty(dir: Vnode): boolean {
+    return this.list(dir).length === 0;
+  }
+
+  /** The whole listing of `dir` (OPENDIR, READDIR until empty, RELEASEDIR), without "." and "..". */
+  private list(dir: Vnode): { name: string; ino: number; type: VType }[] {
+    const nodeid = node(dir).nodeid;
+    const open = this.expect(this.driver.call(nodeid, { op: 'opendir', flags: O_RDONLY }), 'open');
+    const out: { name: string; ino: number; type: VType }[] = [];
+    try {
+      let offset = 0n;
+      for (;;) {
+        const r = this.expect(
+          this.driver.call(nodeid, { op: 'readdir', fh: open.fh, offset, size: this.driver.maxIoBytes }),
+          'dirents',
+        );
+        if (r.entries.length === 0) break;
+        for (const d of r.entries) {
+          if (d.name !== '.' && d.name !== '..')
+            out.push({ name: d.name, ino: Number(d.ino & 0x1fffffffffffffn), type: DT_TO_VTYPE[d.type] ?? VType.VNON });
+          offset = d.off;
+        }
+      }
+    } finally {
+      this.driver.call(nodeid, { op: 'releasedir', fh: open.fh, flags: 0 });
+    }
+    return out;
+  }
+
+  create(dir: Vnode, name: string, perm: number): Vnode {
+    const r = this.expect(
+      this.driver.call(node(dir).nodeid, {
+        op: 'create',
+        flags: O_RDWR | 0o300,
+        mode: 0o100000 | perm,
+        umask: 0,
+        name,
+      }),
+      'create',
+    );
+    const v = this.entryVnode(r.entry, dir);
+    // Kept for the open that follows (open(O_CREAT, 0444) still writes, as on Linux).
+    const n = node(v);
+    if (n.created !== undefined) this.releaseHandle(v, n.created, O_RDWR);
+    n.created = r.fh;
+    this.touch(dir);
+    return v;
+  }
+
+  mkdir(dir: Vnode, name: string, perm: number): Vnode {
+    const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'mkdir', mode: perm, umask: 0, name }), 'entry');
+    this.touch(dir);
+    return this.entryVnode(r.entry, dir);
+  }
+
+  symlink(dir: Vnode, name: string, target: string): Vnode {
+    const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'symlink', name, target }), 'entry');
+    this.touch(dir);
+    return this.entryVnode(r.entry, dir);
+  }
+
+  link(dir: Vnode, name: string, target: Vnode): void {
+    const r = this.expect(
+      this.driver.call(node(dir).nodeid, { op: 'link', oldnodeid: node(target).nodeid, newname: name }),
+      'entry',
+    );
+    this.entryVnode(r.entry, dir);
+    this.touch(dir);
+  }
+
+  remove(dir: Vnode, name: string, vnode: Vnode): void {
+    this.driver.call(node(dir).nodeid, { op: 'unlink', name });
+    this.touch(dir);
+    this.refresh(vnode);
+  }
+
+  rmdir(dir: Vnode, name: string, vnode: Vnode): void {
+    this.driver.call(node(dir).nodeid, { op: 'rmdir', name });
+    this.touch(dir);
+    vnode.nlink = 0;
+  }
+
+  rename(srcDir: Vnode, srcName: string, vnode: Vnode, dstDir: Vnode, dstName: string, replaced?: Vnode): void {
+    this.driver.call(node(srcDir).nodeid, {
+      op: 'rename',
+      newdir: node(dstDir).nodeid,
+      oldname: srcName,
+      newname: dstName,
+    });
+    if (vnode.type === VType.VDIR) node(vnode).parent = dstDir;
+    this.touch(srcDir);
+    if (dstDir !== srcDir) this.touch(dstDir);
+    if (replaced) this.refresh(replaced);
+  }
+
+  readlink(vnode: Vnode): string {
+    const r = this.expect(this.driver.call(node(vnode).nodeid, { op: 'readlink' }), 'data');
+    return new TextDecoder().decode(r.data);
+  }
+
+  open(vnode: Vnode, flags: number): void {
+    if (vnode.type !== VType.VREG) return;
+    const acc = flags & O_ACCMODE;
+    const n = node(vnode);
+    const h = n.handles.get(acc);
+    if (h) {
+      h.opens++;
+      return;
+    }
+    let fh: bigint;
+    if (n.created !== undefined && acc !== O_RDONLY) {
+      fh = n.created;
+      n.created = undefined;
+      n.handles.set(O_RDWR, { fh, opens: 0 });
+      if (acc !== O_RDWR) n.handles.set(acc, n.handles.get(O_RDWR)!);
+      n.handles.get(acc)!.opens++;
+      return;
+    }
+    // O_TRUNC is done by the VFS through truncate (SETATTR); the handle is opened without it.
+    fh = this.expect(this.driver.call(n.nodeid, { op: 'open', flags: acc }), 'open').fh;
+    n.handles.set(acc, { fh, opens: 1 });
+  }
+
+  close(vnode: Vnode, flags: number): void {
+    if (vnode.type !== VType.VREG) return;
+    const acc = flags & O_ACCMODE;
+    const n = node(vnode);
+    const h = n.handles.get(acc);
+    if (!h || --h.opens > 0) return;
+    n.handles.delete(acc);
+    for (const other of n.handles.values()) if (other === h) return; // shared with O_RDWR
+    this.releaseHandle(vnode, h.fh, acc);
+    if (n.created !== undefined) {
+      this.releaseHandle(vnode, n.created, O_RDWR);
+      n.created = undefined;
+    }
+  }
+
+  private handleFor(vnode: Vnode, write: boolean): bigint {
+    const n = node(vnode);
+    const h = n.handles.get(O_RDWR) ?? n.handles.get(write ? O_WRONLY : O_RDONLY);
+    if (h) return h.fh;
+    if (n.created !== undefined) return n.created;
+    throw new KernelError(Errno.EBADF, `virtiofs: no ${write ? 'writable' : 'readable'} handle`);
+  }
+
+  read(vnode: Vnode, offsetBytes: number, into: Uint8Array): number {
+    const fh = this.handleFor(vnode, false);
+    let done = 0;
+    while (done < into.length) {
+      const want = Math.min(into.length - done, this.driver.maxIoBytes);
+      const r = this.expect(
+        this.driver.call(node(vnode).nodeid, { op: 'read', fh, offset: BigInt(offsetBytes + done), size: want }),
+        'data',
+      );
+      if (r.data.length > want) throw new KernelError(Errno.EIO, 'virtiofs: READ returned more than asked for');
+      into.set(r.data, done);
+      done += r.data.length;
+      if (r.data.length < want) break;
+    }
+    return done;
+  }
+
+  write(vnode: Vnode, offsetBytes: number, data: Uint8Array): number {
+    const fh = this.handleFor(vnode, true);
+    let done = 0;
+    while (done < data.length) {
+      const chunk = data.subarray(done, done + this.driver.maxIoBytes);
+      const r = this.expect(
+        this.driver.call(node(vnode).nodeid, { op: 'write', fh, offset: BigInt(offsetBytes + done), data: chunk }),
+        'write',
+      );
+      if (r.size > chunk.length) throw new KernelError(Errno.EIO, 'virtiofs: WRITE wrote more than given');
+      done += r.size;
+      if (r.size < chunk.length) break;
+    }
+    if (offsetBytes + done > vnode.size) vnode.size = offsetBytes + done;
+    return done;
+  }
+
+  truncate(vnode: Vnode, sizeBytes: number): void {
+    this.setattrRaw(vnode, { valid: FuseSetattrValid.SIZE, size: BigInt(sizeBytes) });
+  }
+
+  setattr(vnode: Vnode, attr: SetAttr): void {
+    let valid = 0;
+    const a: Partial<{ -readonly [K in keyof FuseSetattr]: FuseSetattr[K] }> = {};
+    if (attr.perm !== undefined) {
+      valid |= FuseSetattrValid.MODE;
+      a.mode = vtypeToModeBits(vnode.type) | (attr.perm & 0o7777);
+    }
+    if (attr.uid !== undefined) {
+      valid |= FuseSetattrValid.UID;
+      a.uid = attr.uid;
+    }
+    if (attr.gid !== undefined) {
+      valid |= FuseSetattrValid.GID;
+      a.gid = attr.gid;
+    }
+    if (attr.atimeNs !== undefined) {
+      valid |= FuseSetattrValid.ATIME;
+      a.atime = attr.atimeNs / 1_000_000_000n;
+      a.atimensec = Number(attr.atimeNs % 1_000_000_000n);
+    }
+    if (attr.mtimeNs !== undefined) {
+      valid |= FuseSetattrValid.MTIME;
+      a.mtime = attr.mtimeNs / 1_000_000_000n;
+      a.mtimensec = Number(attr.mtimeNs % 1_000_000_000n);
+    }
+    this.setattrRaw(vnode, { ...a, valid });
+  }
+
+  private setattrRaw(vnode: Vnode, a: Partial<FuseSetattr> & { valid: number }): void {
+    const r = this.expect(
+      this.driver.call(node(vnode).nodeid, {
+        op: 'setattr',
+        valid: a.valid,
+        fh: 0n,
+        size: a.size ?? 0n,
+        atime: a.atime ?? 0n,
+        atimensec: a.atimensec ?? 0,
+        mtime: a.mtime ?? 0n,
+        mtimensec: a.mtimensec ?? 0,
+        mode: a.mode ?? 0,
+        uid: a.uid ?? 0,
+        gid: a.gid ?? 0,
+      }),
+      'attr',
+    );
+    applyAttr(vnode, r.attr);
+  }
+
+  fsync(vnode: Vnode): void {
+    if (vnode.type !== VType.VREG) return;
+    const n = node(vnode);
+    const h = n.handles.get(O_RDWR) ?? n.handles.get(O_WRONLY) ?? n.handles.get(O_RDONLY);
+    if (h) this.driver.call(n.nodeid, { op: 'fsync', fh: h.fh, fsyncFlags: 0 });
+  }
+
+  getattr(vnode: Vnode): void {
+    this.refresh(vnode);
+  }
+
+  allocatedBytes(vnode: Vnode): number {
+    return node(vnode).allocated ?? vnode.size;
+  }
+
+  inactive(vnode: Vnode): void {
+    this.release(vnode);
+  }
+
+  /** Re-reads the attributes (an unlinked file's nlink drops; ESTALE/ENOENT: it is gone). */
+  private refresh(v: Vnode): void {
+    try {
+      applyAttr(v, this.expect(this.driver.call(node(v).nodeid, { op: 'getattr', flags: 0, fh: 0n }), 'attr').attr);
+    } catch (e) {
+      if (!(e instanceof KernelError) || (e.errno !== Errno.ENOENT && e.errno !== Errno.ESTALE)) throw e;
+      v.nlink = 0;
+    }
+  }
+
+  private touch(dir: Vnode): void {
+    node(dir).listing = undefined;
+  }
+}
+
+function applyAttr(v: Vnode, a: FuseAttr): void {
+  v.perm = a.mode & 0o7777;
+  v.nlink = a.nlink;
+  v.size = Number(a.size);
+  v.uid = a.uid;
+  v.gid = a.gid;
+  v.rdev = a.rdev;
+  v.atimeNs = a.atime * 1_000_000_000n + BigInt(a.atimensec);
+  v.mtimeNs = a.mtime * 1_000_000_000n + BigInt(a.mtimensec);
+  v.ctimeNs = a.ctime * 1_000_000_000n + BigInt(a.ctimensec);
+  (v.data as FuseNode).allocated = Number(a.blocks) * 512;
+}

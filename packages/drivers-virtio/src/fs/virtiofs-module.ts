@@ -1,0 +1,46 @@
+// Kernel module `virtio-fs`: probes every virtio-mmio window holding a virtio-fs device (virtio
+// 1.2 §5.11), names them virtiofs0, virtiofs1, … in address order, and registers the `virtiofs`
+// file system type, whose mount source is `/dev/virtiofsN` (OSv's
+// --mount-fs=virtiofs,/dev/virtiofs0,/dir) or the device's tag. Each device is mounted once: a
+// FUSE session's node references belong to one mount.
+import { Errno, KernelError, type KernelModule, type ModuleContext } from '@osv-ts/kernel-api';
+import { VFS_CAPABILITY, type VfsService } from '@osv-ts/vfs';
+import { VirtioMmioTransport } from '../guest/mmio-transport.js';
+import { DeviceId } from '../mmio/registers.js';
+import { VIRTIO_MMIO_CAPABILITY, type VirtioPlatform } from '../virtio-platform.js';
+import { VirtioFsDriver } from './virtiofs-driver.js';
+import { VirtioFs } from './virtiofs-fs.js';
+
+const virtioFsModule: KernelModule = {
+  name: 'virtio-fs',
+  init(ctx: ModuleContext): void {
+    const platform = ctx.get<VirtioPlatform>(VIRTIO_MMIO_CAPABILITY);
+    const service = ctx.get<VfsService>(VFS_CAPABILITY);
+    const drivers: VirtioFsDriver[] = [];
+    for (const info of platform.devices) {
+      const transport = new VirtioMmioTransport(platform.memory, platform.bus, info);
+      if (transport.probe()?.deviceId !== DeviceId.Fs) continue;
+      const driver = new VirtioFsDriver(
+        `virtiofs${drivers.length}`,
+        transport,
+        platform.memory,
+        platform.dma,
+        platform.sched,
+      );
+      platform.onInterrupt(info.irq, () => driver.onInterrupt());
+      driver.init();
+      drivers.push(driver);
+    }
+    const mounted = new Set<VirtioFsDriver>();
+    service.fsTypes.set('virtiofs', (source) => {
+      const name = source.replace(/^\/dev\//, '');
+      const driver = drivers.find((d) => d.name === name) ?? drivers.find((d) => d.tag === source);
+      if (!driver) throw new KernelError(Errno.ENODEV, `virtiofs: no virtio-fs device ${source}`);
+      if (mounted.has(driver)) throw new KernelError(Errno.EBUSY, `virtiofs: ${source} is mounted already`);
+      mounted.add(driver);
+      return new VirtioFs(driver);
+    });
+  },
+};
+
+export default virtioFsModule;

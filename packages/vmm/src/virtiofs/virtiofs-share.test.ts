@@ -1,0 +1,134 @@
+// A host directory through the whole stack on one thread: the VFS, the virtiofs file system,
+// the guest driver, virtqueues in guest RAM, the device model and NodeFsBackend. What the guest
+// writes the host sees, and the other way round; errno reaches the guest as the host gave it.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Errno, KernelError } from '@osv-ts/kernel-api';
+import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
+import { LoopbackMachine, VirtioFs, VirtioFsDevice, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
+import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, RamFs, Vfs } from '@osv-ts/vfs';
+import { NodeFsBackend } from './node-fs-backend.js';
+
+let host: string;
+let backend: NodeFsBackend;
+
+function boot(readOnly = false): { vfs: Vfs; device: VirtioFsDevice; driver: VirtioFsDriver } {
+  backend = new NodeFsBackend(host, { readOnly });
+  const device = new VirtioFsDevice('virtiofs0', 'share0', backend);
+  const machine = new LoopbackMachine(8 << 20, [device]);
+  const sched = new Scheduler(new HostClock(), machine);
+  const driver = new VirtioFsDriver(
+    'virtiofs0',
+    new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+    machine.memory,
+    new PageAllocator(0x100000, 6 << 20),
+    sched,
+  );
+  machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
+  driver.init();
+  const vfs = new Vfs({ clock: new HostClock() });
+  vfs.mountRoot(new RamFs());
+  vfs.mkdir('/data', 0o755);
+  vfs.mount('/data', new VirtioFs(driver), { source: '/dev/virtiofs0' });
+  return { vfs, device, driver };
+}
+
+function errnoOf(f: () => unknown): number {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof KernelError) return e.errno;
+    throw e;
+  }
+  return 0;
+}
+
+beforeEach(() => {
+  host = mkdtempSync(join(tmpdir(), 'osv-virtiofs-share-'));
+});
+
+afterEach(() => {
+  backend.close();
+  rmSync(host, { recursive: true, force: true });
+});
+
+describe('virtiofs over virtio-fs, end to end', () => {
+  it('reads the tag, and what the guest writes the host sees (and back)', () => {
+    writeFileSync(join(host, 'in.txt'), 'from the host');
+    const { vfs, driver } = boot();
+    expect(driver.tag).toBe('share0');
+    expect(new TextDecoder().decode(vfs.readFile('/data/in.txt'))).toBe('from the host');
+    vfs.writeFile('/data/out.txt', new TextEncoder().encode('from the guest'));
+    expect(readFileSync(join(host, 'out.txt'), 'utf8')).toBe('from the guest');
+    writeFileSync(join(host, 'out.txt'), 'changed on the host, longer');
+    expect(vfs.stat('/data/out.txt').size).toBe(27);
+    expect(new TextDecoder().decode(vfs.readFile('/data/out.txt'))).toBe('changed on the host, longer');
+  });
+
+  it('moves a large file both ways intact, in requests of at most max_write', () => {
+    const { vfs, device } = boot();
+    const data = new Uint8Array(1 << 20).map((_, i) => (i * 31 + (i >> 12)) & 0xff);
+    vfs.writeFile('/data/big.bin', data);
+    expect(Buffer.compare(readFileSync(join(host, 'big.bin')), Buffer.from(data))).toBe(0);
+    const back = vfs.readFile('/data/big.bin');
+    expect(Buffer.compare(Buffer.from(back), Buffer.from(data))).toBe(0);
+    expect(device.counters.writtenBytes).toBe(1 << 20);
+    expect(device.counters.requests).toBeGreaterThanOrEqual(16); // 1 MiB / 128 KiB writes + reads
+  });
+
+  it('does mkdir, readdir, rename, symlink, link, unlink, rmdir and truncate as the host shows', () => {
+    const { vfs } = boot();
+    vfs.mkdir('/data/d', 0o755);
+    vfs.writeFile('/data/d/a', new TextEncoder().encode('aaaa'));
+    vfs.rename('/data/d/a', '/data/d/b');
+    vfs.symlink('b', '/data/d/l');
+    vfs.link('/data/d/b', '/data/d/h');
+    expect(existsSync(join(host, 'd', 'a'))).toBe(false);
+    expect(readFileSync(join(host, 'd', 'h'), 'utf8')).toBe('aaaa');
+    expect(vfs.readlink('/data/d/l')).toBe('b');
+    expect(new TextDecoder().decode(vfs.readFile('/data/d/l'))).toBe('aaaa');
+    expect(vfs.stat('/data/d/b').nlink).toBe(2);
+    const names: string[] = [];
+    const dir = vfs.lookup('/data/d');
+    for (let c = 0, e; (e = vfs.readdirVnode(dir, c)) !== null; c = e.next) names.push(e.name);
+    expect(names.sort()).toEqual(['.', '..', 'b', 'h', 'l']);
+    vfs.truncate('/data/d/b', 2);
+    expect(readFileSync(join(host, 'd', 'b'), 'utf8')).toBe('aa');
+    expect(errnoOf(() => vfs.rmdir('/data/d'))).toBe(Errno.ENOTEMPTY);
+    for (const n of ['b', 'h', 'l']) vfs.unlink(`/data/d/${n}`);
+    vfs.rmdir('/data/d');
+    expect(existsSync(join(host, 'd'))).toBe(false);
+  });
+
+  it('gives the guest errno as the host gave it', () => {
+    mkdirSync(join(host, 'dir'));
+    const { vfs } = boot();
+    expect(errnoOf(() => vfs.open('/data/missing', O_RDONLY))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => vfs.mkdir('/data/dir', 0o755))).toBe(Errno.EEXIST);
+    expect(errnoOf(() => vfs.open('/data/dir', O_WRONLY))).toBe(Errno.EISDIR);
+    expect(errnoOf(() => vfs.open('/data/dir/x/y', O_CREAT | O_RDWR, 0o644))).toBe(Errno.ENOENT);
+  });
+
+  it('a read-only share refuses writes with EROFS and still reads', () => {
+    writeFileSync(join(host, 'keep.txt'), 'keep');
+    const { vfs } = boot(true);
+    expect(new TextDecoder().decode(vfs.readFile('/data/keep.txt'))).toBe('keep');
+    expect(errnoOf(() => vfs.writeFile('/data/new.txt', Uint8Array.of(1)))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.open('/data/keep.txt', O_WRONLY))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.mkdir('/data/d', 0o755))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.unlink('/data/keep.txt'))).toBe(Errno.EROFS);
+    expect(readFileSync(join(host, 'keep.txt'), 'utf8')).toBe('keep');
+    expect(existsSync(join(host, 'new.txt'))).toBe(false);
+  });
+
+  it('a guest symlink pointing out of the share resolves inside the guest, never on the host', () => {
+    const { vfs } = boot();
+    vfs.writeFile('/secret', new TextEncoder().encode('guest root file'));
+    vfs.symlink('/secret', '/data/out');
+    vfs.symlink('../../../../etc/passwd', '/data/up');
+    expect(new TextDecoder().decode(vfs.readFile('/data/out'))).toBe('guest root file');
+    expect(errnoOf(() => vfs.readFile('/data/up'))).toBe(Errno.ENOENT); // the guest has no /etc/passwd
+  });
+});
