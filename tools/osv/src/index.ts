@@ -34,3 +34,6 @@ export type { MkfsRequest, MkfsResult } from './api/mkfs.js';
 // Booting an app in a microVM from a program.
 export { run, runArguments } from './api/run.js';
 export type { RunRequest, RunResult } from './api/run.js';
+// node:wasi's options on the inprocess kernel, host directories included.
+export { runWasm } from './api/run-wasm.js';
+export type { NodeRunWasmOptions } from './api/run-wasm.js';

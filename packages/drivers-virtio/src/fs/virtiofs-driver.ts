@@ -14,6 +14,7 @@ import { Feature, INT_CONFIG, bit } from '../mmio/registers.js';
 import { FUSE_KERNEL_MINOR_VERSION, FUSE_KERNEL_VERSION, FUSE_ROOT_ID, FuseInitFlag, FuseSize } from './fuse-abi.js';
 import { decodeFuseReply, type FuseReplyBody } from './fuse-reply.js';
 import { encodeFuseRequest, type FuseRequestBody } from './fuse-request.js';
+import type { FuseSession } from './fuse-session.js';
 import { FS_HIPRIO_QUEUE, FS_REQUEST_QUEUE, FS_TAG_BYTES, FsConfig } from './virtiofs-format.js';
 
 /** Largest READ/WRITE payload asked for (the device may agree to less). */
@@ -21,7 +22,7 @@ export const VIRTIOFS_MAX_IO_BYTES = 128 * 1024;
 /** Room for the fixed structures and two names around a payload. */
 const ENVELOPE_BYTES = 8192;
 
-export class VirtioFsDriver {
+export class VirtioFsDriver implements FuseSession {
   tag = '';
   /** Largest READ/WRITE payload, as agreed in FUSE_INIT. */
   maxIoBytes = VIRTIOFS_MAX_IO_BYTES;

@@ -27,7 +27,7 @@ import {
 import { FUSE_ROOT_ID, FuseSetattrValid } from './fuse-abi.js';
 import type { FuseAttr, FuseEntry, FuseReplyBody } from './fuse-reply.js';
 import type { FuseSetattr } from './fuse-request.js';
-import type { VirtioFsDriver } from './virtiofs-driver.js';
+import type { FuseSession } from './fuse-session.js';
 
 interface Handle {
   readonly fh: bigint;
@@ -75,7 +75,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
   private mountRef: Mount | undefined;
 
   constructor(
-    private readonly driver: VirtioFsDriver,
+    private readonly driver: FuseSession,
     readonly readOnly = false,
   ) {
     this.blockSizeBytes = driver.maxIoBytes;
