@@ -22,6 +22,7 @@ export const CAPABILITIES = {
   'page-allocator': { description: 'the page allocator over guest RAM' },
   'virtio-mmio': { description: 'the virtio-mmio transport: register windows and interrupts in guest RAM' },
   tracer: { description: 'tracepoints and the trace ring (--trace)' },
+  'kernel-control': { description: "the kernel's own facts: command line, environment, boot log, host name, power" },
   // Devices a hypervisor profile attaches (a profile's `devices`); drivers require them.
   'device:virtio-console': { description: 'a virtio-console device (virtio 1.2 §5.3)' },
   'device:virtio-blk': { description: 'a virtio-blk device (virtio 1.2 §5.2)' },
@@ -43,6 +44,7 @@ export const CAPABILITIES = {
   'fs:zfs': { description: 'the ZFS file system' },
   'fs:virtiofs': { description: 'the virtiofs file system: host directories shared over virtio-fs' },
   netstack: { description: 'the TCP/IP stack' },
+  'httpserver-api': { description: "OSv's REST management API served on the guest's port 8000" },
   // What apps call.
   'wasi:fs': { description: 'WASI preview1 file-system calls (path_*, fd_readdir, preopens)' },
   'wasi:net': { description: 'WASI preview1 socket calls (sock_*) and --tcplisten listeners' },

@@ -13,6 +13,8 @@ export type { NetDevice, NetOffloads } from './net-device.js';
 export { CAPABILITIES, isCapability, allowsManyProviders } from './capability.js';
 export type { Capability, CapabilityInfo } from './capability.js';
 export type { KernelModule, ModuleContext, ModuleDeclaration, PackageModules, Target } from './module.js';
+export { KERNEL_CONTROL_CAPABILITY, PowerOffRequest } from './kernel-control.js';
+export type { KernelControl } from './kernel-control.js';
 export { BootFlag } from './boot-flag.js';
 export {
   BOOT_ABI_VERSION,

@@ -7,7 +7,10 @@ import {
   Errno,
   KernelError,
   NS_PER_S,
+  KERNEL_CONTROL_CAPABILITY,
+  PowerOffRequest,
   type Console,
+  type KernelControl,
   type DeviceFault,
   type Entropy,
   type KernelModule,
@@ -60,6 +63,9 @@ const LINGER_NS = 5_000_000_000;
 
 const encoder = new TextEncoder();
 
+/** How much of the kernel's log /os/dmesg keeps (the newest text). */
+const BOOT_LOG_BYTES = 64 * 1024;
+
 export class Kernel {
   readonly registry = new ModuleRegistry();
   readonly sched: Scheduler;
@@ -74,6 +80,10 @@ export class Kernel {
   private appMemory: AppMemoryAccount | undefined;
 
   readonly tracer: Tracer;
+  /** The kernel's environment: --env= at boot, then what the management API sets. */
+  private readonly env = new Map<string, string>();
+  private bootLogText = '';
+  private hostName = 'osv';
   private readonly tpBootStage: Tracepoint<readonly ['str']>;
 
   constructor(
@@ -102,6 +112,7 @@ export class Kernel {
     this.stamp('command line parsed');
 
     this.registry.provide('scheduler', this.sched);
+    this.registry.provide<KernelControl>(KERNEL_CONTROL_CAPABILITY, this.control());
     p.registerServices(this.registry);
     this.stamp('drivers probe');
     this.registry.initAll(this.modules);
@@ -183,7 +194,7 @@ export class Kernel {
       if (o.verbose) for (const line of this.network.describe()) this.log(`${line}\n`);
     }
 
-    const env = new Map<string, string>();
+    const env = this.env;
     for (const kv of o.env) {
       const eq = kv.indexOf('=');
       if (eq > 0) env.set(kv.slice(0, eq), kv.slice(eq + 1));
@@ -223,14 +234,24 @@ export class Kernel {
     }
     let status = 0;
     let first = true;
-    for (const cmd of commands) {
-      if (cmd.terminator === '&' || cmd.terminator === '&!') {
-        this.log(`osv: running '${cmd.argv[0]}' in the foreground: background apps need more than one app thread\n`);
+    try {
+      for (const cmd of commands) {
+        if (cmd.terminator === '&' || cmd.terminator === '&!') {
+          this.log(`osv: running '${cmd.argv[0]}' in the foreground: background apps need more than one app thread\n`);
+        }
+        status = this.runCommand(cmd.argv, env, first, cmd.path ?? cmd.argv[0]!);
+        first = false;
       }
-      status = this.runCommand(cmd.argv, env, first, cmd.path ?? cmd.argv[0]!);
-      first = false;
+      this.drainNetwork();
+    } catch (e) {
+      // A kernel thread (the management API's /os/poweroff) asked to stop: the app's frames
+      // are unwound; what it wrote still reaches the disk below.
+      if (!(e instanceof PowerOffRequest)) throw e;
+      this.process?.fds.closeAll();
+      this.process = undefined;
+      this.log(`${e.reboot ? 'Rebooting' : 'Powering off'} at the management API's request.\n`);
+      status = 0;
     }
-    this.drainNetwork();
     this.syncFileSystems();
     // Output the host could not deliver is the host's to report (it knows where it went).
     for (const c of this.stderr === this.stdout ? [this.stdout] : [this.stdout, this.stderr]) {
@@ -241,6 +262,35 @@ export class Kernel {
       }
     }
     return status;
+  }
+
+  /** What the kernel tells its modules about itself (kernel-api's KernelControl). */
+  private control(): KernelControl {
+    const p = this.platform;
+    return {
+      version: OSV_TS_VERSION,
+      target: p.target,
+      commandLine: () => p.cmdline,
+      setCommandLine: () => {
+        throw new KernelError(
+          Errno.EROFS,
+          'the boot command line lives in the image the host built; it is not writable',
+        );
+      },
+      environment: this.env,
+      bootLog: () => this.bootLogText,
+      hostname: () => this.hostName,
+      setHostname: (name) => {
+        this.hostName = name;
+      },
+      memory: () => {
+        this.appMemory?.sync();
+        return p.memoryFigures();
+      },
+      powerOff: () => {
+        throw new PowerOffRequest(false);
+      },
+    };
   }
 
   /** ` (vblk0: partition table unreadable: …)` for the faults drivers found, or ''. */
@@ -515,6 +565,8 @@ export class Kernel {
    * host output failed drops them: there is nowhere left to say so.
    */
   log(text: string): void {
+    this.bootLogText += text;
+    if (this.bootLogText.length > BOOT_LOG_BYTES) this.bootLogText = this.bootLogText.slice(-BOOT_LOG_BYTES);
     try {
       (this.stderr ?? this.platform.fallbackConsoles()[0])?.write(encoder.encode(text));
     } catch (e) {

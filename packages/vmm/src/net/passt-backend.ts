@@ -14,17 +14,28 @@ export interface PortForward {
   readonly protocol: 'tcp' | 'udp';
   readonly hostPort: number;
   readonly guestPort: number;
+  /** The host address passt listens on (`127.0.0.1:8000:8000`); every address when absent. */
+  readonly hostAddress?: string;
 }
 
-/** Parses run.py's/QEMU's `--forward` rule: `tcp:8080:80`, `udp:5353:53`, or `8080:80` (tcp). */
+/**
+ * Parses run.py's/QEMU's `--forward` rule: `tcp:8080:80`, `udp:5353:53`, `8080:80` (tcp), or
+ * with a host address, `tcp:127.0.0.1:8080:80`.
+ */
 export function parsePortForward(rule: string): PortForward {
-  const m = /^(?:(tcp|udp):)?(?:[\d.]*:)?(\d+)(?:-:|:)(\d+)$/.exec(rule.replace(/^hostfwd=/, ''));
+  const m = /^(?:(tcp|udp):)?(?:([\d.]*):)?(\d+)(?:-:|:)(\d+)$/.exec(rule.replace(/^hostfwd=/, ''));
   if (!m) throw new Error(`bad --forward rule '${rule}' (expected tcp:HOSTPORT:GUESTPORT)`);
-  const hostPort = Number(m[2]);
-  const guestPort = Number(m[3]);
+  const hostPort = Number(m[3]);
+  const guestPort = Number(m[4]);
   if (hostPort < 1 || hostPort > 65535 || guestPort < 1 || guestPort > 65535)
     throw new Error(`bad port in --forward rule '${rule}'`);
-  return { protocol: (m[1] as 'tcp' | 'udp' | undefined) ?? 'tcp', hostPort, guestPort };
+  const protocol = (m[1] as 'tcp' | 'udp' | undefined) ?? 'tcp';
+  return m[2] ? { protocol, hostPort, guestPort, hostAddress: m[2] } : { protocol, hostPort, guestPort };
+}
+
+/** passt's `-t`/`-u` spec of one forward: `[ADDRESS/]HOSTPORT:GUESTPORT` (passt(1)). */
+function passtSpec(f: PortForward): string {
+  return `${f.hostAddress !== undefined ? `${f.hostAddress}/` : ''}${f.hostPort}:${f.guestPort}`;
 }
 
 export class PasstBackend implements NetBackend {
@@ -52,10 +63,8 @@ export class PasstBackend implements NetBackend {
     chmodSync(this.dir, 0o777);
     const sock = join(this.dir, 'passt.socket');
     const args = ['--foreground', '--socket', sock, '--quiet', '--one-off'];
-    const tcp = forwards.filter((f) => f.protocol === 'tcp').map((f) => `${f.hostPort}:${f.guestPort}`);
-    const udp = forwards.filter((f) => f.protocol === 'udp').map((f) => `${f.hostPort}:${f.guestPort}`);
-    if (tcp.length) args.push('-t', tcp.join(','));
-    if (udp.length) args.push('-u', udp.join(','));
+    // One option per forward: passt takes an address only in front of a whole port list.
+    for (const f of forwards) args.push(f.protocol === 'tcp' ? '-t' : '-u', passtSpec(f));
     const child = spawn(passtPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';

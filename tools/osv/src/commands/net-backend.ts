@@ -89,6 +89,11 @@ async function checkHostPortFree(f: PortForward): Promise<void> {
         socket.bind({ port: f.hostPort, address: host, exclusive: true }, () => socket.close(() => resolve(undefined)));
       }
     });
+  if (f.hostAddress !== undefined) {
+    const e = await tryBind(f.hostAddress);
+    if (e) throw refused(e);
+    return;
+  }
   let error = await tryBind('::');
   // A host without IPv6: passt listens on IPv4 alone.
   if (error?.code === 'EAFNOSUPPORT' || error?.code === 'EADDRNOTAVAIL') error = await tryBind('0.0.0.0');

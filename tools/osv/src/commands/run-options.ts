@@ -3,6 +3,7 @@
 // is an argument of the app, passed through untouched.
 import { MAX_GUEST_RAM_BYTES, MemorySizeError, formatMemorySize, parseMemorySize } from '@osv-ts/vmm';
 import { UsageError } from '../cli-error.js';
+import { parseApiOption, type ApiOption } from './api-option.js';
 
 export interface DiskSpec {
   readonly path: string;
@@ -61,6 +62,8 @@ export interface RunOptions {
   rootfsImage?: string;
   /** --profile P: the hypervisor profile the machine follows (osv profiles; default vm-node). */
   profile?: string;
+  /** --api[=[HOST:]PORT] / --api-monitoring: OSv's REST API, forwarded from the host. */
+  api?: ApiOption;
   help: boolean;
 }
 
@@ -81,6 +84,12 @@ options:
       --trace NAME       prepend --trace=NAME (repeatable): enable tracepoints matching NAME
   -n, --networking       networking: user-mode through passt (DHCP, outbound NAT, --forward),
                          or a TAP device with -v / --tap
+      --api[=[HOST:]PORT]
+                         serve OSv's REST API (httpserver-api) on guest port 8000, started
+                         before the app; turns on -n and forwards HOST:PORT (default
+                         127.0.0.1:8000) to it
+      --api-monitoring[=[HOST:]PORT]
+                         the same, read-only (OSv's httpserver-monitoring-api: GET routes only)
       --forward RULE     forward a host port to the guest: tcp:8080:80 (repeatable; needs -n)
   -v, --vhost            with -n: eth0 on a TAP device (tap0, tap1, … created for the run) instead
                          of passt; needs CAP_NET_ADMIN. The host side configures the TAP
@@ -220,6 +229,11 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         break;
       case '--forward':
         o.forwards.push(take(arg));
+        break;
+      case '--api':
+      case '--api-monitoring':
+        o.api = parseApiOption(inline, arg === '--api-monitoring');
+        o.networking = true;
         break;
       case '--tcplisten':
         o.tcplisten.push(take(arg));

@@ -26,6 +26,7 @@ import {
 } from './run-options.js';
 import { IMAGE_RUN_USAGE, takeImageOption } from './image-run-options.js';
 import { planNetwork, startNetwork } from './net-backend.js';
+import { apiForwardRule, apiModuleName } from './api-option.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
 import { hostConsoles, type ConsoleOutput } from './host-output.js';
 import { HostStages } from './host-stages.js';
@@ -193,13 +194,19 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
     );
   if (wantsSockets) needs.add('netstack', o.networking ? '-n' : `--tcplisten ${checked.options.tcplisten[0]}`);
   if (jsApps > 0) needs.addAll(jsAppNeeds({ networking: wantsSockets }).needs);
+  if (o.api) {
+    const option = o.api.monitoring ? '--api-monitoring' : '--api';
+    needs.add('httpserver-api', option);
+    needs.add('vfs', `${option}: the file and fs routes`);
+  }
 
   // 3. The kernel and the machine.
-  const netPlan = planNetwork(o);
+  const netPlan = planNetwork(o.api ? { ...o, forwards: [...o.forwards, apiForwardRule(o.api)] } : o);
   const selection = selectModules(
     catalog,
     profile,
     needs.list().map((n) => (n.capability === 'console' ? n : { ...n, optional: true })),
+    o.api ? { prefer: [apiModuleName(o.api)] } : {},
   );
   const kernel = await composeKernel(selection.modules, 'vm-node');
   stages.stamp(kernel.cached ? 'kernel found' : 'kernel composed');

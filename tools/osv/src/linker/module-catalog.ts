@@ -19,6 +19,7 @@ export const KERNEL_PACKAGES = [
   '@osv-ts/drivers-virtio',
   '@osv-ts/vfs',
   '@osv-ts/netstack',
+  '@osv-ts/httpserver-api',
   '@osv-ts/zfs',
   '@osv-ts/elf-linker',
   '@osv-ts/libc',

@@ -1,0 +1,318 @@
+import { PowerOffRequest } from '@osv-ts/kernel-api';
+import { describe, expect, it } from 'vitest';
+import { testGuest } from '../../test/guest-fixture.js';
+import { Router, syntheticRequest } from '../router.js';
+import { managementRoutes } from './route-set.js';
+
+function api(options: { monitoring?: boolean } = {}) {
+  const guest = testGuest();
+  const router = new Router(managementRoutes(options), guest);
+  const after: (() => void)[] = [];
+  const call = (method: string, target: string, form?: string) => {
+    const req = syntheticRequest(method, target);
+    const r = router.handle(
+      form === undefined
+        ? req
+        : {
+            ...req,
+            headers: new Map([['content-type', 'application/x-www-form-urlencoded']]),
+            body: new TextEncoder().encode(form),
+          },
+      (a) => after.push(a),
+    );
+    const text = new TextDecoder().decode(r.body);
+    return {
+      status: r.status,
+      type: r.contentType,
+      text,
+      json: r.contentType === 'application/json' ? (JSON.parse(text) as unknown) : undefined,
+    };
+  };
+  return { guest, call, after };
+}
+
+/** The keys and JSON types of a value, for shape checks against OSv's models. */
+const shape = (o: object): Record<string, string> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v]));
+
+describe('os routes', () => {
+  it('answer OSv identity, time and memory as JSON scalars', () => {
+    const { call, guest } = api();
+    expect(call('GET', '/os/name').text).toBe('"OSv"');
+    expect(call('GET', '/os/vendor').json).toBe('Cloudius Systems');
+    expect(call('GET', '/os/version').json).toBe('osv-ts v0.1.0');
+    guest.clock.advanceTo(12_500_000_000);
+    expect(call('GET', '/os/uptime').text).toBe('12');
+    // VirtualClock's epoch is 1_700_000_000 s: Tue Nov 14 22:13:20 UTC 2023.
+    expect(call('GET', '/os/date').json).toBe('Tue Nov 14 22:13:32 UTC 2023');
+    expect(call('GET', '/os/memory/total').json).toBe(64 << 20);
+    expect(call('GET', '/os/memory/free').json).toBe(40 << 20);
+    expect(call('GET', '/os/dmesg').json).toBe('OSv-ts booted\n');
+    expect(call('GET', '/os/cmdline').json).toBe('/app.wasm');
+  });
+
+  it('hostname: set, then read back; a missing name is 400 with OSv error body', () => {
+    const { call } = api();
+    expect(call('GET', '/os/hostname').json).toBe('osv');
+    expect(call('POST', '/os/hostname?name=guest1').json).toBe('');
+    expect(call('GET', '/os/hostname').json).toBe('guest1');
+    expect(call('POST', '/os/hostname')).toMatchObject({
+      status: 400,
+      json: { message: 'Missing mandatory parameter: name', code: 400 },
+    });
+  });
+
+  it('cmdline: too long is 400, a kernel that cannot write it is 500', () => {
+    const { call } = api();
+    expect(call('POST', `/os/cmdline?cmdline=${'a'.repeat(1024)}`)).toMatchObject({
+      status: 400,
+      json: { message: 'command line too long' },
+    });
+    expect(call('POST', '/os/cmdline?cmdline=x')).toMatchObject({ status: 500, json: { code: 500 } });
+  });
+
+  it('threads: OSv Thread fields for every kernel thread', () => {
+    const { call, guest } = api();
+    guest.sched.spawn(
+      function* t() {
+        yield;
+      },
+      { name: 'worker' },
+    );
+    const r = call('GET', '/os/threads').json as { list: Record<string, unknown>[]; time_ms: number };
+    expect(r.time_ms).toBe(1_700_000_000_000);
+    expect(r.list.map((t) => t['name'])).toEqual(['worker']);
+    expect(shape(r.list[0]!)).toEqual({
+      id: 'number',
+      cpu: 'number',
+      cpu_ms: 'number',
+      switches: 'number',
+      migrations: 'number',
+      preemptions: 'number',
+      priority: 'number',
+      stack_size: 'number',
+      status: 'string',
+      name: 'string',
+    });
+    expect(r.list[0]!['status']).toBe('queued');
+  });
+
+  it('poweroff answers "" and powers off only afterwards', () => {
+    const { call, after, guest } = api();
+    expect(call('POST', '/os/poweroff').json).toBe('');
+    expect(guest.powerOffs).toEqual([]);
+    expect(after).toHaveLength(1);
+    expect(() => after[0]!()).toThrow(PowerOffRequest);
+    expect(guest.powerOffs).toHaveLength(1);
+  });
+});
+
+describe('env routes', () => {
+  it('list, get, set, delete; an unknown name is 400', () => {
+    const { call } = api();
+    expect(call('GET', '/env/').json).toEqual(['HOME=/']);
+    expect(call('POST', '/env/GREETING?val=hi%20there').json).toBe('');
+    expect(call('GET', '/env/GREETING').json).toBe('hi there');
+    expect(call('GET', '/env/').json).toEqual(['HOME=/', 'GREETING=hi there']);
+    expect(call('DELETE', '/env/GREETING').json).toBe('');
+    expect(call('GET', '/env/GREETING')).toMatchObject({
+      status: 400,
+      json: { message: 'No environment variable GREETING', code: 400 },
+    });
+    expect(call('POST', '/env/X')).toMatchObject({ status: 400 });
+  });
+});
+
+describe('file routes', () => {
+  it('GET returns the raw content; GETFILESTATUS and LISTSTATUS return FileStatusProperties', () => {
+    const { call } = api();
+    const r = call('GET', '/file/etc/hosts?op=GET');
+    expect([r.status, r.type, r.text]).toEqual([200, 'application/octet-stream', '127.0.0.1 localhost\n']);
+    const st = call('GET', '/file/etc/hosts?op=GETFILESTATUS').json as Record<string, unknown>;
+    expect(shape(st)).toEqual({
+      accessTime: 'number',
+      blockSize: 'number',
+      group: 'string',
+      length: 'number',
+      modificationTime: 'number',
+      owner: 'string',
+      pathSuffix: 'string',
+      permission: 'string',
+      replication: 'number',
+      symlink: 'string',
+      type: 'string',
+    });
+    expect(st).toMatchObject({ length: 20, pathSuffix: 'hosts', type: 'FILE', permission: '644' });
+    const ls = call('GET', '/file/?op=LISTSTATUS').json as { pathSuffix: string; type: string }[];
+    expect(ls.map((e) => [e.pathSuffix, e.type])).toEqual([['etc', 'DIRECTORY']]);
+    expect((call('GET', '/file/etc/h*?op=LISTSTATUS').json as unknown[]).length).toBe(1);
+    expect((call('GET', '/file/etc/x*?op=LISTSTATUS').json as unknown[]).length).toBe(0);
+  });
+
+  it('MKDIRS, WRITE (append and overwrite), COPY, RENAME, DELETE', () => {
+    const { call, guest } = api();
+    expect(call('PUT', '/file/a/b/c?op=MKDIRS').status).toBe(404); // no parents without createParent
+    expect(call('PUT', '/file/a/b/c?op=MKDIRS&createParent=true&permission=0755').json).toBe('');
+    expect(call('GET', '/file/a/b/c?op=GETFILESTATUS').json).toMatchObject({ type: 'DIRECTORY', permission: '755' });
+    call('PUT', '/file/a/f?op=WRITE&content=one');
+    call('PUT', '/file/a/f?op=WRITE&content=two');
+    expect(call('GET', '/file/a/f?op=GET').text).toBe('onetwo');
+    call('PUT', '/file/a/f?op=WRITE&content=new&overwrite=true');
+    expect(call('GET', '/file/a/f?op=GET').text).toBe('new');
+    expect(call('PUT', '/file/a/f?op=COPY&destination=/a/g').json).toBe('');
+    expect(call('PUT', '/file/a/g?op=RENAME&destination=/h').json).toBe('');
+    expect(new TextDecoder().decode(guest.vfs.readFile('/h'))).toBe('new');
+    expect(call('PUT', '/file/a?op=RENAME')).toMatchObject({
+      status: 400,
+      json: { message: 'Missing mandatory parameter: destination' },
+    });
+    expect(call('DELETE', '/file/a?op=DELETE').status).toBe(500); // not empty
+    expect(call('DELETE', '/file/a?op=DELETE&recursive=true').json).toBe('');
+    expect(call('GET', '/file/a?op=GETFILESTATUS')).toMatchObject({ status: 404, json: { code: 404 } });
+    expect(call('PUT', '/file/x?op=CHMOD')).toMatchObject({ status: 400, json: { message: 'Unknown op CHMOD' } });
+    expect(call('GET', '/file/etc/hosts')).toMatchObject({
+      status: 400,
+      json: { message: 'Missing mandatory parameter: op' },
+    });
+  });
+
+  it('cannot climb out of the guest root with ..', () => {
+    const { call } = api();
+    for (const target of [
+      '/file/../etc/hosts?op=GET',
+      '/file/etc/../../x?op=GET',
+      '/file/%2e%2e/etc/hosts?op=GET',
+      '/file/a/..%2f..%2fb?op=GET',
+    ])
+      expect([target, call('GET', target).status]).toEqual([target, 400]);
+    expect(call('PUT', '/file/etc/hosts?op=COPY&destination=/../../tmp/x').status).toBe(400);
+    // `..` that stays inside is fine.
+    expect(call('GET', '/file/etc/../etc/hosts?op=GET').status).toBe(200);
+  });
+});
+
+describe('fs, hardware and network routes', () => {
+  it('fs/df lists the mounts as DFStat; an unknown mount is 404', () => {
+    const { call } = api();
+    const df = call('GET', '/fs/df/').json as Record<string, unknown>[];
+    expect(df).toHaveLength(1);
+    expect(shape(df[0]!)).toEqual({
+      filesystem: 'string',
+      mount: 'string',
+      btotal: 'number',
+      bfree: 'number',
+      ftotal: 'number',
+      ffree: 'number',
+      blocksize: 'number',
+    });
+    expect(df[0]!['mount']).toBe('/');
+    expect(call('GET', '/fs/df/nowhere')).toMatchObject({ status: 404, json: { message: 'mount does not exist' } });
+  });
+
+  it('hardware answers scalars', () => {
+    const { call } = api();
+    expect(call('GET', '/hardware/processor/count').json).toBe(1);
+    expect(call('GET', '/hardware/hypervisor').json).toBe('inprocess');
+    expect(typeof call('GET', '/hardware/processor/flags').json).toBe('string');
+    expect(typeof call('GET', '/hardware/firmware/vendor').json).toBe('string');
+  });
+
+  it('ifconfig shows every interface with its counters; route lists the routes', () => {
+    const { call, guest } = api();
+    guest.stack.loopback.counters.rxFrames = 5;
+    const all = call('GET', '/network/ifconfig/').json as {
+      config: Record<string, unknown>;
+      data: Record<string, unknown>;
+      time: number;
+    }[];
+    expect(all.map((i) => i.config['name'])).toEqual(['lo']);
+    expect(all[0]!.config).toMatchObject({ addr: '127.0.0.1', mask: '255.0.0.0' });
+    expect(all[0]!.data['ifi_ipackets']).toBe(5);
+    expect(Object.keys(all[0]!.data)).toHaveLength(32);
+    expect(call('GET', '/network/ifconfig/lo').json).toMatchObject({ config: { name: 'lo' } });
+    expect(call('GET', '/network/ifconfig/eth9').status).toBe(404);
+    const routes = call('GET', '/network/route/').json as Record<string, unknown>[];
+    expect(routes).toContainEqual({ destination: '127.0.0.0/8', gateway: '', flags: 'U', netif: 'lo', ipv6: false });
+  });
+});
+
+describe('api/batch and errors', () => {
+  it('batch runs each request through the router; OSv quoting rules', () => {
+    const { call } = api();
+    const r = call(
+      'POST',
+      '/api/batch',
+      `batch=${encodeURIComponent(`[{"method": "GET", "relative_url": "/os/name"}, {'method':'GET','relative_url':'env/NOPE'}]`)}`,
+    );
+    expect(r.json).toEqual([
+      { code: 200, body: 'OSv' },
+      { code: 400, body: { message: 'No environment variable NOPE', code: 400 } },
+    ]);
+    expect(call('POST', '/api/batch', 'batch=[{"method":"GET"}').status).toBe(400);
+    expect(call('POST', '/api/batch').status).toBe(400);
+  });
+
+  it('unknown paths are 404, known paths under another method 405, both with OSv error bodies', () => {
+    const { call } = api();
+    expect(call('GET', '/nope')).toMatchObject({ status: 404, json: { code: 404 } });
+    expect(call('DELETE', '/os/name')).toMatchObject({ status: 405, json: { code: 405 } });
+  });
+});
+
+describe('monitoring build and api-doc', () => {
+  it('monitoring refuses every state-changing route and still answers GETs', () => {
+    const { call, guest, after } = api({ monitoring: true });
+    for (const [m, t] of [
+      ['POST', '/os/poweroff'],
+      ['POST', '/os/reboot'],
+      ['POST', '/os/shutdown'],
+      ['POST', '/os/hostname?name=x'],
+      ['POST', '/os/cmdline?cmdline=x'],
+      ['POST', '/env/A?val=1'],
+      ['DELETE', '/env/HOME'],
+      ['PUT', '/file/x?op=MKDIRS'],
+      ['DELETE', '/file/etc/hosts?op=DELETE'],
+    ] as const)
+      expect([m, t, [404, 405].includes(call(m, t).status)]).toEqual([m, t, true]);
+    // Nothing changed.
+    expect(after).toEqual([]);
+    expect(guest.control.hostname()).toBe('osv');
+    expect([...guest.control.environment]).toEqual([['HOME', '/']]);
+    expect(guest.vfs.stat('/etc/hosts').size).toBe(20);
+    expect(() => guest.vfs.stat('/x')).toThrow();
+    expect(call('GET', '/os/name').json).toBe('OSv');
+    expect(call('GET', '/file/etc/hosts?op=GET').status).toBe(200);
+  });
+
+  it('/api-doc lists exactly the groups served, and each listing exactly its routes', () => {
+    for (const monitoring of [false, true]) {
+      const { call } = api({ monitoring });
+      const listing = call('GET', '/api-doc').json as {
+        apiVersion: string;
+        swaggerVersion: string;
+        apis: { path: string }[];
+      };
+      expect(listing.swaggerVersion).toBe('1.2');
+      expect(listing.apis.map((a) => a.path)).toEqual(['/os', '/env', '/file', '/fs', '/hardware', '/network', '/api']);
+      const served = managementRoutes({ monitoring }).filter((r) => r.group !== 'api-doc');
+      let operations = 0;
+      for (const { path } of listing.apis) {
+        const decl = call('GET', `/api-doc${path}`).json as {
+          resourcePath: string;
+          apis: { path: string; operations: { method: string; type: string; nickname: string }[] }[];
+          models: Record<string, unknown>;
+        };
+        expect(decl.resourcePath).toBe(path);
+        for (const a of decl.apis)
+          for (const op of a.operations) {
+            operations++;
+            expect(served.some((r) => r.path === a.path && r.method === op.method)).toBe(true);
+            // Every model a route returns is declared in its listing.
+            if (/^[A-Z]/.test(op.type)) expect(Object.keys(decl.models)).toContain(op.type);
+          }
+      }
+      expect(operations).toBe(served.length);
+    }
+    expect(api().call('GET', '/api-doc/trace').status).toBe(404);
+  });
+});
