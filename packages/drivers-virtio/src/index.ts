@@ -91,4 +91,3 @@ export type { FuseBackend } from './fs/fuse-backend.js';
 export { VirtioFsDevice } from './fs/virtiofs-device.js';
 export type { VirtioFsOptions, VirtioFsCounters } from './fs/virtiofs-device.js';
 export { VirtioFsDriver } from './fs/virtiofs-driver.js';
-export { VirtioFs } from './fs/virtiofs-fs.js';

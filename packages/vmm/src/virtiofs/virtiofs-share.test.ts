@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
-import { LoopbackMachine, VirtioFs, VirtioFsDevice, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
-import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, RamFs, Vfs } from '@osv-ts/vfs';
+import { LoopbackMachine, VirtioFsDevice, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
+import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, RamFs, Vfs, VirtioFs } from '@osv-ts/vfs';
 import { NodeFsBackend } from './node-fs-backend.js';
 
 let host: string;
