@@ -132,3 +132,17 @@ describe('virtiofs over virtio-fs, end to end', () => {
     expect(errnoOf(() => vfs.readFile('/data/up'))).toBe(Errno.ENOENT); // the guest has no /etc/passwd
   });
 });
+
+describe('virtio-fs on a device thread', () => {
+  it('describes a NodeFsBackend share as a device spec the thread rebuilds, read-only flag included', async () => {
+    const { deviceThreadSpec } = await import('../device-thread/device-spec.js');
+    const { buildDevice } = await import('../device-thread/device-factory.js');
+    backend = new NodeFsBackend(host, { readOnly: true });
+    const spec = deviceThreadSpec(new VirtioFsDevice('virtiofs0', 'share0', backend));
+    expect(spec).toEqual({ kind: 'virtio-fs', name: 'virtiofs0', tag: 'share0', root: host, readOnly: true });
+    const rebuilt = buildDevice(spec!) as VirtioFsDevice;
+    expect(rebuilt.tag).toBe('share0');
+    expect((rebuilt.backend as NodeFsBackend).readOnly).toBe(true);
+    (rebuilt.backend as NodeFsBackend).close();
+  });
+});
