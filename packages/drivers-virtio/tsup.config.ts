@@ -8,6 +8,5 @@ export default defineConfig(
     'blk/blk-module': 'src/blk/blk-module.ts',
     'rng/rng-module': 'src/rng/rng-module.ts',
     'net/net-module': 'src/net/net-module.ts',
-    'fs/virtiofs-module': 'src/fs/virtiofs-module.ts',
   }),
 );

@@ -9,5 +9,6 @@ export default defineConfig(
     manifest: 'src/manifest.ts',
     'vfs-module': 'src/vfs-module.ts',
     'rofs-module': 'src/rofs-module.ts',
+    'virtiofs-module': 'src/virtiofs-module.ts',
   }),
 );

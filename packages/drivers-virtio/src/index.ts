@@ -91,6 +91,5 @@ export type { FuseBackend } from './fs/fuse-backend.js';
 export { VirtioFsDevice } from './fs/virtiofs-device.js';
 export type { VirtioFsOptions, VirtioFsCounters } from './fs/virtiofs-device.js';
 export { VirtioFsDriver } from './fs/virtiofs-driver.js';
-export { VirtioFs } from './fs/virtiofs-fs.js';
 export { DirectFuseSession } from './fs/fuse-session.js';
 export type { FuseSession } from './fs/fuse-session.js';

@@ -104,10 +104,10 @@ export class VirtioFsDevice implements DeviceModel {
     return safe;
   }
 
-  /** Requests are answered synchronously: nothing is ever left in flight. */
-  idle(): boolean {
-    return true;
-  }
+  // No idle(): the FUSE session (node ids, open handles) lives in the back-end, and a device
+  // thread builds a back-end of its own, so the device must not move to a thread mid-session.
+  // Without idle() the transport hands the queues to the thread at DRIVER_OK, before the first
+  // request, and the guest waits for the thread to come up (DeviceModel.idle).
 
   private drain(q: DeviceVirtqueue): boolean {
     const host = this.host;

@@ -1,17 +1,20 @@
 // The device thread's half of device-spec.ts: builds the device model and its back-end from
 // the description the VMM sent. The descriptors are the VMM's; the thread never closes them.
-import { FaultInjectingBackend, FaultRanges, VirtioBlkDevice } from '@osv-ts/drivers-virtio';
+import { FaultInjectingBackend, FaultRanges, VirtioBlkDevice, VirtioFsDevice } from '@osv-ts/drivers-virtio';
 import type { BlockBackend, DeviceModel } from '@osv-ts/drivers-virtio';
 import { DirectFileBackend } from '../blk/direct-file-backend.js';
 import { NodeImageFile } from '../blk/image-file.js';
 import { Qcow2Backend } from '../blk/qcow2/qcow2-backend.js';
 import { Qcow2Image } from '../blk/qcow2/qcow2-image.js';
+import { NodeFsBackend } from '../virtiofs/node-fs-backend.js';
 import type { BlockBackendSpec, DeviceSpec } from './device-spec.js';
 
 export function buildDevice(spec: DeviceSpec): DeviceModel {
   switch (spec.kind) {
     case 'virtio-blk':
       return new VirtioBlkDevice(spec.name, buildBlockBackend(spec.backend), spec.options);
+    case 'virtio-fs':
+      return new VirtioFsDevice(spec.name, spec.tag, new NodeFsBackend(spec.root, { readOnly: spec.readOnly }));
   }
 }
 

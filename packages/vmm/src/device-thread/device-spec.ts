@@ -3,12 +3,13 @@
 // back-end by open file descriptor (descriptors are per process, so the thread uses the very
 // file the VMM opened and locked). Devices whose back-end cannot move (memory disks, callback
 // fault plans, test pairs) have no spec and stay on the VMM's thread.
-import { FaultInjectingBackend, FaultRanges, VirtioBlkDevice } from '@osv-ts/drivers-virtio';
+import { FaultInjectingBackend, FaultRanges, VirtioBlkDevice, VirtioFsDevice } from '@osv-ts/drivers-virtio';
 import type { BlockBackend, DeviceModel, FaultRange, VirtioBlkOptions } from '@osv-ts/drivers-virtio';
 import { RawFileBackend } from '../blk/raw-file-backend.js';
 import { Qcow2Backend } from '../blk/qcow2/qcow2-backend.js';
 import { NodeImageFile } from '../blk/image-file.js';
 import { DirectFileBackend } from '../blk/direct-file-backend.js';
+import { NodeFsBackend } from '../virtiofs/node-fs-backend.js';
 
 export type BlockBackendSpec =
   | { readonly kind: 'raw'; readonly path: string; readonly fd: number; readonly readOnly: boolean }
@@ -22,7 +23,16 @@ export interface BlkDeviceSpec {
   readonly backend: BlockBackendSpec;
 }
 
-export type DeviceSpec = BlkDeviceSpec;
+/** A virtio-fs share: the thread opens the directory itself (its own node descriptors). */
+export interface FsDeviceSpec {
+  readonly kind: 'virtio-fs';
+  readonly name: string;
+  readonly tag: string;
+  readonly root: string;
+  readonly readOnly: boolean;
+}
+
+export type DeviceSpec = BlkDeviceSpec | FsDeviceSpec;
 
 /** The spec of a device that can run on a thread of its own, or undefined. */
 export function deviceThreadSpec(device: DeviceModel): DeviceSpec | undefined {
@@ -30,6 +40,14 @@ export function deviceThreadSpec(device: DeviceModel): DeviceSpec | undefined {
     const backend = blockBackendSpec(device.backend);
     return backend && { kind: 'virtio-blk', name: device.name, options: device.options, backend };
   }
+  if (device instanceof VirtioFsDevice && device.backend instanceof NodeFsBackend)
+    return {
+      kind: 'virtio-fs',
+      name: device.name,
+      tag: device.tag,
+      root: device.backend.root,
+      readOnly: device.backend.readOnly,
+    };
   return undefined;
 }
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
-import { LoopbackMachine, VirtioFs, VirtioFsDevice, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
-import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, RamFs, Vfs } from '@osv-ts/vfs';
+import { LoopbackMachine, VirtioFsDevice, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
+import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, RamFs, Vfs, VirtioFs } from '@osv-ts/vfs';
 import { NodeFsBackend } from './node-fs-backend.js';
 
 let host: string;
@@ -130,5 +130,19 @@ describe('virtiofs over virtio-fs, end to end', () => {
     vfs.symlink('../../../../etc/passwd', '/data/up');
     expect(new TextDecoder().decode(vfs.readFile('/data/out'))).toBe('guest root file');
     expect(errnoOf(() => vfs.readFile('/data/up'))).toBe(Errno.ENOENT); // the guest has no /etc/passwd
+  });
+});
+
+describe('virtio-fs on a device thread', () => {
+  it('describes a NodeFsBackend share as a device spec the thread rebuilds, read-only flag included', async () => {
+    const { deviceThreadSpec } = await import('../device-thread/device-spec.js');
+    const { buildDevice } = await import('../device-thread/device-factory.js');
+    backend = new NodeFsBackend(host, { readOnly: true });
+    const spec = deviceThreadSpec(new VirtioFsDevice('virtiofs0', 'share0', backend));
+    expect(spec).toEqual({ kind: 'virtio-fs', name: 'virtiofs0', tag: 'share0', root: host, readOnly: true });
+    const rebuilt = buildDevice(spec!) as VirtioFsDevice;
+    expect(rebuilt.tag).toBe('share0');
+    expect((rebuilt.backend as NodeFsBackend).readOnly).toBe(true);
+    (rebuilt.backend as NodeFsBackend).close();
   });
 });

@@ -5,10 +5,10 @@
 // systems; this one maps Node's world onto it.
 import { readSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DirectFuseSession, VirtioFs } from '@osv-ts/drivers-virtio';
+import { DirectFuseSession } from '@osv-ts/drivers-virtio';
 import { runWasm as runKernel, type RunWasmOptions } from '@osv-ts/kernel';
 import type { KernelModule } from '@osv-ts/kernel-api';
-import type { FileSystem } from '@osv-ts/vfs';
+import { VirtioFs, type FileSystem } from '@osv-ts/vfs';
 import { NodeFsBackend } from '@osv-ts/vmm';
 import { UsageError } from '../cli-error.js';
 

@@ -38,3 +38,21 @@ describe('osv run options', () => {
     expect(() => parseRunOptions([])).toThrow(/nothing to run/);
   });
 });
+
+describe('--share', () => {
+  it('takes HOSTDIR:/guest[:ro], repeatable, and mounts each over virtio-fs in order', () => {
+    const o = parseRunOptions(['--share', '/tmp/a:/data', '--share=/srv/with:colon:/ro:ro', 'app.wasm']);
+    expect(o.shares).toEqual([
+      { hostDir: '/tmp/a', guestPath: '/data', readOnly: false },
+      { hostDir: '/srv/with:colon', guestPath: '/ro', readOnly: true },
+    ]);
+    expect(buildCommandLine(o, 'app.wasm')).toBe(
+      '--mount-fs=virtiofs,/dev/virtiofs0,/data --mount-fs=virtiofs,/dev/virtiofs1,/ro app.wasm',
+    );
+  });
+
+  it('refuses a share without a host directory or an absolute guest path', () => {
+    for (const bad of ['/tmp/a', ':/data', '/tmp/a:data', '/tmp/a:/da ta'])
+      expect(() => parseRunOptions(['--share', bad, 'app.wasm'])).toThrow(/--share expects HOSTDIR:\/guest\/path/);
+  });
+});

@@ -27,6 +27,28 @@ export function parseDiskSpec(text: string): DiskSpec {
   return { path, readOnly, shareWrite };
 }
 
+/** `--share HOSTDIR:/guest[:ro]`: a host directory mounted in the guest over virtio-fs. */
+export interface ShareSpec {
+  readonly hostDir: string;
+  readonly guestPath: string;
+  readonly readOnly: boolean;
+}
+
+export function parseShareSpec(text: string): ShareSpec {
+  let rest = text;
+  let readOnly = false;
+  if (rest.endsWith(':ro')) {
+    readOnly = true;
+    rest = rest.slice(0, -3);
+  }
+  const colon = rest.lastIndexOf(':/');
+  const hostDir = colon > 0 ? rest.slice(0, colon) : '';
+  const guestPath = colon > 0 ? rest.slice(colon + 1) : '';
+  if (hostDir === '' || guestPath === '' || /[\s,]/.test(guestPath))
+    throw new UsageError(`--share expects HOSTDIR:/guest/path[:ro], got '${text}'`);
+  return { hostDir, guestPath, readOnly };
+}
+
 export interface RunOptions {
   memBytes: number;
   vcpus: number;
@@ -60,6 +82,8 @@ export interface RunOptions {
   disks: DiskSpec[];
   /** --rootfs-image IMG: a bare ROFS image (osv mkfs rofs) attached as vblk0 and mounted as /. */
   rootfsImage?: string;
+  /** --share HOSTDIR:/guest[:ro]: host directories over virtio-fs (repeatable). */
+  shares: ShareSpec[];
   /** --profile P: the hypervisor profile the machine follows (osv profiles; default vm-node). */
   profile?: string;
   /** --api[=[HOST:]PORT] / --api-monitoring: OSv's REST API, forwarded from the host. */
@@ -109,6 +133,10 @@ options:
                          Locked as QEMU locks images: a second VM (or QEMU) is refused while one
                          writes it. ,ro: a read-only disk (refused beside a writer too, as in
                          QEMU); ,share-rw: let others write it meanwhile (QEMU's share-rw=on)
+      --share HOSTDIR:/guest[:ro]
+                         mount host directory HOSTDIR at /guest over virtio-fs (virtiofs0,
+                         virtiofs1, … as --mount-fs=virtiofs,/dev/virtiofsN,/guest); confined to
+                         HOSTDIR; :ro refuses writes with EROFS (repeatable)
   -d, --debug            start the vCPU worker under the inspector on 127.0.0.1:9229
                          (OSV_INSPECT_PORT), paused before the kernel's first line
       --profile P        the hypervisor profile to follow (default vm-node; osv profiles lists
@@ -133,6 +161,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
     files: [],
     manifests: [],
     disks: [],
+    shares: [],
     help: false,
     networking: false,
     vhost: false,
@@ -247,6 +276,9 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
       case '--disk':
         o.disks.push(parseDiskSpec(take(arg)));
         break;
+      case '--share':
+        o.shares.push(parseShareSpec(take(arg)));
+        break;
       case '--rootfs-image':
         o.rootfsImage = take(arg);
         break;
@@ -299,6 +331,9 @@ export function buildCommandLine(o: RunOptions, appGuestName: string | undefined
   if (o.verbose) prefix.push('--verbose');
   for (const t of o.trace) prefix.push(`--trace=${t}`);
   for (const m of o.mountFs) prefix.push(`--mount-fs=${m}`);
+  // Pushed last-first: the prefix is reversed below, and nested shares mount outermost first.
+  for (let i = o.shares.length - 1; i >= 0; i--)
+    prefix.push(`--mount-fs=virtiofs,/dev/virtiofs${i},${o.shares[i]!.guestPath}`);
   for (const ip of o.ip) prefix.push(`--ip=${ip}`);
   for (const l of o.tcplisten) prefix.push(`--tcplisten=${l}`);
   if (o.rootfsImage !== undefined) prefix.push('--rootfs=rofs');

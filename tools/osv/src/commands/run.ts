@@ -1,11 +1,12 @@
 // `osv run`: check the command line, compose a kernel for the app, build the boot file system,
 // start the microVM, and exit with the app's status.
-import { basename } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel-api';
-import { Machine, formatMemorySize, maxCommandLineBytes, type VcpuWorker } from '@osv-ts/vmm';
-import { VirtioBlkDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { Machine, NodeFsBackend, formatMemorySize, maxCommandLineBytes, type VcpuWorker } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioFsDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { UsageError } from '../cli-error.js';
 import { checkOutputPath, readRegularFile } from '../image/host-files.js';
@@ -83,7 +84,8 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
   const catalog = loadCatalog();
   const appGuestName = o.app === undefined ? undefined : basename(o.app);
   const cmdline = buildCommandLine(o, appGuestName);
-  const deviceCount = 2 + o.disks.length + (o.rootfsImage !== undefined ? 1 : 0) + (o.networking ? 1 : 0);
+  const deviceCount =
+    2 + o.disks.length + o.shares.length + (o.rootfsImage !== undefined ? 1 : 0) + (o.networking ? 1 : 0);
   const checked = checkCommandLine(
     cmdline,
     {
@@ -181,6 +183,11 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
     needs.add('wasi:fs', '--rootfs-image: the app is in the image, unread here'); // give it the file calls
   }
   if (diskSpecs.length > 0) needs.add('blockdev', diskSpecs[0]!.option ?? '--disk');
+  for (const s of o.shares) {
+    if (!statSync(s.hostDir, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`--share ${s.hostDir}:${s.guestPath}: ${s.hostDir} is not a directory`);
+    needs.add('fs:virtiofs', `--share ${s.hostDir}:${s.guestPath}`);
+  }
   const wantsSockets = o.networking || checked.options.tcplisten.length > 0;
   // A program that is not in the boot file system (on a --disk or --rootfs-image) is not read
   // here: give it the socket calls for the listeners it is handed rather than refuse them.
@@ -215,7 +222,12 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoles.stdout, consoles.stderr);
   const disks = openDisks(diskSpecs);
   disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
-  const closeDisks = (): void => disks.forEach((d) => d.backend.close?.());
+  const shares = o.shares.map((s) => new NodeFsBackend(resolve(s.hostDir), { readOnly: s.readOnly }));
+  shares.forEach((b, i) => devices.push(new VirtioFsDevice(`virtiofs${i}`, `share${i}`, b)));
+  const closeDisks = (): void => {
+    disks.forEach((d) => d.backend.close?.());
+    shares.forEach((b) => b.close());
+  };
   let hostNet;
   try {
     hostNet = o.dryRun ? undefined : await startNetwork(netPlan);
@@ -314,6 +326,7 @@ function checkProfileDevices(profile: Profile, o: RunOptions): void {
     ['virtio-console', 'the console'],
     ['virtio-blk', o.rootfsImage !== undefined ? '--rootfs-image' : o.disks.length > 0 ? '--disk' : undefined],
     ['virtio-net', o.networking ? '-n' : undefined],
+    ['virtio-fs', o.shares.length > 0 ? '--share' : undefined],
   ];
   for (const [device, why] of wants)
     if (why !== undefined && !profile.devices.includes(device))

@@ -1,5 +1,5 @@
-// The `virtiofs` file system: the VFS's VnodeOps answered by FUSE requests over a VirtioFsDriver
-// (as Linux's fs/fuse does over virtio-fs). A vnode is a FUSE node id (also its st_ino here, so
+// The `virtiofs` file system: the VFS's VnodeOps answered by FUSE requests over a FuseSession
+// (the VirtioFsDriver, as Linux's fs/fuse does over virtio-fs; or a back-end on this thread). A vnode is a FUSE node id (also its st_ino here, so
 // identity is the host's inode identity as the device dedupes it) holding lookup references
 // the device counts; they are forgotten when the vnode is released. Attributes are fetched
 // afresh for every stat (no attribute cache), so files another guest closed on the same share
@@ -8,26 +8,14 @@
 // starts (cookie 2) and served from that snapshot, so cookies stay stable while entries are
 // removed meanwhile (WASI fd_readdir). Leaves out: mmap/DAX, xattrs, locks, mknod of devices.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
-import {
-  O_ACCMODE,
-  O_RDONLY,
-  O_RDWR,
-  O_WRONLY,
-  VType,
-  Vnode,
-  modeToVType,
-  vtypeToModeBits,
-  type DirEntry,
-  type FileSystem,
-  type Mount,
-  type SetAttr,
-  type StatFs,
-  type VnodeOps,
-} from '@osv-ts/vfs';
-import { FUSE_ROOT_ID, FuseSetattrValid } from './fuse-abi.js';
-import type { FuseAttr, FuseEntry, FuseReplyBody } from './fuse-reply.js';
-import type { FuseSetattr } from './fuse-request.js';
-import type { FuseSession } from './fuse-session.js';
+import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY } from '../../open-flags.js';
+import { VType, modeToVType, vtypeToModeBits } from '../../vtype.js';
+import { Vnode } from '../../vnode.js';
+import type { DirEntry, FileSystem, SetAttr, VnodeOps } from '../../file-system.js';
+import type { Mount } from '../../mount.js';
+import type { StatFs } from '../../stat.js';
+import { FUSE_ROOT_ID, FuseSetattrValid } from '@osv-ts/drivers-virtio';
+import type { FuseAttr, FuseEntry, FuseReplyBody, FuseSession, FuseSetattr } from '@osv-ts/drivers-virtio';
 
 interface Handle {
   readonly fh: bigint;

@@ -4,12 +4,10 @@
 // --mount-fs=virtiofs,/dev/virtiofs0,/dir) or the device's tag. Each device is mounted once: a
 // FUSE session's node references belong to one mount.
 import { Errno, KernelError, type KernelModule, type ModuleContext } from '@osv-ts/kernel-api';
-import { VFS_CAPABILITY, type VfsService } from '@osv-ts/vfs';
-import { VirtioMmioTransport } from '../guest/mmio-transport.js';
-import { DeviceId } from '../mmio/registers.js';
-import { VIRTIO_MMIO_CAPABILITY, type VirtioPlatform } from '../virtio-platform.js';
-import { VirtioFsDriver } from './virtiofs-driver.js';
-import { VirtioFs } from './virtiofs-fs.js';
+import { DeviceId, VIRTIO_MMIO_CAPABILITY, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
+import type { VirtioPlatform } from '@osv-ts/drivers-virtio';
+import { VFS_CAPABILITY, type VfsService } from './vfs-service.js';
+import { VirtioFs } from './fs/virtiofs/virtiofs.js';
 
 const virtioFsModule: KernelModule = {
   name: 'virtio-fs',
