@@ -76,7 +76,9 @@ function outcome(
 const nodeWasi = (args: string[]): Outcome =>
   outcome(args, (o) => {
     const wasi = new WASI({ version: 'preview1', returnOnExit: true, ...o });
-    return wasi.start(new WebAssembly.Instance(new WebAssembly.Module(fsutil), wasi.getImportObject() as WebAssembly.Imports));
+    return wasi.start(
+      new WebAssembly.Instance(new WebAssembly.Module(fsutil), wasi.getImportObject() as WebAssembly.Imports),
+    );
   });
 const osvTs = (args: string[], compiled = false): Outcome =>
   outcome(args, (o) => runWasm(compiled ? new WebAssembly.Module(fsutil) : fsutil, o));
