@@ -1,7 +1,11 @@
 // osv run --api: OSv's REST API served from inside a running guest (httpserver-api on the
 // guest's netstack, port 8000), reached from the host through the forwarded port while the app
 // sleeps. Boots VMs: run under `flock /tmp/osv-interop.lock`.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, example, spawn, tempFile } from './osv-cli.js';
 
@@ -25,12 +29,12 @@ async function fetchRetrying(url: string, deadlineMs: number): Promise<Response>
   }
 }
 
-function boot(apiOption: string, port: number) {
+function boot(apiOption: string, port: number, extra: string[] = []) {
   const hosts = tempFile('hosts', '127.0.0.1 localhost osv\n');
   const manifest = tempFile('api.manifest', `/etc/hosts: ${hosts}\n`);
   const child = spawn(
     process.execPath,
-    [CLI, 'run', `${apiOption}=127.0.0.1:${port}`, '--manifest', manifest, example('sleep'), '30000'],
+    [CLI, 'run', `${apiOption}=127.0.0.1:${port}`, ...extra, '--manifest', manifest, example('sleep'), '30000'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -105,4 +109,125 @@ describe('osv run --api', () => {
       vm.child.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('osv shell runs OSv’s CLI commands against the guest', async () => {
+    const vm = boot('--api', await freePort());
+    try {
+      await fetchRetrying(`${vm.base}/os/version`, Date.now() + 30_000);
+      const shell = (...args: string[]) =>
+        new Promise<{ status: number | null; out: string; err: string }>((resolve) => {
+          const c = spawn(process.execPath, [CLI, 'shell', '--api', vm.base, ...args]);
+          let out = '';
+          let err = '';
+          c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          c.on('close', (status) => resolve({ status, out, err }));
+        });
+      expect(await shell('ls', '/etc')).toEqual({ status: 0, out: 'hosts\n', err: '' });
+      expect((await shell('cat', '/etc/hosts')).out).toBe('127.0.0.1 localhost osv\n');
+      expect((await shell('free')).out).toMatch(/^ +total +used +free\nMem: +\d+ +\d+ +\d+\n$/);
+      expect((await shell('uptime')).out).toMatch(/^\d\d:\d\d:\d\d up \d+ min \n$/);
+      expect((await shell('ifconfig', 'eth0')).out).toMatch(/^eth0: flags=.*\n\s+inet \d+\.\d+\.\d+\.\d+/);
+      expect(await shell('mkdir', '-p', '/tmp/a/b')).toMatchObject({ status: 0 });
+      expect((await shell('ls', '-l', '/tmp/a')).out).toMatch(/^total \d+\ndrwx.* b\n$/);
+      expect(await shell('ls', '/nope')).toEqual({ status: 1, out: '', err: 'ls: /nope: no such file or directory\n' });
+      expect((await shell('poweroff')).status).toBe(0);
+      expect(await vm.exited).toBe(0);
+    } finally {
+      vm.child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('--api-token and --api-cert/--api-key: 401 without the token, TLS that curl --cacert accepts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osv-api-tls-'));
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=osv test CA',
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      '/CN=127.0.0.1',
+    );
+    writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    );
+    writeFileSync(join(dir, 'token'), 'tok-123\n');
+    const port = await freePort();
+    const vm = boot('--api', port, [
+      '--api-token',
+      join(dir, 'token'),
+      '--api-cert',
+      join(dir, 'server.pem'),
+      '--api-key',
+      join(dir, 'server.key'),
+    ]);
+    const base = `https://127.0.0.1:${port}`;
+    const curl = (...args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          'curl',
+          [
+            '-sS',
+            '--cacert',
+            join(dir, 'ca.pem'),
+            '--retry',
+            '30',
+            '--retry-connrefused',
+            '--retry-delay',
+            '1',
+            ...args,
+          ],
+          (e, out) => (e ? reject(new Error(`curl ${args.join(' ')}: ${e.message}`)) : resolve(out)),
+        ),
+      );
+    try {
+      expect(await curl('-o', '/dev/null', '-w', '%{http_code}', `${base}/os/version`)).toBe('401');
+      expect(await curl('-H', 'Authorization: Bearer tok-123', `${base}/os/version`)).toBe('"osv-ts v0.1.0"');
+      const shell = execFileSync(
+        process.execPath,
+        [CLI, 'shell', '--api', base, '--cacert', join(dir, 'ca.pem'), '--token', join(dir, 'token'), 'hostname'],
+        { encoding: 'utf8' },
+      );
+      expect(shell).toMatch(/^\S+\n$/);
+      expect(await curl('-X', 'POST', '-H', 'Authorization: Bearer tok-123', `${base}/os/poweroff`)).toBe('""');
+      expect(await vm.exited).toBe(0);
+    } finally {
+      vm.child.kill('SIGKILL');
+    }
+  }, 120_000);
 });

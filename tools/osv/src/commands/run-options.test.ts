@@ -4,6 +4,22 @@ import { parseAppCommands } from '@osv-ts/kernel';
 import { buildCommandLine, parseRunOptions, quoteAppWord } from './run-options.js';
 
 describe('osv run options', () => {
+  it('takes --api-token and --api-cert/--api-key only with --api, the certificate with its key', () => {
+    expect(parseRunOptions(['--api', '--api-token', 't', '--api-cert', 'c', '--api-key', 'k', 'a.wasm'])).toMatchObject(
+      {
+        apiToken: 't',
+        apiCert: 'c',
+        apiKey: 'k',
+      },
+    );
+    expect(() => parseRunOptions(['--api-token', 't', 'a.wasm'])).toThrow(
+      '--api-token needs --api (or --api-monitoring)',
+    );
+    expect(() => parseRunOptions(['--api', '--api-cert', 'c', 'a.wasm'])).toThrow(
+      '--api-cert and --api-key go together',
+    );
+  });
+
   it('stops at the app: everything after it belongs to the app', () => {
     const o = parseRunOptions(['-m', '256M', '-V', 'app.wasm', '-m', '--x', 'y']);
     expect(o.memBytes).toBe(256 * 1024 * 1024);

@@ -88,6 +88,10 @@ export interface RunOptions {
   profile?: string;
   /** --api[=[HOST:]PORT] / --api-monitoring: OSv's REST API, forwarded from the host. */
   api?: ApiOption;
+  /** --api-token FILE, --api-cert FILE, --api-key FILE: checked and terminated on the host. */
+  apiToken?: string;
+  apiCert?: string;
+  apiKey?: string;
   help: boolean;
 }
 
@@ -114,6 +118,11 @@ options:
                          127.0.0.1:8000) to it
       --api-monitoring[=[HOST:]PORT]
                          the same, read-only (OSv's httpserver-monitoring-api: GET routes only)
+      --api-token FILE   answer 401 to requests without "Authorization: Bearer TOKEN" (the
+                         token is FILE's first line; checked on the host, never in the guest)
+      --api-cert FILE, --api-key FILE
+                         serve the API over https with this PEM certificate and key (TLS ends
+                         on the host; the guest serves plain HTTP behind it)
       --forward RULE     forward a host port to the guest: tcp:8080:80 (repeatable; needs -n)
   -v, --vhost            with -n: eth0 on a TAP device (tap0, tap1, … created for the run) instead
                          of passt; needs CAP_NET_ADMIN. The host side configures the TAP
@@ -264,6 +273,15 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
         o.api = parseApiOption(inline, arg === '--api-monitoring');
         o.networking = true;
         break;
+      case '--api-token':
+        o.apiToken = take(arg);
+        break;
+      case '--api-cert':
+        o.apiCert = take(arg);
+        break;
+      case '--api-key':
+        o.apiKey = take(arg);
+        break;
       case '--tcplisten':
         o.tcplisten.push(take(arg));
         break;
@@ -293,6 +311,17 @@ export function parseRunOptions(argv: readonly string[]): RunOptions {
   }
   if (!o.help && o.app === undefined && o.execute === undefined)
     throw new UsageError('nothing to run: give an app.wasm or -e CMDLINE');
+  const secured =
+    o.apiToken !== undefined
+      ? '--api-token'
+      : o.apiCert !== undefined
+        ? '--api-cert'
+        : o.apiKey !== undefined
+          ? '--api-key'
+          : undefined;
+  if (secured !== undefined && !o.api) throw new UsageError(`${secured} needs --api (or --api-monitoring)`);
+  if ((o.apiCert === undefined) !== (o.apiKey === undefined))
+    throw new UsageError('--api-cert and --api-key go together (a certificate and its private key)');
   return o;
 }
 

@@ -28,6 +28,7 @@ import {
 import { IMAGE_RUN_USAGE, takeImageOption } from './image-run-options.js';
 import { planNetwork, startNetwork } from './net-backend.js';
 import { apiForwardRule, apiModuleName } from './api-option.js';
+import type { ApiGateway } from '../api-gateway/api-gateway.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
 import { hostConsoles, type ConsoleOutput } from './host-output.js';
 import { HostStages } from './host-stages.js';
@@ -208,7 +209,13 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
   }
 
   // 3. The kernel and the machine.
-  const netPlan = planNetwork(o.api ? { ...o, forwards: [...o.forwards, apiForwardRule(o.api)] } : o);
+  // The gateway (node:https, node:crypto) loads only for the runs that need it (issue 14).
+  const gatewayPlan =
+    o.apiToken !== undefined || o.apiCert !== undefined
+      ? await (await import('./api-security.js')).planApiGateway(o)
+      : undefined;
+  const apiForward = gatewayPlan?.forwardRule ?? (o.api ? apiForwardRule(o.api) : undefined);
+  const netPlan = planNetwork(apiForward !== undefined ? { ...o, forwards: [...o.forwards, apiForward] } : o);
   const selection = selectModules(
     catalog,
     profile,
@@ -229,9 +236,12 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
     shares.forEach((b) => b.close());
   };
   let hostNet;
+  let gateway: ApiGateway | undefined;
   try {
     hostNet = o.dryRun ? undefined : await startNetwork(netPlan);
+    gateway = o.dryRun ? undefined : await gatewayPlan?.start();
   } catch (e) {
+    hostNet?.close();
     closeDisks();
     throw e;
   }
@@ -258,6 +268,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
     });
   } catch (e) {
     hostNet?.close();
+    void gateway?.close();
     closeDisks();
     throw e;
   }
@@ -270,6 +281,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
           : '') +
         `osv: machine: ${formatMemorySize(o.memBytes)} RAM, ${o.vcpus} vCPU, devices: ${devices.map((d) => d.name).join(', ') || 'none'}\n` +
         (hostNet ? `osv: network: ${hostNet.description}\n` : '') +
+        (gateway ? `osv: API at ${gateway.url} (token and TLS checked on the host)\n` : '') +
         `osv: cmdline: ${machine.cmdline}\n`,
     );
   }
@@ -288,6 +300,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
     signals: io.signals,
     cleanup: () => {
       hostNet?.close();
+      void gateway?.close();
       closeDisks();
     },
   });
