@@ -2,6 +2,7 @@
 // leaves out every route that changes the guest (and OSv's app and trace groups, not built here).
 import type { Route } from '../route.js';
 import { apiDocRoutes } from './api-doc-routes.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { apiRoutes } from './api-routes.js';
 import { envRoutes } from './env-routes.js';
 import { fileRoutes } from './file-routes.js';
@@ -25,5 +26,5 @@ export function managementRoutes(options: RouteSetOptions = {}): Route[] {
     ...apiRoutes,
   ];
   const api = options.monitoring ? all.filter((r) => r.mutates !== true) : all;
-  return [...api, ...apiDocRoutes(() => api)];
+  return [...api, ...apiDocRoutes(() => api), ...dashboardRoutes()];
 }
