@@ -1,17 +1,15 @@
 // The host end of osv run --api: requests pass to the guest's server as they are; a bearer
 // token is checked on the host (401 without it); TLS is terminated on the host, and curl
 // --cacert (the CA made here by openssl) accepts it.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiGateway, ApiGatewayError } from '../src/api-gateway/api-gateway.js';
+import { makeTestCertificates } from './test-ca.js';
 
 const curl = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), 'osv-gateway-'));
 let upstream: Server;
 let upstreamPort = 0;
 const seen: { method: string; url: string; auth: string | undefined; body: string }[] = [];
@@ -58,56 +56,9 @@ describe('ApiGateway', () => {
   });
 
   it('terminates TLS that curl --cacert accepts', async () => {
-    const ca = join(dir, 'ca.pem');
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      ca,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=osv test CA',
-    );
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    );
-    const ext = join(dir, 'ext.cnf');
-    writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\n');
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      ca,
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.pem',
-      '-days',
-      '2',
-      '-extfile',
-      ext,
-    );
+    const { ca, cert, key } = makeTestCertificates();
     const g = await start({
-      tls: { cert: readFileSync(join(dir, 'server.pem')), key: readFileSync(join(dir, 'server.key')) },
+      tls: { cert: readFileSync(cert), key: readFileSync(key) },
     });
     expect(g.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const r = await curl('curl', ['-sS', '--cacert', ca, `${g.url}/os/version`]);

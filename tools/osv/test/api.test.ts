@@ -2,12 +2,12 @@
 // guest's netstack, port 8000), reached from the host through the forwarded port while the app
 // sleeps. Boots VMs: run under `flock /tmp/osv-interop.lock`.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, example, spawn, tempFile } from './osv-cli.js';
+import { makeTestCertificates } from './test-ca.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -139,79 +139,16 @@ describe('osv run --api', () => {
   }, 90_000);
 
   it('--api-token and --api-cert/--api-key: 401 without the token, TLS that curl --cacert accepts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'osv-api-tls-'));
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=osv test CA',
-    );
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    );
-    writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.pem',
-      '-days',
-      '2',
-      '-extfile',
-      'ext.cnf',
-    );
+    const { dir, ca, cert, key } = makeTestCertificates();
     writeFileSync(join(dir, 'token'), 'tok-123\n');
     const port = await freePort();
-    const vm = boot('--api', port, [
-      '--api-token',
-      join(dir, 'token'),
-      '--api-cert',
-      join(dir, 'server.pem'),
-      '--api-key',
-      join(dir, 'server.key'),
-    ]);
+    const vm = boot('--api', port, ['--api-token', join(dir, 'token'), '--api-cert', cert, '--api-key', key]);
     const base = `https://127.0.0.1:${port}`;
     const curl = (...args: string[]) =>
       new Promise<string>((resolve, reject) =>
         execFile(
           'curl',
-          [
-            '-sS',
-            '--cacert',
-            join(dir, 'ca.pem'),
-            '--retry',
-            '30',
-            '--retry-connrefused',
-            '--retry-delay',
-            '1',
-            ...args,
-          ],
+          ['-sS', '--cacert', ca, '--retry', '30', '--retry-connrefused', '--retry-delay', '1', ...args],
           (e, out) => (e ? reject(new Error(`curl ${args.join(' ')}: ${e.message}`)) : resolve(out)),
         ),
       );
@@ -220,7 +157,7 @@ describe('osv run --api', () => {
       expect(await curl('-H', 'Authorization: Bearer tok-123', `${base}/os/version`)).toBe('"osv-ts v0.1.0"');
       const shell = execFileSync(
         process.execPath,
-        [CLI, 'shell', '--api', base, '--cacert', join(dir, 'ca.pem'), '--token', join(dir, 'token'), 'hostname'],
+        [CLI, 'shell', '--api', base, '--cacert', ca, '--token', join(dir, 'token'), 'hostname'],
         { encoding: 'utf8' },
       );
       expect(shell).toMatch(/^\S+\n$/);
