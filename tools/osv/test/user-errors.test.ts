@@ -90,7 +90,7 @@ describe('a bad OSv command line is refused on the host with the kernel’s own 
     expectOneLine(
       osv(['run', '-e', '--rootfs=bogus /hello.wasm', hello]),
       2,
-      /^osv: -e: --rootfs=bogus: unknown file system 'bogus' \(osv-ts has devfs, procfs, ramfs, rofs, zfs\)$/m,
+      /^osv: -e: --rootfs=bogus: unknown file system 'bogus' \(osv-ts has devfs, procfs, ramfs, rofs, virtiofs, zfs\)$/m,
     );
   });
 });

@@ -284,6 +284,17 @@ describe('monitoring build and api-doc', () => {
     expect(call('GET', '/file/etc/hosts?op=GET').status).toBe(200);
   });
 
+  it('serves the dashboard page in both builds, at /dashboard/ and /dashboard', () => {
+    for (const monitoring of [false, true]) {
+      const { call } = api({ monitoring });
+      for (const path of ['/dashboard/', '/dashboard']) {
+        const r = call('GET', path);
+        expect([r.status, r.type]).toEqual([200, 'text/html; charset=utf-8']);
+        expect(r.text).toMatch(/^<!doctype html>[\s\S]*data-testid="uptime"[\s\S]*\/os\/threads/);
+      }
+    }
+  });
+
   it('/api-doc lists exactly the groups served, and each listing exactly its routes', () => {
     for (const monitoring of [false, true]) {
       const { call } = api({ monitoring });
@@ -294,7 +305,8 @@ describe('monitoring build and api-doc', () => {
       };
       expect(listing.swaggerVersion).toBe('1.2');
       expect(listing.apis.map((a) => a.path)).toEqual(['/os', '/env', '/file', '/fs', '/hardware', '/network', '/api']);
-      const served = managementRoutes({ monitoring }).filter((r) => r.group !== 'api-doc');
+      // The dashboard is a page, not an API group (OSv's GUI is a file mapping): never listed.
+      const served = managementRoutes({ monitoring }).filter((r) => r.group !== 'api-doc' && r.group !== 'dashboard');
       let operations = 0;
       for (const { path } of listing.apis) {
         const decl = call('GET', `/api-doc${path}`).json as {

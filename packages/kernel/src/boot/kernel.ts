@@ -34,7 +34,6 @@ import {
   O_TRUNC,
   O_WRONLY,
   VType,
-  mkdirp,
   type File,
   type Vfs,
   type VfsService,
@@ -160,7 +159,7 @@ export class Kernel {
       }
       for (const [path, fs] of p.preopens ?? []) {
         try {
-          mkdirp(this.vfs.vfs, path);
+          mkdirs(this.vfs.vfs, path);
           this.vfs.vfs.mount(path, fs, { source: 'preopen' });
         } catch (e) {
           if (!(e instanceof KernelError)) throw e;
@@ -583,4 +582,21 @@ function optionNeedingVfs(o: LoaderOptions): string | undefined {
   if (o.redirect !== undefined) return `--redirect=${o.redirect.append ? '>>' : ''}${o.redirect.path}`;
   if (o.cwd !== undefined) return `--cwd=${o.cwd}`;
   return undefined;
+}
+
+/**
+ * `mkdir -p` through the Vfs's own methods: @osv-ts/vfs's mkdirp would link VFS code into
+ * every kernel, and a hello kernel has none (release-check's hello-kernel test).
+ */
+function mkdirs(vfs: Vfs, path: string): void {
+  let at = '';
+  for (const part of path.split('/').filter(Boolean)) {
+    at += `/${part}`;
+    try {
+      vfs.stat(at);
+    } catch (e) {
+      if (!(e instanceof KernelError) || e.errno !== Errno.ENOENT) throw e;
+      vfs.mkdir(at, 0o755);
+    }
+  }
 }
