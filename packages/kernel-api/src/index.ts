@@ -16,6 +16,8 @@ export type { KernelModule, ModuleContext, ModuleDeclaration, PackageModules, Ta
 export { KERNEL_CONTROL_CAPABILITY, PowerOffRequest } from './kernel-control.js';
 export type { KernelControl } from './kernel-control.js';
 export { BootFlag } from './boot-flag.js';
+export { HARDENED_REALM_OPTIONS } from './hardened-realm.js';
+export type { Realm } from './hardened-realm.js';
 export {
   BOOT_ABI_VERSION,
   BOOT_MAGIC,

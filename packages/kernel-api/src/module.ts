@@ -1,5 +1,6 @@
 // Kernel modules: how packages declare the pieces a kernel is composed from (docs/architecture.md §4).
 import type { Capability } from './capability.js';
+import type { Realm } from './hardened-realm.js';
 
 /** Where a composed kernel runs (docs/architecture.md §1). */
 export type Target = 'vm-node' | 'vm-browser' | 'inprocess';
@@ -27,6 +28,13 @@ export interface ModuleDeclaration {
   targets?: Target[];
   /** Short description printed by `osv build`. */
   description?: string;
+  /**
+   * The realm the module needs the kernel to run in: `hardened` — locked down by SES with
+   * HARDENED_REALM_OPTIONS. On vm-node the VMM's vCPU worker does it before the kernel's first
+   * line (the bundle then links no SES of its own); elsewhere the module does it when it first
+   * needs it.
+   */
+  realm?: Realm;
 }
 
 /** The `"osv"` field of a package.json. */

@@ -17,7 +17,8 @@ import {
   type MmioSlot,
 } from './guest-ram-layout.js';
 import { DeviceThread } from './device-thread/device-thread.js';
-import type { VcpuWorker } from './vcpu-worker.js';
+import { hardenedRealmData, VcpuWorker } from './vcpu-worker.js';
+import { hardenRealmSource } from './hardened-realm.js';
 import { deviceThreadSpec } from './device-thread/device-spec.js';
 import { serviceMmioTrap } from './mmio-trap.js';
 
@@ -42,6 +43,11 @@ export interface MachineConfig {
    * starts its own. Not used under `inspect` (closed instead).
    */
   readonly vcpu?: VcpuWorker;
+  /**
+   * The kernel needs the hardened realm (one of its modules declares `realm: 'hardened'`): the
+   * vCPU worker locks its realm down with SES before the kernel's first line (vcpu-worker.ts).
+   */
+  readonly hardenedRealm?: boolean;
   /** Start the vCPU worker under the inspector (`osv run -d`). */
   readonly inspect?: boolean;
   /** Inspector port for `inspect` (default 9229, as `node --inspect`). */
@@ -169,19 +175,26 @@ export class Machine {
     // Bootchart "vCPU created", on the clock of machineStartEpochMs: what comes after it until
     // "vCPU started" is the Worker's own start-up and the kernel bundle's compilation.
     this.memory.view.setFloat64(BootInfo.vcpuStartEpochMs, performance.timeOrigin + performance.now(), true);
+    const hardened = this.config.hardenedRealm === true;
+    const ram = this.memory.buffer as SharedArrayBuffer; /* allocateGuestRam */
     const worker = this.config.inspect
       ? new Worker(DEBUG_BOOTSTRAP, {
           eval: true,
-          workerData: { ram: this.memory.buffer, kernelUrl, inspectPort: this.config.inspectPort ?? 9229 },
+          workerData: {
+            ram,
+            kernelUrl,
+            inspectPort: this.config.inspectPort ?? 9229,
+            realm: hardened ? hardenedRealmData() : undefined,
+          },
           env: {},
           argv: [],
           stdout: false,
           stderr: false,
         })
-      : this.config.vcpu
-        ? this.config.vcpu.boot(this.memory.buffer as SharedArrayBuffer /* allocateGuestRam */, kernelUrl)
+      : this.config.vcpu || hardened
+        ? (this.config.vcpu ?? VcpuWorker.start()).boot(ram, kernelUrl, hardened)
         : new Worker(this.config.kernelPath, {
-            workerData: { ram: this.memory.buffer },
+            workerData: { ram },
             env: {},
             argv: [],
             stdout: false,
@@ -368,6 +381,8 @@ function allocateGuestRam(bytes: number): SharedArrayBuffer {
 const DEBUG_BOOTSTRAP = `
 const inspector = require('node:inspector');
 const { workerData } = require('node:worker_threads');
+${hardenRealmSource()}
+if (workerData.realm) hardenRealm(workerData.realm);
 inspector.open(workerData.inspectPort, '127.0.0.1', true);
 debugger; // paused here: step into the import to enter the kernel
 import(workerData.kernelUrl);

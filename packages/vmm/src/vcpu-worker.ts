@@ -3,29 +3,64 @@
 // a loaded host. Starting it first thing, while the VMM still prepares the machine (reads the
 // app, composes or finds the kernel, builds the bootfs), overlaps that cost instead of adding
 // it; Firecracker likewise creates its vCPU threads before the guest is loaded.
+//
+// A kernel whose modules need the hardened realm (ModuleDeclaration.realm: the js-app module)
+// gets its realm locked down here, by the host, before the kernel's first line: SES's ~500 KiB
+// of source and lockdown() cost ~17–30 ms of this thread's time, which a worker started early
+// spends while the host's main thread still prepares the machine, not in the guest's boot.
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { HARDENED_REALM_OPTIONS } from '@osv-ts/kernel-api';
+import { hardenRealmSource } from './hardened-realm.js';
 
 /**
- * The worker's first code (CommonJS, run with `eval`): it waits for the machine's message, puts
- * guest RAM where the kernel entry reads it (workerData.ram, as a worker started for one kernel
- * gets it) and imports the kernel. It keeps no reference the kernel could reach.
+ * The worker's first code (CommonJS, run with `eval`). It locks the realm down when asked to:
+ * at once (`workerData.realm`), by a message (harden()), or with the boot message. On the boot
+ * message it puts guest RAM where the kernel entry reads it (workerData.ram, as a worker
+ * started for one kernel gets it) and imports the kernel. It keeps no reference the kernel
+ * could reach.
  */
 const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
-parentPort.once('message', (boot) => {
-  workerData.ram = boot.ram;
-  import(boot.kernelUrl);
-});
+${hardenRealmSource()}
+if (workerData.realm) hardenRealm(workerData.realm);
+const onMessage = (message) => {
+  if (message.realm) hardenRealm(message.realm);
+  if (message.kernelUrl === undefined) return;
+  parentPort.off('message', onMessage);
+  workerData.ram = message.ram;
+  import(message.kernelUrl);
+};
+parentPort.on('message', onMessage);
 `;
+
+export interface VcpuWorkerOptions {
+  /**
+   * Lock the worker's realm down now, before a kernel is named: the CLI asks for it when the
+   * command line names a JS app, so that the kernel's js-app module finds it done. A kernel that
+   * needs it gets it at boot either way; one that does not runs in it unharmed.
+   */
+  readonly harden?: boolean;
+}
+
+/** What a worker needs to lock its realm down: where SES is and lockdown()'s options. */
+export interface HardenedRealmData {
+  readonly ses: string;
+  readonly options: typeof HARDENED_REALM_OPTIONS;
+}
+
+export function hardenedRealmData(): HardenedRealmData {
+  return { ses: createRequire(import.meta.url).resolve('ses'), options: HARDENED_REALM_OPTIONS };
+}
 
 export class VcpuWorker {
   readonly worker: Worker;
   private used = false;
 
-  private constructor() {
+  private constructor(options: VcpuWorkerOptions) {
     this.worker = new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: {},
+      workerData: { realm: options.harden ? hardenedRealmData() : undefined },
       env: {},
       argv: [],
       stdout: false,
@@ -37,16 +72,27 @@ export class VcpuWorker {
   }
 
   /** Starts a vCPU worker now, for a Machine made later (MachineConfig.vcpu). */
-  static start(): VcpuWorker {
-    return new VcpuWorker();
+  static start(options: VcpuWorkerOptions = {}): VcpuWorker {
+    return new VcpuWorker(options);
   }
 
-  /** Boots the kernel at `kernelUrl` on this worker with this guest RAM; once per worker. */
-  boot(ram: SharedArrayBuffer, kernelUrl: string): Worker {
+  /**
+   * Has the worker lock its realm down now (unless it has), before boot() names a kernel that
+   * needs it: the host calls it as soon as it knows (osv run -i, once the image's kernel is).
+   */
+  harden(): void {
+    if (!this.used) this.worker.postMessage({ realm: hardenedRealmData() });
+  }
+
+  /**
+   * Boots the kernel at `kernelUrl` on this worker with this guest RAM; once per worker.
+   * `hardened`: the kernel needs the hardened realm (locked down first if it is not yet).
+   */
+  boot(ram: SharedArrayBuffer, kernelUrl: string, hardened = false): Worker {
     if (this.used) throw new Error('this vCPU worker has already booted a machine, or was closed');
     this.used = true;
     this.worker.ref();
-    this.worker.postMessage({ ram, kernelUrl });
+    this.worker.postMessage({ ram, kernelUrl, realm: hardened ? hardenedRealmData() : undefined });
     return this.worker;
   }
 

@@ -12,6 +12,9 @@ interface Command {
   readonly usage: string;
 }
 
+/** A command-line word naming a JS app (linker/js-app-file.ts's JS_APP_FILE, perhaps `=`…). */
+const JS_APP_WORD = /\.(mjs|cjs|js|mts|ts)(=|$)/;
+
 /** `osv run` options with which no machine boots: no vCPU worker is started for them. */
 const NO_BOOT = new Set(['--dry-run', '-h', '--help', '-d', '--debug']);
 
@@ -22,10 +25,13 @@ const NO_BOOT = new Set(['--dry-run', '-h', '--help', '-d', '--debug']);
 const COMMANDS: Record<string, (running: boolean, argv: readonly string[]) => Promise<Command>> = {
   run: async (running, argv) => {
     // The vCPU worker starts before osv run's own code loads, so that Node's worker start-up
-    // overlaps all of it (VcpuWorker); a run that boots nothing closes it.
-    const boots =
-      running && !(await import('./commands/image-run-options.js')).runOptionWords(argv).some((w) => NO_BOOT.has(w));
-    const vcpu = boots ? (await import('@osv-ts/vmm/vcpu-worker')).VcpuWorker.start() : undefined;
+    // overlaps all of it (VcpuWorker); a run that boots nothing closes it. A command line that
+    // names a JS app (by its file name; a guess: the kernel's modules decide at boot) has the
+    // worker lock its realm down meanwhile too, which the js-app module needs (docs/isolation.md).
+    const words = running ? (await import('./commands/image-run-options.js')).runOptionWords(argv) : [];
+    const boots = running && !words.some((w) => NO_BOOT.has(w));
+    const harden = boots && argv.some((w) => JS_APP_WORD.test(w));
+    const vcpu = boots ? (await import('@osv-ts/vmm/vcpu-worker')).VcpuWorker.start({ harden }) : undefined;
     const [m, options, image] = await Promise.all([
       import('./commands/run.js'),
       import('./commands/run-options.js'),

@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import { quoteAppWord } from '../commands/run-options.js';
 import type { ConsoleOutput } from '../commands/host-output.js';
+import { JS_APP_FILE } from '../linker/js-app-file.js';
 
 export interface RunRequest {
   /** The arguments after the program (the app sees its guest path, /NAME, as argv[0]). */
@@ -70,8 +71,13 @@ export function runArguments(app: string, request: RunRequest = {}): string[] {
  * powers off. Throws UsageError for a mistake in the request, CliError for a failure to start.
  */
 export async function run(app: string, request: RunRequest = {}): Promise<RunResult> {
+  const argv = runArguments(app, request);
+  // As the CLI does: the vCPU worker starts (and, for a JS app, locks its realm down) while
+  // osv run's code loads and the kernel is found.
+  const { VcpuWorker } = await import('@osv-ts/vmm/vcpu-worker');
+  const vcpu = VcpuWorker.start({ harden: JS_APP_FILE.test(app) });
   const { runCommand } = await import('../commands/run.js');
-  const exitCode = await runCommand(runArguments(app, request), undefined, {
+  const exitCode = await runCommand(argv, vcpu, {
     stdout: request.stdout ?? 1,
     stderr: request.stderr ?? 2,
     stdin: request.stdin,

@@ -60,6 +60,7 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
   // The kernel is composed from the installed packages as the image's identity names it; the
   // bundle stored in the image is compared, never run (linker/image-kernel.ts).
   const { bundle, identity } = await composeImageKernel(image, loaded);
+  if (bundle.hardenedRealm) vcpu?.harden();
   const consoles = hostConsoles();
   const consoleOut = consoles.stdout;
   const consoleErr = consoles.stderr;
@@ -100,6 +101,7 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
     memBytes: o.memBytes,
     cmdline,
     kernelPath: bundle.path,
+    hardenedRealm: bundle.hardenedRealm,
     devices,
     bootfs: loaded.bootfs,
     bootFlags: flags,

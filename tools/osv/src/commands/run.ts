@@ -259,6 +259,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
       memBytes: o.memBytes,
       cmdline,
       kernelPath: kernel.path,
+      hardenedRealm: kernel.hardenedRealm,
       devices,
       bootfs: writeBootfs(files),
       bootFlags: flags,

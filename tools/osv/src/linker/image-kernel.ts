@@ -14,6 +14,7 @@ import type { Target } from '@osv-ts/kernel-api';
 import type { BootRecord } from '@osv-ts/vmm';
 import {
   composeKernel,
+  needsHardenedRealm,
   composedKernelPath,
   filedIntact,
   rememberComposedKernel,
@@ -79,18 +80,25 @@ export async function composeImageKernel(
     if (version !== have)
       refuse(`its kernel was composed from ${name} ${version}; installed is ${have}: rebuild the image with osv build`);
   }
-  // This osv composed that very kernel before (osv build, an earlier run): run it as it was
-  // filed, unless the file no longer has the recorded SHA-256 (a damaged cache is composed again).
-  const known = composedKernelPath(identity.bundleSha256);
-  if (filedIntact(known, identity.bundleSha256)) {
-    const bundle = { path: known, sizeBytes: record.kernel.length, hash: storedSha.slice(0, 16), cached: true };
-    return { bundle: { ...bundle, modules: identity.modules }, identity };
-  }
   const catalog = loadCatalog();
   const modules = identity.modules.map((name): CatalogEntry => {
     const m = catalog.find((c) => c.name === name && (!c.targets || c.targets.includes(target)));
     return m ?? refuse(`its kernel names module '${name}', which no installed package provides for ${target}`);
   });
+  // This osv composed that very kernel before (osv build, an earlier run): run it as it was
+  // filed, unless the file no longer has the recorded SHA-256 (a damaged cache is composed again).
+  const known = composedKernelPath(identity.bundleSha256);
+  if (filedIntact(known, identity.bundleSha256)) {
+    const bundle = {
+      path: known,
+      sizeBytes: record.kernel.length,
+      hash: storedSha.slice(0, 16),
+      cached: true,
+      modules: identity.modules,
+      hardenedRealm: needsHardenedRealm(modules),
+    };
+    return { bundle, identity };
+  }
   const bundle = await composeKernel(modules, target);
   const composed = readFileSync(bundle.path);
   // The stored bundle hashes to the recorded SHA-256 (checked above): equal bytes, equal hash.

@@ -8,7 +8,7 @@ import { cacheDir as hostCacheDir } from '@osv-ts/vmm';
 import { copyFileSync, linkSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Target } from '@osv-ts/kernel-api';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { KERNEL_PACKAGES, packageDir, type CatalogEntry } from './module-catalog.js';
 import { distDigest } from './dist-digest.js';
 
@@ -18,6 +18,11 @@ export interface KernelBundle {
   readonly hash: string;
   readonly cached: boolean;
   readonly modules: readonly string[];
+  /**
+   * A module declares `realm: 'hardened'` (ModuleDeclaration.realm): the VMM must lock the vCPU
+   * worker's realm down before the kernel's first line (MachineConfig.hardenedRealm).
+   */
+  readonly hardenedRealm: boolean;
 }
 
 /**
@@ -125,9 +130,35 @@ function unsealedCode(path: string): Uint8Array | undefined {
   return header.slice(SEAL_PREFIX.length, -1) === sha256(code) ? code : undefined;
 }
 
+/**
+ * On vm-node the VMM's vCPU worker locks its realm down with the installed SES before the
+ * kernel's first line (@osv-ts/vmm vcpu-worker.ts), so the bundle links none: SES's ~500 KiB
+ * would cost its parse at every boot. What the kernel imports as `ses` becomes a check that the
+ * realm it finds is locked down (a frozen Object.prototype and SES's Compartment), so a kernel
+ * booted without it stops at its first line instead of running apps unconfined.
+ */
+const HOST_LOCKED_SES: Plugin = {
+  name: 'osv-host-locked-ses',
+  setup(build) {
+    build.onResolve({ filter: /^ses$/ }, () => ({ path: 'ses', namespace: 'osv-host-locked-ses' }));
+    build.onLoad({ filter: /.*/, namespace: 'osv-host-locked-ses' }, () => ({
+      loader: 'js',
+      contents: `if (!Object.isFrozen(Object.prototype) || typeof Compartment !== 'function')
+  throw new Error('this kernel needs the hardened realm (a module declares realm: hardened), and its vCPU worker did not lock it down');
+`,
+    }));
+  },
+};
+
+/** Whether one of `modules` needs the hardened realm. */
+export function needsHardenedRealm(modules: readonly CatalogEntry[]): boolean {
+  return modules.some((m) => m.realm === 'hardened');
+}
+
 /** esbuild's options for a kernel entry: one ES module, tree-shaken and minified. */
 export function bundleOptions(entry: string, target: Target) {
   return {
+    plugins: target === 'vm-node' ? [HOST_LOCKED_SES] : [],
     stdin: { contents: entry, resolveDir: packageDir('@osv-ts/osv'), sourcefile: 'kernel-entry.mjs', loader: 'js' },
     bundle: true,
     format: 'esm',
@@ -147,8 +178,9 @@ export async function composeKernel(modules: readonly CatalogEntry[], target: Ta
   const hash = contentHash(entry);
   const path = join(cacheDir(), `kernel-${target}-${hash}.mjs`);
   const names = modules.map((m) => m.name);
+  const hardenedRealm = needsHardenedRealm(modules);
   const cached = unsealedCode(path);
-  if (cached) return { path, sizeBytes: cached.length, hash, cached: true, modules: names };
+  if (cached) return { path, sizeBytes: cached.length, hash, cached: true, modules: names, hardenedRealm };
   // esbuild is loaded only on a cache miss: most runs reuse a composed kernel.
   const { build } = await import('esbuild');
   const result = await build(bundleOptions(entry, target));
@@ -156,7 +188,7 @@ export async function composeKernel(modules: readonly CatalogEntry[], target: Ta
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, seal(code));
   renameSync(tmp, path);
-  return { path, sizeBytes: code.length, hash, cached: false, modules: names };
+  return { path, sizeBytes: code.length, hash, cached: false, modules: names, hardenedRealm };
 }
 
 /**

@@ -57,6 +57,10 @@ export function loadCatalog(packages: readonly string[] = KERNEL_PACKAGES): Cata
     const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { osv?: PackageModules };
     for (const m of pkg.osv?.modules ?? []) {
       checkCapabilityNames(m, `${name}'s package.json`);
+      if (m.realm !== undefined && m.realm !== 'hardened')
+        throw new ModuleDeclarationError(
+          `${name}'s package.json: module ${m.name} asks for realm '${String(m.realm)}'; the only realm is 'hardened'`,
+        );
       out.push({ ...m, packageName: name, specifier: `${name}/${m.entry.replace(/^\.\//, '')}`, packageDir: dir });
     }
   }
