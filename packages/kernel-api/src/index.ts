@@ -17,6 +17,8 @@ export { KERNEL_CONTROL_CAPABILITY, PowerOffRequest } from './kernel-control.js'
 export type { KernelControl } from './kernel-control.js';
 export { BootFlag } from './boot-flag.js';
 export { HARDENED_REALM_OPTIONS } from './hardened-realm.js';
+export { VCPU_ENTRY_PARAMETER } from './vcpu-entry.js';
+export type { VcpuEntry } from './vcpu-entry.js';
 export type { Realm } from './hardened-realm.js';
 export {
   BOOT_ABI_VERSION,

@@ -1,14 +1,23 @@
 // Entry point of the vm-node / vm-browser targets: the composed kernel bundle calls bootVm with
 // the guest RAM the VMM handed to the vCPU worker and the modules the linker selected.
-import type { KernelModule, Target } from '@osv-ts/kernel-api';
+import type { KernelModule, Target, VcpuEntry } from '@osv-ts/kernel-api';
 import { Kernel } from './boot/kernel.js';
 import { VmPlatform } from './platform/vm-platform.js';
 
 /** Exit status when the kernel itself fails (EX_SOFTWARE). */
 export const KERNEL_PANIC_STATUS = 70;
 
-export function bootVm(ram: SharedArrayBuffer, modules: readonly KernelModule[], target: Target = 'vm-node'): never {
-  const platform = new VmPlatform(ram, target);
+/**
+ * Boots the kernel on the guest RAM the VMM handed over and powers off with its status; never
+ * returns. `entry`: the VMM's hooks (vm-node's VcpuEntry: poweringOff).
+ */
+export function bootVm(
+  ram: SharedArrayBuffer,
+  modules: readonly KernelModule[],
+  target: Target = 'vm-node',
+  entry?: Pick<VcpuEntry, 'poweringOff'>,
+): never {
+  const platform = new VmPlatform(ram, target, entry?.poweringOff);
   const kernel = new Kernel(platform, modules);
   let status: number;
   try {

@@ -2,6 +2,8 @@
 export { Machine, GUEST_CRASH_STATUS, CommandLineTooLongError, maxCommandLineBytes } from './machine.js';
 export type { MachineConfig, MachineExit } from './machine.js';
 export { VcpuWorker } from './vcpu-worker.js';
+export type { VcpuWorkerOptions } from './vcpu-worker.js';
+export type { KernelBoot } from './kernel-script.js';
 export { planGuestRam, LayoutError, MAX_GUEST_RAM_BYTES } from './guest-ram-layout.js';
 export type { GuestRamLayout, MmioSlot } from './guest-ram-layout.js';
 export { parseMemorySize, formatMemorySize, MemorySizeError } from './memory-size.js';

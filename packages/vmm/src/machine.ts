@@ -3,7 +3,6 @@
 // them (docs/architecture.md §1): the guest rings `hostWake` for MMIO traps and queue notifications, we
 // raise interrupts through `irqPending` + `guestWake`. The machine's life ends when the guest
 // publishes PowerOff; its exit status becomes the result of run().
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState } from '@osv-ts/kernel-api';
 import { HaltPollWindow } from '@osv-ts/core-sched';
@@ -19,6 +18,7 @@ import {
 import { DeviceThread } from './device-thread/device-thread.js';
 import { hardenedRealmData, VcpuWorker } from './vcpu-worker.js';
 import { hardenRealmSource } from './hardened-realm.js';
+import { kernelScriptSource, type KernelBoot } from './kernel-script.js';
 import { deviceThreadSpec } from './device-thread/device-spec.js';
 import { serviceMmioTrap } from './mmio-trap.js';
 
@@ -27,11 +27,17 @@ export interface MachineConfig {
   /** OSv command line; the VMM appends the virtio_mmio.device tokens. */
   readonly cmdline: string;
   /**
-   * Path of the composed kernel bundle, an ES module the worker runs with every Node API: it
-   * must be composed from trusted packages (the osv tool's linker), never bytes taken from an
-   * image (docs/isolation.md).
+   * Path of the composed kernel bundle, a classic script the worker runs with every Node API
+   * (kernel-api's VcpuEntry; kernel-script.ts): it must be composed from trusted packages (the
+   * osv tool's linker), never bytes taken from an image (docs/isolation.md).
    */
   readonly kernelPath: string;
+  /**
+   * Where V8's code cache of this kernel is kept (read at boot, written at power-off when it is
+   * missing or stale): a path of this kernel's content alone, as V8 checks only the source's
+   * length (kernel-script.ts). None: the kernel is compiled at every boot.
+   */
+  readonly codeCachePath?: string;
   /** Device models, in MMIO slot order. */
   readonly devices: readonly DeviceModel[];
   /** OSv bootfs.bin image (may be empty). */
@@ -171,18 +177,18 @@ export class Machine {
     // Under -d the vCPU starts from a host-side bootstrap that opens the worker's own inspector
     // (Node ignores --inspect-brk in a Worker's execArgv), waits for a debugger, and stops at a
     // `debugger` statement just before the kernel's first line, as --inspect-brk would.
-    const kernelUrl = pathToFileURL(this.config.kernelPath).href;
     // Bootchart "vCPU created", on the clock of machineStartEpochMs: what comes after it until
     // "vCPU started" is the Worker's own start-up and the kernel bundle's compilation.
     this.memory.view.setFloat64(BootInfo.vcpuStartEpochMs, performance.timeOrigin + performance.now(), true);
     const hardened = this.config.hardenedRealm === true;
     const ram = this.memory.buffer as SharedArrayBuffer; /* allocateGuestRam */
+    const boot: KernelBoot = { kernelPath: this.config.kernelPath, ram, codeCachePath: this.config.codeCachePath };
+    // Under -d no code cache: the debugger compiles what it steps through anyway.
     const worker = this.config.inspect
       ? new Worker(DEBUG_BOOTSTRAP, {
           eval: true,
           workerData: {
-            ram,
-            kernelUrl,
+            boot: { ...boot, codeCachePath: undefined },
             inspectPort: this.config.inspectPort ?? 9229,
             realm: hardened ? hardenedRealmData() : undefined,
           },
@@ -191,15 +197,7 @@ export class Machine {
           stdout: false,
           stderr: false,
         })
-      : this.config.vcpu || hardened
-        ? (this.config.vcpu ?? VcpuWorker.start()).boot(ram, kernelUrl, hardened)
-        : new Worker(this.config.kernelPath, {
-            workerData: { ram },
-            env: {},
-            argv: [],
-            stdout: false,
-            stderr: false,
-          });
+      : (this.config.vcpu ?? VcpuWorker.start()).boot(boot, hardened);
     if (this.config.inspect) this.config.vcpu?.close();
     this.worker = worker;
     worker.on('error', (e) =>
@@ -382,8 +380,9 @@ const DEBUG_BOOTSTRAP = `
 const inspector = require('node:inspector');
 const { workerData } = require('node:worker_threads');
 ${hardenRealmSource()}
+${kernelScriptSource()}
 if (workerData.realm) hardenRealm(workerData.realm);
 inspector.open(workerData.inspectPort, '127.0.0.1', true);
-debugger; // paused here: step into the import to enter the kernel
-import(workerData.kernelUrl);
+debugger; // paused here: step into bootKernel to enter the kernel
+bootKernel(workerData.boot);
 `;

@@ -1,24 +1,22 @@
 // A prestarted vCPU worker boots the kernel it is given later, with the guest RAM it is given,
 // exactly once; one that boots nothing ends when closed.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VcpuWorker } from './vcpu-worker.js';
 
-/** A stand-in kernel: reads its RAM where the real entry does (workerData.ram) and marks it. */
+/** A stand-in kernel: a classic script that reads its RAM where a bundle does (kernel-api's VcpuEntry) and marks it. */
 function kernelFile(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'vcpu-worker-')), 'kernel.mjs');
+  const path = join(mkdtempSync(join(tmpdir(), 'vcpu-worker-')), 'kernel.js');
   writeFileSync(
     path,
-    `import { workerData } from 'node:worker_threads';
-const words = new Int32Array(workerData.ram);
+    `const words = new Int32Array(__osv_vcpu.ram);
 Atomics.store(words, 0, 42);
 Atomics.notify(words, 0);
 `,
   );
-  return pathToFileURL(path).href;
+  return path;
 }
 
 /**
@@ -27,11 +25,10 @@ Atomics.notify(words, 0);
  * tamed), 1 when it is a plain realm.
  */
 function realmProbeFile(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'vcpu-worker-')), 'kernel.mjs');
+  const path = join(mkdtempSync(join(tmpdir(), 'vcpu-worker-')), 'kernel.js');
   writeFileSync(
     path,
-    `import { workerData } from 'node:worker_threads';
-const words = new Int32Array(workerData.ram);
+    `const words = new Int32Array(__osv_vcpu.ram);
 let tamed = false;
 try { (function () {}).constructor('return 1')(); } catch { tamed = true; }
 const hardened = Object.isFrozen(Object.prototype) && typeof Compartment === 'function' && typeof harden === 'function' && tamed;
@@ -39,14 +36,46 @@ Atomics.store(words, 0, hardened ? 2 : 1);
 Atomics.notify(words, 0);
 `,
   );
-  return pathToFileURL(path).href;
+  return path;
 }
 
 /** Boots the realm probe on `vcpu` and returns what it reported (see realmProbeFile). */
 async function realmSeen(vcpu: VcpuWorker, hardened: boolean): Promise<number> {
   const ram = new SharedArrayBuffer(4096);
   const words = new Int32Array(ram);
-  const worker = vcpu.boot(ram, realmProbeFile(), hardened);
+  const worker = vcpu.boot({ kernelPath: realmProbeFile(), ram }, hardened);
+  const wait = Atomics.waitAsync(words, 0, 0, 20_000);
+  if (wait.async) await wait.value;
+  await worker.terminate();
+  return Atomics.load(words, 0);
+}
+
+/**
+ * A stand-in kernel that calls VcpuEntry.poweringOff like the real one and reports whether it
+ * had one: word 0 becomes 1 when it did (no usable code cache: one is being made), 2 when not.
+ * `padding` changes the source (and its length).
+ */
+function cacheProbeFile(dir: string, padding = ''): string {
+  const path = join(dir, 'kernel.js');
+  writeFileSync(
+    path,
+    `const words = new Int32Array(__osv_vcpu.ram);
+function work(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; } // ${padding}
+work(1000);
+const fresh = typeof __osv_vcpu.poweringOff === 'function';
+if (fresh) __osv_vcpu.poweringOff();
+Atomics.store(words, 0, fresh ? 1 : 2);
+Atomics.notify(words, 0);
+`,
+  );
+  return path;
+}
+
+/** Boots `kernelPath` with `codeCachePath` on a new worker and returns what the probe reported. */
+async function cacheSeen(kernelPath: string, codeCachePath: string): Promise<number> {
+  const ram = new SharedArrayBuffer(4096);
+  const words = new Int32Array(ram);
+  const worker = VcpuWorker.start().boot({ kernelPath, ram, codeCachePath });
   const wait = Atomics.waitAsync(words, 0, 0, 20_000);
   if (wait.async) await wait.value;
   await worker.terminate();
@@ -54,6 +83,22 @@ async function realmSeen(vcpu: VcpuWorker, hardened: boolean): Promise<number> {
 }
 
 describe('VcpuWorker', () => {
+  it('keeps a V8 code cache of the kernel at power-off and uses it next boot; a changed kernel makes a new one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vcpu-cache-'));
+    const cache = join(dir, 'kernel.v8cache');
+    const kernel = cacheProbeFile(dir);
+    expect(await cacheSeen(kernel, cache)).toBe(1);
+    expect(statSync(cache).size).toBeGreaterThan(0);
+    expect(await cacheSeen(kernel, cache)).toBe(2);
+    // Another source (another length) under the same names: V8 rejects the cache, a new one is made.
+    cacheProbeFile(dir, 'changed');
+    expect(await cacheSeen(kernel, cache)).toBe(1);
+    expect(await cacheSeen(kernel, cache)).toBe(2);
+    // A damaged cache is rejected the same way.
+    writeFileSync(cache, 'not a code cache');
+    expect(await cacheSeen(kernel, cache)).toBe(1);
+  });
+
   it('locks its realm down with SES for a kernel that needs it: at start, by harden(), or at boot', async () => {
     expect(await realmSeen(VcpuWorker.start({ harden: true }), true)).toBe(2);
     const told = VcpuWorker.start();
@@ -70,11 +115,11 @@ describe('VcpuWorker', () => {
     const vcpu = VcpuWorker.start();
     const ram = new SharedArrayBuffer(4096);
     const words = new Int32Array(ram);
-    const worker = vcpu.boot(ram, kernelFile());
+    const worker = vcpu.boot({ kernelPath: kernelFile(), ram });
     const wait = Atomics.waitAsync(words, 0, 0, 10_000);
     if (wait.async) await wait.value;
     expect(Atomics.load(words, 0)).toBe(42);
-    expect(() => vcpu.boot(ram, kernelFile())).toThrow(/already booted/);
+    expect(() => vcpu.boot({ kernelPath: kernelFile(), ram })).toThrow(/already booted/);
     await worker.terminate();
   });
 
@@ -83,6 +128,6 @@ describe('VcpuWorker', () => {
     const exited = new Promise<number>((resolve) => vcpu.worker.once('exit', resolve));
     vcpu.close();
     await expect(exited).resolves.toBeTypeOf('number');
-    expect(() => vcpu.boot(new SharedArrayBuffer(8), kernelFile())).toThrow();
+    expect(() => vcpu.boot({ kernelPath: kernelFile(), ram: new SharedArrayBuffer(8) })).toThrow();
   });
 });

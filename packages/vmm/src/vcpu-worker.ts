@@ -12,24 +12,23 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { HARDENED_REALM_OPTIONS } from '@osv-ts/kernel-api';
 import { hardenRealmSource } from './hardened-realm.js';
+import { kernelScriptSource, type KernelBoot } from './kernel-script.js';
 
 /**
  * The worker's first code (CommonJS, run with `eval`). It locks the realm down when asked to:
  * at once (`workerData.realm`), by a message (harden()), or with the boot message. On the boot
- * message it puts guest RAM where the kernel entry reads it (workerData.ram, as a worker
- * started for one kernel gets it) and imports the kernel. It keeps no reference the kernel
- * could reach.
+ * message it runs the kernel (kernel-script.ts). It keeps no reference the kernel could reach.
  */
 const BOOTSTRAP = `
 const { parentPort, workerData } = require('node:worker_threads');
 ${hardenRealmSource()}
 if (workerData.realm) hardenRealm(workerData.realm);
+${kernelScriptSource()}
 const onMessage = (message) => {
   if (message.realm) hardenRealm(message.realm);
-  if (message.kernelUrl === undefined) return;
+  if (message.boot === undefined) return;
   parentPort.off('message', onMessage);
-  workerData.ram = message.ram;
-  import(message.kernelUrl);
+  bootKernel(message.boot);
 };
 parentPort.on('message', onMessage);
 `;
@@ -85,14 +84,14 @@ export class VcpuWorker {
   }
 
   /**
-   * Boots the kernel at `kernelUrl` on this worker with this guest RAM; once per worker.
+   * Boots the kernel `boot` names on this worker (kernel-script.ts); once per worker.
    * `hardened`: the kernel needs the hardened realm (locked down first if it is not yet).
    */
-  boot(ram: SharedArrayBuffer, kernelUrl: string, hardened = false): Worker {
+  boot(boot: KernelBoot, hardened = false): Worker {
     if (this.used) throw new Error('this vCPU worker has already booted a machine, or was closed');
     this.used = true;
     this.worker.ref();
-    this.worker.postMessage({ ram, kernelUrl, realm: hardened ? hardenedRealmData() : undefined });
+    this.worker.postMessage({ boot, realm: hardened ? hardenedRealmData() : undefined });
     return this.worker;
   }
 

@@ -46,7 +46,12 @@ export class VmPlatform implements Platform {
   private readonly flags: number;
   private readonly epochOffsetMs: number;
 
-  constructor(ram: SharedArrayBuffer, target: Target = 'vm-node') {
+  constructor(
+    ram: SharedArrayBuffer,
+    target: Target = 'vm-node',
+    /** The VMM's hook, run just before power-off is signalled (VcpuEntry.poweringOff). */
+    private readonly poweringOff?: () => void,
+  ) {
     this.target = target;
     const mem = (this.memory = new GuestMemory(ram));
     const v = mem.view;
@@ -122,6 +127,11 @@ export class VmPlatform implements Platform {
   /** Publishes the exit status, wakes the VMM, and halts this vCPU for good. */
   powerOff(status: number): never {
     const w = this.memory.words;
+    try {
+      this.poweringOff?.();
+    } catch {
+      // The host's business (a code cache it could not write); the exit status still goes out.
+    }
     this.memory.view.setInt32(BootInfo.exitStatus, status | 0, true);
     Atomics.store(w, BootInfo.powerState >>> 2, PowerState.PowerOff);
     this.bus.ringDoorbell();

@@ -102,6 +102,7 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
     cmdline,
     kernelPath: bundle.path,
     hardenedRealm: bundle.hardenedRealm,
+    codeCachePath: bundle.codeCachePath,
     devices,
     bootfs: loaded.bootfs,
     bootFlags: flags,

@@ -260,6 +260,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
       cmdline,
       kernelPath: kernel.path,
       hardenedRealm: kernel.hardenedRealm,
+      codeCachePath: kernel.codeCachePath,
       devices,
       bootfs: writeBootfs(files),
       bootFlags: flags,

@@ -13,8 +13,10 @@ import { readFileSync } from 'node:fs';
 import type { Target } from '@osv-ts/kernel-api';
 import type { BootRecord } from '@osv-ts/vmm';
 import {
+  codeCachePath,
   composeKernel,
   needsHardenedRealm,
+  sealedCodeSha256,
   composedKernelPath,
   filedIntact,
   rememberComposedKernel,
@@ -96,6 +98,8 @@ export async function composeImageKernel(
       cached: true,
       modules: identity.modules,
       hardenedRealm: needsHardenedRealm(modules),
+      // The filed kernel's bytes are the stored bundle's (same SHA-256), seal line included.
+      codeCachePath: codeCachePath(sealedCodeSha256(record.kernel) ?? identity.bundleSha256),
     };
     return { bundle, identity };
   }
