@@ -1,10 +1,13 @@
 // The kernel modules `httpserver-api` and `httpserver-monitoring-api` (OSv's modules of those
 // names): at boot they collect the guest's services, listen on port 8000 and start the server's
-// kernel thread, so it is serving before the app runs. Which build a kernel gets is the link's
-// choice (osv run --api or --api-monitoring), as OSv's is the image's.
+// kernel thread, so it is serving before the app runs — or, when the command line names
+// `/libhttpserver-api.so` (OSv's form), when that command runs. Which build a kernel gets is the
+// link's choice (osv run --api or --api-monitoring, osv build --api), as OSv's is the image's.
 import type { Scheduler } from '@osv-ts/core-sched';
 import {
+  BUILTIN_PROGRAM_CAPABILITY,
   KERNEL_CONTROL_CAPABILITY,
+  type BuiltinProgram,
   type Capability,
   type Clock,
   type KernelModule,
@@ -15,7 +18,8 @@ import type { Vfs, VfsService } from '@osv-ts/vfs';
 import type { Guest } from './guest.js';
 import { Router } from './router.js';
 import { managementRoutes } from './routes/route-set.js';
-import { HttpServer } from './server.js';
+import { DEFAULT_PORT, HttpServer } from './server.js';
+import { httpServerProgram, namesHttpServerProgram, type ServerRequest } from './httpserver-program.js';
 
 export const HTTPSERVER_API_CAPABILITY = 'httpserver-api' satisfies Capability;
 
@@ -36,10 +40,24 @@ export function managementModule(name: string, monitoring: boolean): KernelModul
         },
       };
       // OSv's monitoring build runs with --access-allow=true.
-      const router = new Router(managementRoutes({ monitoring }), guest, monitoring ? { accessAllow: 'true' } : {});
-      const server = new HttpServer(netstack.stack, sched, router);
-      server.start();
-      ctx.provide<HttpServer>(HTTPSERVER_API_CAPABILITY, server);
+      const routes = managementRoutes({ monitoring });
+      const servers = new Map<number, HttpServer>();
+      const start = (request: ServerRequest): 'started' | 'running' => {
+        if (servers.has(request.port)) return 'running';
+        const accessAllow = request.accessAllow ?? (monitoring ? 'true' : undefined);
+        const router = new Router(routes, guest, accessAllow !== undefined ? { accessAllow } : {});
+        const server = new HttpServer(netstack.stack, sched, router, { port: request.port });
+        server.start();
+        servers.set(request.port, server);
+        return 'started';
+      };
+      ctx.provide<BuiltinProgram>(BUILTIN_PROGRAM_CAPABILITY, httpServerProgram(DEFAULT_PORT, start));
+      // Serving before the app runs (osv run --api), unless the command line starts the server
+      // itself (OSv's `/libhttpserver-api.so &!`, perhaps with its own port).
+      if (!namesHttpServerProgram(guest.control.commandLine())) {
+        start({ port: DEFAULT_PORT });
+        ctx.provide<HttpServer>(HTTPSERVER_API_CAPABILITY, servers.get(DEFAULT_PORT)!);
+      }
     },
   };
 }

@@ -23,6 +23,10 @@ export const CAPABILITIES = {
   'virtio-mmio': { description: 'the virtio-mmio transport: register windows and interrupts in guest RAM' },
   tracer: { description: 'tracepoints and the trace ring (--trace)' },
   'kernel-control': { description: "the kernel's own facts: command line, environment, boot log, host name, power" },
+  'builtin-program': {
+    description: "a program the kernel runs by path with no file behind it (OSv's /libhttpserver-api.so)",
+    many: true,
+  },
   // Devices a hypervisor profile attaches (a profile's `devices`); drivers require them.
   'device:virtio-console': { description: 'a virtio-console device (virtio 1.2 §5.3)' },
   'device:virtio-blk': { description: 'a virtio-blk device (virtio 1.2 §5.2)' },

@@ -14,6 +14,8 @@ export { CAPABILITIES, isCapability, allowsManyProviders } from './capability.js
 export type { Capability, CapabilityInfo } from './capability.js';
 export type { KernelModule, ModuleContext, ModuleDeclaration, PackageModules, Target } from './module.js';
 export { KERNEL_CONTROL_CAPABILITY, PowerOffRequest } from './kernel-control.js';
+export { BUILTIN_PROGRAM_CAPABILITY } from './builtin-program.js';
+export type { BuiltinProgram } from './builtin-program.js';
 export type { KernelControl } from './kernel-control.js';
 export { BootFlag } from './boot-flag.js';
 export { HARDENED_REALM_OPTIONS } from './hardened-realm.js';

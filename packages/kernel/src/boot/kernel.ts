@@ -3,12 +3,14 @@
 // print the boot time, then run the application commands and return the last exit status.
 import { BufferedEntropy } from '../platform/buffered-entropy.js';
 import {
+  BUILTIN_PROGRAM_CAPABILITY,
   DEVICE_FAULT_CAPABILITY,
   Errno,
   KernelError,
   NS_PER_S,
   KERNEL_CONTROL_CAPABILITY,
   PowerOffRequest,
+  type BuiltinProgram,
   type Console,
   type KernelControl,
   type DeviceFault,
@@ -235,10 +237,18 @@ export class Kernel {
     let first = true;
     try {
       for (const cmd of commands) {
+        const path = cmd.path ?? cmd.argv[0]!;
+        const builtin = this.builtinProgram(path);
+        if (builtin) {
+          // A module's program (OSv's `/libhttpserver-api.so &!`): it starts its kernel threads
+          // and returns, so `&`/`&!` hold as OSv means them.
+          status = builtin.run(cmd.argv, (text) => this.log(text));
+          continue;
+        }
         if (cmd.terminator === '&' || cmd.terminator === '&!') {
           this.log(`osv: running '${cmd.argv[0]}' in the foreground: background apps need more than one app thread\n`);
         }
-        status = this.runCommand(cmd.argv, env, first, cmd.path ?? cmd.argv[0]!);
+        status = this.runCommand(cmd.argv, env, first, path);
         first = false;
       }
       this.drainNetwork();
@@ -401,6 +411,12 @@ export class Kernel {
     } finally {
       file?.close();
     }
+  }
+
+  /** The module program the command line names by `path` (BuiltinProgram), if one is linked. */
+  private builtinProgram(path: string): BuiltinProgram | undefined {
+    const programs = this.registry.getAll<BuiltinProgram>(BUILTIN_PROGRAM_CAPABILITY);
+    return programs.find((p) => p.paths.includes(path));
   }
 
   private runCommand(argv: string[], env: Map<string, string>, first: boolean, path: string): number {

@@ -32,3 +32,14 @@ export function apiForwardRule(api: ApiOption): string {
 export function apiModuleName(api: ApiOption): string {
   return api.monitoring ? 'httpserver-monitoring-api' : 'httpserver-api';
 }
+
+/**
+ * The paths OSv's command lines start the server by (`/libhttpserver-api.so &!`); the
+ * httpserver-api module runs them (its HTTPSERVER_PROGRAM_PATHS), so naming one links it.
+ */
+export const API_PROGRAM_PATHS: readonly string[] = ['/libhttpserver-api.so', '/usr/lib/libhttpserver-api.so'];
+
+/** The API program a command line names, as a word of its own (`/libhttpserver-api.so &!`). */
+export function apiProgramIn(cmdline: string): string | undefined {
+  return /(?:^|[\s;&!])(\/(?:usr\/lib\/)?libhttpserver-api\.so)(?=[\s;&!]|$)/.exec(cmdline)?.[1];
+}

@@ -22,6 +22,7 @@ import { composeKernel, rememberComposedKernel } from '../linker/kernel-bundle.j
 import { encodeKernelIdentity, identifyKernel } from '../linker/kernel-identity.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
+import { apiProgramIn } from './api-option.js';
 import { UsageError } from '../cli-error.js';
 import { optionWords } from './option-words.js';
 import { capabilitiesForOptions, checkCommandLine } from './osv-cmdline.js';
@@ -57,6 +58,10 @@ options:
                             osv profiles lists them; or a profile file's path)
   -n, --networking          link the network stack and virtio-net even if the app imports no
                             sockets (apps that do get them anyway)
+      --api                 link OSv's REST API (httpserver-api): it serves guest port 8000 from
+                            boot (osv run -i IMAGE --api forwards a host port to it); a
+                            --kernel-cmdline naming /libhttpserver-api.so links it too
+      --api-monitoring      the same, read-only (httpserver-monitoring-api: GET routes only)
   -V, --verbose             print the stack of an internal error
   -h, --help                this text
 
@@ -76,6 +81,8 @@ export interface BuildOptions {
   cmdline?: string;
   fsSizeBytes: number;
   networking: boolean;
+  /** --api / --api-monitoring: the management API module linked into the image's kernel. */
+  api?: 'httpserver-api' | 'httpserver-monitoring-api';
   profile: string;
   help: boolean;
 }
@@ -136,6 +143,12 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
       case '-n':
       case '--networking':
         o.networking = true;
+        break;
+      case '--api':
+        o.api = 'httpserver-api';
+        break;
+      case '--api-monitoring':
+        o.api = 'httpserver-monitoring-api';
         break;
       case '--profile':
         o.profile = value();
@@ -269,7 +282,18 @@ export async function buildImage(o: BuildOptions, log: (s: string) => void): Pro
   if (o.fs !== 'ramfs') needs.add(`fs:${o.fs}`, `--fs ${o.fs}`);
   needs.add('hwrng', 'an image boots with virtio-rng attached', true);
   if (o.networking) needs.add('netstack', '--networking');
-  const selection = selectModules(catalog, profile, needs.list());
+  const apiProgram = apiProgramIn(cmdline);
+  if (o.api !== undefined || apiProgram !== undefined) {
+    const why =
+      o.api !== undefined
+        ? o.api === 'httpserver-api'
+          ? '--api'
+          : '--api-monitoring'
+        : `${apiProgram} in --kernel-cmdline`;
+    needs.add('httpserver-api', why);
+    needs.add('vfs', `${why}: the file and fs routes`);
+  }
+  const selection = selectModules(catalog, profile, needs.list(), o.api !== undefined ? { prefer: [o.api] } : {});
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const kernelBytes = readFileSync(kernel.path);
   // The report is printed once the image is written: a build that fails says only why.

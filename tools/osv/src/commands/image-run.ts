@@ -20,6 +20,7 @@ import { openDisks } from './disks.js';
 import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
 import { hostConsoles } from './host-output.js';
+import { apiForwardRule } from './api-option.js';
 import { checkCommandLine } from './osv-cmdline.js';
 
 export async function runImage(image: string, argv: readonly string[], vcpu?: VcpuWorker): Promise<number> {
@@ -56,11 +57,18 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
     checkOutputPath(o.traceOut, '--trace-out');
   }
 
-  const netPlan = planNetwork(o);
+  if (o.apiToken !== undefined || o.apiCert !== undefined)
+    throw new UsageError('osv run -i: --api-token and --api-cert are for osv run APP (not yet for images)');
+  const netPlan = planNetwork(o.api ? { ...o, forwards: [...o.forwards, apiForwardRule(o.api)] } : o);
   // The kernel is composed from the installed packages as the image's identity names it; the
   // bundle stored in the image is compared, never run (linker/image-kernel.ts).
   const { bundle, identity } = await composeImageKernel(image, loaded);
   if (bundle.hardenedRealm) vcpu?.harden();
+  // --api forwards the host port to the server the image's kernel has (osv build --api).
+  if (o.api && !identity.modules.some((m) => m === 'httpserver-api' || m === 'httpserver-monitoring-api'))
+    throw new UsageError(
+      `osv run -i ${image} --api: its kernel has no httpserver-api module (build it with osv build --api)`,
+    );
   const consoles = hostConsoles();
   const consoleOut = consoles.stdout;
   const consoleErr = consoles.stderr;

@@ -27,7 +27,7 @@ import {
 } from './run-options.js';
 import { IMAGE_RUN_USAGE, takeImageOption } from './image-run-options.js';
 import { planNetwork, startNetwork } from './net-backend.js';
-import { apiForwardRule, apiModuleName } from './api-option.js';
+import { API_PROGRAM_PATHS, apiForwardRule, apiModuleName } from './api-option.js';
 import type { ApiGateway } from '../api-gateway/api-gateway.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
 import { hostConsoles, type ConsoleOutput } from './host-output.js';
@@ -192,7 +192,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
   const wantsSockets = o.networking || checked.options.tcplisten.length > 0;
   // A program that is not in the boot file system (on a --disk or --rootfs-image) is not read
   // here: give it the socket calls for the listeners it is handed rather than refuse them.
-  const known = new Set(files.map((f) => f.name));
+  const known = new Set([...files.map((f) => f.name), ...API_PROGRAM_PATHS]);
   const unread = checked.programs.some((p) => p !== 'runscript' && !known.has(p.startsWith('/') ? p : `/${p}`));
   if (checked.options.tcplisten.length > 0 && unread)
     needs.add('wasi:net', `--tcplisten ${checked.options.tcplisten[0]}: the app is not in the boot file system`);
@@ -206,6 +206,11 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
     const option = o.api.monitoring ? '--api-monitoring' : '--api';
     needs.add('httpserver-api', option);
     needs.add('vfs', `${option}: the file and fs routes`);
+  }
+  const apiProgram = checked.programs.find((p) => API_PROGRAM_PATHS.includes(p));
+  if (apiProgram !== undefined && !o.api) {
+    needs.add('httpserver-api', `${apiProgram} on the command line`);
+    needs.add('vfs', `${apiProgram}: the file and fs routes`);
   }
 
   // 3. The kernel and the machine.

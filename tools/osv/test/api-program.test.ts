@@ -1,0 +1,109 @@
+// OSv's own ways of starting the REST API: `/libhttpserver-api.so [--port=N] &!` on the command
+// line (the module starts its server when that command runs, on that port, and not before), and
+// `osv build --api`, whose image serves it from boot for `osv run -i IMAGE --api`. Boots VMs:
+// run under `flock /tmp/osv-interop.lock`.
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, example, osv, spawn } from './osv-cli.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function fetchRetrying(url: string, deadlineMs: number): Promise<Response> {
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch (e) {
+      if (Date.now() > deadlineMs) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** Starts `osv ARGS…`; the output so far, and the exit. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, exited, output: () => output };
+}
+
+describe('/libhttpserver-api.so and osv build --api', () => {
+  it('starts the server when the command line runs it, on the port it names, and not on 8000', async () => {
+    const [p8001, p8000] = [await freePort(), await freePort()];
+    const vm = start([
+      'run',
+      '-n',
+      '--forward',
+      `tcp:127.0.0.1:${p8001}:8001`,
+      '--forward',
+      `tcp:127.0.0.1:${p8000}:8000`,
+      '--file',
+      `/sleep.wasm=${example('sleep')}`,
+      '-e',
+      '/libhttpserver-api.so --port=8001 &! /sleep.wasm 30000',
+    ]);
+    try {
+      const version = await fetchRetrying(`http://127.0.0.1:${p8001}/os/version`, Date.now() + 30_000);
+      expect(await version.json()).toBe('osv-ts v0.1.0');
+      expect(vm.output()).toContain('Rest API server running on port 8001');
+      // Port 8000 has no server: passt accepts, the guest refuses, the request fails.
+      await expect(
+        fetch(`http://127.0.0.1:${p8000}/os/version`, { signal: AbortSignal.timeout(5000) }),
+      ).rejects.toThrow();
+      await fetch(`http://127.0.0.1:${p8001}/os/poweroff`, { method: 'POST' });
+      expect(await vm.exited).toBe(0);
+    } finally {
+      vm.child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('refuses the options whose job the host does, by name', () => {
+    const r = osv([
+      'run',
+      '--file',
+      `/sleep.wasm=${example('sleep')}`,
+      '-e',
+      '/libhttpserver-api.so --cert=/x.pem &! /sleep.wasm 1',
+    ]);
+    expect(r.stdout.toString() + r.stderr).toContain(
+      '/libhttpserver-api.so: --cert: TLS is terminated on the host (osv run --api-cert/--api-key)',
+    );
+  }, 60_000);
+
+  it('osv build --api: the image serves the API from boot, reached with osv run -i IMAGE --api', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osv-api-image-'));
+    const image = join(dir, 'api.img');
+    const built = osv(['build', '--api', example('sleep'), '--kernel-cmdline', '/sleep.wasm 30000', '-o', image]);
+    expect(built.status, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(/modules: .*httpserver-api/);
+    const port = await freePort();
+    const vm = start(['run', '-i', image, `--api=127.0.0.1:${port}`]);
+    try {
+      const uptime = await fetchRetrying(`http://127.0.0.1:${port}/os/uptime`, Date.now() + 30_000);
+      expect(Number.isInteger(await uptime.json())).toBe(true);
+      await fetch(`http://127.0.0.1:${port}/os/poweroff`, { method: 'POST' });
+      expect(await vm.exited).toBe(0);
+    } finally {
+      vm.child.kill('SIGKILL');
+    }
+    const plain = join(dir, 'plain.img');
+    expect(osv(['build', example('hello'), '-o', plain]).status).toBe(0);
+    const refused = osv(['run', '-i', plain, '--api']);
+    expect([refused.status, refused.stderr.trim()]).toEqual([
+      2,
+      `osv: osv run -i ${plain} --api: its kernel has no httpserver-api module (build it with osv build --api)`,
+    ]);
+  }, 120_000);
+});
