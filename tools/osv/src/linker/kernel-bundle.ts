@@ -98,10 +98,21 @@ export function cacheDir(): string {
 }
 
 /** The cache key of a kernel: its entry and the digest of the kernel packages' build output. */
-function contentHash(entry: string): string {
+function contentHash(entry: string, target: Target): string {
   const dists = KERNEL_PACKAGES.map((name) => ({ name, dir: join(packageDir(name), 'dist') }));
   const digest = distDigest(dists, join(cacheDir(), 'dist-digests.json'));
-  return createHash('sha256').update(entry).update('\0').update(digest).digest('hex').slice(0, 16);
+  // How esbuild is told to bundle is part of what comes out (a kernel cached under another
+  // platform or format must not be found under this one's key).
+  const { plugins, stdin: _entry, ...how } = bundleOptions(entry, target);
+  const composition = JSON.stringify({ ...how, plugins: plugins.map((p) => p.name) });
+  return createHash('sha256')
+    .update(entry)
+    .update('\0')
+    .update(composition)
+    .update('\0')
+    .update(digest)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The first line of a cached bundle; the hex digest of the rest of the file follows it. */
@@ -186,7 +197,10 @@ export function bundleOptions(entry: string, target: Target) {
     stdin: { contents: entry, resolveDir: packageDir('@osv-ts/osv'), sourcefile: 'kernel-entry.mjs', loader: 'js' },
     bundle: true,
     format: 'esm',
-    platform: target === 'vm-node' ? 'node' : 'browser',
+    // The kernel is isomorphic code run as a classic script (kernel-script.ts): no Node flavour
+    // of a dependency (fflate's pulls in worker_threads through an ES import) may be picked.
+    platform: target === 'vm-node' ? 'neutral' : 'browser',
+    ...(target === 'vm-node' ? { mainFields: ['module', 'main'] } : {}),
     target: 'es2022',
     treeShaking: true,
     minifySyntax: true,
@@ -199,7 +213,7 @@ export function bundleOptions(entry: string, target: Target) {
 
 export async function composeKernel(modules: readonly CatalogEntry[], target: Target): Promise<KernelBundle> {
   const entry = kernelEntrySource(modules, target);
-  const hash = contentHash(entry);
+  const hash = contentHash(entry, target);
   const path = join(cacheDir(), `kernel-${target}-${hash}.mjs`);
   const names = modules.map((m) => m.name);
   const hardenedRealm = needsHardenedRealm(modules);
