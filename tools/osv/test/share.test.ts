@@ -105,8 +105,27 @@ int main(int argc, char **argv) {
 }
 `;
 
+// The app an image carries: reads DIR/in.txt and writes DIR/out.txt (DIR = argv[1]).
+const DIR_APP_C = `
+#include <stdio.h>
+int main(int argc, char **argv) {
+  char path[256], line[64] = {0};
+  if (argc != 2) return 4;
+  snprintf(path, sizeof path, "%s/in.txt", argv[1]);
+  FILE *in = fopen(path, "r");
+  if (!in || !fgets(line, sizeof line, in)) return 3;
+  fclose(in);
+  snprintf(path, sizeof path, "%s/out.txt", argv[1]);
+  FILE *f = fopen(path, "w");
+  if (!f) return 1;
+  fprintf(f, "image read: %s", line);
+  return fclose(f) == 0 ? 0 : 2;
+}
+`;
+
 let dir: string;
 let app: string;
+let dirApp: string;
 let seq: string;
 let pair: string;
 
@@ -119,6 +138,9 @@ beforeAll(() => {
     writeFileSync(join(dir, 'seq.c'), SEQ_C);
     seq = join(dir, 'seq.wasm');
     execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', seq, join(dir, 'seq.c')]);
+    writeFileSync(join(dir, 'dirapp.c'), DIR_APP_C);
+    dirApp = join(dir, 'dirapp.wasm');
+    execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', dirApp, join(dir, 'dirapp.c')]);
     writeFileSync(join(dir, 'pair.c'), PAIR_C);
     pair = join(dir, 'pair.wasm');
     execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', pair, join(dir, 'pair.c')]);
@@ -200,4 +222,30 @@ describe('two guests on one --share', () => {
     if (Number(within![1]) < 900) expect(within![2]).toBe('3');
     expect(lines[2]).toBe('after 1.1 s: 12');
   }, 120_000);
+});
+
+describe('osv run -i IMAGE --share', () => {
+  it('mounts the share in an image built with --virtio-fs (under a ROFS root: in its /tmp ramfs)', () => {
+    const x = shareDir('image');
+    const img = join(dir, 'share.img');
+    const b = osv(['build', '--virtio-fs', '--app', dirApp, '-o', img]);
+    expect(b.status).toBe(0);
+    const r = osv(['run', '-i', img, '--share', `${x}:/tmp/data`, '-e', '/dirapp.wasm /tmp/data']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(x, 'out.txt'), 'utf8')).toBe('image read: from the host\n');
+  });
+
+  it('says so when the image has no virtio-fs, and when the mount point is on the read-only root', () => {
+    const x = shareDir('image-refused');
+    const plain = join(dir, 'plain.img');
+    expect(osv(['build', '--app', app, '-o', plain]).status).toBe(0);
+    const r = osv(['run', '-i', plain, '--share', `${x}:/data`]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the image's kernel has no virtio-fs; build it with --virtio-fs/);
+    const img = join(dir, 'share.img'); // the test above built it
+    const ro = osv(['run', '-i', img, '--share', `${x}:/data`]);
+    expect(ro.status).not.toBe(0);
+    expect(ro.stdout.toString() + ro.stderr).toMatch(/failed to mount \/dev\/virtiofs0 on \/data: EROFS/);
+  });
 });

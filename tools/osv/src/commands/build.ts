@@ -57,6 +57,8 @@ options:
                             osv profiles lists them; or a profile file's path)
   -n, --networking          link the network stack and virtio-net even if the app imports no
                             sockets (apps that do get them anyway)
+      --virtio-fs           link virtio-fs and the virtiofs file system, so that
+                            osv run -i IMAGE --share HOSTDIR:/guest can mount host directories
   -V, --verbose             print the stack of an internal error
   -h, --help                this text
 
@@ -76,6 +78,8 @@ export interface BuildOptions {
   cmdline?: string;
   fsSizeBytes: number;
   networking: boolean;
+  /** Link virtio-fs (osv run -i IMAGE --share). */
+  virtioFs: boolean;
   profile: string;
   help: boolean;
 }
@@ -87,6 +91,7 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
     format: 'raw',
     fsSizeBytes: 0,
     networking: false,
+    virtioFs: false,
     profile: 'vm-node',
     help: false,
   };
@@ -136,6 +141,9 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
       case '-n':
       case '--networking':
         o.networking = true;
+        break;
+      case '--virtio-fs':
+        o.virtioFs = true;
         break;
       case '--profile':
         o.profile = value();
@@ -269,6 +277,7 @@ export async function buildImage(o: BuildOptions, log: (s: string) => void): Pro
   if (o.fs !== 'ramfs') needs.add(`fs:${o.fs}`, `--fs ${o.fs}`);
   needs.add('hwrng', 'an image boots with virtio-rng attached', true);
   if (o.networking) needs.add('netstack', '--networking');
+  if (o.virtioFs) needs.add('fs:virtiofs', '--virtio-fs');
   const selection = selectModules(catalog, profile, needs.list());
   const kernel = await composeKernel(selection.modules, 'vm-node');
   const kernelBytes = readFileSync(kernel.path);
