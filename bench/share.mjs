@@ -5,7 +5,8 @@
 // program — so the I/O rows compare time inside the guest program with time inside the same
 // program under node:wasi, boot and start-up excluded. The start-up row compares the wall time
 // of a run that does nothing (`fsbench nop`): boot plus exit, the rest of a run's wall time.
-// Guest and peer alternate, run by run. Row 6 of `npm run bench`; on its own (build first):
+// Each guest variant (SHARE_VARIANTS: as shipped, and before the speed work) and the peer
+// alternate, run by run. Row 6 of `npm run bench`; on its own (build first):
 //   node bench/share.mjs [MiB=64] [runs=5]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,10 +38,19 @@ function fsbench(where, wasm, dir, args, env = process.env) {
 }
 
 /**
- * The share rows, measured in this run: [{ name, ours, peer, peerName, unit }]. `env` is the
- * guest's environment (to compare variants of the guest against the same peer).
+ * The guest variants measured by default: as shipped, and the settings of before the speed
+ * work (128 KiB READ/WRITE, no entry/attr cache; share-devices.ts's knobs), in the same run.
  */
-export function measureShare({ mib = 64, runs = 5, env = process.env } = {}) {
+export const SHARE_VARIANTS = [
+  { label: '', env: {} },
+  { label: ' [128 KiB, no cache]', env: { OSV_SHARE_MAX_WRITE_KIB: '128', OSV_SHARE_CACHE_MS: '0' } },
+];
+
+/**
+ * The share rows, measured in this run: [{ name, ours, peer, peerName, unit }], one set per
+ * guest variant ({ label, env }: extra environment for the guest) against the same peer.
+ */
+export function measureShare({ mib = 64, runs = 5, variants = SHARE_VARIANTS } = {}) {
   const out = mkdtempSync(join(tmpdir(), 'share-bench-'));
   try {
     const wasm = join(out, 'fsbench.wasm');
@@ -54,53 +64,58 @@ export function measureShare({ mib = 64, runs = 5, env = process.env } = {}) {
     ]);
     // One host directory each, so neither sees the other's files; the small files are made on
     // the host (the stat rows measure stat, not creation).
-    const dirs = { guest: join(out, 'guest'), peer: join(out, 'peer') };
+    const dirs = { peer: join(out, 'peer') };
+    variants.forEach((_, i) => (dirs[`guest${i}`] = join(out, `guest${i}`)));
     for (const d of Object.values(dirs)) {
       mkdirSync(join(d, 'small'), { recursive: true });
       const kib = new Uint8Array(1024).fill(120);
       for (let i = 0; i < FILES; i++) writeFileSync(join(d, 'small', `f${i}`), kib);
     }
-    const m = { guest: { write: [], read: [], stat: [], nop: [] }, peer: { write: [], read: [], stat: [], nop: [] } };
+    const m = Object.fromEntries(Object.keys(dirs).map((k) => [k, { write: [], read: [], stat: [], nop: [] }]));
     for (let i = 0; i < runs; i++) {
-      for (const where of ['guest', 'peer']) {
-        const e = where === 'guest' ? env : process.env;
-        m[where].write.push(fsbench(where, wasm, dirs[where], ['write', String(mib)], e).rate);
-        m[where].read.push(fsbench(where, wasm, dirs[where], ['read'], e).rate);
-        m[where].stat.push(fsbench(where, wasm, dirs[where], ['stat', String(FILES)], e).rate);
-        m[where].nop.push(fsbench(where, wasm, dirs[where], ['nop'], e).wallMs);
+      for (const key of Object.keys(dirs)) {
+        const where = key === 'peer' ? 'peer' : 'guest';
+        const e = key === 'peer' ? process.env : { ...process.env, ...variants[Number(key.slice(5))].env };
+        m[key].write.push(fsbench(where, wasm, dirs[key], ['write', String(mib)], e).rate);
+        m[key].read.push(fsbench(where, wasm, dirs[key], ['read'], e).rate);
+        m[key].stat.push(fsbench(where, wasm, dirs[key], ['stat', String(FILES)], e).rate);
+        m[key].nop.push(fsbench(where, wasm, dirs[key], ['nop'], e).wallMs);
       }
     }
     const peerName = 'node:wasi, same host dir';
-    return [
-      {
-        name: `share seq write ${mib} MiB (in-program time), MB/s`,
-        ours: median(m.guest.write),
-        peer: median(m.peer.write),
-        peerName,
-        unit: 'MB/s',
-      },
-      {
-        name: `share seq read ${mib} MiB (in-program time), MB/s`,
-        ours: median(m.guest.read),
-        peer: median(m.peer.read),
-        peerName,
-        unit: 'MB/s',
-      },
-      {
-        name: `share stat ${FILES} files (in-program time), files/s`,
-        ours: median(m.guest.stat),
-        peer: median(m.peer.stat),
-        peerName,
-        unit: 'f/s',
-      },
-      {
-        name: 'share run doing nothing (boot + exit), wall ms',
-        ours: median(m.guest.nop),
-        peer: median(m.peer.nop),
-        peerName,
-        unit: 'ms',
-      },
-    ];
+    return variants.flatMap(({ label }, v) => {
+      const guest = m[`guest${v}`];
+      return [
+        {
+          name: `share seq write ${mib} MiB (in-program time)${label}, MB/s`,
+          ours: median(guest.write),
+          peer: median(m.peer.write),
+          peerName,
+          unit: 'MB/s',
+        },
+        {
+          name: `share seq read ${mib} MiB (in-program time)${label}, MB/s`,
+          ours: median(guest.read),
+          peer: median(m.peer.read),
+          peerName,
+          unit: 'MB/s',
+        },
+        {
+          name: `share stat ${FILES} files (in-program time)${label}, files/s`,
+          ours: median(guest.stat),
+          peer: median(m.peer.stat),
+          peerName,
+          unit: 'f/s',
+        },
+        {
+          name: `share run doing nothing (boot + exit)${label}, wall ms`,
+          ours: median(guest.nop),
+          peer: median(m.peer.nop),
+          peerName,
+          unit: 'ms',
+        },
+      ];
+    });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
