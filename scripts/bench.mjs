@@ -328,6 +328,16 @@ function measured(cmd, args) {
   );
 }
 
+// 6. A host directory shared into the guest (osv run --share, virtio-fs) against node:wasi on the
+//    same host directory: sequential write and read, stat of 10 000 files, timed inside the
+//    program (boot excluded), and the wall time of a run that does nothing (boot + exit); as
+//    shipped and with the settings of before the speed work (128 KiB requests, no cache).
+{
+  const { measureShare } = await import('../bench/share.mjs');
+  for (const r of measureShare({ mib: Number(process.env.BENCH_SHARE_MB ?? 64), runs: Math.min(RUNS, 5) }))
+    row(r.name, r.ours, r.peer, r.peerName, r.unit);
+}
+
 // Package benchmarks that exist print their own tables.
 for (const dir of ['packages', 'tools']) {
   for (const name of readdirSync(join(root, dir))) {

@@ -3,6 +3,8 @@
 //   fsbench write DIR MB      sequential write of DIR/big in 1 MiB writes, then fsync
 //   fsbench read DIR          sequential read of DIR/big in 1 MiB reads
 //   fsbench small DIR N       N files of 1 KiB in DIR/small, one fsync at the end
+//   fsbench stat DIR N        stat(2) of DIR/small/f0 .. f<N-1> (made by `small`), each once
+//   fsbench nop DIR           nothing (the run's wall time is start-up and exit alone)
 // Prints one line: "<what> <ms> <MB/s or files/s>".
 #include <fcntl.h>
 #include <stdio.h>
@@ -72,6 +74,25 @@ int main(int argc, char **argv) {
     if (last >= 0) close(last);
     double ms = now_ms() - t0;
     printf("small %.1f %.1f\n", ms, count / (ms / 1e3));
+    return 0;
+  }
+  if (!strcmp(argv[1], "stat") && argc == 4) {
+    long count = atol(argv[3]);
+    struct stat st;
+    long long bytes = 0;
+    double t0 = now_ms();
+    for (long i = 0; i < count; i++) {
+      snprintf(path, sizeof path, "%s/small/f%ld", argv[2], i);
+      if (stat(path, &st) != 0) { perror(path); return 1; }
+      bytes += st.st_size;
+    }
+    double ms = now_ms() - t0;
+    if (bytes != count * 1024LL) { fprintf(stderr, "stat: sizes add up to %lld\n", bytes); return 1; }
+    printf("stat %.1f %.1f\n", ms, count / (ms / 1e3));
+    return 0;
+  }
+  if (!strcmp(argv[1], "nop")) {
+    printf("nop 0 0\n");
     return 0;
   }
   return 2;

@@ -38,4 +38,4 @@ export { SyntheticFs, staticDir, textFile, link } from './fs/synthetic/synthetic
 export type { SynthDevice, SynthDir, SynthFile, SynthLink, SynthNode } from './fs/synthetic/synthetic-fs.js';
 export { VFS_CAPABILITY } from './vfs-service.js';
 export type { VfsService, FileSystemFactory } from './vfs-service.js';
-export { VirtioFs } from './fs/virtiofs/virtiofs.js';
+export { VirtioFs, type VirtioFsClock, type VirtioFsMountOptions } from './fs/virtiofs/virtiofs.js';

@@ -2,7 +2,8 @@
 // 1.2 §5.11), names them virtiofs0, virtiofs1, … in address order, and registers the `virtiofs`
 // file system type, whose mount source is `/dev/virtiofsN` (OSv's
 // --mount-fs=virtiofs,/dev/virtiofs0,/dir) or the device's tag. Each device is mounted once: a
-// FUSE session's node references belong to one mount.
+// FUSE session's node references belong to one mount. Mounts cache names and attributes for
+// the timeouts the device gives (the kernel's monotonic clock; see fs/virtiofs/virtiofs.ts).
 import { Errno, KernelError, type KernelModule, type ModuleContext } from '@osv-ts/kernel-api';
 import { DeviceId, VIRTIO_MMIO_CAPABILITY, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
 import type { VirtioPlatform } from '@osv-ts/drivers-virtio';
@@ -36,7 +37,7 @@ const virtioFsModule: KernelModule = {
       if (!driver) throw new KernelError(Errno.ENODEV, `virtiofs: no virtio-fs device ${source}`);
       if (mounted.has(driver)) throw new KernelError(Errno.EBUSY, `virtiofs: ${source} is mounted already`);
       mounted.add(driver);
-      return new VirtioFs(driver);
+      return new VirtioFs(driver, { clock: platform.sched.clock });
     });
   },
 };

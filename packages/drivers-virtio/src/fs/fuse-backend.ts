@@ -9,6 +9,12 @@ import type { FuseReply } from './fuse-reply.js';
 export interface FuseBackend {
   /** The reply to `request`, or undefined when the op has none (FORGET, BATCH_FORGET). */
   handle(request: FuseRequest): FuseReply | undefined;
+  /**
+   * FUSE_READ of file handle `fh` at `offset` straight into `into` (guest RAM; `into.length` is
+   * at most the size asked for): the bytes read, or the error reply. Optional; without it READ
+   * goes through handle() and is copied.
+   */
+  readInto?(fh: bigint, offset: bigint, into: Uint8Array): number | FuseReply;
   /** Releases host resources (open files, directory handles). */
   close?(): void;
 }

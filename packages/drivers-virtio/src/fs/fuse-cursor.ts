@@ -95,9 +95,13 @@ export class FuseWriter {
   private view: DataView;
   at = 0;
 
-  constructor(initialBytes = 256) {
-    this.bytes = new Uint8Array(initialBytes);
-    this.view = new DataView(this.bytes.buffer);
+  /**
+   * Writes into `into` when given (a driver's DMA buffer: no copy afterwards) and into a buffer
+   * of its own once that is full.
+   */
+  constructor(initialBytes = 256, into?: Uint8Array) {
+    this.bytes = into ?? new Uint8Array(initialBytes);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   private room(n: number): void {

@@ -315,9 +315,16 @@ function decodeBody(op: FuseOp, r: FuseReader): FuseRequestBody {
   return body;
 }
 
-/** Encodes a request (the driver's side); `len` is filled in. */
-export function encodeFuseRequest(header: Omit<FuseInHeader, 'opcode'>, body: FuseRequestBody): Uint8Array {
-  const w = new FuseWriter(body.op === 'write' ? FuseSize.inHeader + FuseSize.writeIn + body.data.length : 256);
+/**
+ * Encodes a request (the driver's side); `len` is filled in. With `into` (the driver's DMA
+ * buffer) the message is written there when it fits, so a WRITE's data is copied once.
+ */
+export function encodeFuseRequest(
+  header: Omit<FuseInHeader, 'opcode'>,
+  body: FuseRequestBody,
+  into?: Uint8Array,
+): Uint8Array {
+  const w = new FuseWriter(body.op === 'write' ? FuseSize.inHeader + FuseSize.writeIn + body.data.length : 256, into);
   w.u32(0).u32(OPCODE_OF[body.op]).u64(header.unique).u64(header.nodeid);
   w.u32(header.uid).u32(header.gid).u32(header.pid).u16(0).u16(0);
   switch (body.op) {

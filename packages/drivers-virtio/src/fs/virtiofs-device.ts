@@ -144,11 +144,44 @@ export class VirtioFsDevice implements DeviceModel {
     if (hiprio && !forget) return this.reply(host, chain, header.unique, { kind: 'error', errno: Errno.EINVAL });
     if (forget) this.counters.forgets++;
     if (body.op === 'write') this.counters.writtenBytes += body.data.length;
+    if (body.op === 'read' && this.backend.readInto) {
+      const direct = this.readDirect(host, chain, header.unique, body.fh, body.offset, body.size);
+      if (direct !== undefined) return direct;
+    }
     const reply = this.backend.handle({ header, body });
     if (reply === undefined) return 0;
     if (reply.kind === 'error') this.counters.errors++;
     if (reply.kind === 'data' && body.op === 'read') this.counters.readBytes += reply.data.length;
     return this.reply(host, chain, header.unique, reply);
+  }
+
+  /**
+   * READ into the driver's buffer itself when its writable part is one segment: the back-end
+   * reads from the host file straight into guest RAM after the out header, which is written
+   * last. Undefined: not that layout (the copying path answers).
+   */
+  private readDirect(
+    host: DeviceModelHost,
+    chain: DescriptorChain,
+    unique: bigint,
+    fh: bigint,
+    offset: bigint,
+    size: number,
+  ): number | undefined {
+    const [segment, ...rest] = chain.writable;
+    if (!segment || rest.length > 0 || segment.length < FuseSize.outHeader) return undefined;
+    const room = Math.min(size, segment.length - FuseSize.outHeader);
+    const data = host.memory.slice(segment.address + FuseSize.outHeader, room, 'virtio-fs read');
+    const result = this.backend.readInto!(fh, offset, data);
+    if (typeof result !== 'number') return this.reply(host, chain, unique, result);
+    const length = FuseSize.outHeader + result;
+    const header = host.memory.slice(segment.address, FuseSize.outHeader, 'virtio-fs reply');
+    const out = new DataView(header.buffer, header.byteOffset, FuseSize.outHeader);
+    out.setUint32(0, length, true);
+    out.setInt32(4, 0, true);
+    out.setBigUint64(8, unique, true);
+    this.counters.readBytes += result;
+    return length;
   }
 
   private reply(host: DeviceModelHost, chain: DescriptorChain, unique: bigint, reply: FuseReply): number {
@@ -161,7 +194,15 @@ export class VirtioFsDevice implements DeviceModel {
   }
 }
 
+/**
+ * The device-readable bytes of a chain: a view of guest RAM when they are one segment (the
+ * codec reads each field once, so the guest changing them meanwhile cannot make it see two
+ * values; a WRITE's data then goes from guest RAM to the host file with no copy), else a copy.
+ */
 function gather(host: DeviceModelHost, segments: readonly Segment[], length: number): Uint8Array {
+  const [only, ...rest] = segments;
+  if (only && rest.length === 0 && only.length >= length)
+    return host.memory.slice(only.address, length, 'virtio-fs request');
   const out = new Uint8Array(length);
   let at = 0;
   for (const p of segmentRange(segments, 0, length)) {

@@ -3,7 +3,10 @@
 // and blocks in the scheduler until the device returns its chain, and `forget` drops lookup
 // references on the hiprio queue. One request is in flight at a time (callers queue on `idle`):
 // the request and reply travel through two DMA buffers of the page allocator, sized for the
-// largest READ/WRITE the handshake agreed on. Replies are decoded with the FUSE codec and
+// largest READ/WRITE the handshake agreed on (1 MiB asked for). A request is encoded straight
+// into its buffer and a READ's data is handed back as a view of the reply buffer, so a WRITE's
+// data is copied once (caller -> DMA) and a READ's once (DMA -> caller). Straight into the
+// app's buffer is not possible: a WASI app's linear memory is not guest RAM. Replies are decoded with the FUSE codec and
 // trusted no further than it checks.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { WaitQueue, type Scheduler } from '@osv-ts/core-sched';
@@ -18,7 +21,7 @@ import type { FuseSession } from './fuse-session.js';
 import { FS_HIPRIO_QUEUE, FS_REQUEST_QUEUE, FS_TAG_BYTES, FsConfig } from './virtiofs-format.js';
 
 /** Largest READ/WRITE payload asked for (the device may agree to less). */
-export const VIRTIOFS_MAX_IO_BYTES = 128 * 1024;
+export const VIRTIOFS_MAX_IO_BYTES = 1024 * 1024;
 /** Room for the fixed structures and two names around a payload. */
 const ENVELOPE_BYTES = 8192;
 
@@ -95,10 +98,11 @@ export class VirtioFsDriver implements FuseSession {
   private callNow(nodeid: bigint, body: FuseRequestBody): FuseReplyBody {
     if (this.broken) throw new KernelError(Errno.EIO, `${this.name}: device needs reset`);
     const unique = this.nextUnique++;
-    const request = encodeFuseRequest({ unique, nodeid, uid: 0, gid: 0, pid: 1 }, body);
-    if (request.length > ENVELOPE_BYTES + VIRTIOFS_MAX_IO_BYTES)
+    const room = this.mem.bytes.subarray(this.inBuffer, this.inBuffer + ENVELOPE_BYTES + VIRTIOFS_MAX_IO_BYTES);
+    // Encoded in the DMA buffer itself (a WRITE's data is copied once, from the caller's buffer).
+    const request = encodeFuseRequest({ unique, nodeid, uid: 0, gid: 0, pid: 1 }, body, room);
+    if (request.length > room.length)
       throw new KernelError(Errno.E2BIG, `${this.name}: ${body.op} request of ${request.length} bytes`);
-    this.mem.bytes.set(request, this.inBuffer);
     const replyRoom = ENVELOPE_BYTES + VIRTIOFS_MAX_IO_BYTES;
     this.returned = -1;
     this.counters.requests++;

@@ -52,6 +52,15 @@ export function mountFileSystems(c: MountContext): string {
       return true;
     }
   };
+  const exists = (path: string): boolean => {
+    try {
+      vfs.stat(path);
+      return true;
+    } catch (e) {
+      if (e instanceof KernelError && e.errno === Errno.ENOENT) return false;
+      throw e;
+    }
+  };
   if (ensureDir('/dev'))
     vfs.mount('/dev', service.devfs({ entropy: c.entropy, ...(c.console ? { console: c.console } : {}) }), {
       source: 'none',
@@ -63,7 +72,9 @@ export function mountFileSystems(c: MountContext): string {
     const f = fsTypes.get(m.fsType);
     if (!f) throw new MountError(m, new KernelError(Errno.ENODEV, `no ${m.fsType} module is linked into this kernel`));
     try {
-      ensureDir(m.path);
+      // Made when missing wherever it can be, a read-only root's /tmp (a ramfs) included; on the
+      // read-only root itself it must be in the image (EROFS says so).
+      if (!exists(m.path)) vfs.mkdir(m.path, 0o755);
       vfs.mount(m.path, f(m.source), { source: m.source });
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;

@@ -14,7 +14,7 @@ export function buildDevice(spec: DeviceSpec): DeviceModel {
     case 'virtio-blk':
       return new VirtioBlkDevice(spec.name, buildBlockBackend(spec.backend), spec.options);
     case 'virtio-fs':
-      return new VirtioFsDevice(spec.name, spec.tag, new NodeFsBackend(spec.root, { readOnly: spec.readOnly }));
+      return new VirtioFsDevice(spec.name, spec.tag, new NodeFsBackend(spec.root, spec.options));
   }
 }
 

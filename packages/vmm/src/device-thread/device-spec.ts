@@ -9,7 +9,7 @@ import { RawFileBackend } from '../blk/raw-file-backend.js';
 import { Qcow2Backend } from '../blk/qcow2/qcow2-backend.js';
 import { NodeImageFile } from '../blk/image-file.js';
 import { DirectFileBackend } from '../blk/direct-file-backend.js';
-import { NodeFsBackend } from '../virtiofs/node-fs-backend.js';
+import { NodeFsBackend, type NodeFsBackendOptions } from '../virtiofs/node-fs-backend.js';
 
 export type BlockBackendSpec =
   | { readonly kind: 'raw'; readonly path: string; readonly fd: number; readonly readOnly: boolean }
@@ -29,7 +29,7 @@ export interface FsDeviceSpec {
   readonly name: string;
   readonly tag: string;
   readonly root: string;
-  readonly readOnly: boolean;
+  readonly options: NodeFsBackendOptions;
 }
 
 export type DeviceSpec = BlkDeviceSpec | FsDeviceSpec;
@@ -46,7 +46,7 @@ export function deviceThreadSpec(device: DeviceModel): DeviceSpec | undefined {
       name: device.name,
       tag: device.tag,
       root: device.backend.root,
-      readOnly: device.backend.readOnly,
+      options: device.backend.options,
     };
   return undefined;
 }

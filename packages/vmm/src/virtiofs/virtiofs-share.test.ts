@@ -1,21 +1,33 @@
 // A host directory through the whole stack on one thread: the VFS, the virtiofs file system,
 // the guest driver, virtqueues in guest RAM, the device model and NodeFsBackend. What the guest
 // writes the host sees, and the other way round; errno reaches the guest as the host gave it.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
 import { LoopbackMachine, VirtioFsDevice, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
 import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, RamFs, Vfs, VirtioFs } from '@osv-ts/vfs';
-import { NodeFsBackend } from './node-fs-backend.js';
+import { NODE_FS_MAX_WRITE_BYTES, NodeFsBackend, type NodeFsBackendOptions } from './node-fs-backend.js';
 
 let host: string;
 let backend: NodeFsBackend;
 
-function boot(readOnly = false): { vfs: Vfs; device: VirtioFsDevice; driver: VirtioFsDriver } {
-  backend = new NodeFsBackend(host, { readOnly });
+/** A monotonic clock the test moves by hand (for the entry/attr timeouts). */
+class ManualClock {
+  ns = 1_000_000_000;
+  monotonicNs(): number {
+    return this.ns;
+  }
+}
+
+function boot(
+  readOnly = false,
+  options: NodeFsBackendOptions = {},
+  clock?: ManualClock,
+): { vfs: Vfs; device: VirtioFsDevice; driver: VirtioFsDriver; fs: VirtioFs } {
+  backend = new NodeFsBackend(host, { readOnly, ...options });
   const device = new VirtioFsDevice('virtiofs0', 'share0', backend);
   const machine = new LoopbackMachine(8 << 20, [device]);
   const sched = new Scheduler(new HostClock(), machine);
@@ -31,8 +43,9 @@ function boot(readOnly = false): { vfs: Vfs; device: VirtioFsDevice; driver: Vir
   const vfs = new Vfs({ clock: new HostClock() });
   vfs.mountRoot(new RamFs());
   vfs.mkdir('/data', 0o755);
-  vfs.mount('/data', new VirtioFs(driver), { source: '/dev/virtiofs0' });
-  return { vfs, device, driver };
+  const fs = new VirtioFs(driver, clock ? { clock } : {});
+  vfs.mount('/data', fs, { source: '/dev/virtiofs0' });
+  return { vfs, device, driver, fs };
 }
 
 function errnoOf(f: () => unknown): number {
@@ -68,7 +81,8 @@ describe('virtiofs over virtio-fs, end to end', () => {
   });
 
   it('moves a large file both ways intact, in requests of at most max_write', () => {
-    const { vfs, device } = boot();
+    const { vfs, device, driver } = boot(false, { maxWriteBytes: 128 * 1024 });
+    expect(driver.maxIoBytes).toBe(128 * 1024);
     const data = new Uint8Array(1 << 20).map((_, i) => (i * 31 + (i >> 12)) & 0xff);
     vfs.writeFile('/data/big.bin', data);
     expect(Buffer.compare(readFileSync(join(host, 'big.bin')), Buffer.from(data))).toBe(0);
@@ -76,6 +90,18 @@ describe('virtiofs over virtio-fs, end to end', () => {
     expect(Buffer.compare(Buffer.from(back), Buffer.from(data))).toBe(0);
     expect(device.counters.writtenBytes).toBe(1 << 20);
     expect(device.counters.requests).toBeGreaterThanOrEqual(16); // 1 MiB / 128 KiB writes + reads
+  });
+
+  it('agrees to 1 MiB READ/WRITE by default, so a 1 MiB write crosses in one request', () => {
+    const { vfs, device, driver } = boot();
+    expect(driver.maxIoBytes).toBe(NODE_FS_MAX_WRITE_BYTES);
+    const fd = vfs.open('/data/one.bin', O_CREAT | O_WRONLY, 0o644);
+    const before = device.counters.requests;
+    const data = new Uint8Array(1 << 20).fill(7);
+    expect(fd.write(data)).toBe(1 << 20);
+    expect(device.counters.requests - before).toBe(1);
+    fd.close();
+    expect(readFileSync(join(host, 'one.bin')).length).toBe(1 << 20);
   });
 
   it('does mkdir, readdir, rename, symlink, link, unlink, rmdir and truncate as the host shows', () => {
@@ -133,16 +159,95 @@ describe('virtiofs over virtio-fs, end to end', () => {
   });
 });
 
+describe('virtiofs caches as the device allows (entry_valid / attr_valid)', () => {
+  it('answers a repeated stat from the cache until the timeout, then asks the host again', () => {
+    writeFileSync(join(host, 'f'), 'four');
+    const clock = new ManualClock();
+    const { vfs, device, fs } = boot(false, { cacheTimeoutMs: 1000 }, clock);
+    expect(vfs.stat('/data/f').size).toBe(4);
+    const before = device.counters.requests;
+    expect(vfs.stat('/data/f').size).toBe(4);
+    expect(device.counters.requests).toBe(before); // name and attributes from the cache
+    expect(fs.counters.entryHits).toBeGreaterThan(0);
+    writeFileSync(join(host, 'f'), 'changed by another'); // another guest, or the host
+    clock.ns += 999_000_000;
+    expect(vfs.stat('/data/f').size).toBe(4); // within the timeout: the cached size (cache=auto)
+    clock.ns += 1_000_000;
+    expect(vfs.stat('/data/f').size).toBe(18); // expired: asked again
+  });
+
+  it('never shows this guest stale attributes after its own writes, truncates or unlinks', () => {
+    const clock = new ManualClock();
+    const { vfs } = boot(false, { cacheTimeoutMs: 60_000 }, clock);
+    vfs.writeFile('/data/g', new Uint8Array(10));
+    const mtime = vfs.stat('/data/g').mtimeNs;
+    const f = vfs.open('/data/g', O_WRONLY);
+    f.pwrite(new Uint8Array(100), 5000);
+    f.close();
+    expect(vfs.stat('/data/g').size).toBe(5100);
+    expect(vfs.stat('/data/g').size).toBe(statSync(join(host, 'g')).size);
+    expect(vfs.stat('/data/g').mtimeNs).toBe(statSync(join(host, 'g'), { bigint: true }).mtimeNs);
+    expect(vfs.stat('/data/g').mtimeNs >= mtime).toBe(true);
+    vfs.truncate('/data/g', 7);
+    expect(vfs.stat('/data/g').size).toBe(7);
+    vfs.unlink('/data/g');
+    expect(errnoOf(() => vfs.stat('/data/g'))).toBe(Errno.ENOENT);
+    vfs.writeFile('/data/g', new Uint8Array(3));
+    expect(vfs.stat('/data/g').size).toBe(3);
+    vfs.rename('/data/g', '/data/h');
+    expect(errnoOf(() => vfs.stat('/data/g'))).toBe(Errno.ENOENT);
+    expect(vfs.stat('/data/h').size).toBe(3);
+  });
+
+  it('finds a name another writer created at once (no negative cache), and opens re-read attributes', () => {
+    const clock = new ManualClock();
+    const { vfs } = boot(false, { cacheTimeoutMs: 60_000 }, clock);
+    expect(errnoOf(() => vfs.stat('/data/late'))).toBe(Errno.ENOENT);
+    writeFileSync(join(host, 'late'), 'x');
+    expect(vfs.stat('/data/late').size).toBe(1);
+    writeFileSync(join(host, 'late'), 'closed by another guest');
+    vfs.open('/data/late', O_RDONLY).close(); // close-to-open: the next stat asks the host
+    expect(vfs.stat('/data/late').size).toBe(23);
+  });
+
+  it('with a timeout of 0 (cache=none) every stat goes to the host', () => {
+    writeFileSync(join(host, 'f'), 'four');
+    const { vfs, device } = boot(false, { cacheTimeoutMs: 0 }, new ManualClock());
+    vfs.stat('/data/f');
+    const before = device.counters.requests;
+    vfs.stat('/data/f');
+    expect(device.counters.requests - before).toBe(2); // LOOKUP and GETATTR
+  });
+
+  it('reads straight into the reply buffer (the device fast path) with the bytes intact', () => {
+    const data = new Uint8Array(3 << 19).map((_, i) => (i * 7 + (i >> 10)) & 0xff);
+    writeFileSync(join(host, 'big'), data);
+    const { vfs, device } = boot();
+    const direct = vi.spyOn(backend, 'readInto');
+    expect(Buffer.compare(Buffer.from(vfs.readFile('/data/big')), Buffer.from(data))).toBe(0);
+    expect(direct).toHaveBeenCalled();
+    expect(device.counters.readBytes).toBe(data.length);
+    expect(errnoOf(() => vfs.readFile('/data/nope'))).toBe(Errno.ENOENT);
+  });
+});
+
 describe('virtio-fs on a device thread', () => {
-  it('describes a NodeFsBackend share as a device spec the thread rebuilds, read-only flag included', async () => {
+  it('describes a NodeFsBackend share as a device spec the thread rebuilds, its options included', async () => {
     const { deviceThreadSpec } = await import('../device-thread/device-spec.js');
     const { buildDevice } = await import('../device-thread/device-factory.js');
-    backend = new NodeFsBackend(host, { readOnly: true });
+    backend = new NodeFsBackend(host, { readOnly: true, maxWriteBytes: 65536 });
     const spec = deviceThreadSpec(new VirtioFsDevice('virtiofs0', 'share0', backend));
-    expect(spec).toEqual({ kind: 'virtio-fs', name: 'virtiofs0', tag: 'share0', root: host, readOnly: true });
+    expect(spec).toEqual({
+      kind: 'virtio-fs',
+      name: 'virtiofs0',
+      tag: 'share0',
+      root: host,
+      options: { readOnly: true, maxWriteBytes: 65536 },
+    });
     const rebuilt = buildDevice(spec!) as VirtioFsDevice;
     expect(rebuilt.tag).toBe('share0');
     expect((rebuilt.backend as NodeFsBackend).readOnly).toBe(true);
+    expect((rebuilt.backend as NodeFsBackend).options.maxWriteBytes).toBe(65536);
     (rebuilt.backend as NodeFsBackend).close();
   });
 });

@@ -26,6 +26,10 @@ export interface BuildRequest {
   profile?: string;
   /** Link the network stack and virtio-net even when the app imports no sockets (`-n`). */
   networking?: boolean;
+  /** Link virtio-fs, for `osv run -i IMAGE --share` (`--virtio-fs`). */
+  virtioFs?: boolean;
+  /** Link OSv's REST API (`--api`), or its read-only build (`'monitoring'`: `--api-monitoring`). */
+  api?: boolean | 'monitoring';
   /** Gets the report `osv build` prints (default: nothing is printed). */
   log?: (text: string) => void;
 }
@@ -47,6 +51,8 @@ export function buildArguments(request: BuildRequest): string[] {
   option('--compression', request.compression);
   option('--profile', request.profile);
   if (request.networking) argv.push('--networking');
+  if (request.virtioFs) argv.push('--virtio-fs');
+  if (request.api) argv.push(request.api === 'monitoring' ? '--api-monitoring' : '--api');
   return argv;
 }
 

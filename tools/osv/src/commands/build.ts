@@ -62,6 +62,8 @@ options:
                             boot (osv run -i IMAGE --api forwards a host port to it); a
                             --kernel-cmdline naming /libhttpserver-api.so links it too
       --api-monitoring      the same, read-only (httpserver-monitoring-api: GET routes only)
+      --virtio-fs           link virtio-fs and the virtiofs file system, so that
+                            osv run -i IMAGE --share HOSTDIR:/guest can mount host directories
   -V, --verbose             print the stack of an internal error
   -h, --help                this text
 
@@ -83,6 +85,8 @@ export interface BuildOptions {
   networking: boolean;
   /** --api / --api-monitoring: the management API module linked into the image's kernel. */
   api?: 'httpserver-api' | 'httpserver-monitoring-api';
+  /** Link virtio-fs (osv run -i IMAGE --share). */
+  virtioFs: boolean;
   profile: string;
   help: boolean;
 }
@@ -94,6 +98,7 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
     format: 'raw',
     fsSizeBytes: 0,
     networking: false,
+    virtioFs: false,
     profile: 'vm-node',
     help: false,
   };
@@ -149,6 +154,9 @@ export function parseBuildOptions(argv: readonly string[]): BuildOptions {
         break;
       case '--api-monitoring':
         o.api = 'httpserver-monitoring-api';
+        break;
+      case '--virtio-fs':
+        o.virtioFs = true;
         break;
       case '--profile':
         o.profile = value();
@@ -282,6 +290,7 @@ export async function buildImage(o: BuildOptions, log: (s: string) => void): Pro
   if (o.fs !== 'ramfs') needs.add(`fs:${o.fs}`, `--fs ${o.fs}`);
   needs.add('hwrng', 'an image boots with virtio-rng attached', true);
   if (o.networking) needs.add('netstack', '--networking');
+  if (o.virtioFs) needs.add('fs:virtiofs', '--virtio-fs');
   const apiProgram = apiProgramIn(cmdline);
   if (o.api !== undefined || apiProgram !== undefined) {
     const why =

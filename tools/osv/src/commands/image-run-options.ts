@@ -8,7 +8,8 @@ disk images (osv build writes them):
   -i, --image IMAGE      boot IMAGE (raw or qcow2): the kernel its boot partition names, composed
                          from the installed packages (an image whose kernel they cannot
                          reproduce is refused), its command line (-e replaces it), the image
-                         as virtio-blk vblk0
+                         as virtio-blk vblk0; --share HOSTDIR:/guest needs an image built with
+                         --virtio-fs (under a ROFS root, mount it below /tmp)
 `;
 
 /** `osv run` options that take no value (every other option's next word is its value). */

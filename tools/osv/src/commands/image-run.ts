@@ -17,6 +17,7 @@ import { composeImageKernel } from '../linker/image-kernel.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { buildCommandLine, inspectPort, parseRunOptions } from './run-options.js';
 import { openDisks } from './disks.js';
+import { checkShare, openShares } from './share-devices.js';
 import { planNetwork, startNetwork, type HostNet } from './net-backend.js';
 import { printDeviceCounters, reportMachineError, runInForeground, writeTrace } from './foreground-machine.js';
 import { hostConsoles } from './host-output.js';
@@ -43,7 +44,8 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
     throw new UsageError('osv run -i: the image was linked for its profile when it was built (osv build --profile P)');
   // The image's kernel has what it was built with; the command line is checked against every
   // file system osv-ts has, and the kernel refuses an option it cannot honour.
-  const deviceCount = 4 + o.disks.length + (o.networking ? 1 : 0);
+  const deviceCount = 4 + o.disks.length + o.shares.length + (o.networking ? 1 : 0);
+  o.shares.forEach(checkShare);
   const cmdline = buildCommandLine(o, undefined);
   const fromUser = argv.some((a) => a === '-e' || a === '--execute' || a.startsWith('--execute='));
   const checked = checkCommandLine(
@@ -63,6 +65,8 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
   // The kernel is composed from the installed packages as the image's identity names it; the
   // bundle stored in the image is compared, never run (linker/image-kernel.ts).
   const { bundle, identity } = await composeImageKernel(image, loaded);
+  if (o.shares.length > 0 && !identity.modules.includes('virtio-fs'))
+    throw new UsageError(`osv run -i ${image} --share: the image's kernel has no virtio-fs; build it with --virtio-fs`);
   if (bundle.hardenedRealm) vcpu?.harden();
   // --api forwards the host port to the server the image's kernel has (osv build --api).
   if (o.api && !identity.modules.some((m) => m === 'httpserver-api' || m === 'httpserver-monitoring-api'))
@@ -86,7 +90,13 @@ export async function runImage(image: string, argv: readonly string[], vcpu?: Vc
     ...extra.map((d, i) => new VirtioBlkDevice(`vblk${i + 1}`, d.backend, { serial: `osv-ts-vblk${i + 1}` })),
     new VirtioRngDevice('rng0', { fill: (b) => void randomFillSync(b) }),
   ];
-  const closeDisks = (): void => [disk, ...extra].forEach((d) => d.backend.close?.());
+  // --share: virtiofs0.. (the command line mounts them; the image's kernel needs virtio-fs).
+  const shares = openShares(o.shares);
+  devices.push(...shares.devices);
+  const closeDisks = (): void => {
+    [disk, ...extra].forEach((d) => d.backend.close?.());
+    shares.close();
+  };
   // -n: eth0 through passt or a TAP device. The image's kernel needs the netstack (osv build links it for an
   // app that imports sockets, or with osv build -n); a kernel without it ignores the device.
   let hostNet: HostNet | undefined;

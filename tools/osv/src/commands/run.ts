@@ -1,12 +1,11 @@
 // `osv run`: check the command line, compose a kernel for the app, build the boot file system,
 // start the microVM, and exit with the app's status.
-import { statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { isatty } from 'node:tty';
 import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel-api';
-import { Machine, NodeFsBackend, formatMemorySize, maxCommandLineBytes, type VcpuWorker } from '@osv-ts/vmm';
-import { VirtioBlkDevice, VirtioFsDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
+import { Machine, formatMemorySize, maxCommandLineBytes, type VcpuWorker } from '@osv-ts/vmm';
+import { VirtioBlkDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
 import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { UsageError } from '../cli-error.js';
 import { checkOutputPath, readRegularFile } from '../image/host-files.js';
@@ -17,6 +16,7 @@ import { composeKernel } from '../linker/kernel-bundle.js';
 import { fileSystemTypes, loadCatalog } from '../linker/module-catalog.js';
 import { selectModules } from '../linker/select-modules.js';
 import { openDisks } from './disks.js';
+import { checkShare, openShares } from './share-devices.js';
 import {
   RUN_USAGE,
   buildCommandLine,
@@ -185,8 +185,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
   }
   if (diskSpecs.length > 0) needs.add('blockdev', diskSpecs[0]!.option ?? '--disk');
   for (const s of o.shares) {
-    if (!statSync(s.hostDir, { throwIfNoEntry: false })?.isDirectory())
-      throw new UsageError(`--share ${s.hostDir}:${s.guestPath}: ${s.hostDir} is not a directory`);
+    checkShare(s);
     needs.add('fs:virtiofs', `--share ${s.hostDir}:${s.guestPath}`);
   }
   const wantsSockets = o.networking || checked.options.tcplisten.length > 0;
@@ -234,11 +233,11 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
   if (selection.modules.some((m) => m.name === 'virtio-console')) devices.push(consoles.stdout, consoles.stderr);
   const disks = openDisks(diskSpecs);
   disks.forEach((d, i) => devices.push(new VirtioBlkDevice(`vblk${i}`, d.backend, { serial: `osv-ts-vblk${i}` })));
-  const shares = o.shares.map((s) => new NodeFsBackend(resolve(s.hostDir), { readOnly: s.readOnly }));
-  shares.forEach((b, i) => devices.push(new VirtioFsDevice(`virtiofs${i}`, `share${i}`, b)));
+  const shares = openShares(o.shares);
+  devices.push(...shares.devices);
   const closeDisks = (): void => {
     disks.forEach((d) => d.backend.close?.());
-    shares.forEach((b) => b.close());
+    shares.close();
   };
   let hostNet;
   let gateway: ApiGateway | undefined;

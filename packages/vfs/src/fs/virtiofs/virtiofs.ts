@@ -1,14 +1,26 @@
 // The `virtiofs` file system: the VFS's VnodeOps answered by FUSE requests over a FuseSession
 // (the VirtioFsDriver, as Linux's fs/fuse does over virtio-fs; or a back-end on this thread). A vnode is a FUSE node id (also its st_ino here, so
 // identity is the host's inode identity as the device dedupes it) holding lookup references
-// the device counts; they are forgotten when the vnode is released. Attributes are fetched
-// afresh for every stat (no attribute cache), so files another guest closed on the same share
-// show their new size at once. Open files hold FUSE file handles per access mode, opened on
+// the device counts; they are forgotten when the vnode is released.
+//
+// Caching (as Linux's fs/fuse honours the timeouts, virtiofsd's cache=auto giving 1 s): given a
+// clock, a LOOKUP's name -> node binding is kept for its entry_valid and the attributes LOOKUP,
+// GETATTR and SETATTR return for their attr_valid, so stat-heavy work does not go to the host
+// each time. What this guest changes invalidates what it changed (write-through): a WRITE
+// drops the file's attributes, create/unlink/rename/mkdir/rmdir/link/symlink update or drop the
+// names and the directories' attributes, and an open drops the file's attributes (O_TRUNC
+// re-reads them at once), so a guest never sees stale data after its own writes and sees
+// another guest's closed file fresh once it opens it. Data is never cached (every read is a
+// READ). Negative lookups are not cached: a name another guest creates is found at once. What
+// another guest changes shows in stat within the timeout: the rule is Linux's cache=auto.
+// Without a clock nothing is cached.
+//
+// Open files hold FUSE file handles per access mode, opened on
 // the first open and released on the last close. A directory is listed whole when a listing
 // starts (cookie 2) and served from that snapshot, so cookies stay stable while entries are
 // removed meanwhile (WASI fd_readdir). Leaves out: mmap/DAX, xattrs, locks, mknod of devices.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
-import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY } from '../../open-flags.js';
+import { O_ACCMODE, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../../open-flags.js';
 import { VType, modeToVType, vtypeToModeBits } from '../../vtype.js';
 import { Vnode } from '../../vnode.js';
 import type { DirEntry, FileSystem, SetAttr, VnodeOps } from '../../file-system.js';
@@ -36,6 +48,21 @@ interface FuseNode {
   listing: { name: string; ino: number; type: VType }[] | undefined;
   /** st_blocks * 512 from the last attributes. */
   allocated?: number;
+  /** Monotonic ns until which the attributes are fresh (0: fetch on the next stat). */
+  attrExpiresNs: number;
+  /** Directories: names looked up, each until its entry_valid runs out. */
+  entries: Map<string, { readonly vnode: Vnode; readonly expiresNs: number }> | undefined;
+}
+
+/** What the cache needs of a clock (the kernel's monotonic clock). */
+export interface VirtioFsClock {
+  monotonicNs(): number;
+}
+
+export interface VirtioFsMountOptions {
+  readonly readOnly?: boolean;
+  /** Honour entry_valid/attr_valid with this clock; without one nothing is cached. */
+  readonly clock?: VirtioFsClock;
 }
 
 const DT_TO_VTYPE: Record<number, VType> = {
@@ -60,13 +87,30 @@ function asNumber(v: bigint, what: string): number {
 export class VirtioFs implements FileSystem, VnodeOps {
   readonly type = 'virtiofs';
   readonly blockSizeBytes: number;
+  readonly readOnly: boolean;
+  /** Requests the caches saved (for tests and the bench). */
+  readonly counters = { entryHits: 0, attrHits: 0 };
+  private readonly clock: VirtioFsClock | undefined;
   private mountRef: Mount | undefined;
 
   constructor(
     private readonly driver: FuseSession,
-    readonly readOnly = false,
+    options: VirtioFsMountOptions | boolean = {},
   ) {
+    const o = typeof options === 'boolean' ? { readOnly: options } : options;
+    this.readOnly = o.readOnly ?? false;
+    this.clock = o.clock;
     this.blockSizeBytes = driver.maxIoBytes;
+  }
+
+  /** The monotonic ns a timeout of `sec` s + `nsec` ns from now runs out (0: not cached). */
+  private expiry(sec: bigint, nsec: number): number {
+    if (!this.clock || (sec === 0n && nsec === 0)) return 0;
+    return this.clock.monotonicNs() + Number(sec) * 1e9 + nsec;
+  }
+
+  private fresh(expiresNs: number): boolean {
+    return expiresNs !== 0 && this.clock !== undefined && this.clock.monotonicNs() < expiresNs;
   }
 
   mount(mount: Mount): Vnode {
@@ -74,6 +118,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
     this.mountRef = mount;
     const reply = this.expect(this.driver.call(FUSE_ROOT_ID, { op: 'getattr', flags: 0, fh: 0n }), 'attr');
     const root = this.vnodeFor(FUSE_ROOT_ID, reply.attr, undefined, false);
+    node(root).attrExpiresNs = this.expiry(reply.attrValid, reply.attrValidNsec);
     return root;
   }
 
@@ -103,8 +148,19 @@ export class VirtioFs implements FileSystem, VnodeOps {
   }
 
   /** The vnode of an entry the device just returned (one more lookup reference on it). */
-  private entryVnode(entry: FuseEntry, parent: Vnode): Vnode {
-    return this.vnodeFor(entry.nodeid, entry.attr, parent, true);
+  private entryVnode(entry: FuseEntry, parent: Vnode, name: string): Vnode {
+    const v = this.vnodeFor(entry.nodeid, entry.attr, parent, true);
+    node(v).attrExpiresNs = this.expiry(entry.attrValid, entry.attrValidNsec);
+    const expiresNs = this.expiry(entry.entryValid, entry.entryValidNsec);
+    const dir = node(parent);
+    if (expiresNs === 0) dir.entries?.delete(name);
+    else (dir.entries ??= new Map()).set(name, { vnode: v, expiresNs });
+    return v;
+  }
+
+  /** Drops the cached binding of `name` in `dir`. */
+  private dropEntry(dir: Vnode, name: string): void {
+    node(dir).entries?.delete(name);
   }
 
   private vnodeFor(nodeid: bigint, attr: FuseAttr, parent: Vnode | undefined, counted: boolean): Vnode {
@@ -124,6 +180,8 @@ export class VirtioFs implements FileSystem, VnodeOps {
         handles: new Map(),
         created: undefined,
         listing: undefined,
+        attrExpiresNs: 0,
+        entries: undefined,
       };
       return new Vnode(m, asNumber(nodeid, 'node id'), type, this, data, attr.mode & 0o7777);
     });
@@ -154,9 +212,18 @@ export class VirtioFs implements FileSystem, VnodeOps {
   // ---- VnodeOps --------------------------------------------------------------------------------
 
   lookup(dir: Vnode, name: string): Vnode | undefined {
+    const cached = node(dir).entries?.get(name);
+    if (cached !== undefined) {
+      // Still the vnode the mount knows by that node id (not released since).
+      if (this.fresh(cached.expiresNs) && this.mountRef?.vnodes.peek(cached.vnode.ino) === cached.vnode) {
+        this.counters.entryHits++;
+        return cached.vnode;
+      }
+      this.dropEntry(dir, name);
+    }
     try {
       const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'lookup', name }), 'entry');
-      return this.entryVnode(r.entry, dir);
+      return this.entryVnode(r.entry, dir, name);
     } catch (e) {
       if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
       throw e;
@@ -215,7 +282,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
       }),
       'create',
     );
-    const v = this.entryVnode(r.entry, dir);
+    const v = this.entryVnode(r.entry, dir, name);
     // Kept for the open that follows (open(O_CREAT, 0444) still writes, as on Linux).
     const n = node(v);
     if (n.created !== undefined) this.releaseHandle(v, n.created, O_RDWR);
@@ -227,13 +294,13 @@ export class VirtioFs implements FileSystem, VnodeOps {
   mkdir(dir: Vnode, name: string, perm: number): Vnode {
     const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'mkdir', mode: perm, umask: 0, name }), 'entry');
     this.touch(dir);
-    return this.entryVnode(r.entry, dir);
+    return this.entryVnode(r.entry, dir, name);
   }
 
   symlink(dir: Vnode, name: string, target: string): Vnode {
     const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'symlink', name, target }), 'entry');
     this.touch(dir);
-    return this.entryVnode(r.entry, dir);
+    return this.entryVnode(r.entry, dir, name);
   }
 
   link(dir: Vnode, name: string, target: Vnode): void {
@@ -241,18 +308,21 @@ export class VirtioFs implements FileSystem, VnodeOps {
       this.driver.call(node(dir).nodeid, { op: 'link', oldnodeid: node(target).nodeid, newname: name }),
       'entry',
     );
-    this.entryVnode(r.entry, dir);
+    this.entryVnode(r.entry, dir, name);
+    node(target).attrExpiresNs = 0; // nlink and ctime changed
     this.touch(dir);
   }
 
   remove(dir: Vnode, name: string, vnode: Vnode): void {
     this.driver.call(node(dir).nodeid, { op: 'unlink', name });
+    this.dropEntry(dir, name);
     this.touch(dir);
     this.refresh(vnode);
   }
 
   rmdir(dir: Vnode, name: string, vnode: Vnode): void {
     this.driver.call(node(dir).nodeid, { op: 'rmdir', name });
+    this.dropEntry(dir, name);
     this.touch(dir);
     vnode.nlink = 0;
   }
@@ -265,6 +335,9 @@ export class VirtioFs implements FileSystem, VnodeOps {
       newname: dstName,
     });
     if (vnode.type === VType.VDIR) node(vnode).parent = dstDir;
+    this.dropEntry(srcDir, srcName);
+    this.dropEntry(dstDir, dstName);
+    node(vnode).attrExpiresNs = 0; // ctime changed
     this.touch(srcDir);
     if (dstDir !== srcDir) this.touch(dstDir);
     if (replaced) this.refresh(replaced);
@@ -279,6 +352,10 @@ export class VirtioFs implements FileSystem, VnodeOps {
     if (vnode.type !== VType.VREG) return;
     const acc = flags & O_ACCMODE;
     const n = node(vnode);
+    // Close-to-open: what another guest wrote and closed shows in the next stat; O_TRUNC reads
+    // the size now (the VFS truncates only a file it sees as non-empty).
+    n.attrExpiresNs = 0;
+    if (flags & O_TRUNC) this.refresh(vnode);
     const h = n.handles.get(acc);
     if (h) {
       h.opens++;
@@ -352,6 +429,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
       if (r.size < chunk.length) break;
     }
     if (offsetBytes + done > vnode.size) vnode.size = offsetBytes + done;
+    node(vnode).attrExpiresNs = 0; // mtime, and blocks, changed on the host
     return done;
   }
 
@@ -405,6 +483,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
       'attr',
     );
     applyAttr(vnode, r.attr);
+    node(vnode).attrExpiresNs = this.expiry(r.attrValid, r.attrValidNsec);
   }
 
   fsync(vnode: Vnode): void {
@@ -415,6 +494,10 @@ export class VirtioFs implements FileSystem, VnodeOps {
   }
 
   getattr(vnode: Vnode): void {
+    if (this.fresh(node(vnode).attrExpiresNs)) {
+      this.counters.attrHits++;
+      return;
+    }
     this.refresh(vnode);
   }
 
@@ -429,15 +512,20 @@ export class VirtioFs implements FileSystem, VnodeOps {
   /** Re-reads the attributes (an unlinked file's nlink drops; ESTALE/ENOENT: it is gone). */
   private refresh(v: Vnode): void {
     try {
-      applyAttr(v, this.expect(this.driver.call(node(v).nodeid, { op: 'getattr', flags: 0, fh: 0n }), 'attr').attr);
+      const r = this.expect(this.driver.call(node(v).nodeid, { op: 'getattr', flags: 0, fh: 0n }), 'attr');
+      applyAttr(v, r.attr);
+      node(v).attrExpiresNs = this.expiry(r.attrValid, r.attrValidNsec);
     } catch (e) {
       if (!(e instanceof KernelError) || (e.errno !== Errno.ENOENT && e.errno !== Errno.ESTALE)) throw e;
       v.nlink = 0;
+      node(v).attrExpiresNs = 0;
     }
   }
 
+  /** A directory this guest changed: its listing and attributes (mtime, nlink) are stale. */
   private touch(dir: Vnode): void {
     node(dir).listing = undefined;
+    node(dir).attrExpiresNs = 0;
   }
 }
 
