@@ -63,7 +63,16 @@ describe('osv run --api', () => {
         apis: { path: string }[];
       };
       expect(doc.swaggerVersion).toBe('1.2');
-      expect(doc.apis.map((a) => a.path)).toEqual(['/os', '/env', '/file', '/fs', '/hardware', '/network', '/api']);
+      expect(doc.apis.map((a) => a.path)).toEqual([
+        '/os',
+        '/env',
+        '/file',
+        '/fs',
+        '/hardware',
+        '/network',
+        '/api',
+        '/trace',
+      ]);
       const eth0 = (await (await fetch(`${vm.base}/network/ifconfig/eth0`)).json()) as {
         data: { ifi_ipackets: number };
       };
@@ -105,6 +114,60 @@ describe('osv run --api', () => {
       };
       expect(doc.apis.flatMap((a) => a.operations.map((o) => o.method)).every((m) => m === 'GET')).toBe(true);
       expect(vm.output()).not.toContain('awake');
+    } finally {
+      vm.child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('trace: --trace and POST /trace/status enable tracepoints, counters count, osv trace --api reads /trace/buffers', async () => {
+    const vm = boot('--api', await freePort(), ['--trace', 'thread_create']);
+    const osvTrace = (...args: string[]) =>
+      new Promise<{ status: number | null; out: string; err: string }>((resolve) => {
+        execFile(process.execPath, [CLI, 'trace', ...args, '--api', vm.base], (e, out, err) =>
+          resolve({ status: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
+        );
+      });
+    try {
+      await fetchRetrying(`${vm.base}/os/version`, Date.now() + 30_000);
+      const status = (await (await fetch(`${vm.base}/trace/status?match=thread_create|sched_wake`)).json()) as {
+        name: string;
+        enabled: boolean;
+      }[];
+      expect(status.map((t) => [t.name, t.enabled]).sort()).toEqual([
+        ['sched_wake', false],
+        ['thread_create', true],
+      ]);
+      const changed = (await (
+        await fetch(`${vm.base}/trace/status?match=sched_.*&enabled=true`, { method: 'POST' })
+      ).json()) as { name: string; enabled: boolean }[];
+      expect(changed.map((t) => t.name).sort()).toEqual(['sched_idle', 'sched_switch', 'sched_wake']);
+      for (const name of ['sched_idle', 'sched_wake']) {
+        const count = await fetch(`${vm.base}/trace/count/${name}?enabled=true`, { method: 'POST' });
+        expect(await count.json()).toBe('');
+      }
+      // Between requests the vCPU idles until the next frame wakes the server's thread.
+      for (let i = 0; i < 3; i++) await (await fetch(`${vm.base}/os/uptime`)).text();
+      const counts = (await (await fetch(`${vm.base}/trace/count`)).json()) as {
+        list: { name: string; count: number }[];
+        time_ms: number;
+      };
+      expect(counts.list.map((c) => c.name)).toEqual(['sched_wake', 'sched_idle']);
+      expect(counts.list[0]!.count + counts.list[1]!.count).toBeGreaterThan(0);
+      expect(Math.abs(counts.time_ms - Date.now())).toBeLessThan(60_000);
+      const sampler = await fetch(`${vm.base}/trace/sampler?freq=10`, { method: 'POST' });
+      expect([sampler.status, ((await sampler.json()) as { code: number }).code]).toEqual([500, 500]);
+
+      const summary = await osvTrace('summary');
+      expect(summary).toMatchObject({ status: 0, err: '' });
+      expect(summary.out).toMatch(/^Collected \d+ samples spanning/);
+      expect(summary.out).toMatch(/\n {2}sched_(idle|wake) +\d+\n/);
+      // thread_create was on from boot (--trace): the server's own thread is in the ring.
+      const list = await osvTrace('list');
+      expect(list.status).toBe(0);
+      expect(list.out).toMatch(/thread_create +thread=\d+ httpserver/);
+      expect(list.out).toMatch(/sched_(idle +idle until|wake +wake \d)/);
+      await fetch(`${vm.base}/os/poweroff`, { method: 'POST' });
+      expect(await vm.exited).toBe(0);
     } finally {
       vm.child.kill('SIGKILL');
     }

@@ -1,4 +1,5 @@
 import { PowerOffRequest } from '@osv-ts/kernel-api';
+import { readTraceRing } from '@osv-ts/core-sched';
 import { describe, expect, it } from 'vitest';
 import { testGuest } from '../../test/guest-fixture.js';
 import { Router, syntheticRequest } from '../router.js';
@@ -259,6 +260,91 @@ describe('api/batch and errors', () => {
   });
 });
 
+describe('trace routes', () => {
+  it('status lists every tracepoint as TraceEventInfo; match is a whole-name regex', () => {
+    const { call } = api();
+    const all = call('GET', '/trace/status').json as Record<string, unknown>[];
+    expect(all.length).toBeGreaterThan(3);
+    expect(shape(all[0]!)).toEqual({ name: 'string', id: 'string', enabled: 'boolean', backtrace: 'boolean' });
+    expect(all.find((t) => t.name === 'sched_switch')).toMatchObject({ enabled: false, backtrace: false });
+    const sched = call('GET', '/trace/status?match=sched_.*').json as { name: string }[];
+    expect(sched.map((t) => t.name).sort()).toEqual(['sched_idle', 'sched_switch', 'sched_wake']);
+    expect(call('GET', '/trace/status?match=sched').json).toEqual([]);
+    expect(call('GET', '/trace/status?match=(').status).toBe(400);
+  });
+
+  it('POST status switches the matching ones and returns only those that changed', () => {
+    const { call, guest } = api();
+    const changed = call('POST', '/trace/status?match=sched_w.*&enabled=true&backtrace=true').json;
+    expect(changed).toEqual([{ name: 'sched_wake', id: expect.any(String) as string, enabled: true, backtrace: true }]);
+    expect(call('POST', '/trace/status?match=sched_w.*&enabled=true&backtrace=true').json).toEqual([]);
+    expect(guest.sched.tracer.find('sched_wake')!.recording).toBe(true);
+    expect(call('POST', '/trace/status?match=x')).toMatchObject({
+      status: 400,
+      json: { message: 'Missing mandatory parameter: enabled', code: 400 },
+    });
+    expect(call('POST', '/trace/status?enabled=maybe').status).toBe(400);
+  });
+
+  it('event get and set one tracepoint by name; an unknown name is 400', () => {
+    const { call } = api();
+    expect(call('GET', '/trace/event/timer_fired').json).toMatchObject({ name: 'timer_fired', enabled: false });
+    expect(call('POST', '/trace/event/timer_fired?enabled=true').json).toMatchObject({
+      name: 'timer_fired',
+      enabled: true,
+      backtrace: false,
+    });
+    expect(call('GET', '/trace/event/timer_fired').json).toMatchObject({ enabled: true });
+    expect(call('GET', '/trace/event/nope')).toMatchObject({
+      status: 400,
+      json: { message: 'Unknown tracepoint name', code: 400 },
+    });
+  });
+
+  it('count: counts events of counted tracepoints only, from 0; DELETE forgets every counter', () => {
+    const { call, guest } = api();
+    expect(call('POST', '/trace/count/thread_create?enabled=true').json).toBe('');
+    for (const name of ['a', 'b', 'c']) guest.sched.spawn(function* t() {}, { name });
+    const counts = call('GET', '/trace/count').json as { list: unknown[]; time_ms: number };
+    expect(counts.list).toEqual([{ name: 'thread_create', count: 3 }]);
+    expect(typeof counts.time_ms).toBe('number');
+    // Counting does not record.
+    expect(guest.sched.tracer.records()).toEqual([]);
+    expect(call('POST', '/trace/count/nope?enabled=true')).toMatchObject({
+      status: 400,
+      json: { message: 'Unknown tracepoint name' },
+    });
+    expect(call('DELETE', '/trace/count').json).toBe('');
+    expect((call('GET', '/trace/count').json as { list: unknown[] }).list).toEqual([]);
+  });
+
+  it('sampler: freq is required and at most 100000; 0 stops; starting is refused with 500', () => {
+    const { call } = api();
+    expect(call('POST', '/trace/sampler').status).toBe(400);
+    expect(call('POST', '/trace/sampler?freq=100001')).toMatchObject({ status: 400, json: { code: 400 } });
+    expect(call('POST', '/trace/sampler?freq=-1').status).toBe(400);
+    expect(call('POST', '/trace/sampler?freq=0').json).toBe('Sampler stopped successfully');
+    expect(call('POST', '/trace/sampler?freq=100')).toMatchObject({
+      status: 500,
+      json: { message: expect.stringMatching(/^Sampler not available/) as string, code: 500 },
+    });
+  });
+
+  it('buffers: the raw trace ring, which readTraceRing (osv trace --api) decodes', () => {
+    const { call, guest } = api();
+    call('POST', '/trace/status?match=thread_create&enabled=true');
+    guest.sched.spawn(function* t() {}, { name: 'traced' });
+    const req = syntheticRequest('GET', '/trace/buffers');
+    const r = new Router(managementRoutes(), guest).handle(req, () => {});
+    expect([r.status, r.contentType]).toEqual([200, 'application/octet-stream']);
+    const aligned = new Uint8Array(r.body.length);
+    aligned.set(r.body);
+    const ring = readTraceRing(aligned);
+    expect(ring.records.map((x) => [x.name, x.args[1]])).toEqual([['thread_create', 'traced']]);
+    expect(ring.catalog.map((t) => t.name)).toContain('sched_switch');
+  });
+});
+
 describe('monitoring build and api-doc', () => {
   it('monitoring refuses every state-changing route and still answers GETs', () => {
     const { call, guest, after } = api({ monitoring: true });
@@ -272,6 +358,10 @@ describe('monitoring build and api-doc', () => {
       ['DELETE', '/env/HOME'],
       ['PUT', '/file/x?op=MKDIRS'],
       ['DELETE', '/file/etc/hosts?op=DELETE'],
+      ['GET', '/trace/status'],
+      ['POST', '/trace/status?enabled=true'],
+      ['GET', '/trace/buffers'],
+      ['DELETE', '/trace/count'],
     ] as const)
       expect([m, t, [404, 405].includes(call(m, t).status)]).toEqual([m, t, true]);
     // Nothing changed.
@@ -304,7 +394,16 @@ describe('monitoring build and api-doc', () => {
         apis: { path: string }[];
       };
       expect(listing.swaggerVersion).toBe('1.2');
-      expect(listing.apis.map((a) => a.path)).toEqual(['/os', '/env', '/file', '/fs', '/hardware', '/network', '/api']);
+      expect(listing.apis.map((a) => a.path)).toEqual([
+        '/os',
+        '/env',
+        '/file',
+        '/fs',
+        '/hardware',
+        '/network',
+        '/api',
+        ...(monitoring ? [] : ['/trace']),
+      ]);
       // The dashboard is a page, not an API group (OSv's GUI is a file mapping): never listed.
       const served = managementRoutes({ monitoring }).filter((r) => r.group !== 'api-doc' && r.group !== 'dashboard');
       let operations = 0;
@@ -325,6 +424,7 @@ describe('monitoring build and api-doc', () => {
       }
       expect(operations).toBe(served.length);
     }
-    expect(api().call('GET', '/api-doc/trace').status).toBe(404);
+    expect(api({ monitoring: true }).call('GET', '/api-doc/trace').status).toBe(404);
+    expect(api().call('GET', '/api-doc/app').status).toBe(404);
   });
 });
