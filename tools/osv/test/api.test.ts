@@ -73,10 +73,22 @@ describe('osv run --api', () => {
         '/api',
         '/trace',
       ]);
-      const eth0 = (await (await fetch(`${vm.base}/network/ifconfig/eth0`)).json()) as {
-        data: { ifi_ipackets: number };
-      };
+      type Eth0 = { data: { ifi_ipackets: number; ifi_ibytes: number; ifi_obytes: number } };
+      const eth0 = (await (await fetch(`${vm.base}/network/ifconfig/eth0`)).json()) as Eth0;
       expect(eth0.data.ifi_ipackets).toBeGreaterThan(0);
+      expect(eth0.data.ifi_ibytes).toBeGreaterThan(eth0.data.ifi_ipackets * 54);
+      expect(eth0.data.ifi_obytes).toBeGreaterThan(0);
+      // 64000 bytes into the guest (16 appends of 4000: a request line stays under 8 KiB) and
+      // back out: its byte counters grow by at least that each way.
+      for (let i = 0; i < 16; i++) {
+        const r = await fetch(`${vm.base}/file/tmp/big?op=WRITE&content=${'x'.repeat(4000)}`, { method: 'PUT' });
+        expect(r.status).toBe(200);
+        await r.text();
+      }
+      expect((await (await fetch(`${vm.base}/file/tmp/big?op=GET`)).text()).length).toBe(64000);
+      const later = (await (await fetch(`${vm.base}/network/ifconfig/eth0`)).json()) as Eth0;
+      expect(later.data.ifi_ibytes - eth0.data.ifi_ibytes).toBeGreaterThan(64000);
+      expect(later.data.ifi_obytes - eth0.data.ifi_obytes).toBeGreaterThan(64000);
       const climb = await fetch(`${vm.base}/file/..%2f..%2fetc/hosts?op=GET`);
       expect([climb.status, await climb.json()]).toEqual([
         400,

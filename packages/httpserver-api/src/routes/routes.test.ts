@@ -1,5 +1,6 @@
 import { PowerOffRequest } from '@osv-ts/kernel-api';
 import { readTraceRing } from '@osv-ts/core-sched';
+import { IpAddress } from '@osv-ts/netstack';
 import { describe, expect, it } from 'vitest';
 import { testGuest } from '../../test/guest-fixture.js';
 import { Router, syntheticRequest } from '../router.js';
@@ -234,6 +235,22 @@ describe('fs, hardware and network routes', () => {
     expect(call('GET', '/network/ifconfig/eth9').status).toBe(404);
     const routes = call('GET', '/network/route/').json as Record<string, unknown>[];
     expect(routes).toContainEqual({ destination: '127.0.0.0/8', gateway: '', flags: 'U', netif: 'lo', ipv6: false });
+  });
+
+  it('ifconfig byte counters grow with the traffic: a 100-byte UDP datagram is 142 bytes each way', () => {
+    const { call, guest } = api();
+    const bytes = () => {
+      const d = (call('GET', '/network/ifconfig/lo').json as { data: Record<string, number> }).data;
+      return [d['ifi_ibytes']!, d['ifi_obytes']!, d['ifi_ipackets']!, d['ifi_opackets']!];
+    };
+    const before = bytes();
+    const rx = guest.stack.udpSocket();
+    rx.bind({ address: IpAddress.parse('127.0.0.1'), port: 9 });
+    guest.stack.udpSocket().sendTo(new Uint8Array(100), { address: IpAddress.parse('127.0.0.1'), port: 9 });
+    for (let i = 0; i < 3; i++) guest.stack.poll();
+    const after = bytes();
+    // Ethernet 14 + IPv4 20 + UDP 8 + 100, out and back in on lo.
+    expect(after.map((v, i) => v - before[i]!)).toEqual([142, 142, 1, 1]);
   });
 });
 
