@@ -2,11 +2,12 @@
 // guest's netstack, port 8000), reached from the host through the forwarded port while the app
 // sleeps. Boots VMs: run under `flock /tmp/osv-interop.lock`.
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, example, spawn, tempFile } from './osv-cli.js';
+import { CLI, example, osv, spawn, tempFile } from './osv-cli.js';
 import { makeTestCertificates } from './test-ca.js';
 
 function freePort(): Promise<number> {
@@ -184,6 +185,52 @@ describe('osv run --api', () => {
       vm.child.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('POST /os/cmdline rewrites the command line of the image on vblk0; the next osv run -i boots with it', async () => {
+    const img = join(mkdtempSync(join(tmpdir(), 'osv-api-cmdline-')), 'hello.img');
+    const built = osv(['build', '--app', example('hello'), '-o', img]);
+    expect([built.status, built.stderr.toString()]).toEqual([0, expect.stringContaining('osv build:') as string]);
+    expect(osv(['run', '-i', img]).stdout.toString()).not.toContain('from-the-api');
+    // Without an image on vblk0 there is nothing to write: 500 in OSv's error shape.
+    const bare = boot('--api', await freePort());
+    try {
+      await fetchRetrying(`${bare.base}/os/version`, Date.now() + 30_000);
+      const r = await fetch(`${bare.base}/os/cmdline?cmdline=/x.wasm`, { method: 'POST' });
+      expect([r.status, await r.json()]).toEqual([
+        500,
+        {
+          message:
+            'cannot write the command line: ENODEV: this guest has no image to write to (no vblk0: it was not booted with osv run -i)',
+          code: 500,
+        },
+      ]);
+      await fetch(`${bare.base}/os/poweroff`, { method: 'POST' });
+      expect(await bare.exited).toBe(0);
+    } finally {
+      bare.child.kill('SIGKILL');
+    }
+    const vm = boot('--api', await freePort(), ['--disk', img]);
+    try {
+      await fetchRetrying(`${vm.base}/os/version`, Date.now() + 30_000);
+      const long = await fetch(`${vm.base}/os/cmdline?cmdline=${'a'.repeat(1024)}`, { method: 'POST' });
+      expect([long.status, await long.json()]).toEqual([400, { message: 'command line too long', code: 400 }]);
+      const set = await fetch(`${vm.base}/os/cmdline?cmdline=${encodeURIComponent('/hello.wasm from-the-api')}`, {
+        method: 'POST',
+      });
+      expect([set.status, await set.json()]).toEqual([200, '/hello.wasm from-the-api']);
+      // The running guest keeps the command line it booted with.
+      expect(await (await fetch(`${vm.base}/os/cmdline`)).json()).toMatch(/sleep\.wasm 30000$/);
+      await fetch(`${vm.base}/os/poweroff`, { method: 'POST' });
+      expect(await vm.exited).toBe(0);
+    } finally {
+      vm.child.kill('SIGKILL');
+    }
+    const next = osv(['run', '-i', img]);
+    expect([next.status, next.stdout.toString()]).toEqual([
+      0,
+      expect.stringContaining('argv[1] = from-the-api') as string,
+    ]);
+  }, 120_000);
 
   it('osv shell runs OSv’s CLI commands against the guest', async () => {
     const vm = boot('--api', await freePort());
