@@ -90,6 +90,18 @@ describe('osv run --api', () => {
       const later = (await (await fetch(`${vm.base}/network/ifconfig/eth0`)).json()) as Eth0;
       expect(later.data.ifi_ibytes - eth0.data.ifi_ibytes).toBeGreaterThan(64000);
       expect(later.data.ifi_obytes - eth0.data.ifi_obytes).toBeGreaterThan(64000);
+      // OSv's multipart upload, as curl -F sends it (RFC 7578): 100 000 bytes.
+      const upload = tempFile('upload.bin', Buffer.alloc(100_000, 'u'));
+      const curlF = await new Promise<string>((resolve, reject) =>
+        execFile('curl', ['-sS', '-F', `file=@${upload}`, `${vm.base}/file/tmp/up.bin`], (e, out) =>
+          e ? reject(new Error(`curl -F: ${e.message}`)) : resolve(out),
+        ),
+      );
+      expect(curlF).toBe('""');
+      const back = await fetch(`${vm.base}/file/tmp/up.bin?op=GET`);
+      expect(Buffer.from(await back.arrayBuffer()).equals(Buffer.alloc(100_000, 'u'))).toBe(true);
+      const tmp = (await (await fetch(`${vm.base}/file/tmp?op=LISTSTATUS`)).json()) as { pathSuffix: string }[];
+      expect(tmp.map((f) => f.pathSuffix).sort()).toEqual(['big', 'up.bin']);
       const climb = await fetch(`${vm.base}/file/..%2f..%2fetc/hosts?op=GET`);
       expect([climb.status, await climb.json()]).toEqual([
         400,

@@ -191,6 +191,44 @@ describe('file routes', () => {
     // `..` that stays inside is fine.
     expect(call('GET', '/file/etc/../etc/hosts?op=GET').status).toBe(200);
   });
+
+  it('POST uploads the multipart `file` part through a temporary file renamed into place', () => {
+    const { guest, call } = api();
+    const router = new Router(managementRoutes(), guest);
+    const post = (target: string, parts: string, type = 'multipart/form-data; boundary=BB') => {
+      const r = router.handle({
+        ...syntheticRequest('POST', target),
+        headers: new Map([['content-type', type]]),
+        body: new TextEncoder().encode(parts),
+      });
+      return { status: r.status, json: JSON.parse(new TextDecoder().decode(r.body)) as unknown };
+    };
+    const part = (name: string, filename: string, data: string) =>
+      `--BB\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\n` +
+      `Content-Type: application/octet-stream\r\n\r\n${data}\r\n`;
+    const text = (path: string) => new TextDecoder().decode(guest.vfs.readFile(path));
+    expect(
+      post('/file/etc/motd', `${part('other', 'o', 'no')}${part('file', 'x', 'line 1\r\nline 2')}--BB--\r\n`),
+    ).toEqual({ status: 200, json: '' });
+    expect(text('/etc/motd')).toBe('line 1\r\nline 2');
+    // Replaces an existing file; into a directory, the part's file name (its last component) is used.
+    expect(post('/file/etc/motd', `${part('file', 'x', 'v2')}--BB--`).status).toBe(200);
+    expect(text('/etc/motd')).toBe('v2');
+    expect(post('/file/etc', `${part('file', '../../up/evil', 'in etc')}--BB--`).status).toBe(200);
+    expect(text('/etc/evil')).toBe('in etc');
+    // No temporary file is left behind.
+    const names = (call('GET', '/file/etc?op=LISTSTATUS').json as { pathSuffix: string }[]).map((f) => f.pathSuffix);
+    expect(names).toEqual(['evil', 'hosts', 'motd']);
+    expect(post('/file/../x', `${part('file', 'x', 'y')}--BB--`).status).toBe(400);
+    expect(post('/file/etc/a', `${part('nope', 'x', 'y')}--BB--`)).toMatchObject({ status: 400, json: { code: 400 } });
+    expect(post('/file/etc/a', `${part('file', 'x', 'y')}`)).toMatchObject({
+      status: 400,
+      json: { message: 'multipart/form-data: a part is not closed by a boundary' },
+    });
+    expect(post('/file/etc/a', 'x', 'text/plain').status).toBe(400);
+    expect(post('/file/nodir/a', `${part('file', 'x', 'y')}--BB--`).status).toBe(404);
+    expect(() => guest.vfs.stat('/etc/a')).toThrow();
+  });
 });
 
 describe('fs, hardware and network routes', () => {
@@ -375,6 +413,7 @@ describe('monitoring build and api-doc', () => {
       ['DELETE', '/env/HOME'],
       ['PUT', '/file/x?op=MKDIRS'],
       ['DELETE', '/file/etc/hosts?op=DELETE'],
+      ['POST', '/file/etc/hosts'],
       ['GET', '/trace/status'],
       ['POST', '/trace/status?enabled=true'],
       ['GET', '/trace/buffers'],
