@@ -40,6 +40,34 @@ describe('--trace=<pattern>', () => {
   });
 });
 
+describe('tracepoint counters', () => {
+  it('counts events without recording them, and records without counting, independently', () => {
+    const tracer = new Tracer(new VirtualClock());
+    const a = tracer.tracepoint('a_event', '%u', ['u32']);
+    const b = tracer.tracepoint('b_event', '%u', ['u32']);
+    a.counting = true;
+    expect([a.enabled, b.enabled]).toEqual([true, false]);
+    for (let i = 0; i < 5; i++) a.emit(i);
+    b.emit(1);
+    expect([a.count, b.count]).toEqual([5, 0]);
+    expect(tracer.records()).toEqual([]);
+    b.recording = true;
+    b.emit(2);
+    expect(b.count).toBe(0);
+    expect(tracer.records().map((r) => r.name)).toEqual(['b_event']);
+    a.counting = false;
+    expect(a.enabled).toBe(false);
+    a.emit(9);
+    expect(a.count).toBe(5);
+    a.counting = true;
+    expect(a.count).toBe(0);
+    expect(tracer.find('a_event')).toBe(a);
+    expect(tracer.find('nope')).toBeUndefined();
+    tracer.disable();
+    expect([a.enabled, a.recording, b.enabled]).toEqual([true, false, false]);
+  });
+});
+
 describe('TraceRing', () => {
   const argTypes = ['u32', 'i32', 'f64', 'u64', 'bool', 'str'] as const;
 

@@ -21,7 +21,20 @@ import {
 } from './trace-ring.js';
 
 export class Tracepoint<A extends readonly TraceArgType[] = readonly TraceArgType[]> implements TracepointInfo {
+  /**
+   * What call sites test: true while the tracepoint records into the ring or counts (OSv's
+   * tracepoint_base::enabled() covers both, so a counted tracepoint's call site emits too).
+   */
   enabled = false;
+  /**
+   * OSv's per-tracepoint backtrace flag (POST /trace/status sets it). Kept
+   * and reported; records carry no backtrace, as a wasm/JS vCPU has no stack it can walk.
+   */
+  backtrace = false;
+  /** Events counted since counting was turned on (OSv's tracepoint_counter). */
+  count = 0;
+  private recordingOn = false;
+  private countingOn = false;
 
   constructor(
     private readonly tracer: Tracer,
@@ -34,7 +47,29 @@ export class Tracepoint<A extends readonly TraceArgType[] = readonly TraceArgTyp
   /** Records one event if enabled. Guard hot call sites with `if (tp.enabled)` to skip argument evaluation. */
   emit(...values: TraceArgValues<A>): void {
     if (!this.enabled) return;
-    this.tracer.record(this, values);
+    if (this.countingOn) this.count++;
+    if (this.recordingOn) this.tracer.record(this, values);
+  }
+
+  /** Whether emitted events go into the trace ring (OSv's `--trace`, POST /trace/status). */
+  get recording(): boolean {
+    return this.recordingOn;
+  }
+
+  set recording(on: boolean) {
+    this.recordingOn = on;
+    this.enabled = on || this.countingOn;
+  }
+
+  /** Whether emitted events are counted; turning it on starts the count from 0 (POST /trace/count). */
+  get counting(): boolean {
+    return this.countingOn;
+  }
+
+  set counting(on: boolean) {
+    if (on && !this.countingOn) this.count = 0;
+    this.countingOn = on;
+    this.enabled = on || this.recordingOn;
   }
 }
 
@@ -68,7 +103,7 @@ export class Tracer {
     const tp = new Tracepoint<A>(this, this.points.length + 1, name, format, args);
     this.points.push(tp);
     this.byName.set(name, tp);
-    tp.enabled = this.patterns.some((p) => matchesTracePattern(name, p));
+    tp.recording = this.patterns.some((p) => matchesTracePattern(name, p));
     this.ringStore?.writeCatalog(this.points);
     return tp;
   }
@@ -87,7 +122,7 @@ export class Tracer {
     let n = 0;
     for (const tp of this.points) {
       if (matchesTracePattern(tp.name, pattern)) {
-        tp.enabled = true;
+        tp.recording = true;
         n++;
       }
     }
@@ -98,7 +133,17 @@ export class Tracer {
   /** Disables every tracepoint matching `pattern` and forgets earlier enables. */
   disable(pattern = '*'): void {
     this.patterns.length = 0;
-    for (const tp of this.points) if (matchesTracePattern(tp.name, pattern)) tp.enabled = false;
+    for (const tp of this.points) if (matchesTracePattern(tp.name, pattern)) tp.recording = false;
+  }
+
+  /** The tracepoint named `name`, if one was created. */
+  find(name: string): Tracepoint | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Every tracepoint, with its recording and counting state (the trace routes manage these). */
+  get all(): readonly Tracepoint[] {
+    return this.points;
   }
 
   /** The ring records go to. */

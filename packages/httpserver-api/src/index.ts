@@ -5,6 +5,14 @@ export type { HttpServerOptions } from './server.js';
 export { HttpRequestParser, DEFAULT_LIMITS } from './http/request-parser.js';
 export type { HttpRequest, HttpRequestLimits } from './http/request-parser.js';
 export { HttpError, HttpParseError } from './http/http-error.js';
+export {
+  MultipartError,
+  multipartBoundary,
+  parseMultipart,
+  MAX_MULTIPART_PARTS,
+  MAX_PART_HEADER_BYTES,
+} from './http/multipart.js';
+export type { MultipartPart } from './http/multipart.js';
 export type { HttpResponse } from './http/response.js';
 export { Router } from './router.js';
 export type { RouterOptions } from './router.js';

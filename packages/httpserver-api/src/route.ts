@@ -11,7 +11,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface ParamSpec {
   readonly name: string;
   readonly paramType: 'path' | 'query' | 'form';
-  readonly type: 'string' | 'long' | 'int' | 'boolean';
+  /** `File`: a multipart/form-data file part (Swagger 1.2 §4.3.3). */
+  readonly type: 'string' | 'long' | 'int' | 'boolean' | 'File';
   readonly required: boolean;
   readonly description: string;
   readonly enum?: readonly string[];

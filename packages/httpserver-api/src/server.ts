@@ -14,6 +14,9 @@ import type { Router } from './router.js';
 
 export const DEFAULT_PORT = 8000;
 
+/** Half-open plus unaccepted connections the listener holds (see listen()). */
+export const LISTEN_BACKLOG = 1024;
+
 export interface HttpServerOptions {
   readonly port?: number;
   readonly limits?: HttpRequestLimits;
@@ -118,7 +121,12 @@ export class HttpServer {
     const s = this.stack.tcpSocket(4);
     s.reuseAddress = true;
     s.bind({ address: this.stack.anyAddress(4), port: this.port });
-    s.listen(128);
+    // The issue asks that 500 idle connections not stop the server. The forwarder (passt) opens
+    // its guest-side connection as each host client connects, faster than this thread accepts
+    // while it is busy: with 128 (Linux's old SOMAXCONN) a burst of 500 overflowed the backlog,
+    // the stack dropped the SYNs and passt closed ~370 of the host sockets. 1024 holds such a
+    // burst (the netstack caps a backlog at 4096, Linux's SOMAXCONN).
+    s.listen(LISTEN_BACKLOG);
     this.listener = s;
   }
 

@@ -560,13 +560,17 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private processFrame(iface: NetInterface, frame: Uint8Array): void {
     const now = this.clock.monotonicNs();
     if (now > this.current) this.current = now;
-    iface.counters.rxFrames++;
+    const c = iface.counters;
+    c.rxFrames++;
+    c.rxBytes += frame.length;
     try {
       const eth = parseEthernet(frame);
-      if (!iface.loopback && !macEquals(eth.destination, iface.mac) && !isMulticastMac(eth.destination)) {
-        iface.counters.rxDropped++;
+      const group = isMulticastMac(eth.destination);
+      if (!iface.loopback && !group && !macEquals(eth.destination, iface.mac)) {
+        c.rxDropped++;
         return;
       }
+      if (group) c.rxMulticast++;
       switch (eth.etherType) {
         case EtherType.ARP:
           this.receiveArp(iface, eth.payload);
@@ -578,7 +582,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
           if (iface.ipv6Enabled) this.receiveIpv6(iface, eth.payload);
           break;
         default:
-          iface.counters.rxDropped++;
+          c.rxNoProto++;
+          c.rxDropped++;
       }
     } catch (e) {
       if (!(e instanceof FormatError)) throw e;
@@ -1419,7 +1424,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
     this.depth++;
     try {
-      if (iface.device.transmit(frame)) iface.counters.txFrames++;
+      if (iface.device.transmit(frame)) countSent(iface, frame);
       else iface.txQueue.push(frame);
     } finally {
       this.depth--;
@@ -1432,8 +1437,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.depth++;
     try {
       let sent = 0;
-      while (sent < q.length && iface.device.transmit(q[sent]!)) sent++;
-      iface.counters.txFrames += sent;
+      while (sent < q.length && iface.device.transmit(q[sent]!)) countSent(iface, q[sent++]!);
       q.splice(0, sent);
     } finally {
       this.depth--;
@@ -1571,4 +1575,12 @@ function maskPrefix(a: IpAddress, prefixLength: number): IpAddress {
     b[i] = b[i]! & ((0xff00 >> bits) & 0xff);
   }
   return IpAddress.fromBytes(b);
+}
+
+/** A frame the device took: BSD's if_opackets, if_obytes and (group bit of the destination) if_omcasts. */
+function countSent(iface: NetInterface, frame: Uint8Array): void {
+  const c = iface.counters;
+  c.txFrames++;
+  c.txBytes += frame.length;
+  if ((frame[0]! & 1) !== 0) c.txMulticast++;
 }

@@ -31,6 +31,41 @@ describe('IPv4', () => {
     expect(arps).toBe(2); // one request, one reply
   });
 
+  it('counts bytes, frames and broadcast/multicast frames per interface, both ways', () => {
+    const p = makePair(112);
+    const ia = p.a.interface('eth0')!;
+    const ib = p.b.interface('eth0')!;
+    const seen = { bytes: 0, frames: 0, group: 0 };
+    p.link.tap = (_f, frame) => {
+      seen.bytes += frame.length;
+      seen.frames++;
+      if ((frame[0]! & 1) !== 0) seen.group++;
+    };
+    const ping = p.b.pingSocket(4);
+    for (let i = 0; i < 5; i++) ping.send(p.addrA, i, new Uint8Array(100));
+    p.sim.runFor(50e6);
+    const before = { ...ia.counters };
+    // Every frame on the link was sent by one side and received by the other.
+    expect(ia.counters.txBytes + ib.counters.txBytes).toBe(seen.bytes);
+    expect(ia.counters.rxBytes + ib.counters.rxBytes).toBe(seen.bytes);
+    expect(ia.counters.txFrames + ib.counters.txFrames).toBe(seen.frames);
+    // The ARP request is the one broadcast.
+    expect([seen.group, ib.counters.txMulticast, ia.counters.rxMulticast]).toEqual([1, 1, 1]);
+    // Each echo request is 14 + 20 + 8 + 100 bytes.
+    expect(ia.counters.rxBytes).toBeGreaterThanOrEqual(5 * 142);
+    ping.send(p.addrA, 9, new Uint8Array(1000));
+    p.sim.runFor(50e6);
+    expect(ia.counters.rxBytes - before.rxBytes).toBe(14 + 20 + 8 + 1000);
+    expect(ia.counters.txBytes - before.txBytes).toBe(14 + 20 + 8 + 1000);
+    // A frame of an EtherType nobody speaks is counted as noproto (and dropped).
+    const odd = new Uint8Array(60);
+    odd.set(ia.mac, 0);
+    odd[12] = 0x88;
+    odd[13] = 0xb5; // IEEE 802 local experimental EtherType
+    p.a.receiveFrame(ia, odd);
+    expect([ia.counters.rxNoProto, ia.counters.rxBytes - before.rxBytes]).toEqual([1, 1042 + 60]);
+  });
+
   it('rate-limits ARP requests to one per second per address and drops frames it cannot resolve', () => {
     const p = makePair(101);
     const u = p.b.udpSocket();

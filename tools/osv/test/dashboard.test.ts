@@ -53,6 +53,17 @@ describe('the dashboard', () => {
       expect(await text('interfaces')).toMatch(/eth0\t\d+\.\d+\.\d+\.\d+\t\d+/);
       expect(await page.locator('#threads tr').count()).toBeGreaterThan(0);
       expect(await text('cpu')).toMatch(/^\d+\.\d%$/);
+      // Trace counters come from the guest's trace group: count one, and it appears, counting.
+      const counted = await fetch(`http://127.0.0.1:${port}/trace/count/sched_idle?enabled=true`, { method: 'POST' });
+      expect(counted.status).toBe(200);
+      await page.waitForFunction(
+        () => /sched_idle\t[1-9]\d*/.test(document.getElementById('trace')?.innerText ?? ''),
+        null,
+        {
+          timeout: 20_000,
+        },
+      );
+      expect(await text('trace')).toMatch(/sched_idle\t[1-9]\d*/);
       const out = join(REPO, 'tools/osv/test-results');
       mkdirSync(out, { recursive: true });
       await page.screenshot({ path: join(out, 'dashboard.png'), fullPage: true });

@@ -15,6 +15,7 @@ export const GROUP_DESCRIPTIONS: Record<string, string> = {
   hardware: 'Hardware management API',
   network: 'Network API',
   api: 'API API',
+  trace: 'Trace API',
 };
 
 export function groupsOf(routes: readonly Route[]): string[] {

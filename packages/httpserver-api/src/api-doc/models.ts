@@ -155,9 +155,36 @@ const ROUTE: Model = {
   },
 };
 
+const TRACE_EVENT_INFO: Model = {
+  id: 'TraceEventInfo',
+  description: 'One tracepoint and its state',
+  properties: {
+    name: p('string', 'tracepoint name'),
+    id: p('string', 'tracepoint id'),
+    enabled: p('boolean', 'whether the tracepoint records into the trace buffer'),
+    backtrace: p('boolean', 'whether backtraces are requested for its records'),
+  },
+};
+
+const TRACE_COUNT: Model = {
+  id: 'TraceCount',
+  description: 'The count of one counted tracepoint',
+  properties: { name: p('string', 'tracepoint name'), count: p('long', 'events since counting began') },
+};
+
+const TRACE_COUNTS: Model = {
+  id: 'TraceCounts',
+  description: 'The counted tracepoints',
+  properties: {
+    list: { type: 'array', items: { type: 'TraceCount' }, description: 'one entry per counted tracepoint' },
+    time_ms: p('long', 'when the counts were read (ms since the epoch)'),
+  },
+};
+
 export const GROUP_MODELS: Record<string, readonly Model[]> = {
   os: [THREADS, THREAD],
   file: [FILE_STATUS],
   fs: [DF_STAT],
   network: [INTERFACE, INTERFACE_CONFIG, INTERFACE_DATA, WAKEUP_STATS, ROUTE],
+  trace: [TRACE_EVENT_INFO, TRACE_COUNTS, TRACE_COUNT],
 };

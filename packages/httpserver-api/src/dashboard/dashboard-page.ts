@@ -146,8 +146,9 @@ async function refreshSlow() {
     return [[m.filesystem], [m.mount], [bytes(size), true], [bytes(used), true], [(m.btotal ? (100 * used) / size : 0).toFixed(1) + "%", true]];
   }));
   if (ifs) fill("interfaces", ifs.map((i) => [[i.config.name], [i.config.addr], [i.data.ifi_ipackets, true], [bytes(i.data.ifi_ibytes), true], [i.data.ifi_opackets, true], [bytes(i.data.ifi_obytes), true]]));
-  if (trace) fill("trace", trace.list.filter((c) => c.count > 0).map((c) => [[c.name], [c.count, true]]));
-  else fill("trace", [[["no trace counters on this guest"]]]);
+  if (trace && trace.list.length > 0) fill("trace", trace.list.map((c) => [[c.name], [c.count, true]]));
+  else if (trace) fill("trace", [[["no tracepoint is counted: POST /trace/count/NAME?enabled=true"]]]);
+  else fill("trace", [[["no trace group on this guest (the monitoring build)"]]]);
   if (dmesg !== undefined) {
     const pre = $("dmesg");
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;

@@ -1,11 +1,14 @@
 // The `file` group (OSv api/file.cc, WebHDFS-like): read, list and stat files; make directories,
 // rename, copy, write and delete. Every path is the rest of the URL after /file, normalised
 // here; a `..` that would climb above the guest's root is refused with 400 rather than clamped,
-// so a client learns its path was wrong. Left out: the multipart upload (POST).
+// so a client learns its path was wrong. POST is OSv's multipart upload: the form's `file` part
+// goes to a temporary file in the target's directory, which is then renamed over the target,
+// so a reader never sees a half-written file.
 import { Errno, KernelError } from '@osv-ts/kernel-api';
 import { O_APPEND, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, VType, type Stat, type Vfs } from '@osv-ts/vfs';
 import { badParam, serverError } from '../http/http-error.js';
-import { json, required, type RouteContext, type Route } from '../route.js';
+import { multipartBoundary, parseMultipart } from '../http/multipart.js';
+import { json, required, type ParamSpec, type RouteContext, type Route } from '../route.js';
 
 const pathParam = {
   name: 'path-par',
@@ -153,6 +156,54 @@ function permission(ctx: RouteContext): number {
 
 const flag = (ctx: RouteContext, name: string): boolean => ctx.params.get(name) === 'true';
 
+/** The required `op` query parameter of a file route, with the operations it takes. */
+function opParam(...ops: string[]): ParamSpec {
+  return { name: 'op', paramType: 'query', type: 'string', required: true, description: 'request type', enum: ops };
+}
+
+let uploadSerial = 0;
+
+/**
+ * OSv's upload: the multipart `file` part into `path` (or, when `path` is a directory, into the
+ * part's file name there), through a temporary file in the same directory and a rename.
+ */
+function upload(ctx: RouteContext): void {
+  const vfs = vfsOf(ctx);
+  const parts = parseMultipart(ctx.request.body, multipartBoundary(ctx.request.headers.get('content-type') ?? ''));
+  const part = parts.find((p) => p.name === 'file');
+  if (!part) throw badParam('Missing mandatory parameter: file (a multipart/form-data part)');
+  let target = confinePath(required(ctx, 'path-par'));
+  if (isDirectory(vfs, target)) {
+    // The client's file name is only a last component here: no way up or sideways.
+    const name = baseName((part.filename ?? '').replace(/\\/g, '/'));
+    if (name === '' || name === '.' || name === '..')
+      throw badParam(`${target} is a directory and the upload names no file`);
+    target = join(target, name);
+  }
+  if (target === '/') throw badParam('will not replace the root');
+  const temp = join(parentOf(target), `.${baseName(target)}.upload-${++uploadSerial}`);
+  try {
+    writeFile(vfs, temp, part.data, O_TRUNC, 0o666);
+    vfs.rename(temp, target);
+  } catch (e) {
+    try {
+      vfs.unlink(temp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw e;
+  }
+}
+
+function isDirectory(vfs: Vfs, path: string): boolean {
+  try {
+    return vfs.stat(path).type === VType.VDIR;
+  } catch (e) {
+    if (e instanceof KernelError && e.errno === Errno.ENOENT) return false;
+    throw e;
+  }
+}
+
 export const fileRoutes: readonly Route[] = [
   {
     group: 'file',
@@ -164,14 +215,7 @@ export const fileRoutes: readonly Route[] = [
     type: 'string',
     params: [
       pathParam,
-      {
-        name: 'op',
-        paramType: 'query',
-        type: 'string',
-        required: true,
-        description: 'request type',
-        enum: ['GET', 'LISTSTATUS', 'GETFILESTATUS'],
-      },
+      opParam('GET', 'LISTSTATUS', 'GETFILESTATUS'),
       {
         name: 'offset',
         paramType: 'query',
@@ -226,7 +270,7 @@ export const fileRoutes: readonly Route[] = [
     mutates: true,
     params: [
       pathParam,
-      { name: 'op', paramType: 'query', type: 'string', required: true, description: 'request type', enum: ['DELETE'] },
+      opParam('DELETE'),
       {
         name: 'recursive',
         paramType: 'query',
@@ -255,14 +299,7 @@ export const fileRoutes: readonly Route[] = [
     mutates: true,
     params: [
       pathParam,
-      {
-        name: 'op',
-        paramType: 'query',
-        type: 'string',
-        required: true,
-        description: 'request type',
-        enum: ['MKDIRS', 'RENAME', 'COPY', 'WRITE'],
-      },
+      opParam('MKDIRS', 'RENAME', 'COPY', 'WRITE'),
       {
         name: 'permission',
         paramType: 'query',
@@ -317,6 +354,24 @@ export const fileRoutes: readonly Route[] = [
         default:
           throw badParam(`Unknown op ${op}`);
       }
+      return json('');
+    },
+  },
+  {
+    group: 'file',
+    method: 'POST',
+    path: '/file/{path-par}',
+    rest: true,
+    nickname: 'upload',
+    summary: 'Upload a file (multipart/form-data part "file"), written aside and renamed into place',
+    type: 'void',
+    mutates: true,
+    params: [
+      pathParam,
+      { name: 'file', paramType: 'form', type: 'File', required: true, description: 'the file to upload' },
+    ],
+    handle: (ctx) => {
+      upload(ctx);
       return json('');
     },
   },

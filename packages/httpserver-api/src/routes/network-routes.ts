@@ -1,6 +1,7 @@
 // The `network` group (OSv api/network.cc): interfaces with BSD if_data counters, and routes.
-// osv-ts counts frames, drops and malformed frames per interface; the BSD fields it has no
-// counter for (bytes, multicast, the virtio wake-up statistics) are 0.
+// The netstack counts frames and bytes, broadcast/multicast frames, unknown EtherTypes, drops
+// and malformed frames per interface; the BSD fields it has no counter for (collisions, the
+// virtio driver's kick and wake-up statistics) are 0.
 import { NS_PER_US } from '@osv-ts/kernel-api';
 import type { NetInterface, NetStack } from '@osv-ts/netstack';
 import { notFound, serverError } from '../http/http-error.js';
@@ -57,12 +58,12 @@ export function interfaceJson(iface: NetInterface, nowNs: number): Record<string
       ifi_opackets: c.txFrames,
       ifi_oerrors: c.txDropped,
       ifi_collisions: 0,
-      ifi_ibytes: 0,
-      ifi_obytes: 0,
-      ifi_imcasts: 0,
-      ifi_omcasts: 0,
+      ifi_ibytes: c.rxBytes,
+      ifi_obytes: c.txBytes,
+      ifi_imcasts: c.rxMulticast,
+      ifi_omcasts: c.txMulticast,
       ifi_iqdrops: c.rxDropped,
-      ifi_noproto: 0,
+      ifi_noproto: c.rxNoProto,
       ifi_hwassist: 0,
       ifi_epoch: 0,
       ifi_ibh_wakeups: 0,

@@ -1,5 +1,5 @@
 // The routes one server answers: the full API, or OSv's httpserver-monitoring-api build, which
-// leaves out every route that changes the guest (and OSv's app and trace groups, not built here).
+// leaves out every route that changes the guest, and the trace group (OSv's app group is not built).
 import type { Route } from '../route.js';
 import { apiDocRoutes } from './api-doc-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
@@ -9,6 +9,7 @@ import { fileRoutes } from './file-routes.js';
 import { networkRoutes } from './network-routes.js';
 import { osRoutes } from './os-routes.js';
 import { fsRoutes, hardwareRoutes } from './system-routes.js';
+import { traceRoutes } from './trace-routes.js';
 
 export interface RouteSetOptions {
   /** The monitoring build: GET routes only (and api/batch, which reaches only those). */
@@ -24,6 +25,7 @@ export function managementRoutes(options: RouteSetOptions = {}): Route[] {
     ...hardwareRoutes,
     ...networkRoutes,
     ...apiRoutes,
+    ...(options.monitoring ? [] : traceRoutes),
   ];
   const api = options.monitoring ? all.filter((r) => r.mutates !== true) : all;
   return [...api, ...apiDocRoutes(() => api), ...dashboardRoutes()];

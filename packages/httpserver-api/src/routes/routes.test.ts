@@ -1,4 +1,6 @@
 import { PowerOffRequest } from '@osv-ts/kernel-api';
+import { readTraceRing } from '@osv-ts/core-sched';
+import { IpAddress } from '@osv-ts/netstack';
 import { describe, expect, it } from 'vitest';
 import { testGuest } from '../../test/guest-fixture.js';
 import { Router, syntheticRequest } from '../router.js';
@@ -189,6 +191,44 @@ describe('file routes', () => {
     // `..` that stays inside is fine.
     expect(call('GET', '/file/etc/../etc/hosts?op=GET').status).toBe(200);
   });
+
+  it('POST uploads the multipart `file` part through a temporary file renamed into place', () => {
+    const { guest, call } = api();
+    const router = new Router(managementRoutes(), guest);
+    const post = (target: string, parts: string, type = 'multipart/form-data; boundary=BB') => {
+      const r = router.handle({
+        ...syntheticRequest('POST', target),
+        headers: new Map([['content-type', type]]),
+        body: new TextEncoder().encode(parts),
+      });
+      return { status: r.status, json: JSON.parse(new TextDecoder().decode(r.body)) as unknown };
+    };
+    const part = (name: string, filename: string, data: string) =>
+      `--BB\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\n` +
+      `Content-Type: application/octet-stream\r\n\r\n${data}\r\n`;
+    const text = (path: string) => new TextDecoder().decode(guest.vfs.readFile(path));
+    expect(
+      post('/file/etc/motd', `${part('other', 'o', 'no')}${part('file', 'x', 'line 1\r\nline 2')}--BB--\r\n`),
+    ).toEqual({ status: 200, json: '' });
+    expect(text('/etc/motd')).toBe('line 1\r\nline 2');
+    // Replaces an existing file; into a directory, the part's file name (its last component) is used.
+    expect(post('/file/etc/motd', `${part('file', 'x', 'v2')}--BB--`).status).toBe(200);
+    expect(text('/etc/motd')).toBe('v2');
+    expect(post('/file/etc', `${part('file', '../../up/evil', 'in etc')}--BB--`).status).toBe(200);
+    expect(text('/etc/evil')).toBe('in etc');
+    // No temporary file is left behind.
+    const names = (call('GET', '/file/etc?op=LISTSTATUS').json as { pathSuffix: string }[]).map((f) => f.pathSuffix);
+    expect(names).toEqual(['evil', 'hosts', 'motd']);
+    expect(post('/file/../x', `${part('file', 'x', 'y')}--BB--`).status).toBe(400);
+    expect(post('/file/etc/a', `${part('nope', 'x', 'y')}--BB--`)).toMatchObject({ status: 400, json: { code: 400 } });
+    expect(post('/file/etc/a', `${part('file', 'x', 'y')}`)).toMatchObject({
+      status: 400,
+      json: { message: 'multipart/form-data: a part is not closed by a boundary' },
+    });
+    expect(post('/file/etc/a', 'x', 'text/plain').status).toBe(400);
+    expect(post('/file/nodir/a', `${part('file', 'x', 'y')}--BB--`).status).toBe(404);
+    expect(() => guest.vfs.stat('/etc/a')).toThrow();
+  });
 });
 
 describe('fs, hardware and network routes', () => {
@@ -234,6 +274,22 @@ describe('fs, hardware and network routes', () => {
     const routes = call('GET', '/network/route/').json as Record<string, unknown>[];
     expect(routes).toContainEqual({ destination: '127.0.0.0/8', gateway: '', flags: 'U', netif: 'lo', ipv6: false });
   });
+
+  it('ifconfig byte counters grow with the traffic: a 100-byte UDP datagram is 142 bytes each way', () => {
+    const { call, guest } = api();
+    const bytes = () => {
+      const d = (call('GET', '/network/ifconfig/lo').json as { data: Record<string, number> }).data;
+      return [d['ifi_ibytes']!, d['ifi_obytes']!, d['ifi_ipackets']!, d['ifi_opackets']!];
+    };
+    const before = bytes();
+    const rx = guest.stack.udpSocket();
+    rx.bind({ address: IpAddress.parse('127.0.0.1'), port: 9 });
+    guest.stack.udpSocket().sendTo(new Uint8Array(100), { address: IpAddress.parse('127.0.0.1'), port: 9 });
+    for (let i = 0; i < 3; i++) guest.stack.poll();
+    const after = bytes();
+    // Ethernet 14 + IPv4 20 + UDP 8 + 100, out and back in on lo.
+    expect(after.map((v, i) => v - before[i]!)).toEqual([142, 142, 1, 1]);
+  });
 });
 
 describe('api/batch and errors', () => {
@@ -259,6 +315,91 @@ describe('api/batch and errors', () => {
   });
 });
 
+describe('trace routes', () => {
+  it('status lists every tracepoint as TraceEventInfo; match is a whole-name regex', () => {
+    const { call } = api();
+    const all = call('GET', '/trace/status').json as Record<string, unknown>[];
+    expect(all.length).toBeGreaterThan(3);
+    expect(shape(all[0]!)).toEqual({ name: 'string', id: 'string', enabled: 'boolean', backtrace: 'boolean' });
+    expect(all.find((t) => t.name === 'sched_switch')).toMatchObject({ enabled: false, backtrace: false });
+    const sched = call('GET', '/trace/status?match=sched_.*').json as { name: string }[];
+    expect(sched.map((t) => t.name).sort()).toEqual(['sched_idle', 'sched_switch', 'sched_wake']);
+    expect(call('GET', '/trace/status?match=sched').json).toEqual([]);
+    expect(call('GET', '/trace/status?match=(').status).toBe(400);
+  });
+
+  it('POST status switches the matching ones and returns only those that changed', () => {
+    const { call, guest } = api();
+    const changed = call('POST', '/trace/status?match=sched_w.*&enabled=true&backtrace=true').json;
+    expect(changed).toEqual([{ name: 'sched_wake', id: expect.any(String) as string, enabled: true, backtrace: true }]);
+    expect(call('POST', '/trace/status?match=sched_w.*&enabled=true&backtrace=true').json).toEqual([]);
+    expect(guest.sched.tracer.find('sched_wake')!.recording).toBe(true);
+    expect(call('POST', '/trace/status?match=x')).toMatchObject({
+      status: 400,
+      json: { message: 'Missing mandatory parameter: enabled', code: 400 },
+    });
+    expect(call('POST', '/trace/status?enabled=maybe').status).toBe(400);
+  });
+
+  it('event get and set one tracepoint by name; an unknown name is 400', () => {
+    const { call } = api();
+    expect(call('GET', '/trace/event/timer_fired').json).toMatchObject({ name: 'timer_fired', enabled: false });
+    expect(call('POST', '/trace/event/timer_fired?enabled=true').json).toMatchObject({
+      name: 'timer_fired',
+      enabled: true,
+      backtrace: false,
+    });
+    expect(call('GET', '/trace/event/timer_fired').json).toMatchObject({ enabled: true });
+    expect(call('GET', '/trace/event/nope')).toMatchObject({
+      status: 400,
+      json: { message: 'Unknown tracepoint name', code: 400 },
+    });
+  });
+
+  it('count: counts events of counted tracepoints only, from 0; DELETE forgets every counter', () => {
+    const { call, guest } = api();
+    expect(call('POST', '/trace/count/thread_create?enabled=true').json).toBe('');
+    for (const name of ['a', 'b', 'c']) guest.sched.spawn(function* t() {}, { name });
+    const counts = call('GET', '/trace/count').json as { list: unknown[]; time_ms: number };
+    expect(counts.list).toEqual([{ name: 'thread_create', count: 3 }]);
+    expect(typeof counts.time_ms).toBe('number');
+    // Counting does not record.
+    expect(guest.sched.tracer.records()).toEqual([]);
+    expect(call('POST', '/trace/count/nope?enabled=true')).toMatchObject({
+      status: 400,
+      json: { message: 'Unknown tracepoint name' },
+    });
+    expect(call('DELETE', '/trace/count').json).toBe('');
+    expect((call('GET', '/trace/count').json as { list: unknown[] }).list).toEqual([]);
+  });
+
+  it('sampler: freq is required and at most 100000; 0 stops; starting is refused with 500', () => {
+    const { call } = api();
+    expect(call('POST', '/trace/sampler').status).toBe(400);
+    expect(call('POST', '/trace/sampler?freq=100001')).toMatchObject({ status: 400, json: { code: 400 } });
+    expect(call('POST', '/trace/sampler?freq=-1').status).toBe(400);
+    expect(call('POST', '/trace/sampler?freq=0').json).toBe('Sampler stopped successfully');
+    expect(call('POST', '/trace/sampler?freq=100')).toMatchObject({
+      status: 500,
+      json: { message: expect.stringMatching(/^Sampler not available/) as string, code: 500 },
+    });
+  });
+
+  it('buffers: the raw trace ring, which readTraceRing (osv trace --api) decodes', () => {
+    const { call, guest } = api();
+    call('POST', '/trace/status?match=thread_create&enabled=true');
+    guest.sched.spawn(function* t() {}, { name: 'traced' });
+    const req = syntheticRequest('GET', '/trace/buffers');
+    const r = new Router(managementRoutes(), guest).handle(req, () => {});
+    expect([r.status, r.contentType]).toEqual([200, 'application/octet-stream']);
+    const aligned = new Uint8Array(r.body.length);
+    aligned.set(r.body);
+    const ring = readTraceRing(aligned);
+    expect(ring.records.map((x) => [x.name, x.args[1]])).toEqual([['thread_create', 'traced']]);
+    expect(ring.catalog.map((t) => t.name)).toContain('sched_switch');
+  });
+});
+
 describe('monitoring build and api-doc', () => {
   it('monitoring refuses every state-changing route and still answers GETs', () => {
     const { call, guest, after } = api({ monitoring: true });
@@ -272,6 +413,11 @@ describe('monitoring build and api-doc', () => {
       ['DELETE', '/env/HOME'],
       ['PUT', '/file/x?op=MKDIRS'],
       ['DELETE', '/file/etc/hosts?op=DELETE'],
+      ['POST', '/file/etc/hosts'],
+      ['GET', '/trace/status'],
+      ['POST', '/trace/status?enabled=true'],
+      ['GET', '/trace/buffers'],
+      ['DELETE', '/trace/count'],
     ] as const)
       expect([m, t, [404, 405].includes(call(m, t).status)]).toEqual([m, t, true]);
     // Nothing changed.
@@ -304,7 +450,16 @@ describe('monitoring build and api-doc', () => {
         apis: { path: string }[];
       };
       expect(listing.swaggerVersion).toBe('1.2');
-      expect(listing.apis.map((a) => a.path)).toEqual(['/os', '/env', '/file', '/fs', '/hardware', '/network', '/api']);
+      expect(listing.apis.map((a) => a.path)).toEqual([
+        '/os',
+        '/env',
+        '/file',
+        '/fs',
+        '/hardware',
+        '/network',
+        '/api',
+        ...(monitoring ? [] : ['/trace']),
+      ]);
       // The dashboard is a page, not an API group (OSv's GUI is a file mapping): never listed.
       const served = managementRoutes({ monitoring }).filter((r) => r.group !== 'api-doc' && r.group !== 'dashboard');
       let operations = 0;
@@ -325,6 +480,7 @@ describe('monitoring build and api-doc', () => {
       }
       expect(operations).toBe(served.length);
     }
-    expect(api().call('GET', '/api-doc/trace').status).toBe(404);
+    expect(api({ monitoring: true }).call('GET', '/api-doc/trace').status).toBe(404);
+    expect(api().call('GET', '/api-doc/app').status).toBe(404);
   });
 });

@@ -26,9 +26,20 @@ export interface Ipv6InterfaceAddress {
   dadDoneAtNs: number;
 }
 
+/**
+ * Per-interface counters, BSD if_data's (net/if.h): frames and their bytes as they crossed the
+ * device (Ethernet header included, as BSD's ifi_ibytes/ifi_obytes count them), multicast and
+ * broadcast frames (BSD counts both in ifi_imcasts/ifi_omcasts), frames of an EtherType no
+ * protocol takes (ifi_noproto), drops and malformed frames.
+ */
 export interface InterfaceCounters {
   rxFrames: number;
   txFrames: number;
+  rxBytes: number;
+  txBytes: number;
+  rxMulticast: number;
+  txMulticast: number;
+  rxNoProto: number;
   rxDropped: number;
   txDropped: number;
   rxMalformed: number;
@@ -39,7 +50,18 @@ export class NetInterface {
   readonly ipv6: Ipv6InterfaceAddress[] = [];
   readonly arp = new ArpCache();
   readonly ndp = new NeighborCache();
-  readonly counters: InterfaceCounters = { rxFrames: 0, txFrames: 0, rxDropped: 0, txDropped: 0, rxMalformed: 0 };
+  readonly counters: InterfaceCounters = {
+    rxFrames: 0,
+    txFrames: 0,
+    rxBytes: 0,
+    txBytes: 0,
+    rxMulticast: 0,
+    txMulticast: 0,
+    rxNoProto: 0,
+    rxDropped: 0,
+    txDropped: 0,
+    rxMalformed: 0,
+  };
   /**
    * Frames the device refused (its queue was full), sent in order once it calls
    * onTransmitReady; bounded, beyond which frames are dropped like a full qdisc.
