@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VcpuWorker } from './vcpu-worker.js';
+import type { KernelBoot } from './kernel-script.js';
 
 /** A stand-in kernel: a classic script that reads its RAM where a bundle does (kernel-api's VcpuEntry) and marks it. */
 function kernelFile(): string {
@@ -39,16 +40,20 @@ Atomics.notify(words, 0);
   return path;
 }
 
-/** Boots the realm probe on `vcpu` and returns what it reported (see realmProbeFile). */
-async function realmSeen(vcpu: VcpuWorker, hardened: boolean): Promise<number> {
+/** Boots `boot` on `vcpu` and returns what the probe kernel left in word 0 of its RAM. */
+async function probeSeen(vcpu: VcpuWorker, boot: Omit<KernelBoot, 'ram'>, hardened = false): Promise<number> {
   const ram = new SharedArrayBuffer(4096);
   const words = new Int32Array(ram);
-  const worker = vcpu.boot({ kernelPath: realmProbeFile(), ram }, hardened);
+  const worker = vcpu.boot({ ...boot, ram }, hardened);
   const wait = Atomics.waitAsync(words, 0, 0, 20_000);
   if (wait.async) await wait.value;
   await worker.terminate();
   return Atomics.load(words, 0);
 }
+
+/** The realm probe's report (see realmProbeFile). */
+const realmSeen = (vcpu: VcpuWorker, hardened: boolean): Promise<number> =>
+  probeSeen(vcpu, { kernelPath: realmProbeFile() }, hardened);
 
 /**
  * A stand-in kernel that calls VcpuEntry.poweringOff like the real one and reports whether it
@@ -71,16 +76,9 @@ Atomics.notify(words, 0);
   return path;
 }
 
-/** Boots `kernelPath` with `codeCachePath` on a new worker and returns what the probe reported. */
-async function cacheSeen(kernelPath: string, codeCachePath: string): Promise<number> {
-  const ram = new SharedArrayBuffer(4096);
-  const words = new Int32Array(ram);
-  const worker = VcpuWorker.start().boot({ kernelPath, ram, codeCachePath });
-  const wait = Atomics.waitAsync(words, 0, 0, 20_000);
-  if (wait.async) await wait.value;
-  await worker.terminate();
-  return Atomics.load(words, 0);
-}
+/** The cache probe's report for `kernelPath` booted with `codeCachePath` on a new worker. */
+const cacheSeen = (kernelPath: string, codeCachePath: string): Promise<number> =>
+  probeSeen(VcpuWorker.start(), { kernelPath, codeCachePath });
 
 describe('VcpuWorker', () => {
   it('keeps a V8 code cache of the kernel at power-off and uses it next boot; a changed kernel makes a new one', async () => {

@@ -3,31 +3,11 @@
 // `osv build --api`, whose image serves it from boot for `osv run -i IMAGE --api`. Boots VMs:
 // run under `flock /tmp/osv-interop.lock`.
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, example, osv, spawn } from './osv-cli.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function fetchRetrying(url: string, deadlineMs: number): Promise<Response> {
-  for (;;) {
-    try {
-      return await fetch(url);
-    } catch (e) {
-      if (Date.now() > deadlineMs) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+import { fetchRetrying, freePort } from './http-helpers.js';
 
 /** Starts `osv ARGS…`; the output so far, and the exit. */
 function start(args: string[]) {

@@ -4,31 +4,12 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, example, osv, spawn, tempFile } from './osv-cli.js';
+import { fetchRetrying, freePort } from './http-helpers.js';
 import { makeTestCertificates } from './test-ca.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function fetchRetrying(url: string, deadlineMs: number): Promise<Response> {
-  for (;;) {
-    try {
-      return await fetch(url);
-    } catch (e) {
-      if (Date.now() > deadlineMs) throw e;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 function boot(apiOption: string, port: number, extra: string[] = []) {
   const hosts = tempFile('hosts', '127.0.0.1 localhost osv\n');
