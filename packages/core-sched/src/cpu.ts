@@ -14,6 +14,11 @@ export interface Cpu {
    * it: a deadlock), true otherwise. Spurious returns are allowed.
    */
   idle(deadlineNs: number | undefined): boolean;
+  /**
+   * Whether an interrupt is pending, without taking it (cheap: one load). Optional: a CPU
+   * without it delivers interrupts only when the app thread blocks.
+   */
+  interruptPending?(): boolean;
 }
 
 /**
@@ -34,6 +39,10 @@ export class InterruptWordCpu implements Cpu {
     /** Handles the pending-interrupt bit mask. */
     private readonly handle: (pending: number) => void,
   ) {}
+
+  interruptPending(): boolean {
+    return Atomics.load(this.word, this.index) !== 0;
+  }
 
   pollInterrupts(): boolean {
     const pending = Atomics.exchange(this.word, this.index, 0);

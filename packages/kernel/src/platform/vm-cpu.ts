@@ -34,6 +34,10 @@ export class VmCpu implements Cpu {
     this.handlers.set(irq, handler);
   }
 
+  interruptPending(): boolean {
+    return Atomics.load(this.mem.words, this.pending) !== 0;
+  }
+
   pollInterrupts(): boolean {
     let bits = Atomics.exchange(this.mem.words, this.pending, 0);
     if (bits === 0) return false;

@@ -118,11 +118,19 @@ export class WasiPreview1 {
       }
       return errno;
     };
+    // Every call's end is a preemption point: interrupts that came while the app ran (a frame
+    // for the management API, a timer's device) are delivered there, so kernel threads get the
+    // vCPU from an app that computes between system calls, not only from one that waits.
+    const sched = this.process.sched;
     const ok =
       tp === undefined
-        ? (errno: number): number => errno
+        ? (errno: number): number => {
+            sched.preemptionPoint();
+            return errno;
+          }
         : (errno: number): number => {
             if (tp.enabled) tp.emit(name, errno);
+            sched.preemptionPoint();
             return errno;
           };
     // The wrapper declares exactly the implementation's parameters (preview1 functions take at
