@@ -1,0 +1,108 @@
+/// <reference types="node" />
+// Interop: parseElf against binutils `readelf -W` on the host's own ELF files (Debian 12,
+// binutils 2.40). ELF_INTEROP_SAMPLE sets how many files (default 50, chosen deterministically:
+// every Nth of the sorted list); ELF_INTEROP_SAMPLE=all compares every ELF file found.
+import { spawnSync } from 'node:child_process';
+import { lstatSync, openSync, readdirSync, readFileSync, readSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseElf } from '../src/elf/elf-file.js';
+import type { ElfFile } from '../src/elf/elf-file.js';
+import { compareWithReadelf, parseReadelfText } from './readelf-text.js';
+
+const ROOTS = ['/usr/bin', '/usr/lib/x86_64-linux-gnu'];
+const hasReadelf = spawnSync('readelf', ['--version']).status === 0;
+
+function isElf(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const magic = Buffer.alloc(4);
+    return readSync(fd, magic, 0, 4, 0) === 4 && magic.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function elfFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      const st = lstatSync(path);
+      if (st.isDirectory()) walk(path);
+      else if (st.isFile() && st.size >= 64 && isElf(path)) out.push(path);
+    }
+  };
+  for (const root of ROOTS) walk(root);
+  return out.sort();
+}
+
+export function sampleEvenly<T>(all: readonly T[], count: number): T[] {
+  if (count >= all.length) return [...all];
+  const step = all.length / count;
+  return Array.from({ length: count }, (_, i) => all[Math.floor(i * step)]!);
+}
+
+function readelf(path: string): string {
+  const r = spawnSync('readelf', ['-W', '-h', '-l', '-S', '-s', '-d', '-n', path], {
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
+  return r.stdout;
+}
+
+describe.skipIf(!hasReadelf)('parseElf agrees with readelf -W', () => {
+  const all = elfFiles();
+  const want = process.env['ELF_INTEROP_SAMPLE'] ?? '50';
+  const sample = want === 'all' ? all : sampleEvenly(all, Number(want));
+
+  it(`on ${sample.length} of the host's ELF files: header, segments, sections, symbols, dynamic, notes`, () => {
+    expect(sample.length).toBeGreaterThan(0);
+    const mismatches: string[] = [];
+    let symbols = 0;
+    for (const path of sample) {
+      const f = parseElf(readFileSync(path));
+      symbols += (f.symtab?.symbols.length ?? 0) + (f.dynsym?.symbols.length ?? 0);
+      for (const m of compareWithReadelf(f, parseReadelfText(readelf(path)))) mismatches.push(`${path}: ${m}`);
+    }
+    console.log(
+      `readelf interop: ${sample.length} of ${all.length} ELF files, ${symbols} symbols, ${mismatches.length} mismatches`,
+    );
+    expect(mismatches.slice(0, 20)).toEqual([]);
+  });
+
+  it('reports a wrong field: the comparison can fail', () => {
+    const path = '/usr/bin/ls';
+    const f = parseElf(readFileSync(path));
+    const re = parseReadelfText(readelf(path));
+    expect(compareWithReadelf(f, re)).toEqual([]);
+    const dynsym = f.dynsym!;
+    const s1 = dynsym.symbols[1]!;
+    const wrong: ElfFile = {
+      ...f,
+      header: { ...f.header, entry: f.header.entry + 1n },
+      sections: f.sections.map((s, i) => (i === 1 ? { ...s, flags: s.flags | 1n } : s)),
+      programHeaders: f.programHeaders.map((p, i) => (i === 0 ? { ...p, memsz: p.memsz + 8n } : p)),
+      dynsym: {
+        ...dynsym,
+        symbols: dynsym.symbols.map((s, i) => (i === 1 ? { ...s, binding: 2, name: `${s1.name}x` } : s)),
+      },
+      dynamic: { ...f.dynamic!, needed: [...f.dynamic!.needed].reverse() },
+    };
+    const bad = compareWithReadelf(wrong, re);
+    expect(bad.map((m) => m.split(':')[0])).toEqual([
+      'header Entry point address',
+      'section [1] .interp flags',
+      'segment 0 PHDR memsz',
+      `.dynsym[1] ${re.symbolTables.get('.dynsym')![1]!.name} name`,
+      `.dynsym[1] ${re.symbolTables.get('.dynsym')![1]!.name} bind`,
+      'NEEDED',
+    ]);
+  });
+});
