@@ -128,3 +128,18 @@ export {
 } from './elf/elf-note.js';
 export type { ElfNote, GnuProperty } from './elf/elf-note.js';
 export type { TlsSegment } from './elf/tls-segment.js';
+export {
+  symbolVersion,
+  VER_NDX_LOCAL,
+  VER_NDX_GLOBAL,
+  VERSYM_HIDDEN,
+  VER_FLG_BASE,
+  VER_FLG_WEAK,
+} from './elf/symbol-version.js';
+export type {
+  SymbolVersions,
+  SymbolVersion,
+  VersionDefinition,
+  VersionNeed,
+  VersionRequirement,
+} from './elf/symbol-version.js';

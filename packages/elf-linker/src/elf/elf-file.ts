@@ -13,6 +13,8 @@ import { parseProgramHeaders, PT_INTERP } from './program-header.js';
 import type { ProgramHeader } from './program-header.js';
 import { parseSectionHeaders, SHT_DYNSYM, SHT_SYMTAB } from './section-header.js';
 import type { SectionHeader } from './section-header.js';
+import { parseSymbolVersions } from './symbol-version.js';
+import type { SymbolVersions } from './symbol-version.js';
 import { parseTlsSegment } from './tls-segment.js';
 import type { TlsSegment } from './tls-segment.js';
 
@@ -25,6 +27,8 @@ export interface ElfFile {
   /** .dynsym (SHT_DYNSYM). */
   readonly dynsym?: SymbolTable;
   readonly dynamic?: DynamicSection;
+  /** .gnu.version, .gnu.version_d, .gnu.version_r (symbolVersion() reads a symbol's). */
+  readonly versions?: SymbolVersions;
   readonly notes: ElfNote[];
   readonly tls?: TlsSegment;
   /** PT_INTERP's path (the program interpreter, e.g. /lib64/ld-linux-x86-64.so.2). */
@@ -64,6 +68,8 @@ export function parseElf(bytes: Uint8Array): ElfFile {
   if (dynsym !== undefined) file.dynsym = dynsym;
   if (dynamic !== undefined) file.dynamic = dynamic;
   if (tls !== undefined) file.tls = tls;
+  const versions = parseSymbolVersions(r, sections);
+  if (versions !== undefined) file.versions = versions;
   if (interpreter !== undefined) file.interpreter = interpreter;
   return file;
 }
