@@ -128,6 +128,8 @@ export {
 } from './elf/elf-note.js';
 export type { ElfNote, GnuProperty } from './elf/elf-note.js';
 export type { TlsSegment } from './elf/tls-segment.js';
+export { sysvHash, gnuHash } from './elf/hash-table.js';
+export type { SymbolHashTable } from './elf/hash-table.js';
 export {
   symbolVersion,
   VER_NDX_LOCAL,

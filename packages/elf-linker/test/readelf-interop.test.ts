@@ -77,6 +77,28 @@ describe.skipIf(!hasReadelf)('parseElf agrees with readelf -W', () => {
     expect(mismatches.slice(0, 20)).toEqual([]);
   });
 
+  it('finds every defined .dynsym symbol through the GNU and SysV hash tables, and no absent name', () => {
+    const kinds = { gnu: 0, sysv: 0 };
+    let lookups = 0;
+    const missed: string[] = [];
+    for (const path of sample) {
+      const f = parseElf(readFileSync(path));
+      for (const table of f.hashTables) {
+        kinds[table.kind]++;
+        f.dynsym!.symbols.forEach((s, i) => {
+          if (s.shndx === 0 || s.name === '') return;
+          lookups++;
+          if (table.lookup(s.name, (j) => j === i) !== i) missed.push(`${path} ${table.kind}: ${s.name}`);
+          if (table.lookup(`${s.name}@absent`) !== undefined)
+            missed.push(`${path} ${table.kind}: found ${s.name}@absent`);
+        });
+      }
+    }
+    console.log(`hash lookups: ${lookups} symbols, tables ${JSON.stringify(kinds)}`);
+    expect(kinds.gnu).toBeGreaterThan(0);
+    expect(missed.slice(0, 20)).toEqual([]);
+  });
+
   it('reports a wrong field: the comparison can fail', () => {
     const path = '/usr/bin/ls';
     const f = parseElf(readFileSync(path));

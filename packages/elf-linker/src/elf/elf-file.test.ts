@@ -201,3 +201,12 @@ describe('parseElf on corrupt input', () => {
     );
   });
 });
+
+describe('symbol hash functions', () => {
+  it('match the published values', async () => {
+    const { gnuHash, sysvHash } = await import('./hash-table.js');
+    expect(gnuHash('')).toBe(5381);
+    expect(gnuHash('printf').toString(16)).toBe('156b2bb8');
+    expect(sysvHash('printf').toString(16)).toBe('77905a6');
+  });
+});

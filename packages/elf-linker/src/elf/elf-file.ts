@@ -16,6 +16,8 @@ import type { SectionHeader } from './section-header.js';
 import { parseSymbolVersions } from './symbol-version.js';
 import type { SymbolVersions } from './symbol-version.js';
 import { parseTlsSegment } from './tls-segment.js';
+import { parseHashTables } from './hash-table.js';
+import type { SymbolHashTable } from './hash-table.js';
 import type { TlsSegment } from './tls-segment.js';
 
 export interface ElfFile {
@@ -27,6 +29,8 @@ export interface ElfFile {
   /** .dynsym (SHT_DYNSYM). */
   readonly dynsym?: SymbolTable;
   readonly dynamic?: DynamicSection;
+  /** The .dynsym hash tables, DT_GNU_HASH first then DT_HASH (either may be absent). */
+  readonly hashTables: SymbolHashTable[];
   /** .gnu.version, .gnu.version_d, .gnu.version_r (symbolVersion() reads a symbol's). */
   readonly versions?: SymbolVersions;
   readonly notes: ElfNote[];
@@ -63,6 +67,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
     programHeaders,
     sections,
     notes: parseNotes(r, programHeaders, sections),
+    hashTables: dynsym === undefined ? [] : parseHashTables(r, sections, dynsym.sectionIndex, dynsym.symbols),
   };
   if (symtab !== undefined) file.symtab = symtab;
   if (dynsym !== undefined) file.dynsym = dynsym;
