@@ -128,6 +128,8 @@ export {
 } from './elf/elf-note.js';
 export type { ElfNote, GnuProperty } from './elf/elf-note.js';
 export type { TlsSegment } from './elf/tls-segment.js';
+export { relocationTypeName } from './elf/relocation.js';
+export type { Relocation, RelocationSection } from './elf/relocation.js';
 export { sysvHash, gnuHash } from './elf/hash-table.js';
 export type { SymbolHashTable } from './elf/hash-table.js';
 export {

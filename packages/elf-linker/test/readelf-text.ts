@@ -2,6 +2,7 @@
 // them field by field with parseElf's output. Used by the interop test only (needs readelf).
 import type { ElfFile } from '../src/elf/elf-file.js';
 import { symbolVersion } from '../src/elf/symbol-version.js';
+import { relocationTypeName } from '../src/elf/relocation.js';
 import { segmentTypeName } from '../src/elf/program-header.js';
 import { sectionTypeName } from '../src/elf/section-header.js';
 import {
@@ -53,7 +54,16 @@ export interface ReadelfDynamic {
   value: string;
 }
 
+export interface ReadelfRelocation {
+  offset: bigint;
+  info: bigint;
+  type: string;
+  /** "name + addend" as shown, or just the addend for entries without a symbol. */
+  rest: string;
+}
+
 export interface ReadelfOutput {
+  relocationSections: Map<string, ReadelfRelocation[]>;
   header: Map<string, string>;
   sections: ReadelfSection[];
   segments: ReadelfSegment[];
@@ -73,11 +83,13 @@ const SEGMENT_ROW =
   /^ {2}(\S+) +0x([0-9a-f]+) 0x([0-9a-f]{16}) 0x([0-9a-f]{16}) 0x([0-9a-f]+) 0x([0-9a-f]+) ([R ][W ][E ]) 0x([0-9a-f]+)$/;
 const SYMBOL_ROW =
   /^ *(\d+): ([0-9a-f]{16}) +(0x[0-9a-f]+|\d+) (<[^>]+>: \d+|\S+) +(<[^>]+>: \d+|\S+) +(\S+) +(\S+) ?(.*)$/;
+const RELOCATION_ROW = /^([0-9a-f]{16}) +([0-9a-f]{16}) (\S+)(?: +(.*))?$/;
 const DYNAMIC_ROW = /^ 0x([0-9a-f]{16}) \((\S+)\) +(.*)$/;
 
 export function parseReadelfText(text: string): ReadelfOutput {
   const out: ReadelfOutput = {
     header: new Map(),
+    relocationSections: new Map(),
     sections: [],
     segments: [],
     symbolTables: new Map(),
@@ -88,6 +100,7 @@ export function parseReadelfText(text: string): ReadelfOutput {
   };
   let mode = '';
   let symbols: ReadelfSymbol[] = [];
+  let relocations: ReadelfRelocation[] = [];
   for (const line of text.split('\n')) {
     if (line === 'ELF Header:') mode = 'header';
     else if (line === 'Section Headers:') mode = 'sections';
@@ -98,6 +111,11 @@ export function parseReadelfText(text: string): ReadelfOutput {
       symbols = [];
       out.symbolTables.set(m?.[1] ?? line, symbols);
       mode = 'symbols';
+    } else if (line.startsWith('Relocation section ')) {
+      const m = /^Relocation section '(.*)' at offset 0x[0-9a-f]+ contains \d+ entr(y|ies):$/.exec(line);
+      relocations = [];
+      out.relocationSections.set(m?.[1] ?? line, relocations);
+      mode = line.includes('.relr') ? 'relr' : 'relocations';
     } else if (line.startsWith('Dynamic section at offset')) mode = 'dynamic';
     else if (line.startsWith('Displaying notes found')) mode = 'notes';
     else if (line === '') {
@@ -160,6 +178,14 @@ export function parseReadelfText(text: string): ReadelfOutput {
         ndx: m[7]!,
         name: m[8]!,
       });
+    } else if (mode === 'relocations') {
+      if (line.startsWith('    Offset')) continue;
+      const m = RELOCATION_ROW.exec(line);
+      if (m === null) {
+        out.unparsed.push(line);
+        continue;
+      }
+      relocations.push({ offset: hex(m[1]!), info: hex(m[2]!), type: m[3]!, rest: (m[4] ?? '').trim() });
     } else if (mode === 'dynamic') {
       if (line.startsWith('  Tag')) continue;
       const m = DYNAMIC_ROW.exec(line);
@@ -323,6 +349,49 @@ export function compareWithReadelf(f: ElfFile, re: ReadelfOutput): string[] {
       eq(`${at} vis`, symbolVisibilityName(s.visibility), r.vis);
       eq(`${at} ndx`, symbolSectionIndexName(s.shndx), r.ndx);
     }
+  }
+
+  const relocs = f.relocations.filter((t) => t.kind !== 'relr');
+  eq(
+    'relocation sections',
+    relocs.map((t) => t.section).join(','),
+    [...re.relocationSections.keys()].filter((k) => !k.includes('.relr')).join(','),
+  );
+  for (const t of relocs) {
+    const theirs = re.relocationSections.get(t.section) ?? [];
+    eq(`${t.section} count`, t.relocations.length, theirs.length);
+    const table = f.sections[t.symbolTable];
+    const symbols =
+      table?.index === f.dynsym?.sectionIndex
+        ? f.dynsym
+        : table?.index === f.symtab?.sectionIndex
+          ? f.symtab
+          : undefined;
+    theirs.forEach((r, i) => {
+      const e = t.relocations[i];
+      if (e === undefined) return;
+      const at = `${t.section}[${i}]`;
+      eq(`${at} offset`, e.offset, r.offset);
+      eq(`${at} info`, e.info, r.info);
+      eq(`${at} type`, relocationTypeName(e.type, f.header.machine), r.type);
+      const addend = e.addend ?? 0n;
+      const magnitude = (addend < 0n ? -addend : addend).toString(16);
+      let shown: string;
+      if (e.symbol === 0) shown = e.addend === undefined ? '' : addend < 0n ? `-${magnitude}` : magnitude;
+      else {
+        const s = symbols?.symbols[e.symbol];
+        const base = s === undefined ? '?' : s.name === '' && s.type === 3 ? (f.sections[s.shndx]?.name ?? '') : s.name;
+        // readelf's relocation listing leaves out the " (n)" of a needed version.
+        const name =
+          symbols !== undefined && s !== undefined
+            ? withVersion(f, symbols.section, e.symbol, base).replace(/ \(\d+\)$/, '')
+            : base;
+        // For an STT_GNU_IFUNC symbol readelf prints "name()" where the value would be.
+        const value = s?.type === 10 ? `${name}()` : (s?.value ?? 0n).toString(16).padStart(16, '0');
+        shown = `${value} ${name}${e.addend === undefined ? '' : ` ${addend < 0n ? '-' : '+'} ${magnitude}`}`;
+      }
+      eq(`${at} symbol + addend`, shown, r.rest);
+    });
   }
 
   const dyn = f.dynamic?.entries ?? [];

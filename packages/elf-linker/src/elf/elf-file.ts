@@ -16,6 +16,8 @@ import type { SectionHeader } from './section-header.js';
 import { parseSymbolVersions } from './symbol-version.js';
 import type { SymbolVersions } from './symbol-version.js';
 import { parseTlsSegment } from './tls-segment.js';
+import { parseRelocationSections } from './relocation.js';
+import type { RelocationSection } from './relocation.js';
 import { parseHashTables } from './hash-table.js';
 import type { SymbolHashTable } from './hash-table.js';
 import type { TlsSegment } from './tls-segment.js';
@@ -29,6 +31,8 @@ export interface ElfFile {
   /** .dynsym (SHT_DYNSYM). */
   readonly dynsym?: SymbolTable;
   readonly dynamic?: DynamicSection;
+  /** SHT_RELA, SHT_REL and SHT_RELR sections, in section order. */
+  readonly relocations: RelocationSection[];
   /** The .dynsym hash tables, DT_GNU_HASH first then DT_HASH (either may be absent). */
   readonly hashTables: SymbolHashTable[];
   /** .gnu.version, .gnu.version_d, .gnu.version_r (symbolVersion() reads a symbol's). */
@@ -67,6 +71,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
     programHeaders,
     sections,
     notes: parseNotes(r, programHeaders, sections),
+    relocations: parseRelocationSections(r, sections, header.machine),
     hashTables: dynsym === undefined ? [] : parseHashTables(r, sections, dynsym.sectionIndex, dynsym.symbols),
   };
   if (symtab !== undefined) file.symtab = symtab;
