@@ -210,3 +210,26 @@ describe('symbol hash functions', () => {
     expect(sysvHash('printf').toString(16)).toBe('77905a6');
   });
 });
+
+describe('RELR relocations', () => {
+  it('expand an address word and a bitmap word into R_X86_64_RELATIVE addresses', async () => {
+    const { parseRelocationSections } = await import('./relocation.js');
+    const { ElfReader } = await import('./elf-reader.js');
+    // gABI "Relative Relocation Table": 0x10000 relocates 0x10000; then bitmap 0b1011 (bit 0 is
+    // the marker) relocates 0x10008 + 0*8 and 0x10008 + 2*8.
+    const bytes = new Uint8Array(16);
+    const v = new DataView(bytes.buffer);
+    v.setBigUint64(0, 0x10000n, true);
+    v.setBigUint64(8, 0b1011n, true);
+    const section = {
+      index: 1, name: '.relr.dyn', nameIndex: 0, type: 19, flags: 2n, addr: 0n, offset: 0n, size: 16n,
+      link: 0, info: 0, addralign: 8n, entsize: 8n,
+    }; // prettier-ignore
+    const [relr] = parseRelocationSections(new ElfReader(bytes, true), [section], 62);
+    expect(relr?.relocations.map((r) => [r.offset.toString(16), r.type])).toEqual([
+      ['10000', 8],
+      ['10008', 8],
+      ['10018', 8],
+    ]);
+  });
+});
