@@ -105,6 +105,8 @@ export {
 } from './elf/elf-symbol.js';
 export type { ElfSymbol, SymbolTable as ElfSymbolTable } from './elf/elf-symbol.js';
 export {
+  dynamicFlagNames,
+  dynamicFlags1Names,
   DT_NULL,
   DT_NEEDED,
   DT_STRTAB,

@@ -121,7 +121,7 @@ describe.skipIf(!hasReadelf)('parseElf agrees with readelf -W', () => {
         ...dynsym,
         symbols: dynsym.symbols.map((s, i) => (i === 1 ? { ...s, binding: 2, name: `${s1.name}x` } : s)),
       },
-      dynamic: { ...f.dynamic!, needed: [...f.dynamic!.needed].reverse() },
+      dynamic: { ...f.dynamic!, needed: [...f.dynamic!.needed].reverse(), flags1: f.dynamic!.flags1! | 1n },
       relocations: f.relocations.map((t, i) =>
         i === 0
           ? { ...t, relocations: t.relocations.map((e, j) => (j === 0 ? { ...e, offset: e.offset + 8n } : e)) }
@@ -138,6 +138,7 @@ describe.skipIf(!hasReadelf)('parseElf agrees with readelf -W', () => {
       `.dynsym[1] ${re.symbolTables.get('.dynsym')![1]!.name} bind`,
       '.rela.dyn[0] offset',
       'NEEDED',
+      'FLAGS_1',
     ]);
   });
 });

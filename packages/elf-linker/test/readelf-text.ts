@@ -3,6 +3,7 @@
 import type { ElfFile } from '../src/elf/elf-file.js';
 import { symbolVersion } from '../src/elf/symbol-version.js';
 import { relocationTypeName } from '../src/elf/relocation.js';
+import { dynamicFlagNames, dynamicFlags1Names } from '../src/elf/dynamic-section.js';
 import { segmentTypeName } from '../src/elf/program-header.js';
 import { sectionTypeName } from '../src/elf/section-header.js';
 import {
@@ -409,6 +410,22 @@ export function compareWithReadelf(f: ElfFile, re: ReadelfOutput): string[] {
   eq('NEEDED', (f.dynamic?.needed ?? []).join(' '), pick('NEEDED', 'Shared library: [').join(' '));
   eq('SONAME', f.dynamic?.soname ?? '', pick('SONAME', 'Library soname: [').join(' '));
   eq('RPATH', f.dynamic?.rpath ?? '', pick('RPATH', 'Library rpath: [').join(' '));
+  eq(
+    'FLAGS',
+    dynamicFlagNames(f.dynamic?.flags ?? 0n).join(' '),
+    reDyn
+      .filter((d) => d.kind === 'FLAGS')
+      .map((d) => d.value)
+      .join(' '),
+  );
+  eq(
+    'FLAGS_1',
+    dynamicFlags1Names(f.dynamic?.flags1 ?? 0n).join(' '),
+    reDyn
+      .filter((d) => d.kind === 'FLAGS_1')
+      .map((d) => d.value.replace(/^Flags: /, ''))
+      .join(' '),
+  );
   eq('RUNPATH', f.dynamic?.runpath ?? '', pick('RUNPATH', 'Library runpath: [').join(' '));
 
   const notes = f.notes;

@@ -126,3 +126,29 @@ function dynamicStrings(
     );
   return new StringTable(r.bytes.subarray(offset, offset + Number(size)), offset, 'DT_STRTAB');
 }
+
+const DF_NAMES = ['ORIGIN', 'SYMBOLIC', 'TEXTREL', 'BIND_NOW', 'STATIC_TLS'];
+const DF_1_NAMES = [
+  'NOW', 'GLOBAL', 'GROUP', 'NODELETE', 'LOADFLTR', 'INITFIRST', 'NOOPEN', 'ORIGIN', 'DIRECT', 'TRANS', 'INTERPOSE',
+  'NODEFLIB', 'NODUMP', 'CONFALT', 'ENDFILTEE', 'DISPRELDNE', 'DISPRELPND', 'NODIRECT', 'IGNMULDEF', 'NOKSYMS', 'NOHDR',
+  'EDITED', 'NORELOC', 'SYMINTPOSE', 'GLOBAUDIT', 'SINGLETON', 'STUB', 'PIE', 'KMOD', 'WEAKFILTER', 'NOCOMMON',
+]; // prettier-ignore
+
+function flagNames(value: bigint, names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let bit = 0; bit < 64; bit++) {
+    if (((value >> BigInt(bit)) & 1n) === 0n) continue;
+    out.push(names[bit] ?? `0x${(1n << BigInt(bit)).toString(16)}`);
+  }
+  return out;
+}
+
+/** DT_FLAGS bit names, lowest bit first (gABI "Dynamic Section Names"). */
+export function dynamicFlagNames(flags: bigint): string[] {
+  return flagNames(flags, DF_NAMES);
+}
+
+/** DT_FLAGS_1 bit names, lowest bit first (glibc elf.h DF_1_*). */
+export function dynamicFlags1Names(flags1: bigint): string[] {
+  return flagNames(flags1, DF_1_NAMES);
+}
