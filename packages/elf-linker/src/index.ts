@@ -122,6 +122,7 @@ export {
 } from './elf/dynamic-section.js';
 export type { DynamicEntry, DynamicSection } from './elf/dynamic-section.js';
 export {
+  gnuPropertyDescription,
   NT_GNU_ABI_TAG,
   NT_GNU_BUILD_ID,
   NT_GNU_PROPERTY_TYPE_0,

@@ -122,6 +122,9 @@ describe.skipIf(!hasReadelf)('parseElf agrees with readelf -W', () => {
         symbols: dynsym.symbols.map((s, i) => (i === 1 ? { ...s, binding: 2, name: `${s1.name}x` } : s)),
       },
       dynamic: { ...f.dynamic!, needed: [...f.dynamic!.needed].reverse(), flags1: f.dynamic!.flags1! | 1n },
+      notes: f.notes.map((n) =>
+        n.properties === undefined ? n : { ...n, properties: [{ type: 0xc0008002, data: Uint8Array.of(2, 0, 0, 0) }] },
+      ),
       relocations: f.relocations.map((t, i) =>
         i === 0
           ? { ...t, relocations: t.relocations.map((e, j) => (j === 0 ? { ...e, offset: e.offset + 8n } : e)) }
@@ -139,6 +142,7 @@ describe.skipIf(!hasReadelf)('parseElf agrees with readelf -W', () => {
       '.rela.dyn[0] offset',
       'NEEDED',
       'FLAGS_1',
+      'GNU properties',
     ]);
   });
 });

@@ -3,6 +3,7 @@
 import type { ElfFile } from '../src/elf/elf-file.js';
 import { symbolVersion } from '../src/elf/symbol-version.js';
 import { relocationTypeName } from '../src/elf/relocation.js';
+import { gnuPropertyDescription } from '../src/elf/elf-note.js';
 import { dynamicFlagNames, dynamicFlags1Names } from '../src/elf/dynamic-section.js';
 import { segmentTypeName } from '../src/elf/program-header.js';
 import { sectionTypeName } from '../src/elf/section-header.js';
@@ -72,6 +73,8 @@ export interface ReadelfOutput {
   dynamic: ReadelfDynamic[];
   buildIds: string[];
   abiTags: string[];
+  /** The text after "Properties: " of each NT_GNU_PROPERTY_TYPE_0 note. */
+  properties: string[];
   /** Lines in a table that the reader could not parse (a test failure by themselves). */
   unparsed: string[];
 }
@@ -97,6 +100,7 @@ export function parseReadelfText(text: string): ReadelfOutput {
     dynamic: [],
     buildIds: [],
     abiTags: [],
+    properties: [],
     unparsed: [],
   };
   let mode = '';
@@ -200,6 +204,8 @@ export function parseReadelfText(text: string): ReadelfOutput {
       if (id !== null) out.buildIds.push(id[1]!);
       const abi = /\t *OS: (\S+), ABI: (\d+\.\d+\.\d+)$/.exec(line);
       if (abi !== null) out.abiTags.push(`${abi[1]} ${abi[2]}`);
+      const props = /\t *Properties: (.*)$/.exec(line);
+      if (props !== null) out.properties.push(props[1]!.trim());
     }
   }
   return out;
@@ -435,5 +441,13 @@ export function compareWithReadelf(f: ElfFile, re: ReadelfOutput): string[] {
     notes.flatMap((n) => (n.abiTag === undefined ? [] : [`${n.abiTag.os} ${n.abiTag.version.join('.')}`])).join(' '),
     re.abiTags.join(' '),
   );
+  // GNU property notes: compared where every property is one gnuPropertyDescription words.
+  const propertyNotes = notes.filter((n) => n.properties !== undefined);
+  const described = propertyNotes.map((n) =>
+    n.properties!.map((p) => gnuPropertyDescription(p, f.header.littleEndian)),
+  );
+  if (described.every((d) => d.every((x) => x !== undefined))) {
+    eq('GNU properties', described.map((d) => d.join(', ')).join(' | '), re.properties.join(' | '));
+  }
   return bad;
 }

@@ -125,3 +125,25 @@ function decodeNote(r: ElfReader, n: ElfNote, descAt: number): ElfNote {
   }
   return n;
 }
+
+const X86_ISA = ['x86-64-baseline', 'x86-64-v2', 'x86-64-v3', 'x86-64-v4'];
+const X86_FEATURE_1 = ['IBT', 'SHSTK', 'LAM_U48', 'LAM_U57'];
+
+function bitNames(value: number, names: readonly string[]): string {
+  const out: string[] = [];
+  for (let bit = 0; bit < 32; bit++)
+    if (((value >>> bit) & 1) !== 0) out.push(names[bit] ?? `<unknown: ${(1 << bit) >>> 0}>`);
+  return out.join(', ');
+}
+
+/**
+ * A GNU property as readelf words it, for the x86 properties of the x86-64 psABI §5.2.7
+ * (GNU_PROPERTY_X86_ISA_1_NEEDED, GNU_PROPERTY_X86_FEATURE_1_AND); undefined for the others.
+ */
+export function gnuPropertyDescription(p: GnuProperty, littleEndian: boolean): string | undefined {
+  if (p.data.length !== 4) return undefined;
+  const value = new DataView(p.data.buffer, p.data.byteOffset, 4).getUint32(0, littleEndian);
+  if (p.type === GNU_PROPERTY_X86_ISA_1_NEEDED) return `x86 ISA needed: ${bitNames(value, X86_ISA)}`;
+  if (p.type === GNU_PROPERTY_X86_FEATURE_1_AND) return `x86 feature: ${bitNames(value, X86_FEATURE_1)}`;
+  return undefined;
+}
