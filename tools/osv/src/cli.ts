@@ -63,6 +63,8 @@ const COMMANDS: Record<string, (running: boolean, argv: readonly string[]) => Pr
     const m = await import('./commands/trace.js');
     return { run: m.traceCommand, usage: m.TRACE_USAGE };
   },
+  'abi-check': async () =>
+    import('./commands/abi-check.js').then((m) => ({ run: m.abiCheckCommand, usage: m.ABI_CHECK_USAGE })),
   serve: async () => {
     const m = await import('./commands/serve.js');
     return { run: m.serveCommand, usage: m.SERVE_USAGE };
