@@ -84,6 +84,7 @@ commands:
   serve   serve a vm-browser site (osv build --profile vm-browser) to a browser
   trace   print a guest's trace (list, summary) or write it as Chrome trace JSON
   shell   OSv's CLI commands against a running guest's REST API (osv shell --help)
+  abi-check  the libc symbols a Linux ELF binary needs through its NEEDED closure
   help    print a command's options
 
 options:
@@ -115,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
       const loadTopic = COMMANDS[topic];
       if (loadTopic === undefined)
         throw new UsageError(
-          `help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve, shell, trace)`,
+          `help: unknown command '${topic}' (commands: run, build, mkfs, link, profiles, serve, shell, trace, abi-check)`,
         );
       process.stdout.write((await loadTopic(false, [])).usage);
       return 0;
@@ -136,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         command.startsWith('-')
           ? `unknown option '${command}' (osv --help lists the commands)`
-          : `unknown command '${command}' (commands: run, build, mkfs, link, profiles, serve, shell, trace; osv --help)`,
+          : `unknown command '${command}' (commands: run, build, mkfs, link, profiles, serve, shell, trace, abi-check; osv --help)`,
       );
   }
 }

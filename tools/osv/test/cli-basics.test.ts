@@ -46,12 +46,12 @@ describe('osv basics', () => {
       [[], 'osv: no command given (osv --help lists the commands)\n'],
       [
         ['frobnicate'],
-        "osv: unknown command 'frobnicate' (commands: run, build, mkfs, link, profiles, serve, shell, trace; osv --help)\n",
+        "osv: unknown command 'frobnicate' (commands: run, build, mkfs, link, profiles, serve, shell, trace, abi-check; osv --help)\n",
       ],
       [['--frobnicate'], "osv: unknown option '--frobnicate' (osv --help lists the commands)\n"],
       [
         ['help', 'frobnicate'],
-        "osv: help: unknown command 'frobnicate' (commands: run, build, mkfs, link, profiles, serve, shell, trace)\n",
+        "osv: help: unknown command 'frobnicate' (commands: run, build, mkfs, link, profiles, serve, shell, trace, abi-check)\n",
       ],
       [['mkfs'], 'osv: mkfs: no file system type given: osv mkfs rofs|zfs … (osv mkfs --help)\n'],
     ] as const) {
