@@ -12,4 +12,9 @@ export interface Guest {
   /** Absent in a kernel without a VFS: the file and fs routes answer 500. */
   readonly vfs?: Vfs;
   readonly stack?: NetStack;
+  /**
+   * Replaces the command line the next boot uses (OSv writes it to /dev/vblk0; an osv-ts
+   * image keeps it in its boot record there); throws KernelError when it cannot.
+   */
+  setCommandLine(cmdline: string): void;
 }

@@ -7,6 +7,7 @@ import type { Scheduler } from '@osv-ts/core-sched';
 import {
   BUILTIN_PROGRAM_CAPABILITY,
   KERNEL_CONTROL_CAPABILITY,
+  type BlockDevice,
   type BuiltinProgram,
   type Capability,
   type Clock,
@@ -19,6 +20,7 @@ import type { Guest } from './guest.js';
 import { Router } from './router.js';
 import { managementRoutes } from './routes/route-set.js';
 import { DEFAULT_PORT, HttpServer } from './server.js';
+import { NoBootRecordError, writeBootCommandLine } from './boot-command-line.js';
 import { httpServerProgram, namesHttpServerProgram, type ServerRequest } from './httpserver-program.js';
 
 export const HTTPSERVER_API_CAPABILITY = 'httpserver-api' satisfies Capability;
@@ -34,6 +36,15 @@ export function managementModule(name: string, monitoring: boolean): KernelModul
         sched,
         clock: ctx.get<Clock>('clock'),
         stack: netstack.stack,
+        // The running kernel keeps the command line it booted with; the image's changes.
+        setCommandLine: (cmdline) => {
+          const disk = ctx.getAll<BlockDevice>('blockdev').find((d) => d.name === 'vblk0');
+          if (!disk)
+            throw new NoBootRecordError(
+              'this guest has no image to write to (no vblk0: it was not booted with osv run -i)',
+            );
+          writeBootCommandLine(disk, cmdline);
+        },
         // The vfs module may initialise after this one; the routes look it up when they run.
         get vfs(): Vfs | undefined {
           return ctx.tryGet<VfsService>('vfs')?.vfs;

@@ -30,9 +30,6 @@ export function testGuest(): TestGuest {
     version: '0.1.0',
     target: 'inprocess',
     commandLine: () => '/app.wasm',
-    setCommandLine: () => {
-      throw new KernelError(Errno.EROFS, 'read-only');
-    },
     environment,
     bootLog: () => 'OSv-ts booted\n',
     hostname: () => hostname,
@@ -45,5 +42,8 @@ export function testGuest(): TestGuest {
       throw new PowerOffRequest(false);
     },
   };
-  return { control, sched, clock, cpu, vfs, stack, powerOffs };
+  const setCommandLine = (): void => {
+    throw new KernelError(Errno.EROFS, 'read-only');
+  };
+  return { control, sched, clock, cpu, vfs, stack, powerOffs, setCommandLine };
 }

@@ -12,8 +12,6 @@ export interface KernelControl {
   readonly target: string;
   /** The boot command line as the kernel received it. */
   commandLine(): string;
-  /** Replaces the command line the next boot would use; throws KernelError when it cannot. */
-  setCommandLine(cmdline: string): void;
   /** The kernel's environment (OSv's --env= plus setenv): apps started later inherit it. */
   readonly environment: Map<string, string>;
   /** Kernel messages since boot (OSv's debug buffer behind dmesg). */

@@ -183,7 +183,7 @@ export const osRoutes: readonly Route[] = [
       const cmdline = required(ctx, 'cmdline');
       if (cmdline.length >= MAX_CMDLINE) throw badParam('command line too long');
       try {
-        ctx.guest.control.setCommandLine(cmdline);
+        ctx.guest.setCommandLine(cmdline);
       } catch (e) {
         throw serverError(`cannot write the command line: ${(e as Error).message}`);
       }

@@ -11,7 +11,6 @@ import {
   KERNEL_CONTROL_CAPABILITY,
   PowerOffRequest,
   type BuiltinProgram,
-  type BlockDevice,
   type Console,
   type KernelControl,
   type DeviceFault,
@@ -54,7 +53,6 @@ import { AppMemoryAccount } from '../app/app-memory.js';
 import { isJsApp } from '../app/js-app-format.js';
 import { JS_APP_CAPABILITY, type JsAppRunner } from '../app/js-app-runner.js';
 import { ModuleRegistry } from './module-registry.js';
-import { NoBootRecordError, writeBootCommandLine } from './boot-command-line.js';
 import type { Platform } from './platform.js';
 import type { ProcInfo } from '@osv-ts/vfs';
 import { EmptyInputFile } from './empty-input-file.js';
@@ -282,16 +280,6 @@ export class Kernel {
       version: OSV_TS_VERSION,
       target: p.target,
       commandLine: () => p.cmdline,
-      // OSv writes the next boot's command line to /dev/vblk0; an osv-ts image keeps it in its
-      // boot record there. The running kernel keeps the one it booted with.
-      setCommandLine: (cmdline) => {
-        const disk = this.registry.getAll<BlockDevice>('blockdev').find((d) => d.name === 'vblk0');
-        if (!disk)
-          throw new NoBootRecordError(
-            'this guest has no image to write to (no vblk0: it was not booted with osv run -i)',
-          );
-        writeBootCommandLine(disk, cmdline);
-      },
       environment: this.env,
       bootLog: () => this.bootLogText,
       hostname: () => this.hostName,

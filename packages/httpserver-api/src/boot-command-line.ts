@@ -3,7 +3,7 @@
 // boot partition (MBR entry 0, type 0xda) that `osv build` writes and the VMM's firmware reads
 // (packages/vmm/src/firmware/boot-record.ts, where the layout is documented): a 4096-byte header
 // "OSVTBOOT", version, header bytes, then (offset, bytes) u64 pairs for the kernel (16), the
-// command line (32), the bootfs (48) and, from version 2, the identity (64). The kernel cannot
+// command line (32), the bootfs (48) and, from version 2, the identity (64). The guest cannot
 // import the VMM (it sits above it), so the few fields it needs are read here, with the same
 // checks readBootRecord makes, and the command line is rewritten in place: new bytes into the
 // area the record already reserves for it (up to the next section), then the new length.
