@@ -99,6 +99,12 @@ const MAX_RTR_SOLICITATIONS = 3;
 const DAD_TIME_NS = 1_000_000_000;
 /** A half-open child this old (one initial RTO, RFC 6298) may give way to a new SYN. */
 const SYN_QUEUE_EVICT_AGE_NS = 1_000_000_000;
+/**
+ * TCP segments that reach an interface still waiting for its DHCP lease are kept this long
+ * (and at most HELD_UNCONFIGURED_FRAMES of them), then handled once it has an address.
+ */
+const HELD_UNCONFIGURED_NS = 3_000_000_000;
+const HELD_UNCONFIGURED_FRAMES = 32;
 const ALL_NODES = IpAddress.parse('ff02::1');
 const ALL_ROUTERS = IpAddress.parse('ff02::2');
 
@@ -170,6 +176,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   /** Nesting of stack entry points (frame receipt, device transmit): > 0 means "inside". */
   private depth = 0;
   private deferred: Array<[NetInterface, Uint8Array]> = [];
+  private draining = false;
 
   constructor(options: NetStackOptions) {
     this.clock = options.clock;
@@ -239,6 +246,13 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     if (!iface.ipv4.some((a) => a.address.equals(address))) iface.ipv4.push({ address, prefixLength, origin });
     const net = IpAddress.v4(prefixLength === 0 ? 0 : (address.v4 & (0xffffffff << (32 - prefixLength))) >>> 0);
     this.routes.add({ prefix: net, prefixLength, gateway: undefined, iface, metric: 0, source: `connected:${origin}` });
+    // Segments held while the interface had no address go through input again on the next
+    // poll (those for another address are then dropped as usual).
+    for (const held of iface.heldUntilConfigured.splice(0)) {
+      if (this.current - held.atNs <= HELD_UNCONFIGURED_NS) this.deferred.push([iface, held.frame]);
+      else iface.counters.rxDropped++;
+    }
+    if (this.depth === 0) this.drainDeferred();
   }
 
   removeIpv4Addresses(iface: NetInterface, origin: string): void {
@@ -303,13 +317,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     for (let round = 0; round < 64; round++) {
       const fired = this.timers.expire(this.current);
       const delivered = lo.drain();
-      let deferred = 0;
-      while (this.deferred.length > 0 && deferred < 4096) {
-        const batch = this.deferred;
-        this.deferred = [];
-        for (const [iface, frame] of batch) this.receiveFrame(iface, frame);
-        deferred += batch.length;
-      }
+      const deferred = this.drainDeferred();
       if (fired === 0 && delivered === 0 && deferred === 0) break;
     }
   }
@@ -555,6 +563,27 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     } finally {
       this.depth--;
     }
+    // What this frame made wait (frames looped back while inside, segments held until an
+    // address came) goes now rather than at the next poll, which may be a second away.
+    if (this.depth === 0 && !this.draining) this.drainDeferred();
+  }
+
+  /** Receives the frames deferred while inside the stack (not nested); returns how many. */
+  private drainDeferred(): number {
+    if (this.draining) return 0;
+    this.draining = true;
+    let n = 0;
+    try {
+      while (this.deferred.length > 0 && n < 4096) {
+        const batch = this.deferred;
+        this.deferred = [];
+        n += batch.length;
+        for (const [iface, frame] of batch) this.receiveFrame(iface, frame);
+      }
+    } finally {
+      this.draining = false;
+    }
+    return n;
   }
 
   private processFrame(iface: NetInterface, frame: Uint8Array): void {
@@ -576,7 +605,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
           this.receiveArp(iface, eth.payload);
           break;
         case EtherType.IPv4:
-          this.receiveIpv4(iface, eth.payload);
+          this.receiveIpv4(iface, eth.payload, frame);
           break;
         case EtherType.IPv6:
           if (iface.ipv6Enabled) this.receiveIpv6(iface, eth.payload);
@@ -617,7 +646,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
   }
 
-  private receiveIpv4(iface: NetInterface, bytes: Uint8Array): void {
+  private receiveIpv4(iface: NetInterface, bytes: Uint8Array, frame: Uint8Array): void {
     const p = parseIpv4(bytes, !iface.device.offloads.rxChecksumVerified);
     this.counters.ipv4Received++;
     // RFC 1122 §3.2.1.3: a broadcast/multicast source, or (from outside) one of our own
@@ -640,6 +669,18 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
     // An unconfigured interface accepts unicast too: a DHCP server may unicast to yiaddr (RFC 2131 §4.1).
     if (!forUs && iface.ipv4.length === 0 && p.protocol === IpProtocol.UDP) forUs = true;
+    // A SYN that comes before the lease (a port forward's host side accepted a connection while
+    // the guest was booting) would be lost, and a forwarder that does not retransmit it
+    // (Debian 12's passt waits 10 s) leaves the client hanging: keep it until an address comes.
+    if (!forUs && iface.ipv4.length === 0 && !iface.loopback && p.protocol === IpProtocol.TCP) {
+      if (iface.heldUntilConfigured.length < HELD_UNCONFIGURED_FRAMES) {
+        iface.heldUntilConfigured.push({ frame: Uint8Array.from(frame), atNs: this.current });
+        // Counted when it goes through input again.
+        iface.counters.rxFrames--;
+        iface.counters.rxBytes -= frame.length;
+        return;
+      }
+    }
     if (!forUs) {
       iface.counters.rxDropped++;
       return;

@@ -100,6 +100,30 @@ describe('osv run --api', () => {
     }
   }, 90_000);
 
+  it('a client that polls from the moment osv run starts is answered, not left waiting', async () => {
+    // passt accepts on the forwarded port before the guest has booted, and the SYN it sends
+    // then is never retransmitted: a connection made during boot hung 10 s (passt's timeout).
+    const vm = boot('--api', await freePort());
+    try {
+      const deadline = Date.now() + 30_000;
+      let answer: Response | undefined;
+      while (!answer) {
+        try {
+          answer = await fetch(`${vm.base}/os/uptime`, { signal: AbortSignal.timeout(5_000) });
+        } catch (e) {
+          // Refused (passt not listening yet) or reset: poll again. A timeout is the failure.
+          expect((e as Error).name, vm.output()).not.toBe('TimeoutError');
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      expect(answer.status).toBe(200);
+    } finally {
+      vm.child.kill('SIGKILL');
+      await vm.exited;
+    }
+  });
+
   it('--api-monitoring answers GETs and refuses what changes the guest', async () => {
     const vm = boot('--api-monitoring', await freePort());
     try {

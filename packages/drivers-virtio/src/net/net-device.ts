@@ -103,10 +103,14 @@ export class VirtioNetDevice implements DeviceModel {
   }
 
   reset(): void {
+    // Frames that arrived before the driver first set the device up stay queued (the
+    // driver's probe begins with a reset): a port forward may have sent a SYN by then, and a
+    // forwarder that does not retransmit it leaves its client waiting. A driver that resets
+    // a running device drops what was pending, as a NIC does.
+    if (this.host) this.backlog.length = 0;
     this.host = undefined;
     this.queues = [];
     this.spare = [];
-    this.backlog.length = 0;
   }
 
   notify(index: number): void {

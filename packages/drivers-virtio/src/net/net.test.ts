@@ -68,6 +68,24 @@ function udpFrame(payload: Uint8Array, partialChecksum: boolean): Uint8Array {
 }
 
 describe('virtio-net', () => {
+  it('keeps frames that arrived before the driver first set the device up (its probe resets it)', () => {
+    const pair = new NetPair();
+    const dev = new VirtioNetDevice('net0', pair.a, { mac: macA });
+    const machine = new LoopbackMachine(8 << 20, [dev]);
+    const early = [udpFrame(Uint8Array.of(1, 2, 3), false), udpFrame(Uint8Array.of(4, 5), false)];
+    for (const f of early) pair.b.send(f);
+    const driver = new VirtioNetDriver(
+      'eth0',
+      new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+      machine.memory,
+      new PageAllocator(0x100000, 7 << 20),
+    );
+    driver.init();
+    const got: Uint8Array[] = [];
+    driver.setReceiver((f) => got.push(f.slice()));
+    expect(got.map((f) => [...f])).toEqual(early.map((f) => [...f]));
+  });
+
   it('reads the MAC and link status, and reports link changes', () => {
     const { a, b, devB, machine } = twoHosts();
     expect([...a.mac]).toEqual([...macA]);

@@ -67,6 +67,8 @@ export class NetInterface {
    * onTransmitReady; bounded, beyond which frames are dropped like a full qdisc.
    */
   readonly txQueue: Uint8Array[] = [];
+  /** TCP frames received before the interface had an IPv4 address (NetStack holds them). */
+  readonly heldUntilConfigured: { readonly frame: Uint8Array; readonly atNs: number }[] = [];
   /** MTU learned from a Router Advertisement (RFC 4861 §6.3.4), else the device's. */
   mtu: number;
   ipv6Enabled = false;

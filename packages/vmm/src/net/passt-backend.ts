@@ -75,8 +75,11 @@ export class PasstBackend implements NetBackend {
       ),
     );
     child.once('error', () => undefined);
-    for (let i = 0; i < 200 && !existsSync(sock); i++) {
-      await Promise.race([new Promise((r) => setTimeout(r, 25)), exited]);
+    // passt listens on the forwarded ports before it binds this socket, and a connection it
+    // accepts before we connect loses its SYN (passt sends it to no one and waits 10 s): poll
+    // often, so that window stays about a millisecond.
+    for (let i = 0; i < 5000 && !existsSync(sock); i++) {
+      await Promise.race([new Promise((r) => setTimeout(r, 1)), exited]);
     }
     if (!existsSync(sock)) throw new Error(`passt did not create ${sock}: ${stderr.trim()}`);
     // The socket file appears at bind(), a moment before passt listen()s: until then a connect is
@@ -92,8 +95,8 @@ export class PasstBackend implements NetBackend {
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ECONNREFUSED' || attempt >= 200) throw e;
-        await Promise.race([new Promise((r) => setTimeout(r, 25)), exited]);
+        if (code !== 'ECONNREFUSED' || attempt >= 5000) throw e;
+        await Promise.race([new Promise((r) => setTimeout(r, 1)), exited]);
       }
     }
     this.socket.setNoDelay(true);
