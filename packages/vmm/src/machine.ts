@@ -150,7 +150,11 @@ export class Machine {
       if (thread) {
         transport.remote = thread;
         // A disk served here while its thread starts moves over as soon as it can.
-        thread.onReady = () => transport.migrate();
+        // Not once the machine has finished: finish() has asked the thread to stop, and it may
+        // be stopping while its 'ready' message is still on its way.
+        thread.onReady = () => {
+          if (!this.finished) transport.migrate();
+        };
       }
       this.transports.push(transport);
       this.deviceThreads.push(thread);
