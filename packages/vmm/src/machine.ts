@@ -121,6 +121,8 @@ export class Machine {
   private resolveExit!: (exit: MachineExit) => void;
   /** traps: VM exits; trapAccesses: the register accesses they carried (posted writes included). */
   readonly counters = { hostWakes: 0, traps: 0, trapAccesses: 0, interruptsRaised: 0, polledWakes: 0 };
+  /** A device waits to move to its thread until its requests in flight finish (service()). */
+  private heldForMigration = false;
   /** How long the service loop polls before it sleeps. */
   private readonly poll = new HaltPollWindow({ startNs: POLL_START_NS, maxNs: MAX_POLL_BEFORE_WAIT_NS });
 
@@ -148,7 +150,11 @@ export class Machine {
       if (thread) {
         transport.remote = thread;
         // A disk served here while its thread starts moves over as soon as it can.
-        thread.onReady = () => transport.migrate();
+        // Not once the machine has finished: finish() has asked the thread to stop, and it may
+        // be stopping while its 'ready' message is still on its way.
+        thread.onReady = () => {
+          if (!this.finished) transport.migrate();
+        };
       }
       this.transports.push(transport);
       this.deviceThreads.push(thread);
@@ -234,8 +240,14 @@ export class Machine {
     while (!this.finished) {
       const seq = Atomics.load(words, wakeIndex);
       this.counters.hostWakes++;
+      this.heldForMigration = false;
       this.service();
       if (this.finished) break;
+      if (this.heldForMigration) {
+        // Let the host I/O in flight complete (the event loop's poll phase), then try again.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       // Poll briefly before sleeping: in a burst of I/O a guest that just notified does so again
       // within microseconds, and waking through Atomics.waitAsync costs a trip through the event
       // loop (docs/architecture.md §6: a short spin before waiting is where virtio performance is
@@ -286,6 +298,8 @@ export class Machine {
       if (t.awaitingMigration) t.migrate();
       const bits = t.takePostedNotifications();
       if (bits !== 0) t.notify(bits);
+      // Its kicks are held (MmioTransportModel.notify) until its requests in flight finish.
+      if (t.migrationWaitsForIdle) this.heldForMigration = true;
     }
     if (Atomics.load(w, BootInfo.powerState >>> 2) === PowerState.PowerOff) {
       const status = this.memory.view.getInt32(BootInfo.exitStatus, true);

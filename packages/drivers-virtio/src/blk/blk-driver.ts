@@ -6,6 +6,11 @@
 // its own for the duration and goes out as requests of up to `requestBytes` (the device's
 // SIZE_MAX), all in flight together: few requests, one copy each way. Small block-aligned reads
 // go through a write-through LRU cache, which is what file-system metadata lookups hit.
+// Sequential large reads are read ahead: once a large read continues the previous one, the next
+// `readAheadBytes` of the disk are requested at once, in chunks of `requestBytes` into DMA
+// buffers kept for the purpose, and every chunk the caller consumes is sent out again for the
+// next stretch — so the device reads while the caller copies and computes, instead of one
+// request at a time (each a round trip between threads).
 import { Errno, KernelError, type BlockDevice } from '@osv-ts/kernel-api';
 import { WaitQueue, type Scheduler } from '@osv-ts/core-sched';
 import type { GuestMemory } from '../guest-memory.js';
@@ -38,6 +43,22 @@ export interface VirtioBlkDriverOptions {
   readonly cacheBlockBytes?: number;
   /** Largest queue size to ask for. */
   readonly queueSize?: number;
+  /** Bytes requested ahead of a sequential stream of large reads (0 disables read-ahead). */
+  readonly readAheadBytes?: number;
+}
+
+/** One read-ahead request: disk bytes [offset, offset + length) into DMA buffer `data`. */
+interface AheadChunk {
+  readonly offset: number;
+  readonly length: number;
+  readonly data: number;
+  /** The request's slot while it is outstanding (undefined once its status has been taken). */
+  slot: Slot | undefined;
+  ok: boolean;
+  /** Bytes already handed to a caller, from the front. */
+  used: number;
+  /** A write or discard overlapped it after it was requested: never to be copied from. */
+  stale: boolean;
 }
 
 interface Slot {
@@ -54,6 +75,7 @@ const SLOT_META_BYTES = 4096;
 const DEFAULT_SLOT_BYTES = 64 * 1024;
 const DEFAULT_REQUEST_BYTES = 1024 * 1024;
 const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
+const DEFAULT_READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 export class VirtioBlkDriver implements BlockDevice {
   readonly sectorSizeBytes = SECTOR_BYTES;
@@ -72,6 +94,18 @@ export class VirtioBlkDriver implements BlockDevice {
   private readonly cache = new Map<number, Uint8Array>();
   private broken = false;
   private features = 0n;
+  /** Read-ahead chunks outstanding or unconsumed, contiguous and in disk order. */
+  private ahead: AheadChunk[] = [];
+  /** DMA buffers of `requestBytes` for read-ahead that no chunk holds. */
+  private readonly aheadFree: number[] = [];
+  private aheadBuffers = 0;
+  private aheadDepth = 0;
+  /** Where the next read-ahead chunk starts (the end of the last one requested). */
+  private aheadNext = 0;
+  /** End of the last large read: a read starting here continues a sequential stream. */
+  private lastReadEnd = -1;
+  /** A thread is using the read-ahead chunks (blocked on one): others go around them. */
+  private aheadBusy = false;
   readonly completions = new WaitQueue('virtio-blk');
   readonly counters = {
     requests: 0,
@@ -81,6 +115,8 @@ export class VirtioBlkDriver implements BlockDevice {
     bytesWritten: 0,
     cacheHits: 0,
     cacheMisses: 0,
+    readAheadRequests: 0,
+    readAheadBytesUsed: 0,
     notifications: 0,
     interrupts: 0,
     waits: 0,
@@ -147,6 +183,9 @@ export class VirtioBlkDriver implements BlockDevice {
         written: 0,
       });
     }
+    // A stream may hold at most all slots but one: a transfer or a FLUSH always finds one.
+    const aheadBytes = this.options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES;
+    this.aheadDepth = Math.max(0, Math.min(Math.floor(aheadBytes / this.requestBytes), slots - 1));
     t.driverOk();
   }
 
@@ -174,12 +213,127 @@ export class VirtioBlkDriver implements BlockDevice {
       into.set(cached.subarray(offsetBytes - block * cb, offsetBytes - block * cb + into.length));
       return;
     }
-    this.transfer(BlkRequestType.IN, offsetBytes, into);
+    if (this.aheadDepth === 0 || this.aheadBusy) {
+      this.transfer(BlkRequestType.IN, offsetBytes, into);
+      return;
+    }
+    this.aheadBusy = true;
+    try {
+      this.readStreamed(offsetBytes, into);
+    } finally {
+      this.aheadBusy = false;
+    }
+  }
+
+  /**
+   * A read that may be served from read-ahead chunks (when it starts where they do) and, when it
+   * continues the previous large read, keeps the stream `aheadDepth` chunks ahead of it.
+   */
+  private readStreamed(offsetBytes: number, into: Uint8Array): void {
+    const first = this.ahead[0];
+    let done = 0;
+    if (first !== undefined) {
+      if (!first.stale && first.offset + first.used === offsetBytes) done = this.consumeAhead(offsetBytes, into);
+      else this.dropAhead();
+    }
+    if (done < into.length) this.transfer(BlkRequestType.IN, offsetBytes + done, into.subarray(done));
+    const end = offsetBytes + into.length;
+    const sequential = offsetBytes === this.lastReadEnd || done > 0;
+    this.lastReadEnd = end;
+    if (sequential && into.length > this.slotBytes) this.fillAhead(end);
+  }
+
+  /** Copies what the chunks at the front hold of [offsetBytes, +into.length); bytes copied. */
+  private consumeAhead(offsetBytes: number, into: Uint8Array): number {
+    const end = offsetBytes + into.length;
+    let pos = offsetBytes;
+    while (pos < end) {
+      const c = this.ahead[0];
+      if (c === undefined || c.offset + c.used !== pos) break;
+      this.settle(c);
+      if (c.stale) break;
+      if (!c.ok) {
+        // The device failed the chunk somewhere: the caller reads its own range itself, so it
+        // gets EIO exactly when a request for that range fails.
+        this.dropAhead();
+        break;
+      }
+      const n = Math.min(end - pos, c.offset + c.length - pos);
+      const from = c.data + (pos - c.offset);
+      into.set(this.mem.bytes.subarray(from, from + n), pos - offsetBytes);
+      c.used += n;
+      pos += n;
+      this.counters.readAheadBytesUsed += n;
+      if (c.used === c.length) {
+        this.ahead.shift();
+        this.aheadFree.push(c.data);
+      }
+    }
+    return pos - offsetBytes;
+  }
+
+  /** Waits for a chunk's request and takes its status, freeing its slot. */
+  private settle(c: AheadChunk): void {
+    const slot = c.slot;
+    if (slot === undefined) return;
+    this.waitFor(() => slot.done);
+    c.ok = this.mem.bytes[slot.status] === BlkStatus.OK;
+    c.slot = undefined;
+    slot.busy = false;
+  }
+
+  /** Lets every read-ahead chunk go (waiting out the outstanding ones: their buffers are DMA targets). */
+  private dropAhead(): void {
+    for (const c of this.ahead) {
+      this.settle(c);
+      this.aheadFree.push(c.data);
+    }
+    this.ahead = [];
+  }
+
+  /** Requests chunks from the stream's end (or `from`, starting one) until it is `aheadDepth` deep. */
+  private fillAhead(from: number): void {
+    if (this.ahead.length === 0) this.aheadNext = from;
+    let added = false;
+    while (this.ahead.length < this.aheadDepth && this.aheadNext < this.sizeBytes) {
+      const slot = this.slots.find((s) => !s.busy);
+      if (slot === undefined) break;
+      let data = this.aheadFree.pop();
+      if (data === undefined) {
+        if (this.aheadBuffers >= this.aheadDepth) break;
+        data = this.allocWindow(this.requestBytes);
+        if (data === undefined) {
+          this.aheadDepth = this.aheadBuffers; // no DMA memory for more: a shallower stream
+          break;
+        }
+        this.aheadBuffers++;
+      }
+      const length = Math.min(this.requestBytes, this.sizeBytes - this.aheadNext);
+      this.submit(slot, BlkRequestType.IN, this.aheadNext / SECTOR_BYTES, length, 0, data);
+      this.ahead.push({ offset: this.aheadNext, length, data, slot, ok: true, used: 0, stale: false });
+      this.aheadNext += length;
+      this.counters.readAheadRequests++;
+      added = true;
+    }
+    if (added) this.kick();
+  }
+
+  /** A write or discard of [offsetBytes, +lengthBytes): read-ahead chunks over it go stale. */
+  private invalidateAhead(offsetBytes: number, lengthBytes: number): void {
+    let any = false;
+    for (const c of this.ahead) {
+      if (c.offset < offsetBytes + lengthBytes && offsetBytes < c.offset + c.length) {
+        c.stale = true;
+        any = true;
+      }
+    }
+    if (any && !this.aheadBusy) this.dropAhead();
   }
 
   write(offsetBytes: number, data: Uint8Array): void {
     this.check(offsetBytes, data.length);
     if (this.readOnly) throw new KernelError(Errno.EROFS, `${this.name} is read-only`);
+    this.invalidateAhead(offsetBytes, data.length);
     this.transfer(BlkRequestType.OUT, offsetBytes, data);
     this.updateCache(offsetBytes, data);
   }
@@ -192,6 +346,7 @@ export class VirtioBlkDriver implements BlockDevice {
   discard(offsetBytes: number, lengthBytes: number): void {
     this.check(offsetBytes, lengthBytes);
     this.invalidate(offsetBytes, lengthBytes);
+    this.invalidateAhead(offsetBytes, lengthBytes);
     if (!this.has(BlkFeature.DISCARD)) return; // discard is a hint
     this.simple(BlkRequestType.DISCARD, 0, discardSegment(offsetBytes, lengthBytes, 0));
   }
@@ -201,6 +356,7 @@ export class VirtioBlkDriver implements BlockDevice {
     this.check(offsetBytes, lengthBytes);
     if (this.readOnly) throw new KernelError(Errno.EROFS, `${this.name} is read-only`);
     this.invalidate(offsetBytes, lengthBytes);
+    this.invalidateAhead(offsetBytes, lengthBytes);
     if (this.has(BlkFeature.WRITE_ZEROES)) {
       this.simple(BlkRequestType.WRITE_ZEROES, 0, discardSegment(offsetBytes, lengthBytes, 0));
       return;

@@ -84,6 +84,8 @@ export class MmioTransportModel implements DeviceModelHost {
   remote: RemoteDataPlane | undefined;
   /** The queues are with `remote` now. */
   private servedRemotely = false;
+  /** Queue kicks held back while the hand-over waits for the model's requests (notify()). */
+  private heldNotifications = 0;
   /** Served here until `remote` is ready, then handed over (see migrate()). */
   private migrationPending = false;
   readonly counters = { traps: 0, notifications: 0, interrupts: 0 };
@@ -247,6 +249,13 @@ export class MmioTransportModel implements DeviceModelHost {
   /** The guest notified the queues in `bitmap` (read from the fast-path word or a trap). */
   notify(bitmap: number): void {
     if (!this.live || this.servedRemotely) return;
+    if (this.migrationWaitsForIdle) {
+      // The model starts nothing new, so it goes idle and the queues move (migrate()), kicks
+      // and all; a driver that always keeps a request outstanding would otherwise keep them here.
+      this.heldNotifications |= bitmap;
+      this.migrate();
+      return;
+    }
     for (let i = 0; i < this.queues.length; i++) {
       if (bitmap & (1 << i) && this.queues[i]) {
         this.counters.notifications++;
@@ -294,6 +303,15 @@ export class MmioTransportModel implements DeviceModelHost {
   }
 
   /**
+   * Whether the remote data plane is ready and the hand-over waits only for the model's requests
+   * in flight to finish: the VMM then holds back the guest's kicks, or a driver that always keeps
+   * a request outstanding (read-ahead) would keep the disk here for good.
+   */
+  get migrationWaitsForIdle(): boolean {
+    return this.migrationPending && this.live && (this.remote?.ready ?? false);
+  }
+
+  /**
    * Hands queues served here to the remote data plane once it is ready and the device model
    * has nothing in flight (DeviceModel.idle): the model lets go, the positions in each ring go
    * along. Returns whether the hand-over happened.
@@ -305,6 +323,9 @@ export class MmioTransportModel implements DeviceModelHost {
     const setups = this.queueSetups(this.queues);
     this.device.reset();
     this.migrationPending = false;
+    // Kicks held while the model finished its requests: the thread takes them from the word.
+    if (this.heldNotifications !== 0) Atomics.or(this.memory.words, this.notifyWord, this.heldNotifications);
+    this.heldNotifications = 0;
     this.handOver(remote, setups);
     return true;
   }
