@@ -53,6 +53,19 @@ function pattern(n: number, seed: number): Uint8Array {
   return out;
 }
 
+/** A back-end whose every request waits in `held` until the test runs it (in the order it picks). */
+function heldBackend(inner: BlockBackend, held: (() => void)[]): BlockBackend {
+  return {
+    sizeBytes: inner.sizeBytes,
+    readOnly: false,
+    read: (o, into, done) => void held.push(() => inner.read(o, into, done)),
+    write: (o, data, done) => void held.push(() => inner.write(o, data, done)),
+    flush: (done) => void held.push(() => inner.flush(done)),
+    discard: (o, n, done) => void held.push(() => inner.discard(o, n, done)),
+    writeZeroes: (o, n, done) => void held.push(() => inner.writeZeroes(o, n, done)),
+  };
+}
+
 describe('virtio-blk', () => {
   it('reports capacity and features, and answers GET_ID with the serial', () => {
     const { driver } = blkMachine(new MemoryBlockBackend(1 << 20), { device: { serial: 'osv-ts-disk-0001' } });
@@ -128,15 +141,7 @@ describe('virtio-blk', () => {
     // A back-end that answers only when the guest idles, last request first.
     const inner = new MemoryBlockBackend(4 << 20);
     const held: (() => void)[] = [];
-    const deferred: BlockBackend = {
-      sizeBytes: inner.sizeBytes,
-      readOnly: false,
-      read: (o, into, done) => void held.push(() => inner.read(o, into, done)),
-      write: (o, data, done) => void held.push(() => inner.write(o, data, done)),
-      flush: (done) => void held.push(() => inner.flush(done)),
-      discard: (o, n, done) => void held.push(() => inner.discard(o, n, done)),
-      writeZeroes: (o, n, done) => void held.push(() => inner.writeZeroes(o, n, done)),
-    };
+    const deferred = heldBackend(inner, held);
     const device = new VirtioBlkDevice('disk0', deferred);
     const machine = new LoopbackMachine(8 << 20, [device]);
     const cpu = {
@@ -217,15 +222,7 @@ describe('virtio-blk', () => {
           });
           const held: (() => void)[] = [];
           let turn = 0;
-          const deferred: BlockBackend = {
-            sizeBytes: inner.sizeBytes,
-            readOnly: false,
-            read: (o, into, done) => void held.push(() => faulty.read(o, into, done)),
-            write: (o, data, done) => void held.push(() => faulty.write(o, data, done)),
-            flush: (done) => void held.push(() => faulty.flush(done)),
-            discard: (o, n, done) => void held.push(() => faulty.discard(o, n, done)),
-            writeZeroes: (o, n, done) => void held.push(() => faulty.writeZeroes(o, n, done)),
-          };
+          const deferred = heldBackend(faulty, held);
           const device = new VirtioBlkDevice('disk0', deferred);
           const machine = new LoopbackMachine(8 << 20, [device]);
           const cpu = {
