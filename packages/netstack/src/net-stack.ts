@@ -105,6 +105,8 @@ const SYN_QUEUE_EVICT_AGE_NS = 1_000_000_000;
  */
 const HELD_UNCONFIGURED_NS = 3_000_000_000;
 const HELD_UNCONFIGURED_FRAMES = 32;
+/** Segments a TCP buffer left at its default size holds at least (createConnection). */
+const BUFFER_SEGMENTS = 32;
 const ALL_NODES = IpAddress.parse('ff02::1');
 const ALL_ROUTERS = IpAddress.parse('ff02::2');
 
@@ -492,6 +494,14 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       config.mss === DEFAULT_TCP_CONFIG.mss ? 65495 : config.mss,
       mtu - ipHeader - TCP_HEADER_BYTES,
     );
+    // Buffers the application left at their defaults hold at least BUFFER_SEGMENTS segments: on
+    // a large-MTU link (passt's 65520, loopback) 256 KiB is four segments, too few to keep
+    // the path busy across the host's wake-ups (Linux autotunes its buffers the same way up).
+    const segmentsBytes = BUFFER_SEGMENTS * config.mss;
+    if (config.sendBufferBytes === DEFAULT_TCP_CONFIG.sendBufferBytes)
+      config.sendBufferBytes = Math.max(config.sendBufferBytes, segmentsBytes);
+    if (config.receiveBufferBytes === DEFAULT_TCP_CONFIG.receiveBufferBytes)
+      config.receiveBufferBytes = Math.max(config.receiveBufferBytes, segmentsBytes);
     const isn = this.isnGen.isn(
       endpoints.localAddress.bytes,
       endpoints.localPort,

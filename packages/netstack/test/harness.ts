@@ -29,10 +29,11 @@ export function makePair(
   impairments: Partial<LinkImpairments> = {},
   tcp: Partial<TcpConfig> = {},
   ipv6 = false,
+  mtu = 1500,
 ): Pair {
   const clock = new VirtualClock();
   const rng = new SeededRandom(seed);
-  const link = new SimulatedLink(clock, rng, { ...PERFECT_LINK, ...impairments });
+  const link = new SimulatedLink(clock, rng, { ...PERFECT_LINK, ...impairments }, mtu);
   const a = new NetStack({ clock, entropy: new SeededRandom(seed * 7 + 1), tcp });
   const b = new NetStack({ clock, entropy: new SeededRandom(seed * 7 + 2), tcp });
   const ia = a.addInterface(link.a, { name: 'eth0', ipv6 });

@@ -29,6 +29,16 @@ function establish(
   return { listener, client, server: server!, cc: client.connection!, sc: server!.connection! };
 }
 
+function concatAll(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
 function readAll(s: TcpSocket): Uint8Array {
   const chunks: Uint8Array[] = [];
   const buf = new Uint8Array(65536);
@@ -37,13 +47,7 @@ function readAll(s: TcpSocket): Uint8Array {
     if (errnoOf(() => (n = s.recv(buf))) !== 0 || n === 0) break;
     chunks.push(buf.slice(0, n));
   }
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatAll(chunks);
 }
 
 describe('connection establishment', () => {
@@ -72,6 +76,30 @@ describe('connection establishment', () => {
     }, 60e9);
     expect(maxWnd).toBeGreaterThan(65535);
     expect(cc.mss).toBe(1460 - 12); // timestamps take 12 option bytes per segment
+  });
+
+  it('sizes default buffers to 32 segments on a large-MTU link, moving 64 KiB segments; SO_SNDBUF set by the app stays', () => {
+    const p = makePair(21, {}, {}, false, 65520);
+    const { client, server, cc, sc } = establish(p);
+    expect(cc.mss).toBe(65520 - 40 - 12);
+    expect(client.getOption('SO_SNDBUF')).toBe(32 * (65520 - 40));
+    expect(server.getOption('SO_RCVBUF')).toBe(32 * (65520 - 40));
+    const data = pattern(3_000_000, 21);
+    let sent = 0;
+    const got: Uint8Array[] = [];
+    p.sim.runUntil(() => {
+      while (sent < data.length && errnoOf(() => (sent += client.send(data.subarray(sent)))) === 0);
+      const r = readAll(server);
+      if (r.length) got.push(r);
+      return got.reduce((a, c) => a + c.length, 0) === data.length;
+    }, 60e9);
+    expect(equalBytes(concatAll(got), data)).toBe(true);
+    expect(sc.counters.segmentsReceived).toBeLessThan(data.length / 60_000 + 20);
+
+    const small = makePair(22, {}, {}, false, 1500);
+    expect(establish(small).client.getOption('SO_SNDBUF')).toBe(256 * 1024);
+    const chosen = makePair(23, {}, {}, false, 65520);
+    expect(establish(chosen, 7000, { sndbuf: 100_000 }).client.getOption('SO_SNDBUF')).toBe(100_000);
   });
 
   it('answers ECONNREFUSED when the peer port is closed (RST in SYN-SENT)', () => {

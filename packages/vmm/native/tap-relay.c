@@ -4,7 +4,7 @@
  * Node cannot issue the TUNSETIFF ioctl on /dev/net/tun without a native addon.
  *
  * Usage: osv-tap-relay IFNAME      (IFNAME may be a kernel pattern such as tap%d)
- *   Prints "ready IFNAME created|attached" on stderr once frames flow; exits 0 when stdin
+ *   Prints "ready IFNAME created|attached mtu MTU" on stderr once frames flow; exits 0 when stdin
  *   closes (the VMM went away), non-zero with a message on stderr on any setup error.
  * Left out: IFF_VNET_HDR offloads (TSO/checksum), multiqueue. */
 #define _GNU_SOURCE
@@ -54,7 +54,8 @@ static int device_exists(const char *name) {
     return access(path, F_OK) == 0;
 }
 
-static int set_up(const char *name) {
+/* Brings the device up and reads its MTU (which the VMM offers the guest). */
+static int set_up(const char *name, int *mtu) {
     int s = socket(AF_INET, SOCK_DGRAM, 0);
     if (s < 0) return -1;
     struct ifreq ifr;
@@ -65,6 +66,8 @@ static int set_up(const char *name) {
         ifr.ifr_flags |= IFF_UP;
         rc = ioctl(s, SIOCSIFFLAGS, &ifr);
     }
+    if (rc == 0) rc = ioctl(s, SIOCGIFMTU, &ifr);
+    if (rc == 0) *mtu = ifr.ifr_mtu;
     close(s);
     return rc;
 }
@@ -101,13 +104,14 @@ int main(int argc, char **argv) {
         return 1;
     }
     name = ifr.ifr_name;
-    if (set_up(name) < 0) {
+    int mtu = 1500;
+    if (set_up(name, &mtu) < 0) {
         fprintf(stderr, "osv-tap-relay: cannot bring %s up: %s\n", name, strerror(errno));
         return 1;
     }
     fcntl(tap, F_SETFL, fcntl(tap, F_GETFL) | O_NONBLOCK);
     /* A name such as tap%d is a pattern the kernel fills in: report the device it made. */
-    fprintf(stderr, "ready %s %s\n", ifr.ifr_name, existed ? "attached" : "created");
+    fprintf(stderr, "ready %s %s mtu %d\n", ifr.ifr_name, existed ? "attached" : "created", mtu);
     fflush(stderr);
 
     size_t have = 0; /* bytes of stdin buffered in `in` */

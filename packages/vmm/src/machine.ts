@@ -98,6 +98,8 @@ function devicePollUsFromEnv(): number {
  */
 const MAX_POLL_BEFORE_WAIT_NS = 500_000;
 const POLL_START_NS = 20_000;
+/** The longest the service loop goes without letting the event loop turn (host I/O). */
+const EVENT_LOOP_TURN_MS = 0.1;
 
 /** Exit status when the vCPU died without powering off (the guest crashed). */
 export const GUEST_CRASH_STATUS = 70;
@@ -237,7 +239,15 @@ export class Machine {
   private async serviceLoop(): Promise<void> {
     const words = this.memory.words;
     const wakeIndex = BootInfo.hostWake >>> 2;
+    let turnAt = performance.now();
     while (!this.finished) {
+      if (performance.now() - turnAt > EVENT_LOOP_TURN_MS) {
+        // A guest that keeps kicking would keep this loop from ever sleeping, and host I/O (a
+        // back-end's socket: passt's ACKs, a TAP's frames) reaches its device only through the
+        // event loop: let it turn at least this often.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turnAt = performance.now();
+      }
       const seq = Atomics.load(words, wakeIndex);
       this.counters.hostWakes++;
       this.heldForMigration = false;
@@ -264,6 +274,7 @@ export class Machine {
       const sleptAt = performance.now();
       const wait = Atomics.waitAsync(words, wakeIndex, seq);
       if (wait.async) await wait.value;
+      turnAt = performance.now();
       // A wake-up from host I/O says nothing about the guest's next doorbell.
       if (!ioPending) this.poll.slept((performance.now() - sleptAt) * 1e6);
     }

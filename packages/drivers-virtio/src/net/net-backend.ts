@@ -2,6 +2,8 @@
 // device and a WebSocket relay come with the netstack issue), and a connected pair for tests.
 
 export interface NetBackend {
+  /** The largest frame payload the back-end carries (its link's MTU); 1500 when absent. */
+  readonly mtu?: number;
   /** A frame the guest transmitted (a copy the back-end may keep). */
   send(frame: Uint8Array): void;
   /** Installs the device's receive path; `checksumValid` says the frame's L4 checksum is known good. */

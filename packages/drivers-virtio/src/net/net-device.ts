@@ -25,6 +25,7 @@ import {
 
 export interface VirtioNetOptions {
   readonly mac: Uint8Array;
+  /** The MTU offered to the guest (VIRTIO_NET_F_MTU); by default the back-end's, else 1500. */
   readonly mtu?: number;
   /** Frames kept for the guest while it has no receive buffers (default 256). */
   readonly rxBacklog?: number;
@@ -73,7 +74,7 @@ export class VirtioNetDevice implements DeviceModel {
     new Uint8Array(this.config.buffer).set(options.mac, NetConfig.mac);
     this.config.setUint16(NetConfig.status, NET_S_LINK_UP, true);
     this.config.setUint16(NetConfig.maxVirtqueuePairs, 1, true);
-    this.config.setUint16(NetConfig.mtu, options.mtu ?? 1500, true);
+    this.config.setUint16(NetConfig.mtu, options.mtu ?? backend.mtu ?? 1500, true);
     this.rxBacklog = options.rxBacklog ?? 256;
     backend.connect((frame, valid) => this.receive(frame, valid));
   }

@@ -20,8 +20,13 @@ import {
   writeNetHeader,
 } from './net-format.js';
 
+/** A receive buffer, and a transmit buffer for frames up to MTU 1500 (§5.1.6.3: 2048 hold one). */
 const BUFFER_BYTES = 2048;
 const ETHERNET_HEADER_BYTES = 14;
+/** The largest MTU adopted: a 64 KiB IPv4 datagram less 15 bytes, passt's default (passt(1)). */
+const MAX_MTU = 65520;
+/** Receive buffers posted when the MTU is above 1500: a 64 KiB frame spans 33 of them. */
+const LARGE_MTU_RX_BUFFERS = 256;
 
 export interface VirtioNetDriverOptions {
   readonly rxBuffers?: number;
@@ -31,6 +36,8 @@ export interface VirtioNetDriverOptions {
    * pseudo-header sum in the checksum field, as Linux does for CHECKSUM_PARTIAL.
    */
   readonly txChecksumOffload?: boolean;
+  /** Transmit buffers for frames above 2 KiB, each of the MTU's size (default 8; 0 caps the MTU). */
+  readonly largeTxBuffers?: number;
 }
 
 export class VirtioNetDriver implements NetDevice {
@@ -42,6 +49,11 @@ export class VirtioNetDriver implements NetDevice {
   private rx!: GuestVirtqueue<number>;
   private tx!: GuestVirtqueue<number>;
   private readonly freeTx: number[] = [];
+  /** Transmit buffers of `largeTxBytes` each, for frames that do not fit a small one. */
+  private readonly freeLargeTx: number[] = [];
+  private largeTxBytes = 0;
+  private largeTxStart = 0;
+  private largeTxEnd = 0;
   private receiver: ((frame: Uint8Array) => void) | undefined;
   private txBlocked = false;
   private link = true;
@@ -80,24 +92,37 @@ export class VirtioNetDriver implements NetDevice {
     if (this.options.txChecksumOffload) wanted |= bit(NetFeature.CSUM);
     this.features = t.negotiate(wanted);
     if (this.has(NetFeature.MAC)) for (let i = 0; i < 6; i++) this.mac[i] = t.readConfig(NetConfig.mac + i, 1);
-    // §5.1.4.1: the config MTU is the most the device takes, not what the driver must use. Our
-    // transmit buffers hold BUFFER_BYTES, so the MTU is capped to what a frame there can carry
-    // (a TAP with MTU 65520 would otherwise hand the stack frames no buffer can send); receive
-    // needs no cap with MRG_RXBUF, where a large frame spans several buffers (§5.1.6.3.2).
+    // §5.1.4.1: the config MTU is the most the device takes, not what the driver must use. A
+    // frame above 2 KiB goes out from one of the large transmit buffers (one descriptor per
+    // frame, as the device's back-end writes a frame at once); receive needs MRG_RXBUF, where a
+    // large frame spans several buffers (§5.1.6.3.2) — without it the MTU stays 1500.
+    const largeTx = this.options.largeTxBuffers ?? 8;
     if (this.has(NetFeature.MTU)) {
       const deviceMtu = t.readConfig(NetConfig.mtu, 2) || 1500;
-      this.mtu = Math.min(deviceMtu, BUFFER_BYTES - NET_HDR_BYTES - ETHERNET_HEADER_BYTES);
+      const smallMtu = BUFFER_BYTES - NET_HDR_BYTES - ETHERNET_HEADER_BYTES;
+      this.mtu = Math.min(deviceMtu, largeTx > 0 ? MAX_MTU : smallMtu);
       if (!this.has(NetFeature.MRG_RXBUF)) this.mtu = Math.min(this.mtu, 1500);
     }
     this.readStatus();
     this.offloads = { txChecksum: this.has(NetFeature.CSUM), rxChecksumVerified: false };
-    const rxCount = this.options.rxBuffers ?? 64;
+    const rxCount = this.options.rxBuffers ?? (this.mtu > 1500 ? LARGE_MTU_RX_BUFFERS : 64);
     const txCount = this.options.txBuffers ?? 64;
     this.rx = t.setupQueue<number>(NET_RECEIVEQ, rxCount, this.dma);
     this.tx = t.setupQueue<number>(NET_TRANSMITQ, txCount, this.dma);
     const rxPool = this.dma.alloc(BUFFER_BYTES * this.rx.size);
-    const txPool = this.dma.alloc(BUFFER_BYTES * this.tx.size);
-    for (let i = 0; i < this.tx.size; i++) this.freeTx.push(txPool + i * BUFFER_BYTES);
+    const largeBytes = NET_HDR_BYTES + ETHERNET_HEADER_BYTES + this.mtu;
+    // Every buffer has a ring slot of its own, so a frame never waits for a descriptor.
+    const large = largeBytes > BUFFER_BYTES ? Math.min(largeTx, this.tx.size >>> 1) : 0;
+    if (large === 0) this.mtu = Math.min(this.mtu, BUFFER_BYTES - NET_HDR_BYTES - ETHERNET_HEADER_BYTES);
+    const small = this.tx.size - large;
+    const txPool = this.dma.alloc(BUFFER_BYTES * small);
+    for (let i = 0; i < small; i++) this.freeTx.push(txPool + i * BUFFER_BYTES);
+    if (large > 0) {
+      this.largeTxBytes = largeBytes;
+      this.largeTxStart = this.dma.alloc(largeBytes * large);
+      this.largeTxEnd = this.largeTxStart + largeBytes * large;
+      for (let i = 0; i < large; i++) this.freeLargeTx.push(this.largeTxStart + i * largeBytes);
+    }
     t.driverOk();
     // §5.1.6.3: without MRG_RXBUF each buffer must hold a whole frame; 2048 bytes do for MTU 1500.
     for (let i = 0; i < this.rx.size; i++) this.postRx(rxPool + i * BUFFER_BYTES);
@@ -111,9 +136,10 @@ export class VirtioNetDriver implements NetDevice {
 
   transmit(frame: Uint8Array): boolean {
     this.reclaimTx();
-    if (frame.length + NET_HDR_BYTES > BUFFER_BYTES)
-      throw new RangeError(`frame of ${frame.length} bytes exceeds the MTU`);
-    const buffer = this.freeTx.pop();
+    const bytes = frame.length + NET_HDR_BYTES;
+    const large = bytes > BUFFER_BYTES;
+    if (large && bytes > this.largeTxBytes) throw new RangeError(`frame of ${frame.length} bytes exceeds the MTU`);
+    const buffer = large ? this.freeLargeTx.pop() : this.freeTx.pop();
     if (buffer === undefined) {
       this.counters.txFull++;
       this.txBlocked = true;
@@ -159,11 +185,18 @@ export class VirtioNetDriver implements NetDevice {
 
   private reclaimTx(): void {
     let u;
-    while ((u = this.tx.takeUsed()) !== undefined) this.freeTx.push(u.token);
-    if (this.txBlocked && this.freeTx.length > 0) {
+    while ((u = this.tx.takeUsed()) !== undefined) {
+      if (this.isLargeTx(u.token)) this.freeLargeTx.push(u.token);
+      else this.freeTx.push(u.token);
+    }
+    if (this.txBlocked && (this.freeTx.length > 0 || this.freeLargeTx.length > 0)) {
       this.txBlocked = false;
       this.onTransmitReady?.();
     }
+  }
+
+  private isLargeTx(buffer: number): boolean {
+    return buffer >= this.largeTxStart && buffer < this.largeTxEnd;
   }
 
   private takeReceived(): void {

@@ -38,7 +38,15 @@ function passtSpec(f: PortForward): string {
   return `${f.hostAddress !== undefined ? `${f.hostAddress}/` : ''}${f.hostPort}:${f.guestPort}`;
 }
 
+/**
+ * passt's default MTU (passt(1) `--mtu`: 65520, what it also hands out by DHCP option 26): its
+ * socket carries frames of up to 64 KiB, so a large MTU makes a bulk transfer a few frames a
+ * window instead of one per 1460 bytes.
+ */
+export const PASST_MTU = 65520;
+
 export class PasstBackend implements NetBackend {
+  readonly mtu = PASST_MTU;
   private deliver: ((frame: Uint8Array, checksumValid: boolean) => void) | undefined;
   private readonly decoder = new FrameStreamDecoder((frame) => {
     this.counters.framesIn++;

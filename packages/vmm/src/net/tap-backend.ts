@@ -34,9 +34,11 @@ export class TapBackend implements NetBackend {
     readonly ifname: string,
     /** Whether the relay created the device (it disappears when the relay exits). */
     readonly created: boolean,
+    /** The TAP device's MTU when the relay attached (what the guest is offered). */
+    readonly mtu: number,
     txBacklogFrames: number,
   ) {
-    this.txBacklogBytes = txBacklogFrames * 1600;
+    this.txBacklogBytes = txBacklogFrames * Math.max(1600, mtu + 18);
     this.exited =
       child.exitCode !== null
         ? Promise.resolve(child.exitCode)
@@ -55,14 +57,14 @@ export class TapBackend implements NetBackend {
         : ['ip', ['netns', 'exec', options.netns, relay, options.ifname]];
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    const ready = await new Promise<{ ifname: string; how: string }>((resolve, reject) => {
+    const ready = await new Promise<{ ifname: string; how: string; mtu: number }>((resolve, reject) => {
       const onData = (d: Buffer): void => {
         stderr += d.toString();
-        const m = /^ready (\S+) (created|attached)$/m.exec(stderr);
+        const m = /^ready (\S+) (created|attached) mtu (\d+)$/m.exec(stderr);
         if (m) {
           child.stderr.off('data', onData);
           child.off('exit', onExit);
-          resolve({ ifname: m[1]!, how: m[2]! });
+          resolve({ ifname: m[1]!, how: m[2]!, mtu: Number(m[3]) });
         }
       };
       const onExit = (code: number | null): void =>
@@ -73,7 +75,7 @@ export class TapBackend implements NetBackend {
     });
     // Later relay messages (a lost stream, a failed write) go to our stderr.
     child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
-    return new TapBackend(child, ready.ifname, ready.how === 'created', options.txBacklogFrames ?? 1024);
+    return new TapBackend(child, ready.ifname, ready.how === 'created', ready.mtu, options.txBacklogFrames ?? 1024);
   }
 
   send(frame: Uint8Array): void {
