@@ -74,7 +74,7 @@ export {
   locateL4Checksum,
 } from './net/net-format.js';
 export { NetPair, LoopbackNetBackend } from './net/net-backend.js';
-export type { NetBackend } from './net/net-backend.js';
+export type { GuestOffloads, NetBackend } from './net/net-backend.js';
 export { VirtioNetDevice } from './net/net-device.js';
 export type { VirtioNetOptions } from './net/net-device.js';
 export { VirtioNetDriver } from './net/net-driver.js';

@@ -177,7 +177,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   private ephemeralNext: number;
   /** Nesting of stack entry points (frame receipt, device transmit): > 0 means "inside". */
   private depth = 0;
-  private deferred: Array<[NetInterface, Uint8Array]> = [];
+  private deferred: Array<[NetInterface, Uint8Array, boolean]> = [];
+  /**
+   * The TSO frames on their way to a device (through ARP/NDP and transmit queues as plain
+   * frames): the segment size the device cuts each into.
+   */
+  private readonly segmentSizes = new WeakMap<Uint8Array, number>();
   private draining = false;
 
   constructor(options: NetStackOptions) {
@@ -232,7 +237,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     const isLoopback = device instanceof LoopbackDevice;
     const iface = new NetInterface(options.name ?? device.name, device, isLoopback);
     this.interfaces.push(iface);
-    device.setReceiver((frame) => this.receiveFrame(iface, frame));
+    device.setReceiver((frame, verified) => this.receiveFrame(iface, frame, verified === true));
     device.onTransmitReady = () => this.drainTxQueue(iface);
     if (!isLoopback && options.ipv6 !== false) this.enableIpv6(iface);
     return iface;
@@ -251,7 +256,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     // Segments held while the interface had no address go through input again on the next
     // poll (those for another address are then dropped as usual).
     for (const held of iface.heldUntilConfigured.splice(0)) {
-      if (this.current - held.atNs <= HELD_UNCONFIGURED_NS) this.deferred.push([iface, held.frame]);
+      if (this.current - held.atNs <= HELD_UNCONFIGURED_NS) this.deferred.push([iface, held.frame, held.verified]);
       else iface.counters.rxDropped++;
     }
     if (this.depth === 0) this.drainDeferred();
@@ -494,6 +499,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       config.mss === DEFAULT_TCP_CONFIG.mss ? 65495 : config.mss,
       mtu - ipHeader - TCP_HEADER_BYTES,
     );
+    // TSO (RFC 9293 does not know it; Linux's GSO rules): up to a 64 KiB IP datagram at once.
+    config.segmentationBytes = route?.iface.device.offloads.tcpSegmentation ? 65535 - ipHeader : 0;
     // Buffers the application left at their defaults hold at least BUFFER_SEGMENTS segments: on
     // a large-MTU link (passt's 65520, loopback) 256 KiB is four segments, too few to keep
     // the path busy across the host's wake-ups (Linux autotunes its buffers the same way up).
@@ -528,8 +535,17 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
   output(conn: TcpConnection, seg: TcpSegment): void {
     const e = conn.endpoints;
     const length = TCP_HEADER_BYTES + tcpOptionsLength(seg.options) + seg.payload.length;
-    this.sendIp(e.localAddress, e.remoteAddress, IpProtocol.TCP, length, undefined, (out, off, pseudo) =>
-      emitTcp(out, off, seg, pseudo),
+    // A segment above one MSS is for a device that cuts it (config.segmentationBytes).
+    const segmentSize = seg.payload.length > conn.mss ? conn.mss : undefined;
+    this.sendIp(
+      e.localAddress,
+      e.remoteAddress,
+      IpProtocol.TCP,
+      length,
+      undefined,
+      (out, off, pseudo, partial) => emitTcp(out, off, seg, pseudo, partial),
+      64,
+      segmentSize,
     );
   }
 
@@ -561,15 +577,15 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
    * inside transmit() (a software loopback, a bridge) would re-enter the stack mid-update, so
    * such frames are copied and deferred to the next poll().
    */
-  receiveFrame(iface: NetInterface, frame: Uint8Array): void {
+  receiveFrame(iface: NetInterface, frame: Uint8Array, checksumVerified = false): void {
     if (this.depth > 0) {
-      if (this.deferred.length < 4096) this.deferred.push([iface, Uint8Array.from(frame)]);
+      if (this.deferred.length < 4096) this.deferred.push([iface, Uint8Array.from(frame), checksumVerified]);
       else iface.counters.rxDropped++;
       return;
     }
     this.depth++;
     try {
-      this.processFrame(iface, frame);
+      this.processFrame(iface, frame, checksumVerified);
     } finally {
       this.depth--;
     }
@@ -588,7 +604,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
         const batch = this.deferred;
         this.deferred = [];
         n += batch.length;
-        for (const [iface, frame] of batch) this.receiveFrame(iface, frame);
+        for (const [iface, frame, verified] of batch) this.receiveFrame(iface, frame, verified);
       }
     } finally {
       this.draining = false;
@@ -596,7 +612,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     return n;
   }
 
-  private processFrame(iface: NetInterface, frame: Uint8Array): void {
+  private processFrame(iface: NetInterface, frame: Uint8Array, checksumVerified: boolean): void {
     const now = this.clock.monotonicNs();
     if (now > this.current) this.current = now;
     const c = iface.counters;
@@ -615,10 +631,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
           this.receiveArp(iface, eth.payload);
           break;
         case EtherType.IPv4:
-          this.receiveIpv4(iface, eth.payload, frame);
+          this.receiveIpv4(iface, eth.payload, frame, checksumVerified);
           break;
         case EtherType.IPv6:
-          if (iface.ipv6Enabled) this.receiveIpv6(iface, eth.payload);
+          if (iface.ipv6Enabled) this.receiveIpv6(iface, eth.payload, checksumVerified);
           break;
         default:
           c.rxNoProto++;
@@ -656,7 +672,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
   }
 
-  private receiveIpv4(iface: NetInterface, bytes: Uint8Array, frame: Uint8Array): void {
+  private receiveIpv4(iface: NetInterface, bytes: Uint8Array, frame: Uint8Array, checksumVerified: boolean): void {
     const p = parseIpv4(bytes, !iface.device.offloads.rxChecksumVerified);
     this.counters.ipv4Received++;
     // RFC 1122 §3.2.1.3: a broadcast/multicast source, or (from outside) one of our own
@@ -684,7 +700,11 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     // (Debian 12's passt waits 10 s) leaves the client hanging: keep it until an address comes.
     if (!forUs && iface.ipv4.length === 0 && !iface.loopback && p.protocol === IpProtocol.TCP) {
       if (iface.heldUntilConfigured.length < HELD_UNCONFIGURED_FRAMES) {
-        iface.heldUntilConfigured.push({ frame: Uint8Array.from(frame), atNs: this.current });
+        iface.heldUntilConfigured.push({
+          frame: Uint8Array.from(frame),
+          atNs: this.current,
+          verified: checksumVerified,
+        });
         // Counted when it goes through input again.
         iface.counters.rxFrames--;
         iface.counters.rxBytes -= frame.length;
@@ -714,7 +734,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       destination: IpAddress.v4(dst),
       broadcast,
       packet: bytes.subarray(0, p.totalLength),
-      verifyChecksums: !iface.device.offloads.rxChecksumVerified,
+      verifyChecksums: !iface.device.offloads.rxChecksumVerified && !checksumVerified,
     };
     const fragmentNonInitial = p.fragmentOffset > 0;
     switch (p.protocol) {
@@ -732,7 +752,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
   }
 
-  private receiveIpv6(iface: NetInterface, bytes: Uint8Array): void {
+  private receiveIpv6(iface: NetInterface, bytes: Uint8Array, checksumVerified: boolean): void {
     const p = parseIpv6(bytes);
     this.counters.ipv6Received++;
     if (
@@ -779,7 +799,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       destination: dst,
       broadcast: multicast,
       packet: bytes.subarray(0, IPV6_HEADER_BYTES + ((bytes[4]! << 8) | bytes[5]!)),
-      verifyChecksums: !iface.device.offloads.rxChecksumVerified,
+      verifyChecksums: !iface.device.offloads.rxChecksumVerified && !checksumVerified,
     };
     switch (protocol) {
       case IpProtocol.ICMPv6:
@@ -1316,8 +1336,10 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     protocol: number,
     l4Length: number,
     device: NetInterface | undefined,
-    write: (out: Uint8Array, offset: number, pseudo: number) => void,
+    write: (out: Uint8Array, offset: number, pseudo: number, partial: boolean) => void,
     hopLimit = 64,
+    /** TSO: the frame is a TCP segment the device cuts into segments of this many bytes. */
+    segmentSize?: number,
   ): boolean {
     const route = this.routeFor(dst, device);
     if (!route) {
@@ -1326,10 +1348,12 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
     const iface = route.iface;
     const nextHop = route.gateway ?? dst;
+    // A route that changed to a device without TSO gets the segment the old way (fragments).
+    const cut = segmentSize !== undefined && iface.device.offloads.tcpSegmentation === true;
     if (dst.version === 4) {
       const total = IPV4_HEADER_BYTES + l4Length;
       const id = (this.ipv4Identification = (this.ipv4Identification + 1) & 0xffff);
-      if (total <= iface.mtu) {
+      if (total <= iface.mtu || (cut && total <= 0xffff)) {
         const frame = new Uint8Array(ETHERNET_HEADER_BYTES + total);
         emitIpv4Header(frame, ETHERNET_HEADER_BYTES, {
           source: src.v4,
@@ -1340,12 +1364,14 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
           ttl: hopLimit,
           dontFragment: protocol === IpProtocol.TCP,
         });
-        write(frame, ETHERNET_HEADER_BYTES + IPV4_HEADER_BYTES, pseudoSumV4(src.v4, dst.v4, protocol, l4Length));
+        const big = total > iface.mtu;
+        write(frame, ETHERNET_HEADER_BYTES + IPV4_HEADER_BYTES, pseudoSumV4(src.v4, dst.v4, protocol, l4Length), big);
+        if (big) this.segmentSizes.set(frame, segmentSize!);
         this.transmitIp(iface, nextHop, frame, EtherType.IPv4);
         return true;
       }
       const whole = new Uint8Array(l4Length);
-      write(whole, 0, pseudoSumV4(src.v4, dst.v4, protocol, l4Length));
+      write(whole, 0, pseudoSumV4(src.v4, dst.v4, protocol, l4Length), false);
       const chunk = (iface.mtu - IPV4_HEADER_BYTES) & ~7;
       for (let off = 0; off < l4Length; off += chunk) {
         const len = Math.min(chunk, l4Length - off);
@@ -1365,10 +1391,11 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       }
       return true;
     }
-    if (IPV6_HEADER_BYTES + l4Length > iface.mtu) {
+    const big = IPV6_HEADER_BYTES + l4Length > iface.mtu;
+    if (big && !(cut && IPV6_HEADER_BYTES + l4Length <= 0xffff)) {
       // RFC 8200 §4.5: the source fragments, with a Fragment header in each piece.
       const whole = new Uint8Array(l4Length);
-      write(whole, 0, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length));
+      write(whole, 0, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length), false);
       const id = (this.ipv6Identification = (this.ipv6Identification + 1) >>> 0);
       const chunk = (iface.mtu - IPV6_HEADER_BYTES - 8) & ~7;
       for (let off = 0; off < l4Length; off += chunk) {
@@ -1403,7 +1430,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       payloadLength: l4Length,
       hopLimit,
     });
-    write(frame, ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length));
+    write(frame, ETHERNET_HEADER_BYTES + IPV6_HEADER_BYTES, pseudoSumV6(src.bytes, dst.bytes, protocol, l4Length), big);
+    if (big) this.segmentSizes.set(frame, segmentSize!);
     this.transmitIp(iface, nextHop, frame, EtherType.IPv6);
     return true;
   }
@@ -1475,7 +1503,7 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     }
     this.depth++;
     try {
-      if (iface.device.transmit(frame)) countSent(iface, frame);
+      if (iface.device.transmit(frame, this.segmentSizes.get(frame))) countSent(iface, frame);
       else iface.txQueue.push(frame);
     } finally {
       this.depth--;
@@ -1488,7 +1516,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     this.depth++;
     try {
       let sent = 0;
-      while (sent < q.length && iface.device.transmit(q[sent]!)) countSent(iface, q[sent++]!);
+      while (sent < q.length && iface.device.transmit(q[sent]!, this.segmentSizes.get(q[sent]!)))
+        countSent(iface, q[sent++]!);
       q.splice(0, sent);
     } finally {
       this.depth--;

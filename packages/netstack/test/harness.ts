@@ -30,10 +30,11 @@ export function makePair(
   tcp: Partial<TcpConfig> = {},
   ipv6 = false,
   mtu = 1500,
+  tcpSegmentation = false,
 ): Pair {
   const clock = new VirtualClock();
   const rng = new SeededRandom(seed);
-  const link = new SimulatedLink(clock, rng, { ...PERFECT_LINK, ...impairments }, mtu);
+  const link = new SimulatedLink(clock, rng, { ...PERFECT_LINK, ...impairments }, mtu, tcpSegmentation);
   const a = new NetStack({ clock, entropy: new SeededRandom(seed * 7 + 1), tcp });
   const b = new NetStack({ clock, entropy: new SeededRandom(seed * 7 + 2), tcp });
   const ia = a.addInterface(link.a, { name: 'eth0', ipv6 });

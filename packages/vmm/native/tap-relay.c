@@ -3,10 +3,14 @@
  * preceded by its length as a 4-byte big-endian integer. The osv-ts VMM spawns it because
  * Node cannot issue the TUNSETIFF ioctl on /dev/net/tun without a native addon.
  *
- * Usage: osv-tap-relay IFNAME      (IFNAME may be a kernel pattern such as tap%d)
+ * Usage: osv-tap-relay [--vnet-hdr] IFNAME      (IFNAME may be a kernel pattern such as tap%d)
+ *   --vnet-hdr: IFF_VNET_HDR with a 12-byte header (virtio 1.2 §5.1.6, TUNSETVNETHDRSZ) before
+ *   every frame both ways, so checksum and TCP segmentation offloads pass through. The VMM
+ *   then sets the offloads the guest takes with a control record in the stream: the length
+ *   word 0xFFFFFFFF and 4 bytes (big-endian) of TUN_F_* flags for TUNSETOFFLOAD.
  *   Prints "ready IFNAME created|attached mtu MTU" on stderr once frames flow; exits 0 when stdin
  *   closes (the VMM went away), non-zero with a message on stderr on any setup error.
- * Left out: IFF_VNET_HDR offloads (TSO/checksum), multiqueue. */
+ * Left out: multiqueue. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +27,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_FRAME 65550 /* 64 KiB payload + Ethernet header: anything longer is a lost stream */
+#define MAX_FRAME (12 + 14 + 65535) /* vnet header + a 64 KiB IP datagram: anything longer is a lost stream */
+#define VNET_HDR_BYTES 12
+#define CONTROL_RECORD 0xffffffffu
 #define OUT_BYTES (1024 * 1024) /* room for 15 frames of the largest size per batch */
 #define IN_BYTES (256 * 1024)
 
@@ -73,11 +79,12 @@ static int set_up(const char *name, int *mtu) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2 || strlen(argv[1]) == 0 || strlen(argv[1]) >= IFNAMSIZ) {
-        fprintf(stderr, "usage: osv-tap-relay IFNAME (at most %d characters)\n", IFNAMSIZ - 1);
+    int vnet_hdr = argc == 3 && strcmp(argv[1], "--vnet-hdr") == 0;
+    if (argc != 2 + vnet_hdr || strlen(argv[argc - 1]) == 0 || strlen(argv[argc - 1]) >= IFNAMSIZ) {
+        fprintf(stderr, "usage: osv-tap-relay [--vnet-hdr] IFNAME (at most %d characters)\n", IFNAMSIZ - 1);
         return 2;
     }
-    const char *name = argv[1];
+    const char *name = argv[argc - 1];
     /* The relay lives exactly as long as the VMM: a dead parent takes the TAP down with it. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     signal(SIGPIPE, SIG_IGN);
@@ -92,7 +99,7 @@ int main(int argc, char **argv) {
     }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(tap, TUNSETIFF, &ifr) < 0) {
         int e = errno;
@@ -104,6 +111,14 @@ int main(int argc, char **argv) {
         return 1;
     }
     name = ifr.ifr_name;
+    if (vnet_hdr) {
+        /* virtio_net_hdr_v1 with num_buffers; no offloads towards the guest until it says. */
+        int size = VNET_HDR_BYTES;
+        if (ioctl(tap, TUNSETVNETHDRSZ, &size) < 0 || ioctl(tap, TUNSETOFFLOAD, 0) < 0) {
+            fprintf(stderr, "osv-tap-relay: vnet header on %s: %s\n", name, strerror(errno));
+            return 1;
+        }
+    }
     int mtu = 1500;
     if (set_up(name, &mtu) < 0) {
         fprintf(stderr, "osv-tap-relay: cannot bring %s up: %s\n", name, strerror(errno));
@@ -149,6 +164,16 @@ int main(int argc, char **argv) {
             size_t off = 0;
             while (have - off >= 4) {
                 uint32_t len = ((uint32_t)in[off] << 24) | ((uint32_t)in[off + 1] << 16) | ((uint32_t)in[off + 2] << 8) | in[off + 3];
+                if (len == CONTROL_RECORD && vnet_hdr) {
+                    if (have - off < 8) break;
+                    unsigned flags = ((unsigned)in[off + 4] << 24) | ((unsigned)in[off + 5] << 16) | ((unsigned)in[off + 6] << 8) | in[off + 7];
+                    if (ioctl(tap, TUNSETOFFLOAD, flags) < 0) {
+                        fprintf(stderr, "osv-tap-relay: TUNSETOFFLOAD 0x%x on %s: %s\n", flags, name, strerror(errno));
+                        return 1;
+                    }
+                    off += 8;
+                    continue;
+                }
                 if (len > MAX_FRAME) {
                     fprintf(stderr, "osv-tap-relay: frame length %u from the VMM: stream out of sync\n", len);
                     return 1;

@@ -4,6 +4,7 @@
 // talk to the guest's httpd, and scapy throws malformed and hostile IPv4 and IPv6 at it. Nothing
 // here touches the host's own network; namespaces, devices and processes go in afterAll.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ const GUEST_MAC = '52:54:00:12:34:56';
 const GUEST_LINK_LOCAL = 'fe80::5054:ff:fe12:3456';
 const GUEST_SLAAC = 'fd00:a::5054:ff:fe12:3456';
 const GREETING = 'Hello from osv-ts httpd!\n';
+const WGET = join(REPO, 'examples', 'wget', 'wget.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'osv-tap-'));
 
 /** A file with a pattern no offset repeats within, so a misplaced byte shows. */
@@ -271,6 +273,83 @@ describe("osv run -n --tap with a static address (-e, as OSv's run.py)", () => {
       ns.dispose();
     }
   }, 60_000);
+
+  it("moves 8 MiB each way in segmentation-offload frames: curl from the guest, the guest's wget from Linux, byte for byte", async () => {
+    const ns = new Netns();
+    try {
+      const big = payload(8 << 20);
+      const www = mkdtempSync(join(dir, 'www-'));
+      writeFileSync(join(www, 'big.bin'), big);
+      writeFileSync(join(dir, 'big.manifest'), `/srv/big.bin: ${join(www, 'big.bin')}\n`);
+      ns.run('ip', 'tuntap', 'add', 'dev', 'osv0', 'mode', 'tap');
+      ns.run('ip', 'addr', 'add', '10.0.0.1/24', 'dev', 'osv0');
+      /** Frames the guest sent (the TAP's RX) and took (its TX), bytes and count, from Linux's counters. */
+      const counters = (): { rxBytes: number; rxPackets: number; txBytes: number; txPackets: number } => {
+        type Stats = { bytes: number; packets: number };
+        const [link] = JSON.parse(ns.run('ip', '-s', '-j', 'link', 'show', 'osv0')) as {
+          stats64: { rx: Stats; tx: Stats };
+        }[];
+        const s = link!.stats64;
+        return { rxBytes: s.rx.bytes, rxPackets: s.rx.packets, txBytes: s.tx.bytes, txPackets: s.tx.packets };
+      };
+      const httpdChild = ns.spawn(process.execPath, [
+        CLI,
+        'run',
+        '-n',
+        '--tap',
+        'osv0',
+        '--tcplisten',
+        '0.0.0.0:80',
+        '--ip',
+        'eth0,10.0.0.2,255.255.255.0',
+        '--manifest',
+        join(dir, 'big.manifest'),
+        example('httpd'),
+      ]);
+      const httpd = watchOutput(httpdChild);
+      await httpd.waitFor(/httpd: serving on fd 3/, 30_000);
+      const before = counters();
+      const got = join(dir, 'big.got');
+      ns.run('curl', '-sS', '-m', '30', '-o', got, 'http://10.0.0.2/srv/big.bin');
+      expect(readFileSync(got).equals(big)).toBe(true);
+      const sent = counters();
+      // 8 MiB in 1448-byte segments is ~5800 frames; with TSO the TAP sees a few hundred.
+      expect(sent.rxBytes - before.rxBytes).toBeGreaterThan(8 << 20);
+      expect(sent.rxPackets - before.rxPackets).toBeLessThan(2000);
+      process.kill(-httpdChild.pid!, 'SIGKILL');
+      await httpd.exited;
+
+      // Linux's TCP hands the guest 64 KiB segments (GUEST_TSO4) when its driver took them.
+      const server = watchOutput(
+        ns.spawn('python3', ['-u', '-m', 'http.server', '8000', '--bind', '10.0.0.1', '--directory', www]),
+      );
+      await server.waitFor(/Serving HTTP/, 10_000);
+      const wget = watchOutput(
+        ns.spawn(process.execPath, [
+          CLI,
+          'run',
+          '-n',
+          '--tap',
+          'osv0',
+          '--ip',
+          'eth0,10.0.0.2,255.255.255.0',
+          WGET,
+          '-O',
+          '/dev/null',
+          'http://10.0.0.1:8000/big.bin',
+        ]),
+      );
+      const beforeRx = counters();
+      expect(await wget.exited, wget.text()).toBe(0);
+      const digest = createHash('sha256').update(big).digest('hex');
+      expect(wget.text()).toContain(`8388608 bytes, sha256 ${digest}`);
+      const took = counters();
+      expect(took.txBytes - beforeRx.txBytes).toBeGreaterThan(8 << 20);
+      expect(took.txPackets - beforeRx.txPackets).toBeLessThan(2000);
+    } finally {
+      ns.dispose();
+    }
+  }, 120_000);
 
   it('osv run -i IMAGE -n -v: eth0 on a TAP device the kernel names, created for the run', async () => {
     const image = join(dir, 'httpd.img');

@@ -95,7 +95,7 @@ export class VirtioMmioTransport {
    * stuck. `wanted` are the features the driver can use; `required` must be offered or
    * initialization fails (with FAILED set on the device). Returns the negotiated set.
    */
-  negotiate(wanted: bigint, required: bigint = 0n): bigint {
+  negotiate(wanted: bigint, required: bigint = 0n, prune: (accepted: bigint) => bigint = (a) => a): bigint {
     required |= bit(Feature.VERSION_1);
     wanted |= required;
     // Posted: the FEATURES_OK read-back below flushes the run (one exit with the shadow).
@@ -110,7 +110,8 @@ export class VirtioMmioTransport {
       this.fail();
       throw new VirtioInitError(`device does not offer required features 0x${missing.toString(16)}`);
     }
-    const accepted = offered & wanted;
+    // `prune` drops what the offer makes unusable (a feature whose prerequisite is missing).
+    const accepted = prune(offered & wanted) & offered;
     for (let sel = 0; sel < 2; sel++) {
       this.postReg(MmioReg.DriverFeaturesSel, sel);
       this.postReg(MmioReg.DriverFeatures, Number((accepted >> BigInt(32 * sel)) & 0xffffffffn));

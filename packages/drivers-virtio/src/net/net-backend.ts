@@ -1,9 +1,24 @@
 // Where a virtio-net device's frames go on the host: a frame-level interface (passt, a TAP
 // device and a WebSocket relay come with the netstack issue), and a connected pair for tests.
 
+/** What a vnet-header back-end may hand the guest: the GUEST_* offloads its driver accepted. */
+export interface GuestOffloads {
+  readonly checksum: boolean;
+  readonly tso4: boolean;
+  readonly tso6: boolean;
+}
+
 export interface NetBackend {
   /** The largest frame payload the back-end carries (its link's MTU); 1500 when absent. */
   readonly mtu?: number;
+  /**
+   * The back-end speaks virtio_net_hdr (a TAP device with IFF_VNET_HDR): every frame `send`
+   * takes and `deliver` gives is preceded by the 12-byte header (§5.1.6), so checksum and
+   * segmentation offloads pass through to the host's stack; `checksumValid` is then unused.
+   */
+  readonly vnetHeader?: boolean;
+  /** Called when the driver has chosen its features, so the host hands it only what it takes (QEMU's tap_set_offload). */
+  setGuestOffloads?(offloads: GuestOffloads): void;
   /** A frame the guest transmitted (a copy the back-end may keep). */
   send(frame: Uint8Array): void;
   /** Installs the device's receive path; `checksumValid` says the frame's L4 checksum is known good. */

@@ -2,8 +2,11 @@
 // MAC and link STATUS in the configuration space, mergeable receive buffers (MRG_RXBUF), and
 // the checksum offloads (CSUM: complete a partial checksum for the guest on transmit;
 // GUEST_CSUM: mark received frames whose checksum the back-end vouches for as DATA_VALID).
-// Not built: GSO/TSO, the control queue, multiqueue. Frames for the guest wait in a bounded
-// queue while it has no receive buffers posted, and are dropped (counted) beyond it.
+// With a back-end that speaks virtio_net_hdr (a TAP with IFF_VNET_HDR) it also offers TCP
+// segmentation both ways (HOST_TSO4/6, GUEST_TSO4/6) and passes headers through, so the host's
+// stack cuts and coalesces 64 KiB segments. Not built: the control queue, multiqueue, UFO.
+// Frames for the guest wait in a bounded queue while it has no receive buffers posted, and are
+// dropped (counted) beyond it.
 import type { DeviceModel, DeviceModelHost } from '../device/device-model.js';
 import type { DescriptorChain, DeviceVirtqueue } from '../device/device-virtqueue.js';
 import { DeviceId, Feature, bit } from '../mmio/registers.js';
@@ -13,6 +16,10 @@ import {
   NET_HDR_BYTES,
   NET_HDR_F_DATA_VALID,
   NET_HDR_F_NEEDS_CSUM,
+  NET_HDR_GSO_ECN,
+  NET_HDR_GSO_NONE,
+  NET_HDR_GSO_TCPV4,
+  NET_HDR_GSO_TCPV6,
   NET_RECEIVEQ,
   NET_S_LINK_UP,
   NET_TRANSMITQ,
@@ -21,6 +28,7 @@ import {
   onesSum,
   readNetHeader,
   writeNetHeader,
+  type NetHeader,
 } from './net-format.js';
 
 export interface VirtioNetOptions {
@@ -31,18 +39,30 @@ export interface VirtioNetOptions {
   readonly rxBacklog?: number;
 }
 
+const BASE_FEATURES =
+  bit(Feature.VERSION_1) |
+  bit(Feature.EVENT_IDX) |
+  bit(Feature.INDIRECT_DESC) |
+  bit(NetFeature.MAC) |
+  bit(NetFeature.STATUS) |
+  bit(NetFeature.MRG_RXBUF) |
+  bit(NetFeature.CSUM) |
+  bit(NetFeature.GUEST_CSUM) |
+  bit(NetFeature.MTU);
+/** Segmentation both ways, offered when the back-end takes and gives vnet headers (a TAP). */
+const TSO_FEATURES =
+  bit(NetFeature.HOST_TSO4) | bit(NetFeature.HOST_TSO6) | bit(NetFeature.GUEST_TSO4) | bit(NetFeature.GUEST_TSO6);
+
+/** A frame waiting for receive buffers, with the back-end's header when it has one. */
+interface PendingFrame {
+  readonly frame: Uint8Array;
+  readonly valid: boolean;
+  readonly header?: NetHeader;
+}
+
 export class VirtioNetDevice implements DeviceModel {
   readonly deviceId = DeviceId.Net;
-  readonly deviceFeatures =
-    bit(Feature.VERSION_1) |
-    bit(Feature.EVENT_IDX) |
-    bit(Feature.INDIRECT_DESC) |
-    bit(NetFeature.MAC) |
-    bit(NetFeature.STATUS) |
-    bit(NetFeature.MRG_RXBUF) |
-    bit(NetFeature.CSUM) |
-    bit(NetFeature.GUEST_CSUM) |
-    bit(NetFeature.MTU);
+  readonly deviceFeatures: bigint;
   readonly numQueues = 2;
   readonly configBytes = NetConfig.bytes;
   readonly maxQueueSize = 256;
@@ -51,7 +71,9 @@ export class VirtioNetDevice implements DeviceModel {
     txBytes: 0,
     txChecksums: 0,
     txErrors: 0,
+    txSegmentedFrames: 0,
     rxFrames: 0,
+    rxSegmentedFrames: 0,
     rxBytes: 0,
     rxBuffers: 0,
     rxDropped: 0,
@@ -60,7 +82,7 @@ export class VirtioNetDevice implements DeviceModel {
   private host: DeviceModelHost | undefined;
   private queues: readonly (DeviceVirtqueue | undefined)[] = [];
   private features = 0n;
-  private readonly backlog: { frame: Uint8Array; valid: boolean }[] = [];
+  private readonly backlog: PendingFrame[] = [];
   private readonly rxBacklog: number;
   /** A chain popped from the receive queue but not yet used (a frame that did not fit). */
   private spare: DescriptorChain[] = [];
@@ -71,6 +93,7 @@ export class VirtioNetDevice implements DeviceModel {
     options: VirtioNetOptions,
   ) {
     if (options.mac.length !== 6) throw new RangeError('a MAC address has 6 bytes');
+    this.deviceFeatures = BASE_FEATURES | (backend.vnetHeader ? TSO_FEATURES : 0n);
     new Uint8Array(this.config.buffer).set(options.mac, NetConfig.mac);
     this.config.setUint16(NetConfig.status, NET_S_LINK_UP, true);
     this.config.setUint16(NetConfig.maxVirtqueuePairs, 1, true);
@@ -100,6 +123,11 @@ export class VirtioNetDevice implements DeviceModel {
     this.features = features;
     this.queues = queues;
     this.spare = [];
+    this.backend.setGuestOffloads?.({
+      checksum: this.has(NetFeature.GUEST_CSUM),
+      tso4: this.has(NetFeature.GUEST_TSO4),
+      tso6: this.has(NetFeature.GUEST_TSO6),
+    });
     this.fillReceive();
   }
 
@@ -142,6 +170,23 @@ export class VirtioNetDevice implements DeviceModel {
       }
       const hdr = readNetHeader(bytes);
       const frame = bytes.subarray(NET_HDR_BYTES);
+      if (hdr.gsoType !== NET_HDR_GSO_NONE) {
+        // §5.1.6.2: a GSO header needs the HOST_TSO feature of its type.
+        const type = hdr.gsoType & ~NET_HDR_GSO_ECN;
+        const feature = type === NET_HDR_GSO_TCPV4 ? NetFeature.HOST_TSO4 : NetFeature.HOST_TSO6;
+        if ((type !== NET_HDR_GSO_TCPV4 && type !== NET_HDR_GSO_TCPV6) || !this.has(feature)) {
+          this.counters.txErrors++;
+          continue;
+        }
+        this.counters.txSegmentedFrames++;
+      }
+      if (this.backend.vnetHeader) {
+        // The host's stack completes the checksum and cuts the segments.
+        this.counters.txFrames++;
+        this.counters.txBytes += frame.length;
+        this.backend.send(bytes);
+        continue;
+      }
       if (hdr.flags & NET_HDR_F_NEEDS_CSUM && this.has(NetFeature.CSUM)) {
         // §5.1.6.2: checksum from csum_start to the end, stored at csum_start + csum_offset
         // (the field holds the pseudo-header sum the driver put there).
@@ -162,13 +207,57 @@ export class VirtioNetDevice implements DeviceModel {
     host.signalUsed(q);
   }
 
-  private receive(frame: Uint8Array, valid: boolean): void {
+  private receive(bytes: Uint8Array, valid: boolean): void {
     if (this.backlog.length >= this.rxBacklog) {
       this.counters.rxDropped++;
       return;
     }
-    this.backlog.push({ frame: frame.slice(), valid });
+    if (!this.backend.vnetHeader) {
+      this.backlog.push({ frame: bytes.slice(), valid });
+    } else {
+      if (bytes.length < NET_HDR_BYTES) {
+        this.counters.rxDropped++;
+        return;
+      }
+      const header = readNetHeader(bytes);
+      this.backlog.push({ frame: bytes.slice(NET_HDR_BYTES), valid: false, header });
+    }
     this.fillReceive();
+  }
+
+  /**
+   * The header the guest gets for a frame: the back-end's offload fields where the guest took
+   * the features (a TAP is told which, setGuestOffloads), else none. undefined: the frame uses a
+   * segmentation the guest did not accept (the host ignored TUNSETOFFLOAD), and is dropped.
+   */
+  private guestHeader(p: PendingFrame): Partial<NetHeader> | undefined {
+    const csum = this.has(NetFeature.GUEST_CSUM);
+    const h = p.header;
+    if (!h) return { flags: p.valid && csum ? NET_HDR_F_DATA_VALID : 0 };
+    if (h.flags & NET_HDR_F_NEEDS_CSUM && !csum) {
+      // A guest without GUEST_CSUM gets the checksum completed, as it would from a wire.
+      const field = h.csumStart + h.csumOffset;
+      if (h.gsoType !== NET_HDR_GSO_NONE || field + 2 > p.frame.length) return undefined;
+      const sum = ~onesSum(p.frame.subarray(h.csumStart)) & 0xffff;
+      p.frame[field] = sum >>> 8;
+      p.frame[field + 1] = sum & 0xff;
+      return {};
+    }
+    if (h.gsoType !== NET_HDR_GSO_NONE) {
+      const type = h.gsoType & ~NET_HDR_GSO_ECN;
+      const ok =
+        (type === NET_HDR_GSO_TCPV4 && this.has(NetFeature.GUEST_TSO4)) ||
+        (type === NET_HDR_GSO_TCPV6 && this.has(NetFeature.GUEST_TSO6));
+      if (!ok) return undefined;
+    }
+    return {
+      flags: csum ? h.flags & (NET_HDR_F_NEEDS_CSUM | NET_HDR_F_DATA_VALID) : 0,
+      gsoType: h.gsoType,
+      hdrLen: h.hdrLen,
+      gsoSize: h.gsoSize,
+      csumStart: h.csumStart,
+      csumOffset: h.csumOffset,
+    };
   }
 
   private fillReceive(): void {
@@ -178,7 +267,14 @@ export class VirtioNetDevice implements DeviceModel {
     const mergeable = this.has(NetFeature.MRG_RXBUF);
     let delivered = false;
     while (this.backlog.length > 0) {
-      const { frame, valid } = this.backlog[0]!;
+      const pending = this.backlog[0]!;
+      const { frame } = pending;
+      const guestHeader = this.guestHeader(pending);
+      if (!guestHeader) {
+        this.backlog.shift();
+        this.counters.rxDropped++;
+        continue;
+      }
       const total = NET_HDR_BYTES + frame.length;
       // Take chains until the frame fits (one chain without MRG_RXBUF, §5.1.6.3.1).
       const chains = this.spare;
@@ -212,10 +308,8 @@ export class VirtioNetDevice implements DeviceModel {
         at += n;
         used++;
       }
-      writeNetHeader(header, {
-        flags: valid && this.has(NetFeature.GUEST_CSUM) ? NET_HDR_F_DATA_VALID : 0,
-        numBuffers: mergeable ? used : 0,
-      });
+      writeNetHeader(header, { ...guestHeader, numBuffers: mergeable ? used : 0 });
+      if (guestHeader.gsoType) this.counters.rxSegmentedFrames++;
       bytes.set(header, 0);
       at = 0;
       for (const [c, n] of usedChains) {

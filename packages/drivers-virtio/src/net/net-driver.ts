@@ -9,7 +9,11 @@ import type { DmaAllocator, VirtioMmioTransport } from '../guest/mmio-transport.
 import { Feature, INT_CONFIG, bit } from '../mmio/registers.js';
 import {
   NET_HDR_BYTES,
+  NET_GSO_MAX_FRAME_BYTES,
+  NET_HDR_F_DATA_VALID,
   NET_HDR_F_NEEDS_CSUM,
+  NET_HDR_GSO_TCPV4,
+  NET_HDR_GSO_TCPV6,
   NET_RECEIVEQ,
   NET_S_LINK_UP,
   NET_TRANSMITQ,
@@ -17,6 +21,7 @@ import {
   NetFeature,
   locateL4Checksum,
   readNetHeader,
+  type NetHeader,
   writeNetHeader,
 } from './net-format.js';
 
@@ -38,6 +43,21 @@ export interface VirtioNetDriverOptions {
   readonly txChecksumOffload?: boolean;
   /** Transmit buffers for frames above 2 KiB, each of the MTU's size (default 8; 0 caps the MTU). */
   readonly largeTxBuffers?: number;
+  /**
+   * Negotiate TCP segmentation both ways when the device offers it (HOST_TSO4/6 with CSUM,
+   * GUEST_TSO4/6 with GUEST_CSUM and MRG_RXBUF; default true).
+   */
+  readonly segmentationOffload?: boolean;
+}
+
+const HOST_TSO = bit(NetFeature.HOST_TSO4) | bit(NetFeature.HOST_TSO6);
+const GUEST_TSO = bit(NetFeature.GUEST_TSO4) | bit(NetFeature.GUEST_TSO6);
+
+/** §5.1.3.1: the features the driver must not accept without their prerequisites. */
+function pruneNetFeatures(f: bigint): bigint {
+  if (!(f & bit(NetFeature.CSUM))) f &= ~HOST_TSO;
+  if (!(f & bit(NetFeature.GUEST_CSUM)) || !(f & bit(NetFeature.MRG_RXBUF))) f &= ~GUEST_TSO;
+  return f;
 }
 
 export class VirtioNetDriver implements NetDevice {
@@ -54,7 +74,7 @@ export class VirtioNetDriver implements NetDevice {
   private largeTxBytes = 0;
   private largeTxStart = 0;
   private largeTxEnd = 0;
-  private receiver: ((frame: Uint8Array) => void) | undefined;
+  private receiver: ((frame: Uint8Array, checksumVerified: boolean) => void) | undefined;
   private txBlocked = false;
   private link = true;
   broken = false;
@@ -66,6 +86,7 @@ export class VirtioNetDriver implements NetDevice {
     interrupts: 0,
     notifications: 0,
     rxChecksumValid: 0,
+    txSegmentedFrames: 0,
   };
 
   constructor(
@@ -89,8 +110,10 @@ export class VirtioNetDriver implements NetDevice {
       bit(NetFeature.MRG_RXBUF) |
       bit(NetFeature.GUEST_CSUM) |
       bit(NetFeature.MTU);
+    const tso = this.options.segmentationOffload ?? true;
+    if (tso) wanted |= bit(NetFeature.CSUM) | HOST_TSO | GUEST_TSO;
     if (this.options.txChecksumOffload) wanted |= bit(NetFeature.CSUM);
-    this.features = t.negotiate(wanted);
+    this.features = t.negotiate(wanted, 0n, pruneNetFeatures);
     if (this.has(NetFeature.MAC)) for (let i = 0; i < 6; i++) this.mac[i] = t.readConfig(NetConfig.mac + i, 1);
     // §5.1.4.1: the config MTU is the most the device takes, not what the driver must use. A
     // frame above 2 KiB goes out from one of the large transmit buffers (one descriptor per
@@ -104,13 +127,19 @@ export class VirtioNetDriver implements NetDevice {
       if (!this.has(NetFeature.MRG_RXBUF)) this.mtu = Math.min(this.mtu, 1500);
     }
     this.readStatus();
-    this.offloads = { txChecksum: this.has(NetFeature.CSUM), rxChecksumVerified: false };
+    this.offloads = {
+      txChecksum: this.options.txChecksumOffload === true && this.has(NetFeature.CSUM),
+      rxChecksumVerified: false,
+      tcpSegmentation: (this.features & HOST_TSO) === HOST_TSO, // the stack cuts for IPv4 and IPv6 alike
+    };
     const rxCount = this.options.rxBuffers ?? (this.mtu > 1500 ? LARGE_MTU_RX_BUFFERS : 64);
     const txCount = this.options.txBuffers ?? 64;
     this.rx = t.setupQueue<number>(NET_RECEIVEQ, rxCount, this.dma);
     this.tx = t.setupQueue<number>(NET_TRANSMITQ, txCount, this.dma);
     const rxPool = this.dma.alloc(BUFFER_BYTES * this.rx.size);
-    const largeBytes = NET_HDR_BYTES + ETHERNET_HEADER_BYTES + this.mtu;
+    // A TSO frame is up to a 64 KiB IP datagram, whatever the MTU.
+    const largeBytes =
+      NET_HDR_BYTES + (this.offloads.tcpSegmentation ? NET_GSO_MAX_FRAME_BYTES : ETHERNET_HEADER_BYTES + this.mtu);
     // Every buffer has a ring slot of its own, so a frame never waits for a descriptor.
     const large = largeBytes > BUFFER_BYTES ? Math.min(largeTx, this.tx.size >>> 1) : 0;
     if (large === 0) this.mtu = Math.min(this.mtu, BUFFER_BYTES - NET_HDR_BYTES - ETHERNET_HEADER_BYTES);
@@ -129,16 +158,20 @@ export class VirtioNetDriver implements NetDevice {
     if (this.rx.publish()) t.notify(NET_RECEIVEQ);
   }
 
-  setReceiver(onFrame: (frame: Uint8Array) => void): void {
+  setReceiver(onFrame: (frame: Uint8Array, checksumVerified?: boolean) => void): void {
     this.receiver = onFrame;
     this.takeReceived();
   }
 
-  transmit(frame: Uint8Array): boolean {
+  transmit(frame: Uint8Array, segmentSize?: number): boolean {
     this.reclaimTx();
     const bytes = frame.length + NET_HDR_BYTES;
     const large = bytes > BUFFER_BYTES;
     if (large && bytes > this.largeTxBytes) throw new RangeError(`frame of ${frame.length} bytes exceeds the MTU`);
+    const gso =
+      segmentSize !== undefined && this.offloads.tcpSegmentation ? this.gsoHeader(frame, segmentSize) : undefined;
+    if (!gso && frame.length > ETHERNET_HEADER_BYTES + this.mtu)
+      throw new RangeError(`frame of ${frame.length} bytes exceeds the MTU`);
     const buffer = large ? this.freeLargeTx.pop() : this.freeTx.pop();
     if (buffer === undefined) {
       this.counters.txFull++;
@@ -146,16 +179,39 @@ export class VirtioNetDriver implements NetDevice {
       return false;
     }
     const hdr = this.mem.bytes.subarray(buffer, buffer + NET_HDR_BYTES);
-    const l4 = this.offloads.txChecksum ? locateL4Checksum(frame) : undefined;
-    writeNetHeader(hdr, l4 ? { flags: NET_HDR_F_NEEDS_CSUM, csumStart: l4.start, csumOffset: l4.offset } : {});
+    const l4 = !gso && this.offloads.txChecksum ? locateL4Checksum(frame) : undefined;
+    writeNetHeader(hdr, gso ?? (l4 ? { flags: NET_HDR_F_NEEDS_CSUM, csumStart: l4.start, csumOffset: l4.offset } : {}));
     this.mem.bytes.set(frame, buffer + NET_HDR_BYTES);
     this.tx.add([{ address: buffer, length: NET_HDR_BYTES + frame.length }], [], buffer);
     this.counters.txFrames++;
+    if (gso) this.counters.txSegmentedFrames++;
     if (this.tx.publish()) {
       this.counters.notifications++;
       this.transport.notify(NET_TRANSMITQ);
     }
     return true;
+  }
+
+  /**
+   * The virtio_net_hdr of a TCP frame the device is to segment (§5.1.6.2.1): NEEDS_CSUM over the
+   * TCP header on, GSO type by IP version, gso_size the payload per segment, hdr_len all headers.
+   * A frame that needs no cutting (or is not TCP) goes as it is.
+   */
+  private gsoHeader(frame: Uint8Array, segmentSize: number): Partial<NetHeader> | undefined {
+    const l4 = locateL4Checksum(frame);
+    if (!l4 || l4.offset !== 16 || l4.start + 20 > frame.length) return undefined;
+    const headerBytes = l4.start + ((frame[l4.start + 12]! >>> 4) << 2);
+    if (frame.length - headerBytes <= segmentSize) return undefined;
+    const v6 = frame[12] === 0x86;
+    if (!this.has(v6 ? NetFeature.HOST_TSO6 : NetFeature.HOST_TSO4)) return undefined;
+    return {
+      flags: NET_HDR_F_NEEDS_CSUM,
+      gsoType: v6 ? NET_HDR_GSO_TCPV6 : NET_HDR_GSO_TCPV4,
+      hdrLen: headerBytes,
+      gsoSize: segmentSize,
+      csumStart: l4.start,
+      csumOffset: l4.offset,
+    };
   }
 
   onInterrupt(): void {
@@ -220,9 +276,12 @@ export class VirtioNetDriver implements NetDevice {
       const frame = parts.length === 1 ? parts[0]!.slice() : concat(parts);
       this.counters.rxFrames++;
       this.counters.rxBuffers += parts.length;
-      if (hdr.flags & 2) this.counters.rxChecksumValid++;
+      // §5.1.6.4.1: DATA_VALID (checked by the device) and NEEDS_CSUM (a partial checksum from
+      // the host's own stack, never on a wire) both mean there is nothing to verify.
+      const verified = (hdr.flags & (NET_HDR_F_DATA_VALID | NET_HDR_F_NEEDS_CSUM)) !== 0;
+      if (verified) this.counters.rxChecksumValid++;
       reposted = true;
-      this.receiver(frame);
+      this.receiver(frame, verified);
     }
     if (reposted && this.rx.publish()) {
       this.counters.notifications++;

@@ -7,6 +7,10 @@ export const NetFeature = {
   GUEST_CSUM: 1n,
   MTU: 3n,
   MAC: 5n,
+  GUEST_TSO4: 7n,
+  GUEST_TSO6: 8n,
+  HOST_TSO4: 11n,
+  HOST_TSO6: 12n,
   MRG_RXBUF: 15n,
   STATUS: 16n,
 } as const;
@@ -21,6 +25,12 @@ export const NET_HDR_BYTES = 12;
 export const NET_HDR_F_NEEDS_CSUM = 1;
 export const NET_HDR_F_DATA_VALID = 2;
 export const NET_HDR_GSO_NONE = 0;
+export const NET_HDR_GSO_TCPV4 = 1;
+export const NET_HDR_GSO_TCPV6 = 4;
+/** The ECN bit of gso_type (§5.1.6.2): the segments carry CWR. */
+export const NET_HDR_GSO_ECN = 0x80;
+/** The largest frame a GSO header may describe: a 64 KiB IP datagram in an Ethernet frame. */
+export const NET_GSO_MAX_FRAME_BYTES = 14 + 65535;
 
 export interface NetHeader {
   flags: number;

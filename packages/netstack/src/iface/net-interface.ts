@@ -68,7 +68,8 @@ export class NetInterface {
    */
   readonly txQueue: Uint8Array[] = [];
   /** TCP frames received before the interface had an IPv4 address (NetStack holds them). */
-  readonly heldUntilConfigured: { readonly frame: Uint8Array; readonly atNs: number }[] = [];
+  readonly heldUntilConfigured: { readonly frame: Uint8Array; readonly atNs: number; readonly verified: boolean }[] =
+    [];
   /** MTU learned from a Router Advertisement (RFC 4861 §6.3.4), else the device's. */
   mtu: number;
   ipv6Enabled = false;

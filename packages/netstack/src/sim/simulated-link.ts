@@ -5,6 +5,7 @@
 import type { NetDevice, NetOffloads } from '@osv-ts/kernel-api';
 import { TimerQueue, type VirtualClock } from '@osv-ts/core-sched';
 import type { SeededRandom } from './seeded-random.js';
+import { segmentTcpFrame } from './tcp-segmenter.js';
 
 export interface LinkImpairments {
   /** Probability each frame is lost. */
@@ -43,10 +44,12 @@ export interface LinkCounters {
   reordered: number;
   corrupted: number;
   queueDrops: number;
+  /** TSO frames a port cut into segments. */
+  segmentedFrames: number;
 }
 
 class SimulatedPort implements NetDevice {
-  readonly offloads: NetOffloads = { txChecksum: false, rxChecksumVerified: false };
+  readonly offloads: NetOffloads;
   linkUp = true;
   receiver: ((frame: Uint8Array) => void) | undefined;
   busyUntilNs = 0;
@@ -58,10 +61,18 @@ class SimulatedPort implements NetDevice {
     readonly mac: Uint8Array,
     readonly mtu: number,
     private readonly link: SimulatedLink,
-  ) {}
+    tcpSegmentation: boolean,
+  ) {
+    this.offloads = { txChecksum: false, rxChecksumVerified: false, tcpSegmentation };
+  }
 
-  transmit(frame: Uint8Array): boolean {
-    this.link.carry(this, frame);
+  transmit(frame: Uint8Array, segmentSize?: number): boolean {
+    if (segmentSize === undefined) this.link.carry(this, frame);
+    else {
+      // A TSO port cuts the segment before the wire, as a NIC does.
+      this.link.counters.segmentedFrames++;
+      for (const f of segmentTcpFrame(frame, segmentSize)) this.link.carry(this, f);
+    }
     return true;
   }
 
@@ -82,6 +93,7 @@ export class SimulatedLink {
     reordered: 0,
     corrupted: 0,
     queueDrops: 0,
+    segmentedFrames: 0,
   };
   /** Observes every frame handed to the link (before impairments), e.g. for traces. */
   tap: ((from: NetDevice, frame: Uint8Array) => void) | undefined;
@@ -91,9 +103,11 @@ export class SimulatedLink {
     private readonly rng: SeededRandom,
     public impairments: LinkImpairments = PERFECT_LINK,
     mtu = 1500,
+    /** Both ports offer TCP segmentation (NetOffloads.tcpSegmentation) and cut TSO frames. */
+    tcpSegmentation = false,
   ) {
-    const pa = new SimulatedPort('sim0', Uint8Array.of(0x02, 0, 0, 0, 0, 0x0a), mtu, this);
-    const pb = new SimulatedPort('sim1', Uint8Array.of(0x02, 0, 0, 0, 0, 0x0b), mtu, this);
+    const pa = new SimulatedPort('sim0', Uint8Array.of(0x02, 0, 0, 0, 0, 0x0a), mtu, this, tcpSegmentation);
+    const pb = new SimulatedPort('sim1', Uint8Array.of(0x02, 0, 0, 0, 0, 0x0b), mtu, this, tcpSegmentation);
     pa.peer = pb;
     pb.peer = pa;
     this.a = pa;

@@ -29,6 +29,11 @@ export interface TcpConfig {
   keepCount: number;
   /** Largest MSS this end accepts (from the interface MTU). */
   mss: number;
+  /**
+   * Largest TCP segment (header and payload) handed to the interface at once when its device
+   * cuts segments itself (TSO); 0: one MSS at a time.
+   */
+  segmentationBytes: number;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = {
@@ -52,4 +57,5 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   keepIntervalNs: 75_000_000_000,
   keepCount: 9,
   mss: 1460,
+  segmentationBytes: 0,
 };

@@ -988,7 +988,7 @@ export class TcpConnection {
       const avail = diff(dataEnd, this.sndNxt);
       const inFlight = diff(this.sndNxt, this.sndUna);
       const usable = Math.min(limit, this.sndWnd) - inFlight;
-      let len = Math.min(this.mss, Math.max(avail, 0), usable);
+      let len = Math.min(this.burstBytes(), Math.max(avail, 0), usable);
       const finPending = this.finQueued && le(this.sndNxt, this.finSeq);
       if (len <= 0) {
         if (finPending && avail <= 0) this.sendData(this.sndNxt, 0, nowNs, true);
@@ -1003,6 +1003,16 @@ export class TcpConnection {
       const fin = finPending && add(this.sndNxt, len) === this.finSeq;
       this.sendData(this.sndNxt, len, nowNs, fin);
     }
+  }
+
+  /**
+   * The most new data one segment carries: one MSS, or with TSO whole MSS-sized segments up to
+   * config.segmentationBytes (less the largest header: 60 bytes), cut by the device.
+   */
+  private burstBytes(): number {
+    const tso = this.config.segmentationBytes;
+    if (tso <= 0) return this.mss;
+    return Math.max(this.mss, Math.floor((tso - 60) / this.mss) * this.mss);
   }
 
   /** RFC 6675 §5 step (C): send while cwnd - pipe >= 1 SMSS, choosing segments by NextSeg(). */

@@ -13,10 +13,15 @@ export function sumWords(bytes: Uint8Array, offset: number, length: number, sum 
   return sum;
 }
 
+/** Folds a sum to 16 bits (end-around carry, RFC 1071 §4.1), not complemented. */
+export function foldSum(sum: number): number {
+  while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
+  return sum;
+}
+
 /** Folds a sum to 16 bits and complements it: the value to put on the wire. */
 export function finishChecksum(sum: number): number {
-  while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
-  return ~sum & 0xffff;
+  return ~foldSum(sum) & 0xffff;
 }
 
 /** RFC 1071 checksum of a byte range. A range containing a correct checksum verifies to 0. */

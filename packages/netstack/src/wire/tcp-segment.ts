@@ -2,7 +2,7 @@
 // timestamps (RFC 7323 §2, §3), SACK-permitted and SACK (RFC 2018 §2, §3). Unknown options are
 // skipped by their length; a malformed option list is a FormatError.
 import { fail, need, put16, put32, u16, u32 } from './bounds.js';
-import { finishChecksum, sumWords } from './checksum.js';
+import { finishChecksum, foldSum, sumWords } from './checksum.js';
 
 export const TCP_HEADER_BYTES = 20;
 
@@ -171,9 +171,11 @@ function emitTcpOptions(out: Uint8Array, o0: number, o: TcpOptions): number {
 /**
  * Writes header, options and payload at `offset` and fills in the checksum; `pseudoSum` must
  * cover the whole segment length. Returns the segment length. With at most 40 option bytes
- * (RFC 9293 §3.1), callers limit SACK blocks to what fits.
+ * (RFC 9293 §3.1), callers limit SACK blocks to what fits. A `partial` checksum is only the
+ * folded pseudo-header sum, for a device that completes it (Linux's CHECKSUM_PARTIAL; virtio
+ * 1.2 §5.1.6.2 NEEDS_CSUM), as TCP segmentation offload requires.
  */
-export function emitTcp(out: Uint8Array, offset: number, s: TcpSegment, pseudoSum: number): number {
+export function emitTcp(out: Uint8Array, offset: number, s: TcpSegment, pseudoSum: number, partial = false): number {
   const optLen = tcpOptionsLength(s.options);
   if (optLen > 40) fail('tcp', 'options', offset + 20, `${optLen} option bytes exceed 40`);
   const hdr = TCP_HEADER_BYTES + optLen;
@@ -191,6 +193,6 @@ export function emitTcp(out: Uint8Array, offset: number, s: TcpSegment, pseudoSu
   put16(out, o + 18, s.urgent);
   emitTcpOptions(out, o + 20, s.options);
   out.set(s.payload, o + hdr);
-  put16(out, o + 16, finishChecksum(sumWords(out, o, total, pseudoSum)));
+  put16(out, o + 16, partial ? foldSum(pseudoSum) : finishChecksum(sumWords(out, o, total, pseudoSum)));
   return total;
 }

@@ -10,10 +10,14 @@ export class FrameStreamDecoder {
   private buf = new Uint8Array(1 << 18);
   private start = 0;
   private end = 0;
-  /** Times the stream lost sync (a length beyond MAX_STREAM_FRAME_BYTES). */
+  /** Times the stream lost sync (a length beyond the longest frame accepted). */
   desyncs = 0;
 
-  constructor(private readonly onFrame: (frame: Uint8Array) => void) {}
+  constructor(
+    private readonly onFrame: (frame: Uint8Array) => void,
+    /** Longest frame accepted; a vnet-header stream carries 12 bytes more than MAX_STREAM_FRAME_BYTES. */
+    private readonly maxFrameBytes = MAX_STREAM_FRAME_BYTES,
+  ) {}
 
   push(chunk: Uint8Array): void {
     if (this.buf.length - this.end < chunk.length) this.makeRoom(chunk.length);
@@ -23,7 +27,7 @@ export class FrameStreamDecoder {
     while (this.end - this.start >= 4) {
       const s = this.start;
       const len = ((b[s]! << 24) | (b[s + 1]! << 16) | (b[s + 2]! << 8) | b[s + 3]!) >>> 0;
-      if (len > MAX_STREAM_FRAME_BYTES) {
+      if (len > this.maxFrameBytes) {
         this.desyncs++;
         this.start = this.end = 0;
         return;

@@ -45,6 +45,29 @@ function arpRequest(target: number[]): Uint8Array {
   return f;
 }
 
+/** One's-complement sum of 16-bit words (RFC 1071). */
+function checksum(bytes: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i]! << 8) | (bytes[i + 1] ?? 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** An ICMP echo request from `src` (MAC) to `dst` with its ICMP checksum left at zero. */
+function icmpEchoRequest(dstMac: number[], src: number[], dst: number[], id: number): Uint8Array {
+  const f = new Uint8Array(14 + 20 + 16);
+  f.set(dstMac, 0);
+  f.set(MAC, 6);
+  f.set([0x08, 0x00], 12);
+  f.set([0x45, 0, 0, 36, 0, 1, 0x40, 0, 64, 1, 0, 0, ...src, ...dst], 14);
+  const ipSum = checksum(f.subarray(14, 34));
+  f[24] = ipSum >>> 8;
+  f[25] = ipSum & 0xff;
+  f.set([8, 0, 0, 0, id >>> 8, id & 0xff, 0, 1], 34);
+  f.set([1, 2, 3, 4, 5, 6, 7, 8], 42);
+  return f;
+}
+
 async function waitFor<T>(what: string, get: () => T | undefined, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -59,7 +82,7 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
   it('creates a missing TAP device, exchanges ARP with Linux over it, and the device goes away at close', async () => {
     ensureTapRelay();
     const ns = netns();
-    const tap = await TapBackend.start({ ifname: 'osvt%d', netns: ns });
+    const tap = await TapBackend.start({ ifname: 'osvt%d', netns: ns, vnetHeader: false });
     cleanup.push(() => tap.close());
     expect(tap.created).toBe(true);
     expect(tap.ifname).toBe('osvt0'); // the kernel filled in the pattern
@@ -96,7 +119,7 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     const ns = netns();
     inNs(ns, 'ip', 'tuntap', 'add', 'dev', 'osvt1', 'mode', 'tap');
     inNs(ns, 'ip', 'addr', 'add', '10.9.1.1/24', 'dev', 'osvt1');
-    const tap = await TapBackend.start({ ifname: 'osvt1', netns: ns });
+    const tap = await TapBackend.start({ ifname: 'osvt1', netns: ns, vnetHeader: false });
     cleanup.push(() => tap.close());
     expect(tap.created).toBe(false);
     const frames: Uint8Array[] = [];
@@ -116,6 +139,36 @@ describe('TapBackend (Linux TAP through osv-tap-relay)', () => {
     // A persistent device stays after the relay goes.
     await new Promise((r) => setTimeout(r, 100));
     expect(inNs(ns, 'ip', '-o', 'link', 'show', 'osvt1')).toMatch(/osvt1/);
+  }, 60_000);
+
+  it('passes virtio_net_hdr both ways: Linux completes a checksum the guest left to it (NEEDS_CSUM) and answers', async () => {
+    const ns = netns();
+    const tap = await TapBackend.start({ ifname: 'osvt6', netns: ns });
+    cleanup.push(() => tap.close());
+    expect(tap.vnetHeader).toBe(true);
+    inNs(ns, 'ip', 'addr', 'add', '10.9.6.1/24', 'dev', 'osvt6');
+    inNs(ns, 'ip', 'neigh', 'replace', '10.9.6.2', 'lladdr', '52:54:00:12:34:56', 'dev', 'osvt6');
+    tap.setGuestOffloads({ checksum: true, tso4: true, tso6: true }); // TUNSETOFFLOAD must be accepted
+    const frames: Uint8Array[] = [];
+    tap.connect((f) => frames.push(f));
+    const tapMac = inNs(ns, 'cat', '/sys/class/net/osvt6/address')
+      .trim()
+      .split(':')
+      .map((h) => parseInt(h, 16));
+    const echo = icmpEchoRequest(tapMac, [10, 9, 6, 2], [10, 9, 6, 1], 0x4242);
+    const header = new Uint8Array(12);
+    header[0] = 1; // VIRTIO_NET_HDR_F_NEEDS_CSUM: the ICMP checksum field is left for the host
+    new DataView(header.buffer).setUint16(6, 14 + 20, true); // csum_start: the ICMP header
+    new DataView(header.buffer).setUint16(8, 2, true); // csum_offset: its checksum field
+    const withHeader = new Uint8Array(12 + echo.length);
+    withHeader.set(header);
+    withHeader.set(echo, 12);
+    tap.send(withHeader);
+    const isReply = (f: Uint8Array): boolean =>
+      f.length >= 12 + 42 && f[12 + 12] === 0x08 && f[12 + 13] === 0 && f[12 + 23] === 1 && f[12 + 34] === 0;
+    const reply = await waitFor('the echo reply', () => frames.find(isReply));
+    expect((reply[12 + 38]! << 8) | reply[12 + 39]!).toBe(0x4242); // the identifier came back
+    expect(await Promise.race([tap.exited, new Promise((r) => setTimeout(() => r('running'), 200))])).toBe('running');
   }, 60_000);
 
   it('tells an unprivileged user what it lacks (CAP_NET_ADMIN) instead of failing silently', () => {

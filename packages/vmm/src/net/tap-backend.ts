@@ -2,10 +2,13 @@
 // go out on the TAP and the host stack sees a peer on an Ethernet link, with no NAT and no
 // port forwarding. osv-tap-relay (native/tap-relay.c) holds the TAP's file descriptor and
 // relays frames over a pipe pair in QEMU's stream framing, which keeps frame boundaries.
-// Left out: vnet headers (the device model completes checksums itself), multiqueue.
+// With vnet headers (IFF_VNET_HDR, the default) every frame carries its virtio_net_hdr both
+// ways, so the guest's TCP segmentation and checksum offloads reach the host's stack as
+// QEMU's tap back-end passes them: one 64 KiB segment crosses the pipe instead of 44 frames.
+// Left out: multiqueue.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { NetBackend } from '@osv-ts/drivers-virtio';
-import { FrameStreamDecoder, encodeStreamFrame } from './frame-stream.js';
+import type { GuestOffloads, NetBackend } from '@osv-ts/drivers-virtio';
+import { FrameStreamDecoder, MAX_STREAM_FRAME_BYTES, encodeStreamFrame } from './frame-stream.js';
 import { ensureTapRelay } from './tap-relay-binary.js';
 
 export interface TapBackendOptions {
@@ -18,11 +21,22 @@ export interface TapBackendOptions {
   readonly netns?: string;
   /** Frames kept for the relay while its pipe is full; beyond, frames are dropped (default 1024). */
   readonly txBacklogFrames?: number;
+  /** Frames carry a virtio_net_hdr both ways (IFF_VNET_HDR) so offloads pass through (default true). */
+  readonly vnetHeader?: boolean;
 }
+
+/** virtio_net_hdr with num_buffers (virtio 1.2 §5.1.6), as TUNSETVNETHDRSZ sets it. */
+const VNET_HEADER_BYTES = 12;
+/** The stream's control record (a length no frame has), then TUN_F_* flags for TUNSETOFFLOAD. */
+const CONTROL_RECORD = 0xffffffff;
+// linux/if_tun.h: what the host may hand the guest.
+const TUN_F_CSUM = 0x01;
+const TUN_F_TSO4 = 0x02;
+const TUN_F_TSO6 = 0x04;
 
 export class TapBackend implements NetBackend {
   private deliver: ((frame: Uint8Array, checksumValid: boolean) => void) | undefined;
-  private readonly decoder = new FrameStreamDecoder((f) => this.onFrame(f));
+  private readonly decoder: FrameStreamDecoder;
   private readonly txBacklogBytes: number;
   readonly counters = { framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0, framesDropped: 0 };
   /** Settles with the relay's exit code when it ends (close(), or the device was deleted). */
@@ -36,9 +50,14 @@ export class TapBackend implements NetBackend {
     readonly created: boolean,
     /** The TAP device's MTU when the relay attached (what the guest is offered). */
     readonly mtu: number,
+    /** Every frame is preceded by its virtio_net_hdr (NetBackend.vnetHeader). */
+    readonly vnetHeader: boolean,
     txBacklogFrames: number,
   ) {
-    this.txBacklogBytes = txBacklogFrames * Math.max(1600, mtu + 18);
+    const header = vnetHeader ? VNET_HEADER_BYTES : 0;
+    this.decoder = new FrameStreamDecoder((f) => this.onFrame(f), MAX_STREAM_FRAME_BYTES + header);
+    // Sized in frames of the link's MTU; a segmentation-offload frame counts as several.
+    this.txBacklogBytes = txBacklogFrames * Math.max(1600, mtu + 18 + header);
     this.exited =
       child.exitCode !== null
         ? Promise.resolve(child.exitCode)
@@ -51,10 +70,10 @@ export class TapBackend implements NetBackend {
   static async start(options: TapBackendOptions): Promise<TapBackend> {
     if (!/^[A-Za-z0-9_.:%-]{1,15}$/.test(options.ifname)) throw new Error(`bad TAP device name '${options.ifname}'`);
     const relay = options.relayPath ?? ensureTapRelay();
+    const vnetHeader = options.vnetHeader ?? true;
+    const relayArgs = vnetHeader ? ['--vnet-hdr', options.ifname] : [options.ifname];
     const [cmd, args] =
-      options.netns === undefined
-        ? [relay, [options.ifname]]
-        : ['ip', ['netns', 'exec', options.netns, relay, options.ifname]];
+      options.netns === undefined ? [relay, relayArgs] : ['ip', ['netns', 'exec', options.netns, relay, ...relayArgs]];
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     const ready = await new Promise<{ ifname: string; how: string; mtu: number }>((resolve, reject) => {
@@ -75,7 +94,31 @@ export class TapBackend implements NetBackend {
     });
     // Later relay messages (a lost stream, a failed write) go to our stderr.
     child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
-    return new TapBackend(child, ready.ifname, ready.how === 'created', ready.mtu, options.txBacklogFrames ?? 1024);
+    return new TapBackend(
+      child,
+      ready.ifname,
+      ready.how === 'created',
+      ready.mtu,
+      vnetHeader,
+      options.txBacklogFrames ?? 1024,
+    );
+  }
+
+  /** Tells the TAP what the guest's driver accepts (QEMU's tap_set_offload): TSO only with checksums. */
+  setGuestOffloads(offloads: GuestOffloads): void {
+    if (!this.vnetHeader) return;
+    let flags = 0;
+    if (offloads.checksum) {
+      flags |= TUN_F_CSUM;
+      if (offloads.tso4) flags |= TUN_F_TSO4;
+      if (offloads.tso6) flags |= TUN_F_TSO6;
+    }
+    const record = new Uint8Array(8);
+    const view = new DataView(record.buffer);
+    view.setUint32(0, CONTROL_RECORD);
+    view.setUint32(4, flags);
+    const stdin = this.child.stdin!;
+    if (!stdin.destroyed) stdin.write(record);
   }
 
   send(frame: Uint8Array): void {
