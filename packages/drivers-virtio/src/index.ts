@@ -90,6 +90,7 @@ export type { FuseReply, FuseReplyBody, FuseAttr, FuseEntry, FuseDirent, FuseSta
 export type { FuseBackend } from './fs/fuse-backend.js';
 export { VirtioFsDevice } from './fs/virtiofs-device.js';
 export type { VirtioFsOptions, VirtioFsCounters } from './fs/virtiofs-device.js';
-export { VirtioFsDriver } from './fs/virtiofs-driver.js';
+export { VirtioFsDriver, VIRTIOFS_MAX_IN_FLIGHT } from './fs/virtiofs-driver.js';
+export type { VirtioFsDriverOptions } from './fs/virtiofs-driver.js';
 export { DirectFuseSession } from './fs/fuse-session.js';
-export type { FuseSession } from './fs/fuse-session.js';
+export type { FuseSession, FuseTicket } from './fs/fuse-session.js';

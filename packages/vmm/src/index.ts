@@ -48,5 +48,10 @@ export type { TapBackendOptions } from './net/tap-backend.js';
 export { ensureNativeBinary, ensureTapRelay, TapRelayBuildError } from './net/tap-relay-binary.js';
 export { cacheDir, CacheDirError } from './cache-dir.js';
 export { FrameStreamDecoder, encodeStreamFrame, MAX_STREAM_FRAME_BYTES } from './net/frame-stream.js';
-export { NODE_FS_CACHE_TIMEOUT_MS, NODE_FS_MAX_WRITE_BYTES, NodeFsBackend } from './virtiofs/node-fs-backend.js';
+export {
+  NODE_FS_CACHE_TIMEOUT_MS,
+  NODE_FS_MAX_WRITE_BYTES,
+  NODE_FS_READ_AHEAD_BYTES,
+  NodeFsBackend,
+} from './virtiofs/node-fs-backend.js';
 export type { NodeFsBackendOptions } from './virtiofs/node-fs-backend.js';

@@ -117,9 +117,13 @@ export class VirtioFsDevice implements DeviceModel {
     while ((chain = q.pop()) !== undefined) {
       const written = this.answer(host, chain, q.index === FS_HIPRIO_QUEUE);
       q.pushUsed(chain.head, written);
+      // Signalled chain by chain, not once a batch: a reader with READs in flight keeps adding
+      // chains while we drain, and would otherwise wait out the whole batch for the reply it
+      // needs first. With EVENT_IDX (§2.7.10) this raises an interrupt only where the driver's
+      // used_event asks for one, i.e. at most once per time it looked.
+      host.signalUsed(q);
       any = true;
     }
-    if (any) host.signalUsed(q);
     return any;
   }
 

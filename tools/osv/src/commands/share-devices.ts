@@ -1,9 +1,10 @@
 // The virtio-fs devices of `--share HOSTDIR:/guest[:ro]` (osv run and osv run -i): one
 // NodeFsBackend and one VirtioFsDevice per share, named virtiofsN with tag shareN (the guest
-// mounts /dev/virtiofsN). Two knobs, for measuring and for a guest that must see host changes
-// at once: OSV_SHARE_MAX_WRITE_KIB (the largest READ/WRITE the device agrees to in FUSE_INIT,
-// default 1024) and OSV_SHARE_CACHE_MS (the entry/attr timeouts LOOKUP and GETATTR replies
-// carry, default 1000, virtiofsd's cache=auto; 0 is cache=none).
+// mounts /dev/virtiofsN). Knobs, for measuring and for a guest that must see host changes at
+// once: OSV_SHARE_MAX_WRITE_KIB (the largest READ/WRITE the device agrees to in FUSE_INIT,
+// default 1024), OSV_SHARE_CACHE_MS (the entry/attr timeouts LOOKUP and GETATTR replies carry,
+// default 1000, virtiofsd's cache=auto; 0 is cache=none) and OSV_SHARE_READ_AHEAD_KIB (the
+// max_readahead FUSE_INIT agrees to, default 4096; 0: the guest reads nothing ahead).
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NodeFsBackend, type NodeFsBackendOptions } from '@osv-ts/vmm';
@@ -26,9 +27,11 @@ export function checkShare(s: ShareSpec): void {
 export function shareBackendOptions(env: NodeJS.ProcessEnv = process.env): NodeFsBackendOptions {
   const kib = envNumber(env, 'OSV_SHARE_MAX_WRITE_KIB');
   const cacheMs = envNumber(env, 'OSV_SHARE_CACHE_MS');
+  const aheadKib = envNumber(env, 'OSV_SHARE_READ_AHEAD_KIB');
   return {
     ...(kib !== undefined ? { maxWriteBytes: Math.max(4, kib) * 1024 } : {}),
     ...(cacheMs !== undefined ? { cacheTimeoutMs: cacheMs } : {}),
+    ...(aheadKib !== undefined ? { readAheadBytes: aheadKib * 1024 } : {}),
   };
 }
 

@@ -10,8 +10,10 @@
 // drops the file's attributes, create/unlink/rename/mkdir/rmdir/link/symlink update or drop the
 // names and the directories' attributes, and an open drops the file's attributes (O_TRUNC
 // re-reads them at once), so a guest never sees stale data after its own writes and sees
-// another guest's closed file fresh once it opens it. Data is never cached (every read is a
-// READ). Negative lookups are not cached: a name another guest creates is found at once. What
+// another guest's closed file fresh once it opens it. Data is not cached, but read ahead: a
+// read that continues the previous one on the file (or starts an open file at 0) is served from
+// READs sent ahead of it, up to the max_readahead FUSE_INIT agreed (read-ahead.ts); a write,
+// truncate, open or close of the file drops what was read ahead. Negative lookups are not cached: a name another guest creates is found at once. What
 // another guest changes shows in stat within the timeout: the rule is Linux's cache=auto.
 // Without a clock nothing is cached.
 //
@@ -28,6 +30,7 @@ import type { Mount } from '../../mount.js';
 import type { StatFs } from '../../stat.js';
 import { FUSE_ROOT_ID, FuseSetattrValid } from '@osv-ts/drivers-virtio';
 import type { FuseAttr, FuseEntry, FuseReplyBody, FuseSession, FuseSetattr } from '@osv-ts/drivers-virtio';
+import { ReadAheadStream } from './read-ahead.js';
 
 interface Handle {
   readonly fh: bigint;
@@ -52,6 +55,12 @@ interface FuseNode {
   attrExpiresNs: number;
   /** Directories: names looked up, each until its entry_valid runs out. */
   entries: Map<string, { readonly vnode: Vnode; readonly expiresNs: number }> | undefined;
+  /** Regular files: READs sent ahead of a sequential reader. */
+  ahead: ReadAheadStream | undefined;
+  /** Where the last read ended (a read starting here continues it); 0 after an open. */
+  lastReadEnd: number;
+  /** A thread is in the read-ahead stream (blocked on a reply): others read around it. */
+  aheadBusy: boolean;
 }
 
 /** What the cache needs of a clock (the kernel's monotonic clock). */
@@ -89,8 +98,10 @@ export class VirtioFs implements FileSystem, VnodeOps {
   readonly blockSizeBytes: number;
   readonly readOnly: boolean;
   /** Requests the caches saved (for tests and the bench). */
-  readonly counters = { entryHits: 0, attrHits: 0 };
+  readonly counters = { entryHits: 0, attrHits: 0, aheadRequests: 0, aheadBytesUsed: 0 };
   private readonly clock: VirtioFsClock | undefined;
+  /** READs a read-ahead stream keeps out (0: no read-ahead). */
+  private readonly aheadDepth: number;
   private mountRef: Mount | undefined;
 
   constructor(
@@ -101,6 +112,11 @@ export class VirtioFs implements FileSystem, VnodeOps {
     this.readOnly = o.readOnly ?? false;
     this.clock = o.clock;
     this.blockSizeBytes = driver.maxIoBytes;
+    // One request stays free for everything else (a stat, a write) while a stream is out.
+    this.aheadDepth = Math.max(
+      0,
+      Math.min(Math.floor(driver.maxReadaheadBytes / driver.maxIoBytes), driver.maxInFlight - 1),
+    );
   }
 
   /** The monotonic ns a timeout of `sec` s + `nsec` ns from now runs out (0: not cached). */
@@ -182,6 +198,9 @@ export class VirtioFs implements FileSystem, VnodeOps {
         listing: undefined,
         attrExpiresNs: 0,
         entries: undefined,
+        ahead: undefined,
+        lastReadEnd: -1,
+        aheadBusy: false,
       };
       return new Vnode(m, asNumber(nodeid, 'node id'), type, this, data, attr.mode & 0o7777);
     });
@@ -193,6 +212,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
 
   private release(v: Vnode): void {
     const n = node(v);
+    this.dropAhead(v);
     for (const [acc, h] of n.handles) {
       this.releaseHandle(v, h.fh, acc);
     }
@@ -355,6 +375,8 @@ export class VirtioFs implements FileSystem, VnodeOps {
     // Close-to-open: what another guest wrote and closed shows in the next stat; O_TRUNC reads
     // the size now (the VFS truncates only a file it sees as non-empty).
     n.attrExpiresNs = 0;
+    this.dropAhead(vnode);
+    n.lastReadEnd = 0;
     if (flags & O_TRUNC) this.refresh(vnode);
     const h = n.handles.get(acc);
     if (h) {
@@ -381,6 +403,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
     const n = node(vnode);
     const h = n.handles.get(acc);
     if (!h || --h.opens > 0) return;
+    if (n.ahead?.fh === h.fh) this.dropAhead(vnode);
     n.handles.delete(acc);
     for (const other of n.handles.values()) if (other === h) return; // shared with O_RDWR
     this.releaseHandle(vnode, h.fh, acc);
@@ -400,6 +423,59 @@ export class VirtioFs implements FileSystem, VnodeOps {
 
   read(vnode: Vnode, offsetBytes: number, into: Uint8Array): number {
     const fh = this.handleFor(vnode, false);
+    const n = node(vnode);
+    if (this.aheadDepth === 0 || n.aheadBusy) return this.readDirect(vnode, fh, offsetBytes, into);
+    n.aheadBusy = true;
+    try {
+      return this.readAhead(vnode, fh, offsetBytes, into);
+    } finally {
+      n.aheadBusy = false;
+      // Invalidated meanwhile (a write, truncate, open or close from another thread).
+      if (n.ahead?.stale) this.dropAhead(vnode);
+    }
+  }
+
+  /** A read through the file's read-ahead stream, started when the read continues the last. */
+  private readAhead(vnode: Vnode, fh: bigint, offsetBytes: number, into: Uint8Array): number {
+    const n = node(vnode);
+    let s = n.ahead;
+    if (s !== undefined && (s.fh !== fh || s.position !== offsetBytes || s.exhausted)) {
+      s.drop();
+      n.ahead = s = undefined;
+    }
+    if (s === undefined && offsetBytes === n.lastReadEnd) {
+      s = n.ahead = new ReadAheadStream(
+        this.driver,
+        n.nodeid,
+        fh,
+        offsetBytes,
+        this.driver.maxIoBytes,
+        this.aheadDepth,
+        this.counters,
+      );
+    }
+    let done = 0;
+    if (s !== undefined) {
+      // Ahead to the size the guest knows, and at least over this read.
+      const limit = Math.max(vnode.size, offsetBytes + into.length);
+      s.fill(limit);
+      done = s.consume(offsetBytes, into, limit);
+      if (s.exhausted) {
+        s.drop();
+        n.ahead = undefined;
+        // A short chunk is the end of the file; after a failed one the caller asks itself.
+        if (s.ended) {
+          n.lastReadEnd = offsetBytes + done;
+          return done;
+        }
+      }
+    }
+    if (done < into.length) done += this.readDirect(vnode, fh, offsetBytes + done, into.subarray(done));
+    n.lastReadEnd = offsetBytes + done;
+    return done;
+  }
+
+  private readDirect(vnode: Vnode, fh: bigint, offsetBytes: number, into: Uint8Array): number {
     let done = 0;
     while (done < into.length) {
       const want = Math.min(into.length - done, this.driver.maxIoBytes);
@@ -413,6 +489,20 @@ export class VirtioFs implements FileSystem, VnodeOps {
       if (r.data.length < want) break;
     }
     return done;
+  }
+
+  /**
+   * Ends the file's read-ahead stream, if it has one. A reader blocked in it drops it itself when
+   * it wakes (its request slots must not go to others while it may still read them).
+   */
+  private dropAhead(vnode: Vnode): void {
+    const n = node(vnode);
+    if (n.aheadBusy) {
+      n.ahead?.invalidate();
+      return;
+    }
+    n.ahead?.drop();
+    n.ahead = undefined;
   }
 
   write(vnode: Vnode, offsetBytes: number, data: Uint8Array): number {
@@ -430,6 +520,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
     }
     if (offsetBytes + done > vnode.size) vnode.size = offsetBytes + done;
     node(vnode).attrExpiresNs = 0; // mtime, and blocks, changed on the host
+    this.dropAhead(vnode);
     return done;
   }
 
@@ -466,6 +557,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
   }
 
   private setattrRaw(vnode: Vnode, a: Partial<FuseSetattr> & { valid: number }): void {
+    if (a.valid & FuseSetattrValid.SIZE) this.dropAhead(vnode);
     const r = this.expect(
       this.driver.call(node(vnode).nodeid, {
         op: 'setattr',
