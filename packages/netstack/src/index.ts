@@ -1,5 +1,6 @@
 // @osv-ts/netstack: public contract.
 export { NetStack } from './net-stack.js';
+export { StackTimers } from './stack-timers.js';
 export type { NetStackOptions, InterfaceOptions, StackCounters } from './net-stack.js';
 export { NetInterface } from './iface/net-interface.js';
 export type {

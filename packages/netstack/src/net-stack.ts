@@ -4,7 +4,7 @@
 // only moves through `poll(nowNs)`, and `nextDeadlineNs()` says when to call it next. No timers
 // are created outside the stack's own core-sched TimerQueue.
 import { Errno, FormatError, KernelError, type Clock, type Entropy, type NetDevice } from '@osv-ts/kernel-api';
-import { Timer, TimerQueue } from '@osv-ts/core-sched';
+import { Timer } from '@osv-ts/core-sched';
 import { LoopbackDevice } from './iface/loopback-device.js';
 import {
   NetInterface,
@@ -15,6 +15,7 @@ import {
 } from './iface/net-interface.js';
 import { Ipv4Reassembler } from './iface/ipv4-reassembly.js';
 import { RouteTable, type Route } from './iface/route-table.js';
+import { StackTimers } from './stack-timers.js';
 import { PingSocket } from './socket/ping-socket.js';
 import type { SocketAddress } from './socket/socket.js';
 import { TcpSocket, type TcpSocketHost } from './socket/tcp-socket.js';
@@ -134,7 +135,7 @@ interface IpMeta {
 }
 
 export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
-  readonly timers = new TimerQueue();
+  readonly timers = new StackTimers();
   readonly routes = new RouteTable<NetInterface>();
   readonly interfaces: NetInterface[] = [];
   readonly loopback: NetInterface;
@@ -327,6 +328,15 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
       const deferred = this.drainDeferred();
       if (fired === 0 && delivered === 0 && deferred === 0) break;
     }
+  }
+
+  /**
+   * Called with a timer's deadline whenever one is armed. A driver sleeping until
+   * nextDeadlineNs() must wake (and poll) when it is earlier than that sleep: a timer armed from
+   * a frame's receive path or another thread's socket call is otherwise found only when it wakes.
+   */
+  set onTimerArmed(listener: ((deadlineNs: number) => void) | undefined) {
+    this.timers.onArm = listener;
   }
 
   /** When poll() must next run (undefined: only when a frame arrives or a socket is used). */

@@ -30,11 +30,23 @@ export function startNetwork(
     ...(o.nameserver ? [`--nameserver=${o.nameserver}`] : []),
   ];
   const kicks = new WaitQueue('net-poll');
+  // The poller's deadline while it sleeps (-Infinity while it runs). A timer armed earlier than
+  // that (an ACK restarting the retransmission timer in an interrupt handler) wakes it.
+  let sleepingUntil = -Infinity;
+  stack.onTimerArmed = (deadlineNs) => {
+    if (deadlineNs < sleepingUntil) {
+      sleepingUntil = -Infinity;
+      kicks.wakeAll();
+    }
+  };
   sched.spawn(
     function* poller(): ThreadBody {
       for (;;) {
         stack.poll();
-        yield { queues: [kicks], deadlineNs: stack.nextDeadlineNs() ?? sched.clock.monotonicNs() + 1_000_000_000 };
+        const deadlineNs = stack.nextDeadlineNs() ?? sched.clock.monotonicNs() + 1_000_000_000;
+        sleepingUntil = deadlineNs;
+        yield { queues: [kicks], deadlineNs };
+        sleepingUntil = -Infinity;
       }
     },
     { name: 'netstack-poll' },
