@@ -50,6 +50,21 @@ function readAll(s: TcpSocket): Uint8Array {
   return concatAll(chunks);
 }
 
+/** Sends `data` from client to server over an established pair; what the server read. */
+function sendAll(p: Pair, client: TcpSocket, server: TcpSocket, data: Uint8Array, maxTimeNs: number): Uint8Array {
+  let sent = 0;
+  const got: Uint8Array[] = [];
+  let have = 0;
+  p.sim.runUntil(() => {
+    while (sent < data.length && errnoOf(() => (sent += client.send(data.subarray(sent)))) === 0);
+    const r = readAll(server);
+    if (r.length) got.push(r);
+    have += r.length;
+    return have === data.length;
+  }, maxTimeNs);
+  return concatAll(got);
+}
+
 describe('connection establishment', () => {
   it('completes the three-way handshake and reports writability', () => {
     const p = makePair(1);
@@ -85,15 +100,7 @@ describe('connection establishment', () => {
     expect(client.getOption('SO_SNDBUF')).toBe(32 * (65520 - 40));
     expect(server.getOption('SO_RCVBUF')).toBe(32 * (65520 - 40));
     const data = pattern(3_000_000, 21);
-    let sent = 0;
-    const got: Uint8Array[] = [];
-    p.sim.runUntil(() => {
-      while (sent < data.length && errnoOf(() => (sent += client.send(data.subarray(sent)))) === 0);
-      const r = readAll(server);
-      if (r.length) got.push(r);
-      return got.reduce((a, c) => a + c.length, 0) === data.length;
-    }, 60e9);
-    expect(equalBytes(concatAll(got), data)).toBe(true);
+    expect(equalBytes(sendAll(p, client, server, data, 60e9), data)).toBe(true);
     expect(sc.counters.segmentsReceived).toBeLessThan(data.length / 60_000 + 20);
 
     const small = makePair(22, {}, {}, false, 1500);
@@ -117,15 +124,7 @@ describe('connection establishment', () => {
       }
       const { client, server, sc } = establish(p, 7100);
       const data = pattern(2_000_000, 31);
-      let sent = 0;
-      const got: Uint8Array[] = [];
-      p.sim.runUntil(() => {
-        while (sent < data.length && errnoOf(() => (sent += client.send(data.subarray(sent)))) === 0);
-        const r = readAll(server);
-        if (r.length) got.push(r);
-        return got.reduce((a, c) => a + c.length, 0) === data.length;
-      }, 120e9);
-      expect(equalBytes(concatAll(got), data)).toBe(true);
+      expect(equalBytes(sendAll(p, client, server, data, 120e9), data)).toBe(true);
       // The peer verified every cut segment's checksum (its port has no checksum offload): a
       // wrong partial sum would have lost them all.
       const cut = p.link.counters.segmentedFrames;
