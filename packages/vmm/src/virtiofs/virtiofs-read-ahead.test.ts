@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
-import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
-import { LoopbackMachine, VirtioFsDevice, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
+import { HostClock } from '@osv-ts/core-sched';
+import { VirtioFsDevice, type VirtioFsDriver } from '@osv-ts/drivers-virtio';
 import type { FuseBackend } from '@osv-ts/drivers-virtio';
-import { O_RDWR, RamFs, Vfs, VirtioFs } from '@osv-ts/vfs';
+import { O_RDWR, type Vfs, type VirtioFs } from '@osv-ts/vfs';
 import { NodeFsBackend, type NodeFsBackendOptions } from './node-fs-backend.js';
+import { mountShare } from './test/share-under-test.js';
 
 const KiB = 1024;
 let host: string;
@@ -37,25 +38,9 @@ function boot(options: NodeFsBackendOptions, badOffset = -1): { vfs: Vfs; driver
       fails(offset, into.length) ? { kind: 'error', errno: Errno.EIO } : inner.readInto(fh, offset, into),
   };
   const device = new VirtioFsDevice('virtiofs0', 'share0', faulty);
-  const machine = new LoopbackMachine(16 << 20, [device]);
   // A slow device: requests wait until the guest blocks, so several are out at once and what
   // was read ahead predates what the guest does meanwhile.
-  machine.autoService = false;
-  const sched = new Scheduler(new HostClock(), machine);
-  const driver = new VirtioFsDriver(
-    'virtiofs0',
-    new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
-    machine.memory,
-    new PageAllocator(0x100000, 14 << 20),
-    sched,
-  );
-  machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
-  driver.init();
-  const vfs = new Vfs({ clock: new HostClock() });
-  vfs.mountRoot(new RamFs());
-  vfs.mkdir('/data', 0o755);
-  const fs = new VirtioFs(driver, { clock: new HostClock() });
-  vfs.mount('/data', fs, { source: '/dev/virtiofs0' });
+  const { vfs, driver, fs } = mountShare(device, { memoryBytes: 16 << 20, autoService: false, clock: new HostClock() });
   return { vfs, driver, fs };
 }
 

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Errno, KernelError } from '@osv-ts/kernel-api';
-import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
-import { LoopbackMachine, VirtioFsDevice, VirtioFsDriver, VirtioMmioTransport } from '@osv-ts/drivers-virtio';
-import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, RamFs, Vfs, VirtioFs } from '@osv-ts/vfs';
+import { VirtioFsDevice, type VirtioFsDriver } from '@osv-ts/drivers-virtio';
+import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, type Vfs, type VirtioFs } from '@osv-ts/vfs';
 import { NODE_FS_MAX_WRITE_BYTES, NodeFsBackend, type NodeFsBackendOptions } from './node-fs-backend.js';
+import { mountShare } from './test/share-under-test.js';
 
 let host: string;
 let backend: NodeFsBackend;
@@ -29,22 +29,7 @@ function boot(
 ): { vfs: Vfs; device: VirtioFsDevice; driver: VirtioFsDriver; fs: VirtioFs } {
   backend = new NodeFsBackend(host, { readOnly, ...options });
   const device = new VirtioFsDevice('virtiofs0', 'share0', backend);
-  const machine = new LoopbackMachine(8 << 20, [device]);
-  const sched = new Scheduler(new HostClock(), machine);
-  const driver = new VirtioFsDriver(
-    'virtiofs0',
-    new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
-    machine.memory,
-    new PageAllocator(0x100000, 6 << 20),
-    sched,
-  );
-  machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
-  driver.init();
-  const vfs = new Vfs({ clock: new HostClock() });
-  vfs.mountRoot(new RamFs());
-  vfs.mkdir('/data', 0o755);
-  const fs = new VirtioFs(driver, clock ? { clock } : {});
-  vfs.mount('/data', fs, { source: '/dev/virtiofs0' });
+  const { vfs, driver, fs } = mountShare(device, clock ? { clock } : {});
   return { vfs, device, driver, fs };
 }
 

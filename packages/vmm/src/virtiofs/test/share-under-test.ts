@@ -1,0 +1,38 @@
+// For the virtiofs tests: a virtio-fs device mounted at /data of a fresh VFS, through the
+// guest driver, virtqueues in a loopback machine's RAM and the device model, all on one thread.
+import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
+import { LoopbackMachine, VirtioFsDriver, VirtioMmioTransport, type VirtioFsDevice } from '@osv-ts/drivers-virtio';
+import { RamFs, Vfs, VirtioFs, type VirtioFsClock } from '@osv-ts/vfs';
+
+export interface ShareUnderTestOptions {
+  /** Guest RAM (default 8 MiB); DMA memory is all of it above the first MiB. */
+  readonly memoryBytes?: number;
+  /** false: the device answers only when the guest blocks (several requests out at once). */
+  readonly autoService?: boolean;
+  /** The entry/attr cache's clock (none: nothing is cached). */
+  readonly clock?: VirtioFsClock;
+}
+
+export function mountShare(
+  device: VirtioFsDevice,
+  options: ShareUnderTestOptions = {},
+): { vfs: Vfs; driver: VirtioFsDriver; fs: VirtioFs } {
+  const memoryBytes = options.memoryBytes ?? 8 << 20;
+  const machine = new LoopbackMachine(memoryBytes, [device]);
+  machine.autoService = options.autoService ?? true;
+  const driver = new VirtioFsDriver(
+    'virtiofs0',
+    new VirtioMmioTransport(machine.memory, machine, machine.devices[0]!),
+    machine.memory,
+    new PageAllocator(0x100000, memoryBytes - (2 << 20)),
+    new Scheduler(new HostClock(), machine),
+  );
+  machine.onInterrupt(machine.devices[0]!.irq, () => driver.onInterrupt());
+  driver.init();
+  const vfs = new Vfs({ clock: new HostClock() });
+  vfs.mountRoot(new RamFs());
+  vfs.mkdir('/data', 0o755);
+  const fs = new VirtioFs(driver, options.clock ? { clock: options.clock } : {});
+  vfs.mount('/data', fs, { source: '/dev/virtiofs0' });
+  return { vfs, driver, fs };
+}
