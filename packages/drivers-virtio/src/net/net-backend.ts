@@ -21,6 +21,11 @@ export interface NetBackend {
   setGuestOffloads?(offloads: GuestOffloads): void;
   /** A frame the guest transmitted (a copy the back-end may keep). */
   send(frame: Uint8Array): void;
+  /**
+   * The end of a batch of `send`s (the device drained its transmit queue): a back-end that holds
+   * frames to write them with one system call writes them now.
+   */
+  flush?(): void;
   /** Installs the device's receive path; `checksumValid` says the frame's L4 checksum is known good. */
   connect(deliver: (frame: Uint8Array, checksumValid: boolean) => void): void;
 }

@@ -86,6 +86,8 @@ export class VirtioNetDevice implements DeviceModel {
   private readonly rxBacklog: number;
   /** A chain popped from the receive queue but not yet used (a frame that did not fit). */
   private spare: DescriptorChain[] = [];
+  /** The virtio_net_hdr of the frame being delivered (copied into the guest's buffer). */
+  private readonly rxHeader = new Uint8Array(NET_HDR_BYTES);
 
   constructor(
     readonly name: string,
@@ -204,6 +206,7 @@ export class VirtioNetDevice implements DeviceModel {
       this.counters.txBytes += frame.length;
       this.backend.send(frame);
     }
+    this.backend.flush?.();
     host.signalUsed(q);
   }
 
@@ -295,9 +298,7 @@ export class VirtioNetDevice implements DeviceModel {
         break; // wait for more buffers
       }
       this.backlog.shift();
-      const header = new Uint8Array(NET_HDR_BYTES);
-      const bytes = new Uint8Array(total);
-      bytes.set(frame, NET_HDR_BYTES);
+      const header = this.rxHeader;
       let used = 0;
       let at = 0;
       const usedChains: [DescriptorChain, number][] = [];
@@ -310,11 +311,18 @@ export class VirtioNetDevice implements DeviceModel {
       }
       writeNetHeader(header, { ...guestHeader, numBuffers: mergeable ? used : 0 });
       if (guestHeader.gsoType) this.counters.rxSegmentedFrames++;
-      bytes.set(header, 0);
+      // Header and frame straight into the guest's buffers, without joining them first.
       at = 0;
       for (const [c, n] of usedChains) {
         for (const p of segmentRange(c.writable, 0, n)) {
-          host.memory.slice(p.address, p.length, 'virtio-net receive buffer').set(bytes.subarray(at, at + p.length));
+          const into = host.memory.slice(p.address, p.length, 'virtio-net receive buffer');
+          let done = 0;
+          if (at < NET_HDR_BYTES) {
+            done = Math.min(NET_HDR_BYTES - at, p.length);
+            into.set(header.subarray(at, at + done));
+          }
+          const from = at + done - NET_HDR_BYTES;
+          if (done < p.length) into.set(frame.subarray(from, from + p.length - done), done);
           at += p.length;
         }
         q.pushUsed(c.head, n);

@@ -35,10 +35,15 @@ const HOST_GSO_TCPV4: Partial<NetHeader> = {
 class VnetBackend implements NetBackend {
   readonly vnetHeader = true;
   readonly sent: Uint8Array[] = [];
+  /** How many frames had been sent at each flush(). */
+  readonly flushes: number[] = [];
   offloads: GuestOffloads | undefined;
   private deliver: ((frame: Uint8Array, valid: boolean) => void) | undefined;
   send(frame: Uint8Array): void {
     this.sent.push(frame.slice());
+  }
+  flush(): void {
+    this.flushes.push(this.sent.length);
   }
   connect(deliver: (frame: Uint8Array, valid: boolean) => void): void {
     this.deliver = deliver;
@@ -126,6 +131,14 @@ describe('virtio-net offloads over a vnet-header back-end', () => {
     }
     expect(g.device.counters.txSegmentedFrames).toBe(2);
     expect(g.device.counters.txErrors).toBe(0);
+  });
+
+  it('flushes the back-end once per transmit batch, after its frames', () => {
+    const g = guest();
+    expect(g.driver.transmit(tcpFrame(4, 100))).toBe(true);
+    expect(g.backend.flushes).toEqual([1]);
+    expect(g.driver.transmit(tcpFrame(4, 200))).toBe(true);
+    expect(g.backend.flushes).toEqual([1, 2]);
   });
 
   it('sends a frame that fits one segment without a GSO header', () => {

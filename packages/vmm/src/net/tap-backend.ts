@@ -37,6 +37,7 @@ const TUN_F_TSO6 = 0x04;
 export class TapBackend implements NetBackend {
   private deliver: ((frame: Uint8Array, checksumValid: boolean) => void) | undefined;
   private readonly decoder: FrameStreamDecoder;
+  private corked = false;
   private readonly txBacklogBytes: number;
   readonly counters = { framesOut: 0, framesIn: 0, bytesOut: 0, bytesIn: 0, framesDropped: 0 };
   /** Settles with the relay's exit code when it ends (close(), or the device was deleted). */
@@ -129,10 +130,22 @@ export class TapBackend implements NetBackend {
     }
     this.counters.framesOut++;
     this.counters.bytesOut += frame.length;
-    // Written at once (libuv tries the pipe synchronously): the VMM's service loop may spin
-    // without yielding for a while, so deferring the write (cork until nextTick) would hold
-    // the frame for that long.
+    // Held (corked) only until flush(), which the device calls when its transmit queue is
+    // drained, so the batch goes to the relay in one writev. Not until nextTick: the VMM's
+    // service loop may spin without yielding for a while, and would hold the frames that long.
+    // A caller that never calls flush() (not a VirtioNetDevice) still gets its frames out.
+    if (!this.corked) {
+      stdin.cork();
+      this.corked = true;
+      process.nextTick(() => this.flush());
+    }
     stdin.write(encodeStreamFrame(frame));
+  }
+
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.child.stdin!.uncork();
   }
 
   connect(deliver: (frame: Uint8Array, checksumValid: boolean) => void): void {
