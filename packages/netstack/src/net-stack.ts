@@ -514,7 +514,8 @@ export class NetStack implements TcpHost, TcpSocketHost, UdpHost {
     // Buffers the application left at their defaults hold at least BUFFER_SEGMENTS segments: on
     // a large-MTU link (passt's 65520, loopback) 256 KiB is four segments, too few to keep
     // the path busy across the host's wake-ups (Linux autotunes its buffers the same way up).
-    const segmentsBytes = BUFFER_SEGMENTS * config.mss;
+    // With TSO a "segment" is what the device is handed at once, up to 64 KiB.
+    const segmentsBytes = BUFFER_SEGMENTS * Math.max(config.mss, config.segmentationBytes);
     if (config.sendBufferBytes === DEFAULT_TCP_CONFIG.sendBufferBytes)
       config.sendBufferBytes = Math.max(config.sendBufferBytes, segmentsBytes);
     if (config.receiveBufferBytes === DEFAULT_TCP_CONFIG.receiveBufferBytes)

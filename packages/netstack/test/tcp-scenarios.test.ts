@@ -123,6 +123,8 @@ describe('connection establishment', () => {
         p.sim.runFor(2e9); // duplicate address detection
       }
       const { client, server, sc } = establish(p, 7100);
+      // Default buffers hold 32 of what the device takes at once (a 64 KiB datagram), not 32 MSS.
+      expect(client.getOption('SO_SNDBUF')).toBe(32 * (65535 - (ipv6 ? 40 : 20)));
       const data = pattern(2_000_000, 31);
       expect(equalBytes(sendAll(p, client, server, data, 120e9), data)).toBe(true);
       // The peer verified every cut segment's checksum (its port has no checksum offload): a
