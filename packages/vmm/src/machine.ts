@@ -266,10 +266,26 @@ export class Machine {
       // the event loop: spinning would only delay it.
       const ioPending = this.hostIoPending();
       const windowMs = this.poll.windowNs / 1e6;
-      if (!ioPending && windowMs > 0 && this.spinUntilChanged(words, wakeIndex, seq, windowMs)) {
-        this.poll.pollSucceeded();
-        this.counters.polledWakes++;
-        continue;
+      if (!ioPending && windowMs > 0) {
+        // The spin also lets the event loop turn every EVENT_LOOP_TURN_MS: a back-end's socket
+        // (a TAP's ACKs for a guest that is waiting on them) is read only there.
+        const spinUntil = performance.now() + windowMs;
+        let changed = false;
+        for (;;) {
+          const sliceMs = Math.min(spinUntil, turnAt + EVENT_LOOP_TURN_MS) - performance.now();
+          if (this.spinUntilChanged(words, wakeIndex, seq, sliceMs)) {
+            changed = true;
+            break;
+          }
+          if (performance.now() >= spinUntil) break;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          turnAt = performance.now();
+        }
+        if (changed) {
+          this.poll.pollSucceeded();
+          this.counters.polledWakes++;
+          continue;
+        }
       }
       const sleptAt = performance.now();
       const wait = Atomics.waitAsync(words, wakeIndex, seq);
