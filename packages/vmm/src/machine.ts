@@ -280,7 +280,9 @@ export class Machine {
           if (performance.now() >= spinUntil) break;
           await new Promise<void>((resolve) => setImmediate(resolve));
           turnAt = performance.now();
+          if (this.finished) break;
         }
+        if (this.finished) break;
         if (changed) {
           this.poll.pollSucceeded();
           this.counters.polledWakes++;
