@@ -5,6 +5,8 @@
 //     one connection at a time);
 //   - bulk TCP guest → Linux: curl downloading a 32 MiB file the guest serves from its
 //     manifest, vs Node serving the same bytes from memory;
+//   - bulk TCP Linux → guest: curl POSTing 32 MiB that the server reads and discards (httpd's
+//     upload sink, Node's request stream);
 //   - ICMP echo round trip to the guest on its TAP vs to a Linux namespace on a veth pair.
 // Prints a table; ratio = osv-ts / Node (higher is better for both req/s and MB/s).
 // Run: npm run bench (in tools/osv, after a build; needs root for the namespace).
@@ -62,6 +64,14 @@ async function wrk(where, url, { close, connections }) {
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
 }
 
+/** curl: MB/s of one 32 MiB upload (a POST the server reads and discards), checked by its answer. */
+async function curlUploadMBps(where, url) {
+  const args = ['-sS', '-m', '120', '--data-binary', `@${join(dir, 'bulk.bin')}`, '-w', ' %{speed_upload}', url];
+  const out = await run(where === 'ns' ? inNs('curl', ...args) : ['curl', args]);
+  if (!out.startsWith(`received ${BULK_BYTES} bytes`)) throw new Error(`curl upload to ${url}: ${out}`);
+  return Number(out.trim().split(/\s+/).at(-1)) / 1e6;
+}
+
 /** curl: MB/s of one download, checked for length. */
 async function curlMBps(where, url) {
   const args = ['-sS', '-m', '120', '-o', '/dev/null', '-w', '%{size_download} %{speed_download}', url];
@@ -114,6 +124,13 @@ function row(name, ours, peer, unit) {
 try {
   // Node's peer on host loopback: the same greeting, the same bulk bytes.
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST') {
+      // The upload sink httpd.c has: read the body, discard it, answer with its size.
+      let n = 0;
+      req.on('data', (d) => (n += d.length));
+      req.on('end', () => res.end(`received ${n} bytes\n`));
+      return;
+    }
     const body = req.url === '/srv/bulk.bin' ? bulk : GREETING;
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': body.length });
     res.end(body);
@@ -239,6 +256,16 @@ try {
   }
   row('bulk TCP guest→Linux, TAP, 32 MiB', median(tapBulk), median(nodeBulk), 'MB/s');
   row('bulk TCP guest→Linux, passt, 32 MiB', median(passtBulk), median(nodeBulk), 'MB/s');
+  const tapUp = [];
+  const passtUp = [];
+  const nodeUp = [];
+  for (let i = 0; i < BULK_RUNS; i++) {
+    tapUp.push(await curlUploadMBps('ns', `${tapUrl}/sink`));
+    passtUp.push(await curlUploadMBps('host', `${passtUrl}/sink`));
+    nodeUp.push(await curlUploadMBps('host', `${nodeUrl}/sink`));
+  }
+  row('bulk TCP Linux→guest, TAP, 32 MiB POST', median(tapUp), median(nodeUp), 'MB/s');
+  row('bulk TCP Linux→guest, passt, 32 MiB POST', median(passtUp), median(nodeUp), 'MB/s');
   server.close();
 } catch (e) {
   for (const c of children) process.stderr.write(`--- guest ${c.spawnargs.join(' ')}:\n${c.output}\n`);

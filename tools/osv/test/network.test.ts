@@ -1,6 +1,7 @@
 // The guest as a host on a network: httpd.wasm (C, wasi-libc, sock_accept on the listener the
 // kernel hands over as fd 3) behind passt's user-mode networking, fetched from the host.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ describe('networking (passt, --forward, --tcplisten)', () => {
         '--manifest',
         manifest,
         example('httpd'),
-        '3',
+        '4',
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,7 +52,18 @@ describe('networking (passt, --forward, --tcplisten)', () => {
       expect(await curl(`http://127.0.0.1:${port}/srv/payload.bin`, got)).toBe('200');
       expect(readFileSync(got).equals(payload)).toBe(true);
       expect(await curl(`http://127.0.0.1:${port}/missing`, '/dev/null')).toBe('404');
-      expect(await exited).toBe(0); // served its 3 connections and exited
+      // An upload: curl asks for 100 Continue on a body over 1 MiB (RFC 9110 §10.1.1) and
+      // gets it; httpd reads the body, discards it and answers with its size.
+      const upload = tempFile('upload.bin', Buffer.alloc(3 << 20, 7));
+      const up = await promisify(execFile)(
+        'curl',
+        ['-sS', '-v', '--max-time', '20', '--data-binary', `@${upload}`, `http://127.0.0.1:${port}/sink`],
+        { encoding: 'utf8' },
+      );
+      expect(up.stderr).toMatch(/Expect: 100-continue/);
+      expect(up.stderr).toMatch(/< HTTP\/1\.1 100 Continue/);
+      expect(up.stdout).toBe(`received ${3 << 20} bytes\n`);
+      expect(await exited).toBe(0); // served its 4 connections and exited
     } finally {
       child.kill('SIGKILL');
     }
