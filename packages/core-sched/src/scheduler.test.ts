@@ -285,3 +285,16 @@ describe('Scheduler threads', () => {
     await expect(sim.sched.whenTrue(() => false)).rejects.toThrow(DeadlockError);
   });
 });
+
+describe('Scheduler.reserveThreadId', () => {
+  it("hands out ids from the kernel threads' sequence, so no two threads share one", () => {
+    const sim = new Simulation({ seed: 3 });
+    const a = sim.spawn('a', function* () {});
+    const reserved = sim.sched.reserveThreadId();
+    const b = sim.spawn('b', function* () {});
+    expect(new Set([a.id, reserved, b.id]).size).toBe(3);
+    expect(reserved).toBeGreaterThan(a.id);
+    expect(b.id).toBeGreaterThan(reserved);
+    expect(sim.sched.thread(reserved)).toBeUndefined();
+  });
+});

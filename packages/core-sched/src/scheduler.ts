@@ -185,6 +185,14 @@ export class Scheduler {
     return thread;
   }
 
+  /**
+   * A thread id from the sequence kernel threads take, for a thread this scheduler does not run
+   * (an app on the app thread), so that ids never name two threads.
+   */
+  reserveThreadId(): number {
+    return this.nextId++;
+  }
+
   /** Changes a thread's priorities; a queued thread takes its new place at once. */
   setPriority(thread: KernelThread, priority: number, realtimePriority = thread.realtimePriority): void {
     if (!(priority > 0) || !Number.isFinite(priority))

@@ -62,14 +62,18 @@ export function parseServerOptions(args: readonly string[], defaultPort: number)
 
 /**
  * The program: starts a server per request through `start` (which answers whether one was
- * already serving that port) and prints OSv's line.
+ * already serving that port) and prints OSv's line. `serving` says whether a server it started
+ * still serves: in the foreground (`/libhttpserver-api.so` alone, OSv's management image) the
+ * kernel waits for it, as OSv's main thread waits in the server's main loop.
  */
 export function httpServerProgram(
   defaultPort: number,
   start: (request: ServerRequest) => 'started' | 'running',
+  serving: () => boolean = () => false,
 ): BuiltinProgram {
   return {
     paths: HTTPSERVER_PROGRAM_PATHS,
+    running: serving,
     run(argv, log) {
       let request: ServerRequest | 'help';
       try {

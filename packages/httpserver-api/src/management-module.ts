@@ -62,7 +62,9 @@ export function managementModule(name: string, monitoring: boolean): KernelModul
         servers.set(request.port, server);
         return 'started';
       };
-      ctx.provide<BuiltinProgram>(BUILTIN_PROGRAM_CAPABILITY, httpServerProgram(DEFAULT_PORT, start));
+      // The servers run until the guest powers off.
+      const serving = (): boolean => servers.size > 0;
+      ctx.provide<BuiltinProgram>(BUILTIN_PROGRAM_CAPABILITY, httpServerProgram(DEFAULT_PORT, start, serving));
       // Serving before the app runs (osv run --api), unless the command line starts the server
       // itself (OSv's `/libhttpserver-api.so &!`, perhaps with its own port).
       if (!namesHttpServerProgram(guest.control.commandLine())) {

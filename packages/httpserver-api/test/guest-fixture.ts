@@ -1,12 +1,14 @@
 // An in-process guest for route and server tests: a virtual clock and CPU, core-sched, a ramfs
 // root, a netstack with its loopback interface, and a KernelControl that records what it is told.
 import { Scheduler, VirtualClock, VirtualCpu } from '@osv-ts/core-sched';
-import { Errno, KernelError, PowerOffRequest, type KernelControl } from '@osv-ts/kernel-api';
+import { AppLaunchError, Errno, KernelError, PowerOffRequest, type KernelControl } from '@osv-ts/kernel-api';
 import { NetStack, SeededRandom } from '@osv-ts/netstack';
 import { RamFs, Vfs } from '@osv-ts/vfs';
 import type { Guest } from '../src/guest.js';
 
 export interface TestGuest extends Guest {
+  /** Command lines PUT /app/ started, by thread id; an app is running until removed from it. */
+  readonly apps: Map<number, string>;
   readonly clock: VirtualClock;
   readonly cpu: VirtualCpu;
   readonly vfs: Vfs;
@@ -26,6 +28,7 @@ export function testGuest(): TestGuest {
   const environment = new Map([['HOME', '/']]);
   let hostname = 'osv';
   const powerOffs: number[] = [];
+  const apps = new Map<number, string>();
   const control: KernelControl = {
     version: '0.1.0',
     target: 'inprocess',
@@ -41,9 +44,18 @@ export function testGuest(): TestGuest {
       powerOffs.push(clock.monotonicNs());
       throw new PowerOffRequest(false);
     },
+    startApps: (commandLine) => {
+      if (commandLine.includes(';')) throw new AppLaunchError("';' is not allowed in a command");
+      return commandLine.split('&').map((one) => {
+        const tid = sched.reserveThreadId();
+        apps.set(tid, one.trim());
+        return tid;
+      });
+    },
+    appRunning: (tid) => apps.has(tid),
   };
   const setCommandLine = (): void => {
     throw new KernelError(Errno.EROFS, 'read-only');
   };
-  return { control, sched, clock, cpu, vfs, stack, powerOffs, setCommandLine };
+  return { control, sched, clock, cpu, vfs, stack, powerOffs, apps, setCommandLine };
 }

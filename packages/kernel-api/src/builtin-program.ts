@@ -11,7 +11,13 @@ export interface BuiltinProgram {
   /**
    * Runs it with the command's words (argv[0] is the path) and returns its exit status; what it
    * says goes to `log` (the kernel's console). It must return soon: a service starts a kernel
-   * thread and returns, as an OSv `&!` command does.
+   * thread and returns; running() says how long that thread serves.
    */
   run(argv: readonly string[], log: (text: string) => void): number;
+  /**
+   * Whether what run() started still runs (a server still serving). The kernel waits for it as
+   * OSv joins an app: for a foreground command (`;` or the end) before the next one, for `&`
+   * after the last; `&!` is never waited for. Absent: nothing to wait for once run() returns.
+   */
+  running?(): boolean;
 }

@@ -13,7 +13,7 @@ export type { NetDevice, NetOffloads } from './net-device.js';
 export { CAPABILITIES, isCapability, allowsManyProviders } from './capability.js';
 export type { Capability, CapabilityInfo } from './capability.js';
 export type { KernelModule, ModuleContext, ModuleDeclaration, PackageModules, Target } from './module.js';
-export { KERNEL_CONTROL_CAPABILITY, PowerOffRequest } from './kernel-control.js';
+export { AppLaunchError, KERNEL_CONTROL_CAPABILITY, PowerOffRequest } from './kernel-control.js';
 export { BUILTIN_PROGRAM_CAPABILITY } from './builtin-program.js';
 export type { BuiltinProgram } from './builtin-program.js';
 export type { KernelControl } from './kernel-control.js';

@@ -24,6 +24,19 @@ export interface KernelControl {
    * kernel catches where the running app or the boot sequence is, then syncs and stops.
    */
   powerOff(): never;
+  /**
+   * OSv's `PUT /app/?command=`: starts the programs of `commandLine` (OSv's application command
+   * line; `&` separates apps, `;` is refused) in the background and returns their thread ids.
+   * Throws AppLaunchError when the line does not parse or names no program the guest has.
+   */
+  startApps(commandLine: string): number[];
+  /** Whether the app startApps gave this thread id is still waiting to run or running. */
+  appRunning(tid: number): boolean;
+}
+
+/** A command line PUT /app/ cannot start: OSv's launch_error (the route answers 400). */
+export class AppLaunchError extends Error {
+  override readonly name = 'AppLaunchError';
 }
 
 /** Thrown by KernelControl.powerOff; not a KernelError, so no system call turns it into an errno. */

@@ -49,6 +49,61 @@ describe('/libhttpserver-api.so and osv build --api', () => {
     }
   }, 90_000);
 
+  it('a foreground server holds the guest: PUT /app/ runs apps from it, /app/finished follows them, osv shell run too', async () => {
+    const port = await freePort();
+    const vm = start([
+      'run',
+      '-n',
+      '--forward',
+      `tcp:127.0.0.1:${port}:8000`,
+      '--file',
+      `/sleep.wasm=${example('sleep')}`,
+      '--file',
+      `/hello.wasm=${example('hello')}`,
+      '-e',
+      '/libhttpserver-api.so',
+    ]);
+    const api = `http://127.0.0.1:${port}`;
+    const finished = async (tid: string): Promise<string> =>
+      (await (await fetch(`${api}/app/finished?tid=${tid}`)).json()) as string;
+    const waitFinished = async (tid: string): Promise<void> => {
+      for (const until = Date.now() + 20_000; (await finished(tid)) !== '1';) {
+        if (Date.now() > until) throw new Error(`app ${tid} did not finish`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await fetchRetrying(`${api}/os/uptime`, Date.now() + 30_000);
+      const put = (command: string) => fetch(`${api}/app/?command=${encodeURIComponent(command)}`, { method: 'PUT' });
+      const sleeping = (await (await put('/sleep.wasm 400')).json()) as string;
+      expect(sleeping).toMatch(/^\d+$/);
+      expect(await finished(sleeping)).toBe('0');
+      await waitFinished(sleeping);
+      expect(vm.output()).toContain('sleeping 400 ms\nawake\n');
+      const two = ((await (await put('/hello.wasm one & /hello.wasm two')).json()) as string).split(' ');
+      expect(two).toHaveLength(2);
+      for (const tid of two) await waitFinished(tid);
+      expect(vm.output()).toMatch(/argv\[1\] = one[\s\S]*argv\[1\] = two/);
+      const missing = await put('/nosuch.wasm');
+      expect([missing.status, await missing.json()]).toEqual([
+        400,
+        { message: 'Failed to load object: /nosuch.wasm', code: 400 },
+      ]);
+      const shell = osv(['shell', '--api', api, 'run', '/hello.wasm three']);
+      expect(shell.status, shell.stderr).toBe(0);
+      for (const until = Date.now() + 20_000; !vm.output().includes('argv[1] = three');) {
+        if (Date.now() > until) throw new Error('osv shell run: the app did not run');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Every app has finished and the server still holds the guest, until it is told to stop.
+      expect(await Promise.race([vm.exited, new Promise((r) => setTimeout(() => r('running'), 300))])).toBe('running');
+      await fetch(`${api}/os/poweroff`, { method: 'POST' });
+      expect(await vm.exited).toBe(0);
+    } finally {
+      vm.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
   it('refuses the options whose job the host does, by name', () => {
     const r = osv([
       'run',

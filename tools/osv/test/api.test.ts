@@ -54,6 +54,7 @@ describe('osv run --api', () => {
         '/network',
         '/api',
         '/trace',
+        '/app',
       ]);
       type Eth0 = { data: { ifi_ipackets: number; ifi_ibytes: number; ifi_obytes: number } };
       const eth0 = (await (await fetch(`${vm.base}/network/ifconfig/eth0`)).json()) as Eth0;

@@ -16,6 +16,7 @@ export const GROUP_DESCRIPTIONS: Record<string, string> = {
   network: 'Network API',
   api: 'API API',
   trace: 'Trace API',
+  app: 'Application API',
 };
 
 export function groupsOf(routes: readonly Route[]): string[] {

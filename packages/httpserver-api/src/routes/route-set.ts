@@ -1,9 +1,10 @@
 // The routes one server answers: the full API, or OSv's httpserver-monitoring-api build, which
-// leaves out every route that changes the guest, and the trace group (OSv's app group is not built).
+// leaves out every route that changes the guest, and the trace and app groups.
 import type { Route } from '../route.js';
 import { apiDocRoutes } from './api-doc-routes.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { apiRoutes } from './api-routes.js';
+import { appRoutes } from './app-routes.js';
 import { envRoutes } from './env-routes.js';
 import { fileRoutes } from './file-routes.js';
 import { networkRoutes } from './network-routes.js';
@@ -25,7 +26,7 @@ export function managementRoutes(options: RouteSetOptions = {}): Route[] {
     ...hardwareRoutes,
     ...networkRoutes,
     ...apiRoutes,
-    ...(options.monitoring ? [] : traceRoutes),
+    ...(options.monitoring ? [] : [...traceRoutes, ...appRoutes]),
   ];
   const api = options.monitoring ? all.filter((r) => r.mutates !== true) : all;
   return [...api, ...apiDocRoutes(() => api), ...dashboardRoutes()];

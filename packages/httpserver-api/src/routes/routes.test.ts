@@ -400,6 +400,46 @@ describe('trace routes', () => {
   });
 });
 
+describe('app routes', () => {
+  it('PUT /app/ starts each app of the command and answers their thread ids; /app/finished follows them', () => {
+    const { call, guest } = api();
+    const r = call('PUT', '/app/?command=' + encodeURIComponent('/a.wasm 1 & /b.wasm'));
+    expect(r.status).toBe(200);
+    const ids = (r.json as string).split(' ').map(Number);
+    expect(ids).toHaveLength(2);
+    expect([...guest.apps]).toEqual([
+      [ids[0], '/a.wasm 1'],
+      [ids[1], '/b.wasm'],
+    ]);
+    expect(call('GET', `/app/finished?tid=${ids[0]}`).json).toBe('0');
+    guest.apps.delete(ids[0]!);
+    expect(call('GET', `/app/finished?tid=${ids[0]}`).json).toBe('1');
+    expect(call('GET', `/app/finished?tid=${ids[1]}`).json).toBe('0');
+    // Any live thread counts, as in OSv; an id no thread has is finished.
+    const t = guest.sched.spawn(function* () {
+      yield guest.sched.sleep(1e9);
+    });
+    expect(call('GET', `/app/finished?tid=${t.id}`).json).toBe('0');
+    expect(call('GET', '/app/finished?tid=99999').json).toBe('1');
+  });
+
+  it("refuses what OSv refuses: no command, ';', a bad tid or new_program (400, OSv's error body)", () => {
+    const { call, guest } = api();
+    expect(call('PUT', '/app/').json).toEqual({ message: 'Missing mandatory parameter: command', code: 400 });
+    expect(call('PUT', '/app/?command=' + encodeURIComponent('/a.wasm; /b.wasm')).json).toEqual({
+      message: "';' is not allowed in a command",
+      code: 400,
+    });
+    expect(call('PUT', '/app/?command=/a.wasm&new_program=maybe').status).toBe(400);
+    expect(call('PUT', '/app/?command=/a.wasm&new_program=true').status).toBe(200);
+    expect(call('GET', '/app/finished').status).toBe(400);
+    expect(call('GET', '/app/finished?tid=-1').status).toBe(400);
+    expect(call('GET', '/app/finished?tid=x').status).toBe(400);
+    expect(call('GET', '/app/').status).toBe(405);
+    expect(guest.apps.size).toBe(1);
+  });
+});
+
 describe('monitoring build and api-doc', () => {
   it('monitoring refuses every state-changing route and still answers GETs', () => {
     const { call, guest, after } = api({ monitoring: true });
@@ -418,10 +458,13 @@ describe('monitoring build and api-doc', () => {
       ['POST', '/trace/status?enabled=true'],
       ['GET', '/trace/buffers'],
       ['DELETE', '/trace/count'],
+      ['PUT', '/app/?command=/app.wasm'],
+      ['GET', '/app/finished?tid=1'],
     ] as const)
       expect([m, t, [404, 405].includes(call(m, t).status)]).toEqual([m, t, true]);
     // Nothing changed.
     expect(after).toEqual([]);
+    expect(guest.apps.size).toBe(0);
     expect(guest.control.hostname()).toBe('osv');
     expect([...guest.control.environment]).toEqual([['HOME', '/']]);
     expect(guest.vfs.stat('/etc/hosts').size).toBe(20);
@@ -458,7 +501,7 @@ describe('monitoring build and api-doc', () => {
         '/hardware',
         '/network',
         '/api',
-        ...(monitoring ? [] : ['/trace']),
+        ...(monitoring ? [] : ['/trace', '/app']),
       ]);
       // The dashboard is a page, not an API group (OSv's GUI is a file mapping): never listed.
       const served = managementRoutes({ monitoring }).filter((r) => r.group !== 'api-doc' && r.group !== 'dashboard');
@@ -481,6 +524,7 @@ describe('monitoring build and api-doc', () => {
       expect(operations).toBe(served.length);
     }
     expect(api({ monitoring: true }).call('GET', '/api-doc/trace').status).toBe(404);
-    expect(api().call('GET', '/api-doc/app').status).toBe(404);
+    expect(api({ monitoring: true }).call('GET', '/api-doc/app').status).toBe(404);
+    expect(api().call('GET', '/api-doc/nosuchgroup').status).toBe(404);
   });
 });

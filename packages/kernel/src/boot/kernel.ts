@@ -3,6 +3,7 @@
 // print the boot time, then run the application commands and return the last exit status.
 import { BufferedEntropy } from '../platform/buffered-entropy.js';
 import {
+  AppLaunchError,
   BUILTIN_PROGRAM_CAPABILITY,
   DEVICE_FAULT_CAPABILITY,
   Errno,
@@ -50,6 +51,7 @@ import { LOADER_USAGE, parseLoaderOptions, type LoaderOptions } from '../cmdline
 import { CommandLineError } from '../cmdline/mmio-device-tokens.js';
 import { ExitStatus, runWasmApp, type AppResult } from '../app/wasm-app.js';
 import { AppMemoryAccount } from '../app/app-memory.js';
+import { BackgroundApps } from '../app/background-apps.js';
 import { isJsApp } from '../app/js-app-format.js';
 import { JS_APP_CAPABILITY, type JsAppRunner } from '../app/js-app-runner.js';
 import { ModuleRegistry } from './module-registry.js';
@@ -86,6 +88,10 @@ export class Kernel {
   private bootLogText = '';
   private hostName = 'osv';
   private readonly tpBootStage: Tracepoint<readonly ['str']>;
+  /** Apps the management API started (PUT /app/), waiting for the app thread. */
+  private readonly backgroundApps: BackgroundApps;
+  /** Whether an app has started (the first one prints the boot time). */
+  private appStarted = false;
 
   constructor(
     readonly platform: Platform,
@@ -94,6 +100,7 @@ export class Kernel {
     this.tracer = new Tracer(platform.clock);
     this.sched = new Scheduler(platform.clock, platform.cpu, { tracer: this.tracer });
     this.tpBootStage = this.tracer.tracepoint('boot_stage', '%s', ['str']);
+    this.backgroundApps = new BackgroundApps(() => this.sched.reserveThreadId());
   }
 
   /** Boots and runs the command line; returns the exit status for power-off. */
@@ -234,23 +241,33 @@ export class Kernel {
       }
     }
     let status = 0;
-    let first = true;
     try {
+      /** `&` programs, joined after the last command (OSv's do_main_thread). */
+      const joined: BuiltinProgram[] = [];
       for (const cmd of commands) {
         const path = cmd.path ?? cmd.argv[0]!;
         const builtin = this.builtinProgram(path);
         if (builtin) {
-          // A module's program (OSv's `/libhttpserver-api.so &!`): it starts its kernel threads
-          // and returns, so `&`/`&!` hold as OSv means them.
+          // A module's program (OSv's `/libhttpserver-api.so`): it starts its kernel threads
+          // and returns; the kernel then waits for them as OSv waits for the app: in the
+          // foreground before the next command, `&` after the last, `&!` not at all.
+          // The boot ends where the first command starts, whichever kind it is.
+          if (!this.appStarted) {
+            this.appStarted = true;
+            this.finishBoot();
+          }
           status = builtin.run(cmd.argv, (text) => this.log(text));
+          const running = (): boolean => builtin.running?.() === true;
+          if (cmd.terminator === '&') joined.push(builtin);
+          else if (cmd.terminator !== '&!') this.runBackgroundAppsWhile(running);
           continue;
         }
         if (cmd.terminator === '&' || cmd.terminator === '&!') {
           this.log(`osv: running '${cmd.argv[0]}' in the foreground: background apps need more than one app thread\n`);
         }
-        status = this.runCommand(cmd.argv, env, first, path);
-        first = false;
+        status = this.runApp(cmd.argv, env, path);
       }
+      this.runBackgroundAppsWhile(() => joined.some((b) => b.running?.() === true));
       this.drainNetwork();
     } catch (e) {
       // A kernel thread (the management API's /os/poweroff) asked to stop: the app's frames
@@ -293,7 +310,74 @@ export class Kernel {
       powerOff: () => {
         throw new PowerOffRequest(false);
       },
+      startApps: (commandLine) => this.startApps(commandLine),
+      appRunning: (tid) => this.backgroundApps.running(tid),
     };
+  }
+
+  /** KernelControl.startApps: OSv's PUT /app/ (background-apps.ts). */
+  private startApps(commandLine: string): number[] {
+    let commands: AppCommand[];
+    try {
+      commands = parseAppCommands(commandLine, this.env);
+    } catch (e) {
+      if (!(e instanceof CommandLineError)) throw e;
+      throw new AppLaunchError(e.message);
+    }
+    if (commands.length === 0) throw new AppLaunchError('the command names no program');
+    // OSv's app route: the apps run side by side, so there is no "after this one".
+    if (commands.some((c) => c.terminator === ';')) throw new AppLaunchError("';' is not allowed in a command");
+    for (const c of commands) {
+      const path = c.path ?? c.argv[0]!;
+      if (!this.builtinProgram(path) && !this.programExists(path))
+        throw new AppLaunchError(`Failed to load object: ${path}`);
+    }
+    return this.backgroundApps.add(commands);
+  }
+
+  /**
+   * Runs the apps PUT /app/ started, one after another on the app thread, for as long as
+   * `waiting()` holds or one is queued; between them the scheduler runs the kernel threads
+   * (the management API's server among them) and idles the vCPU.
+   */
+  private runBackgroundAppsWhile(waiting: () => boolean): void {
+    const apps = this.backgroundApps;
+    for (;;) {
+      const app = apps.next();
+      if (app) {
+        try {
+          const path = app.command.path ?? app.command.argv[0]!;
+          const builtin = this.builtinProgram(path);
+          if (builtin) builtin.run(app.command.argv, (text) => this.log(text));
+          else this.runApp(app.command.argv, this.env, path);
+        } finally {
+          apps.finished(app);
+        }
+        continue;
+      }
+      if (!waiting()) return;
+      this.sched.block(() => apps.pending || !waiting());
+    }
+  }
+
+  /** Runs one app on the app thread; the first prints the boot time before it starts. */
+  private runApp(argv: string[], env: Map<string, string>, path: string): number {
+    const first = !this.appStarted;
+    this.appStarted = true;
+    return this.runCommand(argv, env, first, path);
+  }
+
+  /** Whether `name` names a program file the guest could load (without reading it). */
+  private programExists(name: string): boolean {
+    const path = name.startsWith('/') ? name : `${this.options?.cwd ?? ''}/${name}`;
+    if (this.platform.programs?.has(path)) return true;
+    if (!this.vfs) return this.platform.bootfs.get(path)?.kind === 'file';
+    try {
+      return this.vfs.vfs.stat(path).type === VType.VREG;
+    } catch (e) {
+      if (e instanceof KernelError) return false;
+      throw e;
+    }
   }
 
   /** ` (vblk0: partition table unreadable: …)` for the faults drivers found, or ''. */
