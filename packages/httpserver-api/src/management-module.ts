@@ -54,7 +54,7 @@ export function managementModule(name: string, monitoring: boolean): KernelModul
       const routes = managementRoutes({ monitoring });
       const servers = new Map<number, HttpServer>();
       const start = (request: ServerRequest): 'started' | 'running' => {
-        if (servers.has(request.port)) return 'running';
+        if (servers.get(request.port)?.serving) return 'running';
         const accessAllow = request.accessAllow ?? (monitoring ? 'true' : undefined);
         const router = new Router(routes, guest, accessAllow !== undefined ? { accessAllow } : {});
         const server = new HttpServer(netstack.stack, sched, router, { port: request.port });
@@ -62,8 +62,8 @@ export function managementModule(name: string, monitoring: boolean): KernelModul
         servers.set(request.port, server);
         return 'started';
       };
-      // The servers run until the guest powers off.
-      const serving = (): boolean => servers.size > 0;
+      // A server serves until POST /api/stop or power-off.
+      const serving = (): boolean => [...servers.values()].some((s) => s.serving);
       ctx.provide<BuiltinProgram>(BUILTIN_PROGRAM_CAPABILITY, httpServerProgram(DEFAULT_PORT, start, serving));
       // Serving before the app runs (osv run --api), unless the command line starts the server
       // itself (OSv's `/libhttpserver-api.so &!`, perhaps with its own port).

@@ -32,6 +32,8 @@ export interface RouteContext {
   readonly dispatch: (method: string, target: string) => { status: number; body: unknown };
   /** Work to do after the response is on its way (power-off). */
   readonly after: (action: () => void) => void;
+  /** Stops the server that took the request, once the response is on its way (/api/stop). */
+  readonly stopServer: () => void;
 }
 
 export interface Route {

@@ -30,9 +30,16 @@ export class Router {
     this.compiled = routes.map((route) => ({ route, segments: route.path.split('/').slice(1) }));
   }
 
-  /** Handles one request; `after` collects work to run once the response is sent. */
-  handle(request: HttpRequest, after: (action: () => void) => void = () => {}): HttpResponse {
-    const r = this.run(request, after);
+  /**
+   * Handles one request; `after` collects work to run once the response is sent, `stopServer`
+   * stops the server that received it (POST /api/stop).
+   */
+  handle(
+    request: HttpRequest,
+    after: (action: () => void) => void = () => {},
+    stopServer: () => void = () => {},
+  ): HttpResponse {
+    const r = this.run(request, after, stopServer);
     const headers: [string, string][] = [];
     if (this.options.accessAllow !== undefined) headers.push(['Access-Control-Allow-Origin', this.options.accessAllow]);
     if ('raw' in r) return { status: r.status, contentType: r.contentType, body: r.raw, headers };
@@ -40,8 +47,12 @@ export class Router {
   }
 
   /** Runs a request and returns its status and JSON body (raw bodies as text): for api/batch. */
-  dispatchJson(request: HttpRequest, after: (action: () => void) => void): { status: number; body: unknown } {
-    const r = this.run(request, after);
+  dispatchJson(
+    request: HttpRequest,
+    after: (action: () => void) => void,
+    stopServer: () => void = () => {},
+  ): { status: number; body: unknown } {
+    const r = this.run(request, after, stopServer);
     if ('raw' in r) return { status: r.status, body: new TextDecoder().decode(r.raw) };
     return r;
   }
@@ -49,6 +60,7 @@ export class Router {
   private run(
     request: HttpRequest,
     after: (action: () => void) => void,
+    stopServer: () => void,
   ): { status: number; body: unknown } | { status: number; raw: Uint8Array; contentType: string } {
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const match = this.match(method, request.path);
@@ -68,8 +80,9 @@ export class Router {
       pathParams: match.pathParams,
       params,
       guest: this.guest,
-      dispatch: (m, target) => this.dispatchJson(syntheticRequest(m, target), after),
+      dispatch: (m, target) => this.dispatchJson(syntheticRequest(m, target), after, stopServer),
       after,
+      stopServer,
     };
     try {
       const result = match.route.handle(ctx);

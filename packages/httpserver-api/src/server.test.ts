@@ -125,6 +125,30 @@ describe('HttpServer on the guest netstack', () => {
     expect(t.server.connectionCount).toBe(0);
   });
 
+  it('POST /api/stop answers, then closes the port and every connection, and the thread returns', () => {
+    const t = serving();
+    const idle = t.connect();
+    const s = t.connect();
+    const r = exchange(t, s, 'POST /api/stop HTTP/1.1\r\nHost: g\r\nContent-Length: 0\r\n\r\n');
+    expect([r.responses[0]!.status, r.responses[0]!.body]).toEqual([200, '""']);
+    expect(t.server.serving).toBe(true);
+    t.drive(() => !t.server.serving);
+    expect(t.server.serving).toBe(false);
+    expect(t.server.connectionCount).toBe(0);
+    expect(t.server.thread!.state).toBe('dead');
+    t.drive(() => idle.read(new Uint8Array(16)) === 0);
+    expect(idle.read(new Uint8Array(16))).toBe(0);
+    // The port is closed: a new connection is refused.
+    const late = t.guest.stack.tcpSocket(4);
+    try {
+      late.connect({ address: IpAddress.parse('127.0.0.1'), port: 8000 });
+    } catch {
+      // EINPROGRESS
+    }
+    t.drive(() => late.connection?.established === true || late.connection?.state === 'CLOSED');
+    expect(late.connection?.established).not.toBe(true);
+  });
+
   it('a form body carries parameters (api/batch)', () => {
     const t = serving();
     const form = `batch=${encodeURIComponent('[{"method":"GET","relative_url":"/hardware/processor/count"}]')}`;

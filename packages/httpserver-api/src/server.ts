@@ -36,6 +36,7 @@ class HttpConnection {
     private readonly router: Router,
     limits: HttpRequestLimits,
     private readonly after: (action: () => void) => void,
+    private readonly stopServer: () => void,
   ) {
     this.parser = new HttpRequestParser(limits);
   }
@@ -59,7 +60,7 @@ class HttpConnection {
         try {
           const request = this.parser.next();
           if (!request) break;
-          const r = this.router.handle(request, this.after);
+          const r = this.router.handle(request, this.after, this.stopServer);
           response = encodeResponse(r, request.keepAlive, request.method === 'HEAD');
           if (!request.keepAlive) this.closing = true;
         } catch (e) {
@@ -90,7 +91,7 @@ class HttpConnection {
     }
   }
 
-  private close(): false {
+  close(): false {
     this.socket.close();
     return false;
   }
@@ -103,6 +104,8 @@ export class HttpServer {
   private readonly connections = new Set<HttpConnection>();
   private readonly pendingAfter: { atNs: number; action: () => void }[] = [];
   thread: KernelThread | undefined;
+  private stopping = false;
+  private stopped = false;
   /** Requests' connections accepted so far (for tests and counters). */
   accepted = 0;
 
@@ -142,18 +145,41 @@ export class HttpServer {
     const queues: WaitQueue[] = [];
     for (;;) {
       while (listener.acceptQueue.length > 0) {
-        this.connections.add(new HttpConnection(listener.accept(), this.router, this.limits, (a) => this.defer(a)));
+        this.connections.add(
+          new HttpConnection(
+            listener.accept(),
+            this.router,
+            this.limits,
+            (a) => this.defer(a),
+            () => this.defer(() => (this.stopping = true)),
+          ),
+        );
         this.accepted++;
       }
       for (const c of this.connections) if (!c.step()) this.connections.delete(c);
       const now = this.sched.clock.monotonicNs();
       while (this.pendingAfter.length > 0 && this.pendingAfter[0]!.atNs <= now) this.pendingAfter.shift()!.action();
+      if (this.stopping) return this.shutDown();
       queues.length = 0;
       queues.push(listener.waitQueue);
       for (const c of this.connections) queues.push(c.socket.waitQueue);
       const deadlineNs = this.pendingAfter[0]?.atNs;
       yield deadlineNs === undefined ? { queues } : { queues, deadlineNs };
     }
+  }
+
+  /** Whether the server's thread still serves (POST /api/stop ends it). */
+  get serving(): boolean {
+    return this.thread !== undefined && !this.stopped;
+  }
+
+  /** OSv's /api/stop: the port closes, open connections with it; the thread returns. */
+  private shutDown(): void {
+    for (const c of this.connections) c.close();
+    this.connections.clear();
+    this.listener?.close();
+    this.listener = undefined;
+    this.stopped = true;
   }
 
   private defer(action: () => void): void {

@@ -49,7 +49,7 @@ describe('/libhttpserver-api.so and osv build --api', () => {
     }
   }, 90_000);
 
-  it('a foreground server holds the guest: PUT /app/ runs apps from it, /app/finished follows them, osv shell run too', async () => {
+  it('a foreground server holds the guest until /api/stop: PUT /app/ runs apps from it, /app/finished follows them, osv shell run too', async () => {
     const port = await freePort();
     const vm = start([
       'run',
@@ -95,9 +95,11 @@ describe('/libhttpserver-api.so and osv build --api', () => {
         if (Date.now() > until) throw new Error('osv shell run: the app did not run');
         await new Promise((r) => setTimeout(r, 50));
       }
-      // Every app has finished and the server still holds the guest, until it is told to stop.
+      // Every app has finished and the server still holds the guest, until it is told to stop:
+      // /api/stop ends the foreground command, the last, so the guest powers off.
       expect(await Promise.race([vm.exited, new Promise((r) => setTimeout(() => r('running'), 300))])).toBe('running');
-      await fetch(`${api}/os/poweroff`, { method: 'POST' });
+      const stop = await fetch(`${api}/api/stop`, { method: 'POST' });
+      expect([stop.status, await stop.json()]).toEqual([200, '']);
       expect(await vm.exited).toBe(0);
     } finally {
       vm.child.kill('SIGKILL');

@@ -1,4 +1,5 @@
-// The `api` group (OSv api/api.cc): /api/batch runs a list of requests through the router.
+// The `api` group (OSv api/api.cc): /api/batch runs a list of requests through the router;
+// /api/stop stops the server.
 // OSv parses the batch with a small state machine rather than a JSON parser: keys and values are
 // quoted with `"` or `'`, only `method` and `relative_url` count, a missing leading `/` is added.
 import { badParam } from '../http/http-error.js';
@@ -77,5 +78,20 @@ export const apiRoutes: readonly Route[] = [
           return { code: status, body };
         }),
       ),
+  },
+  {
+    group: 'api',
+    method: 'POST',
+    path: '/api/stop',
+    nickname: 'stop_api',
+    summary: 'Stop the API server',
+    type: 'void',
+    mutates: true,
+    handle: (ctx) => {
+      // OSv's server stops once this response is out; a foreground /libhttpserver-api.so then
+      // returns, and the guest goes on to its next command (or powers off).
+      ctx.stopServer();
+      return json('');
+    },
   },
 ];

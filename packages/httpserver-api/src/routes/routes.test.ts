@@ -417,7 +417,7 @@ describe('app routes', () => {
     expect(call('GET', `/app/finished?tid=${ids[1]}`).json).toBe('0');
     // Any live thread counts, as in OSv; an id no thread has is finished.
     const t = guest.sched.spawn(function* () {
-      yield guest.sched.sleep(1e9);
+      yield* guest.sched.sleep(1e9);
     });
     expect(call('GET', `/app/finished?tid=${t.id}`).json).toBe('0');
     expect(call('GET', '/app/finished?tid=99999').json).toBe('1');
@@ -459,6 +459,7 @@ describe('monitoring build and api-doc', () => {
       ['GET', '/trace/buffers'],
       ['DELETE', '/trace/count'],
       ['PUT', '/app/?command=/app.wasm'],
+      ['POST', '/api/stop'],
       ['GET', '/app/finished?tid=1'],
     ] as const)
       expect([m, t, [404, 405].includes(call(m, t).status)]).toEqual([m, t, true]);
