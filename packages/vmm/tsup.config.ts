@@ -18,17 +18,19 @@ export default defineConfig(
     {
       platform: 'node',
       onSuccess: async () => {
-        await build({
-          entryPoints: ['src/device-thread/device-thread-entry.ts'],
-          outfile: 'dist/device-thread-entry.js',
-          bundle: true,
-          minify: true,
-          sourcemap: true,
-          platform: 'node',
-          format: 'esm',
-          target: 'es2022',
-          logLevel: 'warning',
-        });
+        // The device thread starts its TAP's reader thread (vhost-net's rx worker) beside it.
+        for (const entry of ['device-thread/device-thread-entry', 'net/tap-reader-entry'])
+          await build({
+            entryPoints: [`src/${entry}.ts`],
+            outfile: `dist/${entry.split('/')[1]}.js`,
+            bundle: true,
+            minify: true,
+            sourcemap: true,
+            platform: 'node',
+            format: 'esm',
+            target: 'es2022',
+            logLevel: 'warning',
+          });
       },
     },
   ),

@@ -140,7 +140,10 @@ export class Machine {
       const device = config.devices[i]!;
       const line: InterruptLine = { raise: () => this.raiseIrq(slot.irq) };
       const transport = new MmioTransportModel(this.memory, slot.baseAddress, slot.irq, device, line);
-      const spec = threads ? deviceThreadSpec(device) : undefined;
+      const movable = deviceThreadSpec(device);
+      if (movable?.kind === 'virtio-net' && !threads)
+        throw new Error(`${device.name}: its TAP back-end was started threaded; it needs deviceThreads`);
+      const spec = threads ? movable : undefined;
       const thread =
         spec &&
         new DeviceThread(this.memory, slot, spec, pollUs, (e) =>
@@ -151,6 +154,9 @@ export class Machine {
         );
       if (thread) {
         transport.remote = thread;
+        // A NIC is served only by its thread (its frames never reach this one): start it now,
+        // so that it is up by the time the driver sets the device up.
+        if (spec.kind === 'virtio-net') thread.prepare();
         // A disk served here while its thread starts moves over as soon as it can.
         // Not once the machine has finished: finish() has asked the thread to stop, and it may
         // be stopping while its 'ready' message is still on its way.

@@ -92,7 +92,7 @@ export class VirtioNetDevice implements DeviceModel {
   constructor(
     readonly name: string,
     readonly backend: NetBackend,
-    options: VirtioNetOptions,
+    readonly options: VirtioNetOptions,
   ) {
     if (options.mac.length !== 6) throw new RangeError('a MAC address has 6 bytes');
     this.deviceFeatures = BASE_FEATURES | (backend.vnetHeader ? TSO_FEATURES : 0n);
@@ -147,6 +147,40 @@ export class VirtioNetDevice implements DeviceModel {
   notify(index: number): void {
     if (index === NET_TRANSMITQ) this.transmit();
     else if (index === NET_RECEIVEQ) this.fillReceive();
+  }
+
+  /**
+   * Device thread: drains the transmit queue (the driver's kicks off meanwhile) and gives waiting
+   * frames the receive buffers there are; whether it moved anything.
+   */
+  service(): boolean {
+    if (!this.host) return false;
+    let worked = false;
+    const tx = this.queues[NET_TRANSMITQ];
+    if (tx) {
+      tx.disableNotifications();
+      if (tx.pending() > 0) {
+        this.transmit();
+        worked = true;
+      }
+    }
+    if (this.backlog.length > 0 && this.fillReceive()) worked = true;
+    return worked;
+  }
+
+  /**
+   * Before the device thread sleeps: transmit kicks back on; receive kicks only while frames
+   * wait for buffers (a driver refilling its ring need not wake anyone otherwise).
+   */
+  quiesce(): boolean {
+    const tx = this.queues[NET_TRANSMITQ];
+    const rx = this.queues[NET_RECEIVEQ];
+    let idle = tx ? tx.enableNotifications() : true;
+    if (rx) {
+      if (this.backlog.length === 0) rx.disableNotifications();
+      else if (!rx.enableNotifications()) idle = false;
+    }
+    return idle;
   }
 
   private has(f: bigint): boolean {
@@ -263,10 +297,11 @@ export class VirtioNetDevice implements DeviceModel {
     };
   }
 
-  private fillReceive(): void {
+  /** Whether a frame reached the guest. */
+  private fillReceive(): boolean {
     const host = this.host;
     const q = this.queues[NET_RECEIVEQ];
-    if (!host || !q) return;
+    if (!host || !q) return false;
     const mergeable = this.has(NetFeature.MRG_RXBUF);
     let delivered = false;
     while (this.backlog.length > 0) {
@@ -334,5 +369,6 @@ export class VirtioNetDevice implements DeviceModel {
       delivered = true;
     }
     if (delivered) host.signalUsed(q);
+    return delivered;
   }
 }

@@ -40,6 +40,8 @@ export interface ServiceLoopCounters {
 export interface ThreadBackend {
   /** Called before sleeping: arrange for BACKEND_WAKE_BIT when the host side has data. */
   armWake?(): void;
+  /** Called every turn before the device is served: hand it what the host side received. */
+  poll?(): boolean;
 }
 
 export class DeviceServiceLoop implements DeviceModelHost {
@@ -95,6 +97,7 @@ export class DeviceServiceLoop implements DeviceModelHost {
         this.control.acknowledge(pending.seq);
         worked = true;
       }
+      if (this.active && this.backend.poll?.()) worked = true;
       if (this.active && this.serve()) worked = true;
       const now = performance.now();
       if (worked) {

@@ -2,14 +2,22 @@
 // data (postMessage's structured clone), naming the device model, its options and a host
 // back-end by open file descriptor (descriptors are per process, so the thread uses the very
 // file the VMM opened and locked). Devices whose back-end cannot move (memory disks, callback
-// fault plans, test pairs) have no spec and stay on the VMM's thread.
-import { FaultInjectingBackend, FaultRanges, VirtioBlkDevice, VirtioFsDevice } from '@osv-ts/drivers-virtio';
-import type { BlockBackend, DeviceModel, FaultRange, VirtioBlkOptions } from '@osv-ts/drivers-virtio';
+// fault plans, test pairs, passt's socket) have no spec and stay on the VMM's thread.
+import {
+  FaultInjectingBackend,
+  FaultRanges,
+  VirtioBlkDevice,
+  VirtioFsDevice,
+  VirtioNetDevice,
+} from '@osv-ts/drivers-virtio';
+import type { BlockBackend, DeviceModel, FaultRange, VirtioBlkOptions, VirtioNetOptions } from '@osv-ts/drivers-virtio';
 import { RawFileBackend } from '../blk/raw-file-backend.js';
 import { Qcow2Backend } from '../blk/qcow2/qcow2-backend.js';
 import { NodeImageFile } from '../blk/image-file.js';
 import { DirectFileBackend } from '../blk/direct-file-backend.js';
 import { NodeFsBackend, type NodeFsBackendOptions } from '../virtiofs/node-fs-backend.js';
+import { TapBackend } from '../net/tap-backend.js';
+import type { TapFifoSpec } from '../net/threaded-tap-backend.js';
 
 export type BlockBackendSpec =
   | { readonly kind: 'raw'; readonly path: string; readonly fd: number; readonly readOnly: boolean }
@@ -32,7 +40,15 @@ export interface FsDeviceSpec {
   readonly options: NodeFsBackendOptions;
 }
 
-export type DeviceSpec = BlkDeviceSpec | FsDeviceSpec;
+/** A NIC on a TAP whose relay talks through FIFOs (TapBackend `threaded`). */
+export interface NetDeviceSpec {
+  readonly kind: 'virtio-net';
+  readonly name: string;
+  readonly options: VirtioNetOptions;
+  readonly backend: TapFifoSpec;
+}
+
+export type DeviceSpec = BlkDeviceSpec | FsDeviceSpec | NetDeviceSpec;
 
 /** The spec of a device that can run on a thread of its own, or undefined. */
 export function deviceThreadSpec(device: DeviceModel): DeviceSpec | undefined {
@@ -48,6 +64,10 @@ export function deviceThreadSpec(device: DeviceModel): DeviceSpec | undefined {
       root: device.backend.root,
       options: device.backend.options,
     };
+  if (device instanceof VirtioNetDevice && device.backend instanceof TapBackend && device.backend.fifos) {
+    const { dir: _dir, ...fifo } = device.backend.fifos;
+    return { kind: 'virtio-net', name: device.name, options: device.options, backend: fifo };
+  }
   return undefined;
 }
 

@@ -16,6 +16,8 @@ export interface DeviceThreadData {
   readonly baseAddress: number;
   readonly irq: number;
   readonly maxPollUs: number;
+  /** A NIC's receive ring (its reader thread fills it). */
+  readonly netRing?: SharedArrayBuffer;
 }
 
 /** What the thread posts: once when it is ready, once with its counters when it stops. */
@@ -36,7 +38,7 @@ const line: InterruptLine = {
     Atomics.notify(words, wakeIndex);
   },
 };
-const device = buildDevice(data.spec);
+const { device, backend } = buildDevice(data.spec, data.netRing);
 const loop = new DeviceServiceLoop(
   memory,
   new ControlBlock(data.control),
@@ -44,10 +46,12 @@ const loop = new DeviceServiceLoop(
   data.baseAddress,
   line,
   data.maxPollUs,
+  backend,
 );
 parentPort?.postMessage({ kind: 'ready' } satisfies DeviceThreadMessage);
 loop.run();
+backend?.close();
 parentPort?.postMessage({
   kind: 'stopped',
-  counters: { ...loop.counters, ...(device.counters ?? {}) },
+  counters: { ...loop.counters, ...(device.counters ?? {}), ...(backend?.counters ?? {}) },
 } satisfies DeviceThreadMessage);

@@ -12,6 +12,9 @@ import type { MmioSlot } from '../guest-ram-layout.js';
 import { CONTROL_WAKE_BIT, ControlBlock, Ctl, ThreadState, type ControlRequest } from './thread-control.js';
 import type { DeviceSpec } from './device-spec.js';
 import type { DeviceThreadData, DeviceThreadMessage } from './device-thread-entry.js';
+import { FrameRing } from '../net/frame-ring.js';
+import { TAP_RING_BYTES, type TapFifoSpec } from '../net/threaded-tap-backend.js';
+import type { TapReaderData } from '../net/tap-reader-entry.js';
 
 /** How long a device thread may take to start, to answer a request, or to stop. */
 const START_TIMEOUT_MS = 10_000;
@@ -61,13 +64,15 @@ export class DeviceThread implements RemoteDataPlane {
    */
   prepare(): void {
     if (this.worker) return;
+    const ram = this.memory.buffer as SharedArrayBuffer;
     const data: DeviceThreadData = {
-      ram: this.memory.buffer as SharedArrayBuffer,
+      ram,
       control: this.control.buffer,
       spec: this.spec,
       baseAddress: this.slot.baseAddress,
       irq: this.slot.irq,
       maxPollUs: this.maxPollUs,
+      ...(this.spec.kind === 'virtio-net' ? { netRing: this.startTapReader(this.spec.backend, ram) } : {}),
     };
     const worker = new Worker(entryPath(), { workerData: data, stdout: false, stderr: false });
     this.worker = worker;
@@ -77,6 +82,26 @@ export class DeviceThread implements RemoteDataPlane {
     });
     worker.on('error', (e) => this.onCrash(e));
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+  }
+
+  /**
+   * A NIC's reader thread (tap-reader-entry.ts), started here: a Worker does not start while its
+   * parent's event loop is blocked, and the device thread's always is. It ends when the relay
+   * closes its FIFO; unref'd, so it holds nothing open until then.
+   */
+  private startTapReader(fifo: TapFifoSpec, ram: SharedArrayBuffer): SharedArrayBuffer {
+    const ring = new FrameRing(TAP_RING_BYTES);
+    const data: TapReaderData = {
+      fifoPath: fifo.rxPath,
+      ring: ring.buffer,
+      ram,
+      notifyIndex: this.notifyIndex,
+      headerBytes: fifo.vnetHeader ? 12 : 0,
+    };
+    const reader = new Worker(entryPath('tap-reader-entry.js'), { workerData: data, stdout: false, stderr: false });
+    reader.on('error', (e) => this.onCrash(e));
+    reader.unref();
+    return ring.buffer;
   }
 
   get ready(): boolean {
@@ -153,11 +178,11 @@ export class DeviceThread implements RemoteDataPlane {
   }
 }
 
-/** dist/device-thread-entry.js, from dist/ (the package) or from src/device-thread/ (tests). */
-function entryPath(): string {
-  for (const rel of ['./device-thread-entry.js', '../../dist/device-thread-entry.js']) {
+/** A thread's bundle in dist/, from dist/ (the package) or from src/device-thread/ (tests). */
+function entryPath(file = 'device-thread-entry.js'): string {
+  for (const rel of [`./${file}`, `../../dist/${file}`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new DeviceThreadError('dist/device-thread-entry.js is missing from @osv-ts/vmm (run its build)');
+  throw new DeviceThreadError(`dist/${file} is missing from @osv-ts/vmm (run its build)`);
 }

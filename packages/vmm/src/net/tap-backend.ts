@@ -6,10 +6,15 @@
 // ways, so the guest's TCP segmentation and checksum offloads reach the host's stack as
 // QEMU's tap back-end passes them: one 64 KiB segment crosses the pipe instead of 44 frames.
 // Left out: multiqueue.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { GuestOffloads, NetBackend } from '@osv-ts/drivers-virtio';
 import { FrameStreamDecoder, MAX_STREAM_FRAME_BYTES, encodeStreamFrame } from './frame-stream.js';
 import { ensureTapRelay } from './tap-relay-binary.js';
+import { tapOffloadRecord } from './tap-offload-record.js';
+import type { TapFifoSpec } from './threaded-tap-backend.js';
 
 export interface TapBackendOptions {
   /** The TAP device: attached to when it exists, created (and removed at exit) when not;
@@ -23,16 +28,16 @@ export interface TapBackendOptions {
   readonly txBacklogFrames?: number;
   /** Frames carry a virtio_net_hdr both ways (IFF_VNET_HDR) so offloads pass through (default true). */
   readonly vnetHeader?: boolean;
+  /**
+   * The relay talks through two FIFOs that a device thread reads and writes with blocking
+   * system calls (ThreadedTapBackend), not through pipes on this thread's event loop. The
+   * machine must then run the device on its thread (MachineConfig.deviceThreads).
+   */
+  readonly threaded?: boolean;
 }
 
 /** virtio_net_hdr with num_buffers (virtio 1.2 §5.1.6), as TUNSETVNETHDRSZ sets it. */
 const VNET_HEADER_BYTES = 12;
-/** The stream's control record (a length no frame has), then TUN_F_* flags for TUNSETOFFLOAD. */
-const CONTROL_RECORD = 0xffffffff;
-// linux/if_tun.h: what the host may hand the guest.
-const TUN_F_CSUM = 0x01;
-const TUN_F_TSO4 = 0x02;
-const TUN_F_TSO6 = 0x04;
 
 export class TapBackend implements NetBackend {
   private deliver: ((frame: Uint8Array, checksumValid: boolean) => void) | undefined;
@@ -54,6 +59,11 @@ export class TapBackend implements NetBackend {
     /** Every frame is preceded by its virtio_net_hdr (NetBackend.vnetHeader). */
     readonly vnetHeader: boolean,
     txBacklogFrames: number,
+    /**
+     * With `threaded`: the relay's FIFOs, for the device thread that serves the device
+     * (ThreadedTapBackend); frames then never pass through this object.
+     */
+    readonly fifos?: TapFifoSpec & { readonly dir: string },
   ) {
     const header = vnetHeader ? VNET_HEADER_BYTES : 0;
     this.decoder = new FrameStreamDecoder((f) => this.onFrame(f), MAX_STREAM_FRAME_BYTES + header);
@@ -63,8 +73,8 @@ export class TapBackend implements NetBackend {
       child.exitCode !== null
         ? Promise.resolve(child.exitCode)
         : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    child.stdout!.on('data', (d: Buffer) => this.decoder.push(d));
-    child.stdin!.on('error', () => undefined);
+    child.stdout?.on('data', (d: Buffer) => this.decoder.push(d));
+    child.stdin?.on('error', () => undefined);
   }
 
   /** Starts the relay and waits until it holds the TAP device. */
@@ -75,26 +85,42 @@ export class TapBackend implements NetBackend {
     const relayArgs = vnetHeader ? ['--vnet-hdr', options.ifname] : [options.ifname];
     const [cmd, args] =
       options.netns === undefined ? [relay, relayArgs] : ['ip', ['netns', 'exec', options.netns, relay, ...relayArgs]];
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const fifos = options.threaded ? makeRelayFifos(vnetHeader) : undefined;
+    let child: ChildProcess;
+    if (fifos) {
+      // Opened read-write, so neither open waits for the other end (fifo(7)); the relay keeps
+      // these, the device thread opens its own ends by path.
+      const stdin = openSync(fifos.txPath, 'r+');
+      const stdout = openSync(fifos.rxPath, 'r+');
+      try {
+        child = spawn(cmd, args, { stdio: [stdin, stdout, 'pipe'] });
+      } finally {
+        closeSync(stdin);
+        closeSync(stdout);
+      }
+    } else {
+      child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    }
+    const relayStderr = child.stderr!;
     let stderr = '';
     const ready = await new Promise<{ ifname: string; how: string; mtu: number }>((resolve, reject) => {
       const onData = (d: Buffer): void => {
         stderr += d.toString();
         const m = /^ready (\S+) (created|attached) mtu (\d+)$/m.exec(stderr);
         if (m) {
-          child.stderr.off('data', onData);
+          relayStderr.off('data', onData);
           child.off('exit', onExit);
           resolve({ ifname: m[1]!, how: m[2]!, mtu: Number(m[3]) });
         }
       };
       const onExit = (code: number | null): void =>
         reject(new Error(stderr.trim() || `osv-tap-relay exited (${code}) before it attached to ${options.ifname}`));
-      child.stderr.on('data', onData);
+      relayStderr.on('data', onData);
       child.once('exit', onExit);
       child.once('error', (e) => reject(new Error(`cannot start ${relay}: ${e.message}`)));
     });
     // Later relay messages (a lost stream, a failed write) go to our stderr.
-    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    relayStderr.on('data', (d: Buffer) => process.stderr.write(d));
     return new TapBackend(
       child,
       ready.ifname,
@@ -102,29 +128,20 @@ export class TapBackend implements NetBackend {
       ready.mtu,
       vnetHeader,
       options.txBacklogFrames ?? 1024,
+      fifos && { ...fifos, mtu: ready.mtu },
     );
   }
 
   /** Tells the TAP what the guest's driver accepts (QEMU's tap_set_offload): TSO only with checksums. */
   setGuestOffloads(offloads: GuestOffloads): void {
     if (!this.vnetHeader) return;
-    let flags = 0;
-    if (offloads.checksum) {
-      flags |= TUN_F_CSUM;
-      if (offloads.tso4) flags |= TUN_F_TSO4;
-      if (offloads.tso6) flags |= TUN_F_TSO6;
-    }
-    const record = new Uint8Array(8);
-    const view = new DataView(record.buffer);
-    view.setUint32(0, CONTROL_RECORD);
-    view.setUint32(4, flags);
-    const stdin = this.child.stdin!;
-    if (!stdin.destroyed) stdin.write(record);
+    const stdin = this.child.stdin;
+    if (stdin && !stdin.destroyed) stdin.write(tapOffloadRecord(offloads));
   }
 
   send(frame: Uint8Array): void {
-    const stdin = this.child.stdin!;
-    if (stdin.destroyed || stdin.writableLength > this.txBacklogBytes) {
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.destroyed || stdin.writableLength > this.txBacklogBytes) {
       this.counters.framesDropped++;
       return;
     }
@@ -145,7 +162,7 @@ export class TapBackend implements NetBackend {
   flush(): void {
     if (!this.corked) return;
     this.corked = false;
-    this.child.stdin!.uncork();
+    this.child.stdin?.uncork();
   }
 
   connect(deliver: (frame: Uint8Array, checksumValid: boolean) => void): void {
@@ -162,5 +179,22 @@ export class TapBackend implements NetBackend {
   close(): void {
     this.child.stdin?.end();
     this.child.kill('SIGTERM');
+    if (this.fifos) rmSync(this.fifos.dir, { recursive: true, force: true });
   }
+}
+
+/** Two FIFOs in a private directory: the relay's input (the guest's frames) and its output. */
+function makeRelayFifos(vnetHeader: boolean): Omit<TapFifoSpec, 'mtu'> & { readonly dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'osv-tap-'));
+  const txPath = join(dir, 'to-tap');
+  const rxPath = join(dir, 'from-tap');
+  // Node has no mkfifo(3); coreutils' mkfifo(1) is on every Linux this runs on.
+  const made = spawnSync('mkfifo', ['-m', '600', txPath, rxPath], { encoding: 'utf8' });
+  if (made.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(
+      `cannot make the TAP relay's FIFOs: ${made.stderr?.trim() || made.error?.message || 'mkfifo failed'}`,
+    );
+  }
+  return { kind: 'tap-fifo', dir, txPath, rxPath, vnetHeader };
 }

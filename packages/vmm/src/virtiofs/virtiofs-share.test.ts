@@ -229,7 +229,7 @@ describe('virtio-fs on a device thread', () => {
       root: host,
       options: { readOnly: true, maxWriteBytes: 65536 },
     });
-    const rebuilt = buildDevice(spec!) as VirtioFsDevice;
+    const rebuilt = buildDevice(spec!).device as VirtioFsDevice;
     expect(rebuilt.tag).toBe('share0');
     expect((rebuilt.backend as NodeFsBackend).readOnly).toBe(true);
     expect((rebuilt.backend as NodeFsBackend).options.maxWriteBytes).toBe(65536);

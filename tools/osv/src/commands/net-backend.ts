@@ -43,7 +43,8 @@ export async function startNetwork(plan: NetPlan): Promise<HostNet | undefined> 
   if (plan.kind === 'tap') {
     let tap: TapBackend;
     try {
-      tap = await TapBackend.start({ ifname: plan.tap! });
+      // The NIC runs on a device thread of its own unless device threads are off (as the machine's).
+      tap = await TapBackend.start({ ifname: plan.tap!, threaded: process.env['OSV_DEVICE_THREADS'] !== '0' });
     } catch (e) {
       throw new UsageError(`-n --tap ${plan.tap}: ${(e as Error).message}`);
     }
