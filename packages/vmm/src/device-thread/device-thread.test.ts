@@ -19,8 +19,8 @@ import {
   VirtioBlkDriver,
   VirtioMmioTransport,
   type BlockBackend,
-  type MmioBus,
 } from '@osv-ts/drivers-virtio';
+import { DirectMmioBus } from './test/direct-mmio-bus.js';
 import { DirectFileBackend } from '../blk/direct-file-backend.js';
 import { DeviceThread } from './device-thread.js';
 import { deviceThreadSpec } from './device-spec.js';
@@ -37,27 +37,13 @@ afterAll(async () => {
 });
 
 /** The guest on this thread: a trap bus straight into the transport, and a vCPU idling on guestWake. */
-class TestGuest implements MmioBus, Cpu {
+class TestGuest extends DirectMmioBus implements Cpu {
   private handler: (() => void) | undefined;
   constructor(
     readonly memory: GuestMemory,
-    readonly transport: MmioTransportModel,
-  ) {}
-  read(address: number, size: 1 | 2 | 4): number {
-    return this.transport.read(address - BASE, size);
-  }
-  write(address: number, size: 1 | 2 | 4, value: number): void {
-    this.transport.write(address - BASE, size, value);
-  }
-  post(address: number, size: 1 | 2 | 4, value: number): void {
-    this.write(address, size, value);
-  }
-  flush(): void {}
-  /** What the VMM's loop does for a device it serves itself. */
-  ringDoorbell(): void {
-    if (this.transport.awaitingMigration) this.transport.migrate();
-    const bits = this.transport.takePostedNotifications();
-    if (bits) this.transport.notify(bits);
+    transport: MmioTransportModel,
+  ) {
+    super(transport, BASE);
   }
   onInterrupt(handler: () => void): void {
     this.handler = handler;

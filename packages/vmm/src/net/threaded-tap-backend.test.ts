@@ -16,8 +16,8 @@ import {
   VirtioMmioTransport,
   VirtioNetDevice,
   VirtioNetDriver,
-  type MmioBus,
 } from '@osv-ts/drivers-virtio';
+import { DirectMmioBus } from '../device-thread/test/direct-mmio-bus.js';
 import { DeviceThread } from '../device-thread/device-thread.js';
 import type { NetDeviceSpec } from '../device-thread/device-spec.js';
 import { encodeStreamFrame } from './frame-stream.js';
@@ -29,25 +29,6 @@ const cleanup: (() => void | Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
-
-class TestBus implements MmioBus {
-  constructor(readonly transport: MmioTransportModel) {}
-  read(address: number, size: 1 | 2 | 4): number {
-    return this.transport.read(address - BASE, size);
-  }
-  write(address: number, size: 1 | 2 | 4, value: number): void {
-    this.transport.write(address - BASE, size, value);
-  }
-  post(address: number, size: 1 | 2 | 4, value: number): void {
-    this.write(address, size, value);
-  }
-  flush(): void {}
-  /** What the VMM's loop does for a device it serves itself (until the hand-over). */
-  ringDoorbell(): void {
-    const bits = this.transport.takePostedNotifications();
-    if (bits) this.transport.notify(bits);
-  }
-}
 
 function waitFor(what: string, done: () => boolean, ms = 5_000): void {
   const until = Date.now() + ms;
@@ -100,7 +81,7 @@ function nicOnThread() {
   transport.remote = thread;
   thread.prepare();
   waitFor('the device thread', () => thread.ready, 20_000);
-  const bus = new TestBus(transport);
+  const bus = new DirectMmioBus(transport, BASE);
   const driver = new VirtioNetDriver(
     'eth0',
     new VirtioMmioTransport(memory, bus, { baseAddress: BASE, sizeBytes: 0x1000, irq: IRQ }),
