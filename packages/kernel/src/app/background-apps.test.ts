@@ -53,7 +53,11 @@ function serverModule(body: (control: KernelControl, sched: Scheduler) => Genera
   return { module, log };
 }
 
-function boot(commandLine: string, modules: KernelModule[]): { status: number; out: string; err: string } {
+function boot(
+  commandLine: string,
+  modules: KernelModule[],
+  loaderOptions = '',
+): { status: number; out: string; err: string } {
   let out = '';
   let err = '';
   const dec = new TextDecoder();
@@ -63,7 +67,7 @@ function boot(commandLine: string, modules: KernelModule[]): { status: number; o
     data: writeAndExit(`${n} ran\n`),
   }));
   const platform = new InprocessPlatform({
-    cmdline: commandLine,
+    cmdline: `${loaderOptions} ${commandLine}`,
     commands: parseAppCommands(commandLine),
     files: new Map(entries.map((e) => [e.name, e])),
     bootfsImage: writeBootfs(entries),
@@ -115,6 +119,19 @@ describe('apps started while the guest runs', () => {
     const detached = forTicks(1_000_000);
     expect(boot('/server &! /a.wasm', [detached.module]).out).toBe('a ran\n');
     expect(ticks).toBeLessThan(1_000_000);
+  });
+
+  it('--noshutdown keeps the guest up after the last command until something powers it off', () => {
+    let ticks = 0;
+    const { module } = serverModule(function* (control, sched) {
+      for (; ticks < 20; ticks++) yield* sleepMs(sched, 1);
+      control.powerOff();
+    });
+    const r = boot('/server &! /a.wasm', [module], '--noshutdown');
+    expect([r.status, r.out, ticks]).toEqual([0, 'a ran\n', 20]);
+    expect(r.err).toContain('Powering off at the management API');
+    // Nothing left that could ever wake the guest: it powers off rather than wait forever.
+    expect(boot('/a.wasm', [], '--noshutdown')).toEqual({ status: 0, out: 'a ran\n', err: '' });
   });
 
   it("refuses a line that does not parse, has ';', names nothing or a program the guest lacks", () => {

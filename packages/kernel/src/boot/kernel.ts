@@ -18,7 +18,7 @@ import {
   type Entropy,
   type KernelModule,
 } from '@osv-ts/kernel-api';
-import { Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
+import { DeadlockError, Scheduler, TraceRing, Tracer, type Tracepoint } from '@osv-ts/core-sched';
 import {
   ConsoleFile,
   FdTable,
@@ -267,7 +267,10 @@ export class Kernel {
         }
         status = this.runApp(cmd.argv, env, path);
       }
-      this.runBackgroundAppsWhile(() => joined.some((b) => b.running?.() === true));
+      // OSv's --noshutdown: the guest stays up after the last command (its kernel threads, the
+      // management API among them, go on serving) until something powers it off.
+      const noShutdown = o.noshutdown;
+      this.runBackgroundAppsWhile(() => noShutdown || joined.some((b) => b.running?.() === true));
       this.drainNetwork();
     } catch (e) {
       // A kernel thread (the management API's /os/poweroff) asked to stop: the app's frames
@@ -356,7 +359,14 @@ export class Kernel {
         continue;
       }
       if (!waiting()) return;
-      this.sched.block(() => apps.pending || !waiting());
+      try {
+        this.sched.block(() => apps.pending || !waiting());
+      } catch (e) {
+        // Every thread waits and nothing can wake one (no device, no timer: an inprocess
+        // kernel under --noshutdown): nothing will ever happen again, so go on to power off.
+        if (!(e instanceof DeadlockError)) throw e;
+        return;
+      }
     }
   }
 
