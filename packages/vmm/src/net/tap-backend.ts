@@ -5,6 +5,8 @@
 // With vnet headers (IFF_VNET_HDR, the default) every frame carries its virtio_net_hdr both
 // ways, so the guest's TCP segmentation and checksum offloads reach the host's stack as
 // QEMU's tap back-end passes them: one 64 KiB segment crosses the pipe instead of 44 frames.
+// With `threaded`, the relay's stdin and stdout are two FIFOs instead of pipes, so that the NIC's
+// device thread can write and read them with blocking system calls (threaded-tap-backend.ts).
 // Left out: multiqueue.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -103,7 +105,7 @@ export class TapBackend implements NetBackend {
     }
     const relayStderr = child.stderr!;
     let stderr = '';
-    const ready = await new Promise<{ ifname: string; how: string; mtu: number }>((resolve, reject) => {
+    const attached = new Promise<{ ifname: string; how: string; mtu: number }>((resolve, reject) => {
       const onData = (d: Buffer): void => {
         stderr += d.toString();
         const m = /^ready (\S+) (created|attached) mtu (\d+)$/m.exec(stderr);
@@ -119,6 +121,13 @@ export class TapBackend implements NetBackend {
       child.once('exit', onExit);
       child.once('error', (e) => reject(new Error(`cannot start ${relay}: ${e.message}`)));
     });
+    let ready: { ifname: string; how: string; mtu: number };
+    try {
+      ready = await attached;
+    } catch (e) {
+      if (fifos) rmSync(fifos.dir, { recursive: true, force: true });
+      throw e;
+    }
     // Later relay messages (a lost stream, a failed write) go to our stderr.
     relayStderr.on('data', (d: Buffer) => process.stderr.write(d));
     return new TapBackend(
