@@ -257,9 +257,8 @@ export class Kernel {
             this.finishBoot();
           }
           status = builtin.run(cmd.argv, (text) => this.log(text));
-          const running = (): boolean => builtin.running?.() === true;
           if (cmd.terminator === '&') joined.push(builtin);
-          else if (cmd.terminator !== '&!') this.runBackgroundAppsWhile(running);
+          else if (cmd.terminator !== '&!') this.runBackgroundAppsWhile(() => builtin.running?.() === true);
           continue;
         }
         if (cmd.terminator === '&' || cmd.terminator === '&!') {
@@ -379,7 +378,7 @@ export class Kernel {
 
   /** Whether `name` names a program file the guest could load (without reading it). */
   private programExists(name: string): boolean {
-    const path = name.startsWith('/') ? name : `${this.options?.cwd ?? ''}/${name}`;
+    const path = this.programPath(name);
     if (this.platform.programs?.has(path)) return true;
     if (!this.vfs) return this.platform.bootfs.get(path)?.kind === 'file';
     try {
@@ -469,8 +468,13 @@ export class Kernel {
    * The program: a module the platform was given compiled, else the file through the VFS when
    * one is linked, else from the bootfs.
    */
+  /** A program's guest path: relative names resolve against --cwd. */
+  private programPath(name: string): string {
+    return name.startsWith('/') ? name : `${this.options?.cwd ?? ''}/${name}`;
+  }
+
   private loadProgram(name: string): Uint8Array | WebAssembly.Module | undefined {
-    const path = name.startsWith('/') ? name : `${this.options?.cwd ?? ''}/${name}`;
+    const path = this.programPath(name);
     const compiled = this.platform.programs?.get(path);
     if (compiled) return compiled;
     if (!this.vfs) {
