@@ -99,6 +99,17 @@ export const osRoutes: readonly Route[] = [
     type: 'long',
     handle: (ctx) => json(ctx.guest.control.memory().freeBytes),
   },
+  {
+    group: 'os',
+    method: 'GET',
+    path: '/os/memory/balloon',
+    nickname: 'os_memory_balloon',
+    summary: 'Returns the JVM balloon size (in bytes)',
+    type: 'long',
+    // OSv's balloon is the JVM balloon (memory::get_balloon_size): memory a JVM's heap gives
+    // back to the kernel. A guest without a JVM has none, and OSv answers 0 then; so do we.
+    handle: () => json(0),
+  },
   power('os_poweroff', '/os/poweroff', 'Power off the system'),
   power('os_shutdown', '/os/shutdown', 'Shuts down the system'),
   power('os_reboot', '/os/reboot', 'Reboots the system (here: powers off; the host decides whether to boot again)'),

@@ -49,6 +49,7 @@ describe('os routes', () => {
     expect(call('GET', '/os/date').json).toBe('Tue Nov 14 22:13:32 UTC 2023');
     expect(call('GET', '/os/memory/total').json).toBe(64 << 20);
     expect(call('GET', '/os/memory/free').json).toBe(40 << 20);
+    expect(call('GET', '/os/memory/balloon').text).toBe('0'); // no JVM balloon
     expect(call('GET', '/os/dmesg').json).toBe('OSv-ts booted\n');
     expect(call('GET', '/os/cmdline').json).toBe('/app.wasm');
   });
