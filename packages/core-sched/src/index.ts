@@ -53,6 +53,10 @@ export type {
 export { tracePatternToRegExp, matchesTracePattern } from './trace-pattern.js';
 export { toChromeTrace } from './chrome-trace.js';
 export { formatTrace, formatTraceRecord } from './trace-format.js';
+export { tracePrintf } from './trace-printf.js';
+export type { TraceArg } from './trace-printf.js';
+export { decodeOsvTraceDump, encodeOsvTraceDump, isOsvTraceDump } from './osv-trace-dump.js';
+export type { OsvTraceDump, OsvTraceDumpOptions } from './osv-trace-dump.js';
 export type { ChromeTrace, ChromeTraceEvent, ChromeTraceOptions } from './chrome-trace.js';
 export { Bootchart } from './bootchart.js';
 export type { BootStage } from './bootchart.js';

@@ -77,6 +77,12 @@ export interface TraceRecord {
   readonly threadId: number;
   readonly timeNs: number;
   readonly args: readonly (number | bigint | boolean | string)[];
+  /** The thread's name, where the source knows it (an OSv trace dump does). */
+  readonly threadName?: string;
+  /** The CPU the record was written on (an OSv trace dump says; the ring has one vCPU). */
+  readonly cpu?: number;
+  /** The thread as an OSv trace dump names it (its sched::thread address), wider than a double. */
+  readonly threadKey?: bigint;
 }
 
 export interface TraceReadResult {

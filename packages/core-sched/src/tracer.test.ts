@@ -265,8 +265,9 @@ describe('text listing', () => {
     b.emit(0.25);
     const { records, catalog } = tracer.read();
     expect(formatTrace(records, catalog)).toBe(
-      '     0 1.500000000 virtio_req           queue=2 addr=0xdead0000 len=-5 ok=1 hi 100%\n' +
-        '     0 1.500000000 no_format            0.25\n',
+      // What trace.py list prints for the same records (its '0x%016x %-15s %2d %19s %-20s %s').
+      '0x0000000000000000                  0         1.500000000 virtio_req           queue=2 addr=0x00000000dead0000 len=-5 ok=1 hi 100%\n' +
+        '0x0000000000000000                  0         1.500000000 no_format            0.25\n',
     );
   });
 });

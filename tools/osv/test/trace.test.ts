@@ -1,12 +1,12 @@
-// `osv trace`: a guest's raw trace ring (a file, or /trace/buffers of a REST API) and the
-// Chrome trace JSON of osv run --trace-out, listed, summarised and converted.
+// `osv trace`: an OSv trace dump (a file, or /trace/buffers of a REST API), a guest's raw trace
+// ring and the Chrome trace JSON of osv run --trace-out, listed, summarised and converted.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TraceRing } from '@osv-ts/core-sched';
+import { TraceRing, encodeOsvTraceDump, readTraceRing } from '@osv-ts/core-sched';
 import { CLI, example, osv } from './osv-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'osv-trace-'));
@@ -25,22 +25,34 @@ function ringBytes(): Uint8Array {
   return new Uint8Array(region);
 }
 
+/** The same records as /trace/buffers serves them: an OSv trace dump, thread 3 named. */
+function dumpBytes(): Uint8Array {
+  const { catalog, records } = readTraceRing(ringBytes());
+  return encodeOsvTraceDump(catalog, records, { threadName: (id) => (id === 3 ? 'main' : undefined) });
+}
+
 describe('osv trace', () => {
   const raw = join(dir, 'buffers.bin');
   writeFileSync(raw, ringBytes());
 
-  it('lists a raw ring with each tracepoint’s format, and summarises it', () => {
-    const list = osv(['trace', 'list', raw]);
+  const dump = join(dir, 'dump.bin');
+  writeFileSync(dump, dumpBytes());
+
+  it('lists an OSv trace dump as trace.py list does, and a raw ring the same way', () => {
+    const list = osv(['trace', 'list', dump]);
     expect(list.stderr).toBe('');
-    expect(list.stdout.toString().split('\n')).toEqual([
-      expect.stringMatching(/^ +3 0\.001000000 vfs_open +path=\/etc\/hosts flags=241$/),
-      expect.stringMatching(/^ +3 0\.001500000 sched_switch +to 4$/),
-      expect.stringMatching(/^ +4 0\.003000000 sched_switch +to 3$/),
-      '',
-    ]);
-    expect(osv(['trace', 'summary', raw]).stdout.toString()).toBe(
-      'Collected 3 samples spanning 2.00 ms\n\nTracepoint statistics:\n\n' +
-        '  name          count\n  ----          -----\n  sched_switch      2\n  vfs_open          1\n',
+    // trace.py list: '0x%016x %-15s %2d %19s %-20s %s' — thread, name, CPU, seconds, tracepoint.
+    expect(list.stdout.toString()).toBe(
+      '0x0000000000000003 main             0         0.001000000 vfs_open             path=/etc/hosts flags=241\n' +
+        '0x0000000000000003 main             0         0.001500000 sched_switch         to 4\n' +
+        '0x0000000000000004                  0         0.003000000 sched_switch         to 3\n',
+    );
+    expect(osv(['trace', 'list', raw]).stdout.toString()).toBe(list.stdout.toString().replaceAll('main', '    '));
+    // What trace.py summary prints for the same dump.
+    expect(osv(['trace', 'summary', dump]).stdout.toString()).toBe(
+      'Collected 3 samples spanning 2.00 ms\n\nTime ranges:\n\n' +
+        '  CPU 0x00:  0.001000000 -  0.003000000 =    2.00 ms\n\nTracepoint statistics:\n\n' +
+        '  name            count\n  ----            -----\n  sched_switch        2\n  vfs_open            1\n\n',
     );
   });
 
@@ -62,7 +74,7 @@ describe('osv trace', () => {
   });
 
   it('fetches /trace/buffers from a guest’s API', async () => {
-    const bytes = ringBytes();
+    const bytes = dumpBytes();
     const server = createServer((req, res) => {
       if (req.url === '/trace/buffers') res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(bytes);
       else res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"message":"Not found","code":404}');
@@ -84,7 +96,15 @@ describe('osv trace', () => {
     writeFileSync(junk, 'not a trace at all');
     expect(osv(['trace', 'list', junk])).toMatchObject({
       status: 1,
-      stderr: expect.stringMatching(/^osv: trace: .*junk\.bin: neither a trace ring nor Chrome trace JSON/),
+      stderr: expect.stringMatching(
+        /^osv: trace: .*junk\.bin: neither an OSv trace dump, a trace ring nor Chrome trace JSON/,
+      ),
+    });
+    const damaged = join(dir, 'damaged.bin');
+    writeFileSync(damaged, dumpBytes().subarray(0, 100));
+    expect(osv(['trace', 'list', damaged])).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/^osv: trace: .*damaged\.bin: a damaged OSv trace dump \(.*\)\n$/),
     });
     expect(osv(['trace', 'chrome', raw])).toMatchObject({ status: 2, stderr: 'osv: trace chrome needs -o OUT.json\n' });
     expect(osv(['trace', 'draw', raw])).toMatchObject({

@@ -1,5 +1,5 @@
 import { PowerOffRequest } from '@osv-ts/kernel-api';
-import { readTraceRing } from '@osv-ts/core-sched';
+import { decodeOsvTraceDump } from '@osv-ts/core-sched';
 import { IpAddress } from '@osv-ts/netstack';
 import { describe, expect, it } from 'vitest';
 import { testGuest } from '../../test/guest-fixture.js';
@@ -386,18 +386,29 @@ describe('trace routes', () => {
     });
   });
 
-  it('buffers: the raw trace ring, which readTraceRing (osv trace --api) decodes', () => {
+  it("buffers: OSv's trace dump file, with thread names, which decodeOsvTraceDump (osv trace --api) reads", () => {
     const { call, guest } = api();
     call('POST', '/trace/status?match=thread_create&enabled=true');
-    guest.sched.spawn(function* t() {}, { name: 'traced' });
+    const { sched } = guest;
+    sched.spawn(
+      function* () {
+        sched.spawn(function* t() {}, { name: 'traced' });
+        yield* sched.sleep(1e9);
+      },
+      { name: 'a-long-thread-name' },
+    );
+    sched.run(sched.sleep(1e6));
     const req = syntheticRequest('GET', '/trace/buffers');
     const r = new Router(managementRoutes(), guest).handle(req, () => {});
     expect([r.status, r.contentType]).toEqual([200, 'application/octet-stream']);
-    const aligned = new Uint8Array(r.body.length);
-    aligned.set(r.body);
-    const ring = readTraceRing(aligned);
-    expect(ring.records.map((x) => [x.name, x.args[1]])).toEqual([['thread_create', 'traced']]);
-    expect(ring.catalog.map((t) => t.name)).toContain('sched_switch');
+    expect(String.fromCharCode(...r.body.subarray(0, 4))).toBe('TVSO');
+    const dump = decodeOsvTraceDump(r.body);
+    expect(dump.records.map((x) => [x.name, x.args[1]])).toEqual([
+      ['thread_create', 'a-long-thread-name'],
+      ['thread_create', 'traced'],
+    ]);
+    expect(dump.catalog.map((t) => t.name)).toContain('sched_switch');
+    expect(dump.records[1]!.threadName).toBe('a-long-thread-n'); // OSv's 16-byte name, NUL included
   });
 });
 

@@ -2,7 +2,7 @@
 // trace buffer. The tracepoints are core-sched's (the Scheduler's Tracer, the one `--trace`
 // enables), reached through the `scheduler` service this module already requires. Left out of
 // the monitoring build, as OSv leaves the group out of httpserver-monitoring-api.
-import type { Tracepoint, Tracer } from '@osv-ts/core-sched';
+import { encodeOsvTraceDump, type Tracepoint, type Tracer } from '@osv-ts/core-sched';
 import { badParam, serverError } from '../http/http-error.js';
 import { json, required, type ParamSpec, type Route, type RouteContext } from '../route.js';
 
@@ -218,13 +218,15 @@ export const traceRoutes: readonly Route[] = [
     method: 'GET',
     path: '/trace/buffers',
     nickname: 'getTraceBuffers',
-    summary: "The raw trace ring (core-sched's trace-ring.ts layout; `osv trace --api` reads it)",
+    summary: "The trace buffer as OSv's trace dump file (what scripts/trace.py and `osv trace --api` read)",
     type: 'string',
     handle: (ctx) => {
-      // A copy: the ring may be a view of guest RAM, and the response goes out over many sends
-      // while tracepoints keep writing.
-      const region = tracerOf(ctx).ring().region;
-      return { raw: region.slice(), contentType: 'application/octet-stream' };
+      // Read from the ring (a consistent copy while tracepoints keep writing), then written in
+      // OSv's dump format, each record with the name of its thread where the thread still exists.
+      const { catalog, records } = tracerOf(ctx).read();
+      const names = new Map(ctx.guest.sched.threadInfo().map((t) => [t.id, t.name]));
+      const dump = encodeOsvTraceDump(catalog, records, { threadName: (id) => names.get(id) });
+      return { raw: dump, contentType: 'application/octet-stream' };
     },
   },
 ];

@@ -12,10 +12,12 @@ export const TRACE_USAGE = `usage: osv trace list [FILE | --api URL]
        osv trace summary [FILE | --api URL]
        osv trace chrome [FILE | --api URL] -o OUT.json
 
-Reads a guest's trace: the trace ring a running guest serves at /trace/buffers (--api URL, or
-$OSV_API), a file saved from it, or the Chrome trace JSON osv run --trace-out wrote.
+Reads a guest's trace: the OSv trace dump a running guest serves at /trace/buffers (--api URL,
+or $OSV_API; OSv's own guests too), a file saved from it, a copy of a guest's raw trace ring, or
+the Chrome trace JSON osv run --trace-out wrote.
 
-  list     one line per record: thread, time in seconds, tracepoint, its arguments
+  list     one line per record as OSv's trace.py list: thread, name, CPU, seconds, tracepoint,
+           its arguments
   summary  the number of records of each tracepoint and the time they span
   chrome   write Chrome trace JSON (chrome://tracing, ui.perfetto.dev)
 

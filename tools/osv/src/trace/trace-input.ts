@@ -1,7 +1,14 @@
-// The trace `osv trace` reads: a guest's raw trace ring (what /trace/buffers serves, or a file
-// saved from it), or the Chrome trace JSON `osv run --trace-out` writes. Both become the same
-// records; only the raw ring carries the tracepoints' formats.
-import { readTraceRing, type TracepointInfo, type TraceRecord } from '@osv-ts/core-sched';
+// The trace `osv trace` reads: an OSv trace dump (what /trace/buffers serves, osv-ts's or OSv's,
+// or a file saved from it), a guest's raw trace ring (a copy of its RAM), or the Chrome trace
+// JSON `osv run --trace-out` writes. All become the same records; the dump and the ring carry
+// the tracepoints' formats, Chrome JSON only the values.
+import {
+  decodeOsvTraceDump,
+  isOsvTraceDump,
+  readTraceRing,
+  type TracepointInfo,
+  type TraceRecord,
+} from '@osv-ts/core-sched';
 import { FormatError } from '@osv-ts/kernel-api';
 
 export interface TraceInput {
@@ -20,6 +27,14 @@ export function parseTraceInput(bytes: Uint8Array, what: string): TraceInput {
   while (at < bytes.length && (bytes[at] === 0x20 || bytes[at] === 0x0a || bytes[at] === 0x0d || bytes[at] === 0x09))
     at++;
   if (bytes[at] === 0x7b) return fromChromeJson(new TextDecoder().decode(bytes), what);
+  if (isOsvTraceDump(bytes)) {
+    try {
+      return { ...decodeOsvTraceDump(bytes), lostBytes: 0 };
+    } catch (e) {
+      if (e instanceof FormatError) throw new TraceInputError(`${what}: a damaged OSv trace dump (${e.message})`);
+      throw e;
+    }
+  }
   // The ring's words are read in place: give it an 8-byte aligned copy.
   const aligned = new Uint8Array(new ArrayBuffer(bytes.length));
   aligned.set(bytes);
@@ -28,7 +43,9 @@ export function parseTraceInput(bytes: Uint8Array, what: string): TraceInput {
     return { records: r.records, catalog: r.catalog, lostBytes: r.lostBytes };
   } catch (e) {
     if (e instanceof FormatError)
-      throw new TraceInputError(`${what}: neither a trace ring nor Chrome trace JSON (${e.message})`);
+      throw new TraceInputError(
+        `${what}: neither an OSv trace dump, a trace ring nor Chrome trace JSON (${e.message})`,
+      );
     throw e;
   }
 }
@@ -61,17 +78,50 @@ function fromChromeJson(text: string, what: string): TraceInput {
   return { records, catalog: [], lostBytes: 0 };
 }
 
-/** trace.py summary's figures: the span, and the count of each tracepoint (most first). */
+/** What OSv's `scripts/trace.py summary` prints: the span, each CPU's time range, and the count
+ *  of each tracepoint (by name). */
 export function summarizeTrace(records: readonly TraceRecord[]): string {
   if (records.length === 0) return 'No samples\n';
   const counts = new Map<string, number>();
-  for (const r of records) counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
-  const spanMs = (records.at(-1)!.timeNs - records[0]!.timeNs) / 1e6;
-  const rows = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const width = Math.max(4, ...rows.map(([n]) => n.length));
+  const cpus = new Map<number, { min: number; max: number }>();
+  let min = Infinity;
+  let max = -Infinity;
+  for (const r of records) {
+    counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
+    const cpu = cpus.get(r.cpu ?? 0) ?? { min: Infinity, max: -Infinity };
+    cpus.set(r.cpu ?? 0, { min: Math.min(cpu.min, r.timeNs), max: Math.max(cpu.max, r.timeNs) });
+    min = Math.min(min, r.timeNs);
+    max = Math.max(max, r.timeNs);
+  }
+  const seconds = (ns: number): string => (ns / 1e9).toFixed(9).padStart(12);
+  const ranges = [...cpus]
+    .sort((a, b) => a[1].min - b[1].min)
+    // trace.py's "CPU 0x%02d" prints the number in decimal after "0x"; kept, so output matches.
+    .map(
+      ([cpu, r]) =>
+        `  CPU 0x${String(cpu).padStart(2, '0')}: ${seconds(r.min)} - ${seconds(r.max)} = ${duration(r.max - r.min).padStart(10)}\n`,
+    );
+  const rows = [...counts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const width = Math.max(...rows.map(([n]) => n.length));
+  const row = (name: string, count: string): string => `  ${name.padEnd(width)} ${count.padStart(8)}\n`;
   return (
-    `Collected ${records.length} samples spanning ${spanMs.toFixed(2)} ms\n\nTracepoint statistics:\n\n` +
-    `  ${'name'.padEnd(width)}  count\n  ${'----'.padEnd(width)}  -----\n` +
-    rows.map(([n, c]) => `  ${n.padEnd(width)}  ${String(c).padStart(5)}\n`).join('')
+    `Collected ${records.length} samples spanning ${duration(max - min)}\n\nTime ranges:\n\n${ranges.join('')}` +
+    `\nTracepoint statistics:\n\n${row('name', 'count')}${row('----', '-----')}` +
+    rows.map(([n, c]) => row(n, String(c))).join('') +
+    '\n'
   );
+}
+
+/** osv/prof.py format_time: the largest unit the time reaches, "%.2f %s"; under 1 ns as is. */
+function duration(ns: number): string {
+  const units: [number, string][] = [
+    [3600e9, 'h'],
+    [60e9, 'm'],
+    [1e9, 's'],
+    [1e6, 'ms'],
+    [1e3, 'us'],
+    [1, 'ns'],
+  ];
+  for (const [level, name] of units) if (ns >= level) return `${(ns / level).toFixed(2)} ${name}`;
+  return String(ns);
 }
