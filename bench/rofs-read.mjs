@@ -12,7 +12,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const MIB = Number(process.argv[2] ?? 128);
 const RUNS = Number(process.argv[3] ?? 5);
-const cli = join(root, 'tools/osv/dist/cli.js');
+const cli = join(root, 'tools/osv/bin/osv.js');
 const out = mkdtempSync(join(tmpdir(), 'rofs-read-'));
 const wasm = join(out, 'fsbench.wasm');
 execFileSync('clang', ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-o', wasm, join(root, 'bench/fs/fsbench.c')]);

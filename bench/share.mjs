@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'tools/osv/dist/cli.js');
+const cli = join(root, 'tools/osv/bin/osv.js');
 const FILES = 10_000;
 
 const median = (xs) => {

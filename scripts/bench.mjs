@@ -9,7 +9,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const hello = join(root, 'examples/hello/hello.wasm');
-const cli = join(root, 'tools/osv/dist/cli.js');
+const cli = join(root, 'tools/osv/bin/osv.js');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -34,7 +34,7 @@ const median = (xs) => {
 
 function osv(tree, args) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', cpuReport, join(tree, 'tools/osv/dist/cli.js'), ...args], {
+  const r = spawnSync(process.execPath, ['--require', cpuReport, join(tree, 'tools/osv/bin/osv.js'), ...args], {
     encoding: 'utf8',
   });
   const wall = performance.now() - t0;

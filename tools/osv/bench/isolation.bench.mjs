@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const CLI = join(REPO, 'tools/osv/dist/cli.js');
+const CLI = join(REPO, 'tools/osv/bin/osv.js');
 const HELLO = join(REPO, 'examples/hello/hello.wasm');
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const dir = mkdtempSync(join(tmpdir(), 'osv-isolation-bench-'));

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const CLI = join(REPO, 'tools/osv/dist/cli.js');
+const CLI = join(REPO, 'tools/osv/bin/osv.js');
 
 const link = (args) => {
   const r = spawnSync(process.execPath, [CLI, 'link', ...args, '--json'], { encoding: 'utf8' });

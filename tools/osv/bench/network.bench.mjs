@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const execFileAsync = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const CLI = join(REPO, 'tools/osv/dist/cli.js');
+const CLI = join(REPO, 'tools/osv/bin/osv.js');
 const HTTPD = join(REPO, 'examples/httpd/httpd.wasm');
 const GREETING = 'Hello from osv-ts httpd!\n';
 const BULK_BYTES = 32 << 20;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
 
-export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+// The command as npm links it (bin/osv.js: the code-cached bundle of the CLI).
+export const CLI = fileURLToPath(new URL('../bin/osv.js', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 export const example = (name: string): string => join(REPO, 'examples', name, `${name}.wasm`);
 
