@@ -43,9 +43,10 @@ function compose(app: string): { files: string[]; code: string[]; sizeKiB: numbe
     env: { ...process.env, OSV_CACHE_DIR: cache },
     stdio: 'pipe',
   });
-  // Besides kernels the cache holds osv's memo of the packages' build digest (not code).
+  // Besides kernels the cache holds osv's memo of the packages' build digest and the V8 code
+  // cache of the CLI itself (bin/osv.js), neither of them kernel code.
   const files = readdirSync(cache)
-    .filter((f) => f !== 'dist-digests.json')
+    .filter((f) => f !== 'dist-digests.json' && !/^cli-code-cache-.*\.bin$/.test(f))
     .map((f) => join(cache, f));
   const code = files.map((f) => readFileSync(f, 'utf8'));
   return { files, code, sizeKiB: code.reduce((n, c) => n + Buffer.byteLength(c), 0) / 1024 };
