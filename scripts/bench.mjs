@@ -78,6 +78,27 @@ function measured(cmd, args) {
   row('in-guest boot to _start (bootchart)', median(boot), 5, 'OSv on Firecracker (published ~5 ms)');
 }
 
+// 1b. A large real app's start: `yosys -V` from @yowasp/yosys (a 30 MB wasm), started again
+//     after a first run (osv's kernel and CLI caches warm; node:wasi has no cache to warm), vs
+//     node:wasi running the same file. Most of it is reading and compiling the module.
+{
+  const { createRequire } = await import('node:module');
+  const yosys = join(createRequire(import.meta.url).resolve('@yowasp/yosys'), '../../gen/yosys.core.wasm');
+  const peer = join(root, 'tools/osv/test/node-wasi-child.mjs');
+  const osvArgs = [cli, 'run', '-m', '512M', yosys, '-V'];
+  const peerArgs = ['--no-warnings', peer, yosys, tmpdir(), '-V'];
+  measured(process.execPath, osvArgs);
+  measured(process.execPath, peerArgs);
+  const ours = [];
+  const theirs = [];
+  for (let i = 0; i < Math.min(RUNS, 7); i++) {
+    ours.push(measured(process.execPath, osvArgs));
+    theirs.push(measured(process.execPath, peerArgs));
+  }
+  const m = (runs, key) => median(runs.map((x) => x[key]));
+  row('osv run yosys.core.wasm -V (30 MB), second start, wall', m(ours, 'ms'), m(theirs, 'ms'), 'node + node:wasi');
+}
+
 // 3. WASI call throughput and a 64 MiB sequential read (ramfs root), measured inside the same
 //    wasm binary under osv-ts and under node:wasi (preopen / = a host temp dir on the host fs).
 {

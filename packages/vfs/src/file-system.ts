@@ -82,6 +82,12 @@ export interface VnodeOps {
   truncate?(vnode: Vnode, sizeBytes: number): void;
   setattr?(vnode: Vnode, attr: SetAttr): void;
   fsync?(vnode: Vnode): void;
+  /**
+   * The whole content as one array, without a copy, where the file system holds it so (ramfs: a
+   * file kept where the bootfs archive put it and not changed since); undefined otherwise. The
+   * caller reads it and must not write to it.
+   */
+  contentView?(vnode: Vnode): Uint8Array | undefined;
   /** Refreshes the vnode's attribute fields before stat (generated files, devices). */
   getattr?(vnode: Vnode): void;
   /** Bytes of storage the file occupies (st_blocks * 512); defaults to its size. */

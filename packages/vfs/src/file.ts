@@ -195,6 +195,12 @@ export class File implements IoContext {
     return this.vnode.stat();
   }
 
+  /** The file's whole content without a copy, where its file system has it so (VnodeOps.contentView). */
+  contentView(): Uint8Array | undefined {
+    this.check();
+    return this.vnode.ops.contentView?.(this.vnode);
+  }
+
   /** futimens(2): UTIME_NOW / UTIME_OMIT as in utimensat. */
   utimens(atimeNs: bigint = UTIME_NOW, mtimeNs: bigint = UTIME_NOW): void {
     this.check();

@@ -25,7 +25,7 @@ export { Rofs } from './fs/rofs/rofs.js';
 export type { RofsOptions } from './fs/rofs/rofs.js';
 export { MemoryBlockDevice } from './memory-block-device.js';
 export { unpackBootfs, populateFromEntries, populateFromTree, mkdirp } from './fs/bootfs/bootfs.js';
-export { parseBootfs, writeBootfs } from './fs/bootfs/bootfs-format.js';
+export { parseBootfs, writeBootfs, bootfsImage } from './fs/bootfs/bootfs-format.js';
 export type { BootfsEntry } from './fs/bootfs/bootfs-format.js';
 export { bootfsEntriesFromTree } from './image/tree-entries.js';
 export { imageDir, imageFile, imageSymlink } from './image/image-tree.js';

@@ -21,7 +21,7 @@ const vfsModule: KernelModule = {
       blockDevice: (name) => ctx.getAll<BlockDevice>('blockdev').find((d) => d.name === name.replace(/^\/dev\//, '')),
       devfs: (options) => new DevFs(options),
       procfs: (info) => new ProcFs(info),
-      unpackBootfs: (image, prefix) => unpackBootfs(vfs, image, prefix),
+      unpackBootfs: (image, prefix) => unpackBootfs(vfs, image, prefix, { keepData: true }),
     };
     ctx.provide(VFS_CAPABILITY, service);
   },

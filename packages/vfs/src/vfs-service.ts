@@ -17,7 +17,10 @@ export interface VfsService {
   blockDevice(name: string): BlockDevice | undefined;
   devfs(options: { entropy: Entropy; console?: Console }): FileSystem;
   procfs(info: ProcInfo): FileSystem;
-  /** Unpacks an OSv bootfs.bin image into the tree (under `prefix`). */
+  /**
+   * Unpacks an OSv bootfs.bin image into the tree (under `prefix`). The image is the kernel's
+   * own (in guest RAM, never reused): ramfs files keep their content where it lies in it.
+   */
   unpackBootfs(image: Uint8Array, prefix?: string): void;
 }
 

@@ -1,6 +1,6 @@
 // @osv-ts/vmm: the host side of an osv-ts microVM.
 export { Machine, GUEST_CRASH_STATUS, CommandLineTooLongError, maxCommandLineBytes } from './machine.js';
-export type { MachineConfig, MachineExit } from './machine.js';
+export type { BootfsSource, MachineConfig, MachineExit } from './machine.js';
 export { VcpuWorker } from './vcpu-worker.js';
 export type { VcpuWorkerOptions } from './vcpu-worker.js';
 export type { KernelBoot } from './kernel-script.js';

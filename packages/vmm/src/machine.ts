@@ -22,6 +22,12 @@ import { kernelScriptSource, type KernelBoot } from './kernel-script.js';
 import { deviceThreadSpec } from './device-thread/device-spec.js';
 import { serviceMmioTrap } from './mmio-trap.js';
 
+/** A boot file system archive written into guest RAM by whoever laid it out (vfs's BootfsImage). */
+export interface BootfsSource {
+  readonly byteLength: number;
+  writeInto(dest: Uint8Array): void;
+}
+
 export interface MachineConfig {
   readonly memBytes: number;
   /** OSv command line; the VMM appends the virtio_mmio.device tokens. */
@@ -40,8 +46,11 @@ export interface MachineConfig {
   readonly codeCachePath?: string;
   /** Device models, in MMIO slot order. */
   readonly devices: readonly DeviceModel[];
-  /** OSv bootfs.bin image (may be empty). */
-  readonly bootfs?: Uint8Array;
+  /**
+   * OSv bootfs.bin image (may be empty): its bytes, or its size and a writer (@osv-ts/vfs's
+   * bootfsImage), which writes it straight into guest RAM — a large app is then copied once.
+   */
+  readonly bootfs?: Uint8Array | BootfsSource;
   /** Boot info flags (tty-ness of stdio, stdin connected). */
   readonly bootFlags?: number;
   /**
@@ -130,7 +139,7 @@ export class Machine {
 
   constructor(readonly config: MachineConfig) {
     const bootfs = config.bootfs ?? new Uint8Array(0);
-    this.layout = planGuestRam(config.memBytes, config.devices.length, bootfs.length);
+    this.layout = planGuestRam(config.memBytes, config.devices.length, bootfs.byteLength);
     this.startEpochMs = performance.timeOrigin + performance.now();
     this.memory = new GuestMemory(allocateGuestRam(config.memBytes));
     this.writeBootInfo(bootfs);
@@ -359,7 +368,7 @@ export class Machine {
     void Promise.all(stopping).then(() => this.resolveExit(exit));
   }
 
-  private writeBootInfo(bootfs: Uint8Array): void {
+  private writeBootInfo(bootfs: Uint8Array | BootfsSource): void {
     const v = this.memory.view;
     const L = this.layout;
     const cmd = new TextEncoder().encode(this.cmdline);
@@ -374,9 +383,11 @@ export class Machine {
     this.memory.bytes[L.cmdlineAddress + cmd.length] = 0;
     v.setUint32(BootInfo.cmdlineAddress, L.cmdlineAddress, true);
     v.setUint32(BootInfo.cmdlineLength, cmd.length, true);
-    this.memory.bytes.set(bootfs, L.bootfsAddress);
+    const into = this.memory.bytes.subarray(L.bootfsAddress, L.bootfsAddress + bootfs.byteLength);
+    if (bootfs instanceof Uint8Array) into.set(bootfs);
+    else bootfs.writeInto(into);
     v.setUint32(BootInfo.bootfsAddress, L.bootfsAddress, true);
-    v.setUint32(BootInfo.bootfsLength, bootfs.length, true);
+    v.setUint32(BootInfo.bootfsLength, bootfs.byteLength, true);
     v.setUint32(BootInfo.freeRamStart, L.freeRamStart, true);
   }
 }

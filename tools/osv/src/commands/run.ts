@@ -6,7 +6,7 @@ import { parseWasmModule } from '@osv-ts/elf-linker';
 import { BootFlag } from '@osv-ts/kernel-api';
 import { Machine, formatMemorySize, maxCommandLineBytes, type VcpuWorker } from '@osv-ts/vmm';
 import { VirtioBlkDevice, VirtioNetDevice, type DeviceModel } from '@osv-ts/drivers-virtio';
-import { writeBootfs, type BootfsEntry } from '@osv-ts/vfs/bootfs';
+import { bootfsImage, type BootfsEntry } from '@osv-ts/vfs/bootfs';
 import { UsageError } from '../cli-error.js';
 import { checkOutputPath, readRegularFile } from '../image/host-files.js';
 import { NeedList, appNeeds, jsAppNeeds } from '../linker/app-needs.js';
@@ -266,7 +266,7 @@ async function run(argv: readonly string[], vcpu: VcpuWorker | undefined, io: Ru
       hardenedRealm: kernel.hardenedRealm,
       codeCachePath: kernel.codeCachePath,
       devices,
-      bootfs: writeBootfs(files),
+      bootfs: bootfsImage(files),
       bootFlags: flags,
       inspect: o.debug,
       inspectPort: inspectPort(),

@@ -61,8 +61,17 @@ export function parseBootfs(bytes: Uint8Array): BootfsEntry[] {
   return entries;
 }
 
-/** Writes a bootfs archive of `entries`, in order, as mkbootfs.py does. */
-export function writeBootfs(entries: readonly BootfsEntry[]): Uint8Array {
+/**
+ * A bootfs archive not yet written: its size, and a function that writes it into a buffer of
+ * that size — such as the guest RAM that will hold it, so that a large app is copied once.
+ */
+export interface BootfsImage {
+  readonly byteLength: number;
+  writeInto(dest: Uint8Array): void;
+}
+
+/** Lays out a bootfs archive of `entries`, in order, as mkbootfs.py does (checking every name). */
+export function bootfsImage(entries: readonly BootfsEntry[]): BootfsImage {
   const payloads: Uint8Array[] = [];
   let pos = (entries.length + 1) * BOOTFS_RECORD_SIZE;
   const header = new Uint8Array(pos);
@@ -94,12 +103,26 @@ export function writeBootfs(entries: readonly BootfsEntry[]): Uint8Array {
     payloads.push(payload);
     pos += payload.length;
   });
-  const out = new Uint8Array(pos);
-  out.set(header);
-  let off = header.length;
-  for (const p of payloads) {
-    out.set(p, off);
-    off += p.length;
-  }
+  const byteLength = pos;
+  return {
+    byteLength,
+    writeInto(dest: Uint8Array): void {
+      if (dest.length !== byteLength)
+        throw new RangeError(`bootfs archive of ${byteLength} bytes written into ${dest.length}`);
+      dest.set(header);
+      let off = header.length;
+      for (const p of payloads) {
+        dest.set(p, off);
+        off += p.length;
+      }
+    },
+  };
+}
+
+/** Writes a bootfs archive of `entries`, in order, as mkbootfs.py does. */
+export function writeBootfs(entries: readonly BootfsEntry[]): Uint8Array {
+  const image = bootfsImage(entries);
+  const out = new Uint8Array(image.byteLength);
+  image.writeInto(out);
   return out;
 }

@@ -2,10 +2,12 @@ import { FormatError } from '@osv-ts/kernel-api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dec, enc, ramVfs } from '../../../test/helpers.js';
-import { O_RDONLY } from '../../open-flags.js';
+import { O_RDONLY, O_RDWR } from '../../open-flags.js';
 import { VType } from '../../vtype.js';
+import { RamFs } from '../ramfs/ramfs.js';
+import { RAM_CHUNK_BYTES } from '../ramfs/ram-file-data.js';
 import { unpackBootfs } from './bootfs.js';
-import { type BootfsEntry, parseBootfs, writeBootfs } from './bootfs-format.js';
+import { type BootfsEntry, bootfsImage, parseBootfs, writeBootfs } from './bootfs-format.js';
 
 const sample: BootfsEntry[] = [
   { kind: 'file', name: '/usr/lib/libx.so', data: enc('ELF...') },
@@ -32,6 +34,16 @@ describe('bootfs', () => {
     expect(parseBootfs(b)).toEqual(sample);
   });
 
+  it('lays an archive out first and writes it into a buffer of its size, such as guest RAM', () => {
+    const image = bootfsImage(sample);
+    const ram = new Uint8Array(image.byteLength + 8).fill(0xee);
+    image.writeInto(ram.subarray(4, 4 + image.byteLength));
+    expect(ram.subarray(4, 4 + image.byteLength)).toEqual(writeBootfs(sample));
+    expect([...ram.subarray(0, 4), ...ram.subarray(-4)]).toEqual(Array(8).fill(0xee));
+    expect(() => image.writeInto(new Uint8Array(image.byteLength - 1))).toThrow(RangeError);
+    expect(() => bootfsImage([{ kind: 'dir', name: 'x'.repeat(111) }])).toThrow(/must be 1\.\.110 bytes/);
+  });
+
   it('unpacks into the VFS with parent directories created', () => {
     const vfs = ramVfs();
     unpackBootfs(vfs, writeBootfs(sample));
@@ -41,6 +53,82 @@ describe('bootfs', () => {
     expect(vfs.stat('/tmp').type).toBe(VType.VDIR);
     expect(vfs.readlink('/etc/mnttab')).toBe('/proc/mounts');
     expect(vfs.stat('/empty').size).toBe(0);
+  });
+
+  it('keepData: ramfs files keep their content in the archive, and behave as copied ones do (model)', () => {
+    const size = 3 * RAM_CHUNK_BYTES + 1234; // three full chunks and a partial one
+    const app = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0xff);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.tuple(fc.constant('write' as const), fc.nat({ max: size + 100_000 }), fc.nat({ max: 70_000 })),
+            fc.tuple(fc.constant('truncate' as const), fc.nat({ max: size + 100_000 }), fc.constant(0)),
+          ),
+          { maxLength: 8 },
+        ),
+        (ops) => {
+          const archive = writeBootfs([{ kind: 'file', name: '/app.wasm', data: app }]);
+          const vfs = ramVfs();
+          unpackBootfs(vfs, archive, '', { keepData: true });
+          let model = app.slice();
+          const f = vfs.open('/app.wasm', O_RDWR);
+          ops.forEach(([op, at, n], k) => {
+            if (op === 'write') {
+              const data = new Uint8Array(n).fill(k + 1);
+              f.pwrite(data, at);
+              if (at + n > model.length) {
+                const grown = new Uint8Array(at + n);
+                grown.set(model);
+                model = grown;
+              }
+              model.set(data, at);
+            } else {
+              f.truncate(at);
+              const cut = new Uint8Array(at);
+              cut.set(model.subarray(0, Math.min(at, model.length)));
+              model = cut;
+            }
+          });
+          const back = new Uint8Array(model.length);
+          expect(f.pread(back, 0)).toBe(model.length);
+          expect(back.findIndex((b, i) => b !== model[i])).toBe(-1); // toEqual is slow on 200 KB
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // Without a copy: a write to the file lands in the archive's own bytes (a full chunk).
+    const archive = writeBootfs([{ kind: 'file', name: '/app.wasm', data: app }]);
+    const vfs = ramVfs();
+    unpackBootfs(vfs, archive, '', { keepData: true });
+    const kept = vfs.open('/app.wasm', O_RDONLY).contentView();
+    expect(kept?.buffer).toBe(archive.buffer); // the archive's own bytes, as a view
+    expect([kept?.byteOffset, kept?.length]).toEqual([archive.byteOffset + 2 * 128, size]);
+    vfs.open('/app.wasm', O_RDWR).pwrite(Uint8Array.of(0xab), 5);
+    expect(archive[2 * 128 + 5]).toBe(0xab);
+    expect(vfs.open('/app.wasm', O_RDONLY).contentView()).toBeUndefined(); // changed: no view
+    expect(copiedView()).toBeUndefined();
+    // And without keepData the archive is left alone.
+    const other = writeBootfs([{ kind: 'file', name: '/app.wasm', data: app }]);
+    const copied = ramVfs();
+    unpackBootfs(copied, other);
+    copied.open('/app.wasm', O_RDWR).pwrite(Uint8Array.of(0xab), 5);
+    expect(other[2 * 128 + 5]).toBe(app[5]);
+  });
+
+  function copiedView(): Uint8Array | undefined {
+    const vfs = ramVfs();
+    unpackBootfs(vfs, writeBootfs(sample));
+    return vfs.open('/usr/lib/libx.so', O_RDONLY).contentView();
+  }
+
+  it('keepData counts what it keeps against a ramfs size limit, as a write would', () => {
+    const archive = writeBootfs([{ kind: 'file', name: '/big', data: new Uint8Array(2 * RAM_CHUNK_BYTES) }]);
+    const vfs = ramVfs();
+    const small = new RamFs({ maxBytes: RAM_CHUNK_BYTES });
+    vfs.mkdir('/small');
+    vfs.mount('/small', small);
+    expect(() => unpackBootfs(vfs, archive, '/small', { keepData: true })).toThrow(/ENOSPC/);
   });
 
   it('refuses names over 110 bytes when writing', () => {

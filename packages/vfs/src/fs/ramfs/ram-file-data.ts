@@ -5,6 +5,13 @@ export const RAM_CHUNK_BYTES = 64 * 1024;
 
 export class RamFileData {
   private readonly chunks = new Map<number, Uint8Array>();
+  /** What adopt() took, while the file still holds exactly it (any change forgets it). */
+  private adopted: Uint8Array | undefined;
+
+  /** The whole content as adopted, while unchanged (RamFs.contentView). */
+  get adoptedContent(): Uint8Array | undefined {
+    return this.adopted;
+  }
 
   get allocatedBytes(): number {
     return this.chunks.size * RAM_CHUNK_BYTES;
@@ -38,6 +45,7 @@ export class RamFileData {
   }
 
   write(offset: number, data: Uint8Array): void {
+    this.adopted = undefined;
     // Within one existing chunk (small writes): one Map lookup, no subarray.
     const index = Math.floor(offset / RAM_CHUNK_BYTES);
     const within = offset - index * RAM_CHUNK_BYTES;
@@ -65,8 +73,27 @@ export class RamFileData {
     }
   }
 
+  /**
+   * Takes `bytes` as the whole content of this (empty) file without copying it: each full chunk
+   * is a view of `bytes`, so writes to the file change them; only a partial last chunk is
+   * copied. For data the file system may keep for good, such as the bootfs archive in guest RAM
+   * (which stays reserved after boot), so a large app is not copied at each boot.
+   */
+  adopt(bytes: Uint8Array): void {
+    if (this.chunks.size !== 0) throw new Error('RamFileData.adopt: the file is not empty');
+    const full = Math.floor(bytes.length / RAM_CHUNK_BYTES);
+    for (let i = 0; i < full; i++) this.chunks.set(i, bytes.subarray(i * RAM_CHUNK_BYTES, (i + 1) * RAM_CHUNK_BYTES));
+    if (bytes.length > full * RAM_CHUNK_BYTES) {
+      const last = new Uint8Array(RAM_CHUNK_BYTES);
+      last.set(bytes.subarray(full * RAM_CHUNK_BYTES));
+      this.chunks.set(full, last);
+    }
+    this.adopted = bytes;
+  }
+
   /** Drops everything at or after `size` (so a later extension reads zeros there). */
   truncate(size: number): void {
+    this.adopted = undefined;
     const keep = Math.ceil(size / RAM_CHUNK_BYTES);
     for (const index of [...this.chunks.keys()]) {
       if (index >= keep) this.chunks.delete(index);
@@ -76,6 +103,7 @@ export class RamFileData {
   }
 
   clear(): void {
+    this.adopted = undefined;
     this.chunks.clear();
   }
 }

@@ -186,6 +186,31 @@ export class RamFs implements FileSystem, VnodeOps {
     return data.length;
   }
 
+  /**
+   * Makes `bytes` the content of the empty regular file `vnode` without copying them (see
+   * RamFileData.adopt): counted against maxBytes as a write of them would be.
+   */
+  adopt(vnode: Vnode, bytes: Uint8Array): void {
+    if (vnode.type !== VType.VREG) throw new KernelError(Errno.EINVAL);
+    if (vnode.size !== 0) throw new KernelError(Errno.EINVAL, 'ramfs adopt: the file is not empty');
+    const fileData = vnode.data as RamFileData;
+    const grown = fileData.growthBytes(0, bytes.length);
+    if (this.options.maxBytes !== undefined && this.usedBytes + grown > this.options.maxBytes)
+      throw new KernelError(Errno.ENOSPC);
+    fileData.adopt(bytes);
+    this.usedBytes += grown;
+    vnode.size = bytes.length;
+    const now = vnode.mount.nowNs();
+    vnode.mtimeNs = now;
+    vnode.ctimeNs = now;
+  }
+
+  contentView(vnode: Vnode): Uint8Array | undefined {
+    if (vnode.type !== VType.VREG) return undefined;
+    const content = (vnode.data as RamFileData).adoptedContent;
+    return content !== undefined && content.length === vnode.size ? content : undefined;
+  }
+
   truncate(vnode: Vnode, size: number): void {
     const fileData = vnode.data as RamFileData;
     const before = fileData.allocatedBytes;
