@@ -39,7 +39,7 @@ function runBundle() {
     throw e;
   }
   // V8 checks a cache against the source's length only: the name carries the bundle's identity.
-  const cacheName = `cli-code-cache-${st.size}-${Math.trunc(st.mtimeMs)}-${st.ino}.bin`;
+  const cacheName = `cli-code-cache-${st.size}-${Math.trunc(st.mtimeMs)}-${st.dev}-${st.ino}.bin`;
   const dir = privateCacheDir();
   let cachedData;
   if (dir !== undefined) {

@@ -28,7 +28,7 @@ describe('the code-cached CLI bundle', () => {
     chmodSync(dir, 0o700);
     expect(run(CLI, ['--version'], dir).status).toBe(0);
     const [cache] = caches(dir);
-    expect(cache).toMatch(/^cli-code-cache-\d+-\d+-\d+\.bin$/);
+    expect(cache).toMatch(/^cli-code-cache-\d+-\d+-\d+-\d+\.bin$/);
     const first = statSync(join(dir, cache!));
     expect(first.size).toBeGreaterThan(1000);
     expect(first.mode & 0o077).toBe(0);
