@@ -35,7 +35,7 @@ function fourcc(s: string): number {
 
 /** The OSv signature character our argument types are written as. */
 const SIG_OF: Record<TraceArgType, string> = { u32: 'I', i32: 'i', bool: '?', f64: 'd', u64: 'Q', str: 'p' };
-/** Size and alignment of each OSv signature character ('*' is a u16-length blob). */
+/** Size of each OSv signature character ('*' is a u16-length blob); each is aligned on its size, but 'p' on 1. */
 const SIG_SIZE: Record<string, number> = {
   c: 1,
   b: 1,
@@ -53,7 +53,6 @@ const SIG_SIZE: Record<string, number> = {
   p: PASCAL_STRING_BYTES,
   '*': 2,
 };
-const SIG_ALIGN: Record<string, number> = { ...SIG_SIZE, p: 1 };
 /** Our argument type nearest to each OSv signature character, for a dump's catalog. */
 const TYPE_OF: Record<string, TraceArgType> = {
   c: 'str',
@@ -139,8 +138,7 @@ function keyOf(id: number): bigint {
 }
 
 function writeArg(out: DumpWriter, type: TraceArgType, v: number | bigint | boolean | string): void {
-  const sig = SIG_OF[type];
-  out.align(SIG_ALIGN[sig]!);
+  // Each write aligns itself as trace.hh's serializers do (a u8 or a Pascal string on 1).
   switch (type) {
     case 'u32':
       return out.u32(Number(v) >>> 0);
@@ -331,7 +329,7 @@ function readRecords(
   const decoder = new TextDecoder();
   r.pos = start;
   while (r.pos < end) {
-    r.pos = start + align(r.pos - start, 8);
+    r.align(8); // the chunk starts 8-aligned, so this is trace.py's align_up(8) within it
     if (r.pos >= end) break;
     const at = r.pos;
     const key = r.u64('record tracepoint key');
@@ -365,7 +363,7 @@ function readRecords(
 }
 
 function readArg(r: DumpReader, c: string, decoder: TextDecoder): number | bigint | boolean | string {
-  r.pos = r.alignedPos(SIG_ALIGN[c]!);
+  // Each read aligns itself on its size (a u8 or a Pascal string on 1), as the writer did.
   const what = `argument '${c}'`;
   switch (c) {
     case 'c':
@@ -415,9 +413,6 @@ class DumpReader {
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.limit = bytes.length;
-  }
-  alignedPos(a: number): number {
-    return align(this.pos, a);
   }
   align(a: number): void {
     this.pos = align(this.pos, a);
