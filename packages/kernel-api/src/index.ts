@@ -38,4 +38,5 @@ export {
   TrapFault,
   TrapOp,
   TrapState,
+  raiseGuestInterrupt,
 } from './machine-abi.js';

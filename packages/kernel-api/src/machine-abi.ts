@@ -12,8 +12,11 @@
 //   ...     free RAM from freeRamStart, managed by the kernel's page allocator
 
 export const BOOT_MAGIC = 0x5456534f; // "OSVT" little-endian
-/** 2: the MMIO trap carries a batch of posted writes (trapBatchCount, trapBatch); vcpuStartEpochMs. */
-export const BOOT_ABI_VERSION = 2;
+/**
+ * 2: the MMIO trap carries a batch of posted writes (trapBatchCount, trapBatch); vcpuStartEpochMs.
+ * 3: guestSleeping (an interrupt wakes the vCPU with Atomics.notify only while it is set).
+ */
+export const BOOT_ABI_VERSION = 3;
 
 /** Byte offsets of the boot info page fields. */
 export const BootInfo = {
@@ -36,6 +39,11 @@ export const BootInfo = {
   irqPending: 0x048, // bitmap of pending interrupt lines (bit n = irq n)
   powerState: 0x04c, // PowerState
   exitStatus: 0x050, // app exit status, valid once powerState is PowerOff
+  // Non-zero while the vCPU sleeps in Atomics.wait on guestWake (written by the guest): whoever
+  // raises an interrupt calls Atomics.notify only then. A notify is a trip through V8's global
+  // futex mutex, which the woken thread takes next, so notifying a vCPU that is polling costs
+  // both sides a contended lock for nothing.
+  guestSleeping: 0x054,
   vcpuStartEpochMs: 0x058, // f64: when the VMM created the vCPU worker (bootchart "vCPU created"; 0: unknown)
   // MMIO trap mailbox (a synchronous VM exit for register accesses):
   trapState: 0x060, // TrapState
@@ -65,3 +73,16 @@ export const PowerState = { Running: 0, PowerOff: 1 } as const;
 export const TrapState = { Idle: 0, Request: 1, Done: 2 } as const;
 /** Flush: only the posted writes of the batch, no access of its own. */
 export const TrapOp = { Read: 1, Write: 2, Flush: 3 } as const;
+
+/**
+ * Raises interrupt line `irq` (irqfd): marks it pending, bumps the guestWake sequence, and wakes
+ * the vCPU if it sleeps. The vCPU sets guestSleeping before it compares guestWake in
+ * Atomics.wait, and this bumps guestWake before it reads guestSleeping: with sequentially
+ * consistent atomics either the vCPU sees the new sequence and does not sleep, or this sees the
+ * flag and wakes it (Dekker's pattern).
+ */
+export function raiseGuestInterrupt(words: Int32Array, irq: number): void {
+  Atomics.or(words, BootInfo.irqPending >>> 2, 1 << irq);
+  Atomics.add(words, BootInfo.guestWake >>> 2, 1);
+  if (Atomics.load(words, BootInfo.guestSleeping >>> 2) !== 0) Atomics.notify(words, BootInfo.guestWake >>> 2);
+}

@@ -4,7 +4,7 @@
 // raise interrupts through `irqPending` + `guestWake`. The machine's life ends when the guest
 // publishes PowerOff; its exit status becomes the result of run().
 import { Worker } from 'node:worker_threads';
-import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState } from '@osv-ts/kernel-api';
+import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, raiseGuestInterrupt } from '@osv-ts/kernel-api';
 import { HaltPollWindow } from '@osv-ts/core-sched';
 import { GuestMemory, MmioTransportModel, type DeviceModel, type InterruptLine } from '@osv-ts/drivers-virtio';
 import {
@@ -354,10 +354,7 @@ export class Machine {
 
   private raiseIrq(irq: number): void {
     this.counters.interruptsRaised++;
-    const w = this.memory.words;
-    Atomics.or(w, BootInfo.irqPending >>> 2, 1 << irq);
-    Atomics.add(w, BootInfo.guestWake >>> 2, 1);
-    Atomics.notify(w, BootInfo.guestWake >>> 2);
+    raiseGuestInterrupt(this.memory.words, irq);
   }
 
   /** Ends the machine once: device threads are stopped (and report) before run() resolves. */

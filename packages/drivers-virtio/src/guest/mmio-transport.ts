@@ -39,6 +39,7 @@ export class VirtioMmioTransport {
   private readonly queueMemory: number[] = [];
   private readonly notifyWord: number;
   private readonly notifyWaiterWord: number;
+  private readonly notifySleepingWord: number;
   private readonly interruptWord: number;
   /** Guest-physical address of the shadow table, or undefined without a shadow. */
   private readonly shadow: number | undefined;
@@ -59,6 +60,7 @@ export class VirtioMmioTransport {
   ) {
     this.notifyWord = mem.wordIndex(info.baseAddress + MmioReg.QueueNotify);
     this.notifyWaiterWord = mem.wordIndex(info.baseAddress + MmioReg.OsvNotifyWaiter);
+    this.notifySleepingWord = mem.wordIndex(info.baseAddress + MmioReg.OsvNotifySleeping);
     this.interruptWord = mem.wordIndex(info.baseAddress + MmioReg.InterruptStatus);
     const table = info.baseAddress + MmioShadow.offset;
     this.shadow =
@@ -197,8 +199,11 @@ export class VirtioMmioTransport {
     this.bus.flush();
     const words = this.mem.words;
     Atomics.or(words, this.notifyWord, 1 << index);
-    if (Atomics.load(words, this.notifyWaiterWord) !== 0) Atomics.notify(words, this.notifyWord, 1);
-    else this.bus.ringDoorbell();
+    if (Atomics.load(words, this.notifyWaiterWord) === 0) this.bus.ringDoorbell();
+    // The thread sets the sleeping word before Atomics.wait compares the notify word, and the
+    // kick's bit is in that word before this reads the flag: either it sees the bit, or this
+    // sees the flag (Dekker's pattern, sequentially consistent atomics).
+    else if (Atomics.load(words, this.notifySleepingWord) !== 0) Atomics.notify(words, this.notifyWord, 1);
   }
 
   /** Reads and acknowledges InterruptStatus (§4.2.2); returns the bits that were set. */

@@ -21,6 +21,13 @@ export const MmioReg = {
    * Atomics.notify on that word instead of ringing the VMM's doorbell. Written by the VMM.
    */
   OsvNotifyWaiter: 0x054,
+  /**
+   * osv-ts fast-path word: non-zero while that device thread sleeps in Atomics.wait on the
+   * QueueNotify word (written by the thread). The guest notifies only then: a thread that is
+   * polling sees the kick's bit in the word, and Atomics.notify would only make both threads
+   * contend for V8's global futex mutex.
+   */
+  OsvNotifySleeping: 0x058,
   InterruptStatus: 0x060,
   InterruptACK: 0x064,
   Status: 0x070,

@@ -21,6 +21,7 @@ export class VmCpu implements Cpu {
   private readonly handlers = new Map<number, () => void>();
   private readonly pending = BootInfo.irqPending >>> 2;
   private readonly wakeSeq = BootInfo.guestWake >>> 2;
+  private readonly sleeping = BootInfo.guestSleeping >>> 2;
   private readonly haltPoll = new HaltPollWindow({ startNs: HALT_POLL_START_NS, maxNs: HALT_POLL_MAX_NS });
   readonly counters = { interrupts: 0, idles: 0, polledWakes: 0 };
 
@@ -72,7 +73,11 @@ export class VmCpu implements Cpu {
     if (timeoutMs <= 0) return true;
     this.counters.idles++;
     const slept = this.clock.monotonicNs();
+    // Interrupt raisers notify only while this is set (kernel-api raiseGuestInterrupt); it is
+    // set before Atomics.wait compares guestWake, so a raise is never missed.
+    Atomics.store(w, this.sleeping, 1);
     Atomics.wait(w, this.wakeSeq, seq, timeoutMs);
+    Atomics.store(w, this.sleeping, 0);
     this.haltPoll.slept(this.clock.monotonicNs() - slept);
     return true;
   }

@@ -41,6 +41,6 @@ describe('VmPlatform boot stages', () => {
   it('refuses a VMM of another boot ABI version', () => {
     const ram = bootInfo(1, 1);
     new DataView(ram).setUint32(BootInfo.abiVersion, BOOT_ABI_VERSION - 1, true);
-    expect(() => new VmPlatform(ram)).toThrow(/boot ABI version 1, kernel speaks 2/);
+    expect(() => new VmPlatform(ram)).toThrow(/boot ABI version 2, kernel speaks 3/);
   });
 });

@@ -49,6 +49,7 @@ export class DeviceServiceLoop implements DeviceModelHost {
   /** Undefined: the thread sleeps as soon as it has no work (a window of 0). */
   private readonly poll: HaltPollWindow | undefined;
   private readonly notifyIndex: number;
+  private readonly sleepingIndex: number;
   private readonly interruptIndex: number;
   private active = false;
   private failed = false;
@@ -70,6 +71,7 @@ export class DeviceServiceLoop implements DeviceModelHost {
     if (!device.service || !device.quiesce)
       throw new TypeError(`${device.name}: a device thread needs a model with service() and quiesce()`);
     this.notifyIndex = memory.wordIndex(baseAddress + MmioReg.QueueNotify);
+    this.sleepingIndex = memory.wordIndex(baseAddress + MmioReg.OsvNotifySleeping);
     this.interruptIndex = memory.wordIndex(baseAddress + MmioReg.InterruptStatus);
   }
 
@@ -128,7 +130,10 @@ export class DeviceServiceLoop implements DeviceModelHost {
       }
       this.backend.armWake?.();
       this.counters.sleeps++;
+      // The guest notifies only while this is set (MmioReg.OsvNotifySleeping).
+      Atomics.store(words, this.sleepingIndex, 1);
       Atomics.wait(words, this.notifyIndex, 0);
+      Atomics.store(words, this.sleepingIndex, 0);
       lastWorkMs = performance.now();
       this.poll?.slept((lastWorkMs - now) * 1e6);
     }

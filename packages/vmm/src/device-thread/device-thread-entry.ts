@@ -2,7 +2,7 @@
 // described, runs the service loop over the device's window in guest RAM until asked to stop,
 // then reports its counters.
 import { parentPort, workerData } from 'node:worker_threads';
-import { BootInfo } from '@osv-ts/kernel-api';
+import { raiseGuestInterrupt } from '@osv-ts/kernel-api';
 import { GuestMemory, type InterruptLine } from '@osv-ts/drivers-virtio';
 import { buildDevice } from './device-factory.js';
 import type { DeviceSpec } from './device-spec.js';
@@ -27,17 +27,8 @@ export type DeviceThreadMessage =
 const data = workerData as DeviceThreadData;
 const memory = new GuestMemory(data.ram);
 const words = memory.words;
-const pendingIndex = BootInfo.irqPending >>> 2;
-const wakeIndex = BootInfo.guestWake >>> 2;
-const irqBit = 1 << data.irq;
-// irqfd: mark the line pending and bump the vCPU's wake sequence.
-const line: InterruptLine = {
-  raise: () => {
-    Atomics.or(words, pendingIndex, irqBit);
-    Atomics.add(words, wakeIndex, 1);
-    Atomics.notify(words, wakeIndex);
-  },
-};
+// irqfd: mark the line pending, bump the vCPU's wake sequence, wake it if it sleeps.
+const line: InterruptLine = { raise: () => raiseGuestInterrupt(words, data.irq) };
 const { device, backend } = buildDevice(data.spec, data.netRing);
 const loop = new DeviceServiceLoop(
   memory,

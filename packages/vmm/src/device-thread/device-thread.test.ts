@@ -14,6 +14,7 @@ import {
   FaultInjectingBackend,
   FaultRanges,
   GuestMemory,
+  MmioReg,
   MmioTransportModel,
   VirtioBlkDevice,
   VirtioBlkDriver,
@@ -162,6 +163,22 @@ describe('virtio-blk on a device thread', () => {
     // Batches: far fewer interrupts and kicks than requests.
     expect(c['interrupts']!).toBeLessThan(c['requests']! / 4);
     expect(c['notifications']!).toBeLessThan(c['requests']! / 4);
+  }, 60_000);
+
+  it('says when it sleeps, and a kick then wakes it (the guest notifies only a sleeping thread)', async () => {
+    const m = machine('sleeping');
+    const sleepingWord = (BASE + MmioReg.OsvNotifySleeping) >>> 2;
+    for (let round = 0; round < 5; round++) {
+      // After its poll window the idle thread sleeps, and says so.
+      const until = Date.now() + 10_000;
+      while (Atomics.load(m.memory.words, sleepingWord) === 0 && Date.now() < until)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      expect(Atomics.load(m.memory.words, sleepingWord)).toBe(1);
+      // The guest's kick wakes it: the read completes.
+      apply(m, [{ kind: 'read', sector: round * 64, sectors: 64 }]);
+    }
+    await m.thread.stop();
+    expect(m.thread.counters['sleeps']).toBeGreaterThanOrEqual(5);
   }, 60_000);
 
   it('moves from the VMM thread to the device thread once it is up and idle, mid-stream', async () => {

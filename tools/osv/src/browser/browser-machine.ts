@@ -5,7 +5,7 @@
 // The register shadow (drivers-virtio's transport model writes it) and the MMIO trap with its
 // posted writes (@osv-ts/vmm/mmio-trap) are shared with that Machine, so both speak one boot ABI.
 // Isomorphic (no node: imports): osv build bundles it for the page.
-import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState } from '@osv-ts/kernel-api';
+import { BOOT_ABI_VERSION, BOOT_MAGIC, BootInfo, PowerState, raiseGuestInterrupt } from '@osv-ts/kernel-api';
 import { GuestMemory, MmioTransportModel, type DeviceModel } from '@osv-ts/drivers-virtio';
 import { planGuestRam, type MmioSlot } from '@osv-ts/vmm/guest-ram-layout';
 import { serviceMmioTrap } from '@osv-ts/vmm/mmio-trap';
@@ -31,11 +31,7 @@ export function runBrowserMachine(config: BrowserMachineConfig): Promise<{ statu
   const layout = planGuestRam(config.memBytes, config.devices.length, config.bootfs.length);
   const memory = new GuestMemory(new SharedArrayBuffer(config.memBytes));
   const w = memory.words;
-  const raise = (irq: number): void => {
-    Atomics.or(w, BootInfo.irqPending >>> 2, 1 << irq);
-    Atomics.add(w, BootInfo.guestWake >>> 2, 1);
-    Atomics.notify(w, BootInfo.guestWake >>> 2);
-  };
+  const raise = (irq: number): void => raiseGuestInterrupt(w, irq);
   const transports = layout.mmio.map(
     (slot, i) =>
       new MmioTransportModel(memory, slot.baseAddress, slot.irq, config.devices[i]!, { raise: () => raise(slot.irq) }),
