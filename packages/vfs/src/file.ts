@@ -84,8 +84,12 @@ export class File implements IoContext {
     if (--this.refs > 0) return;
     this.closed = true;
     // An O_PATH open never called the file system's open, so it does not close either.
-    if ((this.openFlags & O_PATH) === 0) this.vnode.ops.close?.(this.vnode, this.openFlags);
-    this.vfs.vrele(this.vnode);
+    // A file system may report an error at close (a deferred write's); the vnode is let go anyway.
+    try {
+      if ((this.openFlags & O_PATH) === 0) this.vnode.ops.close?.(this.vnode, this.openFlags);
+    } finally {
+      this.vfs.vrele(this.vnode);
+    }
   }
 
   read(into: Uint8Array): number {

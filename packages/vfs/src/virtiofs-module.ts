@@ -10,6 +10,9 @@ import type { VirtioPlatform } from '@osv-ts/drivers-virtio';
 import { VFS_CAPABILITY, type VfsService } from './vfs-service.js';
 import { VirtioFs } from './fs/virtiofs/virtiofs.js';
 
+/** WRITEs a writer on a share may have out at once (VirtioFsMountOptions.writeBehindDepth). */
+const VIRTIOFS_WRITE_BEHIND_DEPTH = 4;
+
 const virtioFsModule: KernelModule = {
   name: 'virtio-fs',
   init(ctx: ModuleContext): void {
@@ -37,7 +40,8 @@ const virtioFsModule: KernelModule = {
       if (!driver) throw new KernelError(Errno.ENODEV, `virtiofs: no virtio-fs device ${source}`);
       if (mounted.has(driver)) throw new KernelError(Errno.EBUSY, `virtiofs: ${source} is mounted already`);
       mounted.add(driver);
-      return new VirtioFs(driver, { clock: platform.sched.clock });
+      // Four 1 MiB WRITEs out behind a sequential writer (the driver keeps five request slots).
+      return new VirtioFs(driver, { clock: platform.sched.clock, writeBehindDepth: VIRTIOFS_WRITE_BEHIND_DEPTH });
     });
   },
 };

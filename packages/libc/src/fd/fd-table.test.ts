@@ -126,4 +126,22 @@ describe('FdTable', () => {
     t.allocate(file(1, []));
     expect(() => t.allocate(file(2, []))).toThrow(KernelError);
   });
+
+  it('closeAll closes every descriptor even when a close reports an error', () => {
+    const closed: number[] = [];
+    const t = new FdTable(8);
+    t.allocate(file(0, closed));
+    const failing = file(1, closed);
+    t.allocate({
+      ...failing,
+      close: () => {
+        failing.close();
+        throw new KernelError(Errno.EIO, 'a deferred write failed');
+      },
+    });
+    t.allocate(file(2, closed));
+    t.closeAll();
+    expect(closed).toEqual([0, 1, 2]);
+    expect(t.descriptors()).toEqual([]);
+  });
 });

@@ -13,7 +13,10 @@
 // another guest's closed file fresh once it opens it. Data is not cached, but read ahead: a
 // read that continues the previous one on the file (or starts an open file at 0) is served from
 // READs sent ahead of it, up to the max_readahead FUSE_INIT agreed (read-ahead.ts); a write,
-// truncate, open or close of the file drops what was read ahead. Negative lookups are not cached: a name another guest creates is found at once. What
+// truncate, open or close of the file drops what was read ahead. Writes go behind (write-behind.ts,
+// with writeBehindDepth): a write returns once its WRITEs are queued, and every other request
+// waits for them first (call()), so nothing this guest does sees the host without its writes;
+// a failed WRITE is reported at the file's next write, fsync or close. Negative lookups are not cached: a name another guest creates is found at once. What
 // another guest changes shows in stat within the timeout: the rule is Linux's cache=auto.
 // Without a clock nothing is cached.
 //
@@ -29,8 +32,16 @@ import type { DirEntry, FileSystem, SetAttr, VnodeOps } from '../../file-system.
 import type { Mount } from '../../mount.js';
 import type { StatFs } from '../../stat.js';
 import { FUSE_ROOT_ID, FuseSetattrValid } from '@osv-ts/drivers-virtio';
-import type { FuseAttr, FuseEntry, FuseReplyBody, FuseSession, FuseSetattr } from '@osv-ts/drivers-virtio';
+import type {
+  FuseAttr,
+  FuseEntry,
+  FuseReplyBody,
+  FuseRequestBody,
+  FuseSession,
+  FuseSetattr,
+} from '@osv-ts/drivers-virtio';
 import { ReadAheadStream } from './read-ahead.js';
+import { WriteBehind, takeWriteError } from './write-behind.js';
 
 interface Handle {
   readonly fh: bigint;
@@ -61,6 +72,8 @@ interface FuseNode {
   lastReadEnd: number;
   /** A thread is in the read-ahead stream (blocked on a reply): others read around it. */
   aheadBusy: boolean;
+  /** What a write-behind WRITE of this file failed with, for its next write, fsync or close. */
+  writeError: KernelError | undefined;
 }
 
 /** What the cache needs of a clock (the kernel's monotonic clock). */
@@ -72,6 +85,11 @@ export interface VirtioFsMountOptions {
   readonly readOnly?: boolean;
   /** Honour entry_valid/attr_valid with this clock; without one nothing is cached. */
   readonly clock?: VirtioFsClock;
+  /**
+   * WRITEs a writer may have out without waiting for their replies (write-behind.ts; default 0:
+   * each write waits). Errors then show at the file's next write, fsync or close.
+   */
+  readonly writeBehindDepth?: number;
 }
 
 const DT_TO_VTYPE: Record<number, VType> = {
@@ -98,7 +116,15 @@ export class VirtioFs implements FileSystem, VnodeOps {
   readonly blockSizeBytes: number;
   readonly readOnly: boolean;
   /** Requests the caches saved (for tests and the bench). */
-  readonly counters = { entryHits: 0, attrHits: 0, aheadRequests: 0, aheadBytesUsed: 0 };
+  readonly counters = {
+    entryHits: 0,
+    attrHits: 0,
+    aheadRequests: 0,
+    aheadBytesUsed: 0,
+    behindWrites: 0,
+    behindErrors: 0,
+  };
+  private readonly behind: WriteBehind;
   private readonly clock: VirtioFsClock | undefined;
   /** READs a read-ahead stream keeps out (0: no read-ahead). */
   private readonly aheadDepth: number;
@@ -112,6 +138,12 @@ export class VirtioFs implements FileSystem, VnodeOps {
     this.readOnly = o.readOnly ?? false;
     this.clock = o.clock;
     this.blockSizeBytes = driver.maxIoBytes;
+    // One request stays free for everything else while WRITEs are out.
+    this.behind = new WriteBehind(
+      driver,
+      Math.max(0, Math.min(o.writeBehindDepth ?? 0, driver.maxInFlight - 1)),
+      this.counters,
+    );
     // One request stays free for everything else (a stat, a write) while a stream is out.
     this.aheadDepth = Math.max(
       0,
@@ -132,10 +164,15 @@ export class VirtioFs implements FileSystem, VnodeOps {
   mount(mount: Mount): Vnode {
     if (this.mountRef) throw new KernelError(Errno.EBUSY, 'a virtiofs instance can be mounted once');
     this.mountRef = mount;
-    const reply = this.expect(this.driver.call(FUSE_ROOT_ID, { op: 'getattr', flags: 0, fh: 0n }), 'attr');
+    const reply = this.expect(this.call(FUSE_ROOT_ID, { op: 'getattr', flags: 0, fh: 0n }), 'attr');
     const root = this.vnodeFor(FUSE_ROOT_ID, reply.attr, undefined, false);
     node(root).attrExpiresNs = this.expiry(reply.attrValid, reply.attrValidNsec);
     return root;
+  }
+
+  /** Power-off (Vfs.sync): the WRITEs still out reach the host before the device stops. */
+  sync(): void {
+    if (this.behind.outstanding > 0) this.behind.settle();
   }
 
   unmount(): void {
@@ -143,7 +180,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
   }
 
   statfs(): StatFs {
-    const s = this.expect(this.driver.call(FUSE_ROOT_ID, { op: 'statfs' }), 'statfs');
+    const s = this.expect(this.call(FUSE_ROOT_ID, { op: 'statfs' }), 'statfs');
     return {
       type: this.type,
       blockSize: s.bsize,
@@ -161,6 +198,15 @@ export class VirtioFs implements FileSystem, VnodeOps {
   private expect<K extends FuseReplyBody['kind']>(reply: FuseReplyBody, kind: K): Extract<FuseReplyBody, { kind: K }> {
     if (reply.kind !== kind) throw new KernelError(Errno.EIO, `virtiofs: ${kind} reply expected, got ${reply.kind}`);
     return reply as Extract<FuseReplyBody, { kind: K }>;
+  }
+
+  /**
+   * Every request but a write-behind WRITE goes out through here: the WRITEs out are answered
+   * first, so the device has done all this guest wrote before it reads, stats or changes names.
+   */
+  private call(nodeid: bigint, body: FuseRequestBody): FuseReplyBody {
+    if (this.behind.outstanding > 0) this.behind.settle();
+    return this.driver.call(nodeid, body);
   }
 
   /** The vnode of an entry the device just returned (one more lookup reference on it). */
@@ -201,6 +247,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
         ahead: undefined,
         lastReadEnd: -1,
         aheadBusy: false,
+        writeError: undefined,
       };
       return new Vnode(m, asNumber(nodeid, 'node id'), type, this, data, attr.mode & 0o7777);
     });
@@ -223,7 +270,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
 
   private releaseHandle(v: Vnode, fh: bigint, acc: number): void {
     try {
-      this.driver.call(node(v).nodeid, { op: v.type === VType.VDIR ? 'releasedir' : 'release', fh, flags: acc });
+      this.call(node(v).nodeid, { op: v.type === VType.VDIR ? 'releasedir' : 'release', fh, flags: acc });
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
     }
@@ -242,7 +289,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
       this.dropEntry(dir, name);
     }
     try {
-      const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'lookup', name }), 'entry');
+      const r = this.expect(this.call(node(dir).nodeid, { op: 'lookup', name }), 'entry');
       return this.entryVnode(r.entry, dir, name);
     } catch (e) {
       if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
@@ -269,13 +316,13 @@ export class VirtioFs implements FileSystem, VnodeOps {
   /** The whole listing of `dir` (OPENDIR, READDIR until empty, RELEASEDIR), without "." and "..". */
   private list(dir: Vnode): { name: string; ino: number; type: VType }[] {
     const nodeid = node(dir).nodeid;
-    const open = this.expect(this.driver.call(nodeid, { op: 'opendir', flags: O_RDONLY }), 'open');
+    const open = this.expect(this.call(nodeid, { op: 'opendir', flags: O_RDONLY }), 'open');
     const out: { name: string; ino: number; type: VType }[] = [];
     try {
       let offset = 0n;
       for (;;) {
         const r = this.expect(
-          this.driver.call(nodeid, { op: 'readdir', fh: open.fh, offset, size: this.driver.maxIoBytes }),
+          this.call(nodeid, { op: 'readdir', fh: open.fh, offset, size: this.driver.maxIoBytes }),
           'dirents',
         );
         if (r.entries.length === 0) break;
@@ -286,14 +333,14 @@ export class VirtioFs implements FileSystem, VnodeOps {
         }
       }
     } finally {
-      this.driver.call(nodeid, { op: 'releasedir', fh: open.fh, flags: 0 });
+      this.call(nodeid, { op: 'releasedir', fh: open.fh, flags: 0 });
     }
     return out;
   }
 
   create(dir: Vnode, name: string, perm: number): Vnode {
     const r = this.expect(
-      this.driver.call(node(dir).nodeid, {
+      this.call(node(dir).nodeid, {
         op: 'create',
         flags: O_RDWR | 0o300,
         mode: 0o100000 | perm,
@@ -312,20 +359,20 @@ export class VirtioFs implements FileSystem, VnodeOps {
   }
 
   mkdir(dir: Vnode, name: string, perm: number): Vnode {
-    const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'mkdir', mode: perm, umask: 0, name }), 'entry');
+    const r = this.expect(this.call(node(dir).nodeid, { op: 'mkdir', mode: perm, umask: 0, name }), 'entry');
     this.touch(dir);
     return this.entryVnode(r.entry, dir, name);
   }
 
   symlink(dir: Vnode, name: string, target: string): Vnode {
-    const r = this.expect(this.driver.call(node(dir).nodeid, { op: 'symlink', name, target }), 'entry');
+    const r = this.expect(this.call(node(dir).nodeid, { op: 'symlink', name, target }), 'entry');
     this.touch(dir);
     return this.entryVnode(r.entry, dir, name);
   }
 
   link(dir: Vnode, name: string, target: Vnode): void {
     const r = this.expect(
-      this.driver.call(node(dir).nodeid, { op: 'link', oldnodeid: node(target).nodeid, newname: name }),
+      this.call(node(dir).nodeid, { op: 'link', oldnodeid: node(target).nodeid, newname: name }),
       'entry',
     );
     this.entryVnode(r.entry, dir, name);
@@ -334,21 +381,21 @@ export class VirtioFs implements FileSystem, VnodeOps {
   }
 
   remove(dir: Vnode, name: string, vnode: Vnode): void {
-    this.driver.call(node(dir).nodeid, { op: 'unlink', name });
+    this.call(node(dir).nodeid, { op: 'unlink', name });
     this.dropEntry(dir, name);
     this.touch(dir);
     this.refresh(vnode);
   }
 
   rmdir(dir: Vnode, name: string, vnode: Vnode): void {
-    this.driver.call(node(dir).nodeid, { op: 'rmdir', name });
+    this.call(node(dir).nodeid, { op: 'rmdir', name });
     this.dropEntry(dir, name);
     this.touch(dir);
     vnode.nlink = 0;
   }
 
   rename(srcDir: Vnode, srcName: string, vnode: Vnode, dstDir: Vnode, dstName: string, replaced?: Vnode): void {
-    this.driver.call(node(srcDir).nodeid, {
+    this.call(node(srcDir).nodeid, {
       op: 'rename',
       newdir: node(dstDir).nodeid,
       oldname: srcName,
@@ -364,7 +411,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
   }
 
   readlink(vnode: Vnode): string {
-    const r = this.expect(this.driver.call(node(vnode).nodeid, { op: 'readlink' }), 'data');
+    const r = this.expect(this.call(node(vnode).nodeid, { op: 'readlink' }), 'data');
     return new TextDecoder().decode(r.data);
   }
 
@@ -393,7 +440,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
       return;
     }
     // O_TRUNC is done by the VFS through truncate (SETATTR); the handle is opened without it.
-    fh = this.expect(this.driver.call(n.nodeid, { op: 'open', flags: acc }), 'open').fh;
+    fh = this.expect(this.call(n.nodeid, { op: 'open', flags: acc }), 'open').fh;
     n.handles.set(acc, { fh, opens: 1 });
   }
 
@@ -411,6 +458,9 @@ export class VirtioFs implements FileSystem, VnodeOps {
       this.releaseHandle(vnode, n.created, O_RDWR);
       n.created = undefined;
     }
+    // A close reports what the file's write-behind WRITEs failed with (as close(2) may report
+    // EIO); releaseHandle settled them.
+    takeWriteError(n);
   }
 
   private handleFor(vnode: Vnode, write: boolean): bigint {
@@ -423,6 +473,8 @@ export class VirtioFs implements FileSystem, VnodeOps {
 
   read(vnode: Vnode, offsetBytes: number, into: Uint8Array): number {
     const fh = this.handleFor(vnode, false);
+    // A read-ahead stream sends its READs itself: the WRITEs out go first.
+    if (this.behind.outstanding > 0) this.behind.settle();
     const n = node(vnode);
     if (this.aheadDepth === 0 || n.aheadBusy) return this.readDirect(vnode, fh, offsetBytes, into);
     n.aheadBusy = true;
@@ -480,7 +532,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
     while (done < into.length) {
       const want = Math.min(into.length - done, this.driver.maxIoBytes);
       const r = this.expect(
-        this.driver.call(node(vnode).nodeid, { op: 'read', fh, offset: BigInt(offsetBytes + done), size: want }),
+        this.call(node(vnode).nodeid, { op: 'read', fh, offset: BigInt(offsetBytes + done), size: want }),
         'data',
       );
       if (r.data.length > want) throw new KernelError(Errno.EIO, 'virtiofs: READ returned more than asked for');
@@ -507,11 +559,19 @@ export class VirtioFs implements FileSystem, VnodeOps {
 
   write(vnode: Vnode, offsetBytes: number, data: Uint8Array): number {
     const fh = this.handleFor(vnode, true);
+    const n = node(vnode);
+    takeWriteError(n);
+    // What was read ahead is stale, and its request slots are better spent on the WRITEs.
+    this.dropAhead(vnode);
     let done = 0;
     while (done < data.length) {
       const chunk = data.subarray(done, done + this.driver.maxIoBytes);
+      if (this.behind.send(n.nodeid, fh, offsetBytes + done, chunk, n)) {
+        done += chunk.length;
+        continue;
+      }
       const r = this.expect(
-        this.driver.call(node(vnode).nodeid, { op: 'write', fh, offset: BigInt(offsetBytes + done), data: chunk }),
+        this.call(n.nodeid, { op: 'write', fh, offset: BigInt(offsetBytes + done), data: chunk }),
         'write',
       );
       if (r.size > chunk.length) throw new KernelError(Errno.EIO, 'virtiofs: WRITE wrote more than given');
@@ -519,8 +579,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
       if (r.size < chunk.length) break;
     }
     if (offsetBytes + done > vnode.size) vnode.size = offsetBytes + done;
-    node(vnode).attrExpiresNs = 0; // mtime, and blocks, changed on the host
-    this.dropAhead(vnode);
+    n.attrExpiresNs = 0; // mtime, and blocks, changed on the host
     return done;
   }
 
@@ -559,7 +618,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
   private setattrRaw(vnode: Vnode, a: Partial<FuseSetattr> & { valid: number }): void {
     if (a.valid & FuseSetattrValid.SIZE) this.dropAhead(vnode);
     const r = this.expect(
-      this.driver.call(node(vnode).nodeid, {
+      this.call(node(vnode).nodeid, {
         op: 'setattr',
         valid: a.valid,
         fh: 0n,
@@ -582,7 +641,10 @@ export class VirtioFs implements FileSystem, VnodeOps {
     if (vnode.type !== VType.VREG) return;
     const n = node(vnode);
     const h = n.handles.get(O_RDWR) ?? n.handles.get(O_WRONLY) ?? n.handles.get(O_RDONLY);
-    if (h) this.driver.call(n.nodeid, { op: 'fsync', fh: h.fh, fsyncFlags: 0 });
+    // call() settles the WRITEs out first; one that failed fails the fsync (after it).
+    if (h) this.call(n.nodeid, { op: 'fsync', fh: h.fh, fsyncFlags: 0 });
+    else if (this.behind.outstanding > 0) this.behind.settle();
+    takeWriteError(n);
   }
 
   getattr(vnode: Vnode): void {
@@ -604,7 +666,7 @@ export class VirtioFs implements FileSystem, VnodeOps {
   /** Re-reads the attributes (an unlinked file's nlink drops; ESTALE/ENOENT: it is gone). */
   private refresh(v: Vnode): void {
     try {
-      const r = this.expect(this.driver.call(node(v).nodeid, { op: 'getattr', flags: 0, fh: 0n }), 'attr');
+      const r = this.expect(this.call(node(v).nodeid, { op: 'getattr', flags: 0, fh: 0n }), 'attr');
       applyAttr(v, r.attr);
       node(v).attrExpiresNs = this.expiry(r.attrValid, r.attrValidNsec);
     } catch (e) {

@@ -1,7 +1,13 @@
 // For the virtiofs tests: a virtio-fs device mounted at /data of a fresh VFS, through the
 // guest driver, virtqueues in a loopback machine's RAM and the device model, all on one thread.
 import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
-import { LoopbackMachine, VirtioFsDriver, VirtioMmioTransport, type VirtioFsDevice } from '@osv-ts/drivers-virtio';
+import {
+  LoopbackMachine,
+  VirtioFsDriver,
+  VirtioMmioTransport,
+  type FuseSession,
+  type VirtioFsDevice,
+} from '@osv-ts/drivers-virtio';
 import { RamFs, Vfs, VirtioFs, type VirtioFsClock } from '@osv-ts/vfs';
 
 export interface ShareUnderTestOptions {
@@ -11,6 +17,10 @@ export interface ShareUnderTestOptions {
   readonly autoService?: boolean;
   /** The entry/attr cache's clock (none: nothing is cached). */
   readonly clock?: VirtioFsClock;
+  /** WRITEs out at once behind a writer (VirtioFsMountOptions.writeBehindDepth; default 0). */
+  readonly writeBehindDepth?: number;
+  /** What the file system talks to instead of the driver itself (a recording proxy). */
+  readonly wrapSession?: (driver: FuseSession) => FuseSession;
 }
 
 export function mountShare(
@@ -32,7 +42,10 @@ export function mountShare(
   const vfs = new Vfs({ clock: new HostClock() });
   vfs.mountRoot(new RamFs());
   vfs.mkdir('/data', 0o755);
-  const fs = new VirtioFs(driver, options.clock ? { clock: options.clock } : {});
+  const fs = new VirtioFs(options.wrapSession?.(driver) ?? driver, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    writeBehindDepth: options.writeBehindDepth ?? 0,
+  });
   vfs.mount('/data', fs, { source: '/dev/virtiofs0' });
   return { vfs, driver, fs };
 }
