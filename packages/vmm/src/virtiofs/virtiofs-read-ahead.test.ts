@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Errno, KernelError } from '@osv-ts/kernel-api';
+import { Errno } from '@osv-ts/kernel-api';
 import { HostClock } from '@osv-ts/core-sched';
 import { VirtioFsDevice, type VirtioFsDriver } from '@osv-ts/drivers-virtio';
 import type { FuseBackend } from '@osv-ts/drivers-virtio';
 import { O_RDWR, type Vfs, type VirtioFs } from '@osv-ts/vfs';
 import { NodeFsBackend, type NodeFsBackendOptions } from './node-fs-backend.js';
-import { mountShare } from './test/share-under-test.js';
+import { errnoOf, mountShare, pattern } from './test/share-under-test.js';
 
 const KiB = 1024;
 let host: string;
@@ -42,23 +42,6 @@ function boot(options: NodeFsBackendOptions, badOffset = -1): { vfs: Vfs; driver
   // was read ahead predates what the guest does meanwhile.
   const { vfs, driver, fs } = mountShare(device, { memoryBytes: 16 << 20, autoService: false, clock: new HostClock() });
   return { vfs, driver, fs };
-}
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) out[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-  return out;
-}
-
-function errnoOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
 }
 
 beforeEach(() => {

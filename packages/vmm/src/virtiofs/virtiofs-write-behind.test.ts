@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Errno, KernelError } from '@osv-ts/kernel-api';
+import { Errno } from '@osv-ts/kernel-api';
 import { HostClock } from '@osv-ts/core-sched';
 import {
   VirtioFsDevice,
@@ -21,7 +21,7 @@ import {
 } from '@osv-ts/drivers-virtio';
 import { O_RDWR, type Vfs, type VirtioFs } from '@osv-ts/vfs';
 import { NodeFsBackend } from './node-fs-backend.js';
-import { mountShare } from './test/share-under-test.js';
+import { errnoOf, mountShare, pattern } from './test/share-under-test.js';
 
 const KiB = 1024;
 let host: string;
@@ -99,23 +99,6 @@ function boot(depth: number, badOffset = -1): { vfs: Vfs; driver: VirtioFsDriver
     writeBehindDepth: depth,
     wrapSession: orderWatch,
   });
-}
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) out[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
-  return out;
-}
-
-function errnoOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
 }
 
 beforeEach(() => {

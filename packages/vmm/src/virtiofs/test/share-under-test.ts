@@ -1,5 +1,6 @@
 // For the virtiofs tests: a virtio-fs device mounted at /data of a fresh VFS, through the
 // guest driver, virtqueues in a loopback machine's RAM and the device model, all on one thread.
+import { KernelError } from '@osv-ts/kernel-api';
 import { HostClock, PageAllocator, Scheduler } from '@osv-ts/core-sched';
 import {
   LoopbackMachine,
@@ -48,4 +49,23 @@ export function mountShare(
   });
   vfs.mount('/data', fs, { source: '/dev/virtiofs0' });
   return { vfs, driver, fs };
+}
+
+/** `length` bytes of a seeded LCG: different seeds, different contents. */
+export function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) out[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  return out;
+}
+
+/** The errno `f` throws as a KernelError, or undefined when it returns. */
+export function errnoOf(f: () => unknown): number | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof KernelError) return e.errno;
+    throw e;
+  }
+  return undefined;
 }
