@@ -74,7 +74,7 @@ export interface MachineConfig {
   readonly deviceThreads?: boolean;
   /**
    * The longest a device thread polls after its last work before it sleeps (its halt-polling
-   * window adapts below this; 0, the default, never polls; or OSV_DEVICE_POLL_US).
+   * window adapts below this; default 200 µs, 0 never polls; or OSV_DEVICE_POLL_US).
    */
   readonly devicePollUs?: number;
 }
@@ -85,12 +85,15 @@ function deviceThreadsByDefault(): boolean {
 }
 
 /**
- * The longest halt-polling window of a device thread: none. On the 2-core development machine a
- * polling device thread slowed the guest it waited for (2026-12-05, 8192 random 4 KiB preads
- * in a wasm app on ROFS, low load: about 245 ms with a 500 µs window, 130-145 ms with none,
- * 180-220 ms with the disk on the VMM's thread); a machine with cores to spare may set one.
+ * The longest halt-polling window of a device thread: 200 µs, after small requests only
+ * (device-thread/bulk-transfer-gate.ts). On 2026-12-05 a polling thread slowed the guest it
+ * waited for (8192 random 4 KiB preads in a wasm app on ROFS, low load: ~245 ms with a fixed
+ * 500 µs window, 130-145 ms with none); on 2026-12-08, with this machine's futex wake-ups far
+ * dearer, the same preads took 700-1030 ms with none and 355-572 ms with 200 µs, a share's stat
+ * of 10 000 new names doubled (5.3k -> 10.4k/s), and 1 MiB ROFS reads, after which the gate
+ * keeps the thread from polling, stayed within their spread. OSV_DEVICE_POLL_US=0 turns it off.
  */
-const DEFAULT_DEVICE_POLL_US = 0;
+const DEFAULT_DEVICE_POLL_US = 200;
 
 function devicePollUsFromEnv(): number {
   const v = Number(process.env['OSV_DEVICE_POLL_US']);

@@ -5,7 +5,8 @@
 // interrupt per batch. After its last piece of work it keeps polling for a while (a guest that
 // just kicked usually kicks again within microseconds, and a futex sleep and wake costs
 // 10-50 µs): how long is a halt-polling window (core-sched HaltPollWindow, KVM's algorithm) that
-// grows while the guest comes back soon and shrinks to nothing when it does not. Then it turns
+// grows while the guest comes back soon and shrinks to nothing when it does not; and none at all
+// after a bulk transfer, which the guest takes long to consume (BulkTransferGate). Then it turns
 // the guest's notifications back on, checks once more, and sleeps: an idle device costs no CPU
 // and no wake-ups.
 import {
@@ -21,6 +22,7 @@ import {
   type InterruptLine,
 } from '@osv-ts/drivers-virtio';
 import { HaltPollWindow } from '@osv-ts/core-sched';
+import { BulkTransferGate } from './bulk-transfer-gate.js';
 import { Ctl, QUEUE_BITS, ThreadState, type ControlBlock, type ControlRequest } from './thread-control.js';
 
 export interface ServiceLoopCounters {
@@ -53,6 +55,8 @@ export class DeviceServiceLoop implements DeviceModelHost {
   private readonly interruptIndex: number;
   private active = false;
   private failed = false;
+  /** No polling after a bulk transfer (bulk-transfer-gate.ts). */
+  private readonly gate: BulkTransferGate;
 
   constructor(
     readonly memory: GuestMemory,
@@ -70,6 +74,7 @@ export class DeviceServiceLoop implements DeviceModelHost {
         : undefined;
     if (!device.service || !device.quiesce)
       throw new TypeError(`${device.name}: a device thread needs a model with service() and quiesce()`);
+    this.gate = new BulkTransferGate(device.counters);
     this.notifyIndex = memory.wordIndex(baseAddress + MmioReg.QueueNotify);
     this.sleepingIndex = memory.wordIndex(baseAddress + MmioReg.OsvNotifySleeping);
     this.interruptIndex = memory.wordIndex(baseAddress + MmioReg.InterruptStatus);
@@ -118,11 +123,12 @@ export class DeviceServiceLoop implements DeviceModelHost {
         Atomics.wait(ctl, Ctl.requestSeq, Atomics.load(ctl, Ctl.ackSeq));
         continue;
       }
-      if (this.poll && now - lastWorkMs < this.poll.windowNs / 1e6) {
+      if (this.poll && !this.gate.bulk && now - lastWorkMs < this.poll.windowNs / 1e6) {
         polling = true;
         continue;
       }
       polling = false;
+      this.gate.idle();
       // Idle: notifications back on, and sleep unless something slipped in meanwhile.
       if (!this.quiesce()) {
         lastWorkMs = now;
